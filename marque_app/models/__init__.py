@@ -1,0 +1,21 @@
+"""Every persisted table. Importing this module registers them all on ``SQLModel.metadata``."""
+
+from sqlmodel import SQLModel
+
+from .analytics import AnalyticsEvent
+from .cart import CartItem, Wishlist
+from .catalog import Brand, Category, Product, ProductImage, ProductReview, ProductVariant
+from .enums import OrderStatus, PaymentStatus, ProductStatus, UserRole
+from .inventory import InventoryMovement
+from .order import Coupon, CouponUsage, Order, OrderItem, Payment, Return, ReturnItem
+from .types import utcnow
+from .user import Address, User
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AnalyticsEvent", "Address", "Brand", "CartItem", "Category", "Coupon", "CouponUsage",
+    "InventoryMovement", "Order", "OrderItem", "OrderStatus", "Payment", "PaymentStatus",
+    "Product", "ProductImage", "ProductReview", "ProductStatus", "ProductVariant", "Return",
+    "ReturnItem", "User", "UserRole", "Wishlist", "metadata", "utcnow",
+]
