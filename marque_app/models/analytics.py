@@ -16,7 +16,6 @@ class AnalyticsEvent(SQLModel, table=True):
     __tablename__ = "analytics_events"
     __table_args__ = (
         sa.Index("idx_analytics_events_type", "event_type"),
-        sa.Index("idx_analytics_events_created", sa.text("created_at DESC")),
     )
 
     id: uuid.UUID = pk()
@@ -28,3 +27,6 @@ class AnalyticsEvent(SQLModel, table=True):
     user_agent: str | None = Field(default=None, sa_type=sa.Text)
     referrer: str | None = Field(default=None, max_length=500)
     created_at: datetime = created_at()
+
+
+sa.Index("idx_analytics_events_created", AnalyticsEvent.__table__.c.created_at.desc())

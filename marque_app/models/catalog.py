@@ -55,17 +55,11 @@ class Product(SQLModel, table=True):
         sa.Index("idx_products_status", "status", postgresql_where=ACTIVE, sqlite_where=ACTIVE),
         sa.Index("idx_products_category", "category_id", postgresql_where=ACTIVE, sqlite_where=ACTIVE),
         sa.Index("idx_products_brand", "brand_id", postgresql_where=ACTIVE, sqlite_where=ACTIVE),
-        sa.Index(
-            "idx_products_active_featured",
-            "featured",
-            sa.text("created_at DESC"),
-            postgresql_where=ACTIVE,
-            sqlite_where=ACTIVE,
-        ),
+        # Written as PostgreSQL prints it back, so autogenerate sees no difference.
         pg_only(
             sa.Index(
                 "idx_products_search",
-                sa.text("to_tsvector('english', name || ' ' || COALESCE(description, ''))"),
+                sa.text("to_tsvector('english'::regconfig, (name::text || ' '::text) || COALESCE(description, ''::text))"),
                 postgresql_using="gin",
             )
         ),
@@ -116,6 +110,16 @@ class Product(SQLModel, table=True):
     published_at: datetime | None = timestamp()
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
+
+
+_products = Product.__table__.c
+sa.Index(
+    "idx_products_active_featured",
+    _products.featured,
+    _products.created_at.desc(),
+    postgresql_where=ACTIVE,
+    sqlite_where=ACTIVE,
+)
 
 
 class ProductImage(SQLModel, table=True):

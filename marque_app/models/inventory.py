@@ -16,7 +16,6 @@ class InventoryMovement(SQLModel, table=True):
     __tablename__ = "inventory_movements"
     __table_args__ = (
         sa.CheckConstraint(one_of("movement_type", MOVEMENT_TYPES), name="movement_type_known"),
-        sa.Index("idx_inventory_movements_variant", "product_variant_id", sa.text("created_at DESC")),
     )
 
     id: uuid.UUID = pk()
@@ -30,3 +29,7 @@ class InventoryMovement(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_type=sa.Text)
     created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = created_at()
+
+
+_moves = InventoryMovement.__table__.c
+sa.Index("idx_inventory_movements_variant", _moves.product_variant_id, _moves.created_at.desc())

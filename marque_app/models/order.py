@@ -39,8 +39,6 @@ class Order(SQLModel, table=True):
         sa.CheckConstraint("total_amount >= 0", name="order_total_not_negative"),
         sa.Index("idx_orders_user", "user_id"),
         sa.Index("idx_orders_status", "status"),
-        sa.Index("idx_orders_created", sa.text("created_at DESC")),
-        sa.Index("idx_orders_user_status_date", "user_id", "status", sa.text("created_at DESC")),
     )
 
     id: uuid.UUID = pk()
@@ -179,3 +177,8 @@ class ReturnItem(SQLModel, table=True):
     reason: str = Field(max_length=100)
     condition: str | None = Field(default=None, max_length=50)
     created_at: datetime = created_at()
+
+
+_orders = Order.__table__.c
+sa.Index("idx_orders_created", _orders.created_at.desc())
+sa.Index("idx_orders_user_status_date", _orders.user_id, _orders.status, _orders.created_at.desc())
