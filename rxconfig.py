@@ -1,13 +1,41 @@
 """Reflex configuration. Secrets never live here: every field can be set from the environment
-(REFLEX_DB_URL, REFLEX_REDIS_URL, REFLEX_FRONTEND_PORT, ...)."""
+(REFLEX_DB_URL, REFLEX_REDIS_URL, REFLEX_BUN_PATH, ...).
+
+``.env`` (see ``.env.example``) is loaded first; variables already set in the environment win.
+"""
 
 import os
+from pathlib import Path
 
-import reflex as rx
+from dotenv import load_dotenv
 
-from marque_app.settings import default_db_url
+_ROOT = Path(__file__).resolve().parent
+load_dotenv(_ROOT / ".env", override=False)
 
+import reflex as rx  # noqa: E402
+
+from marque_app.settings import default_db_url  # noqa: E402
+
+# Production mode (`reflex run --env prod`, what `make run` does) serves the compiled
+# frontend and the backend (/ping, /_event websocket, /_upload, API routes) on this one port.
 _port = int(os.environ.get("MARQUE_PORT", "3000"))
+
+
+def _bun_path() -> Path | None:
+    """The project-local bun that `make` installs from npm into ``.tools/`` (if any).
+
+    REFLEX_BUN_PATH still overrides it; with neither, Reflex uses ``bun`` on PATH.
+    npm's ``bun`` package moves the binary into ``bun/bin/bun.exe`` in its postinstall
+    script; when scripts are disabled it stays in the platform package.
+    """
+    modules = _ROOT / ".tools" / "bun" / "node_modules"
+    for candidate in (modules / "bun" / "bin" / "bun.exe", *modules.glob("@oven/bun-*/bin/bun")):
+        if candidate.is_file() and os.access(candidate, os.X_OK) and candidate.stat().st_size > 1_000_000:
+            return candidate
+    return None
+
+
+_extra = {"bun_path": _local_bun} if (_local_bun := _bun_path()) else {}
 
 config = rx.Config(
     app_name="marque_app",
@@ -16,8 +44,8 @@ config = rx.Config(
     backend_port=_port,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    state_auto_setters=False,
     frozen_lockfile=True,
     plugins=[rx.plugins.SitemapPlugin(), rx.plugins.TailwindV4Plugin()],
     disable_plugins=[],
+    **_extra,
 )
