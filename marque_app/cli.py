@@ -1,0 +1,117 @@
+"""Marque's command line: ``python -m marque_app.cli <command>``.
+
+setup      check the settings, migrate the database, load the demo store into an empty one
+migrate    apply the Alembic migrations
+seed       load the demo store (only into an empty catalog)
+generate   add a large synthetic catalog for benchmarks (``--products 100000``)
+check      check the settings and the port, change nothing
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+
+from marque_app.settings import get_settings
+
+log = logging.getLogger("marque")
+
+
+def _setup(args) -> None:
+    from marque_app.services import migrations, preflight, seed
+    from marque_app.services.db import session_scope
+
+    settings = get_settings()
+    settings.check_secret()
+    preflight.check_database(settings.db_url)
+    preflight.check_redis(settings.redis_url)
+    started = time.perf_counter()
+    migrations.upgrade(settings.db_url)
+    with session_scope() as session:
+        if settings.seed_demo and seed.is_empty(session=session):
+            counts = seed.load_demo(session=session, seed=settings.demo_seed)
+            log.info("demo store loaded: %s", ", ".join(f"{v} {k}" for k, v in counts.items()))
+        else:
+            log.info("catalog already loaded: nothing to seed")
+    log.info("database ready in %.1f s (%s)", time.perf_counter() - started,
+             preflight.redact(settings.db_url))
+
+
+def _migrate(args) -> None:
+    from marque_app.services import migrations, preflight
+
+    settings = get_settings()
+    preflight.check_database(settings.db_url)
+    migrations.upgrade(settings.db_url)
+    log.info("migrated to %s", migrations.head_revision())
+
+
+def _seed(args) -> None:
+    from marque_app.services import seed
+    from marque_app.services.db import session_scope
+
+    with session_scope() as session:
+        if not seed.is_empty(session=session):
+            log.info("the catalog is not empty: the demo store is loaded only into an empty one")
+            return
+        counts = seed.load_demo(session=session, seed=get_settings().demo_seed)
+    log.info("demo store loaded: %s", counts)
+
+
+def _generate(args) -> None:
+    from marque_app.services import generator
+    from marque_app.services.db import session_scope
+
+    with session_scope() as session:
+        result = generator.generate(session=session, products=args.products, seed=args.seed)
+    log.info("generated: %s", result)
+
+
+def _check(args) -> None:
+    from marque_app.services import preflight
+
+    settings = get_settings()
+    settings.check_secret()
+    preflight.check_database(settings.db_url)
+    preflight.check_redis(settings.redis_url)
+    if args.port:
+        preflight.check_port(settings.port)
+    log.info("settings ok")
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("marque").setLevel(logging.INFO)
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+    parser = argparse.ArgumentParser(prog="python -m marque_app.cli", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup").set_defaults(func=_setup)
+    sub.add_parser("migrate").set_defaults(func=_migrate)
+    sub.add_parser("seed").set_defaults(func=_seed)
+    gen = sub.add_parser("generate")
+    gen.add_argument("--products", type=int, default=100_000)
+    gen.add_argument("--seed", type=int, default=7)
+    gen.set_defaults(func=_generate)
+    check = sub.add_parser("check")
+    check.add_argument("--port", action="store_true", help="also check that MARQUE_PORT is free")
+    check.set_defaults(func=_check)
+    args = parser.parse_args(argv)
+
+    from marque_app.services.preflight import StartupError
+
+    try:
+        args.func(args)
+    except StartupError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:  # settings that fail validation
+        print(f"error: {str(err).splitlines()[-1] if 'validation' in str(err) else err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
