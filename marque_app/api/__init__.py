@@ -1,0 +1,36 @@
+"""The REST API, a FastAPI app mounted on the Reflex backend (one process, one port)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from marque_app.services.db import get_engine
+from marque_app.services.health import health
+from marque_app.settings import get_settings
+
+
+def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
+    """The API app; Reflex mounts its own routes beneath it (``rx.App(api_transformer=...)``).
+
+    Args:
+        engine: gives the database engine (tests hand in their own database's).
+    """
+    api = FastAPI(
+        title="Marque API",
+        version="1.0.0",
+        description="The REST API of the Marque storefront.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+
+    @api.get("/_health", tags=["health"], summary="Database and Redis status")
+    def get_health() -> JSONResponse:
+        report = health(engine=engine(), redis_url=get_settings().redis_url)
+        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+    return api
