@@ -19,12 +19,19 @@ def make_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # foreign keys are off by default in SQLite
+        def _sqlite_connect(dbapi_conn, _record):
+            # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
+            # savepoints and rollbacks work (SQLAlchemy's documented pysqlite recipe).
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
