@@ -1,0 +1,77 @@
+"""Settings validation and the start-up checks, without a server."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from marque_app.services import preflight
+from marque_app.settings import PLACEHOLDER_SECRET, Settings
+
+
+def test_placeholder_secret_is_refused_in_production():
+    with pytest.raises(ValueError, match="MARQUE_SECRET_KEY"):
+        Settings(env="production", secret_key=PLACEHOLDER_SECRET).check_secret()
+    Settings(env="production", secret_key="x" * 48).check_secret()
+    Settings(env="development").check_secret()
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(ValueError, match="MARQUE_ENV"):
+        Settings(env="staging")
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MARQUE_PORT", "3111")
+    monkeypatch.setenv("REFLEX_DB_URL", "sqlite:////tmp/elsewhere.db")
+    monkeypatch.setenv("MARQUE_TAX_RATE", "0.2")
+    settings = Settings()
+    assert settings.port == 3111
+    assert settings.db_url == "sqlite:////tmp/elsewhere.db"
+    assert str(settings.tax_rate) == "0.2"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "is not a database URL"),
+        ("mysql://root@localhost/x", "sqlite and postgresql"),
+        ("sqlite://", "in-memory"),
+        ("sqlite:////no/such/folder/marque.db", "folder /no/such/folder does not exist"),
+    ],
+)
+def test_bad_database_urls_give_one_clear_line(url, message):
+    with pytest.raises(preflight.StartupError, match=message) as err:
+        preflight.check_database(url)
+    assert "\n" not in str(err.value)
+    assert "REFLEX_DB_URL" in str(err.value)
+
+
+def test_unreachable_postgres_names_the_setting_and_hides_the_password():
+    with pytest.raises(preflight.StartupError) as err:
+        preflight.check_database("postgresql+psycopg://bob:s3cret@127.0.0.1:1/shop")
+    text = str(err.value)
+    assert "cannot connect" in text and "REFLEX_DB_URL" in text
+    assert "s3cret" not in text
+
+
+def test_sqlite_file_that_can_be_written_passes(tmp_path):
+    preflight.check_database(f"sqlite:///{tmp_path}/ok.db")
+
+
+def test_unreachable_and_malformed_redis():
+    with pytest.raises(preflight.StartupError, match="cannot reach Redis"):
+        preflight.check_redis("redis://127.0.0.1:1/0")
+    with pytest.raises(preflight.StartupError, match="not a Redis URL"):
+        preflight.check_redis("http://example")
+    preflight.check_redis(None)
+
+
+def test_port_in_use_is_reported():
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(preflight.StartupError, match=f"port {port} is already in use"):
+            preflight.check_port(port)
