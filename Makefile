@@ -66,7 +66,8 @@ venv:
 	else
 		echo "==> installing requirements.txt into $(VENV)"
 		rm -f "$(REQ_STAMP)"
-		"$(PY)" -m pip install --disable-pip-version-check -q -r requirements.txt
+		"$(PY)" -m pip install --disable-pip-version-check -q -r requirements.txt 2>&1 \
+			| sed "/^WARNING: Location 'file:.* is ignored/d"
 		echo "$$want" > "$(REQ_STAMP)"
 	fi
 

@@ -45,7 +45,11 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     frozen_lockfile=True,
-    plugins=[rx.plugins.SitemapPlugin(), rx.plugins.TailwindV4Plugin()],
+    plugins=[
+        rx.plugins.SitemapPlugin(),
+        rx.plugins.TailwindV4Plugin(),
+        rx.plugins.RadixThemesPlugin(),  # explicit: implicit enablement is deprecated
+    ],
     disable_plugins=[],
     **_extra,
 )
