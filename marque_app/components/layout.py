@@ -1,0 +1,294 @@
+"""The frame of every storefront page: header (logo, search, badges, categories) and footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marque_app import routes
+from marque_app.state.header import HeaderState
+
+CONTENT_WIDTH = "1200px"
+PAGE_PADDING = rx.breakpoints(initial="16px", sm="24px", lg="32px")
+
+
+def container(*children: rx.Component, **props) -> rx.Component:
+    """A centred column of the shop's content width."""
+    return rx.box(
+        *children,
+        width="100%",
+        max_width=CONTENT_WIDTH,
+        margin_x="auto",
+        padding_x=PAGE_PADDING,
+        **props,
+    )
+
+
+def logo() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.image(src="/logo-mark.svg", alt="", width="32px", height="32px"),
+            rx.text(
+                "marque",
+                size="6",
+                weight="bold",
+                letter_spacing="-0.03em",
+                color=rx.color("gray", 12),
+            ),
+            spacing="2",
+            align="center",
+        ),
+        href=routes.HOME,
+        underline="none",
+        aria_label="Marque home",
+        data_testid="logo",
+    )
+
+
+def search_form() -> rx.Component:
+    return rx.form(
+        rx.box(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                name="q",
+                type="search",
+                placeholder="Search products and brands",
+                aria_label="Search products",
+                size="3",
+                radius="full",
+                width="100%",
+                data_testid="search-input",
+            ),
+            width="100%",
+        ),
+        on_submit=HeaderState.submit_search,
+        reset_on_submit=False,
+        role="search",
+        width="100%",
+    )
+
+
+def _icon_link(icon: str, label: str, href: str, count: rx.Var | None, testid: str) -> rx.Component:
+    badge = (
+        rx.box(
+            count,
+            position="absolute",
+            top="-4px",
+            right="-6px",
+            min_width="18px",
+            height="18px",
+            padding_x="4px",
+            border_radius="9px",
+            font_size="11px",
+            font_weight="600",
+            line_height="18px",
+            text_align="center",
+            color=rx.cond(count > 0, "white", rx.color("gray", 11)),
+            background=rx.cond(count > 0, rx.color("accent", 9), rx.color("gray", 4)),
+            data_testid=testid,
+        )
+        if count is not None
+        else rx.fragment()
+    )
+    return rx.link(
+        rx.box(rx.icon(icon, size=22), badge, position="relative", display="flex"),
+        href=href,
+        aria_label=label,
+        title=label,
+        color=rx.color("gray", 12),
+        padding="8px",
+        border_radius="8px",
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def header_actions() -> rx.Component:
+    return rx.hstack(
+        _icon_link(
+            "heart", "Wishlist", routes.WISHLIST, HeaderState.wishlist_count, "wishlist-count"
+        ),
+        _icon_link("shopping-bag", "Cart", routes.CART, HeaderState.cart_count, "cart-count"),
+        rx.link(
+            rx.hstack(
+                rx.icon("user-round", size=20),
+                rx.text(
+                    "Log in",
+                    size="2",
+                    weight="medium",
+                    display=rx.breakpoints(initial="none", sm="inline"),
+                ),
+                spacing="1",
+                align="center",
+            ),
+            href=routes.LOGIN,
+            color=rx.color("gray", 12),
+            padding="8px",
+            border_radius="8px",
+            underline="none",
+            _hover={"background": rx.color("gray", 3)},
+            data_testid="login-link",
+            aria_label="Log in",
+        ),
+        spacing="1",
+        align="center",
+        justify="end",
+    )
+
+
+def category_nav() -> rx.Component:
+    return rx.box(
+        container(
+            rx.hstack(
+                rx.link("New in", href=routes.HOME + "#new-arrivals", **_nav_link_style()),
+                rx.foreach(
+                    HeaderState.nav,
+                    lambda cat: rx.link(
+                        cat.name, href=f"/categories/{cat.slug}", **_nav_link_style()
+                    ),
+                ),
+                spacing=rx.breakpoints(initial="4", md="6"),
+                align="center",
+                height="44px",
+                white_space="nowrap",
+            ),
+            overflow_x="auto",
+            style={"scrollbarWidth": "none"},
+        ),
+        as_="nav",
+        aria_label="Categories",
+        border_top=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def _nav_link_style() -> dict:
+    return {
+        "size": "2",
+        "weight": "medium",
+        "color": rx.color("gray", 11),
+        "underline": "none",
+        "_hover": {"color": rx.color("gray", 12)},
+        "data_testid": "nav-category",
+    }
+
+
+def header() -> rx.Component:
+    return rx.box(
+        container(
+            rx.box(
+                rx.box(logo(), grid_area="logo"),
+                rx.box(
+                    search_form(),
+                    grid_area="search",
+                    width="100%",
+                    max_width="560px",
+                    justify_self="center",
+                ),
+                rx.box(header_actions(), grid_area="actions"),
+                display="grid",
+                grid_template_columns=rx.breakpoints(
+                    initial="auto 1fr", md="auto minmax(0, 1fr) auto"
+                ),
+                grid_template_areas=rx.breakpoints(
+                    initial='"logo actions" "search search"', md='"logo search actions"'
+                ),
+                align_items="center",
+                column_gap="24px",
+                row_gap="10px",
+                padding_y=rx.breakpoints(initial="10px", md="14px"),
+            ),
+        ),
+        category_nav(),
+        as_="header",
+        position="sticky",
+        top="0",
+        z_index="20",
+        background=rx.color("gray", 1),
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%",
+    )
+
+
+def _footer_column(title: str, *links: rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.text(title, size="2", weight="bold", color=rx.color("gray", 12)),
+        *links,
+        spacing="2",
+        align="start",
+    )
+
+
+def _footer_link(text, href) -> rx.Component:
+    return rx.link(text, href=href, size="2", color=rx.color("gray", 11), underline="hover")
+
+
+def footer() -> rx.Component:
+    return rx.box(
+        container(
+            rx.grid(
+                rx.vstack(
+                    logo(),
+                    rx.text(
+                        "Everyday clothing and goods from independent brands, "
+                        "picked to be worn and used for years.",
+                        size="2",
+                        color=rx.color("gray", 11),
+                        max_width="320px",
+                    ),
+                    spacing="3",
+                    align="start",
+                ),
+                _footer_column(
+                    "Shop",
+                    rx.foreach(
+                        HeaderState.nav,
+                        lambda cat: _footer_link(cat.name, f"/categories/{cat.slug}"),
+                    ),
+                ),
+                _footer_column(
+                    "Your account",
+                    _footer_link("Log in", routes.LOGIN),
+                    _footer_link("Cart", routes.CART),
+                    _footer_link("Wishlist", routes.WISHLIST),
+                ),
+                _footer_column(
+                    "Good to know",
+                    rx.text("Free shipping over $75", size="2", color=rx.color("gray", 11)),
+                    rx.text("30-day free returns", size="2", color=rx.color("gray", 11)),
+                    rx.text("Secure checkout", size="2", color=rx.color("gray", 11)),
+                ),
+                columns=rx.breakpoints(initial="1", sm="2", md="4"),
+                gap="32px",
+                padding_y="40px",
+            ),
+            rx.separator(size="4"),
+            rx.text(
+                "© 2026 Marque. A demo store: no real orders are placed.",
+                size="1",
+                color=rx.color("gray", 10),
+                padding_y="20px",
+            ),
+        ),
+        as_="footer",
+        background=rx.color("gray", 2),
+        border_top=f"1px solid {rx.color('gray', 4)}",
+        margin_top="64px",
+        width="100%",
+    )
+
+
+def page_layout(*children: rx.Component) -> rx.Component:
+    """A storefront page: header, the page's content in the shop's column, footer."""
+    return rx.box(
+        header(),
+        rx.box(
+            container(*children, padding_top=rx.breakpoints(initial="20px", md="32px")),
+            as_="main",
+            flex="1",
+            width="100%",
+        ),
+        footer(),
+        display="flex",
+        flex_direction="column",
+        min_height="100vh",
+        width="100%",
+        background=rx.color("gray", 1),
+    )

@@ -1,0 +1,196 @@
+"""Product tiles and the grids they sit in."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marque_app.services.catalog import ProductCard
+
+
+def product_image(
+    src: rx.Var, alt: rx.Var, name: rx.Var, ratio: str = "4 / 5", radius: str = "12px", **props
+) -> rx.Component:
+    """A product picture that keeps its box (and the layout) while it loads or when missing."""
+    return rx.box(
+        rx.cond(
+            src != "",
+            rx.image(
+                src=src,
+                alt=alt,
+                width="100%",
+                height="100%",
+                object_fit="cover",
+                loading="lazy",
+                decoding="async",
+            ),
+            rx.center(
+                rx.icon("image", size=32, color=rx.color("gray", 8)),
+                width="100%",
+                height="100%",
+                aria_label=name,
+            ),
+        ),
+        width="100%",
+        aspect_ratio=ratio,
+        overflow="hidden",
+        background=rx.color("gray", 3),
+        border_radius=radius,
+        **props,
+    )
+
+
+def price_line(
+    price: rx.Var, compare_price: rx.Var, size: str = "2", testid: str | None = None
+) -> rx.Component:
+    """The selling price, and the compare-at price struck through when on sale."""
+    extra = {"data_testid": testid} if testid else {}
+    return rx.hstack(
+        rx.text(
+            price,
+            size=size,
+            weight="bold",
+            color=rx.cond(compare_price != "", rx.color("tomato", 11), rx.color("gray", 12)),
+            **extra,
+        ),
+        rx.cond(
+            compare_price != "",
+            rx.text(
+                compare_price,
+                size=size,
+                color=rx.color("gray", 10),
+                text_decoration="line-through",
+                aria_label=f"Was {compare_price}",
+                data_testid="compare-price",
+            ),
+        ),
+        spacing="2",
+        align="baseline",
+        wrap="wrap",
+    )
+
+
+def _badge(text: str, color: str, testid: str) -> rx.Component:
+    return rx.badge(
+        text, color_scheme=color, variant="solid", radius="full", size="1", data_testid=testid
+    )
+
+
+def product_card(card: rx.Var[ProductCard]) -> rx.Component:
+    return rx.link(
+        rx.vstack(
+            rx.box(
+                product_image(
+                    card.image_url,
+                    card.image_alt,
+                    card.name,
+                    transition="transform 0.3s ease",
+                    class_name="card-image",
+                ),
+                rx.hstack(
+                    rx.cond(card.is_on_sale, _badge("Sale", "tomato", "sale-badge")),
+                    rx.cond(card.is_sold_out, _badge("Sold out", "gray", "sold-out-badge")),
+                    position="absolute",
+                    top="10px",
+                    left="10px",
+                    spacing="1",
+                ),
+                position="relative",
+                width="100%",
+                opacity=rx.cond(card.is_sold_out, "0.7", "1"),
+            ),
+            rx.vstack(
+                rx.cond(
+                    card.brand != "",
+                    rx.text(
+                        card.brand,
+                        size="1",
+                        weight="medium",
+                        color=rx.color("gray", 10),
+                        text_transform="uppercase",
+                        letter_spacing="0.06em",
+                        trim="both",
+                    ),
+                ),
+                rx.text(
+                    card.name,
+                    size="2",
+                    weight="medium",
+                    color=rx.color("gray", 12),
+                    data_testid="product-card-name",
+                    style={
+                        "display": "-webkit-box",
+                        "WebkitLineClamp": "2",
+                        "WebkitBoxOrient": "vertical",
+                        "overflow": "hidden",
+                    },
+                ),
+                price_line(card.price, card.compare_price, testid="product-card-price"),
+                spacing="1",
+                width="100%",
+                padding_x="2px",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        href=f"/products/{card.slug}",
+        underline="none",
+        data_testid="product-card",
+        aria_label=card.name,
+        display="block",
+        min_width="0",
+        class_name="product-card",
+    )
+
+
+def product_grid(cards: rx.Var[list[ProductCard]], testid: str = "product-grid") -> rx.Component:
+    return rx.grid(
+        rx.foreach(cards, product_card),
+        columns=rx.breakpoints(initial="2", sm="3", md="4"),
+        gap=rx.breakpoints(initial="16px", md="24px"),
+        row_gap=rx.breakpoints(initial="24px", md="36px"),
+        width="100%",
+        data_testid=testid,
+    )
+
+
+def card_skeletons(count: int = 4) -> rx.Component:
+    return rx.grid(
+        *[
+            rx.vstack(
+                rx.skeleton(
+                    rx.box(width="100%", aspect_ratio="4 / 5"), width="100%", border_radius="12px"
+                ),
+                rx.skeleton(rx.text("Loading product"), width="70%"),
+                rx.skeleton(rx.text("$00.00"), width="30%"),
+                spacing="2",
+                width="100%",
+            )
+            for _ in range(count)
+        ],
+        columns=rx.breakpoints(initial="2", sm="3", md="4"),
+        gap=rx.breakpoints(initial="16px", md="24px"),
+        width="100%",
+    )
+
+
+def section_heading(
+    title: str, subtitle: str = "", link: rx.Component | None = None, **props
+) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.heading(
+                title,
+                size=rx.breakpoints(initial="5", md="6"),
+                weight="bold",
+                letter_spacing="-0.02em",
+            ),
+            rx.text(subtitle, size="2", color=rx.color("gray", 11)) if subtitle else rx.fragment(),
+            spacing="1",
+        ),
+        rx.spacer(),
+        link or rx.fragment(),
+        align="end",
+        width="100%",
+        margin_bottom="20px",
+        **props,
+    )

@@ -1,0 +1,504 @@
+"""The product page (/products/[slug]): gallery, price, variant picker, add to cart, reviews."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marque_app import routes
+from marque_app.components.layout import page_layout
+from marque_app.components.not_found import not_found_message
+from marque_app.components.product_card import (
+    price_line,
+    product_grid,
+    product_image,
+    section_heading,
+)
+from marque_app.components.theme import ACCENT
+from marque_app.services.catalog import CategoryLink, OptionView, ProductImageView, ReviewView
+from marque_app.state.product import ProductState
+
+# Swatch colours for the catalog's colour names; any other name shows a neutral grey.
+SWATCHES = {
+    "Black": "#23232a",
+    "White": "#f4f2ee",
+    "Navy": "#1f3a5f",
+    "Olive": "#6b7043",
+    "Sand": "#d8c3a0",
+    "Rust": "#b5542c",
+    "Forest": "#2f5d46",
+    "Sky": "#7fb2d9",
+    "Charcoal": "#4a4d55",
+    "Cream": "#efe6d2",
+    "Burgundy": "#7a2537",
+    "Mustard": "#d3a32c",
+    "Clay": "#c07a5a",
+    "Sage": "#9cae8f",
+    "Blush": "#e6b3b0",
+    "Slate": "#5b6b7c",
+    "Natural": "#e2d6bf",
+    "Amber": "#c98a2b",
+    "Tortoise": "#6e4a2b",
+    "Stone": "#a9a195",
+    "Grey": "#8a8f98",
+    "Gray": "#8a8f98",
+    "Red": "#c0392b",
+    "Blue": "#2e5fa8",
+    "Green": "#3f7d4e",
+    "Brown": "#6e4a2b",
+    "Beige": "#d8c8ad",
+    "Pink": "#e6a3b5",
+    "Yellow": "#e5c33b",
+}
+
+
+def breadcrumb() -> rx.Component:
+    def crumb(link: rx.Var[CategoryLink]) -> rx.Component:
+        return rx.hstack(
+            rx.icon("chevron-right", size=14, color=rx.color("gray", 9)),
+            rx.link(
+                link.name, href=f"/categories/{link.slug}", size="2", color=rx.color("gray", 11)
+            ),
+            spacing="1",
+            align="center",
+        )
+
+    return rx.hstack(
+        rx.link("Home", href=routes.HOME, size="2", color=rx.color("gray", 11)),
+        rx.foreach(ProductState.product.breadcrumb, crumb),
+        rx.hstack(
+            rx.icon("chevron-right", size=14, color=rx.color("gray", 9)),
+            rx.text(ProductState.product.name, size="2", color=rx.color("gray", 12), truncate=True),
+            spacing="1",
+            align="center",
+            min_width="0",
+            display=rx.breakpoints(initial="none", sm="flex"),
+        ),
+        as_="nav",
+        aria_label="Breadcrumb",
+        spacing="1",
+        align="center",
+        wrap="wrap",
+        data_testid="breadcrumb",
+        margin_bottom="20px",
+    )
+
+
+def gallery() -> rx.Component:
+    def thumbnail(image: rx.Var[ProductImageView], index: rx.Var[int]) -> rx.Component:
+        return rx.box(
+            rx.image(src=image.url, alt=image.alt, width="100%", height="100%", object_fit="cover"),
+            as_="button",
+            type="button",
+            on_click=ProductState.select_image(index),
+            aria_label=f"Show picture {index + 1}",
+            width=rx.breakpoints(initial="64px", md="80px"),
+            aspect_ratio="1",
+            overflow="hidden",
+            border_radius="10px",
+            padding="0",
+            cursor="pointer",
+            background=rx.color("gray", 3),
+            border=rx.cond(
+                index == ProductState.image_index,
+                f"2px solid {rx.color('accent', 9)}",
+                f"2px solid {rx.color('gray', 4)}",
+            ),
+            data_testid="gallery-thumbnail",
+        )
+
+    return rx.vstack(
+        product_image(
+            ProductState.main_image,
+            ProductState.main_image_alt,
+            ProductState.product.name,
+            ratio="1 / 1",
+            radius="16px",
+            data_testid="gallery-main",
+        ),
+        rx.cond(
+            ProductState.product.images.length() > 1,
+            rx.hstack(rx.foreach(ProductState.product.images, thumbnail), spacing="2", wrap="wrap"),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def rating_summary() -> rx.Component:
+    def star(kind: rx.Var[str]) -> rx.Component:
+        return rx.match(
+            kind,
+            (
+                "full",
+                rx.icon(
+                    "star",
+                    size=16,
+                    color=rx.color("amber", 9),
+                    style={"fill": rx.color("amber", 9)},
+                ),
+            ),
+            (
+                "half",
+                rx.icon(
+                    "star-half",
+                    size=16,
+                    color=rx.color("amber", 9),
+                    style={"fill": rx.color("amber", 9)},
+                ),
+            ),
+            rx.icon("star", size=16, color=rx.color("gray", 7)),
+        )
+
+    return rx.cond(
+        ProductState.product.review_count > 0,
+        rx.link(
+            rx.hstack(
+                rx.hstack(rx.foreach(ProductState.rating_stars, star), spacing="0"),
+                rx.text(
+                    ProductState.product.rating, size="2", weight="bold", color=rx.color("gray", 12)
+                ),
+                rx.text(
+                    "(" + ProductState.product.review_count.to_string() + " reviews)",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                spacing="2",
+                align="center",
+            ),
+            href="#reviews",
+            underline="none",
+            data_testid="rating-summary",
+        ),
+        rx.text("No reviews yet", size="2", color=rx.color("gray", 10)),
+    )
+
+
+def _option_label(label: str, value: rx.Var[str]) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, size="2", weight="bold"),
+        rx.text(value, size="2", color=rx.color("gray", 11)),
+        spacing="1",
+    )
+
+
+def color_picker() -> rx.Component:
+    def swatch(option: rx.Var[OptionView]) -> rx.Component:
+        selected = option.value == ProductState.selected_color
+        return rx.button(
+            rx.box(
+                width="14px",
+                height="14px",
+                border_radius="50%",
+                border=f"1px solid {rx.color('gray', 7)}",
+                background=rx.match(option.value, *SWATCHES.items(), "#8a8f98"),
+            ),
+            option.value,
+            on_click=ProductState.select_color(option.value),
+            disabled=~option.is_available,
+            variant=rx.cond(selected, "surface", "outline"),
+            color_scheme=rx.cond(selected, ACCENT, "gray"),
+            size="2",
+            radius="full",
+            aria_pressed=selected,
+            text_decoration=rx.cond(option.is_in_stock, "none", "line-through"),
+            data_testid="color-option",
+            data_value=option.value,
+            custom_attrs={"data-selected": selected.to_string()},
+            type="button",
+        )
+
+    return rx.cond(
+        ProductState.product.colors.length() > 0,
+        rx.vstack(
+            _option_label("Colour:", ProductState.selected_color),
+            rx.hstack(rx.foreach(ProductState.color_options, swatch), spacing="2", wrap="wrap"),
+            spacing="2",
+            data_testid="color-picker",
+        ),
+    )
+
+
+def size_picker() -> rx.Component:
+    def size_button(option: rx.Var[OptionView]) -> rx.Component:
+        selected = option.value == ProductState.selected_size
+        return rx.button(
+            option.value,
+            on_click=ProductState.select_size(option.value),
+            variant=rx.cond(selected, "solid", "outline"),
+            color_scheme=rx.cond(selected, ACCENT, "gray"),
+            size="2",
+            min_width="52px",
+            aria_pressed=selected,
+            text_decoration=rx.cond(option.is_in_stock, "none", "line-through"),
+            opacity=rx.cond(option.is_in_stock | selected, "1", "0.6"),
+            data_testid="size-option",
+            data_value=option.value,
+            custom_attrs={"data-selected": selected.to_string()},
+            type="button",
+        )
+
+    return rx.cond(
+        ProductState.product.sizes.length() > 0,
+        rx.vstack(
+            _option_label("Size:", ProductState.selected_size),
+            rx.hstack(rx.foreach(ProductState.size_options, size_button), spacing="2", wrap="wrap"),
+            spacing="2",
+            data_testid="size-picker",
+        ),
+    )
+
+
+def stock_status() -> rx.Component:
+    colour = rx.match(
+        ProductState.stock_status,
+        ("sold_out", rx.color("gray", 9)),
+        ("low_stock", rx.color("amber", 9)),
+        rx.color("grass", 9),
+    )
+    return rx.hstack(
+        rx.box(width="8px", height="8px", border_radius="50%", background=colour),
+        rx.text(
+            ProductState.stock_label,
+            size="2",
+            weight="medium",
+            color=rx.match(
+                ProductState.stock_status,
+                ("sold_out", rx.color("gray", 11)),
+                ("low_stock", rx.color("amber", 11)),
+                rx.color("grass", 11),
+            ),
+            data_testid="stock-status",
+            data_status=ProductState.stock_status,
+        ),
+        spacing="2",
+        align="center",
+    )
+
+
+def _perk(icon: str, text: str) -> rx.Component:
+    return rx.hstack(
+        rx.icon(icon, size=16, color=rx.color("gray", 11)),
+        rx.text(text, size="2", color=rx.color("gray", 11)),
+        spacing="2",
+        align="center",
+    )
+
+
+def buy_box() -> rx.Component:
+    product = ProductState.product
+    return rx.vstack(
+        rx.cond(
+            product.brand != "",
+            rx.text(
+                product.brand,
+                size="2",
+                weight="medium",
+                color=rx.color("accent", 11),
+                text_transform="uppercase",
+                letter_spacing="0.06em",
+                data_testid="product-brand",
+            ),
+        ),
+        rx.heading(
+            product.name,
+            as_="h1",
+            size=rx.breakpoints(initial="7", md="8"),
+            weight="bold",
+            letter_spacing="-0.02em",
+            data_testid="product-name",
+        ),
+        rating_summary(),
+        rx.hstack(
+            price_line(
+                ProductState.price, ProductState.compare_price, size="6", testid="product-price"
+            ),
+            rx.cond(
+                ProductState.compare_price != "",
+                rx.badge(
+                    "Sale",
+                    color_scheme="tomato",
+                    variant="solid",
+                    radius="full",
+                    data_testid="sale-badge",
+                ),
+            ),
+            spacing="3",
+            align="center",
+        ),
+        rx.cond(
+            product.short_description != "",
+            rx.text(product.short_description, size="3", color=rx.color("gray", 11)),
+        ),
+        rx.separator(size="4"),
+        rx.vstack(
+            color_picker(), size_picker(), spacing="4", width="100%", data_testid="variant-select"
+        ),
+        stock_status(),
+        rx.button(
+            rx.icon("shopping-bag", size=18),
+            rx.cond(ProductState.can_add_to_cart, "Add to cart", "Sold out"),
+            on_click=ProductState.add_to_cart,
+            disabled=~ProductState.can_add_to_cart,
+            size="4",
+            width="100%",
+            radius="full",
+            data_testid="add-to-cart",
+        ),
+        rx.vstack(
+            _perk("truck", "Free shipping on orders over $75"),
+            _perk("rotate-ccw", "Free returns within 30 days"),
+            _perk("shield-check", "Secure checkout"),
+            spacing="2",
+            padding="16px",
+            width="100%",
+            border_radius="12px",
+            background=rx.color("gray", 2),
+            border=f"1px solid {rx.color('gray', 4)}",
+        ),
+        spacing="4",
+        width="100%",
+        align="start",
+    )
+
+
+def description() -> rx.Component:
+    return rx.cond(
+        ProductState.product.description != "",
+        rx.box(
+            section_heading("Details"),
+            rx.text(
+                ProductState.product.description,
+                size="3",
+                color=rx.color("gray", 11),
+                white_space="pre-line",
+                max_width="720px",
+                data_testid="product-description",
+            ),
+            rx.text(
+                "SKU " + ProductState.selected_variant.sku,
+                size="1",
+                color=rx.color("gray", 9),
+                margin_top="12px",
+            ),
+            width="100%",
+        ),
+    )
+
+
+def reviews() -> rx.Component:
+    def review(item: rx.Var[ReviewView]) -> rx.Component:
+        return rx.vstack(
+            rx.hstack(
+                rx.hstack(
+                    rx.foreach(
+                        rx.Var.range(5),
+                        lambda i: rx.icon(
+                            "star",
+                            size=14,
+                            color=rx.cond(
+                                i < item.rating, rx.color("amber", 9), rx.color("gray", 7)
+                            ),
+                            style={"fill": rx.cond(i < item.rating, rx.color("amber", 9), "none")},
+                        ),
+                    ),
+                    spacing="0",
+                ),
+                rx.text(item.title, size="2", weight="bold"),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text(item.content, size="2", color=rx.color("gray", 11)),
+            rx.hstack(
+                rx.text(item.author, size="1", color=rx.color("gray", 10)),
+                rx.cond(
+                    item.verified_purchase,
+                    rx.badge("Verified purchase", color_scheme="grass", variant="soft", size="1"),
+                ),
+                rx.text(item.date, size="1", color=rx.color("gray", 10)),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            spacing="2",
+            padding_y="16px",
+            border_bottom=f"1px solid {rx.color('gray', 4)}",
+            width="100%",
+            data_testid="review",
+        )
+
+    return rx.cond(
+        ProductState.product.reviews.length() > 0,
+        rx.box(
+            section_heading("Reviews"),
+            rx.box(rx.foreach(ProductState.product.reviews, review), max_width="720px"),
+            id="reviews",
+            width="100%",
+            scroll_margin_top="140px",
+        ),
+    )
+
+
+def related() -> rx.Component:
+    return rx.cond(
+        ProductState.product.related.length() > 0,
+        rx.box(
+            section_heading("You may also like"),
+            product_grid(ProductState.product.related, testid="related-grid"),
+            width="100%",
+        ),
+    )
+
+
+def product_view() -> rx.Component:
+    return rx.box(
+        breadcrumb(),
+        rx.grid(
+            gallery(),
+            buy_box(),
+            columns=rx.breakpoints(initial="1", md="minmax(0, 7fr) minmax(0, 5fr)"),
+            gap=rx.breakpoints(initial="24px", md="48px"),
+            width="100%",
+            align_items="start",
+        ),
+        rx.vstack(
+            description(), reviews(), related(), spacing="9", width="100%", margin_top="56px"
+        ),
+        width="100%",
+        data_testid="product-page",
+    )
+
+
+def loading_view() -> rx.Component:
+    return rx.grid(
+        rx.skeleton(rx.box(width="100%", aspect_ratio="1 / 1"), width="100%", border_radius="16px"),
+        rx.vstack(
+            rx.skeleton(rx.text("Brand"), width="30%"),
+            rx.skeleton(rx.heading("Product name loading", size="8"), width="80%"),
+            rx.skeleton(rx.text("$00.00"), width="20%"),
+            rx.skeleton(rx.box(height="120px"), width="100%"),
+            spacing="4",
+            width="100%",
+        ),
+        columns=rx.breakpoints(initial="1", md="minmax(0, 7fr) minmax(0, 5fr)"),
+        gap="48px",
+        width="100%",
+        aria_busy="true",
+    )
+
+
+def product_page() -> rx.Component:
+    return page_layout(
+        rx.match(
+            ProductState.status,
+            ("found", product_view()),
+            (
+                "missing",
+                not_found_message(
+                    "We couldn't find that product",
+                    "It may have been removed, or the link may be mistyped.",
+                ),
+            ),
+            loading_view(),
+        )
+    )

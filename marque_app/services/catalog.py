@@ -1,0 +1,741 @@
+"""Read side of the catalog for the storefront: home sections, listings, product detail.
+
+Every function takes the session as a keyword argument and returns plain frozen dataclasses,
+never rows. Only active products are visible to shoppers. Each function runs a fixed number of
+queries, whatever the number of products it shows: related rows (brands, images, variant stock)
+are fetched with one ``IN`` query per kind, never one query per product.
+
+Prices leave this module as display strings (``"$24.00"``) plus, where a client needs the amount,
+a string decimal (``"24.00"``): money is ``Decimal`` here and never becomes a float.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from marque_app.models import Brand, Category, Product, ProductImage, ProductReview, ProductVariant
+from marque_app.models.enums import ProductStatus
+from marque_app.models.user import User
+
+CENTS = Decimal("0.01")
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+#: Stock statuses of a variant (and of a product without variants).
+IN_STOCK = "in_stock"
+LOW_STOCK = "low_stock"
+SOLD_OUT = "sold_out"
+
+#: The order in which the picker offers the usual clothing sizes; others keep catalog order.
+SIZE_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "One Size")
+
+
+# --------------------------------------------------------------------------------------------
+# Public schemas
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """What a product tile in a grid shows."""
+
+    id: str = ""
+    slug: str = ""
+    name: str = ""
+    brand: str = ""
+    price: str = ""
+    compare_price: str = ""  # empty unless the product is on sale
+    is_on_sale: bool = False
+    is_sold_out: bool = False
+    image_url: str = ""
+    image_alt: str = ""
+    rating: str = ""  # "4.5", empty without reviews
+    review_count: int = 0
+
+
+@dataclass(frozen=True)
+class CategoryLink:
+    """A category in the navigation, a tile or a breadcrumb."""
+
+    id: str = ""
+    slug: str = ""
+    name: str = ""
+    description: str = ""
+    image_url: str = ""
+    product_count: int = 0
+
+
+@dataclass(frozen=True)
+class NavCategory:
+    """A top-level category in the header, with its subcategories."""
+
+    id: str = ""
+    slug: str = ""
+    name: str = ""
+    children: list[CategoryLink] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HomeSections:
+    featured: list[ProductCard] = field(default_factory=list)
+    new_arrivals: list[ProductCard] = field(default_factory=list)
+    categories: list[CategoryLink] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProductImageView:
+    url: str = ""
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class VariantView:
+    """A SKU as the picker sees it, with its own price and stock status."""
+
+    id: str = ""
+    sku: str = ""
+    name: str = ""
+    size: str = ""
+    color: str = ""
+    price: str = ""
+    price_amount: str = ""  # "24.00"
+    compare_price: str = ""
+    is_on_sale: bool = False
+    stock_status: str = SOLD_OUT
+    stock_label: str = ""
+    quantity_available: int = 0
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    rating: int = 0
+    title: str = ""
+    content: str = ""
+    author: str = ""
+    verified_purchase: bool = False
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class ProductDetail:
+    """Everything the product page shows."""
+
+    id: str = ""
+    slug: str = ""
+    name: str = ""
+    brand: str = ""
+    brand_slug: str = ""
+    description: str = ""
+    short_description: str = ""
+    sku: str = ""
+    price: str = ""
+    price_amount: str = ""
+    compare_price: str = ""
+    is_on_sale: bool = False
+    is_sold_out: bool = False
+    rating: str = ""
+    review_count: int = 0
+    meta_title: str = ""
+    meta_description: str = ""
+    images: list[ProductImageView] = field(default_factory=list)
+    variants: list[VariantView] = field(default_factory=list)
+    sizes: list[str] = field(default_factory=list)
+    colors: list[str] = field(default_factory=list)
+    breadcrumb: list[CategoryLink] = field(default_factory=list)
+    reviews: list[ReviewView] = field(default_factory=list)
+    related: list[ProductCard] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CategoryListing:
+    """A category page: the category, its subcategories and its products (newest first)."""
+
+    category: CategoryLink = field(default_factory=CategoryLink)
+    breadcrumb: list[CategoryLink] = field(default_factory=list)
+    subcategories: list[CategoryLink] = field(default_factory=list)
+    products: list[ProductCard] = field(default_factory=list)
+    total: int = 0
+
+
+# --------------------------------------------------------------------------------------------
+# Money and stock rules
+
+
+def format_money(amount: Decimal, currency: str = "USD") -> str:
+    """``Decimal("1234.5")`` -> ``"$1,234.50"``."""
+    value = Decimal(amount).quantize(CENTS, rounding=ROUND_HALF_UP)
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    text = f"{value:,.2f}"
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def decimal_string(amount: Decimal) -> str:
+    """``Decimal("24")`` -> ``"24.00"``: an exact amount for a client, never a float."""
+    return str(Decimal(amount).quantize(CENTS, rounding=ROUND_HALF_UP))
+
+
+def _sale_price(price: Decimal, compare_price: Decimal | None) -> str:
+    """The struck-through price, shown only when it is above the selling price."""
+    if compare_price is not None and compare_price > price:
+        return format_money(compare_price)
+    return ""
+
+
+def stock_status(
+    quantity: int,
+    *,
+    low_stock_threshold: int,
+    track_inventory: bool = True,
+    allow_backorder: bool = False,
+) -> tuple[str, str]:
+    """The stock status of a SKU and the words a shopper reads.
+
+    Args:
+        quantity: Units on hand.
+        low_stock_threshold: At or below this many units the page says "Only N left".
+        track_inventory: False for products sold without counting stock.
+        allow_backorder: The product can be ordered when none are on hand.
+
+    Returns:
+        ``(status, label)``: status is one of ``in_stock``, ``low_stock``, ``sold_out``.
+    """
+    if not track_inventory:
+        return IN_STOCK, "In stock"
+    if quantity <= 0:
+        if allow_backorder:
+            return IN_STOCK, "Available on backorder"
+        return SOLD_OUT, "Sold out"
+    if quantity <= low_stock_threshold:
+        return LOW_STOCK, f"Only {quantity} left"
+    return IN_STOCK, "In stock"
+
+
+def _order_sizes(sizes: Iterable[str]) -> list[str]:
+    unique = list(dict.fromkeys(s for s in sizes if s))
+    known = {s: i for i, s in enumerate(SIZE_ORDER)}
+    if all(s in known for s in unique):
+        return sorted(unique, key=known.__getitem__)
+    return unique
+
+
+def _attr(attributes: dict | None, *names: str) -> str:
+    for name in names:
+        value = (attributes or {}).get(name)
+        if value not in (None, ""):
+            return str(value)
+    return ""
+
+
+@dataclass(frozen=True)
+class OptionView:
+    """One size or colour button of the variant picker."""
+
+    value: str = ""
+    is_available: bool = True  # the combination with the other chosen option exists
+    is_in_stock: bool = True  # ... and can be bought
+
+
+def find_variant(variants: Sequence[VariantView], *, size: str, color: str) -> VariantView | None:
+    """The variant with exactly this size and colour (empty string: the product has no such axis)."""
+    return next((v for v in variants if v.size == size and v.color == color), None)
+
+
+def default_variant(variants: Sequence[VariantView]) -> VariantView | None:
+    """The variant a product page opens with: the first one in stock, else the first one."""
+    return next(
+        (v for v in variants if v.stock_status != SOLD_OUT), variants[0] if variants else None
+    )
+
+
+def choose_variant(
+    variants: Sequence[VariantView], *, size: str, color: str, changed: str
+) -> VariantView | None:
+    """The variant to select after the shopper picked ``size`` or ``color``.
+
+    The option just picked (``changed`` is ``"size"`` or ``"color"``) is kept; when the other
+    option does not exist in that combination it moves to one that does, preferring stock.
+    """
+    exact = find_variant(variants, size=size, color=color)
+    if exact is not None:
+        return exact
+    if changed == "size":
+        candidates = [v for v in variants if v.size == size]
+    else:
+        candidates = [v for v in variants if v.color == color]
+    return default_variant(candidates)
+
+
+def variant_options(
+    variants: Sequence[VariantView],
+    *,
+    sizes: Sequence[str],
+    colors: Sequence[str],
+    size: str,
+    color: str,
+) -> tuple[list[OptionView], list[OptionView]]:
+    """The size and colour buttons, each marked available / in stock against the other choice."""
+
+    def in_stock(v: VariantView | None) -> bool:
+        return v is not None and v.stock_status != SOLD_OUT
+
+    size_options = []
+    for s in sizes:
+        with_color = find_variant(variants, size=s, color=color) if colors else None
+        any_variant = [v for v in variants if v.size == s]
+        size_options.append(
+            OptionView(
+                value=s,
+                is_available=True,  # picking a size moves the colour to one that exists
+                is_in_stock=in_stock(with_color) if colors else any(map(in_stock, any_variant)),
+            )
+        )
+    color_options = []
+    for c in colors:
+        match = (
+            find_variant(variants, size=size, color=c)
+            if sizes
+            else find_variant(variants, size="", color=c)
+        )
+        color_options.append(
+            OptionView(value=c, is_available=match is not None, is_in_stock=in_stock(match))
+        )
+    return size_options, color_options
+
+
+# --------------------------------------------------------------------------------------------
+# Queries
+
+
+def _active() -> sa.ColumnElement[bool]:
+    return Product.status == ProductStatus.active
+
+
+def _cards(session: Session, products: Sequence[Product]) -> list[ProductCard]:
+    """Cards for ``products``, in their order: three queries whatever their number."""
+    if not products:
+        return []
+    ids = [p.id for p in products]
+    brand_ids = {p.brand_id for p in products if p.brand_id}
+    brands = (
+        dict(session.exec(select(Brand.id, Brand.name).where(Brand.id.in_(brand_ids))).all())
+        if brand_ids
+        else {}
+    )
+
+    first_image: dict[uuid.UUID, ProductImage] = {}
+    for image in session.exec(
+        select(ProductImage)
+        .where(ProductImage.product_id.in_(ids))
+        .order_by(ProductImage.product_id, ProductImage.sort_order, ProductImage.created_at)
+    ):
+        first_image.setdefault(image.product_id, image)
+
+    # Per product: how many variants it has and how many can still be bought.
+    stock = {
+        row.product_id: (row.variants, row.available)
+        for row in session.exec(
+            select(
+                ProductVariant.product_id,
+                sa.func.count().label("variants"),
+                sa.func.sum(sa.case((ProductVariant.inventory_quantity > 0, 1), else_=0)).label(
+                    "available"
+                ),
+            )
+            .where(ProductVariant.product_id.in_(ids))
+            .group_by(ProductVariant.product_id)
+        )
+    }
+
+    cards = []
+    for p in products:
+        variants, available = stock.get(p.id, (0, 0))
+        if not p.track_inventory or p.allow_backorder:
+            sold_out = False
+        elif variants:
+            sold_out = not available
+        else:
+            sold_out = p.inventory_quantity <= 0
+        image = first_image.get(p.id)
+        compare = _sale_price(p.price, p.compare_price)
+        cards.append(
+            ProductCard(
+                id=str(p.id),
+                slug=p.slug,
+                name=p.name,
+                brand=brands.get(p.brand_id, "") if p.brand_id else "",
+                price=format_money(p.price),
+                compare_price=compare,
+                is_on_sale=bool(compare),
+                is_sold_out=sold_out,
+                image_url=image.url if image else "",
+                image_alt=(image.alt_text or p.name) if image else p.name,
+                rating=f"{p.rating_average:.1f}" if p.review_count else "",
+                review_count=p.review_count,
+            )
+        )
+    return cards
+
+
+def _all_categories(session: Session) -> list[Category]:
+    """The whole (small) category tree in one query, in display order."""
+    return list(
+        session.exec(
+            select(Category)
+            .where(Category.is_active == sa.true())
+            .order_by(Category.sort_order, Category.name)
+        )
+    )
+
+
+def _link(category: Category) -> CategoryLink:
+    return CategoryLink(
+        id=str(category.id),
+        slug=category.slug,
+        name=category.name,
+        description=category.description or "",
+        image_url=category.image_url or "",
+    )
+
+
+def _descendant_ids(categories: Sequence[Category], root: uuid.UUID) -> list[uuid.UUID]:
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+    for c in categories:
+        children.setdefault(c.parent_id, []).append(c.id)
+    found, todo = [], [root]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def _breadcrumb(
+    categories: Sequence[Category], category_id: uuid.UUID | None
+) -> list[CategoryLink]:
+    """Root first, down to ``category_id`` itself."""
+    by_id = {c.id: c for c in categories}
+    trail: list[CategoryLink] = []
+    seen: set[uuid.UUID] = set()
+    current = by_id.get(category_id) if category_id else None
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        trail.append(_link(current))
+        current = by_id.get(current.parent_id) if current.parent_id else None
+    return list(reversed(trail))
+
+
+def category_tree(*, session: Session) -> list[NavCategory]:
+    """The active top-level categories with their active children, for the navigation."""
+    categories = _all_categories(session)
+    children: dict[uuid.UUID, list[CategoryLink]] = {}
+    for c in categories:
+        if c.parent_id:
+            children.setdefault(c.parent_id, []).append(_link(c))
+    return [
+        NavCategory(id=str(c.id), slug=c.slug, name=c.name, children=children.get(c.id, []))
+        for c in categories
+        if c.parent_id is None
+    ]
+
+
+def _category_tiles(session: Session, categories: Sequence[Category]) -> list[CategoryLink]:
+    """Top-level categories with a product count and a picture (a product's, if none is set)."""
+    top = [c for c in categories if c.parent_id is None]
+    root_of: dict[uuid.UUID, uuid.UUID] = {}
+    for t in top:
+        for cid in _descendant_ids(categories, t.id):
+            root_of[cid] = t.id
+
+    counts: dict[uuid.UUID, int] = {}
+    for category_id, n in session.exec(
+        select(Product.category_id, sa.func.count())
+        .where(_active(), Product.category_id.is_not(None))
+        .group_by(Product.category_id)
+    ):
+        root = root_of.get(category_id)
+        if root:
+            counts[root] = counts.get(root, 0) + n
+
+    # One picture per top-level category: the first image of its best product (featured first).
+    ranked = (
+        select(
+            Product.id.label("product_id"),
+            Product.category_id.label("category_id"),
+            sa.func.row_number()
+            .over(
+                partition_by=Product.category_id,
+                order_by=(
+                    Product.featured.desc(),
+                    Product.rating_average.desc(),
+                    Product.created_at.desc(),
+                ),
+            )
+            .label("rank"),
+        )
+        .where(_active(), Product.category_id.is_not(None))
+        .subquery()
+    )
+    leaders = session.exec(
+        select(ranked.c.category_id, ranked.c.product_id).where(ranked.c.rank == 1)
+    ).all()
+    leader_of_root: dict[uuid.UUID, uuid.UUID] = {}
+    for category_id, product_id in sorted(leaders, key=lambda r: str(r[0])):
+        root = root_of.get(category_id)
+        if root:
+            leader_of_root.setdefault(root, product_id)
+    images: dict[uuid.UUID, str] = {}
+    if leader_of_root:
+        for image in session.exec(
+            select(ProductImage)
+            .where(ProductImage.product_id.in_(list(leader_of_root.values())))
+            .order_by(ProductImage.product_id, ProductImage.sort_order)
+        ):
+            images.setdefault(image.product_id, image.url)
+
+    tiles = []
+    for t in top:
+        picture = t.image_url or images.get(leader_of_root.get(t.id), "")
+        tiles.append(
+            CategoryLink(
+                id=str(t.id),
+                slug=t.slug,
+                name=t.name,
+                description=t.description or "",
+                image_url=picture or "",
+                product_count=counts.get(t.id, 0),
+            )
+        )
+    return tiles
+
+
+def home_sections(*, session: Session, featured_limit: int = 8, new_limit: int = 8) -> HomeSections:
+    """The home page: featured products, newest arrivals and top-level category tiles.
+
+    Args:
+        session: An open database session.
+        featured_limit: How many featured products to show.
+        new_limit: How many new arrivals to show.
+
+    Returns:
+        The three sections, each holding active products only.
+    """
+    featured = session.exec(
+        select(Product)
+        .where(_active(), Product.featured == sa.true())
+        .order_by(Product.created_at.desc(), Product.id)
+        .limit(featured_limit)
+    ).all()
+    newest = session.exec(
+        select(Product)
+        .where(_active())
+        .order_by(sa.func.coalesce(Product.published_at, Product.created_at).desc(), Product.id)
+        .limit(new_limit)
+    ).all()
+    # One card query for both sections (a product can be in both).
+    unique = list({p.id: p for p in [*featured, *newest]}.values())
+    cards = {c.id: c for c in _cards(session, unique)}
+    categories = _all_categories(session)
+    return HomeSections(
+        featured=[cards[str(p.id)] for p in featured],
+        new_arrivals=[cards[str(p.id)] for p in newest],
+        categories=_category_tiles(session, categories),
+    )
+
+
+def _variant_view(product: Product, variant: ProductVariant) -> VariantView:
+    price = variant.price if variant.price is not None else product.price
+    compare = _sale_price(price, product.compare_price)
+    status, label = stock_status(
+        variant.inventory_quantity,
+        low_stock_threshold=product.low_stock_threshold,
+        track_inventory=product.track_inventory,
+        allow_backorder=product.allow_backorder,
+    )
+    return VariantView(
+        id=str(variant.id),
+        sku=variant.sku,
+        name=variant.name,
+        size=_attr(variant.attributes, "size"),
+        color=_attr(variant.attributes, "color", "colour"),
+        price=format_money(price),
+        price_amount=decimal_string(price),
+        compare_price=compare,
+        is_on_sale=bool(compare),
+        stock_status=status,
+        stock_label=label,
+        quantity_available=max(variant.inventory_quantity, 0),
+    )
+
+
+def _author(first_name: str | None, last_name: str | None) -> str:
+    first = (first_name or "").strip()
+    last = (last_name or "").strip()
+    if not first:
+        return "Verified customer" if not last else f"{last[0]}."
+    return f"{first} {last[0]}." if last else first
+
+
+def product_detail(
+    *, session: Session, slug: str, review_limit: int = 5, related_limit: int = 4
+) -> ProductDetail | None:
+    """The product page for ``slug``, or None when there is no active product by that slug.
+
+    Args:
+        session: An open database session.
+        slug: The product's URL slug.
+        review_limit: How many approved reviews to include (newest first).
+        related_limit: How many other products of the same category to suggest.
+
+    Returns:
+        The product with its images, variants (each with price and stock status), the size and
+        colour options, a breadcrumb (top category first), reviews and related products.
+    """
+    product = session.exec(select(Product).where(Product.slug == slug, _active())).first()
+    if product is None:
+        return None
+
+    brand = session.get(Brand, product.brand_id) if product.brand_id else None
+    images = session.exec(
+        select(ProductImage)
+        .where(ProductImage.product_id == product.id)
+        .order_by(ProductImage.sort_order, ProductImage.created_at)
+    ).all()
+    variants = session.exec(
+        select(ProductVariant)
+        .where(ProductVariant.product_id == product.id)
+        .order_by(ProductVariant.sort_order, ProductVariant.name)
+    ).all()
+    categories = _all_categories(session) if product.category_id else []
+    reviews = session.exec(
+        select(ProductReview, User.first_name, User.last_name)
+        .join(User, User.id == ProductReview.user_id, isouter=True)
+        .where(ProductReview.product_id == product.id, ProductReview.status == "approved")
+        .order_by(ProductReview.created_at.desc())
+        .limit(review_limit)
+    ).all()
+    related_rows = (
+        session.exec(
+            select(Product)
+            .where(_active(), Product.category_id == product.category_id, Product.id != product.id)
+            .order_by(
+                Product.featured.desc(), Product.rating_average.desc(), Product.created_at.desc()
+            )
+            .limit(related_limit)
+        ).all()
+        if product.category_id
+        else []
+    )
+
+    variant_views = [_variant_view(product, v) for v in variants]
+    if variant_views:
+        sold_out = all(v.stock_status == SOLD_OUT for v in variant_views)
+    else:
+        sold_out = (
+            stock_status(
+                product.inventory_quantity,
+                low_stock_threshold=product.low_stock_threshold,
+                track_inventory=product.track_inventory,
+                allow_backorder=product.allow_backorder,
+            )[0]
+            == SOLD_OUT
+        )
+    compare = _sale_price(product.price, product.compare_price)
+    return ProductDetail(
+        id=str(product.id),
+        slug=product.slug,
+        name=product.name,
+        brand=brand.name if brand else "",
+        brand_slug=brand.slug if brand else "",
+        description=product.description or "",
+        short_description=product.short_description or "",
+        sku=product.sku,
+        price=format_money(product.price),
+        price_amount=decimal_string(product.price),
+        compare_price=compare,
+        is_on_sale=bool(compare),
+        is_sold_out=sold_out,
+        rating=f"{product.rating_average:.1f}" if product.review_count else "",
+        review_count=product.review_count,
+        meta_title=product.meta_title or product.name,
+        meta_description=product.meta_description or product.short_description or "",
+        images=[ProductImageView(url=i.url, alt=i.alt_text or product.name) for i in images],
+        variants=variant_views,
+        sizes=_order_sizes(v.size for v in variant_views),
+        colors=list(dict.fromkeys(v.color for v in variant_views if v.color)),
+        breadcrumb=_breadcrumb(categories, product.category_id),
+        reviews=[
+            ReviewView(
+                rating=r.rating,
+                title=r.title or "",
+                content=r.content or "",
+                author=_author(first, last) if r.user_id else "Customer",
+                verified_purchase=r.verified_purchase,
+                date=r.created_at.strftime("%b %d, %Y").replace(" 0", " "),
+            )
+            for r, first, last in reviews
+        ],
+        related=_cards(session, related_rows),
+    )
+
+
+def category_listing(*, session: Session, slug: str, limit: int = 48) -> CategoryListing | None:
+    """A category page: active products of the category and all its subcategories, newest first.
+
+    Args:
+        session: An open database session.
+        slug: The category's URL slug.
+        limit: The most products to return.
+
+    Returns:
+        The listing, or None when there is no active category by that slug.
+    """
+    categories = _all_categories(session)
+    category = next((c for c in categories if c.slug == slug), None)
+    if category is None:
+        return None
+    ids = _descendant_ids(categories, category.id)
+    where = (_active(), Product.category_id.in_(ids))
+    total = session.exec(select(sa.func.count()).select_from(Product).where(*where)).one()
+    rows = session.exec(
+        select(Product)
+        .where(*where)
+        .order_by(sa.func.coalesce(Product.published_at, Product.created_at).desc(), Product.id)
+        .limit(limit)
+    ).all()
+    return CategoryListing(
+        category=_link(category),
+        breadcrumb=_breadcrumb(categories, category.id),
+        subcategories=[_link(c) for c in categories if c.parent_id == category.id],
+        products=_cards(session, rows),
+        total=total,
+    )
+
+
+def search_products(*, session: Session, query: str, limit: int = 48) -> list[ProductCard]:
+    """Active products whose name or brand contains ``query`` (case-insensitive).
+
+    A stand-in for full-text search: good enough for a demo catalog of a few hundred products.
+    """
+    words = query.strip()
+    if not words:
+        return []
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    rows = session.exec(
+        select(Product)
+        .join(Brand, Brand.id == Product.brand_id, isouter=True)
+        .where(
+            _active(),
+            sa.or_(
+                Product.name.ilike(pattern, escape="\\"),
+                Brand.name.ilike(pattern, escape="\\"),
+            ),
+        )
+        .order_by(Product.featured.desc(), Product.name)
+        .limit(limit)
+    ).all()
+    return _cards(session, rows)

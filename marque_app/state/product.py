@@ -1,0 +1,172 @@
+"""The product page: the product, the chosen size/colour and gallery image."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marque_app.services.catalog import (
+    SOLD_OUT,
+    OptionView,
+    ProductDetail,
+    VariantView,
+    choose_variant,
+    default_variant,
+    find_variant,
+    product_detail,
+    variant_options,
+)
+from marque_app.services.db import session_scope
+
+LOADING, FOUND, MISSING = "loading", "found", "missing"
+
+
+class ProductState(rx.State):
+    product: ProductDetail = ProductDetail()
+    status: str = LOADING
+    selected_size: str = ""
+    selected_color: str = ""
+    image_index: int = 0
+
+    @rx.event
+    def load_product(self):
+        slug = self.slug  # the dynamic route argument of /products/[slug]
+        if self.product.slug != slug:
+            self.status = LOADING
+            yield
+        with session_scope() as session:
+            detail = product_detail(session=session, slug=slug)
+        if detail is None:
+            self.product = ProductDetail()
+            self.status = MISSING
+            return
+        self.product = detail
+        self.status = FOUND
+        self.image_index = 0
+        first = default_variant(detail.variants)
+        self.selected_size = first.size if first else ""
+        self.selected_color = first.color if first else ""
+
+    @rx.event
+    def select_size(self, size: str):
+        self._select(size=size, color=self.selected_color, changed="size")
+
+    @rx.event
+    def select_color(self, color: str):
+        self._select(size=self.selected_size, color=color, changed="color")
+
+    def _select(self, *, size: str, color: str, changed: str):
+        variant = choose_variant(self.product.variants, size=size, color=color, changed=changed)
+        if variant is not None:
+            self.selected_size, self.selected_color = variant.size, variant.color
+
+    @rx.event
+    def select_image(self, index: int):
+        self.image_index = index
+
+    @rx.event
+    def add_to_cart(self):
+        # Placeholder until the cart is wired: confirm the choice without storing anything.
+        variant = self.selected_variant
+        if not self.can_add_to_cart:
+            return rx.toast.error("This item is sold out.")
+        label = f" ({variant.name})" if variant.name else ""
+        return rx.toast.success(f"{self.product.name}{label} added to your cart.")
+
+    @rx.var
+    def selected_variant(self) -> VariantView:
+        found = find_variant(
+            self.product.variants, size=self.selected_size, color=self.selected_color
+        )
+        return found or VariantView()
+
+    @rx.var
+    def has_variants(self) -> bool:
+        return bool(self.product.variants)
+
+    @rx.var
+    def size_options(self) -> list[OptionView]:
+        return variant_options(
+            self.product.variants,
+            sizes=self.product.sizes,
+            colors=self.product.colors,
+            size=self.selected_size,
+            color=self.selected_color,
+        )[0]
+
+    @rx.var
+    def color_options(self) -> list[OptionView]:
+        return variant_options(
+            self.product.variants,
+            sizes=self.product.sizes,
+            colors=self.product.colors,
+            size=self.selected_size,
+            color=self.selected_color,
+        )[1]
+
+    @rx.var
+    def price(self) -> str:
+        return self.selected_variant.price or self.product.price
+
+    @rx.var
+    def compare_price(self) -> str:
+        if self.product.variants:
+            return self.selected_variant.compare_price
+        return self.product.compare_price
+
+    @rx.var
+    def stock_status(self) -> str:
+        if self.product.variants:
+            return self.selected_variant.stock_status if self.selected_variant.id else SOLD_OUT
+        return SOLD_OUT if self.product.is_sold_out else "in_stock"
+
+    @rx.var
+    def stock_label(self) -> str:
+        if self.product.variants:
+            return self.selected_variant.stock_label or "Unavailable"
+        return "Sold out" if self.product.is_sold_out else "In stock"
+
+    @rx.var
+    def can_add_to_cart(self) -> bool:
+        return self.status == FOUND and self.stock_status != SOLD_OUT
+
+    @rx.var
+    def main_image(self) -> str:
+        images = self.product.images
+        if not images:
+            return ""
+        return images[min(self.image_index, len(images) - 1)].url
+
+    @rx.var
+    def main_image_alt(self) -> str:
+        images = self.product.images
+        if not images:
+            return self.product.name
+        return images[min(self.image_index, len(images) - 1)].alt
+
+    @rx.var
+    def page_title(self) -> str:
+        if self.status == FOUND:
+            return self.product.meta_title
+        if self.status == MISSING:
+            return "Product not found | Marque"
+        return "Marque"
+
+    @rx.var
+    def page_description(self) -> str:
+        return self.product.meta_description if self.status == FOUND else ""
+
+    @rx.var
+    def rating_stars(self) -> list[str]:
+        """Five stars for the rating summary, each "full", "half" or "empty"."""
+        if not self.product.rating:
+            return []
+        value = float(self.product.rating)  # a 0-5 display value, not money
+        stars = []
+        for i in range(5):
+            if value >= i + 0.75:
+                stars.append("full")
+            elif value >= i + 0.25:
+                stars.append("half")
+            else:
+                stars.append("empty")
+        return stars
