@@ -97,9 +97,16 @@ def generate(*, session: Session, products: int = 100_000, seed: int = 7) -> dic
     made = time.perf_counter()
     bind = session.connection()
     if bind.dialect.name == "postgresql":
+        # GIN indexes are much cheaper to build once than to maintain row by row.
+        gin = [ix for table in (Product.__table__, ProductVariant.__table__)
+               for ix in table.indexes if ix.info.get("pg_only")]
+        for index in gin:
+            bind.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
         _copy(bind, "products", PRODUCT_COLS, product_rows)
         _copy(bind, "product_variants", VARIANT_COLS, variant_rows)
         _copy(bind, "product_images", IMAGE_COLS, image_rows)
+        for index in gin:
+            bind.execute(sa.schema.CreateIndex(index))
         bind.exec_driver_sql("ANALYZE products; ANALYZE product_variants; ANALYZE product_images")
     else:
         _insert(bind, Product.__table__, PRODUCT_COLS, product_rows)
