@@ -1,0 +1,290 @@
+"""End-to-end fixtures: the compiled app in production mode, driven by Chromium.
+
+``base_url`` (session)  builds and starts ``reflex run --env prod`` once per test run, on a free
+                        port, with its own temporary SQLite database (migrated and loaded with
+                        the demo store by ``python -m marque_app.cli setup``), its own frontend
+                        build directory and state directory; the process group is killed at the
+                        end. ``MARQUE_E2E_BASE_URL=http://localhost:3000`` uses a server that is
+                        already running instead (nothing is started or stopped).
+``page``                a fresh Playwright page (sync API, headless Chromium). It records
+                        uncaught page errors, failed requests and HTTP responses >= 400; the test
+                        fails at teardown if any occurred. Tests that expect one call
+                        ``page_problems.allow("/expected-404")`` first.
+``goto("/path")``       navigates to ``base_url + path`` and waits until the page is hydrated:
+                        the backend answered the hydrate event over the websocket
+                        (``wait_for_hydration(page)`` does the waiting alone, e.g. after a click
+                        that loads another page).
+
+The Redis state manager is used when REFLEX_REDIS_URL is set (``.ci/run`` does so).
+Chromium is /usr/bin/chromium (``apt-get install -y chromium``) or ``MARQUE_CHROMIUM``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("MARQUE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# First build on a fresh clone installs the frontend packages: allow minutes, not seconds.
+START_TIMEOUT = float(os.environ.get("MARQUE_E2E_START_TIMEOUT", "600"))
+HYDRATION_TIMEOUT = float(os.environ.get("MARQUE_E2E_HYDRATION_TIMEOUT", "30"))
+# The e2e build gets its own Reflex web directory so it never rebuilds the .web/ that a
+# developer's `make run` / `reflex run` is serving from (it is kept between runs, so the
+# frontend packages are installed once).
+WEB_DIR = Path(os.environ.get("MARQUE_E2E_WEB_DIR", ROOT / ".tools" / "e2e-web"))
+
+# The backend's answer to the hydrate event sets State.is_hydrated (``is_hydrated_rx_state_``).
+_HYDRATED_FRAME = re.compile(r'"is_hydrated[^"]*"\s*:\s*true')
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, timeout: float = 5) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (local URL)
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return err.code, ""
+    except (OSError, urllib.error.URLError):
+        return 0, ""
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _reflex_env(tmp: Path, port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("MARQUE_TEST_DATABASE_URL", None)  # the db layer's server, not the app's database
+    env.update(
+        REFLEX_DB_URL=f"sqlite:///{tmp / 'marque-e2e.db'}",
+        MARQUE_PORT=str(port),
+        REFLEX_WEB_WORKDIR=str(WEB_DIR),
+        REFLEX_STATES_WORKDIR=str(tmp / "states"),
+        REFLEX_TELEMETRY_ENABLED="false",
+        PYTHONUNBUFFERED="1",
+        NO_COLOR="1",
+    )
+    return env
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group (Reflex, granian workers, bun), then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        # The leader is gone; make sure no worker of its group survives it.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of the app served in production mode (frontend and backend on one port)."""
+    if external := os.environ.get("MARQUE_E2E_BASE_URL"):
+        yield external.rstrip("/")
+        return
+
+    tmp = tmp_path_factory.mktemp("e2e-app")
+    port = _free_port()
+    env = _reflex_env(tmp, port)
+    log_path = tmp / "reflex.log"
+    started = time.monotonic()
+
+    setup = subprocess.run(
+        [sys.executable, "-m", "marque_app.cli", "setup"],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+    )
+    if setup.returncode != 0:
+        pytest.fail(
+            f"`python -m marque_app.cli setup` failed (exit {setup.returncode}):\n"
+            f"{setup.stdout}{setup.stderr}",
+            pytrace=False,
+        )
+
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod",
+             "--frontend-port", str(port), "--backend-port", str(port)],
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, killed as a whole at teardown
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = started + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"`reflex run --env prod` exited with {proc.returncode} before serving "
+                    f"(log: {log_path}):\n{_tail(log_path)}",
+                    pytrace=False,
+                )
+            if _get(f"{url}/ping", 2) == (200, '"pong"'):
+                status, body = _get(f"{url}/")
+                if status == 200 and "<html" in body.lower():
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"the app did not serve {url}/ within {START_TIMEOUT:.0f}s "
+                    f"(MARQUE_E2E_START_TIMEOUT; log: {log_path}):\n{_tail(log_path)}",
+                    pytrace=False,
+                )
+            time.sleep(0.5)
+        sys.stderr.write(
+            f"\n[e2e] app served at {url} after {time.monotonic() - started:.1f}s "
+            f"(state manager: {'redis' if env.get('REFLEX_REDIS_URL') else 'disk'}; log: {log_path})\n"
+        )
+        yield url
+    finally:
+        _stop(proc)
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` "
+            "(or point MARQUE_CHROMIUM at a Chromium binary). The e2e layer needs it.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class PageProblems:
+    """Page errors, failed requests and HTTP errors seen by one page."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._allowed: list[re.Pattern[str]] = []
+
+    def allow(self, pattern: str) -> None:
+        """Do not count problems matching ``pattern`` (a regular expression), e.g. a 404 the test provokes."""
+        self._allowed.append(re.compile(pattern))
+
+    def add(self, problem: str) -> None:
+        if not any(p.search(problem) for p in self._allowed):
+            self.items.append(problem)
+
+
+@pytest.fixture
+def page_problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+def page(browser, base_url: str, page_problems: PageProblems) -> Iterator:
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    pg._marque_frames = []  # websocket frames received, for goto()/wait_for_hydration()
+
+    def on_request_failed(request) -> None:
+        failure = request.failure or ""
+        # A navigation cancels the previous page's pending requests: not a problem of the app.
+        if "ERR_ABORTED" in failure and request.resource_type != "document":
+            return
+        page_problems.add(f"request failed: {request.method} {request.url} ({failure})")
+
+    def on_response(response) -> None:
+        if response.status >= 400:
+            page_problems.add(f"HTTP {response.status}: {response.request.method} {response.url}")
+
+    def on_websocket(ws) -> None:
+        ws.on("framereceived", lambda payload: pg._marque_frames.append(payload))
+
+    pg.on("pageerror", lambda err: page_problems.add(f"page error: {err}"))
+    pg.on("requestfailed", on_request_failed)
+    pg.on("response", on_response)
+    pg.on("websocket", on_websocket)
+    try:
+        yield pg
+        if page_problems.items:
+            pytest.fail(
+                "the page reported problems:\n  " + "\n  ".join(page_problems.items),
+                pytrace=False,
+            )
+    finally:
+        context.close()
+
+
+def wait_for_hydration(page, timeout: float = HYDRATION_TIMEOUT) -> None:
+    """Wait until the backend has answered the page's hydrate event (State.is_hydrated)."""
+    frames: list = page._marque_frames
+    deadline = time.monotonic() + timeout
+    while not any(isinstance(f, str) and _HYDRATED_FRAME.search(f) for f in frames):
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{page.url} was not hydrated within {timeout:.0f}s: the websocket to the "
+                f"backend did not deliver is_hydrated ({len(frames)} frames received)"
+            )
+        page.wait_for_timeout(50)
+
+
+@pytest.fixture
+def goto(page) -> Callable[..., object]:
+    """``goto("/path")``: navigate and wait for hydration; returns the page."""
+
+    def _goto(path: str = "/", **kwargs):
+        page._marque_frames.clear()
+        page.goto(path, **kwargs)
+        wait_for_hydration(page)
+        return page
+
+    return _goto
