@@ -46,10 +46,18 @@ def hero() -> rx.Component:
             ),
             rx.hstack(
                 rx.link(
-                    rx.button("Shop new arrivals", size="3", radius="full"), href="#new-arrivals"
+                    rx.button(
+                        "Shop new arrivals", size=rx.breakpoints(initial="2", sm="3"), radius="full"
+                    ),
+                    href="#new-arrivals",
                 ),
                 rx.link(
-                    rx.button("Featured picks", size="3", radius="full", variant="outline"),
+                    rx.button(
+                        "Featured picks",
+                        size=rx.breakpoints(initial="2", sm="3"),
+                        radius="full",
+                        variant="outline",
+                    ),
                     href="#featured",
                 ),
                 spacing="3",

@@ -306,6 +306,22 @@ def variant_options(
     return size_options, color_options
 
 
+def image_index_for_color(images: Sequence[ProductImageView], color: str) -> int | None:
+    """The position of the first picture that shows ``color``, judged by its alt text.
+
+    Images carry no colour column; their alt text names it ("Trail Runner in Navy"), which is
+    what a screen reader says too. None when no picture mentions the colour.
+    """
+    if not color:
+        return None
+    needle = color.lower()
+    for index, image in enumerate(images):
+        words = image.alt.lower().replace(",", " ").split()
+        if needle in words or image.alt.lower().endswith(f" {needle}"):
+            return index
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 # Queries
 
@@ -460,45 +476,47 @@ def _category_tiles(session: Session, categories: Sequence[Category]) -> list[Ca
         if root:
             counts[root] = counts.get(root, 0) + n
 
-    # One picture per top-level category: the first image of its best product (featured first).
-    ranked = (
-        select(
-            Product.id.label("product_id"),
-            Product.category_id.label("category_id"),
-            sa.func.row_number()
-            .over(
-                partition_by=Product.category_id,
-                order_by=(
-                    Product.featured.desc(),
-                    Product.rating_average.desc(),
-                    Product.created_at.desc(),
-                ),
-            )
-            .label("rank"),
-        )
-        .where(_active(), Product.category_id.is_not(None))
-        .subquery()
-    )
-    leaders = session.exec(
-        select(ranked.c.category_id, ranked.c.product_id).where(ranked.c.rank == 1)
-    ).all()
-    leader_of_root: dict[uuid.UUID, uuid.UUID] = {}
-    for category_id, product_id in sorted(leaders, key=lambda r: str(r[0])):
-        root = root_of.get(category_id)
-        if root:
-            leader_of_root.setdefault(root, product_id)
+    # One picture per top-level category: the first image of its best pictured product
+    # (featured first), ranked per top-level category in one query.
     images: dict[uuid.UUID, str] = {}
-    if leader_of_root:
-        for image in session.exec(
-            select(ProductImage)
-            .where(ProductImage.product_id.in_(list(leader_of_root.values())))
-            .order_by(ProductImage.product_id, ProductImage.sort_order)
-        ):
-            images.setdefault(image.product_id, image.url)
+    if root_of:
+        root = sa.case({cid: str(rid) for cid, rid in root_of.items()}, value=Product.category_id)
+        has_image = sa.select(ProductImage.id).where(ProductImage.product_id == Product.id).exists()
+        ranked = (
+            select(
+                Product.id.label("product_id"),
+                root.label("root_id"),
+                sa.func.row_number()
+                .over(
+                    partition_by=root,
+                    order_by=(
+                        Product.featured.desc(),
+                        Product.rating_average.desc(),
+                        Product.created_at.desc(),
+                        Product.id,
+                    ),
+                )
+                .label("rank"),
+            )
+            .where(_active(), Product.category_id.in_(list(root_of)), has_image)
+            .subquery()
+        )
+        leaders = dict(
+            session.exec(
+                select(ranked.c.product_id, ranked.c.root_id).where(ranked.c.rank == 1)
+            ).all()
+        )
+        if leaders:
+            for image in session.exec(
+                select(ProductImage)
+                .where(ProductImage.product_id.in_(list(leaders)))
+                .order_by(ProductImage.product_id, ProductImage.sort_order)
+            ):
+                images.setdefault(uuid.UUID(str(leaders[image.product_id])), image.url)
 
     tiles = []
     for t in top:
-        picture = t.image_url or images.get(leader_of_root.get(t.id), "")
+        picture = t.image_url or images.get(t.id, "")
         tiles.append(
             CategoryLink(
                 id=str(t.id),

@@ -12,6 +12,7 @@ from marque_app.services.catalog import (
     choose_variant,
     default_variant,
     find_variant,
+    image_index_for_color,
     product_detail,
     variant_options,
 )
@@ -41,10 +42,10 @@ class ProductState(rx.State):
             return
         self.product = detail
         self.status = FOUND
-        self.image_index = 0
         first = default_variant(detail.variants)
         self.selected_size = first.size if first else ""
         self.selected_color = first.color if first else ""
+        self.image_index = image_index_for_color(detail.images, self.selected_color) or 0
 
     @rx.event
     def select_size(self, size: str):
@@ -53,6 +54,9 @@ class ProductState(rx.State):
     @rx.event
     def select_color(self, color: str):
         self._select(size=self.selected_size, color=color, changed="color")
+        index = image_index_for_color(self.product.images, self.selected_color)
+        if index is not None:
+            self.image_index = index
 
     def _select(self, *, size: str, color: str, changed: str):
         variant = choose_variant(self.product.variants, size=size, color=color, changed=changed)
