@@ -119,9 +119,12 @@ check-port:
 	try: s.bind(("0.0.0.0", port))
 	except OSError: sys.exit(f"error: port {port} is already in use (MARQUE_PORT); stop the other server or set MARQUE_PORT={port + 1}")' "$(MARQUE_PORT)"
 
+# .env (when present) is loaded for setup and run; variables already set win.
+WITH_DOTENV = $(if $(wildcard .env),"$(VENV)/bin/dotenv" -f .env run --no-override --)
+
 setup: venv
 	@echo "==> $(PY) -m marque_app.cli setup"
-	"$(PY)" -m marque_app.cli setup
+	$(WITH_DOTENV) "$(PY)" -m marque_app.cli setup
 
 # --- run ----------------------------------------------------------------------
 
@@ -132,7 +135,7 @@ run: check-port venv bun setup
 	@$(FIND_BUN)
 	export MARQUE_PORT="$(MARQUE_PORT)"
 	echo "==> serving http://localhost:$(MARQUE_PORT)/ (production build; Ctrl-C stops)"
-	exec "$(VENV)/bin/reflex" run --env prod \
+	exec $(WITH_DOTENV) "$(VENV)/bin/reflex" run --env prod \
 		--frontend-port "$(MARQUE_PORT)" --backend-port "$(MARQUE_PORT)"
 
 # --- tests --------------------------------------------------------------------

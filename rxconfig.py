@@ -2,6 +2,7 @@
 (REFLEX_DB_URL, REFLEX_REDIS_URL, REFLEX_BUN_PATH, ...).
 
 ``.env`` (see ``.env.example``) is loaded first; variables already set in the environment win.
+Test runs (MARQUE_ENV=test, set by tests/conftest.py) do not load it.
 """
 
 import os
@@ -10,7 +11,8 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 _ROOT = Path(__file__).resolve().parent
-load_dotenv(_ROOT / ".env", override=False)
+if os.environ.get("MARQUE_ENV") != "test":
+    load_dotenv(_ROOT / ".env", override=False)
 
 import reflex as rx  # noqa: E402
 

@@ -94,6 +94,7 @@ def _tail(path: Path, lines: int = 60) -> str:
 def _reflex_env(tmp: Path, port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("MARQUE_TEST_DATABASE_URL", None)  # the db layer's server, not the app's database
+    env.setdefault("MARQUE_ENV", "test")  # also keeps rxconfig from loading the developer's .env
     env.update(
         REFLEX_DB_URL=f"sqlite:///{tmp / 'marque-e2e.db'}",
         MARQUE_PORT=str(port),
