@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app import routes
+from marque_app.services.catalog import NavCategory
 from marque_app.state.header import HeaderState
 
 CONTENT_WIDTH = "1200px"
@@ -139,12 +140,7 @@ def category_nav() -> rx.Component:
         container(
             rx.hstack(
                 rx.link("New in", href=routes.HOME + "#new-arrivals", **_nav_link_style()),
-                rx.foreach(
-                    HeaderState.nav,
-                    lambda cat: rx.link(
-                        cat.name, href=f"/categories/{cat.slug}", **_nav_link_style()
-                    ),
-                ),
+                rx.foreach(HeaderState.nav, _nav_item),
                 spacing=rx.breakpoints(initial="4", md="6"),
                 align="center",
                 height="44px",
@@ -156,6 +152,43 @@ def category_nav() -> rx.Component:
         as_="nav",
         aria_label="Categories",
         border_top=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def _nav_item(cat: rx.Var[NavCategory]) -> rx.Component:
+    """A top-level category; on a pointer device hovering it lists its subcategories."""
+    return rx.hover_card.root(
+        rx.hover_card.trigger(
+            rx.link(cat.name, href=f"/categories/{cat.slug}", **_nav_link_style())
+        ),
+        rx.hover_card.content(
+            rx.vstack(
+                rx.link(
+                    "All " + cat.name.lower(),
+                    href=f"/categories/{cat.slug}",
+                    size="2",
+                    weight="bold",
+                    color=rx.color("gray", 12),
+                ),
+                rx.foreach(
+                    cat.children,
+                    lambda sub: rx.link(
+                        sub.name,
+                        href=f"/categories/{sub.slug}",
+                        size="2",
+                        color=rx.color("gray", 11),
+                        underline="hover",
+                    ),
+                ),
+                spacing="2",
+                min_width="180px",
+            ),
+            side="bottom",
+            align="start",
+            size="1",
+        ),
+        open_delay=150,
+        close_delay=100,
     )
 
 

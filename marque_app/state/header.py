@@ -14,7 +14,6 @@ class HeaderState(rx.State):
     cart_count: int = 0
     wishlist_count: int = 0
     nav: list[NavCategory] = []
-    is_menu_open: bool = False
 
     @rx.event
     def load_header(self):
@@ -28,11 +27,3 @@ class HeaderState(rx.State):
     def submit_search(self, form_data: dict[str, str]):
         query = (form_data.get("q") or "").strip()
         return rx.redirect(search_url(query))
-
-    @rx.event
-    def set_menu_open(self, is_open: bool):
-        self.is_menu_open = is_open
-
-    @rx.event
-    def close_menu(self):
-        self.is_menu_open = False
