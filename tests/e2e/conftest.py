@@ -6,6 +6,8 @@
                         build directory and state directory; the process group is killed at the
                         end. ``MARQUE_E2E_BASE_URL=http://localhost:3000`` uses a server that is
                         already running instead (nothing is started or stopped).
+``app_db_url`` (session) the URL of that database (with MARQUE_E2E_BASE_URL: MARQUE_E2E_DB_URL,
+                        else REFLEX_DB_URL / the project's marque.db).
 ``page``                a fresh Playwright page (sync API, headless Chromium). It records
                         uncaught page errors, failed requests and HTTP responses >= 400; the test
                         fails at teardown if any occurred. Tests that expect one call
@@ -31,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -126,11 +129,19 @@ def _stop(proc: subprocess.Popen) -> None:
         return
 
 
+@dataclass(frozen=True)
+class AppServer:
+    url: str
+    db_url: str
+
+
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of the app served in production mode (frontend and backend on one port)."""
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The app served in production mode (frontend and backend on one port), and its database."""
     if external := os.environ.get("MARQUE_E2E_BASE_URL"):
-        yield external.rstrip("/")
+        from marque_app.settings import default_db_url
+
+        yield AppServer(external.rstrip("/"), os.environ.get("MARQUE_E2E_DB_URL") or default_db_url())
         return
 
     tmp = tmp_path_factory.mktemp("e2e-app")
@@ -182,9 +193,21 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             f"\n[e2e] app served at {url} after {time.monotonic() - started:.1f}s "
             f"(state manager: {'redis' if env.get('REFLEX_REDIS_URL') else 'disk'}; log: {log_path})\n"
         )
-        yield url
+        yield AppServer(url, env["REFLEX_DB_URL"])
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def base_url(app_server: AppServer) -> str:
+    """``http://127.0.0.1:<port>``: page, /ping, /_event and the API on that one port."""
+    return app_server.url
+
+
+@pytest.fixture(scope="session")
+def app_db_url(app_server: AppServer) -> str:
+    """The database the app under test serves from (a temporary SQLite file by default)."""
+    return app_server.db_url
 
 
 # --- the browser ------------------------------------------------------------------------------
