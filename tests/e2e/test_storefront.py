@@ -69,7 +69,7 @@ def featured_product(engine) -> sa.Row:
     with engine.connect() as conn:
         return conn.execute(
             sa.text(
-                "SELECT name, slug, price, meta_title FROM products "
+                "SELECT name, slug, price, meta_title, meta_description FROM products "
                 "WHERE status = 'active' AND featured ORDER BY created_at DESC, id LIMIT 1"
             )
         ).one()
@@ -162,6 +162,10 @@ def test_a_product_card_opens_its_product_page(goto, app_db):
     expect(page.get_by_test_id("product-name")).to_have_text(featured.name)
     expect(page.get_by_test_id("product-price")).to_have_text(expected_price)
     expect(page).to_have_title(featured.meta_title or featured.name)
+    if featured.meta_description:
+        expect(page.locator('meta[name="description"]')).to_have_attribute(
+            "content", featured.meta_description
+        )
     expect(page.get_by_test_id("breadcrumb")).to_contain_text("Home")
 
 
