@@ -7,7 +7,6 @@ so the tests follow whatever the demo catalog holds.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,27 +21,9 @@ from tests.e2e.conftest import wait_for_hydration
 
 
 @pytest.fixture(scope="session")
-def app_db(request, base_url, tmp_path_factory) -> sa.Engine:
-    """A read-only view of the database the app under test serves from."""
-    url = os.environ.get("MARQUE_E2E_DB_URL")
-    if not url:
-        try:  # the conftest may name it outright
-            url = request.getfixturevalue("app_db_url")
-        except pytest.FixtureLookupError:
-            url = None
-    if not url and os.environ.get("MARQUE_E2E_BASE_URL"):
-        from marque_app.settings import default_db_url
-
-        url = default_db_url()  # an external server run from this environment
-    if not url:
-        # The base_url fixture migrates and seeds <basetemp>/e2e-app*/marque-e2e.db.
-        found = sorted(tmp_path_factory.getbasetemp().glob("e2e-app*/marque-e2e.db"))
-        if not found:
-            pytest.fail(
-                "cannot find the e2e app's database; set MARQUE_E2E_DB_URL to it", pytrace=False
-            )
-        url = f"sqlite:///{found[-1]}"
-    engine = sa.create_engine(url)
+def app_db(app_db_url) -> sa.Engine:
+    """The database the app under test serves from, for reading what the pages should show."""
+    engine = sa.create_engine(app_db_url)
     yield engine
     engine.dispose()
 
