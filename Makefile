@@ -157,17 +157,20 @@ run_pytest() {
 }
 endef
 
+# Sub-makes of `make test` skip the set-up already done (NO_SETUP=1).
+SETUP = $(if $(NO_SETUP),,venv bun)
+
 # Existing layer directories only (git does not keep empty folders).
 layers = $(strip $(foreach d,$(1),$(if $(wildcard $(d)/.),$(d))))
 
 # Every layer runs even when an earlier one failed; make fails if any failed.
 test: venv bun
 	@start=$$SECONDS failed=""
-	$(MAKE) test-fast || failed="$$failed unit/db/api"
+	$(MAKE) test-fast NO_SETUP=1 || failed="$$failed unit/db/api"
 	if [ -n "$(MARQUE_TEST_DATABASE_URL)" ]; then
-		$(MAKE) test-pg || failed="$$failed db-postgresql"
+		$(MAKE) test-pg NO_SETUP=1 || failed="$$failed db-postgresql"
 	fi
-	$(MAKE) test-e2e || failed="$$failed e2e"
+	$(MAKE) test-e2e NO_SETUP=1 || failed="$$failed e2e"
 	if [ -n "$$failed" ]; then
 		echo "==> make test FAILED in $$((SECONDS - start))s:$$failed" >&2
 		exit 1
@@ -175,7 +178,7 @@ test: venv bun
 	echo "==> make test passed in $$((SECONDS - start))s"
 
 # unit + db + api, db on SQLite: the PostgreSQL URL and Redis are not passed on.
-test-fast: venv
+test-fast: $(SETUP)
 	@$(RUN_PYTEST)
 	layers="$(call layers,$(TEST_LAYERS))"
 	if [ -z "$$layers" ]; then
@@ -188,7 +191,7 @@ test-fast: venv
 
 # tests/db against PostgreSQL, e.g.
 #  make test-pg MARQUE_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
-test-pg: venv
+test-pg: $(SETUP)
 	@$(RUN_PYTEST)
 	if [ -z "$(MARQUE_TEST_DATABASE_URL)" ]; then
 		echo "error: set MARQUE_TEST_DATABASE_URL=postgresql+psycopg://user@host:5432/db" >&2
@@ -199,7 +202,7 @@ test-pg: venv
 	run_pytest db-postgresql -o timeout=$(PYTEST_TIMEOUT) tests/db $(PYTEST_ARGS)
 
 # The compiled app in prod mode driven by Chromium (see tests/e2e/conftest.py).
-test-e2e: venv bun
+test-e2e: $(SETUP)
 	@$(RUN_PYTEST)
 	$(FIND_BUN)
 	unset MARQUE_TEST_DATABASE_URL
