@@ -3,6 +3,7 @@
 import reflex as rx
 
 from marque_app import routes
+from marque_app.api import create_api
 from marque_app.components.theme import STYLE, theme
 from marque_app.pages.category import category_page
 from marque_app.pages.home import home
@@ -25,7 +26,8 @@ app = rx.App(
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
         rx.el.meta(name="theme-color", content="#ffffff"),
     ],
-    # REST API: api_transformer=... goes here (the /api/v1 FastAPI app).
+    # The REST API (/api/v1, /_health) shares this process, port and services.
+    api_transformer=create_api(),
 )
 
 DESCRIPTION = "Marque: clothing, shoes and everyday goods from independent brands."

@@ -14,22 +14,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from marque_app.domain.money import decimal_string, format_money, sale_price
+from marque_app.domain.stock import IN_STOCK, LOW_STOCK, SOLD_OUT, stock_status
 from marque_app.models import Brand, Category, Product, ProductImage, ProductReview, ProductVariant
 from marque_app.models.enums import ProductStatus
 from marque_app.models.user import User
 
-CENTS = Decimal("0.01")
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
-
-#: Stock statuses of a variant (and of a product without variants).
-IN_STOCK = "in_stock"
-LOW_STOCK = "low_stock"
-SOLD_OUT = "sold_out"
 
 #: The order in which the picker offers the usual clothing sizes; others keep catalog order.
 SIZE_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "One Size")
@@ -165,53 +160,10 @@ class CategoryListing:
 # Money and stock rules
 
 
-def format_money(amount: Decimal, currency: str = "USD") -> str:
-    """``Decimal("1234.5")`` -> ``"$1,234.50"``."""
-    value = Decimal(amount).quantize(CENTS, rounding=ROUND_HALF_UP)
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    text = f"{value:,.2f}"
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
-
-
-def decimal_string(amount: Decimal) -> str:
-    """``Decimal("24")`` -> ``"24.00"``: an exact amount for a client, never a float."""
-    return str(Decimal(amount).quantize(CENTS, rounding=ROUND_HALF_UP))
-
-
 def _sale_price(price: Decimal, compare_price: Decimal | None) -> str:
     """The struck-through price, shown only when it is above the selling price."""
-    if compare_price is not None and compare_price > price:
-        return format_money(compare_price)
-    return ""
-
-
-def stock_status(
-    quantity: int,
-    *,
-    low_stock_threshold: int,
-    track_inventory: bool = True,
-    allow_backorder: bool = False,
-) -> tuple[str, str]:
-    """The stock status of a SKU and the words a shopper reads.
-
-    Args:
-        quantity: Units on hand.
-        low_stock_threshold: At or below this many units the page says "Only N left".
-        track_inventory: False for products sold without counting stock.
-        allow_backorder: The product can be ordered when none are on hand.
-
-    Returns:
-        ``(status, label)``: status is one of ``in_stock``, ``low_stock``, ``sold_out``.
-    """
-    if not track_inventory:
-        return IN_STOCK, "In stock"
-    if quantity <= 0:
-        if allow_backorder:
-            return IN_STOCK, "Available on backorder"
-        return SOLD_OUT, "Sold out"
-    if quantity <= low_stock_threshold:
-        return LOW_STOCK, f"Only {quantity} left"
-    return IN_STOCK, "In stock"
+    compare = sale_price(price, compare_price)
+    return format_money(compare) if compare is not None else ""
 
 
 def _order_sizes(sizes: Iterable[str]) -> list[str]:

@@ -129,32 +129,6 @@ class QueryCounter:
         self.count += 1
 
 
-# --- money and stock rules ----------------------------------------------------------------------
-
-
-def test_money_is_formatted_from_decimals_without_floats():
-    assert catalog.format_money(Decimal("24")) == "$24.00"
-    assert catalog.format_money(Decimal("1234.5")) == "$1,234.50"
-    assert catalog.format_money(Decimal("0.105")) == "$0.11"  # half up, not banker's rounding
-    assert catalog.decimal_string(Decimal("19.9")) == "19.90"
-
-
-@pytest.mark.parametrize(
-    ("quantity", "kwargs", "expected"),
-    [
-        (30, {}, ("in_stock", "In stock")),
-        (6, {}, ("in_stock", "In stock")),
-        (5, {}, ("low_stock", "Only 5 left")),
-        (1, {}, ("low_stock", "Only 1 left")),
-        (0, {}, ("sold_out", "Sold out")),
-        (0, {"allow_backorder": True}, ("in_stock", "Available on backorder")),
-        (0, {"track_inventory": False}, ("in_stock", "In stock")),
-    ],
-)
-def test_stock_status(quantity, kwargs, expected):
-    assert catalog.stock_status(quantity, low_stock_threshold=5, **kwargs) == expected
-
-
 # --- home page --------------------------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""Pure business rules: standard library only, so they are tested in milliseconds."""
