@@ -32,7 +32,11 @@ def _bun_path() -> Path | None:
     """
     modules = _ROOT / ".tools" / "bun" / "node_modules"
     for candidate in (modules / "bun" / "bin" / "bun.exe", *modules.glob("@oven/bun-*/bin/bun")):
-        if candidate.is_file() and os.access(candidate, os.X_OK) and candidate.stat().st_size > 1_000_000:
+        if (
+            candidate.is_file()
+            and os.access(candidate, os.X_OK)
+            and candidate.stat().st_size > 1_000_000
+        ):
             return candidate
     return None
 

@@ -23,6 +23,7 @@ Chromium is /usr/bin/chromium (``apt-get install -y chromium``) or ``MARQUE_CHRO
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -79,7 +80,7 @@ def _free_port() -> int:
 
 def _get(url: str, timeout: float = 5) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (local URL)
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
             return resp.status, resp.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as err:
         return err.code, ""
@@ -122,10 +123,8 @@ def _stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             continue
         # The leader is gone; make sure no worker of its group survives it.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         return
 
 
@@ -141,7 +140,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     if external := os.environ.get("MARQUE_E2E_BASE_URL"):
         from marque_app.settings import default_db_url
 
-        yield AppServer(external.rstrip("/"), os.environ.get("MARQUE_E2E_DB_URL") or default_db_url())
+        yield AppServer(
+            external.rstrip("/"), os.environ.get("MARQUE_E2E_DB_URL") or default_db_url()
+        )
         return
 
     tmp = tmp_path_factory.mktemp("e2e-app")
@@ -152,7 +153,12 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
     setup = subprocess.run(
         [sys.executable, "-m", "marque_app.cli", "setup"],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if setup.returncode != 0:
         pytest.fail(
@@ -163,9 +169,23 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod",
-             "--frontend-port", str(port), "--backend-port", str(port)],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, killed as a whole at teardown
         )
     url = f"http://127.0.0.1:{port}"
