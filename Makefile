@@ -5,7 +5,7 @@
 #   make test       unit + db + api layers, then the e2e layer (own pytest run)
 #   make test-pg    the db layer against PostgreSQL ($MARQUE_TEST_DATABASE_URL)
 #   make setup      migrate the database and load the demo catalog
-#   make clean      remove .web (the compiled frontend); .venv and .tools stay
+#   make clean      remove the compiled frontends (.web, .tools/e2e-web); .venv and bun stay
 #
 # Set-up is incremental: the venv is (re)installed only when requirements.txt
 # changed since the last install (sha256 stamp in .venv), bun is installed from
@@ -71,7 +71,7 @@ venv:
 		echo "$$want" > "$(REQ_STAMP)"
 	fi
 
-# Prints nothing but progress; the bun used is found again by $(FIND_BUN).
+# Installs bun only when $(FIND_BUN) finds none; recipes that need it run $(FIND_BUN) again.
 bun:
 	@$(FIND_BUN)
 	if [ -n "$$bun" ]; then
@@ -216,4 +216,4 @@ test-e2e: $(SETUP)
 	run_pytest "$$label" -o timeout=$(E2E_TIMEOUT) $(E2E_LAYER) $(PYTEST_ARGS)
 
 clean:
-	rm -rf .web
+	rm -rf .web $(TOOLS)/e2e-web
