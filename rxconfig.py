@@ -16,6 +16,7 @@ if os.environ.get("MARQUE_ENV") != "test":
 
 import reflex as rx  # noqa: E402
 
+from marque_app.components.theme import theme  # noqa: E402
 from marque_app.settings import default_db_url  # noqa: E402
 
 # Production mode (`reflex run --env prod`, what `make run` does) serves the compiled
@@ -54,7 +55,7 @@ config = rx.Config(
     plugins=[
         rx.plugins.SitemapPlugin(),
         rx.plugins.TailwindV4Plugin(),
-        rx.plugins.RadixThemesPlugin(),  # explicit: implicit enablement is deprecated
+        rx.plugins.RadixThemesPlugin(theme=theme()),
     ],
     disable_plugins=[],
     **_extra,

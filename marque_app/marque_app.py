@@ -4,7 +4,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.api import create_api
-from marque_app.components.theme import STYLE, theme
+from marque_app.components.theme import STYLE
 from marque_app.pages.category import category_page
 from marque_app.pages.home import home
 from marque_app.pages.not_found import not_found_page
@@ -18,7 +18,6 @@ from marque_app.state.product import ProductState
 from marque_app.state.search import SearchState
 
 app = rx.App(
-    theme=theme(),
     style=STYLE,
     html_lang="en",
     head_components=[

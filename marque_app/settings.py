@@ -27,7 +27,10 @@ class Settings(BaseSettings):
     """Marque's own settings. Every field is documented in ``.env.example``."""
 
     model_config = SettingsConfigDict(
-        env_prefix="MARQUE_", env_file=PROJECT_ROOT / ".env", extra="ignore"
+        env_prefix="MARQUE_",
+        # Test runs never read the developer's .env.
+        env_file=None if os.environ.get("MARQUE_ENV") == "test" else PROJECT_ROOT / ".env",
+        extra="ignore",
     )
 
     env: str = Field("development", description="development, test or production")
