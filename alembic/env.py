@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
-import sqlalchemy as sa
 from alembic import context
 
 import marque_app.models  # noqa: F401  (registers every table)
 from marque_app.services.db import make_engine
+from marque_app.services.migrations import include_object
 from marque_app.settings import get_settings
 from sqlmodel import SQLModel
 
@@ -23,18 +23,11 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or get_settings().db_url
 
 
-def include_object(obj, name, type_, reflected, compare_to):
-    """Leave PostgreSQL-only indexes (GIN, full text) out of the comparison elsewhere."""
-    if type_ == "index" and not reflected and obj.info.get("pg_only"):
-        return context.get_context().dialect.name == "postgresql"
-    return True
-
-
 def _configure(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=include_object,
+        include_object=include_object(connection.dialect.name),
         compare_type=True,
         compare_server_default=False,
         render_as_batch=connection.dialect.name == "sqlite",

@@ -10,6 +10,17 @@ from alembic.script import ScriptDirectory
 from marque_app.settings import PROJECT_ROOT
 
 
+def include_object(dialect_name: str):
+    """Autogenerate's filter: PostgreSQL-only indexes (GIN, full text) exist only there."""
+
+    def _include(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "index" and not reflected and obj.info.get("pg_only"):
+            return dialect_name == "postgresql"
+        return True
+
+    return _include
+
+
 def alembic_config(url: str | None = None, connection=None) -> Config:
     """An Alembic config pointing at ``alembic/``, optionally at a given URL or connection."""
     cfg = Config()

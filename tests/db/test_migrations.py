@@ -13,15 +13,9 @@ from tests.dbutil import scratch_database
 
 
 def _diff(conn) -> list:
-    from alembic import context  # noqa: F401  (env's include_object needs no context here)
-
-    def include_object(obj, name, type_, reflected, compare_to):
-        if type_ == "index" and not reflected and obj.info.get("pg_only"):
-            return conn.dialect.name == "postgresql"
-        return True
-
     mc = MigrationContext.configure(
-        conn, opts={"compare_type": True, "include_object": include_object}
+        conn,
+        opts={"compare_type": True, "include_object": migrations.include_object(conn.dialect.name)},
     )
     return compare_metadata(mc, models.metadata)
 
