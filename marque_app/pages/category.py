@@ -7,32 +7,10 @@ import reflex as rx
 from marque_app import routes
 from marque_app.components.layout import page_layout
 from marque_app.components.not_found import not_found_message
+from marque_app.components.breadcrumb import breadcrumb
 from marque_app.components.product_card import card_skeletons, product_grid
 from marque_app.services.catalog import CategoryLink
 from marque_app.state.category import CategoryState
-
-
-def _crumbs() -> rx.Component:
-    def crumb(link: rx.Var[CategoryLink]) -> rx.Component:
-        return rx.hstack(
-            rx.icon("chevron-right", size=14, color=rx.color("gray", 9)),
-            rx.link(
-                link.name, href=f"/categories/{link.slug}", size="2", color=rx.color("gray", 11)
-            ),
-            spacing="1",
-            align="center",
-        )
-
-    return rx.hstack(
-        rx.link("Home", href=routes.HOME, size="2", color=rx.color("gray", 11)),
-        rx.foreach(CategoryState.listing.breadcrumb, crumb),
-        as_="nav",
-        aria_label="Breadcrumb",
-        spacing="1",
-        align="center",
-        wrap="wrap",
-        data_testid="breadcrumb",
-    )
 
 
 def _chip(link: rx.Var[CategoryLink]) -> rx.Component:
@@ -46,7 +24,7 @@ def _chip(link: rx.Var[CategoryLink]) -> rx.Component:
 def category_view() -> rx.Component:
     listing = CategoryState.listing
     return rx.vstack(
-        _crumbs(),
+        breadcrumb(CategoryState.listing.breadcrumb),
         rx.heading(
             listing.category.name,
             as_="h1",

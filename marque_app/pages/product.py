@@ -13,74 +13,24 @@ from marque_app.components.product_card import (
     product_image,
     section_heading,
 )
+from marque_app.components.breadcrumb import breadcrumb
 from marque_app.components.theme import ACCENT
+from marque_app.domain.colours import NEUTRAL, SWATCHES
 from marque_app.services.catalog import CategoryLink, OptionView, ProductImageView, ReviewView
 from marque_app.state.product import ProductState
 
-# Swatch colours for the catalog's colour names; any other name shows a neutral grey.
-SWATCHES = {
-    "Black": "#23232a",
-    "White": "#f4f2ee",
-    "Navy": "#1f3a5f",
-    "Olive": "#6b7043",
-    "Sand": "#d8c3a0",
-    "Rust": "#b5542c",
-    "Forest": "#2f5d46",
-    "Sky": "#7fb2d9",
-    "Charcoal": "#4a4d55",
-    "Cream": "#efe6d2",
-    "Burgundy": "#7a2537",
-    "Mustard": "#d3a32c",
-    "Clay": "#c07a5a",
-    "Sage": "#9cae8f",
-    "Blush": "#e6b3b0",
-    "Slate": "#5b6b7c",
-    "Natural": "#e2d6bf",
-    "Amber": "#c98a2b",
-    "Tortoise": "#6e4a2b",
-    "Stone": "#a9a195",
-    "Grey": "#8a8f98",
-    "Gray": "#8a8f98",
-    "Red": "#c0392b",
-    "Blue": "#2e5fa8",
-    "Green": "#3f7d4e",
-    "Brown": "#6e4a2b",
-    "Beige": "#d8c8ad",
-    "Pink": "#e6a3b5",
-    "Yellow": "#e5c33b",
-}
 
 
-def breadcrumb() -> rx.Component:
-    def crumb(link: rx.Var[CategoryLink]) -> rx.Component:
-        return rx.hstack(
-            rx.icon("chevron-right", size=14, color=rx.color("gray", 9)),
-            rx.link(
-                link.name, href=f"/categories/{link.slug}", size="2", color=rx.color("gray", 11)
-            ),
-            spacing="1",
-            align="center",
-        )
-
-    return rx.hstack(
-        rx.link("Home", href=routes.HOME, size="2", color=rx.color("gray", 11)),
-        rx.foreach(ProductState.product.breadcrumb, crumb),
-        rx.hstack(
-            rx.icon("chevron-right", size=14, color=rx.color("gray", 9)),
-            rx.text(ProductState.product.name, size="2", color=rx.color("gray", 12), truncate=True),
-            spacing="1",
-            align="center",
-            min_width="0",
-            display=rx.breakpoints(initial="none", sm="flex"),
-        ),
-        as_="nav",
-        aria_label="Breadcrumb",
+def _breadcrumb() -> rx.Component:
+    current = rx.hstack(
+        rx.icon("chevron-right", size=14, color=rx.color("gray", 9)),
+        rx.text(ProductState.product.name, size="2", color=rx.color("gray", 12), truncate=True),
         spacing="1",
         align="center",
-        wrap="wrap",
-        data_testid="breadcrumb",
-        margin_bottom="20px",
+        min_width="0",
+        display=rx.breakpoints(initial="none", sm="flex"),
     )
+    return breadcrumb(ProductState.product.breadcrumb, current, margin_bottom="20px")
 
 
 def gallery() -> rx.Component:
@@ -190,7 +140,7 @@ def color_picker() -> rx.Component:
                 height="14px",
                 border_radius="50%",
                 border=f"1px solid {rx.color('gray', 7)}",
-                background=rx.match(option.value, *SWATCHES.items(), "#8a8f98"),
+                background=rx.match(option.value, *SWATCHES.items(), NEUTRAL),
             ),
             option.value,
             on_click=ProductState.select_color(option.value),
@@ -452,7 +402,7 @@ def related() -> rx.Component:
 
 def product_view() -> rx.Component:
     return rx.box(
-        breadcrumb(),
+        _breadcrumb(),
         rx.grid(
             gallery(),
             buy_box(),

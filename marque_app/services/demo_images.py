@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from marque_app.domain.colours import colour_hex
 from marque_app.settings import PROJECT_ROOT
 
 PRODUCT_IMAGE_DIR = PROJECT_ROOT / "assets" / "products"
@@ -48,20 +49,6 @@ SHAPES: dict[str, str] = {
     "tent": "M300 150 L480 450 L120 450 Z M300 250 L350 450 L250 450 Z",
     "mat": "M160 230 L440 230 L440 400 L160 400 Z M440 230 Q490 230 490 315 Q490 400 440 400 Z",
 }
-
-PALETTE: dict[str, str] = {
-    "Black": "#23232a", "White": "#f4f2ee", "Navy": "#1f3a5f", "Olive": "#6b7043",
-    "Sand": "#d8c3a0", "Rust": "#b5542c", "Forest": "#2f5d46", "Sky": "#7fb2d9",
-    "Charcoal": "#4a4d55", "Cream": "#efe6d2", "Burgundy": "#7a2537", "Mustard": "#d3a32c",
-    "Clay": "#c07a5a", "Sage": "#9cae8f", "Blush": "#e6b3b0", "Slate": "#5b6b7c",
-    "Natural": "#e2d6bf", "Amber": "#c98a2b", "Tortoise": "#6e4a2b", "Stone": "#a9a195",
-}
-
-
-def colour_hex(name: str) -> str:
-    """The hex value of a named demo colour (grey for unknown names)."""
-    return PALETTE.get(name, "#8a8f98")
-
 
 def _tint(hex_colour: str, amount: float) -> str:
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
