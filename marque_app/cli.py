@@ -105,10 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except StartupError as err:
-        print(f"error: {err}", file=sys.stderr)
+        log.error("error: %s", err)
         return 2
-    except ValueError as err:  # settings that fail validation
-        print(f"error: {str(err).splitlines()[-1] if 'validation' in str(err) else err}", file=sys.stderr)
+    except ValueError as err:  # settings that fail validation: their last line says why
+        log.error("error: %s", str(err).splitlines()[-1] if "validation" in str(err) else err)
         return 2
     return 0
 
