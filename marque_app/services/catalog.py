@@ -221,6 +221,36 @@ def choose_variant(
     return default_variant(candidates)
 
 
+def _in_stock(v: VariantView | None) -> bool:
+    return v is not None and v.stock_status != SOLD_OUT
+
+
+def size_options(
+    variants: Sequence[VariantView], *, sizes: Sequence[str], colors: Sequence[str], color: str
+) -> list[OptionView]:
+    """The size buttons, each marked in stock or not together with the chosen colour."""
+    options = []
+    for s in sizes:
+        if colors:
+            in_stock = _in_stock(find_variant(variants, size=s, color=color))
+        else:
+            in_stock = any(_in_stock(v) for v in variants if v.size == s)
+        # picking a size moves the colour to one that exists, so every size is available
+        options.append(OptionView(value=s, is_available=True, is_in_stock=in_stock))
+    return options
+
+
+def color_options(
+    variants: Sequence[VariantView], *, sizes: Sequence[str], colors: Sequence[str], size: str
+) -> list[OptionView]:
+    """The colour buttons, each marked available / in stock together with the chosen size."""
+    options = []
+    for c in colors:
+        match = find_variant(variants, size=size if sizes else "", color=c)
+        options.append(OptionView(value=c, is_available=match is not None, is_in_stock=_in_stock(match)))
+    return options
+
+
 def variant_options(
     variants: Sequence[VariantView],
     *,
@@ -229,33 +259,11 @@ def variant_options(
     size: str,
     color: str,
 ) -> tuple[list[OptionView], list[OptionView]]:
-    """The size and colour buttons, each marked available / in stock against the other choice."""
-
-    def in_stock(v: VariantView | None) -> bool:
-        return v is not None and v.stock_status != SOLD_OUT
-
-    size_options = []
-    for s in sizes:
-        with_color = find_variant(variants, size=s, color=color) if colors else None
-        any_variant = [v for v in variants if v.size == s]
-        size_options.append(
-            OptionView(
-                value=s,
-                is_available=True,  # picking a size moves the colour to one that exists
-                is_in_stock=in_stock(with_color) if colors else any(map(in_stock, any_variant)),
-            )
-        )
-    color_options = []
-    for c in colors:
-        match = (
-            find_variant(variants, size=size, color=c)
-            if sizes
-            else find_variant(variants, size="", color=c)
-        )
-        color_options.append(
-            OptionView(value=c, is_available=match is not None, is_in_stock=in_stock(match))
-        )
-    return size_options, color_options
+    """Both rows of buttons of the variant picker: ``(sizes, colours)``."""
+    return (
+        size_options(variants, sizes=sizes, colors=colors, color=color),
+        color_options(variants, sizes=sizes, colors=colors, size=size),
+    )
 
 
 def image_index_for_color(images: Sequence[ProductImageView], color: str) -> int | None:

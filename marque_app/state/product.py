@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marque_app.services import catalog
 from marque_app.services.catalog import (
     SOLD_OUT,
     OptionView,
@@ -14,7 +15,6 @@ from marque_app.services.catalog import (
     find_variant,
     image_index_for_color,
     product_detail,
-    variant_options,
 )
 from marque_app.services.db import session_scope
 
@@ -89,23 +89,21 @@ class ProductState(rx.State):
 
     @rx.var
     def size_options(self) -> list[OptionView]:
-        return variant_options(
+        return catalog.size_options(
             self.product.variants,
             sizes=self.product.sizes,
             colors=self.product.colors,
-            size=self.selected_size,
             color=self.selected_color,
-        )[0]
+        )
 
     @rx.var
     def color_options(self) -> list[OptionView]:
-        return variant_options(
+        return catalog.color_options(
             self.product.variants,
             sizes=self.product.sizes,
             colors=self.product.colors,
             size=self.selected_size,
-            color=self.selected_color,
-        )[1]
+        )
 
     @rx.var
     def price(self) -> str:
