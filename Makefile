@@ -168,7 +168,7 @@ test: venv bun
 	@start=$$SECONDS failed=""
 	$(MAKE) test-fast NO_SETUP=1 || failed="$$failed unit/db/api"
 	if [ -n "$(MARQUE_TEST_DATABASE_URL)" ]; then
-		$(MAKE) test-pg NO_SETUP=1 || failed="$$failed db-postgresql"
+		$(MAKE) test-pg NO_SETUP=1 || failed="$$failed db/api-postgresql"
 	fi
 	$(MAKE) test-e2e NO_SETUP=1 || failed="$$failed e2e"
 	if [ -n "$$failed" ]; then
@@ -189,7 +189,7 @@ test-fast: $(SETUP)
 	unset MARQUE_TEST_DATABASE_URL REFLEX_REDIS_URL
 	run_pytest unit/db/api -o timeout=$(PYTEST_TIMEOUT) $$layers $(PYTEST_ARGS)
 
-# tests/db against PostgreSQL, e.g.
+# tests/db and tests/api against PostgreSQL, e.g.
 #  make test-pg MARQUE_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
 test-pg: $(SETUP)
 	@$(RUN_PYTEST)
@@ -199,7 +199,7 @@ test-pg: $(SETUP)
 	fi
 	export MARQUE_TEST_DATABASE_URL="$(MARQUE_TEST_DATABASE_URL)"
 	unset REFLEX_REDIS_URL
-	run_pytest db-postgresql -o timeout=$(PYTEST_TIMEOUT) tests/db $(PYTEST_ARGS)
+	run_pytest db-api-postgresql -o timeout=$(PYTEST_TIMEOUT) tests/db tests/api $(PYTEST_ARGS)
 
 # The compiled app in prod mode driven by Chromium (see tests/e2e/conftest.py).
 test-e2e: $(SETUP)

@@ -49,7 +49,7 @@ def _migrate(args) -> None:
 
 
 def _seed(args) -> None:
-    from marque_app.services import seed
+    from marque_app.services import cache, seed
     from marque_app.services.db import session_scope
 
     with session_scope() as session:
@@ -57,6 +57,7 @@ def _seed(args) -> None:
             log.info("the catalog is not empty: the demo store is loaded only into an empty one")
             return
         counts = seed.load_demo(session=session, seed=get_settings().demo_seed)
+    cache.invalidate_catalog()  # a running store must not keep serving the old catalog
     log.info("demo store loaded: %s", counts)
 
 

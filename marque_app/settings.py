@@ -44,6 +44,40 @@ class Settings(BaseSettings):
     free_shipping_over: Decimal = Decimal("75.00")
     demo_seed: int = 20261121
     seed_demo: bool = True
+    # Catalog cache in Redis (only when a Redis URL is set): the seed's TTLs, in seconds.
+    cache_products_ttl: int = Field(3600, ge=1)
+    cache_categories_ttl: int = Field(21600, ge=1)
+
+    # --- log-in (marque_app/services/auth) ---
+    # 24 hours: the seed's session life. The token sits in the browser's local storage, so it
+    # is kept short; logging out revokes it at once.
+    jwt_ttl_seconds: int = Field(86400, ge=60)
+    otp_length: int = Field(6, ge=4, le=10)
+    otp_ttl_seconds: int = Field(300, ge=30)
+    otp_max_attempts: int = Field(5, ge=1)
+    otp_resend_seconds: int = Field(60, ge=0)
+    password_reset_ttl_seconds: int = Field(3600, ge=60)
+    phone_region: str = "US"  # numbers typed without +country code are read as this region's
+    redis_prefix: str = "marque:"  # keys of codes, revoked tokens and rate limits in Redis
+    sms_provider: str = "log"  # log | twilio
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base: str = "https://api.twilio.com"
+    email_provider: str = "log"  # log | smtp
+    email_from: str = "Marque <no-reply@marque.test>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = 10.0
+    public_url: str = "http://localhost:3000"  # links in e-mails (password reset)
+    # Rate limits, in the `limits` library's notation ("5/15minutes", "100 per 15 minutes").
+    rate_limit_login: str = "5/15minutes"  # per phone or e-mail, and per client address
+    rate_limit_api: str = "100/15minutes"  # the whole API, per client address
+    rate_limit_cart: str = "50/5minutes"  # cart and wishlist changes through the API, per user
+    rate_limit_enabled: bool = True
 
     @field_validator("env")
     @classmethod
@@ -52,9 +86,34 @@ class Settings(BaseSettings):
             raise ValueError("MARQUE_ENV must be development, test or production")
         return value
 
+    @field_validator("sms_provider")
+    @classmethod
+    def _known_sms(cls, value: str) -> str:
+        if value not in {"log", "twilio"}:
+            raise ValueError("MARQUE_SMS_PROVIDER must be log or twilio")
+        return value
+
+    @field_validator("email_provider")
+    @classmethod
+    def _known_email(cls, value: str) -> str:
+        if value not in {"log", "smtp"}:
+            raise ValueError("MARQUE_EMAIL_PROVIDER must be log or smtp")
+        return value
+
+    @field_validator("rate_limit_login", "rate_limit_api", "rate_limit_cart")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit such as '5/15minutes'") from None
+        return value
+
     def check_secret(self) -> None:
-        """Refuse the placeholder secret anywhere but development and test."""
-        if self.env == "production" and self.secret_key == PLACEHOLDER_SECRET:
+        """Refuse the placeholder (or an empty) secret outside development and test."""
+        if self.env not in {"development", "test"} and self.secret_key in {PLACEHOLDER_SECRET, ""}:
             raise ValueError(
                 "MARQUE_SECRET_KEY is the placeholder; set a long random value in production"
             )

@@ -45,3 +45,25 @@ def scratch_database(tmp_dir: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+#: The Redis the db and api layers test the cache, codes and rate limits against (keys are
+#: prefixed per test and deleted afterwards; nothing is flushed).
+REDIS_URL = os.environ.get("MARQUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_or_fail(**options):
+    """A client of the test Redis; the test fails (never skips) with how to start it."""
+    import pytest
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, **options)
+    try:
+        client.ping()
+    except redis.RedisError as err:
+        client.close()
+        pytest.fail(
+            f"Redis at {REDIS_URL} cannot be reached ({err}). Start it with `redis-server "
+            "--daemonize yes` (apt-get install -y redis-server), or point MARQUE_TEST_REDIS_URL at one."
+        )
+    return client

@@ -8,6 +8,11 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from marque_app.api.auth import router as auth_router
+from marque_app.api.cart import router as cart_router
+from marque_app.api.catalog import router as catalog_router
+from marque_app.api.deps import install_auth
+from marque_app.api.search import router as search_router
 from marque_app.services.db import get_engine
 from marque_app.services.health import health
 from marque_app.settings import get_settings
@@ -33,4 +38,10 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
         report = health(engine=engine(), redis_url=get_settings().redis_url)
         return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
+    api.state.engine = engine  # routers open their sessions on it (get_session)
+    api.include_router(search_router)  # before catalog_router: /products/search is no {ref}
+    api.include_router(catalog_router)
+    install_auth(api)  # auth errors as JSON 401/403/409/422/429; the general API rate limit
+    api.include_router(auth_router)
+    api.include_router(cart_router)  # /api/v1/cart..., /api/v1/wishlist...
     return api

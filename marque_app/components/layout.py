@@ -7,6 +7,7 @@ import reflex as rx
 from marque_app import routes
 from marque_app.services.catalog import NavCategory
 from marque_app.state.header import HeaderState
+from marque_app.state.suggest import SuggestState
 
 CONTENT_WIDTH = "1200px"
 PAGE_PADDING = rx.breakpoints(initial="16px", sm="24px", lg="32px")
@@ -45,90 +46,94 @@ def logo() -> rx.Component:
     )
 
 
+def _suggestion(item: rx.Var, index: rx.Var) -> rx.Component:
+    selected = index == SuggestState.highlighted
+    return rx.hstack(
+        rx.cond(
+            item.kind == "product",
+            rx.icon("search", size=14, color=rx.color("gray", 10)),
+            rx.icon("tag", size=14, color=rx.color("gray", 10)),
+        ),
+        rx.text(item.label, size="2", weight="medium", trim="both"),
+        rx.text(item.detail, size="1", color=rx.color("gray", 10)),
+        id="search-suggestion-" + index.to_string(),
+        role="option",
+        aria_selected=rx.cond(selected, "true", "false"),
+        # mousedown comes before the input's blur, which closes the list
+        on_mouse_down=SuggestState.open_suggestion(item.url),
+        background=rx.cond(selected, rx.color("accent", 4), "transparent"),
+        _hover={"background": rx.color("gray", 3)},
+        padding="8px 12px",
+        spacing="2",
+        align="center",
+        cursor="pointer",
+        data_testid="search-suggestion",
+    )
+
+
 def search_form() -> rx.Component:
+    """The header's search box with search-as-you-type suggestions (a listbox)."""
     return rx.form(
         rx.box(
             rx.input(
                 rx.input.slot(rx.icon("search", size=16)),
                 name="q",
-                type="search",
+                # not type="search": its native Escape would also clear the text
+                type="text",
                 placeholder="Search products and brands",
                 aria_label="Search products",
                 size="3",
                 radius="full",
                 width="100%",
+                auto_complete="off",
+                role="combobox",
+                aria_autocomplete="list",
+                aria_controls="search-suggestions",
+                aria_expanded=rx.cond(SuggestState.is_open, "true", "false"),
+                value=SuggestState.text,
+                debounce_timeout=250,
+                on_change=SuggestState.type_text,
+                on_key_down=SuggestState.press_key,
+                on_blur=SuggestState.close,
                 data_testid="search-input",
             ),
+            rx.cond(
+                SuggestState.is_open,
+                rx.box(
+                    rx.foreach(SuggestState.suggestions, _suggestion),
+                    id="search-suggestions",
+                    role="listbox",
+                    aria_label="Suggestions",
+                    position="absolute",
+                    top="calc(100% + 4px)",
+                    left="0",
+                    right="0",
+                    z_index="30",
+                    background=rx.color("gray", 1),
+                    border=f"1px solid {rx.color('gray', 5)}",
+                    border_radius="12px",
+                    box_shadow="0 8px 24px rgba(0,0,0,0.12)",
+                    overflow="hidden",
+                    data_testid="search-suggestions",
+                ),
+            ),
+            position="relative",
             width="100%",
         ),
-        on_submit=HeaderState.submit_search,
+        on_submit=SuggestState.submit_search,
         reset_on_submit=False,
         role="search",
         width="100%",
     )
 
 
-def _icon_link(icon: str, label: str, href: str, count: rx.Var | None, testid: str) -> rx.Component:
-    badge = (
-        rx.box(
-            count,
-            position="absolute",
-            top="-4px",
-            right="-6px",
-            min_width="18px",
-            height="18px",
-            padding_x="4px",
-            border_radius="9px",
-            font_size="11px",
-            font_weight="600",
-            line_height="18px",
-            text_align="center",
-            color=rx.cond(count > 0, "white", rx.color("gray", 11)),
-            background=rx.cond(count > 0, rx.color("accent", 9), rx.color("gray", 4)),
-            data_testid=testid,
-        )
-        if count is not None
-        else rx.fragment()
-    )
-    return rx.link(
-        rx.box(rx.icon(icon, size=22), badge, position="relative", display="flex"),
-        href=href,
-        aria_label=label,
-        title=label,
-        color=rx.color("gray", 12),
-        padding="8px",
-        border_radius="8px",
-        _hover={"background": rx.color("gray", 3)},
-    )
-
-
 def header_actions() -> rx.Component:
+    from marque_app.components.auth import account_control  # "Log in" or the account menu
+    from marque_app.components.cart import header_cart_badges  # wishlist link, cart drawer
+
     return rx.hstack(
-        _icon_link(
-            "heart", "Wishlist", routes.WISHLIST, HeaderState.wishlist_count, "wishlist-count"
-        ),
-        _icon_link("shopping-bag", "Cart", routes.CART, HeaderState.cart_count, "cart-count"),
-        rx.link(
-            rx.hstack(
-                rx.icon("user-round", size=20),
-                rx.text(
-                    "Log in",
-                    size="2",
-                    weight="medium",
-                    display=rx.breakpoints(initial="none", sm="inline"),
-                ),
-                spacing="1",
-                align="center",
-            ),
-            href=routes.LOGIN,
-            color=rx.color("gray", 12),
-            padding="8px",
-            border_radius="8px",
-            underline="none",
-            _hover={"background": rx.color("gray", 3)},
-            data_testid="login-link",
-            aria_label="Log in",
-        ),
+        *header_cart_badges(),
+        account_control(),
         spacing="1",
         align="center",
         justify="end",
@@ -139,8 +144,10 @@ def category_nav() -> rx.Component:
     return rx.box(
         container(
             rx.hstack(
+                rx.link("Shop all", href=routes.SHOP, **_nav_link_style()),
                 rx.link("New in", href=routes.HOME + "#new-arrivals", **_nav_link_style()),
                 rx.foreach(HeaderState.nav, _nav_item),
+                rx.link("Brands", href=routes.BRANDS, **_nav_link_style()),
                 spacing=rx.breakpoints(initial="4", md="6"),
                 align="center",
                 height="44px",
@@ -271,6 +278,8 @@ def footer() -> rx.Component:
                 ),
                 _footer_column(
                     "Shop",
+                    _footer_link("All products", routes.SHOP),
+                    _footer_link("Brands", routes.BRANDS),
                     rx.foreach(
                         HeaderState.nav,
                         lambda cat: _footer_link(cat.name, f"/categories/{cat.slug}"),

@@ -76,6 +76,8 @@ def _badge(text: str, color: str, testid: str) -> rx.Component:
 
 
 def product_card(card: rx.Var[ProductCard]) -> rx.Component:
+    from marque_app.components.cart import heart_toggle  # the wishlist heart (CartState)
+
     return rx.link(
         rx.vstack(
             rx.box(
@@ -93,6 +95,17 @@ def product_card(card: rx.Var[ProductCard]) -> rx.Component:
                     top="10px",
                     left="10px",
                     spacing="1",
+                ),
+                heart_toggle(
+                    card.id,
+                    name=card.name,
+                    image=card.image_url,
+                    price=card.price_amount,
+                    slug=card.slug,
+                    size="1",
+                    position="absolute",
+                    top="8px",
+                    right="8px",
                 ),
                 position="relative",
                 width="100%",

@@ -3,7 +3,8 @@
 from sqlmodel import SQLModel
 
 from .analytics import AnalyticsEvent
-from .cart import CartItem, Wishlist
+from .auth import PhoneVerification, RevokedToken
+from .cart import CartItem, CartOperation, Wishlist
 from .catalog import Brand, Category, Product, ProductImage, ProductReview, ProductVariant
 from .enums import OrderStatus, PaymentStatus, ProductStatus, UserRole
 from .inventory import InventoryMovement
@@ -14,8 +15,8 @@ from .user import Address, User
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AnalyticsEvent", "Address", "Brand", "CartItem", "Category", "Coupon", "CouponUsage",
+    "AnalyticsEvent", "Address", "Brand", "CartItem", "CartOperation", "Category", "Coupon", "CouponUsage",
     "InventoryMovement", "Order", "OrderItem", "OrderStatus", "Payment", "PaymentStatus",
-    "Product", "ProductImage", "ProductReview", "ProductStatus", "ProductVariant", "Return",
-    "ReturnItem", "User", "UserRole", "Wishlist", "metadata", "utcnow",
+    "PhoneVerification", "Product", "ProductImage", "ProductReview", "ProductStatus", "ProductVariant", "Return",
+    "ReturnItem", "RevokedToken", "User", "UserRole", "Wishlist", "metadata", "utcnow",
 ]

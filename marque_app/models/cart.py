@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .types import created_at, money, pk, updated_at
+from .types import JSONType, created_at, money, pk, updated_at
 
 
 class CartItem(SQLModel, table=True):
@@ -46,3 +47,25 @@ class Wishlist(SQLModel, table=True):
     user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
     product_id: uuid.UUID = Field(foreign_key="products.id", ondelete="CASCADE", index=True)
     added_at: datetime = created_at()
+
+
+class CartOperation(SQLModel, table=True):
+    """A client-made operation id applied for a user: applied once, whatever the retries.
+
+    ``op_id`` is a merge id (``merge:...``), an offline-queue change id or an API
+    ``Idempotency-Key`` (``key:...``). The row is inserted first in the operation's own
+    transaction, so a concurrent repeat waits on the unique key and then finds it applied.
+    ``response`` keeps what a repeat must answer (a merge's outcome, an API response).
+    """
+
+    __tablename__ = "cart_operations"
+    __table_args__ = (sa.UniqueConstraint("user_id", "op_id", name="uq_cart_operation_user_op"),)
+
+    id: uuid.UUID = pk()
+    user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
+    op_id: str = Field(max_length=200)
+    kind: str = Field(max_length=30)
+    request_hash: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    status_code: int | None = None
+    response: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    created_at: datetime = created_at()

@@ -121,6 +121,33 @@ sa.Index(
     sqlite_where=ACTIVE,
 )
 
+# The listing (services/listing.py): every sort, alone or after an equality on category or
+# brand, reads its page in index order; the id makes the order total, so pages never overlap.
+for _name, _columns in (
+    ("idx_products_active_created", (_products.created_at, _products.id)),
+    ("idx_products_active_price", (_products.price, _products.id)),
+    ("idx_products_active_name", (_products.name, _products.id)),
+    ("idx_products_active_rating", (_products.rating_average, _products.id)),
+    ("idx_products_category_price", (_products.category_id, _products.price, _products.id)),
+    ("idx_products_brand_price", (_products.brand_id, _products.price, _products.id)),
+):
+    sa.Index(_name, *_columns, postgresql_where=ACTIVE, sqlite_where=ACTIVE)
+# Related products and recommendations: the best of a category or a brand, read in index order.
+for _name, _first in (
+    ("idx_products_category_related", _products.category_id),
+    ("idx_products_brand_related", _products.brand_id),
+):
+    sa.Index(
+        _name,
+        _first,
+        _products.featured.desc(),
+        _products.rating_average.desc(),
+        _products.created_at.desc(),
+        _products.id,
+        postgresql_where=ACTIVE,
+        sqlite_where=ACTIVE,
+    )
+
 
 class ProductImage(SQLModel, table=True):
     __tablename__ = "product_images"
@@ -155,6 +182,16 @@ class ProductVariant(SQLModel, table=True):
     attributes: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     sort_order: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at()
+
+
+IN_STOCK = sa.text("inventory_quantity > 0")
+# The listing's "in stock" filter: does this product have a variant that can be bought?
+sa.Index(
+    "idx_product_variants_in_stock",
+    ProductVariant.__table__.c.product_id,
+    postgresql_where=IN_STOCK,
+    sqlite_where=IN_STOCK,
+)
 
 
 class ProductReview(SQLModel, table=True):

@@ -41,6 +41,9 @@ class User(SQLModel, table=True):
     password_reset_token: str | None = Field(default=None, max_length=255)
     password_reset_expires: datetime | None = timestamp()
     last_login: datetime | None = timestamp()
+    # Tokens issued before this moment are refused: set when the password changes or is reset,
+    # so every other session of the account ends.
+    sessions_valid_after: datetime | None = timestamp()
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
 

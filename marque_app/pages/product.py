@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from marque_app import routes
+from marque_app.components.cart import heart_toggle
+from marque_app.components.cart_ops import op_arg
 from marque_app.components.layout import page_layout
 from marque_app.components.not_found import not_found_message
 from marque_app.components.product_card import (
@@ -16,7 +17,8 @@ from marque_app.components.product_card import (
 from marque_app.components.breadcrumb import breadcrumb
 from marque_app.components.theme import ACCENT
 from marque_app.domain.colours import NEUTRAL, SWATCHES
-from marque_app.services.catalog import CategoryLink, OptionView, ProductImageView, ReviewView
+from marque_app.services.catalog import OptionView, ProductImageView, ReviewView
+from marque_app.state.cart import CartState
 from marque_app.state.product import ProductState
 
 
@@ -239,13 +241,15 @@ def buy_box() -> rx.Component:
     return rx.vstack(
         rx.cond(
             product.brand != "",
-            rx.text(
+            rx.link(
                 product.brand,
+                href="/brands/" + product.brand_slug,
                 size="2",
                 weight="medium",
                 color=rx.color("accent", 11),
                 text_transform="uppercase",
                 letter_spacing="0.06em",
+                underline="hover",
                 data_testid="product-brand",
             ),
         ),
@@ -284,15 +288,38 @@ def buy_box() -> rx.Component:
             color_picker(), size_picker(), spacing="4", width="100%", data_testid="variant-select"
         ),
         stock_status(),
-        rx.button(
-            rx.icon("shopping-bag", size=18),
-            rx.cond(ProductState.can_add_to_cart, "Add to cart", "Sold out"),
-            on_click=ProductState.add_to_cart,
-            disabled=~ProductState.can_add_to_cart,
-            size="4",
+        rx.hstack(
+            rx.button(
+                rx.icon("shopping-bag", size=18),
+                rx.cond(ProductState.can_add_to_cart, "Add to cart", "Sold out"),
+                on_click=CartState.apply(
+                    op_arg(
+                        type="add",
+                        sku_id=ProductState.selected_variant.id,
+                        product_id=product.id,
+                        quantity=1,
+                        price_seen=ProductState.selected_variant.price_amount,
+                        name=product.name,
+                        image=ProductState.main_image,
+                    )
+                ),
+                disabled=~ProductState.can_add_to_cart,
+                size="4",
+                flex="1",
+                radius="full",
+                data_testid="add-to-cart",
+            ),
+            heart_toggle(
+                product.id,
+                name=product.name,
+                image=ProductState.main_image,
+                price=product.price_amount,
+                slug=product.slug,
+                size="4",
+            ),
+            spacing="3",
             width="100%",
-            radius="full",
-            data_testid="add-to-cart",
+            align="center",
         ),
         rx.vstack(
             _perk("truck", "Free shipping on orders over $75"),

@@ -1,4 +1,4 @@
-"""The search page (/search?q=...)."""
+"""The search page (/search?q=...): ranked results, pages, did-you-mean and a clear empty state."""
 
 from __future__ import annotations
 
@@ -7,6 +7,79 @@ import reflex as rx
 from marque_app.components.layout import page_layout
 from marque_app.components.product_card import card_skeletons, product_grid
 from marque_app.state.search import SearchState
+
+
+def _did_you_mean() -> rx.Component:
+    return rx.cond(
+        SearchState.did_you_mean != "",
+        rx.text(
+            "Did you mean ",
+            rx.link(
+                SearchState.did_you_mean,
+                href=SearchState.did_you_mean_url,
+                weight="bold",
+                data_testid="did-you-mean",
+            ),
+            "?",
+            size="3",
+        ),
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.cond(
+        SearchState.pages > 1,
+        rx.hstack(
+            rx.cond(
+                SearchState.previous_url != "",
+                rx.link("\u2190 Previous", href=SearchState.previous_url, data_testid="search-prev"),
+            ),
+            rx.text(
+                "Page " + SearchState.page.to_string() + " of " + SearchState.pages.to_string(),
+                size="2",
+                color=rx.color("gray", 11),
+            ),
+            rx.cond(
+                SearchState.next_url != "",
+                rx.link("Next \u2192", href=SearchState.next_url, data_testid="search-next"),
+            ),
+            spacing="4",
+            align="center",
+        ),
+    )
+
+
+def _empty() -> rx.Component:
+    return rx.vstack(
+        rx.text(
+            rx.cond(
+                SearchState.error != "",
+                SearchState.error,
+                rx.cond(
+                    SearchState.query != "",
+                    rx.cond(
+                        SearchState.total > 0,  # no results on this page, yet some matched
+                        "There are no more results: this page is past the last one.",
+                        "No active product has every word of \u201c"
+                        + SearchState.query
+                        + "\u201d in its name, description, brand or category.",
+                    ),
+                    "Type a product, brand or category in the search box above.",
+                ),
+            ),
+            size="3",
+            color=rx.color("gray", 11),
+            data_testid="search-empty",
+        ),
+        _did_you_mean(),
+        rx.text(
+            "Try fewer words, another spelling, or browse the categories.",
+            size="2",
+            color=rx.color("gray", 10),
+        ),
+        spacing="2",
+        align="start",
+    )
 
 
 def search_page() -> rx.Component:
@@ -28,24 +101,18 @@ def search_page() -> rx.Component:
                     SearchState.results.length() > 0,
                     rx.vstack(
                         rx.text(
-                            SearchState.results.length().to_string() + " products",
+                            SearchState.count_label,
                             size="2",
                             color=rx.color("gray", 10),
+                            data_testid="search-results-count",
                         ),
+                        _did_you_mean(),
                         product_grid(SearchState.results, testid="search-results"),
+                        _pager(),
                         spacing="4",
                         width="100%",
                     ),
-                    rx.text(
-                        rx.cond(
-                            SearchState.query != "",
-                            "No products match your search. Try a shorter word or a brand name.",
-                            "Type a product or brand name in the search box above.",
-                        ),
-                        size="3",
-                        color=rx.color("gray", 11),
-                        data_testid="search-empty",
-                    ),
+                    _empty(),
                 ),
                 card_skeletons(),
             ),

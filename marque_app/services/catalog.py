@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.domain.money import decimal_string, format_money, sale_price
-from marque_app.domain.stock import IN_STOCK, LOW_STOCK, SOLD_OUT, stock_status
+from marque_app.domain.stock import SOLD_OUT, stock_status
 from marque_app.models import Brand, Category, Product, ProductImage, ProductReview, ProductVariant
 from marque_app.models.enums import ProductStatus
 from marque_app.models.user import User
@@ -47,6 +47,8 @@ class ProductCard:
     is_on_sale: bool = False
     is_sold_out: bool = False
     image_url: str = ""
+    price_amount: str = ""  # "24.00", for clients that need the amount
+    compare_price_amount: str = ""  # "30.00" when on sale, else empty
     image_alt: str = ""
     rating: str = ""  # "4.5", empty without reviews
     review_count: int = 0
@@ -99,6 +101,7 @@ class VariantView:
     price: str = ""
     price_amount: str = ""  # "24.00"
     compare_price: str = ""
+    compare_price_amount: str = ""  # "30.00" when on sale, else empty
     is_on_sale: bool = False
     stock_status: str = SOLD_OUT
     stock_label: str = ""
@@ -130,6 +133,7 @@ class ProductDetail:
     price: str = ""
     price_amount: str = ""
     compare_price: str = ""
+    compare_price_amount: str = ""  # "30.00" when on sale, else empty
     is_on_sale: bool = False
     is_sold_out: bool = False
     rating: str = ""
@@ -145,17 +149,6 @@ class ProductDetail:
     related: list[ProductCard] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class CategoryListing:
-    """A category page: the category, its subcategories and its products (newest first)."""
-
-    category: CategoryLink = field(default_factory=CategoryLink)
-    breadcrumb: list[CategoryLink] = field(default_factory=list)
-    subcategories: list[CategoryLink] = field(default_factory=list)
-    products: list[ProductCard] = field(default_factory=list)
-    total: int = 0
-
-
 # --------------------------------------------------------------------------------------------
 # Money and stock rules
 
@@ -164,6 +157,12 @@ def _sale_price(price: Decimal, compare_price: Decimal | None) -> str:
     """The struck-through price, shown only when it is above the selling price."""
     compare = sale_price(price, compare_price)
     return format_money(compare) if compare is not None else ""
+
+
+def _sale_amount(price: Decimal, compare_price: Decimal | None) -> str:
+    """The struck-through price as a decimal string ("30.00"), empty when not on sale."""
+    compare = sale_price(price, compare_price)
+    return decimal_string(compare) if compare is not None else ""
 
 
 def _order_sizes(sizes: Iterable[str]) -> list[str]:
@@ -290,7 +289,7 @@ def _active() -> sa.ColumnElement[bool]:
     return Product.status == ProductStatus.active
 
 
-def _cards(session: Session, products: Sequence[Product]) -> list[ProductCard]:
+def product_cards(session: Session, products: Sequence[Product]) -> list[ProductCard]:
     """Cards for ``products``, in their order: three queries whatever their number."""
     if not products:
         return []
@@ -349,6 +348,8 @@ def _cards(session: Session, products: Sequence[Product]) -> list[ProductCard]:
                 is_sold_out=sold_out,
                 image_url=image.url if image else "",
                 image_alt=(image.alt_text or p.name) if image else p.name,
+                price_amount=decimal_string(p.price),
+                compare_price_amount=_sale_amount(p.price, p.compare_price),
                 rating=f"{p.rating_average:.1f}" if p.review_count else "",
                 review_count=p.review_count,
             )
@@ -515,7 +516,7 @@ def home_sections(*, session: Session, featured_limit: int = 8, new_limit: int =
     ).all()
     # One card query for both sections (a product can be in both).
     unique = list({p.id: p for p in [*featured, *newest]}.values())
-    cards = {c.id: c for c in _cards(session, unique)}
+    cards = {c.id: c for c in product_cards(session, unique)}
     categories = _all_categories(session)
     return HomeSections(
         featured=[cards[str(p.id)] for p in featured],
@@ -542,6 +543,7 @@ def _variant_view(product: Product, variant: ProductVariant) -> VariantView:
         price=format_money(price),
         price_amount=decimal_string(price),
         compare_price=compare,
+        compare_price_amount=_sale_amount(price, product.compare_price),
         is_on_sale=bool(compare),
         stock_status=status,
         stock_label=label,
@@ -557,6 +559,48 @@ def _author(first_name: str | None, last_name: str | None) -> str:
     return f"{first} {last[0]}." if last else first
 
 
+def _related_products(session: Session, product: Product, limit: int) -> list[Product]:
+    """Up to ``limit`` active products of the same category, filled up with the same brand's.
+
+    One statement: the best ``limit`` of the category and the best ``limit`` of the brand
+    (outside that category, so nothing comes twice) are each picked by an index-friendly
+    ordered ``LIMIT`` and glued with ``UNION ALL``; the category's come first.
+    """
+    best = (Product.featured.desc(), Product.rating_average.desc(), Product.created_at.desc())
+
+    def top(group: int, *where: sa.ColumnElement[bool]):
+        inner = (
+            select(Product.id.label("id"))
+            .where(_active(), Product.id != product.id, *where)
+            .order_by(*best, Product.id)
+            .limit(limit)
+            .subquery()
+        )
+        return select(inner.c.id, sa.literal(group).label("grp"))
+
+    parts = []
+    if product.category_id:
+        parts.append(top(0, Product.category_id == product.category_id))
+    if product.brand_id:
+        other_category = (
+            sa.or_(Product.category_id != product.category_id, Product.category_id.is_(None))
+            if product.category_id
+            else sa.true()
+        )
+        parts.append(top(1, Product.brand_id == product.brand_id, other_category))
+    if not parts or limit <= 0:
+        return []
+    picked = sa.union_all(*parts).subquery()
+    return list(
+        session.exec(
+            select(Product)
+            .join(picked, picked.c.id == Product.id)
+            .order_by(picked.c.grp, *best, Product.id)
+            .limit(limit)
+        ).all()
+    )
+
+
 def product_detail(
     *, session: Session, slug: str, review_limit: int = 5, related_limit: int = 4
 ) -> ProductDetail | None:
@@ -566,7 +610,8 @@ def product_detail(
         session: An open database session.
         slug: The product's URL slug.
         review_limit: How many approved reviews to include (newest first).
-        related_limit: How many other products of the same category to suggest.
+        related_limit: How many other products to suggest: the same category's first, then
+            the same brand's.
 
     Returns:
         The product with its images, variants (each with price and stock status), the size and
@@ -595,18 +640,7 @@ def product_detail(
         .order_by(ProductReview.created_at.desc())
         .limit(review_limit)
     ).all()
-    related_rows = (
-        session.exec(
-            select(Product)
-            .where(_active(), Product.category_id == product.category_id, Product.id != product.id)
-            .order_by(
-                Product.featured.desc(), Product.rating_average.desc(), Product.created_at.desc()
-            )
-            .limit(related_limit)
-        ).all()
-        if product.category_id
-        else []
-    )
+    related_rows = _related_products(session, product, related_limit)
 
     variant_views = [_variant_view(product, v) for v in variants]
     if variant_views:
@@ -634,6 +668,7 @@ def product_detail(
         price=format_money(product.price),
         price_amount=decimal_string(product.price),
         compare_price=compare,
+        compare_price_amount=_sale_amount(product.price, product.compare_price),
         is_on_sale=bool(compare),
         is_sold_out=sold_out,
         rating=f"{product.rating_average:.1f}" if product.review_count else "",
@@ -656,64 +691,5 @@ def product_detail(
             )
             for r, first, last in reviews
         ],
-        related=_cards(session, related_rows),
+        related=product_cards(session, related_rows),
     )
-
-
-def category_listing(*, session: Session, slug: str, limit: int = 48) -> CategoryListing | None:
-    """A category page: active products of the category and all its subcategories, newest first.
-
-    Args:
-        session: An open database session.
-        slug: The category's URL slug.
-        limit: The most products to return.
-
-    Returns:
-        The listing, or None when there is no active category by that slug.
-    """
-    categories = _all_categories(session)
-    category = next((c for c in categories if c.slug == slug), None)
-    if category is None:
-        return None
-    ids = _descendant_ids(categories, category.id)
-    where = (_active(), Product.category_id.in_(ids))
-    total = session.exec(select(sa.func.count()).select_from(Product).where(*where)).one()
-    rows = session.exec(
-        select(Product)
-        .where(*where)
-        .order_by(sa.func.coalesce(Product.published_at, Product.created_at).desc(), Product.id)
-        .limit(limit)
-    ).all()
-    return CategoryListing(
-        category=_link(category),
-        breadcrumb=_breadcrumb(categories, category.id),
-        subcategories=[_link(c) for c in categories if c.parent_id == category.id],
-        products=_cards(session, rows),
-        total=total,
-    )
-
-
-def search_products(*, session: Session, query: str, limit: int = 48) -> list[ProductCard]:
-    """Active products whose name or brand contains ``query`` (case-insensitive).
-
-    A stand-in for full-text search: good enough for a demo catalog of a few hundred products.
-    """
-    words = query.strip()
-    if not words:
-        return []
-    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    rows = session.exec(
-        select(Product)
-        .join(Brand, Brand.id == Product.brand_id, isouter=True)
-        .where(
-            _active(),
-            sa.or_(
-                Product.name.ilike(pattern, escape="\\"),
-                Brand.name.ilike(pattern, escape="\\"),
-            ),
-        )
-        .order_by(Product.featured.desc(), Product.name)
-        .limit(limit)
-    ).all()
-    return _cards(session, rows)

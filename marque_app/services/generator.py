@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.models import Brand, Category, Product, ProductImage, ProductVariant
+from marque_app.services import cache
 from marque_app.services import seed as demo
 
 PRODUCT_COLS = (
@@ -113,6 +114,7 @@ def generate(*, session: Session, products: int = 100_000, seed: int = 7) -> dic
         _insert(bind, ProductVariant.__table__, VARIANT_COLS, variant_rows)
         _insert(bind, ProductImage.__table__, IMAGE_COLS, image_rows)
     session.commit()
+    cache.invalidate_products()
     return {
         "products": len(product_rows), "variants": len(variant_rows), "images": len(image_rows),
         "build_s": round(made - started, 2), "write_s": round(time.perf_counter() - made, 2),

@@ -10,10 +10,17 @@ from alembic.script import ScriptDirectory
 from marque_app.settings import PROJECT_ROOT
 
 
+#: Search objects made by migration 0002 that are not models: the PostgreSQL did-you-mean
+#: vocabulary and SQLite's FTS5 tables (with their shadow tables, products_fts_data, ...).
+SEARCH_TABLES = ("search_terms", "products_fts")
+
+
 def include_object(dialect_name: str):
     """Autogenerate's filter: PostgreSQL-only indexes (GIN, full text) exist only there."""
 
     def _include(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "table" and reflected and str(name).startswith(SEARCH_TABLES):
+            return False
         if type_ == "index" and not reflected and obj.info.get("pg_only"):
             return dialect_name == "postgresql"
         return True

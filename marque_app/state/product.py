@@ -67,15 +67,6 @@ class ProductState(rx.State):
     def select_image(self, index: int):
         self.image_index = index
 
-    @rx.event
-    def add_to_cart(self):
-        # Placeholder until the cart is wired: confirm the choice without storing anything.
-        variant = self.selected_variant
-        if not self.can_add_to_cart:
-            return rx.toast.error("This item is sold out.")
-        label = f" ({variant.name})" if variant.name else ""
-        return rx.toast.success(f"{self.product.name}{label} added to your cart.")
-
     @rx.var
     def selected_variant(self) -> VariantView:
         found = find_variant(

@@ -408,27 +408,6 @@ def test_product_detail_runs_a_fixed_number_of_queries(session, connection, tree
 # --- listings ---------------------------------------------------------------------------------
 
 
-def test_category_listing_includes_subcategories_and_hides_drafts(session, tree):
-    clothing, shirts, knitwear, hidden = tree
-    add_product(session, "Shirt", category=shirts, days_ago=2)
-    add_product(session, "Sweater", category=knitwear, days_ago=1)
-    add_product(session, "Draft", category=knitwear, status=ProductStatus.draft)
-
-    listing = catalog.category_listing(session=session, slug=clothing.slug)
-
-    assert listing.total == 2
-    assert [p.name for p in listing.products] == ["Sweater", "Shirt"]
-    assert [c.name for c in listing.subcategories] == ["Shirts", "Knitwear"]
-    assert [
-        c.name for c in catalog.category_listing(session=session, slug=shirts.slug).breadcrumb
-    ] == [
-        "Clothing",
-        "Shirts",
-    ]
-    assert catalog.category_listing(session=session, slug=hidden.slug) is None
-    assert catalog.category_listing(session=session, slug="nope") is None
-
-
 def test_category_tree_for_navigation(session, tree):
     clothing, *_ = tree
     nav = catalog.category_tree(session=session)
@@ -436,29 +415,6 @@ def test_category_tree_for_navigation(session, tree):
         ("Clothing", ["Shirts", "Knitwear"])
     ]
     assert nav[0].slug == clothing.slug
-
-
-def test_search_matches_names_and_brands_of_active_products(session, tree):
-    _, shirts, _, _ = tree
-    brand = add_brand(session, "Fjell")
-    add_product(session, "Trail Boot", category=shirts)
-    add_product(session, "Camp Mug", category=shirts, brand=brand)
-    add_product(session, "Draft Boot", category=shirts, status=ProductStatus.draft)
-    add_product(session, "100% Wool Hat", category=shirts)
-
-    assert [c.name for c in catalog.search_products(session=session, query="boot")] == [
-        "Trail Boot"
-    ]
-    assert [c.name for c in catalog.search_products(session=session, query="fjell")] == ["Camp Mug"]
-    assert [c.name for c in catalog.search_products(session=session, query="100%")] == [
-        "100% Wool Hat"
-    ]
-    # "%" and "_" are matched literally, not as wildcards.
-    assert [c.name for c in catalog.search_products(session=session, query="%")] == [
-        "100% Wool Hat"
-    ]
-    assert catalog.search_products(session=session, query="_") == []
-    assert catalog.search_products(session=session, query="   ") == []
 
 
 # --- the variant picker's rules (pure) --------------------------------------------------------

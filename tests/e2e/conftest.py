@@ -6,8 +6,13 @@
                         build directory and state directory; the process group is killed at the
                         end. ``MARQUE_E2E_BASE_URL=http://localhost:3000`` uses a server that is
                         already running instead (nothing is started or stopped).
+``app_process``         the server's process: ``stop()``, then ``start()`` again on the same port and
+                        database (a test of the backend going away); serving again after the test.
 ``app_db_url`` (session) the URL of that database (with MARQUE_E2E_BASE_URL: MARQUE_E2E_DB_URL,
                         else REFLEX_DB_URL / the project's marque.db).
+``server_log``          the app's output (stdout and stderr, e.g. the log SMS sender's line
+                        ``SMS to <E.164>: ...``): ``server_log.wait_for(regex)``. With
+                        MARQUE_E2E_BASE_URL it reads MARQUE_E2E_LOG (the file that server logs to).
 ``page``                a fresh Playwright page (sync API, headless Chromium). It records
                         uncaught page errors, failed requests and HTTP responses >= 400; the test
                         fails at teardown if any occurred. Tests that expect one call
@@ -23,21 +28,18 @@ Chromium is /usr/bin/chromium (``apt-get install -y chromium``) or ``MARQUE_CHRO
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.procutil import free_port, http_get, stop_group, tail
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("MARQUE_CHROMIUM", "/usr/bin/chromium"))
@@ -72,29 +74,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # --- the app ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(url: str, timeout: float = 5) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
-            return resp.status, resp.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as err:
-        return err.code, ""
-    except (OSError, urllib.error.URLError):
-        return 0, ""
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 def _reflex_env(tmp: Path, port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("MARQUE_TEST_DATABASE_URL", None)  # the db layer's server, not the app's database
@@ -108,30 +87,86 @@ def _reflex_env(tmp: Path, port: int) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         NO_COLOR="1",
     )
+    # The tests log in many times from one address; the limit itself is tested in tests/api.
+    env.setdefault("MARQUE_RATE_LIMIT_LOGIN", "1000/15minutes")
     return env
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the server's process group (Reflex, granian workers, bun), then SIGKILL."""
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-        # The leader is gone; make sure no worker of its group survives it.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        return
+class AppProcess:
+    """The e2e server's ``reflex run --env prod`` process, which a test may stop and start again.
+
+    ``start()`` serves on the same port, database, web and state directories as before (the
+    frontend build is reused: a restart takes seconds) and appends to the same log file.
+    """
+
+    def __init__(self, url: str, env: dict[str, str], log_path: Path) -> None:
+        self.url = url
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        """Start the server and wait until it serves the page and /ping."""
+        started = time.monotonic()
+        port = self.url.rsplit(":", 1)[1]
+        with self.log_path.open("a") as log:
+            self.proc = proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "reflex",
+                    "run",
+                    "--env",
+                    "prod",
+                    "--frontend-port",
+                    port,
+                    "--backend-port",
+                    port,
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, stopped as a whole
+            )
+        deadline = started + timeout
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"`reflex run --env prod` exited with {proc.returncode} before serving "
+                    f"(log: {self.log_path}):\n{tail(self.log_path)}",
+                    pytrace=False,
+                )
+            if http_get(f"{self.url}/ping", 2) == (200, '"pong"'):
+                status, body = http_get(f"{self.url}/")
+                if status == 200 and "<html" in body.lower():
+                    return
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"the app did not serve {self.url}/ within {timeout:.0f}s "
+                    f"(MARQUE_E2E_START_TIMEOUT; log: {self.log_path}):\n{tail(self.log_path)}",
+                    pytrace=False,
+                )
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop the whole process group; the port refuses connections once this returns."""
+        if self.proc is not None:
+            stop_group(self.proc)
+            self.proc = None
 
 
 @dataclass(frozen=True)
 class AppServer:
     url: str
     db_url: str
+    log_path: Path | None = None
+    process: AppProcess | None = None  # None for a server given by MARQUE_E2E_BASE_URL
 
 
 @pytest.fixture(scope="session")
@@ -140,13 +175,16 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     if external := os.environ.get("MARQUE_E2E_BASE_URL"):
         from marque_app.settings import default_db_url
 
+        log = os.environ.get("MARQUE_E2E_LOG")
         yield AppServer(
-            external.rstrip("/"), os.environ.get("MARQUE_E2E_DB_URL") or default_db_url()
+            external.rstrip("/"),
+            os.environ.get("MARQUE_E2E_DB_URL") or default_db_url(),
+            Path(log) if log else None,
         )
         return
 
     tmp = tmp_path_factory.mktemp("e2e-app")
-    port = _free_port()
+    port = free_port()
     env = _reflex_env(tmp, port)
     log_path = tmp / "reflex.log"
     started = time.monotonic()
@@ -167,55 +205,30 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
             pytrace=False,
         )
 
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reflex",
-                "run",
-                "--env",
-                "prod",
-                "--frontend-port",
-                str(port),
-                "--backend-port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, killed as a whole at teardown
-        )
-    url = f"http://127.0.0.1:{port}"
+    log_path.write_text("")
+    server = AppProcess(f"http://127.0.0.1:{port}", env, log_path)
     try:
-        deadline = started + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"`reflex run --env prod` exited with {proc.returncode} before serving "
-                    f"(log: {log_path}):\n{_tail(log_path)}",
-                    pytrace=False,
-                )
-            if _get(f"{url}/ping", 2) == (200, '"pong"'):
-                status, body = _get(f"{url}/")
-                if status == 200 and "<html" in body.lower():
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"the app did not serve {url}/ within {START_TIMEOUT:.0f}s "
-                    f"(MARQUE_E2E_START_TIMEOUT; log: {log_path}):\n{_tail(log_path)}",
-                    pytrace=False,
-                )
-            time.sleep(0.5)
+        server.start(timeout=START_TIMEOUT - (time.monotonic() - started))
         sys.stderr.write(
-            f"\n[e2e] app served at {url} after {time.monotonic() - started:.1f}s "
+            f"\n[e2e] app served at {server.url} after {time.monotonic() - started:.1f}s "
             f"(state manager: {'redis' if env.get('REFLEX_REDIS_URL') else 'disk'}; log: {log_path})\n"
         )
-        yield AppServer(url, env["REFLEX_DB_URL"])
+        yield AppServer(server.url, env["REFLEX_DB_URL"], log_path, server)
     finally:
-        _stop(proc)
+        server.stop()
+
+
+@pytest.fixture
+def app_process(app_server: AppServer) -> Iterator[AppProcess]:
+    """The running app's process, for tests that stop the backend and start it again.
+
+    Whatever the test did, the server is serving again when the test ends (later tests share it).
+    """
+    if app_server.process is None:
+        pytest.skip("stopping the backend needs the server this run starts (MARQUE_E2E_BASE_URL is set)")
+    yield app_server.process
+    if not app_server.process.running:
+        app_server.process.start()
 
 
 @pytest.fixture(scope="session")
@@ -228,6 +241,47 @@ def base_url(app_server: AppServer) -> str:
 def app_db_url(app_server: AppServer) -> str:
     """The database the app under test serves from (a temporary SQLite file by default)."""
     return app_server.db_url
+
+
+class ServerLog:
+    """The app server's output, read from its log file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def text(self) -> str:
+        return self.path.read_text(errors="replace")
+
+    def mark(self) -> int:
+        """The current end of the log: ``wait_for(..., after=mark)`` looks only past it."""
+        return len(self.text())
+
+    def wait_for(self, pattern: str, *, after: int = 0, timeout: float = 15) -> re.Match[str]:
+        """The last match of ``pattern`` written after offset ``after`` (waits for it)."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            matches = list(regex.finditer(self.text()[after:]))
+            if matches:
+                return matches[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{pattern!r} did not appear in the server log {self.path} within "
+                    f"{timeout:.0f}s:\n{tail(self.path, 20)}"
+                )
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def server_log(app_server: AppServer) -> ServerLog:
+    """The output of the app under test (e.g. the log SMS sender's ``SMS to ...`` lines)."""
+    if app_server.log_path is None:
+        pytest.fail(
+            "server_log needs the server's log file: with MARQUE_E2E_BASE_URL, set "
+            "MARQUE_E2E_LOG to the file that server writes its output to",
+            pytrace=False,
+        )
+    return ServerLog(app_server.log_path)
 
 
 # --- the browser ------------------------------------------------------------------------------
@@ -332,3 +386,23 @@ def goto(page) -> Callable[..., object]:
         return page
 
     return _goto
+
+
+def log_out(page, attempts: int = 3) -> None:
+    """Open the header's account menu and choose "Log out".
+
+    Right after a log-in the page may still be moving to the ``next`` page, whose render closes
+    a menu opened a moment before: the menu is opened again until its item shows.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(attempts):
+        page.get_by_test_id("account-menu").click()
+        try:
+            page.get_by_test_id("logout").wait_for(state="visible", timeout=3000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        page.get_by_test_id("logout").click()
+        return
+    raise AssertionError(f"the account menu did not open in {attempts} tries")

@@ -1,0 +1,145 @@
+"""FastAPI dependencies shared by the routers: a database session, the caller, roles, limits.
+
+``current_user`` and ``require_roles`` are thin wrappers of the one guard in
+``marque_app.services.auth.guard``, which the Reflex state calls too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from marque_app.domain.auth import AuthError, RateLimited, Unauthorized
+from marque_app.models import UserRole
+from marque_app.services.auth.guard import AuthUser, authenticate, require_role
+from marque_app.services.auth.keys import get_redis
+from marque_app.services.auth.ratelimit import RateLimiter
+from marque_app.services.db import get_engine
+from marque_app.settings import get_settings
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="The `access_token` from `/api/v1/auth/verify/code`, `/login` or `/register`.",
+)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session on the API's database (``create_api(engine=...)``); rolled back on error."""
+    engine = getattr(request.app.state, "engine", None) or get_engine
+    with Session(engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def get_redis_client():
+    """The Redis client when ``REFLEX_REDIS_URL`` is set, else None (the database is used)."""
+    return get_redis()
+
+
+def get_limiter(request: Request) -> RateLimiter:
+    """The API's rate limiter (one per API app, see :func:`install_auth`)."""
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.rate_limiter = RateLimiter.from_settings()
+    return limiter
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (no proxy headers are trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+RedisDep = Annotated[object, Depends(get_redis_client)]
+LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
+ClientDep = Annotated[str, Depends(client_address)]
+
+
+def current_user(
+    session: SessionDep,
+    redis: RedisDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> AuthUser:
+    """The caller, from ``Authorization: Bearer <token>``; 401 otherwise."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Not logged in")
+    return authenticate(session=session, token=credentials.credentials, redis=redis)
+
+
+CurrentUser = Annotated[AuthUser, Depends(current_user)]
+
+
+def require_roles(*roles: UserRole | str) -> Callable[..., AuthUser]:
+    """A dependency admitting only ``roles``: 401 without a valid token, 403 for other roles.
+
+    Example: ``@router.get("/admin/orders", dependencies=[Depends(require_roles("admin"))])``.
+    """
+
+    def _dependency(user: CurrentUser) -> AuthUser:
+        return require_role(user, *roles)
+
+    return _dependency
+
+
+def auth_error_response(err: AuthError) -> JSONResponse:
+    """``{"detail": message, "field": ...}`` with the error's status and headers."""
+    headers = {}
+    if isinstance(err, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(err, RateLimited):
+        headers["Retry-After"] = str(err.retry_after)
+    body = {"detail": err.message}
+    if err.field:
+        body["field"] = err.field
+    return JSONResponse(body, status_code=err.status, headers=headers)
+
+
+class ApiRateLimit:
+    """ASGI middleware: every ``/api/`` request counts against the client address's limit.
+
+    Only paths under ``/api/`` are counted: Reflex's own routes (the websocket, uploads) and
+    ``/_health`` share this app and are left alone.
+    """
+
+    def __init__(self, app, *, limiter: RateLimiter, limit: str, prefix: str = "/api/") -> None:
+        self.app, self.limiter, self.limit, self.prefix = app, limiter, limit, prefix
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        host = client[0] if client else "unknown"
+        decision = await to_thread.run_sync(self.limiter.hit, "api", f"ip:{host}", self.limit)
+        if decision.allowed:
+            await self.app(scope, receive, send)
+            return
+        response = auth_error_response(
+            RateLimited(
+                f"Too many requests; try again in {decision.retry_after} seconds",
+                retry_after=decision.retry_after,
+            )
+        )
+        await response(scope, receive, send)
+
+
+def install_auth(api: FastAPI) -> None:
+    """Errors of the auth services as JSON responses, and the general API rate limit."""
+    settings = get_settings()
+    limiter = api.state.rate_limiter = RateLimiter.from_settings(settings)
+
+    async def _auth_error(_request: Request, err: AuthError) -> JSONResponse:
+        return auth_error_response(err)
+
+    api.add_exception_handler(AuthError, _auth_error)
+    api.add_middleware(ApiRateLimit, limiter=limiter, limit=settings.rate_limit_api)

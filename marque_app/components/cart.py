@@ -1,0 +1,389 @@
+"""Cart and wishlist pieces: cart line, quantity stepper, totals, the drawer, the heart toggle."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marque_app import routes
+from marque_app.components.cart_ops import op_arg
+from marque_app.state.cart import CartState, LineView
+
+
+def line_image(src: rx.Var, name: rx.Var, size: str = "88px") -> rx.Component:
+    return rx.box(
+        rx.cond(
+            src != "",
+            rx.image(src=src, alt=name, width="100%", height="100%", object_fit="cover"),
+            rx.center(rx.icon("image", size=24, color=rx.color("gray", 8)), height="100%"),
+        ),
+        width=size,
+        height=size,
+        flex_shrink="0",
+        overflow="hidden",
+        border_radius="10px",
+        background=rx.color("gray", 3),
+    )
+
+
+def quantity_stepper(line: rx.Var[LineView]) -> rx.Component:
+    """- / input / +, from 1 to min(99, in stock)."""
+    return rx.hstack(
+        rx.icon_button(
+            rx.icon("minus", size=14),
+            on_click=CartState.apply(
+                op_arg(type="set", item_id=line.id, quantity=line.quantity - 1)
+            ),
+            disabled=line.quantity <= 1,
+            variant="soft",
+            color_scheme="gray",
+            size="1",
+            aria_label="Decrease quantity",
+            data_testid="qty-decrease",
+        ),
+        rx.el.input(
+            # keyed by quantity: a refused change shows the saved number again
+            key=line.id + "-" + line.quantity.to_string(),
+            default_value=line.quantity.to_string(),
+            type="number",
+            min=1,
+            max=line.max_quantity,
+            input_mode="numeric",
+            aria_label="Quantity",
+            on_blur=lambda value: CartState.apply(
+                op_arg(type="set", item_id=line.id, quantity=value)
+            ),
+            on_key_down=lambda key: rx.cond(
+                key == "Enter", rx.call_script("document.activeElement.blur()"), rx.noop()
+            ),
+            style={
+                "width": "48px",
+                "textAlign": "center",
+                "border": f"1px solid {rx.color('gray', 6)}",
+                "borderRadius": "6px",
+                "padding": "2px 4px",
+                "fontSize": "14px",
+                "background": "transparent",
+            },
+            data_testid="cart-line-qty",
+        ),
+        rx.icon_button(
+            rx.icon("plus", size=14),
+            on_click=CartState.apply(
+                op_arg(type="set", item_id=line.id, quantity=line.quantity + 1)
+            ),
+            disabled=(line.quantity >= line.max_quantity) | line.is_sold_out,
+            variant="soft",
+            color_scheme="gray",
+            size="1",
+            aria_label="Increase quantity",
+            data_testid="qty-increase",
+        ),
+        spacing="1",
+        align="center",
+    )
+
+
+def _price_notice(line: rx.Var[LineView]) -> rx.Component:
+    return rx.fragment(
+        rx.cond(
+            line.is_sold_out,
+            rx.badge("Sold out", color_scheme="gray", variant="solid", data_testid="sold-out-line"),
+        ),
+        rx.cond(
+            line.price_change != "",
+            rx.text(
+                rx.cond(
+                    line.price_change == "up",
+                    "Price went up since you added it (was " + line.price_seen + ")",
+                    "Price went down since you added it (was " + line.price_seen + ")",
+                ),
+                size="1",
+                color=rx.cond(line.price_change == "up", rx.color("tomato", 11), rx.color("grass", 11)),
+                data_testid="price-change",
+                data_direction=line.price_change,
+            ),
+        ),
+    )
+
+
+def cart_line(line: rx.Var[LineView], compact: bool = False) -> rx.Component:
+    name = rx.cond(
+        line.href != "",
+        rx.link(line.name, href=line.href, size="2", weight="medium", color=rx.color("gray", 12)),
+        rx.text(line.name, size="2", weight="medium"),
+    )
+    return rx.hstack(
+        line_image(line.image_url, line.name, "64px" if compact else "88px"),
+        rx.vstack(
+            name,
+            rx.cond(
+                line.variant_label != "",
+                rx.text(line.variant_label, size="1", color=rx.color("gray", 11)),
+            ),
+            rx.text(line.unit_price, size="2", color=rx.color("gray", 11), data_testid="cart-line-price"),
+            _price_notice(line),
+            rx.hstack(
+                quantity_stepper(line),
+                rx.button(
+                    rx.icon("trash-2", size=14),
+                    "Remove",
+                    on_click=CartState.apply(op_arg(type="remove", item_id=line.id)),
+                    variant="ghost",
+                    color_scheme="gray",
+                    size="1",
+                    data_testid="cart-line-remove",
+                ),
+                spacing="3",
+                align="center",
+                wrap="wrap",
+            ),
+            spacing="1",
+            flex="1",
+            min_width="0",
+        ),
+        rx.text(line.line_total, size="2", weight="bold", data_testid="cart-line-total"),
+        spacing="3",
+        align="start",
+        width="100%",
+        padding_y="12px",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        data_testid="cart-line",
+        data_sku=line.sku_id,
+        opacity=rx.cond(line.is_sold_out, "0.7", "1"),
+    )
+
+
+def _total_row(label: str, value: rx.Var, testid: str, strong: bool = False) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, size="3" if strong else "2", weight="bold" if strong else "regular"),
+        rx.spacer(),
+        rx.text(value, size="3" if strong else "2", weight="bold" if strong else "medium",
+                data_testid=testid),
+        width="100%",
+    )
+
+
+def totals() -> rx.Component:
+    s = CartState.summary
+    return rx.vstack(
+        _total_row("Subtotal", s.subtotal, "cart-subtotal"),
+        _total_row("Estimated tax", s.tax, "cart-tax"),
+        _total_row("Shipping", s.shipping, "cart-shipping"),
+        rx.separator(size="4"),
+        _total_row("Total", s.total, "cart-total", strong=True),
+        spacing="2",
+        width="100%",
+    )
+
+
+def cart_notices() -> rx.Component:
+    return rx.cond(
+        CartState.notices.length() > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("info", size=16)),
+            rx.vstack(
+                rx.foreach(CartState.notices, lambda m: rx.text(m, size="2")),
+                spacing="1",
+            ),
+            color_scheme="amber",
+            size="1",
+            width="100%",
+            data_testid="cart-notice",
+        ),
+    )
+
+
+def empty_cart(compact: bool = False) -> rx.Component:
+    return rx.vstack(
+        rx.center(
+            rx.icon("shopping-bag", size=28, color=rx.color("accent", 10)),
+            width="64px",
+            height="64px",
+            border_radius="50%",
+            background=rx.color("accent", 3),
+        ),
+        rx.heading("Your cart is empty", as_="h2" if compact else "h1", size="5" if compact else "7"),
+        rx.text("Items you add to your cart will show up here.", size="2", color=rx.color("gray", 11)),
+        rx.link(
+            rx.button("Continue shopping", size="3", radius="full"),
+            href=routes.SHOP,
+            on_click=CartState.close_drawer,
+        ),
+        spacing="3",
+        align="center",
+        padding_y="48px" if compact else "80px",
+        width="100%",
+        data_testid="cart-empty",
+    )
+
+
+def cart_drawer() -> rx.Component:
+    """The header's cart: lines, totals, a link to the cart page."""
+    return rx.drawer.root(
+        rx.drawer.trigger(
+            rx.box(
+                rx.icon("shopping-bag", size=22),
+                _count_badge(CartState.cart_count, "cart-count"),
+                as_="button",
+                type="button",
+                aria_label="Cart",
+                title="Cart",
+                position="relative",
+                display="flex",
+                padding="8px",
+                border_radius="8px",
+                background="transparent",
+                border="none",
+                cursor="pointer",
+                color=rx.color("gray", 12),
+                _hover={"background": rx.color("gray", 3)},
+                data_testid="open-cart",
+            ),
+        ),
+        rx.drawer.overlay(z_index="40", background="rgba(0,0,0,0.3)"),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    rx.hstack(
+                        rx.drawer.title(rx.heading("Your cart", size="5")),
+                        rx.spacer(),
+                        rx.drawer.close(
+                            rx.icon_button(rx.icon("x", size=18), variant="ghost",
+                                           color_scheme="gray", aria_label="Close cart"),
+                        ),
+                        width="100%",
+                        align="center",
+                    ),
+                    rx.drawer.description("Items in your cart", class_name="sr-only",
+                                          style={"position": "absolute", "width": "1px",
+                                                 "height": "1px", "overflow": "hidden",
+                                                 "clip": "rect(0,0,0,0)"}),
+                    rx.cond(
+                        CartState.has_lines,
+                        rx.vstack(
+                            cart_notices(),
+                            rx.box(
+                                rx.foreach(CartState.lines, lambda line: cart_line(line, True)),
+                                width="100%",
+                                overflow_y="auto",
+                                flex="1",
+                            ),
+                            totals(),
+                            rx.link(
+                                rx.button("View cart", size="3", width="100%", radius="full"),
+                                href=routes.CART,
+                                width="100%",
+                                on_click=CartState.close_drawer,
+                                data_testid="drawer-view-cart",
+                            ),
+                            spacing="3",
+                            width="100%",
+                            flex="1",
+                            min_height="0",
+                        ),
+                        empty_cart(compact=True),
+                    ),
+                    spacing="3",
+                    height="100%",
+                    width="100%",
+                ),
+                top="0",
+                right="0",
+                left="auto",
+                height="100%",
+                width=rx.breakpoints(initial="100%", sm="420px"),
+                padding="20px",
+                background=rx.color("gray", 1),
+                z_index="50",
+                data_testid="cart-drawer",
+            ),
+        ),
+        direction="right",
+        open=CartState.drawer_open,
+        on_open_change=CartState.set_drawer_open,
+    )
+
+
+def _count_badge(count: rx.Var, testid: str) -> rx.Component:
+    return rx.box(
+        count,
+        position="absolute",
+        top="-4px",
+        right="-6px",
+        min_width="18px",
+        height="18px",
+        padding_x="4px",
+        border_radius="9px",
+        font_size="11px",
+        font_weight="600",
+        line_height="18px",
+        text_align="center",
+        color=rx.cond(count > 0, "white", rx.color("gray", 11)),
+        background=rx.cond(count > 0, rx.color("accent", 9), rx.color("gray", 4)),
+        data_testid=testid,
+    )
+
+
+def heart_toggle(
+    product_id: rx.Var,
+    *,
+    name: rx.Var | str = "",
+    image: rx.Var | str = "",
+    price: rx.Var | str = "",
+    slug: rx.Var | str = "",
+    size: str = "2",
+    **props,
+) -> rx.Component:
+    """Add to / remove from the wishlist (data-active "true" when the product is in it)."""
+    active = CartState.wishlist_ids.contains(product_id)
+    return rx.icon_button(
+        rx.icon(
+            "heart",
+            size=18,
+            color=rx.cond(active, rx.color("tomato", 9), rx.color("gray", 11)),
+            style={"fill": rx.cond(active, rx.color("tomato", 9), "none")},
+        ),
+        on_click=[
+            rx.prevent_default,
+            rx.stop_propagation,
+            CartState.apply(
+                op_arg(
+                    type=rx.cond(active, "wish_remove", "wish_add"),
+                    product_id=product_id,
+                    name=name,
+                    image=image,
+                    price=price,
+                    slug=slug,
+                )
+            ),
+        ],
+        variant="soft",
+        color_scheme="gray",
+        radius="full",
+        size=size,
+        aria_label=rx.cond(active, "Remove from wishlist", "Add to wishlist"),
+        aria_pressed=active,
+        custom_attrs={"data-active": active.to_string()},
+        data_testid="heart-toggle",
+        **props,
+    )
+
+
+def header_cart_badges() -> list[rx.Component]:
+    """The wishlist link with its count, and the cart drawer (icon with its count)."""
+    wishlist = rx.link(
+        rx.box(
+            rx.icon("heart", size=22),
+            _count_badge(CartState.wishlist_count, "wishlist-count"),
+            position="relative",
+            display="flex",
+        ),
+        href=routes.WISHLIST,
+        aria_label="Wishlist",
+        title="Wishlist",
+        color=rx.color("gray", 12),
+        padding="8px",
+        border_radius="8px",
+        _hover={"background": rx.color("gray", 3)},
+    )
+    return [wishlist, cart_drawer()]

@@ -1,0 +1,287 @@
+"""The account page (/account): profile, saved addresses, password, delete account."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marque_app.components.auth import error_callout, field, forbidden_panel
+from marque_app.components.layout import page_layout
+from marque_app.services.addresses import AddressView
+from marque_app.state.account import AccountState
+from marque_app.state.auth import AuthState
+
+
+def _section(title: str, *children: rx.Component, **props) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(title, as_="h2", size="4"), *children, spacing="3", width="100%"),
+        size="3",
+        width="100%",
+        **props,
+    )
+
+
+def _profile() -> rx.Component:
+    return _section(
+        "Profile",
+        error_callout(AccountState.profile_error, "profile-error"),
+        rx.form(
+            rx.vstack(
+                rx.grid(
+                    field("First name", rx.input(name="first_name", default_value=AccountState.first_name,
+                                                 auto_complete="given-name", max_length=100,
+                                                 data_testid="profile-name")),
+                    field("Last name", rx.input(name="last_name", default_value=AccountState.last_name,
+                                                auto_complete="family-name", max_length=100,
+                                                data_testid="profile-last-name")),
+                    field("E-mail", rx.input(name="email", type="email", default_value=AccountState.email,
+                                             auto_complete="email", max_length=255,
+                                             data_testid="profile-email")),
+                    field(
+                        "Phone",
+                        rx.input(value=AccountState.phone, read_only=True, data_testid="profile-phone"),
+                        rx.text("Your log-in number; it cannot be changed here.", size="1",
+                                color=rx.color("gray", 10)),
+                    ),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    gap="12px",
+                    width="100%",
+                ),
+                rx.button("Save profile", type="submit", radius="full", data_testid="profile-save"),
+                spacing="3",
+                align="start",
+                width="100%",
+            ),
+            on_submit=AccountState.save_profile,
+            reset_on_submit=False,
+            key=AccountState.email + "|" + AccountState.first_name + "|" + AccountState.last_name,
+            width="100%",
+        ),
+    )
+
+
+def _address_item(address: rx.Var[AddressView]) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(address.first_name + " " + address.last_name, weight="bold", size="2"),
+                    rx.badge(address.type, variant="soft", color_scheme="gray"),
+                    rx.cond(address.is_default, rx.badge("Default", data_testid="address-default")),
+                    spacing="2",
+                    align="center",
+                ),
+                rx.text(address.address_line_1, " ", address.address_line_2, size="2"),
+                rx.text(address.postal_code, " ", address.city, ", ", address.state, " ",
+                        address.country, size="2", color=rx.color("gray", 11)),
+                spacing="1",
+                align="start",
+            ),
+            rx.hstack(
+                rx.cond(
+                    ~address.is_default,
+                    rx.button("Make default", variant="ghost", size="1",
+                              on_click=AccountState.make_default(address.id),
+                              data_testid="address-make-default"),
+                ),
+                rx.button("Edit", variant="ghost", size="1", on_click=AccountState.open_address(address.id),
+                          data_testid="address-edit"),
+                rx.button("Delete", variant="ghost", color_scheme="red", size="1",
+                          on_click=AccountState.delete_address(address.id), data_testid="address-delete"),
+                spacing="3",
+                wrap="wrap",
+            ),
+            justify="between",
+            align="start",
+            width="100%",
+            wrap="wrap",
+        ),
+        width="100%",
+        data_testid="address-item",
+    )
+
+
+def _address_dialog() -> rx.Component:
+    draft = AccountState.address_draft
+
+    def text(label: str, name: str, value: rx.Var, required: bool = True, **props) -> rx.Component:
+        return field(label, rx.input(name=name, default_value=value, required=required,
+                                     data_testid=f"address-{name.replace('_', '-')}", **props))
+
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(draft.id != "", "Edit address", "New address")),
+            error_callout(AccountState.address_error, "address-error"),
+            rx.form(
+                rx.vstack(
+                    rx.grid(
+                        text("First name", "first_name", draft.first_name, max_length=100),
+                        text("Last name", "last_name", draft.last_name, max_length=100),
+                        text("Address", "address_line_1", draft.address_line_1, max_length=255),
+                        text("Address line 2", "address_line_2", draft.address_line_2, False, max_length=255),
+                        text("City", "city", draft.city, max_length=100),
+                        text("State or region", "state", draft.state, max_length=100),
+                        text("Postal code", "postal_code", draft.postal_code, max_length=20),
+                        text("Country (2 letters)", "country", draft.country, max_length=2),
+                        text("Company", "company", draft.company, False, max_length=100),
+                        text("Phone", "phone", draft.phone, False, max_length=20, type="tel"),
+                        columns=rx.breakpoints(initial="1", sm="2"),
+                        gap="12px",
+                        width="100%",
+                    ),
+                    field(
+                        "Type",
+                        rx.el.select(
+                            rx.el.option("Shipping", value="shipping"),
+                            rx.el.option("Billing", value="billing"),
+                            name="type",
+                            default_value=draft.type,
+                            data_testid="address-type",
+                        ),
+                    ),
+                    rx.el.label(
+                        rx.hstack(
+                            rx.checkbox(name="is_default", default_checked=draft.is_default),
+                            rx.text("Use as my default address", size="2"),
+                            spacing="2",
+                            align="center",
+                        ),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                        rx.button("Save address", type="submit", data_testid="address-save"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=AccountState.save_address,
+                reset_on_submit=False,
+                key=AccountState.address_form_key.to_string(),
+            ),
+            max_width="560px",
+        ),
+        open=AccountState.address_dialog_open,
+        on_open_change=AccountState.set_address_dialog,
+    )
+
+
+def _addresses() -> rx.Component:
+    return _section(
+        "Saved addresses",
+        rx.cond(
+            AccountState.addresses.length() > 0,
+            rx.vstack(rx.foreach(AccountState.addresses, _address_item), spacing="2", width="100%"),
+            rx.text("No saved addresses yet.", size="2", color=rx.color("gray", 11),
+                    data_testid="no-addresses"),
+        ),
+        rx.button(rx.icon("plus", size=16), "Add an address", variant="soft",
+                  on_click=AccountState.open_address(""), data_testid="address-add"),
+        _address_dialog(),
+    )
+
+
+def _password() -> rx.Component:
+    return _section(
+        rx.cond(AccountState.has_password, "Change password", "Set a password"),
+        rx.cond(
+            ~AccountState.has_password,
+            rx.text("Add a password to log in with your e-mail too.", size="2", color=rx.color("gray", 11)),
+        ),
+        error_callout(AccountState.password_error, "password-error"),
+        rx.form(
+            rx.vstack(
+                rx.cond(
+                    AccountState.has_password,
+                    field("Current password", rx.input(name="current_password", id="current_password",
+                                                       type="password", auto_complete="current-password",
+                                                       max_length=256)),
+                ),
+                field("New password", rx.input(name="new_password", id="new_password", type="password",
+                                               auto_complete="new-password", required=True, max_length=256)),
+                field("New password again", rx.input(name="confirm_password", id="confirm_password",
+                                                     type="password", auto_complete="new-password",
+                                                     required=True, max_length=256)),
+                rx.text("8 or more characters, with a number and a special character.", size="1",
+                        color=rx.color("gray", 10)),
+                rx.button("Save password", type="submit", radius="full", data_testid="password-save"),
+                spacing="3",
+                align="start",
+                width="100%",
+                max_width="360px",
+            ),
+            on_submit=AccountState.change_password,
+            reset_on_submit=False,
+            width="100%",
+        ),
+    )
+
+
+def _delete_account() -> rx.Component:
+    return _section(
+        "Delete account",
+        rx.text(
+            "Your name, e-mail, phone, addresses, cart and wishlist are removed. Orders stay, "
+            "without your name, for the shop's books.",
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.button("Delete my account", color_scheme="red", variant="soft",
+                          data_testid="delete-account"),
+            ),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Delete your account?"),
+                rx.alert_dialog.description(
+                    "This cannot be undone. Type DELETE to confirm.", size="2"
+                ),
+                rx.form(
+                    rx.vstack(
+                        error_callout(AccountState.delete_error, "delete-error"),
+                        rx.input(name="confirm", placeholder="DELETE", auto_complete="off",
+                                 data_testid="delete-confirm-input"),
+                        rx.hstack(
+                            rx.alert_dialog.cancel(rx.button("Keep my account", type="button",
+                                                             variant="soft", color_scheme="gray")),
+                            rx.button("Delete account", type="submit", color_scheme="red",
+                                      data_testid="delete-account-confirm"),
+                            justify="end",
+                            width="100%",
+                        ),
+                        spacing="3",
+                        padding_top="12px",
+                    ),
+                    on_submit=AccountState.delete_account,
+                    reset_on_submit=False,
+                ),
+                max_width="440px",
+            ),
+        ),
+    )
+
+
+def account_page() -> rx.Component:
+    return page_layout(
+        rx.cond(
+            AuthState.is_forbidden,
+            forbidden_panel(),
+            rx.cond(
+                AuthState.is_logged_in & AccountState.is_loaded,
+                rx.vstack(
+                    rx.heading("Your account", as_="h1", size="7"),
+                    rx.text(AuthState.user_name, size="2", color=rx.color("gray", 11),
+                            data_testid="account-name"),
+                    _profile(),
+                    _addresses(),
+                    _password(),
+                    _delete_account(),
+                    spacing="5",
+                    width="100%",
+                    max_width="760px",
+                    data_testid="account-page",
+                ),
+                rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
+            ),
+        )
+    )

@@ -1,0 +1,199 @@
+"""A user's saved addresses: list, add, edit, delete, and the default one per type.
+
+Every function is scoped to ``user_id``: an address id of another user is "not found", never
+changed. At most one address per type (shipping, billing) is the default; the first address
+of a type becomes it, and deleting the default promotes the next newest one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from marque_app.domain.auth import InvalidInput
+from marque_app.models import Address
+from marque_app.models.enums import ADDRESS_TYPES
+
+# (field, label, required, max length)
+_FIELDS = (
+    ("first_name", "First name", True, 100),
+    ("last_name", "Last name", True, 100),
+    ("company", "Company", False, 100),
+    ("address_line_1", "Address", True, 255),
+    ("address_line_2", "Address line 2", False, 255),
+    ("city", "City", True, 100),
+    ("state", "State or region", True, 100),
+    ("postal_code", "Postal code", True, 20),
+    ("phone", "Phone", False, 20),
+)
+
+
+class AddressNotFound(LookupError):
+    """No address with this id belongs to the user."""
+
+
+@dataclass(frozen=True)
+class AddressView:
+    """A saved address as pages and the API show it (ids as strings)."""
+
+    id: str = ""
+    type: str = "shipping"
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    address_line_1: str = ""
+    address_line_2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = "US"
+    phone: str = ""
+    is_default: bool = False
+
+    @classmethod
+    def of(cls, row: Address) -> AddressView:
+        return cls(
+            id=str(row.id), type=row.type, first_name=row.first_name, last_name=row.last_name,
+            company=row.company or "", address_line_1=row.address_line_1,
+            address_line_2=row.address_line_2 or "", city=row.city, state=row.state,
+            postal_code=row.postal_code, country=row.country, phone=row.phone or "",
+            is_default=row.is_default,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def clean_address(data: dict[str, Any]) -> dict[str, Any]:
+    """The address fields of ``data`` trimmed and checked.
+
+    Raises:
+        InvalidInput: a required field is blank, a value is too long, an unknown type, or a
+            country that is not a 2-letter code (``field`` names the input).
+    """
+    out: dict[str, Any] = {}
+    for name, label, required, limit in _FIELDS:
+        value = str(data.get(name) or "").strip()
+        if required and not value:
+            raise InvalidInput(f"{label} is required", field=name)
+        if len(value) > limit:
+            raise InvalidInput(f"{label} is at most {limit} characters", field=name)
+        out[name] = value if (value or required) else None
+    kind = str(data.get("type") or "shipping").strip().lower()
+    if kind not in ADDRESS_TYPES:
+        raise InvalidInput("The address type is shipping or billing", field="type")
+    country = str(data.get("country") or "US").strip().upper()
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
+        raise InvalidInput("The country is a 2-letter code such as US", field="country")
+    out["type"], out["country"] = kind, country
+    return out
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise AddressNotFound(str(value)) from None
+
+
+def _rows(session: Session, user_id: uuid.UUID) -> list[Address]:
+    return list(session.exec(
+        select(Address).where(Address.user_id == user_id)
+        .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id)
+    ).all())
+
+
+def list_addresses(*, session: Session, user_id: Any) -> list[AddressView]:
+    """The user's addresses, defaults first, then newest first."""
+    return [AddressView.of(row) for row in _rows(session, _uuid(user_id))]
+
+
+def _own(session: Session, user_id: uuid.UUID, address_id: Any) -> Address:
+    row = session.get(Address, _uuid(address_id))
+    if row is None or row.user_id != user_id:
+        raise AddressNotFound(str(address_id))
+    return row
+
+
+def _make_default(session: Session, row: Address) -> None:
+    session.exec(
+        sa.update(Address)
+        .where(Address.user_id == row.user_id, Address.type == row.type, Address.id != row.id)
+        .values(is_default=False)
+    )
+    row.is_default = True
+
+
+def save_address(
+    *, session: Session, user_id: Any, data: dict[str, Any], address_id: Any = None,
+) -> AddressView:
+    """Add an address (``address_id`` None) or change one of the user's.
+
+    ``data["is_default"]`` true makes it the default of its type; the first address of a type
+    is the default anyway.
+
+    Raises:
+        InvalidInput: see :func:`clean_address`.
+        AddressNotFound: ``address_id`` is not one of the user's addresses.
+    """
+    uid = _uuid(user_id)
+    values = clean_address(data)
+    if address_id:
+        row = _own(session, uid, address_id)
+        for name, value in values.items():
+            setattr(row, name, value)
+    else:
+        row = Address(user_id=uid, **values)
+    session.add(row)
+    session.flush()
+    has_default = session.exec(
+        select(Address.id).where(
+            Address.user_id == uid, Address.type == row.type, Address.is_default, Address.id != row.id
+        )
+    ).first() is not None
+    if bool(data.get("is_default")) or not has_default:
+        _make_default(session, row)
+    elif row.is_default and has_default:  # moved to a type that already has a default
+        row.is_default = False
+    session.add(row)
+    session.commit()
+    return AddressView.of(row)
+
+
+def set_default_address(*, session: Session, user_id: Any, address_id: Any) -> AddressView:
+    """Make one of the user's addresses the default of its type.
+
+    Raises:
+        AddressNotFound: not one of the user's addresses.
+    """
+    row = _own(session, _uuid(user_id), address_id)
+    _make_default(session, row)
+    session.add(row)
+    session.commit()
+    return AddressView.of(row)
+
+
+def delete_address(*, session: Session, user_id: Any, address_id: Any) -> None:
+    """Delete one of the user's addresses; the newest other one of its type becomes the default.
+
+    Raises:
+        AddressNotFound: not one of the user's addresses.
+    """
+    uid = _uuid(user_id)
+    row = _own(session, uid, address_id)
+    was_default, kind = row.is_default, row.type
+    session.delete(row)
+    session.flush()
+    if was_default:
+        nxt = session.exec(
+            select(Address).where(Address.user_id == uid, Address.type == kind)
+            .order_by(Address.created_at.desc(), Address.id)
+        ).first()
+        if nxt is not None:
+            nxt.is_default = True
+            session.add(nxt)
+    session.commit()

@@ -1,0 +1,139 @@
+"""Rate limits with the ``limits`` library: moving windows in Redis when configured, else memory.
+
+The seed's limits, from settings: log-in ``MARQUE_RATE_LIMIT_LOGIN`` (5 per 15 minutes) counted
+per phone number or e-mail AND per client address; the whole API ``MARQUE_RATE_LIMIT_API`` (100
+per 15 minutes) per client address. Memory storage is per process (one worker in development);
+with ``REFLEX_REDIS_URL`` every worker shares the counters.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
+
+from marque_app.domain.auth import RateLimited
+from marque_app.settings import Settings, get_settings
+
+#: Log-in flows, each counted on its own (asking for a code does not use up log-in attempts).
+LOGIN_SCOPES = ("login", "code", "register", "reset")
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    """One counted request: allowed or not, and when the window frees up."""
+
+    allowed: bool
+    limit: str
+    remaining: int
+    retry_after: int  # seconds; 0 when allowed
+
+
+class RateLimiter:
+    """Counts hits per (scope, key) against limits such as ``"5/15minutes"``."""
+
+    def __init__(self, *, storage: Storage, enabled: bool = True) -> None:
+        self.storage = storage
+        self.strategy = MovingWindowRateLimiter(storage)
+        self.enabled = enabled
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> RateLimiter:
+        """Redis storage (keys under ``MARQUE_REDIS_PREFIX``) when configured, else memory."""
+        s = settings or get_settings()
+        if s.redis_url:
+            storage: Storage = RedisStorage(s.redis_url, key_prefix=f"{s.redis_prefix}limits")
+        else:
+            storage = MemoryStorage()
+        return cls(storage=storage, enabled=s.rate_limit_enabled)
+
+    def _items(self, limit: str) -> list[RateLimitItem]:
+        return _parse(limit)
+
+    def hit(self, scope: str, key: str, limit: str) -> RateDecision:
+        """Count one request for ``key`` in ``scope``; refused when a window is full."""
+        return self.hit_many(scope, [key], limit)
+
+    def hit_many(self, scope: str, keys: list[str], limit: str) -> RateDecision:
+        """Count one request against every key (e.g. the e-mail and the client address).
+
+        Nothing is counted when any key is already over its limit, so a refused request
+        never pushes the other key's window further.
+        """
+        if not self.enabled:
+            return RateDecision(True, limit, -1, 0)
+        items = self._items(limit)
+        pairs = [(item, scope, key) for item in items for key in keys if key]
+        for item, sc, key in pairs:
+            if not self.strategy.test(item, sc, key):
+                return RateDecision(False, limit, 0, self._retry_after(item, sc, key))
+        for item, sc, key in pairs:
+            if not self.strategy.hit(item, sc, key):
+                return RateDecision(False, limit, 0, self._retry_after(item, sc, key))
+        remaining = min(
+            (self.strategy.get_window_stats(item, sc, key).remaining for item, sc, key in pairs),
+            default=-1,
+        )
+        return RateDecision(True, limit, remaining, 0)
+
+    def check(self, scope: str, keys: list[str], limit: str, *, message: str) -> RateDecision:
+        """Like :meth:`hit_many`, raising :class:`RateLimited` (with ``retry_after``) when refused."""
+        decision = self.hit_many(scope, keys, limit)
+        if not decision.allowed:
+            raise RateLimited(f"{message}; try again in {_in_words(decision.retry_after)}",
+                              retry_after=decision.retry_after)
+        return decision
+
+    def _retry_after(self, item: RateLimitItem, scope: str, key: str) -> int:
+        stats = self.strategy.get_window_stats(item, scope, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    def reset(self) -> None:
+        """Forget every counter (memory storage; Redis: this limiter's keys only)."""
+        self.storage.reset()
+
+
+@lru_cache(maxsize=32)
+def _parse(limit: str) -> list[RateLimitItem]:
+    return parse_many(limit)
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+def check_login(
+    limiter: RateLimiter, *, scope: str, identifier: str, client: str, settings: Settings | None = None,
+) -> RateDecision:
+    """Count a log-in attempt against the phone/e-mail and the client address.
+
+    Args:
+        scope: one of :data:`LOGIN_SCOPES`.
+        identifier: the E.164 phone number or the lower-cased e-mail ("" when unknown).
+        client: the client's address (the API's ``request.client.host``).
+
+    Raises:
+        RateLimited: "Too many log-in attempts; try again in 12 minutes".
+    """
+    s = settings or get_settings()
+    keys = [f"id:{identifier}" if identifier else "", f"ip:{client or 'unknown'}"]
+    return limiter.check(scope, keys, s.rate_limit_login, message="Too many log-in attempts")
+
+
+_shared: dict[str, RateLimiter] = {}
+
+
+def get_rate_limiter(settings: Settings | None = None) -> RateLimiter:
+    """The process-wide limiter for the current settings (for the Reflex state)."""
+    s = settings or get_settings()
+    key = f"{s.redis_url}|{s.redis_prefix}|{s.rate_limit_enabled}"
+    if key not in _shared:
+        _shared[key] = RateLimiter.from_settings(s)
+    return _shared[key]

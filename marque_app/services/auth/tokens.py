@@ -1,0 +1,123 @@
+"""Access tokens: HS256 JWTs signed with a key derived from ``MARQUE_SECRET_KEY``, and revocation.
+
+Claims: ``sub`` (user id), ``role``, ``iat``, ``exp``, ``jti`` and ``email`` or ``phone``. The
+algorithm is pinned on decode, so ``alg: none`` and algorithm-confusion tokens are refused. A
+logged-out token's ``jti`` is kept until the token's own expiry: in Redis when configured, else
+in the ``revoked_tokens`` table.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import jwt
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marque_app.domain.auth import TokenClaims, Unauthorized, build_claims, validate_claims
+from marque_app.models.auth import RevokedToken
+from marque_app.models.types import utcnow
+from marque_app.settings import Settings, get_settings
+
+from .keys import derived_key, redis_key
+
+ALGORITHM = "HS256"
+TOKEN_TYPE = "bearer"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly signed token: what the API returns (``access_token``, ``expires_in``)."""
+
+    access_token: str
+    expires_in: int
+    claims: TokenClaims
+    token_type: str = TOKEN_TYPE
+
+
+def _signing_key(settings: Settings) -> bytes:
+    settings.check_secret()  # a placeholder secret never signs a token in production
+    return derived_key("jwt", settings=settings)
+
+
+def issue_token(
+    *, user_id: Any, role: Any, email: str | None = None, phone: str | None = None,
+    now: datetime | None = None, settings: Settings | None = None,
+) -> IssuedToken:
+    """Sign an access token for a user.
+
+    Args:
+        user_id: the user's id (``sub``).
+        role: the user's role (``UserRole`` or its value).
+        email: included as a claim when set.
+        phone: included as a claim when set.
+        now: the issue time (tests pass a fixed clock).
+        settings: defaults to ``get_settings()`` (``MARQUE_JWT_TTL_SECONDS``).
+    """
+    settings = settings or get_settings()
+    now = now or utcnow()
+    claims = build_claims(
+        user_id=str(user_id), role=role, now=now, ttl_seconds=settings.jwt_ttl_seconds,
+        jti=secrets.token_urlsafe(16), email=email, phone=phone,
+    )
+    token = jwt.encode(claims.to_payload(), _signing_key(settings), algorithm=ALGORITHM)
+    return IssuedToken(access_token=token, expires_in=claims.exp - claims.iat, claims=claims)
+
+
+def decode_token(token: str, *, now: datetime | None = None, settings: Settings | None = None) -> TokenClaims:
+    """Verify a token's signature (HS256 only) and claims at ``now``; not revocation.
+
+    Raises:
+        Unauthorized: missing, malformed, unsigned, wrongly signed, expired or incomplete.
+    """
+    settings = settings or get_settings()
+    if not token or not isinstance(token, str):
+        raise Unauthorized("Not logged in")
+    try:
+        payload = jwt.decode(
+            token,
+            _signing_key(settings),
+            algorithms=[ALGORITHM],
+            # Expiry is checked by the domain rules against the injected clock.
+            options={"require": ["exp", "iat", "sub", "jti"], "verify_exp": False, "verify_iat": False},
+        )
+    except jwt.InvalidTokenError as err:
+        raise Unauthorized(f"Invalid token: {_reason(err)}") from None
+    return validate_claims(payload, now=now or utcnow())
+
+
+def _reason(err: jwt.InvalidTokenError) -> str:
+    if isinstance(err, jwt.InvalidSignatureError):
+        return "bad signature"
+    if isinstance(err, jwt.MissingRequiredClaimError):
+        return f"missing {err.claim}"
+    if isinstance(err, jwt.InvalidAlgorithmError):
+        return "algorithm not allowed"
+    if isinstance(err, jwt.DecodeError):
+        return "malformed"
+    return "rejected"
+
+
+def revoke_token(claims: TokenClaims, *, session: Session, redis=None, now: datetime | None = None) -> None:
+    """Refuse this token from now on (logout). Kept only until the token would expire anyway."""
+    now = now or utcnow()
+    expires_at = datetime.fromtimestamp(claims.exp, tz=timezone.utc)
+    if redis is not None:
+        ttl = max(1, claims.exp - int(now.timestamp()))
+        redis.set(redis_key("revoked", claims.jti), "1", ex=ttl)
+        return
+    if session.get(RevokedToken, claims.jti) is None:
+        session.add(RevokedToken(jti=claims.jti, expires_at=expires_at, revoked_at=now))
+    # Expired entries are no longer needed: the token is refused for its expiry alone.
+    session.exec(sa.delete(RevokedToken).where(RevokedToken.expires_at < now))
+    session.commit()
+
+
+def is_revoked(jti: str, *, session: Session, redis=None) -> bool:
+    """Whether the token with this ``jti`` was logged out."""
+    if redis is not None:
+        return bool(redis.exists(redis_key("revoked", jti)))
+    return session.get(RevokedToken, jti) is not None

@@ -1,0 +1,243 @@
+"""The catalog cache: service results kept in Redis as JSON, dropped in O(1) by a generation bump.
+
+Only when Redis is configured (``REFLEX_REDIS_URL``); without it the catalog reads the database
+every time. Every key carries the current generation of each kind of data it depends on
+(``marque:catalog:gen:products``, ``...:gen:categories``); ``invalidate_products()`` and
+``invalidate_categories()`` increment that counter, so every worker's next read misses at once
+and the stale entries simply expire (products after 1 hour, categories after 6, the seed's TTLs).
+
+A Redis that fails is logged and skipped for a few seconds: pages and the API then read the
+database directly, they never fail because of the cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import threading
+import time
+import types
+import typing
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from functools import lru_cache
+from typing import TypeVar
+from urllib.parse import urlencode
+
+import redis as redis_lib
+
+from marque_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+KINDS = ("products", "categories")
+#: Seconds to leave Redis alone after it failed.
+RETRY_AFTER = 5.0
+#: Before every key (Reflex's own state keys never start with it).
+PREFIX = "marque:"
+
+
+# --------------------------------------------------------------------------------------------
+# JSON for frozen dataclasses (Decimal as strings, never floats)
+
+
+def dumps(value: object) -> str:
+    """``value`` (dataclasses, lists, Decimals, None) as JSON text."""
+
+    def plain(obj: object) -> object:
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        if isinstance(obj, (list, tuple)):
+            return [plain(x) for x in obj]
+        if isinstance(obj, dict):
+            return {str(k): plain(v) for k, v in obj.items()}
+        if isinstance(obj, Decimal):
+            return {"$decimal": str(obj)}
+        return obj
+
+    return json.dumps(plain(value), separators=(",", ":"))
+
+
+def loads(text: str | bytes, result_type: object) -> object:
+    """The value ``dumps`` wrote, rebuilt as ``result_type`` (e.g. ``list[ProductCard] | None``)."""
+    return _build(result_type, json.loads(text))
+
+
+def _build(tp: object, data: object) -> object:
+    if isinstance(data, dict) and set(data) == {"$decimal"}:
+        return Decimal(data["$decimal"])
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        if data is None:
+            return None
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(options[0], data) if len(options) == 1 else data
+    if origin in (list, tuple):
+        (item,) = typing.get_args(tp)[:1]
+        return [_build(item, x) for x in data]
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = _hints(tp)
+        return tp(**{k: _build(hints.get(k, object), v) for k, v in data.items() if k in hints})
+    return data
+
+
+@lru_cache(maxsize=None)
+def _hints(cls: type) -> dict[str, object]:
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in typing.get_type_hints(cls).items() if k in names}
+
+
+# --------------------------------------------------------------------------------------------
+# The cache
+
+
+class CatalogCache:
+    """Catalog results in Redis, keyed by name, canonical parameters and data generations.
+
+    Args:
+        redis: A ``redis.Redis`` client (bytes responses).
+        prefix: Put before every key (tests use their own).
+        products_ttl: Seconds a result that depends on products is kept.
+        categories_ttl: Seconds a result that depends only on categories is kept.
+    """
+
+    def __init__(
+        self,
+        redis: redis_lib.Redis,
+        *,
+        prefix: str = PREFIX,
+        products_ttl: int = 3600,
+        categories_ttl: int = 21600,
+    ) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.ttl = {"products": products_ttl, "categories": categories_ttl}
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def generation_key(self, kind: str) -> str:
+        return f"{self.prefix}catalog:gen:{kind}"
+
+    def key(self, name: str, params: Mapping[str, str], generations: Mapping[str, int]) -> str:
+        """The canonical key: the same query always gives the same key."""
+        gens = ".".join(f"{k[0]}{generations[k]}" for k in sorted(generations))
+        query = urlencode(sorted(params.items()))
+        if len(query) > 200:
+            query = "h-" + hashlib.sha256(query.encode()).hexdigest()
+        return f"{self.prefix}catalog:{name}:{gens}:{query}"
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self, action: str, error: Exception) -> None:
+        with self._lock:
+            first = self.available
+            self._down_until = time.monotonic() + RETRY_AFTER
+        if first:
+            log.warning(
+                "catalog cache: Redis %s failed (%s); reading the database for %.0f s",
+                action, error, RETRY_AFTER,
+            )
+
+    def fetch(
+        self,
+        name: str,
+        params: Mapping[str, str],
+        compute: Callable[[], T],
+        *,
+        result_type: object,
+        kinds: tuple[str, ...] = ("products",),
+    ) -> T:
+        """The cached result for ``(name, params)``, else ``compute()`` (then kept).
+
+        ``kinds`` are the data the result depends on: bumping any of their generations makes
+        the cached result unreachable. The first kind is what the result is (its TTL applies:
+        the category tree stays 6 hours although its counts also depend on products; a change
+        to either bumps a generation, so the TTL only bounds memory, never staleness).
+        """
+        if not self.available:
+            return compute()
+        try:
+            raw = self.redis.mget([self.generation_key(k) for k in kinds])
+            generations = {k: int(v or 0) for k, v in zip(kinds, raw)}
+            key = self.key(name, params, generations)
+            hit = self.redis.get(key)
+        except (redis_lib.RedisError, OSError, ValueError) as error:
+            self._failed("read", error)
+            return compute()
+        if hit is not None:
+            try:
+                return loads(hit, result_type)
+            except (ValueError, TypeError, KeyError) as error:
+                log.warning("catalog cache: dropping unreadable entry %s (%s)", key, error)
+        value = compute()
+        try:
+            self.redis.set(key, dumps(value), ex=self.ttl[kinds[0]])
+        except (redis_lib.RedisError, OSError) as error:
+            self._failed("write", error)
+        return value
+
+    def invalidate(self, kind: str) -> bool:
+        """Make every cached result that depends on ``kind`` unreachable (one INCR)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown cache kind {kind!r}; one of {KINDS}")
+        try:
+            self.redis.incr(self.generation_key(kind))
+        except (redis_lib.RedisError, OSError) as error:
+            log.error(
+                "catalog cache: could not invalidate %s (%s); stale entries expire within %d s",
+                kind, error, self.ttl[kind],
+            )
+            return False
+        return True
+
+    def invalidate_products(self) -> bool:
+        return self.invalidate("products")
+
+    def invalidate_categories(self) -> bool:
+        return self.invalidate("categories")
+
+
+@lru_cache(maxsize=4)
+def _cache_for(url: str, products_ttl: int, categories_ttl: int) -> CatalogCache:
+    client = redis_lib.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return CatalogCache(
+        client, products_ttl=products_ttl, categories_ttl=categories_ttl
+    )
+
+
+def catalog_cache() -> CatalogCache | None:
+    """The process's catalog cache on the configured Redis, or None without Redis."""
+    settings = get_settings()
+    if not settings.redis_url:
+        return None
+    return _cache_for(
+        settings.redis_url,
+        settings.cache_products_ttl,
+        settings.cache_categories_ttl,
+    )
+
+
+def invalidate_products() -> None:
+    """Drop every cached product result (call after an admin changes products, prices, stock)."""
+    cache = catalog_cache()
+    if cache is not None:
+        cache.invalidate_products()
+
+
+def invalidate_categories() -> None:
+    """Drop every cached category and brand result (call after an admin changes them)."""
+    cache = catalog_cache()
+    if cache is not None:
+        cache.invalidate_categories()
+
+
+def invalidate_catalog() -> None:
+    """Drop every cached catalog result (after loading or generating a whole catalog)."""
+    invalidate_products()
+    invalidate_categories()

@@ -1,0 +1,595 @@
+"""The cart: a user's lines in the database, a guest's priced from the database, the log-in merge.
+
+Every function takes the session as a keyword argument and returns frozen dataclasses with
+prices as decimal strings ("24.00"); money is ``Decimal`` inside and never a float. Each runs a
+fixed number of queries whatever the number of lines (one ``IN`` query per kind of row).
+
+Writes of one user are serialised by a row lock on the user (:func:`cart_ops.lock_user`), and
+an operation that carries a client-made id (``op_id``, a merge id) is applied once
+(:mod:`marque_app.services.cart_ops`). A refused operation raises
+:class:`marque_app.domain.cart.CartError` and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from marque_app.domain.cart import (
+    ITEM_NOT_FOUND,
+    MAX_LINE_QUANTITY,
+    MAX_MERGE_LINES,
+    PRODUCT_NOT_FOUND,
+    CartError,
+    GuestLine,
+    MergeOutcome,
+    cart_totals,
+    check_quantity,
+    combine_lines,
+    insufficient_stock,
+    line_limit_error,
+    merge_message,
+    normalize_uuid,
+    outcome_from_dict,
+    outcome_to_dict,
+    parse_price,
+    plan_merge,
+    price_change,
+)
+from marque_app.domain.money import decimal_string, format_money
+from marque_app.models import CartItem, Product, ProductImage, ProductVariant, Wishlist
+from marque_app.models.enums import ProductStatus
+from marque_app.models.types import utcnow
+from marque_app.services.cart_ops import (
+    as_uuid,
+    check_op_id,
+    claim_operation,
+    dialect_insert,
+    find_operation,
+    lock_user,
+    store_response,
+)
+from marque_app.services.wishlist import WishlistView, get_wishlist
+from marque_app.settings import Settings, get_settings
+
+# --------------------------------------------------------------------------------------------
+# Public schemas
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """One line of a cart as the pages and the API show it."""
+
+    id: str = ""  # cart_items.id for a user's cart; the sku_id for a guest cart
+    sku_id: str = ""
+    product_id: str = ""
+    product_slug: str = ""
+    name: str = ""
+    variant_label: str = ""  # "M / Navy"
+    image_url: str = ""
+    unit_price: str = ""  # the current price, "24.00"
+    price_seen: str = ""  # the price when the line was added
+    price_change: str = ""  # "up", "down" or ""
+    quantity: int = 0
+    available: int = 0  # how many this line may hold: the stock, at most 99
+    is_sold_out: bool = False
+    line_total: str = "0.00"
+
+
+@dataclass(frozen=True)
+class CartView:
+    items: list[CartLine] = field(default_factory=list)
+    total_items: int = 0
+    subtotal: str = "0.00"
+    tax: str = "0.00"
+    shipping: str = "0.00"
+    total: str = "0.00"
+    currency: str = "USD"
+    messages: list[str] = field(default_factory=list)  # findings: price changes, sold out, repairs
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    cart: CartView
+    wishlist: WishlistView
+    outcome: MergeOutcome
+    message: str
+    already_applied: bool = False
+
+
+# --------------------------------------------------------------------------------------------
+# Stock and rows
+
+
+@dataclass(slots=True)
+class _Sku:
+    """The columns of a variant and its product that the cart needs (no full ORM rows: cheaper)."""
+
+    id: uuid.UUID
+    product_id: uuid.UUID
+    variant_name: str
+    variant_price: Decimal | None
+    inventory_quantity: int
+    attributes: dict | None
+    product_name: str
+    slug: str
+    product_price: Decimal
+    status: ProductStatus
+    track_inventory: bool
+    allow_backorder: bool
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ProductStatus.active
+
+
+_SKU_COLUMNS = (
+    ProductVariant.id, ProductVariant.product_id, ProductVariant.name, ProductVariant.price,
+    ProductVariant.inventory_quantity, ProductVariant.attributes, Product.name, Product.slug, Product.price,
+    Product.status, Product.track_inventory, Product.allow_backorder,
+)
+
+
+def _unit_price(sku: _Sku) -> Decimal:
+    return sku.variant_price if sku.variant_price is not None else sku.product_price
+
+
+def _stock(sku: _Sku) -> int | None:
+    """Units on hand for the line, None when unlimited (not tracked, or backorder allowed)."""
+    if not sku.is_active:
+        return 0
+    if not sku.track_inventory or sku.allow_backorder:
+        return None
+    return max(sku.inventory_quantity, 0)
+
+
+def _line_cap(sku: _Sku) -> int:
+    stock = _stock(sku)
+    return MAX_LINE_QUANTITY if stock is None else min(stock, MAX_LINE_QUANTITY)
+
+
+def _variant_label(sku: _Sku) -> str:
+    attributes = sku.attributes or {}
+    parts = [str(attributes[k]) for k in ("size", "color", "colour") if attributes.get(k) not in (None, "")]
+    if parts:
+        return " / ".join(parts)
+    return sku.variant_name or ""
+
+
+def _variants(session: Session, sku_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, _Sku]:
+    """Variants with their products' columns, one query."""
+    ids = list(set(sku_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(*_SKU_COLUMNS)
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(ProductVariant.id.in_(ids))
+    ).all()
+    return {row[0]: _Sku(*row) for row in rows}
+
+
+def _first_images(session: Session, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    ids = list(set(product_ids))
+    if not ids:
+        return {}
+    images: dict[uuid.UUID, str] = {}
+    for product_id, url in session.exec(
+        select(ProductImage.product_id, ProductImage.url)
+        .where(ProductImage.product_id.in_(ids))
+        .order_by(ProductImage.product_id, ProductImage.sort_order, ProductImage.created_at)
+    ):
+        images.setdefault(product_id, url)
+    return images
+
+
+def _settings(settings: Settings | None) -> Settings:
+    return settings or get_settings()
+
+
+def _line(*, line_id: str, sku: _Sku, image: str, quantity: int, seen: Decimal | None) -> CartLine:
+    price = _unit_price(sku)
+    cap = _line_cap(sku)
+    return CartLine(
+        id=line_id,
+        sku_id=str(sku.id),
+        product_id=str(sku.product_id),
+        product_slug=sku.slug,
+        name=sku.product_name,
+        variant_label=_variant_label(sku),
+        image_url=image,
+        unit_price=decimal_string(price),
+        price_seen=decimal_string(seen) if seen is not None else "",
+        price_change=price_change(seen, price),
+        quantity=quantity,
+        available=cap,
+        is_sold_out=cap == 0,
+        line_total=decimal_string(price * quantity),
+    )
+
+
+def _view(lines: Sequence[CartLine], *, settings: Settings | None = None, messages: Sequence[str] = ()) -> CartView:
+    s = _settings(settings)
+    totals = cart_totals(
+        ((Decimal(line.unit_price), line.quantity) for line in lines if not line.is_sold_out),
+        tax_rate=s.tax_rate,
+        shipping_flat=s.shipping_flat,
+        free_shipping_over=s.free_shipping_over,
+    )
+    return CartView(
+        items=list(lines),
+        total_items=sum(line.quantity for line in lines),
+        subtotal=decimal_string(totals.subtotal),
+        tax=decimal_string(totals.tax),
+        shipping=decimal_string(totals.shipping),
+        total=decimal_string(totals.total),
+        currency=s.currency,
+        messages=list(messages),
+    )
+
+
+def _findings(line: CartLine, *, active: bool, currency: str) -> list[str]:
+    out = []
+    if not active:
+        out.append(f"{line.name} is no longer available")
+    elif line.is_sold_out:
+        out.append(f"{line.name} is sold out")
+    elif line.quantity > line.available:
+        out.append(f"Only {line.available} of {line.name} left in stock")
+    if line.price_change and line.price_seen:
+        seen, now = Decimal(line.price_seen), Decimal(line.unit_price)
+        out.append(
+            f"The price of {line.name} went {line.price_change} from "
+            f"{format_money(seen, currency)} to {format_money(now, currency)}"
+        )
+    return out
+
+
+def _user_lines(session: Session, user_id: uuid.UUID) -> list[tuple[CartLine, bool]]:
+    """The user's lines (two queries), each with whether its product is still active."""
+    rows = session.execute(
+        sa.select(CartItem.id, CartItem.quantity, CartItem.unit_price, *_SKU_COLUMNS)
+        .join(ProductVariant, ProductVariant.id == CartItem.product_variant_id)
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(CartItem.user_id == user_id)
+        .order_by(CartItem.added_at, CartItem.id)
+    ).all()
+    skus = [(row[0], row[1], row[2], _Sku(*row[3:])) for row in rows]
+    images = _first_images(session, (sku.product_id for *_, sku in skus))
+    return [
+        (
+            _line(line_id=str(item_id), sku=sku, image=images.get(sku.product_id, ""), quantity=quantity,
+                  seen=unit_price),
+            sku.is_active,
+        )
+        for item_id, quantity, unit_price, sku in skus
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+def get_cart(*, session: Session, user_id, settings: Settings | None = None) -> CartView:
+    """The user's cart with current prices and totals (two queries)."""
+    uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
+    return _view([line for line, _ in _user_lines(session, uid)], settings=settings)
+
+
+def validate_cart(*, session: Session, user_id, settings: Settings | None = None) -> CartView:
+    """The cart with its findings in ``messages``: price changes, sold-out or short lines."""
+    s = _settings(settings)
+    uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
+    lines = _user_lines(session, uid)
+    messages = [m for line, active in lines for m in _findings(line, active=active, currency=s.currency)]
+    return _view([line for line, _ in lines], settings=s, messages=messages)
+
+
+def stock_for(*, session: Session, sku_ids: Sequence[str]) -> dict[str, int]:
+    """How many of each SKU one line may hold (stock, at most 99; 0 when unknown or inactive)."""
+    ids = {normalize_uuid(s): s for s in sku_ids}
+    found = _variants(session, (uuid.UUID(i) for i in ids if i))
+    out = {}
+    for norm, raw in ids.items():
+        pair = found.get(uuid.UUID(norm)) if norm else None
+        out[raw] = _line_cap(pair) if pair else 0
+    return out
+
+
+def price_guest_cart(
+    *, session: Session, lines: Sequence[GuestLine], settings: Settings | None = None
+) -> tuple[CartView, list[GuestLine]]:
+    """A guest cart priced from the database (two queries), and the lines that survive.
+
+    Unknown or inactive SKUs are dropped; a quantity above the stock is lowered to it; a sold-out
+    line stays, marked sold out; names and images come from the catalog; an invalid
+    ``price_seen`` becomes the current price. Each change is told in ``messages``.
+    """
+    s = _settings(settings)
+    clean = [GuestLine(**{**line.__dict__, "sku_id": normalize_uuid(line.sku_id)}) for line in lines]
+    clean = combine_lines(line for line in clean if line.sku_id)
+    found = _variants(session, (uuid.UUID(line.sku_id) for line in clean))
+    images = _first_images(session, (sku.product_id for sku in found.values()))
+    out_lines: list[CartLine] = []
+    survivors: list[GuestLine] = []
+    messages: list[str] = []
+    for line in clean:
+        sku = found.get(uuid.UUID(line.sku_id))
+        if sku is None or not sku.is_active:
+            messages.append(f"{line.name or 'An item'} is no longer available and was removed")
+            continue
+        cap = _line_cap(sku)
+        quantity = line.quantity
+        if cap and quantity > cap:
+            quantity = cap
+            messages.append(f"{sku.product_name} was reduced to the {cap} in stock")
+        seen = parse_price(line.price_seen)
+        if seen is None:
+            seen = _unit_price(sku)
+        cart_line = _line(
+            line_id=line.sku_id, sku=sku, image=images.get(sku.product_id, ""), quantity=quantity, seen=seen,
+        )
+        messages.extend(_findings(cart_line, active=True, currency=s.currency))
+        out_lines.append(cart_line)
+        survivors.append(
+            GuestLine(
+                sku_id=line.sku_id, quantity=quantity, price_seen=decimal_string(seen), name=sku.product_name,
+                image=cart_line.image_url, product_id=str(sku.product_id), added_at=line.added_at,
+            )
+        )
+    return _view(out_lines, settings=s, messages=messages), survivors
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def _begin(session: Session, uid: uuid.UUID, op_id: str | None, kind: str, request_hash: str) -> bool:
+    """Claim the op id (when given) and lock the user; False when the op was applied before."""
+    op_id = check_op_id(op_id)
+    if op_id is not None and not claim_operation(
+        session, user_id=uid, op_id=op_id, kind=kind, request_hash=request_hash
+    ):
+        session.rollback()
+        return False
+    lock_user(session, uid)
+    return True
+
+
+def _add(session: Session, uid: uuid.UUID, sku_id, quantity: int) -> None:
+    """Add ``quantity`` of a SKU to the user's (locked) cart, checking the stock and the cap."""
+    quantity = check_quantity(quantity)
+    sku = as_uuid(sku_id, message=PRODUCT_NOT_FOUND, field="sku_id")
+    info = _variants(session, [sku]).get(sku)
+    if info is None or not info.is_active:
+        raise CartError("not_found", PRODUCT_NOT_FOUND, field="sku_id")
+    item = session.exec(
+        select(CartItem).where(CartItem.user_id == uid, CartItem.product_variant_id == sku)
+    ).first()
+    have = item.quantity if item else 0
+    wanted = have + quantity
+    stock = _stock(info)
+    if stock is not None and wanted > stock:
+        raise insufficient_stock(min(stock, MAX_LINE_QUANTITY))
+    if wanted > MAX_LINE_QUANTITY:
+        raise line_limit_error(have)
+    if item is None:
+        session.add(
+            CartItem(
+                user_id=uid, product_id=info.product_id, product_variant_id=sku, quantity=quantity,
+                unit_price=_unit_price(info),
+            )
+        )
+    else:
+        item.quantity = wanted
+        session.add(item)
+
+
+def _apply(session: Session, fn) -> None:
+    try:
+        fn()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def add_item(
+    *, session: Session, user_id, sku_id: str, quantity: int, op_id: str | None = None,
+    request_hash: str = "", settings: Settings | None = None,
+) -> CartView:
+    """Add ``quantity`` of a SKU (to its line when there is one).
+
+    Raises:
+        CartError: ``invalid`` (quantity not 1-99, or the line would pass 99), ``not_found``
+            ("Product not found"), ``insufficient_stock`` ("Only 2 left in stock", ``available``).
+    """
+    uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
+    check_quantity(quantity)
+    if _begin(session, uid, op_id, "add", request_hash):
+        _apply(session, lambda: _add(session, uid, sku_id, quantity))
+    return get_cart(session=session, user_id=uid, settings=settings)
+
+
+def _item(session: Session, uid: uuid.UUID, item_id) -> CartItem:
+    iid = as_uuid(item_id, message=ITEM_NOT_FOUND, field="item_id")
+    item = session.exec(select(CartItem).where(CartItem.id == iid, CartItem.user_id == uid)).first()
+    if item is None:  # another user's line answers the same as a missing one
+        raise CartError("not_found", ITEM_NOT_FOUND, field="item_id")
+    return item
+
+
+def set_quantity(
+    *, session: Session, user_id, item_id: str, quantity: int, op_id: str | None = None,
+    request_hash: str = "", settings: Settings | None = None,
+) -> CartView:
+    """Set a line's quantity (1-99, at most the stock).
+
+    Raises:
+        CartError: ``invalid``, ``not_found`` (not this user's line), ``insufficient_stock``.
+    """
+    uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
+    check_quantity(quantity)
+
+    def run() -> None:
+        item = _item(session, uid, item_id)
+        info = _variants(session, [item.product_variant_id]).get(item.product_variant_id)
+        if info is None:
+            raise CartError("not_found", PRODUCT_NOT_FOUND)
+        stock = _stock(info)
+        if stock is not None and quantity > stock and quantity > item.quantity:
+            raise insufficient_stock(min(stock, MAX_LINE_QUANTITY))
+        item.quantity = quantity
+        session.add(item)
+
+    if _begin(session, uid, op_id, "set", request_hash):
+        _apply(session, run)
+    return get_cart(session=session, user_id=uid, settings=settings)
+
+
+def remove_item(
+    *, session: Session, user_id, item_id: str, op_id: str | None = None, request_hash: str = "",
+    settings: Settings | None = None,
+) -> CartView:
+    """Remove a line. Raises ``CartError("not_found")`` when it is not this user's."""
+    uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
+
+    def run() -> None:
+        session.delete(_item(session, uid, item_id))
+
+    if _begin(session, uid, op_id, "remove", request_hash):
+        _apply(session, run)
+    return get_cart(session=session, user_id=uid, settings=settings)
+
+
+def clear_cart(
+    *, session: Session, user_id, op_id: str | None = None, request_hash: str = "",
+    settings: Settings | None = None,
+) -> CartView:
+    """Remove every line of the user's cart."""
+    uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
+
+    def run() -> None:
+        session.execute(sa.delete(CartItem).where(CartItem.user_id == uid))
+
+    if _begin(session, uid, op_id, "clear", request_hash):
+        _apply(session, run)
+    return get_cart(session=session, user_id=uid, settings=settings)
+
+
+def _result(session: Session, uid, outcome: MergeOutcome, *, already: bool, settings) -> MergeResult:
+    return MergeResult(
+        cart=get_cart(session=session, user_id=uid, settings=settings),
+        wishlist=get_wishlist(session=session, user_id=uid),
+        outcome=outcome,
+        message=merge_message(outcome),
+        already_applied=already,
+    )
+
+
+def merge_guest(
+    *, session: Session, user_id, merge_id: str, lines: Sequence[GuestLine], wishlist: Sequence[str],
+    settings: Settings | None = None,
+) -> MergeResult:
+    """Merge a guest cart and wishlist into the user's, in one transaction, once per merge id.
+
+    Rules (:func:`marque_app.domain.cart.plan_merge`): the same SKU adds quantities, capped at
+    the stock and at 99; unknown or inactive SKUs are dropped; the wishlist is a union. A fixed
+    number of statements whatever the number of lines: claim the merge id, lock the user, load
+    the variants, load the existing lines, one upsert, the wishlist's products, one insert, the
+    stored outcome. A repeated merge id (a retry, a second tab) changes nothing and returns the
+    first merge's outcome with ``already_applied=True``.
+
+    Raises:
+        CartError: ``invalid`` for a missing merge id or more than 500 lines.
+    """
+    uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
+    if not isinstance(merge_id, str) or not merge_id.strip() or len(merge_id) > 100:
+        raise CartError("invalid", "A merge id of 1 to 100 characters is needed", field="merge_id")
+    if len(lines) > MAX_MERGE_LINES or len(wishlist) > MAX_MERGE_LINES:
+        raise CartError("invalid", f"At most {MAX_MERGE_LINES} lines can be merged at once", field="lines")
+    op_id = f"merge:{merge_id.strip()}"
+    if not claim_operation(session, user_id=uid, op_id=op_id, kind="merge"):
+        stored = find_operation(session, user_id=uid, op_id=op_id)
+        session.rollback()
+        outcome = outcome_from_dict((stored.response or {}) if stored else {})
+        return _result(session, uid, outcome, already=True, settings=settings)
+    try:
+        lock_user(session, uid)
+        guest: list[GuestLine] = []
+        bad: list[str] = []
+        for line in lines:
+            sku = normalize_uuid(line.sku_id)
+            if sku:
+                guest.append(GuestLine(**{**line.__dict__, "sku_id": sku}))
+            else:
+                bad.append(line.name or str(line.sku_id)[:40])
+        guest = combine_lines(guest)
+        found = _variants(session, (uuid.UUID(line.sku_id) for line in guest))
+        available = {str(sku_id): _line_cap(sku) for sku_id, sku in found.items() if sku.is_active}
+        names = {str(sku_id): sku.product_name for sku_id, sku in found.items()}
+        existing: dict[str, int] = {}
+        if available:
+            existing = {
+                str(sku): quantity
+                for sku, quantity in session.exec(
+                    select(CartItem.product_variant_id, CartItem.quantity).where(
+                        CartItem.user_id == uid,
+                        CartItem.product_variant_id.in_([uuid.UUID(s) for s in available]),
+                    )
+                )
+            }
+        quantities, outcome = plan_merge(guest, existing=existing, available=available, names=names)
+        if quantities:
+            now = utcnow()
+            table = CartItem.__table__
+            rows = []
+            for sku, quantity in quantities.items():
+                info = found[uuid.UUID(sku)]
+                rows.append({
+                    "id": uuid.uuid4(), "user_id": uid, "session_id": None, "product_id": info.product_id,
+                    "product_variant_id": info.id, "quantity": quantity,
+                    "unit_price": _unit_price(info), "added_at": now, "updated_at": now,
+                })
+            # One statement with the rows as parameters (executemany): its SQL is compiled once
+            # and cached, where a VALUES list of n rows would be compiled anew for every n.
+            stmt = dialect_insert(session, table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["user_id", "product_variant_id"],
+                set_={"quantity": stmt.excluded.quantity, "updated_at": stmt.excluded.updated_at},
+            )
+            session.execute(stmt, rows)
+        wishlist_added = _union_wishlist(session, uid, wishlist)
+        outcome = replace(outcome, dropped=[*bad, *outcome.dropped], wishlist_added=wishlist_added)
+        store_response(session, user_id=uid, op_id=op_id, response=outcome_to_dict(outcome))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return _result(session, uid, outcome, already=False, settings=settings)
+
+
+def _union_wishlist(session: Session, uid: uuid.UUID, product_ids: Sequence[str]) -> int:
+    """Add the active products among ``product_ids`` to the wishlist (two statements); how many were new."""
+    ids = list({normalize_uuid(p) for p in product_ids} - {""})
+    if not ids:
+        return 0
+    active = session.exec(
+        select(Product.id).where(Product.id.in_([uuid.UUID(i) for i in ids]), Product.status == ProductStatus.active)
+    ).all()
+    if not active:
+        return 0
+    table = Wishlist.__table__
+    now = utcnow()
+    stmt = (
+        dialect_insert(session, table)
+        .values([{"id": uuid.uuid4(), "user_id": uid, "product_id": pid, "added_at": now} for pid in active])
+        .on_conflict_do_nothing(index_elements=["user_id", "product_id"])
+        .returning(table.c.id)
+    )
+    return len(session.execute(stmt).all())

@@ -1,0 +1,780 @@
+"""The cart and the wishlist in the browser (CartState): guest storage, the user's cart, apply(op).
+
+Guest: the cart and the wishlist live in local storage (``marque_cart``, ``marque_wishlist``,
+versioned JSON from ``domain.cart``), synced to every open tab by Reflex (``sync=True``); the
+lines shown are derived from that JSON (a pure ``@rx.var``), with prices the server gave
+(``price_guest_cart``) so another tab's change shows at once and prices never come from the
+browser. Logged in: the database is the truth (``get_cart``/``get_wishlist`` on every page load).
+
+Every change goes through :meth:`CartState.apply` with an op made in the browser
+(``components/cart_ops.op_arg``: ``{"id", "type", ...}``). It is applied once per id, shown at
+once (optimistic: the vars change and the handler yields), then saved; a refusal rolls it back
+with the seed's messages; a database that cannot be reached keeps the op in the offline queue
+(``marque_cart_queue``) and keeps the change on the page.
+
+Log-in merges the guest cart and wishlist in one request (:meth:`CartState.merge_guest_cart`,
+registered with ``AuthState.on_login``); guest storage is emptied only after the server said yes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import reflex as rx
+from sqlalchemy.exc import OperationalError
+
+from marque_app.domain.cart import (
+    MAX_LINE_QUANTITY,
+    CartError,
+    GuestLine,
+    cart_totals,
+    dump_guest_cart,
+    dump_guest_wishlist,
+    parse_guest_cart,
+    parse_guest_wishlist,
+    price_change,
+    stock_message,
+)
+from marque_app.domain.money import format_money
+from marque_app.services import cart as cart_services
+from marque_app.services import wishlist as wishlist_services
+from marque_app.services.cart import CartLine, CartView
+from marque_app.services.wishlist import WishlistItem, WishlistView
+from marque_app.settings import get_settings
+from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data, on_login
+
+CART_KEY = "marque_cart"
+WISHLIST_KEY = "marque_wishlist"
+META_KEY = "marque_cart_meta"  # {"merge_id": ..., "ops": [last applied op ids]}
+QUEUE_KEY = "marque_cart_queue"  # ops kept while the database (or backend) is unreachable
+RECENT_OPS = 100
+
+NOT_FOUND = "Product not found"
+SERVER_ERROR = "Server error, try again later"
+OFFLINE = "Offline mode - will sync when online"
+BAD_QUANTITY = f"Enter a quantity from 1 to {MAX_LINE_QUANTITY}"
+
+
+@dataclass(frozen=True)
+class LineView:
+    """One cart line as the drawer and the cart page show it (money already formatted)."""
+
+    id: str = ""  # cart item id (user) or SKU id (guest): what set/remove ops name
+    sku_id: str = ""
+    product_id: str = ""
+    href: str = ""
+    name: str = ""
+    variant_label: str = ""
+    image_url: str = ""
+    unit_amount: str = "0.00"  # the current unit price, decimal string
+    unit_price: str = ""
+    price_seen: str = ""
+    price_change: str = ""  # "up", "down" or ""
+    quantity: int = 1
+    max_quantity: int = MAX_LINE_QUANTITY
+    is_sold_out: bool = False
+    line_total: str = ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    count: int = 0
+    subtotal: str = ""
+    tax: str = ""
+    shipping: str = ""
+    total: str = ""
+    free_shipping: bool = False
+
+
+@dataclass(frozen=True)
+class WishView:
+    product_id: str = ""
+    href: str = ""
+    name: str = ""
+    brand: str = ""
+    image_url: str = ""
+    price: str = ""
+    is_sold_out: bool = False
+    default_sku_id: str = ""
+
+
+# --- pure helpers (tested in tests/unit/test_cart_state_helpers.py) ---------------------------
+
+
+def to_quantity(value: Any) -> int | None:
+    """An op's quantity as an int in 0..99 (0 means remove), or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number = int(value.strip())
+    else:
+        return None
+    return number if 0 <= number <= MAX_LINE_QUANTITY else None
+
+
+def _amount(text: str) -> Decimal | None:
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+
+
+def line_view(line: CartLine, currency: str) -> LineView:
+    """A server-priced line for the page."""
+    unit = _amount(line.unit_price) or Decimal(0)
+    seen = _amount(line.price_seen)
+    return LineView(
+        id=line.id,
+        sku_id=line.sku_id,
+        product_id=line.product_id,
+        href=f"/products/{line.product_slug}" if line.product_slug else "",
+        name=line.name,
+        variant_label=line.variant_label,
+        image_url=line.image_url,
+        unit_amount=str(unit),
+        unit_price=format_money(unit, currency),
+        price_seen=format_money(seen, currency) if seen is not None else "",
+        price_change=line.price_change,
+        quantity=line.quantity,
+        max_quantity=max(1, min(MAX_LINE_QUANTITY, line.available)),
+        is_sold_out=line.is_sold_out,
+        line_total=format_money(unit * line.quantity, currency),
+    )
+
+
+def guest_line_view(line: GuestLine, priced: CartLine | None, currency: str) -> LineView:
+    """A guest line: the server's price and stock when known (``priced``), else what the
+    shopper saw when adding (shown until the next page load prices it)."""
+    if priced is not None:
+        seen = _amount(line.price_seen)
+        now = _amount(priced.unit_price) or Decimal(0)
+        change = price_change(seen, now) if seen is not None else ""
+        return line_view(
+            replace(priced, id=line.sku_id, quantity=line.quantity, price_seen=line.price_seen,
+                    price_change=change),
+            currency,
+        )
+    unit = _amount(line.price_seen) or Decimal(0)
+    return LineView(
+        id=line.sku_id,
+        sku_id=line.sku_id,
+        product_id=line.product_id,
+        name=line.name or "Item",
+        image_url=line.image,
+        unit_amount=str(unit),
+        unit_price=format_money(unit, currency),
+        quantity=line.quantity,
+        line_total=format_money(unit * line.quantity, currency),
+    )
+
+
+def summarize(lines: list[LineView]) -> Summary:
+    """Totals of ``lines`` with the tax and shipping rates from settings."""
+    settings = get_settings()
+    totals = cart_totals(
+        [(Decimal(line.unit_amount), line.quantity) for line in lines if not line.is_sold_out],
+        tax_rate=settings.tax_rate,
+        shipping_flat=settings.shipping_flat,
+        free_shipping_over=settings.free_shipping_over,
+    )
+    currency = settings.currency
+    return Summary(
+        count=sum(line.quantity for line in lines),
+        subtotal=format_money(totals.subtotal, currency),
+        tax=format_money(totals.tax, currency),
+        shipping="Free" if lines and totals.shipping == 0 else format_money(totals.shipping, currency),
+        total=format_money(totals.total, currency),
+        free_shipping=bool(lines) and totals.shipping == 0,
+    )
+
+
+def wish_view(item: WishlistItem, currency: str) -> WishView:
+    price = _amount(item.price)
+    return WishView(
+        product_id=item.product_id,
+        href=f"/products/{item.slug}" if item.slug else "",
+        name=item.name,
+        brand=item.brand,
+        image_url=item.image_url,
+        price=format_money(price, currency) if price is not None else "",
+        is_sold_out=item.is_sold_out,
+        default_sku_id=item.default_sku_id,
+    )
+
+
+def guest_add(lines: list[GuestLine], op: dict, quantity: int, now: str) -> list[GuestLine]:
+    """``lines`` with ``quantity`` more of the op's SKU (capped at 99), new lines last."""
+    sku = str(op.get("sku_id") or "")
+    out, found = [], False
+    for line in lines:
+        if line.sku_id == sku:
+            found = True
+            line = replace(line, quantity=min(MAX_LINE_QUANTITY, line.quantity + quantity))
+        out.append(line)
+    if not found:
+        out.append(
+            GuestLine(
+                sku_id=sku,
+                quantity=min(MAX_LINE_QUANTITY, quantity),
+                price_seen=str(op.get("price_seen") or ""),
+                name=str(op.get("name") or ""),
+                image=str(op.get("image") or ""),
+                product_id=str(op.get("product_id") or ""),
+                added_at=now,
+            )
+        )
+    return out
+
+
+def guest_set(lines: list[GuestLine], sku: str, quantity: int) -> list[GuestLine]:
+    """``lines`` with the SKU's quantity set (0 removes it)."""
+    if quantity <= 0:
+        return [line for line in lines if line.sku_id != sku]
+    return [replace(line, quantity=quantity) if line.sku_id == sku else line for line in lines]
+
+
+def remember_op(meta: dict, op_id: str) -> dict:
+    """``meta`` with ``op_id`` added to its last :data:`RECENT_OPS` applied ids."""
+    ops = [i for i in meta.get("ops", []) if isinstance(i, str) and i != op_id]
+    return {**meta, "ops": [*ops, op_id][-RECENT_OPS:]}
+
+
+def read_meta(raw: str) -> dict:
+    try:
+        meta = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Refused(Exception):
+    """An op refused before it reaches a service (bad quantity, unknown SKU, stock)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@holds_user_data
+class CartState(rx.State):
+    """The cart and the wishlist: the guest's in local storage, the user's from the database."""
+
+    guest_cart: str = rx.LocalStorage("", name=CART_KEY, sync=True)
+    guest_wishlist: str = rx.LocalStorage("", name=WISHLIST_KEY, sync=True)
+    guest_meta: str = rx.LocalStorage("", name=META_KEY, sync=True)
+    queue: str = rx.LocalStorage("", name=QUEUE_KEY, sync=True)
+    is_user: bool = False
+    user_lines: list[LineView] = []
+    user_wishlist: list[WishView] = []
+    priced: dict[str, CartLine] = {}  # the server's price and stock of guest SKUs, by SKU id
+    wish_known: dict[str, WishView] = {}  # guest wishlist products the server described
+    notices: list[str] = []  # findings of the last load: repaired lines, price changes, sold out
+    drawer_open: bool = False
+    busy_ids: list[str] = []  # SKU/product ids with a change on its way (buttons show it)
+
+    # --- derived (pure) ----------------------------------------------------------------------
+
+    @rx.var
+    def lines(self) -> list[LineView]:
+        if self.is_user:
+            return self.user_lines
+        parsed, _ = parse_guest_cart(self.guest_cart)
+        currency = get_settings().currency
+        return [guest_line_view(line, self.priced.get(line.sku_id), currency) for line in parsed]
+
+    @rx.var
+    def summary(self) -> Summary:
+        return summarize(self.lines)
+
+    @rx.var
+    def cart_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @rx.var
+    def has_lines(self) -> bool:
+        return bool(self.lines)
+
+    @rx.var
+    def wishlist_ids(self) -> list[str]:
+        if self.is_user:
+            return [item.product_id for item in self.user_wishlist]
+        ids, _ = parse_guest_wishlist(self.guest_wishlist)
+        return ids
+
+    @rx.var
+    def wishlist_items(self) -> list[WishView]:
+        if self.is_user:
+            return self.user_wishlist
+        ids, _ = parse_guest_wishlist(self.guest_wishlist)
+        return [self.wish_known[pid] for pid in ids if pid in self.wish_known]
+
+    @rx.var
+    def wishlist_count(self) -> int:
+        return len(self.wishlist_ids)
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def _show_cart(self, view: CartView) -> None:
+        currency = get_settings().currency
+        self.user_lines = [line_view(line, currency) for line in view.items]
+
+    def _show_wishlist(self, view: WishlistView) -> None:
+        currency = get_settings().currency
+        self.user_wishlist = [wish_view(item, currency) for item in view.items]
+
+    async def _user_id(self) -> str | None:
+        auth = await self.get_state(AuthState)
+        user = auth.require_user() if auth.token else None
+        return str(user.user.id) if user is not None else None
+
+    @rx.event
+    async def load_cart(self):
+        """Every page (after AuthState.load_auth): the user's cart and wishlist from the
+        database, or the guest's from local storage, repaired line by line and priced by the
+        server."""
+        self.drawer_open = False  # a new page starts with the drawer closed
+        auth = await self.get_state(AuthState)
+        if auth.is_logged_in and auth._user_id:
+            if self.guest_cart or self.guest_wishlist:
+                # A guest cart beside a logged-in user: a merge that has not run, or the page's
+                # hydrate brought back local storage as it was before the merge emptied it. The
+                # merge id (made with the guest cart's first line) lets the server apply it once.
+                return await self.merge_guest_cart()
+            self.is_user = True
+            try:
+                cart = await call_service(cart_services.get_cart, user_id=auth._user_id)
+                wish = await call_service(wishlist_services.get_wishlist, user_id=auth._user_id)
+            except OperationalError:
+                return rx.toast.warning(OFFLINE)
+            self._show_cart(cart)
+            self._show_wishlist(wish)
+            self.notices = list(cart.messages)
+            return None
+        self.is_user = False
+        self.user_lines, self.user_wishlist = [], []
+        return await self._load_guest(wishlist=False)
+
+    @rx.event
+    async def load_wishlist(self):
+        """/wishlist: the products (guest: described by the server)."""
+        auth = await self.get_state(AuthState)
+        if auth.is_logged_in:
+            return None  # load_cart read it
+        return await self._load_guest(wishlist=True)
+
+    async def _load_guest(self, *, wishlist: bool):
+        lines, messages = parse_guest_cart(self.guest_cart)
+        ids, wish_messages = parse_guest_wishlist(self.guest_wishlist)
+        repairs = [*messages, *wish_messages]
+        notices: list[str] = list(repairs)
+        try:
+            if lines:
+                view, survivors = await call_service(cart_services.price_guest_cart, lines=lines)
+                self.priced = {line.sku_id: line for line in view.items}
+                notices.extend(m for m in view.messages if m not in notices)
+                if len(survivors) != len(lines):
+                    repairs.extend(m for m in view.messages if m not in repairs)
+                lines = list(survivors)
+            if wishlist and ids:
+                wview, dropped = await call_service(
+                    wishlist_services.price_guest_wishlist, product_ids=ids
+                )
+                currency = get_settings().currency
+                self.wish_known = {i.product_id: wish_view(i, currency) for i in wview.items}
+                ids = [item.product_id for item in wview.items]  # unknown/inactive dropped
+                repairs.extend(dropped)
+                notices.extend(dropped)
+        except OperationalError:
+            return rx.toast.warning(OFFLINE)
+        # Rewrite storage only when it changed: the canonical JSON, without the refused lines.
+        if self.guest_cart and dump_guest_cart(lines) != self.guest_cart:
+            self.guest_cart = dump_guest_cart(lines) if lines else ""
+        if self.guest_wishlist and dump_guest_wishlist(ids) != self.guest_wishlist:
+            self.guest_wishlist = dump_guest_wishlist(ids) if ids else ""
+        self.notices = notices
+        if repairs:
+            return [rx.toast.warning(message) for message in repairs[:5]]
+        return None
+
+    # --- the drawer --------------------------------------------------------------------------
+
+    @rx.event
+    def open_drawer(self):
+        self.drawer_open = True
+
+    @rx.event
+    def set_drawer_open(self, value: bool):
+        self.drawer_open = bool(value)
+
+    @rx.event
+    def close_drawer(self):
+        self.drawer_open = False
+
+    # --- apply(op): every change -------------------------------------------------------------
+
+    def _guest_applied(self, op_id: str) -> bool:
+        return op_id in read_meta(self.guest_meta).get("ops", [])
+
+    def _remember(self, op_id: str) -> None:
+        meta = read_meta(self.guest_meta)
+        if not meta.get("merge_id"):
+            meta["merge_id"] = str(uuid.uuid4())  # shared by every tab: one merge per guest cart
+        self.guest_meta = json.dumps(remember_op(meta, op_id), separators=(",", ":"))
+
+    def _queue_op(self, op: dict) -> None:
+        try:
+            queued = json.loads(self.queue) if self.queue else []
+        except ValueError:
+            queued = []
+        if not isinstance(queued, list):
+            queued = []
+        if not any(isinstance(q, dict) and q.get("id") == op.get("id") for q in queued):
+            queued.append(op)
+        self.queue = json.dumps(queued, separators=(",", ":"))
+
+    @rx.event
+    async def apply(self, op: dict):
+        """Apply one cart/wishlist op (``components/cart_ops.op_arg``) once per ``op["id"]``:
+        shown at once, then saved; rolled back with a message when refused."""
+        if not isinstance(op, dict) or not isinstance(op.get("id"), str) or not op["id"]:
+            yield rx.toast.error("Something went wrong, reload the page")
+            return
+        op_type = op.get("type")
+        auth = await self.get_state(AuthState)
+        if auth.is_logged_in and auth._user_id:
+            async for event in self._apply_user(op, op_type, auth):
+                yield event
+        else:
+            async for event in self._apply_guest(op, op_type):
+                yield event
+
+    # guest: local storage is the store; the server checks SKUs, stock and prices
+
+    async def _apply_guest(self, op: dict, op_type: Any):
+        if self._guest_applied(op["id"]):
+            return
+        before = (self.guest_cart, self.guest_wishlist)
+        lines, _ = parse_guest_cart(self.guest_cart)
+        ids, _ = parse_guest_wishlist(self.guest_wishlist)
+        check: GuestLine | None = None  # a line whose SKU and stock the server must confirm
+        toast: Any = None
+        try:
+            if op_type in ("add", "move_to_cart"):
+                quantity = to_quantity(op.get("quantity", 1))
+                if not quantity:
+                    raise _Refused(BAD_QUANTITY)
+                if not op.get("sku_id"):
+                    raise _Refused(NOT_FOUND)
+                lines = guest_add(lines, op, quantity, _now())
+                check = next(line for line in lines if line.sku_id == op["sku_id"])
+                if op_type == "move_to_cart":
+                    ids = [pid for pid in ids if pid != op.get("product_id")]
+                    toast = rx.toast.success("Moved to your cart")
+            elif op_type == "set":
+                quantity = to_quantity(op.get("quantity"))
+                if quantity is None:
+                    raise _Refused(BAD_QUANTITY)
+                sku = str(op.get("item_id") or op.get("sku_id") or "")
+                lines = guest_set(lines, sku, quantity)
+                check = next((line for line in lines if line.sku_id == sku), None)
+            elif op_type == "remove":
+                lines = guest_set(lines, str(op.get("item_id") or op.get("sku_id") or ""), 0)
+            elif op_type == "clear":
+                lines = []
+            elif op_type == "wish_add":
+                pid = str(op.get("product_id") or "")
+                if not pid:
+                    raise _Refused(NOT_FOUND)
+                if pid not in ids:
+                    ids = [*ids, pid]
+                    toast = rx.toast.success("Saved to your wishlist")
+                if pid not in self.wish_known and op.get("name"):
+                    self.wish_known = {**self.wish_known, pid: _wish_from_op(op)}
+            elif op_type == "wish_remove":
+                ids = [pid for pid in ids if pid != op.get("product_id")]
+            elif op_type == "wish_clear":
+                ids = []
+            else:
+                raise _Refused("Unknown change")
+        except _Refused as refused:
+            yield rx.toast.error(refused.message)
+            return
+        # optimistic: show it now (every tab, through local storage), check after
+        self.guest_cart = dump_guest_cart(lines) if lines else ""
+        self.guest_wishlist = dump_guest_wishlist(ids) if ids else ""
+        self._remember(op["id"])
+        if check is None:
+            if toast is not None:
+                yield toast
+            return
+        yield
+        try:
+            view, survivors = await call_service(cart_services.price_guest_cart, lines=[check])
+        except OperationalError:
+            self._queue_op(op)
+            yield rx.toast.warning(OFFLINE)
+            return
+        except Exception:  # noqa: BLE001 - any other failure: undo, say so, keep the page alive
+            self.guest_cart, self.guest_wishlist = before
+            yield rx.toast.error(SERVER_ERROR)
+            return
+        if not survivors or not view.items:
+            self.guest_cart, self.guest_wishlist = before
+            yield rx.toast.error(NOT_FOUND)
+            return
+        priced = view.items[0]
+        self.priced = {**self.priced, priced.sku_id: priced}
+        if priced.available < check.quantity:
+            self.guest_cart, self.guest_wishlist = before
+            yield rx.toast.error(stock_message(priced.available))
+            return
+        if toast is not None:
+            yield toast
+        elif op_type == "add":
+            yield rx.toast.success("Added to your cart")
+
+    # user: the database is the truth; the services apply an op id once
+
+    async def _apply_user(self, op: dict, op_type: Any, auth: AuthState):
+        user_id = auth._user_id
+        before = (list(self.user_lines), list(self.user_wishlist))
+        call: Callable[..., Any]
+        kwargs: dict[str, Any] = {"user_id": user_id, "op_id": op["id"]}
+        success: Any = None
+        try:
+            if op_type == "add":
+                quantity = to_quantity(op.get("quantity", 1))
+                if not quantity or not op.get("sku_id"):
+                    raise _Refused(BAD_QUANTITY if not quantity else NOT_FOUND)
+                self._optimistic_add(op, quantity)
+                call, kwargs = cart_services.add_item, {
+                    **kwargs, "sku_id": str(op["sku_id"]), "quantity": quantity
+                }
+                success = rx.toast.success("Added to your cart")
+            elif op_type == "set":
+                quantity = to_quantity(op.get("quantity"))
+                if quantity is None:
+                    raise _Refused(BAD_QUANTITY)
+                item_id = str(op.get("item_id") or "")
+                if quantity == 0:
+                    self.user_lines = [line for line in self.user_lines if line.id != item_id]
+                    call, kwargs = cart_services.remove_item, {**kwargs, "item_id": item_id}
+                else:
+                    self.user_lines = [_with_quantity(line, quantity) if line.id == item_id
+                                       else line for line in self.user_lines]
+                    call, kwargs = cart_services.set_quantity, {
+                        **kwargs, "item_id": item_id, "quantity": quantity
+                    }
+            elif op_type == "remove":
+                item_id = str(op.get("item_id") or "")
+                self.user_lines = [line for line in self.user_lines if line.id != item_id]
+                call, kwargs = cart_services.remove_item, {**kwargs, "item_id": item_id}
+            elif op_type == "clear":
+                self.user_lines = []
+                call = cart_services.clear_cart
+            elif op_type == "wish_add":
+                pid = str(op.get("product_id") or "")
+                if not pid:
+                    raise _Refused(NOT_FOUND)
+                if all(item.product_id != pid for item in self.user_wishlist):
+                    self.user_wishlist = [*self.user_wishlist, _wish_from_op(op)]
+                call, kwargs = wishlist_services.add_to_wishlist, {**kwargs, "product_id": pid}
+                success = rx.toast.success("Saved to your wishlist")
+            elif op_type == "wish_remove":
+                pid = str(op.get("product_id") or "")
+                self.user_wishlist = [i for i in self.user_wishlist if i.product_id != pid]
+                call, kwargs = wishlist_services.remove_from_wishlist, {**kwargs, "product_id": pid}
+            elif op_type == "wish_clear":
+                self.user_wishlist = []
+                call = wishlist_services.clear_wishlist
+            elif op_type == "move_to_cart":
+                pid = str(op.get("product_id") or "")
+                self.user_wishlist = [i for i in self.user_wishlist if i.product_id != pid]
+                if op.get("sku_id"):
+                    self._optimistic_add(op, 1)
+                call, kwargs = wishlist_services.move_to_cart, {
+                    **kwargs, "product_id": pid, "sku_id": str(op.get("sku_id") or "") or None
+                }
+                success = rx.toast.success("Moved to your cart")
+            else:
+                raise _Refused("Unknown change")
+        except _Refused as refused:
+            self.user_lines, self.user_wishlist = before
+            yield rx.toast.error(refused.message)
+            return
+        yield  # the page shows the change now; the database is written after
+        if auth.require_user() is None:  # expired or logged out meanwhile
+            await auth._reset_user_data()
+            yield [rx.toast.error(EXPIRED), *auth.refusal()[1:]]
+            return
+        try:
+            result = await call_service(call, **kwargs)
+        except OperationalError:
+            self._queue_op(op)
+            yield rx.toast.warning(OFFLINE)
+            return
+        except CartError as err:
+            self.user_lines, self.user_wishlist = before
+            if err.kind == "unauthorized":
+                auth._forget()
+                await auth._reset_user_data()
+                yield rx.toast.error(EXPIRED)
+                return
+            yield rx.toast.error(_error_message(err))
+            return
+        except Exception:  # noqa: BLE001 - undo, say so, keep the page alive
+            self.user_lines, self.user_wishlist = before
+            yield rx.toast.error(SERVER_ERROR)
+            return
+        if isinstance(result, tuple):  # move_to_cart: (cart, wishlist)
+            self._show_cart(result[0])
+            self._show_wishlist(result[1])
+        elif isinstance(result, CartView):
+            self._show_cart(result)
+        elif isinstance(result, WishlistView):
+            self._show_wishlist(result)
+        if success is not None:
+            yield success
+
+    def _optimistic_add(self, op: dict, quantity: int) -> None:
+        sku = str(op.get("sku_id") or "")
+        if any(line.sku_id == sku for line in self.user_lines):
+            self.user_lines = [
+                _with_quantity(line, min(MAX_LINE_QUANTITY, line.quantity + quantity))
+                if line.sku_id == sku else line
+                for line in self.user_lines
+            ]
+            return
+        guest = GuestLine(sku_id=sku, quantity=quantity, price_seen=str(op.get("price_seen") or ""),
+                          name=str(op.get("name") or ""), image=str(op.get("image") or ""),
+                          product_id=str(op.get("product_id") or ""))
+        pending = replace(guest_line_view(guest, None, get_settings().currency),
+                          id=f"pending-{op['id']}")
+        self.user_lines = [*self.user_lines, pending]
+
+    # --- the offline queue, replayed on reconnect (assets/cart_ops.js asks for it) -------------
+
+    @rx.event
+    async def replay_queue(self):
+        """Apply the ops kept while the backend or the database could not be reached.
+
+        ``assets/cart_ops.js`` sends this on every websocket (re)connect while
+        ``marque_cart_queue`` holds ops (the reconnect's hydrate brought this var up to date).
+        The ops go through ``apply`` in their order, each applied once per id (Reflex's client
+        may have sent its in-memory copy of the same op first); one that still cannot be saved is
+        queued again by ``apply``. The queue is emptied first, so a second replay finds nothing.
+        """
+        try:
+            queued = json.loads(self.queue) if self.queue else []
+        except ValueError:
+            queued = []
+        ops = [op for op in queued if isinstance(op, dict)] if isinstance(queued, list) else []
+        self.queue = ""
+        if not ops:
+            return
+        # A reconnect may bring this before the page's on_load (AuthState.load_auth) ran: the
+        # user comes from the stored token first, so a user's ops never land in a guest cart.
+        auth = await self.get_state(AuthState)
+        if auth.token:
+            auth.current_user()
+        for op in ops:
+            async for event in self.apply(op):
+                yield event
+        try:
+            left = len(json.loads(self.queue)) if self.queue else 0
+        except ValueError:
+            left = 0
+        synced = len(ops) - left
+        if synced:
+            yield rx.toast.success(
+                f"Back online - {synced} change{'s' if synced != 1 else ''} synced"
+            )
+
+    # --- merge on log-in -----------------------------------------------------------------------
+
+    @rx.event
+    async def merge_guest_cart(self):
+        """After a log-in: the whole guest cart and wishlist in ONE merge (id kept in local
+        storage, so a retry or a second tab reuses it); guest storage emptied once it is saved."""
+        auth = await self.get_state(AuthState)
+        user = auth.require_user()
+        if user is None:
+            return None
+        user_id = str(user.user.id)
+        self.is_user = True
+        lines, _ = parse_guest_cart(self.guest_cart)
+        ids, _ = parse_guest_wishlist(self.guest_wishlist)
+        try:
+            if not lines and not ids:
+                self._show_cart(await call_service(cart_services.get_cart, user_id=user_id))
+                self._show_wishlist(
+                    await call_service(wishlist_services.get_wishlist, user_id=user_id)
+                )
+                self.guest_meta = ""
+                return None
+            meta = read_meta(self.guest_meta)
+            merge_id = meta.get("merge_id") or str(uuid.uuid4())
+            if meta.get("merge_id") != merge_id:
+                self.guest_meta = json.dumps({**meta, "merge_id": merge_id}, separators=(",", ":"))
+            result = await call_service(
+                cart_services.merge_guest, user_id=user_id, merge_id=merge_id, lines=lines,
+                wishlist=ids,
+            )
+        except OperationalError:
+            return rx.toast.warning(OFFLINE)  # guest storage kept: the next log-in merges it
+        except Exception:  # noqa: BLE001
+            return rx.toast.error(SERVER_ERROR)
+        self._show_cart(result.cart)
+        self._show_wishlist(result.wishlist)
+        self.guest_cart = ""
+        self.guest_wishlist = ""
+        self.guest_meta = ""
+        self.priced = {}
+        self.wish_known = {}
+        if result.already_applied or not result.message:
+            return None
+        return rx.toast.success(result.message)
+
+
+on_login(CartState.merge_guest_cart)
+
+
+def _error_message(err: CartError) -> str:
+    if err.kind == "not_found":
+        return NOT_FOUND
+    if err.kind == "insufficient_stock":
+        available = getattr(err, "available", None)
+        return stock_message(available) if isinstance(available, int) else err.message
+    return err.message or SERVER_ERROR
+
+
+def _with_quantity(line: LineView, quantity: int) -> LineView:
+    unit = _amount(line.unit_amount) or Decimal(0)
+    return replace(line, quantity=quantity,
+                   line_total=format_money(unit * quantity, get_settings().currency))
+
+
+def _wish_from_op(op: dict) -> WishView:
+    return WishView(
+        product_id=str(op.get("product_id") or ""),
+        href=f"/products/{op['slug']}" if op.get("slug") else "",
+        name=str(op.get("name") or ""),
+        image_url=str(op.get("image") or ""),
+        price=str(op.get("price") or ""),
+        default_sku_id=str(op.get("sku_id") or ""),
+    )

@@ -1,0 +1,67 @@
+"""The header's search-as-you-type: suggestions while typing, keyboard navigation, submit."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marque_app.routes import search_url
+from marque_app.services.db import session_scope
+from marque_app.services.search import Suggestion, suggest
+
+
+class SuggestState(rx.State):
+    text: str = ""
+    suggestions: list[Suggestion] = []
+    highlighted: int = -1
+    is_open: bool = False
+
+    @rx.event
+    def type_text(self, value: str):
+        """The input changed (debounced in the browser): fetch suggestions for it."""
+        if value == self.text and self.suggestions:
+            return  # Enter flushes the debounced input with the same text: keep the highlight
+        self.text = value
+        self.highlighted = -1
+        with session_scope() as session:
+            self.suggestions = suggest(session=session, prefix=value)
+        self.is_open = bool(self.suggestions)
+
+    @rx.event
+    def press_key(self, key: str):
+        """ArrowDown/ArrowUp move through the list, Escape closes it (Enter submits the form)."""
+        count = len(self.suggestions)
+        if key == "Escape":
+            self.is_open = False
+            self.highlighted = -1
+        elif key == "ArrowDown" and count:
+            self.is_open = True
+            self.highlighted = (self.highlighted + 1) % count
+        elif key == "ArrowUp" and count:
+            self.is_open = True
+            self.highlighted = count - 1 if self.highlighted <= 0 else self.highlighted - 1
+
+    @rx.event
+    def close(self):
+        self.is_open = False
+        self.highlighted = -1
+
+    @rx.event
+    def open_suggestion(self, url: str):
+        self.is_open = False
+        self.highlighted = -1
+        return rx.redirect(url)
+
+    @rx.event
+    def submit_search(self, form_data: dict[str, str]):
+        """Enter: open the highlighted suggestion, else search for the text."""
+        chosen = (
+            self.suggestions[self.highlighted]
+            if self.is_open and 0 <= self.highlighted < len(self.suggestions)
+            else None
+        )
+        self.is_open = False
+        self.highlighted = -1
+        if chosen is not None:
+            return rx.redirect(chosen.url)
+        query = (form_data.get("q") or self.text or "").strip()
+        return rx.redirect(search_url(query))
