@@ -20,6 +20,10 @@ ACCOUNT = "/account"
 CART = "/cart"
 WISHLIST = "/wishlist"
 NOT_FOUND = "404"
+CHECKOUT = "/checkout"
+ORDER_CONFIRMATION = "/orders/[ref]/confirmation"
+ACCOUNT_ORDERS = "/account/orders"
+ACCOUNT_ORDER = "/account/orders/[ref]"
 
 
 def product_url(slug: str) -> str:
@@ -82,3 +86,13 @@ def login_url(next_path: str | None = None) -> str:
     """``/login``, with ``?next=<path>`` when ``next_path`` is a same-site path other than home."""
     target = safe_next(next_path, "")
     return f"{LOGIN}?{urlencode({'next': target})}" if target and target != HOME else LOGIN
+
+
+def order_url(number: str) -> str:
+    """The account page of one order: ``/account/orders/MQ-1001``."""
+    return f"/account/orders/{quote(number)}"
+
+
+def confirmation_url(number: str) -> str:
+    """The page shown right after placing an order: ``/orders/MQ-1001/confirmation``."""
+    return f"/orders/{quote(number)}/confirmation"
