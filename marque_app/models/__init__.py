@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from .admin import AdminActivity, CustomerNote
 from .analytics import AnalyticsEvent
 from .auth import PhoneVerification, RevokedToken
 from .cart import CartItem, CartOperation, Wishlist
@@ -19,4 +20,5 @@ __all__ = [
     "InventoryMovement", "Order", "OrderItem", "OrderStatus", "Payment", "PaymentStatus",
     "PhoneVerification", "Product", "ProductImage", "ProductReview", "ProductStatus", "ProductVariant", "Return",
     "ReturnItem", "RevokedToken", "User", "UserRole", "Wishlist", "metadata", "utcnow",
+    "AdminActivity", "CustomerNote",
 ]
