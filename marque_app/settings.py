@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     rate_limit_cart: str = "50/5minutes"  # cart and wishlist changes through the API, per user
     rate_limit_enabled: bool = True
 
+    # --- payments (marque_app/services/payments) ---
+    payment_providers: str = "cod"  # enabled providers, comma-separated: cod, stripe
+    stripe_secret_key: str = ""  # sk_test_... / sk_live_...
+    stripe_webhook_secret: str = ""  # whsec_...: verifies Stripe-Signature on the webhook
+    stripe_api_base: str = "https://api.stripe.com"  # tests point this at a local fake
+
     @field_validator("env")
     @classmethod
     def _known_env(cls, value: str) -> str:

@@ -219,3 +219,15 @@ class ProductReview(SQLModel, table=True):
     helpful_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
+
+
+class ReviewVote(SQLModel, table=True):
+    """One "helpful" vote of one user on one review."""
+
+    __tablename__ = "review_votes"
+    __table_args__ = (sa.UniqueConstraint("review_id", "user_id", name="uq_review_vote_review_user"),)
+
+    id: uuid.UUID = pk()
+    review_id: uuid.UUID = Field(foreign_key="product_reviews.id", ondelete="CASCADE")
+    user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    created_at: datetime = created_at()

@@ -182,3 +182,25 @@ class ReturnItem(SQLModel, table=True):
 _orders = Order.__table__.c
 sa.Index("idx_orders_created", _orders.created_at.desc())
 sa.Index("idx_orders_user_status_date", _orders.user_id, _orders.status, _orders.created_at.desc())
+
+
+class PaymentEvent(SQLModel, table=True):
+    """Something a payment provider did or told us, once per provider event id.
+
+    Webhook events (``evt_...``) are stored here before they take effect, so a replayed event
+    finds its id taken and changes nothing. Refunds are stored too (``kind='refund'`` with the
+    refund's id and ``amount``): the sum of a payment's refund rows is what was refunded.
+    """
+
+    __tablename__ = "payment_events"
+    __table_args__ = (sa.UniqueConstraint("provider", "event_id", name="uq_payment_event_provider_event"),)
+
+    id: uuid.UUID = pk()
+    payment_id: uuid.UUID | None = Field(default=None, foreign_key="payments.id", index=True)
+    provider: str = Field(max_length=20)
+    event_id: str = Field(max_length=255)
+    kind: str = Field(max_length=60)
+    amount: Decimal | None = money(nullable=True)
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    data: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    created_at: datetime = created_at()
