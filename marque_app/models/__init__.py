@@ -10,6 +10,7 @@ from .catalog import Brand, Category, Product, ProductImage, ProductReview, Prod
 from .enums import OrderStatus, PaymentStatus, ProductStatus, UserRole
 from .inventory import InventoryMovement
 from .order import Coupon, CouponUsage, Order, OrderItem, Payment, Return, ReturnItem
+from .order import OrderStatusHistory
 from .types import utcnow
 from .user import Address, User
 
@@ -21,4 +22,5 @@ __all__ = [
     "PhoneVerification", "Product", "ProductImage", "ProductReview", "ProductStatus", "ProductVariant", "Return",
     "ReturnItem", "RevokedToken", "User", "UserRole", "Wishlist", "metadata", "utcnow",
     "AdminActivity", "CustomerNote",
+    "OrderStatusHistory",
 ]

@@ -72,8 +72,31 @@ class Order(SQLModel, table=True):
     cancelled_reason: str | None = Field(default=None, sa_type=sa.Text)
     cancelled_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
 
+    # Checkout (migration 0005): the coupon's code as applied, and the client's idempotency key
+    # scoped to its customer ("<user id>:<key>" or "guest:<e-mail>:<key>"), unique.
+    coupon_code: str | None = Field(default=None, max_length=50)
+    idempotency_key: str | None = Field(default=None, max_length=255)
+
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
+
+
+class OrderStatusHistory(SQLModel, table=True):
+    """One step of an order's timeline: the status it entered, when, by whom, why."""
+
+    __tablename__ = "order_status_history"
+    __table_args__ = (
+        sa.CheckConstraint(one_of("to_status", tuple(s.value for s in OrderStatus)), name="order_history_status_known"),
+        sa.Index("idx_order_status_history_order", "order_id", "created_at"),
+    )
+
+    id: uuid.UUID = pk()
+    order_id: uuid.UUID = Field(foreign_key="orders.id", ondelete="CASCADE")
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = created_at()
 
 
 class OrderItem(SQLModel, table=True):
@@ -182,6 +205,7 @@ class ReturnItem(SQLModel, table=True):
 _orders = Order.__table__.c
 sa.Index("idx_orders_created", _orders.created_at.desc())
 sa.Index("idx_orders_user_status_date", _orders.user_id, _orders.status, _orders.created_at.desc())
+sa.Index("uq_orders_idempotency_key", _orders.idempotency_key, unique=True)
 
 
 class PaymentEvent(SQLModel, table=True):
