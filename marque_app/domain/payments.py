@@ -1,0 +1,130 @@
+"""Payment rules: amounts in cents, what a refund may be, which status a payment moves to.
+
+Pure Python (stdlib only). Money is ``Decimal`` with two places; providers such as Stripe
+take integer cents, converted here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENTS = Decimal("0.01")
+
+# Payment statuses (the seed's payment_status enum values).
+PENDING, PAID, FAILED, REFUNDED, PARTIALLY_REFUNDED = (
+    "pending", "paid", "failed", "refunded", "partially_refunded",
+)
+REFUNDABLE = (PAID, PARTIALLY_REFUNDED)
+
+# Stripe PaymentIntent statuses mapped to ours; the rest (requires_action, processing, ...)
+# leave the payment pending.
+STRIPE_STATUS = {
+    "succeeded": PAID,
+    "canceled": FAILED,
+}
+
+NOT_FOUND = "Payment not found"
+ORDER_NOT_FOUND = "Order not found"
+BAD_SIGNATURE = "Invalid webhook signature: the event was not signed with this endpoint's secret"
+
+
+class PaymentError(Exception):
+    """A refused payment operation, with words fit for the shopper or the admin.
+
+    Attributes:
+        kind: ``invalid`` (422), ``not_found`` (404), ``forbidden`` (403), ``conflict`` (409),
+            ``bad_signature`` (400), ``unavailable`` (503: provider not configured) or
+            ``provider`` (502: the provider refused or could not be reached).
+        field: the request field at fault, when there is one.
+    """
+
+    STATUS = {
+        "invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409,
+        "bad_signature": 400, "unavailable": 503, "provider": 502,
+    }
+
+    def __init__(self, kind: str, message: str, *, field: str | None = None) -> None:
+        if kind not in self.STATUS:
+            raise ValueError(f"unknown payment error kind {kind!r}")
+        super().__init__(message)
+        self.kind, self.message, self.field = kind, message, field
+
+    @property
+    def status(self) -> int:
+        return self.STATUS[self.kind]
+
+
+def to_cents(amount: Decimal) -> int:
+    """``Decimal("24.99")`` -> ``2499``.
+
+    Raises:
+        PaymentError: ``invalid`` for a negative amount or one with more than two places.
+    """
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise PaymentError("invalid", "The amount must be a decimal number", field="amount")
+    if amount < 0:
+        raise PaymentError("invalid", "The amount cannot be negative", field="amount")
+    if amount != amount.quantize(CENTS):
+        raise PaymentError("invalid", "The amount can have at most two decimal places", field="amount")
+    return int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def from_cents(cents: int) -> Decimal:
+    """``2499`` -> ``Decimal("24.99")``."""
+    return (Decimal(int(cents)) / 100).quantize(CENTS)
+
+
+def parse_amount(value: object, *, field: str = "amount") -> Decimal:
+    """An amount from input (a string or a Decimal; never a float): positive, two places.
+
+    Raises:
+        PaymentError: ``invalid`` with words saying what is wrong.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise PaymentError("invalid", "Send the amount as a decimal string such as \"12.50\"", field=field)
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise PaymentError("invalid", "The amount must be a decimal number such as 12.50", field=field) from None
+    if not amount.is_finite():
+        raise PaymentError("invalid", "The amount must be a decimal number such as 12.50", field=field)
+    if amount <= 0:
+        raise PaymentError("invalid", "The amount must be more than zero", field=field)
+    if amount != amount.quantize(CENTS):
+        raise PaymentError("invalid", "The amount can have at most two decimal places", field=field)
+    return amount.quantize(CENTS)
+
+
+def check_refund(*, status: str, paid: Decimal, refunded: Decimal, amount: Decimal | None) -> Decimal:
+    """The amount to refund: ``amount``, or all that is left when None.
+
+    Args:
+        status: the payment's status now.
+        paid: what the payment took.
+        refunded: what was refunded already.
+        amount: what is asked for (None: the rest).
+
+    Raises:
+        PaymentError: ``conflict`` when the payment was not paid or is fully refunded;
+            ``invalid`` when ``amount`` is not positive or more than what is left.
+    """
+    if status not in REFUNDABLE:
+        if status == REFUNDED:
+            raise PaymentError("conflict", "This payment was already refunded in full")
+        raise PaymentError("conflict", f"Only a paid payment can be refunded (this one is {status})")
+    left = (paid - refunded).quantize(CENTS)
+    if left <= 0:
+        raise PaymentError("conflict", "This payment was already refunded in full")
+    if amount is None:
+        return left
+    amount = parse_amount(amount)
+    if amount > left:
+        raise PaymentError(
+            "invalid", f"The refund cannot be more than the {left} left of this payment", field="amount"
+        )
+    return amount
+
+
+def status_after_refund(*, paid: Decimal, refunded: Decimal) -> str:
+    """``refunded`` when everything was given back, else ``partially_refunded``."""
+    return REFUNDED if refunded >= paid else PARTIALLY_REFUNDED
