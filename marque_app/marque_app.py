@@ -11,18 +11,22 @@ from marque_app.pages.auth import forgot_password_page, login_page, register_pag
 from marque_app.pages.brands import brand_page, brands_page
 from marque_app.pages.cart import cart_page
 from marque_app.pages.category import category_page
+from marque_app.pages.checkout import checkout_page, confirmation_page
 from marque_app.pages.home import home
 from marque_app.pages.listing import shop_page
 from marque_app.pages.not_found import not_found_page
+from marque_app.pages.orders import order_page, orders_page
 from marque_app.pages.product import product_page
 from marque_app.pages.search import search_page
 from marque_app.pages.wishlist import wishlist_page
 from marque_app.state.account import AccountState
 from marque_app.state.auth import AuthState, LoginState
 from marque_app.state.cart import CartState
+from marque_app.state.checkout import CheckoutState
 from marque_app.state.header import HeaderState
 from marque_app.state.home import HomeState
 from marque_app.state.listing import BrandsState, ListingState
+from marque_app.state.orders import OrdersState
 from marque_app.state.product import ProductState
 from marque_app.state.search import SearchState
 
@@ -65,6 +69,18 @@ app.add_page(
     title=ListingState.page_title,
     description=DESCRIPTION,
     on_load=[*PAGE_FRAME, ListingState.load_brand],
+)
+app.add_page(
+    order_page,
+    route=routes.ACCOUNT_ORDER,
+    title="Your order | Marque",
+    on_load=[HeaderState.load_header, AuthState.guard_page, CartState.load_cart, OrdersState.load_order],
+)
+app.add_page(
+    confirmation_page,
+    route=routes.ORDER_CONFIRMATION,
+    title="Order placed | Marque",
+    on_load=[*PAGE_FRAME, CheckoutState.load_confirmation],
 )
 app.add_page(
     shop_page,
@@ -140,6 +156,18 @@ app.add_page(
     route=routes.WISHLIST,
     title="Wishlist | Marque",
     on_load=[*PAGE_FRAME, CartState.load_wishlist],
+)
+app.add_page(
+    checkout_page,
+    route=routes.CHECKOUT,
+    title="Checkout | Marque",
+    on_load=[*PAGE_FRAME, CheckoutState.load_checkout],
+)
+app.add_page(
+    orders_page,
+    route=routes.ACCOUNT_ORDERS,
+    title="Your orders | Marque",
+    on_load=[HeaderState.load_header, AuthState.guard_page, CartState.load_cart, OrdersState.load_orders],
 )
 app.add_page(
     not_found_page,

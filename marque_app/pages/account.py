@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marque_app import routes
 from marque_app.components.auth import error_callout, field, forbidden_panel
 from marque_app.components.layout import page_layout
 from marque_app.services.addresses import AddressView
@@ -272,6 +273,8 @@ def account_page() -> rx.Component:
                     rx.heading("Your account", as_="h1", size="7"),
                     rx.text(AuthState.user_name, size="2", color=rx.color("gray", 11),
                             data_testid="account-name"),
+                    rx.link(rx.button(rx.icon("package", size=16), "Your orders", variant="soft"),
+                            href=routes.ACCOUNT_ORDERS, data_testid="account-orders-link"),
                     _profile(),
                     _addresses(),
                     _password(),
