@@ -114,11 +114,11 @@ PATH = ("pending", "processing", "shipped", "delivered")
 
 def show_date(at: datetime | None) -> str:
     """``Nov 21, 2026`` (UTC)."""
-    return at.strftime("%b %d, %Y").replace(" 0", " ") if at else ""
+    return f"{at:%b} {at.day}, {at.year}" if at else ""
 
 
 def show_time(at: datetime | None) -> str:
-    return at.strftime("%b %d, %Y %H:%M UTC").replace(" 0", " ", 1) if at else ""
+    return f"{at:%b} {at.day}, {at:%Y %H:%M} UTC" if at else ""
 
 
 def timeline_view(status: str, entries: list) -> list[TimelineStepView]:
