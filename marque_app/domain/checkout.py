@@ -293,6 +293,9 @@ def checkout_totals(
     coupon: CouponTerms | None = None,
 ) -> CheckoutTotals:
     """Totals of ``(unit_price, quantity)`` lines with a shipping method and an applicable coupon."""
+    for price, _ in lines:
+        if isinstance(price, float):
+            raise TypeError("money must be Decimal, int or str, never float")
     subtotal = cents(sum((Decimal(price) * qty for price, qty in lines), Decimal("0")))
     effect = coupon_effect(coupon, subtotal=subtotal) if coupon is not None else CouponEffect(ZERO, False)
     shipping = shipping_cost(

@@ -60,24 +60,61 @@ Coupons alone: ``marque_app.services.coupons.validate_coupon``. Orders after pla
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marque_app.domain.cart import GuestLine
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from marque_app.domain.auth import InvalidInput
+from marque_app.domain.cart import MAX_LINE_QUANTITY, CartError, GuestLine, normalize_uuid, parse_price, price_change
 from marque_app.domain.checkout import (
+    MAX_ORDER_LINES,
+    PAYMENT_METHODS,
     CheckoutError,
     CheckoutUnauthorized,
     CouponInvalid,
+    CouponTerms,
     InvalidCheckout,
     OrderConflict,
     OrderNotFound,
     PriceChanged,
+    ShippingMethod,
     SoldOut,
     SoldOutItem,
+    cents,
+    check_email,
+    check_idempotency_key,
+    checkout_totals,
+    normalize_code,
+    shipping_cost,
+    shipping_methods,
 )
-from marque_app.settings import Settings
+from marque_app.domain.orders import PENDING, STATUS_LABELS, make_order_number
+from marque_app.models import (
+    Address,
+    CartItem,
+    Coupon,
+    CouponUsage,
+    InventoryMovement,
+    Order,
+    OrderItem,
+    OrderStatusHistory,
+    Payment,
+    Product,
+    ProductImage,
+    ProductVariant,
+)
+from marque_app.models.enums import OrderStatus, PaymentStatus, ProductStatus
+from marque_app.models.types import utcnow
+from marque_app.services.addresses import clean_address
+from marque_app.services.cart_ops import dialect_insert, lock_user
+from marque_app.settings import Settings, get_settings
 
 __all__ = [
     "CheckoutError", "CheckoutUnauthorized", "CouponInfo", "CouponInvalid", "GuestLine", "InvalidCheckout",
@@ -171,9 +208,30 @@ class Quote(_Dict):
     can_place: bool = False
 
 
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+def _settings(settings: Settings | None) -> Settings:
+    return settings or get_settings()
+
+
+def _methods(s: Settings) -> list[ShippingMethod]:
+    express = getattr(s, "shipping_express", None)
+    return shipping_methods(shipping_flat=s.shipping_flat, **({"express_cost": express} if express else {}))
+
+
+def _method(code: str | None, s: Settings) -> ShippingMethod:
+    wanted = (code or "standard").strip().lower()
+    for method in _methods(s):
+        if method.code == wanted:
+            return method
+    raise InvalidCheckout("Choose a shipping method", field="shipping_method")
+
+
 def list_shipping_methods(*, settings: Settings | None = None) -> list[ShippingOption]:
     """The shipping methods with their base cost (before the free-shipping threshold)."""
-    raise NotImplementedError
+    return [ShippingOption(m.code, m.name, m.days, m.cost) for m in _methods(_settings(settings))]
 
 
 def validate_address(data: dict[str, Any] | None, *, prefix: str = "shipping_address") -> dict[str, Any]:
@@ -183,7 +241,273 @@ def validate_address(data: dict[str, Any] | None, *, prefix: str = "shipping_add
         InvalidCheckout: a required field missing or too long; ``field`` is
             ``"<prefix>.<name>"`` (e.g. ``"shipping_address.city"``).
     """
-    raise NotImplementedError
+    if not isinstance(data, dict):
+        raise InvalidCheckout("An address is required", field=prefix)
+    what = "Billing" if prefix.startswith("billing") else "Shipping"
+    try:
+        values = clean_address({**data, "type": "shipping"})
+    except InvalidInput as err:
+        raise InvalidCheckout(f"{what} address: {err.message}", field=f"{prefix}.{err.field}") from None
+    values.pop("type", None)
+    return {k: (v or "") for k, v in values.items()}
+
+
+def _user_uuid(user_id) -> uuid.UUID:
+    if isinstance(user_id, uuid.UUID):
+        return user_id
+    norm = normalize_uuid(str(user_id)) if user_id is not None else ""
+    if not norm:
+        raise CheckoutUnauthorized("Session expired, please log in")
+    return uuid.UUID(norm)
+
+
+def _expected(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        raise InvalidCheckout("The expected total must be a decimal string, not a float", field="expected_total")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidCheckout("The expected total is not an amount", field="expected_total") from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidCheckout("The expected total is not an amount", field="expected_total")
+    return cents(amount)
+
+
+@dataclass(slots=True)
+class _Want:
+    """One line to buy: a SKU, a quantity, what the shopper saw."""
+
+    sku_id: str
+    quantity: int
+    price_seen: Decimal | None
+    name: str = ""
+
+
+def _guest_wants(lines: Iterable[GuestLine] | None, *, strict: bool) -> list[_Want]:
+    out: dict[str, _Want] = {}
+    for line in lines or []:
+        quantity = line.quantity
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_LINE_QUANTITY:
+            if strict:
+                raise InvalidCheckout(f"A quantity is 1 to {MAX_LINE_QUANTITY}", field="lines")
+            continue
+        sku = normalize_uuid(line.sku_id) if isinstance(line.sku_id, str) else ""
+        if not sku:
+            if strict:
+                raise InvalidCheckout("A line names an unknown product", field="lines")
+            continue
+        if sku in out:
+            out[sku].quantity = min(out[sku].quantity + quantity, MAX_LINE_QUANTITY)
+        else:
+            out[sku] = _Want(sku, quantity, parse_price(line.price_seen), line.name or "")
+    if len(out) > MAX_ORDER_LINES:
+        raise InvalidCheckout(f"At most {MAX_ORDER_LINES} different items per order", field="lines")
+    return list(out.values())
+
+
+def _cart_wants(session: Session, uid: uuid.UUID) -> list[_Want]:
+    rows = session.execute(
+        sa.select(CartItem.product_variant_id, CartItem.quantity, CartItem.unit_price)
+        .where(CartItem.user_id == uid)
+        .order_by(CartItem.added_at, CartItem.id)
+    ).all()
+    out: dict[str, _Want] = {}
+    for sku, quantity, price in rows:
+        if sku is None:
+            continue
+        key = str(sku)
+        if key in out:
+            out[key].quantity += quantity
+        else:
+            out[key] = _Want(key, quantity, price)
+    return list(out.values())
+
+
+# --------------------------------------------------------------------------------------------
+# SKUs
+
+
+@dataclass(slots=True)
+class _Sku:
+    id: uuid.UUID
+    product_id: uuid.UUID
+    sku: str
+    variant_name: str
+    variant_price: Decimal | None
+    stock: int
+    attributes: dict | None
+    product_name: str
+    slug: str
+    product_price: Decimal
+    status: ProductStatus
+    track_inventory: bool
+    allow_backorder: bool
+
+    @property
+    def price(self) -> Decimal:
+        return self.variant_price if self.variant_price is not None else self.product_price
+
+    @property
+    def active(self) -> bool:
+        return self.status == ProductStatus.active
+
+    @property
+    def limited(self) -> bool:
+        """Whether the stock bounds the sale (tracked, no backorder)."""
+        return self.track_inventory and not self.allow_backorder
+
+    def available(self) -> int:
+        if not self.active:
+            return 0
+        return max(self.stock, 0) if self.limited else MAX_LINE_QUANTITY
+
+    @property
+    def label(self) -> str:
+        attributes = self.attributes or {}
+        parts = [str(attributes[k]) for k in ("size", "color", "colour") if attributes.get(k) not in (None, "")]
+        return " / ".join(parts) if parts else (self.variant_name or "")
+
+
+_SKU_COLUMNS = (
+    ProductVariant.id, ProductVariant.product_id, ProductVariant.sku, ProductVariant.name, ProductVariant.price,
+    ProductVariant.inventory_quantity, ProductVariant.attributes, Product.name, Product.slug, Product.price,
+    Product.status, Product.track_inventory, Product.allow_backorder,
+)
+
+
+def _skus(session: Session, ids: Iterable[str], *, lock: bool) -> dict[str, _Sku]:
+    """The SKUs with their products' columns (one query); ``lock`` takes their rows in id order.
+
+    The lock (FOR NO KEY UPDATE OF product_variants, rows sorted by id so that two orders never
+    wait on each other in a cycle) holds until the transaction ends: the stock read here is
+    the stock the order takes.
+    """
+    keys = sorted({uuid.UUID(i) for i in ids})
+    if not keys:
+        return {}
+    q = (
+        sa.select(*_SKU_COLUMNS)
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(ProductVariant.id.in_(keys))
+        .order_by(ProductVariant.id)
+    )
+    if lock:
+        q = q.with_for_update(of=ProductVariant, key_share=True)
+    return {str(row[0]): _Sku(*row) for row in session.execute(q).all()}
+
+
+def _images(session: Session, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    ids = list(set(product_ids))
+    if not ids:
+        return {}
+    out: dict[uuid.UUID, str] = {}
+    for product_id, url in session.execute(
+        sa.select(ProductImage.product_id, ProductImage.url)
+        .where(ProductImage.product_id.in_(ids))
+        .order_by(ProductImage.product_id, ProductImage.sort_order, ProductImage.created_at)
+    ):
+        out.setdefault(product_id, url)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Quote
+
+
+@dataclass
+class _Priced:
+    """A quote with what placing the order needs from it."""
+
+    quote: Quote
+    skus: dict[str, _Sku]
+    wants: list[_Want]
+    short: list[SoldOutItem]
+    coupon: Coupon | None
+    coupon_problem: CouponInvalid | None
+
+
+def _price(
+    session: Session, wants: list[_Want], skus: dict[str, _Sku], *, method: ShippingMethod, coupon_code: str | None,
+    user_id: uuid.UUID | None, guest_email: str | None, s: Settings, now: datetime,
+) -> _Priced:
+    from marque_app.services import coupons as coupon_service
+
+    images = _images(session, (sku.product_id for sku in skus.values()))
+    lines: list[QuoteLine] = []
+    problems: list[Problem] = []
+    short: list[SoldOutItem] = []
+    for want in wants:
+        sku = skus.get(want.sku_id)
+        if sku is None or not sku.active:
+            name = sku.product_name if sku else (want.name or "An item")
+            problems.append(Problem("unavailable", want.sku_id, f"{name} is no longer available"))
+            short.append(SoldOutItem(want.sku_id, name, want.quantity, 0))
+            continue
+        available = sku.available()
+        sold_out = available <= 0
+        is_short = not sold_out and want.quantity > available
+        change = price_change(want.price_seen, sku.price)
+        lines.append(QuoteLine(
+            sku_id=want.sku_id, product_id=str(sku.product_id), product_slug=sku.slug, name=sku.product_name,
+            variant_label=sku.label, sku=sku.sku, image_url=images.get(sku.product_id, ""),
+            quantity=want.quantity, unit_price=cents(sku.price), line_total=cents(sku.price * want.quantity),
+            available=available, price_seen=want.price_seen, price_change=change, is_sold_out=sold_out,
+            is_short=is_short,
+        ))
+        if sold_out:
+            problems.append(Problem("sold_out", want.sku_id, f"{sku.product_name} is sold out"))
+            short.append(SoldOutItem(want.sku_id, sku.product_name, want.quantity, 0))
+        elif is_short:
+            problems.append(Problem("short", want.sku_id, f"Only {available} of {sku.product_name} left in stock"))
+            short.append(SoldOutItem(want.sku_id, sku.product_name, want.quantity, available))
+        if change:
+            from marque_app.domain.money import format_money
+
+            problems.append(Problem(
+                "price_changed", want.sku_id,
+                f"The price of {sku.product_name} went {change} from "
+                f"{format_money(want.price_seen, s.currency)} to {format_money(sku.price, s.currency)}",
+            ))
+    priced = [(line.unit_price, line.quantity) for line in lines if not line.is_sold_out]
+    subtotal = cents(sum((p * q for p, q in priced), Decimal("0")))
+    coupon_row: Coupon | None = None
+    coupon_info: CouponInfo | None = None
+    problem: CouponInvalid | None = None
+    code = normalize_code(coupon_code)
+    terms: CouponTerms | None = None
+    if code:
+        try:
+            coupon_row, check = coupon_service.check_coupon(
+                session, code, subtotal=subtotal, user_id=user_id, guest_email=guest_email, now=now,
+                currency=s.currency,
+            )
+            terms = coupon_service.terms_of(coupon_row)
+            coupon_info = CouponInfo(check.code, check.type, check.name, check.discount, check.free_shipping,
+                                     check.message)
+        except CouponInvalid as err:
+            problem = err
+    totals = checkout_totals(
+        priced, method=method, tax_rate=s.tax_rate, free_shipping_over=s.free_shipping_over, coupon=terms
+    )
+    options = [
+        ShippingOption(
+            m.code, m.name, m.days,
+            shipping_cost(m, subtotal=totals.subtotal, free_shipping_over=s.free_shipping_over,
+                          free_shipping_coupon=totals.free_shipping),
+            selected=m.code == method.code,
+        )
+        for m in _methods(s)
+    ]
+    quote = Quote(
+        lines=lines, subtotal=totals.subtotal, discount=totals.discount, shipping=totals.shipping, tax=totals.tax,
+        tax_rate=Decimal(s.tax_rate), total=totals.total, currency=s.currency, shipping_method=method.code,
+        shipping_methods=options, coupon=coupon_info, coupon_error=problem.message if problem else "",
+        problems=problems, item_count=sum(line.quantity for line in lines),
+        can_place=bool(lines) and not short,
+    )
+    return _Priced(quote, skus, wants, short, coupon_row, problem)
 
 
 def quote_checkout(
@@ -198,8 +522,129 @@ def quote_checkout(
     settings: Settings | None = None,
     now: datetime | None = None,
 ) -> Quote:
-    """What the checkout will charge now (reads only)."""
-    raise NotImplementedError
+    """What the checkout will charge now (reads only; a fixed number of queries).
+
+    Raises:
+        InvalidCheckout: unknown shipping method.
+        CheckoutUnauthorized: a user id that is not a uuid.
+    """
+    s = _settings(settings)
+    method = _method(shipping_method, s)
+    email = (guest_email or "").strip().lower() or None
+    if user_id is not None:
+        uid = _user_uuid(user_id)
+        wants = _cart_wants(session, uid)
+    else:
+        uid = None
+        wants = _guest_wants(guest_lines, strict=False)
+    skus = _skus(session, (w.sku_id for w in wants), lock=False)
+    return _price(session, wants, skus, method=method, coupon_code=coupon_code, user_id=uid, guest_email=email,
+                  s=s, now=now or utcnow()).quote
+
+
+# --------------------------------------------------------------------------------------------
+# Placing the order
+
+
+def _existing(session: Session, scoped_key: str | None) -> uuid.UUID | None:
+    if not scoped_key:
+        return None
+    return session.execute(sa.select(Order.id).where(Order.idempotency_key == scoped_key)).scalar()
+
+
+def _insert_order(session: Session, values: dict[str, Any], scoped_key: str | None) -> tuple[uuid.UUID | None, str]:
+    """Insert the order with a fresh number; ``(None, "")`` when the idempotency key is taken.
+
+    ``ON CONFLICT DO NOTHING`` covers both unique columns: a concurrent request with the same
+    key waits for the first one here and then finds its order; a number that is taken (1 in
+    ~887 million per order) is drawn again.
+    """
+    table = Order.__table__
+    for _ in range(8):
+        number = make_order_number()
+        stmt = (
+            dialect_insert(session, table)
+            .values(**values, order_number=number)
+            .on_conflict_do_nothing()
+            .returning(table.c.id)
+        )
+        new_id = session.execute(stmt).scalar()
+        if new_id is not None:
+            return new_id, number
+        if scoped_key and _existing(session, scoped_key) is not None:
+            return None, ""
+    raise CheckoutError("Could not number the order, please try again")
+
+
+def _take_stock(session: Session, lines: list[QuoteLine], skus: dict[str, _Sku]) -> list[SoldOutItem]:
+    """Take the stock of the tracked lines (two statements); the lines that could not be taken.
+
+    The variant rows are locked already; the conditional ``inventory_quantity >= :qty`` is the
+    guard that holds even without the lock. Products keep the total of their variants.
+    """
+    tracked = [line for line in lines if skus[line.sku_id].track_inventory]
+    if not tracked:
+        return []
+    v = ProductVariant.__table__
+    floor = -(10**9)
+    params = [
+        {"b_id": skus[line.sku_id].id, "b_qty": line.quantity,
+         "b_floor": line.quantity if skus[line.sku_id].limited else floor}
+        for line in sorted(tracked, key=lambda ln: skus[ln.sku_id].id)
+    ]
+    result = session.execute(
+        sa.update(v)
+        .where(v.c.id == sa.bindparam("b_id"), v.c.inventory_quantity >= sa.bindparam("b_floor"))
+        .values(inventory_quantity=v.c.inventory_quantity - sa.bindparam("b_qty")),
+        params,
+    )
+    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
+        # Without the row lock (not expected): find which ones, for the message.
+        fresh = _skus(session, (line.sku_id for line in tracked), lock=False)
+        return [
+            SoldOutItem(line.sku_id, line.name, line.quantity, fresh[line.sku_id].available())
+            for line in tracked
+            if fresh[line.sku_id].available() < line.quantity
+        ] or [SoldOutItem(tracked[0].sku_id, tracked[0].name, tracked[0].quantity, 0)]
+    per_product: dict[uuid.UUID, int] = {}
+    for line in tracked:
+        pid = skus[line.sku_id].product_id
+        per_product[pid] = per_product.get(pid, 0) + line.quantity
+    p = Product.__table__
+    left = p.c.inventory_quantity - sa.bindparam("b_qty")
+    session.execute(
+        sa.update(p)
+        .where(p.c.id == sa.bindparam("b_id"))
+        .values(inventory_quantity=sa.case((left < 0, 0), else_=left)),
+        [{"b_id": pid, "b_qty": qty} for pid, qty in sorted(per_product.items())],
+    )
+    return []
+
+
+def _snapshot(line: QuoteLine, sku: _Sku) -> dict[str, Any]:
+    return {
+        "sku_id": line.sku_id, "sku": sku.sku, "product_id": line.product_id, "slug": sku.slug,
+        "name": sku.product_name, "variant_name": sku.variant_name, "variant_label": line.variant_label,
+        "attributes": sku.attributes or {}, "image_url": line.image_url, "unit_price": str(line.unit_price),
+    }
+
+
+def _save_address(session: Session, uid: uuid.UUID, address: dict[str, Any], now: datetime) -> None:
+    """Add the shipping address to the user's book unless the same one is there (two statements)."""
+    rows = session.execute(
+        sa.select(Address).where(Address.user_id == uid, Address.type == "shipping")
+    ).scalars().all()
+    keys = ("first_name", "last_name", "address_line_1", "address_line_2", "city", "state", "postal_code", "country")
+    for row in rows:
+        if all((getattr(row, k) or "") == (address.get(k) or "") for k in keys):
+            return
+    values = {k: (address.get(k) or None) for k in (*keys, "company", "phone")}
+    for k in ("first_name", "last_name", "address_line_1", "city", "state", "postal_code", "country"):
+        values[k] = address.get(k) or ""
+    session.execute(sa.insert(Address.__table__).values(
+        id=uuid.uuid4(), user_id=uid, type="shipping", is_default=not any(r.is_default for r in rows),
+        created_at=now, **values,
+    ))
 
 
 def place_order(
@@ -222,5 +667,169 @@ def place_order(
     now: datetime | None = None,
     settings: Settings | None = None,
 ):
-    """Place the order (see the module docstring). Returns ``orders.OrderDetail``."""
-    raise NotImplementedError
+    """Place the order in one transaction (see the module docstring). Returns ``orders.OrderDetail``.
+
+    Statements: a fixed number whatever the number of lines (lock the user, the idempotency
+    key, the cart, the SKUs locked, their images, the coupon and its usage, the order, one
+    stock update per table, one insert per table of lines, movements, timeline, payment,
+    coupon, the cart emptied).
+
+    Raises:
+        InvalidCheckout, CouponInvalid, SoldOut, PriceChanged, CheckoutUnauthorized.
+    """
+    from marque_app.services import orders as order_service
+
+    s = _settings(settings)
+    now = now or utcnow()
+    method = _method(shipping_method, s)
+    payment = (payment_method or "cod").strip().lower()
+    if payment not in PAYMENT_METHODS:
+        raise InvalidCheckout("Choose a payment method", field="payment_method")
+    ship = validate_address(shipping_address, prefix="shipping_address")
+    bill = validate_address(billing_address, prefix="billing_address") if billing_address else dict(ship)
+    key = check_idempotency_key(idempotency_key)
+    expected = _expected(expected_total)
+    notes = (notes or "").strip()[:2000]
+    uid: uuid.UUID | None = None
+    email: str | None = None
+    if user_id is not None:
+        uid = _user_uuid(user_id)
+        scope = str(uid)
+    else:
+        email = check_email(guest_email)
+        scope = f"guest:{email}"
+        guest_wants = _guest_wants(guest_lines, strict=True)
+    scoped_key = f"{scope}:{key}" if key else None
+
+    def done(order_id: uuid.UUID):
+        return order_service.order_detail(session=session, order_id=order_id)
+
+    try:
+        if uid is not None:
+            try:
+                lock_user(session, uid)
+            except CartError:
+                raise CheckoutUnauthorized("Session expired, please log in") from None
+            found = _existing(session, scoped_key)
+            if found is not None:
+                session.rollback()
+                return done(found)
+            wants = _cart_wants(session, uid)
+        else:
+            wants = guest_wants
+        if not wants:
+            found = _existing(session, scoped_key)
+            if found is not None:
+                session.rollback()
+                return done(found)
+            raise InvalidCheckout("Your cart is empty", field="lines")
+        skus = _skus(session, (w.sku_id for w in wants), lock=True)
+        if uid is None:
+            # A racing twin of this guest request waited on the SKU locks: its order is visible now.
+            found = _existing(session, scoped_key)
+            if found is not None:
+                session.rollback()
+                return done(found)
+        priced = _price(session, wants, skus, method=method, coupon_code=coupon_code, user_id=uid,
+                        guest_email=email, s=s, now=now)
+        quote = priced.quote
+        if priced.short:
+            raise SoldOut(priced.short)
+        if priced.coupon_problem is not None:
+            raise priced.coupon_problem
+        if expected is not None and expected != quote.total:
+            raise PriceChanged(quote, expected=expected, actual=quote.total, currency=s.currency)
+        order_values = {
+            "id": uuid.uuid4(), "user_id": uid, "guest_email": email, "status": OrderStatus.pending,
+            "payment_status": PaymentStatus.pending, "subtotal": quote.subtotal, "tax_rate": Decimal(s.tax_rate),
+            "tax_amount": quote.tax, "shipping_amount": quote.shipping, "discount_amount": quote.discount,
+            "total_amount": quote.total, "currency": s.currency, "shipping_address": ship,
+            "billing_address": bill, "shipping_method": method.code, "notes": notes or None,
+            "coupon_code": quote.coupon.code if quote.coupon else None, "idempotency_key": scoped_key,
+            "created_at": now, "updated_at": now,
+        }
+        order_id, number = _insert_order(session, order_values, scoped_key)
+        if order_id is None:
+            found = _existing(session, scoped_key)
+            session.rollback()
+            return done(found)
+        short = _take_stock(session, quote.lines, skus)
+        if short:
+            raise SoldOut(short)
+        session.execute(sa.insert(OrderItem.__table__), [
+            {
+                "id": uuid.uuid4(), "order_id": order_id, "product_id": skus[line.sku_id].product_id,
+                "product_variant_id": skus[line.sku_id].id, "product_name": line.name[:255],
+                "product_sku": skus[line.sku_id].sku, "product_snapshot": _snapshot(line, skus[line.sku_id]),
+                "quantity": line.quantity, "unit_price": line.unit_price, "total_price": line.line_total,
+                "status": OrderStatus.pending, "created_at": now,
+            }
+            for line in quote.lines
+        ])
+        moves = [
+            {
+                "id": uuid.uuid4(), "product_id": skus[line.sku_id].product_id,
+                "product_variant_id": skus[line.sku_id].id, "movement_type": "sale",
+                "quantity_change": -line.quantity, "quantity_after": skus[line.sku_id].stock - line.quantity,
+                "reference_type": "order", "reference_id": order_id, "notes": f"Order {number}",
+                "created_by": uid, "created_at": now,
+            }
+            for line in quote.lines
+            if skus[line.sku_id].track_inventory
+        ]
+        if moves:
+            session.execute(sa.insert(InventoryMovement.__table__), moves)
+        session.execute(sa.insert(OrderStatusHistory.__table__).values(
+            id=uuid.uuid4(), order_id=order_id, from_status=None, to_status=PENDING,
+            note=STATUS_LABELS[PENDING], actor_id=uid, created_at=now,
+        ))
+        session.execute(sa.insert(Payment.__table__).values(
+            id=uuid.uuid4(), order_id=order_id, payment_method=payment, amount=quote.total, currency=s.currency,
+            status=PaymentStatus.pending, created_at=now,
+        ))
+        if priced.coupon is not None and quote.coupon is not None:
+            c = Coupon.__table__
+            taken = session.execute(
+                sa.update(c)
+                .where(c.c.id == priced.coupon.id, sa.or_(c.c.usage_limit.is_(None), c.c.used_count < c.c.usage_limit))
+                .values(used_count=c.c.used_count + 1)
+            ).rowcount
+            if taken != 1:
+                raise CouponInvalid("used_up", f"The coupon {priced.coupon.code} has been used up")
+            session.execute(sa.insert(CouponUsage.__table__).values(
+                id=uuid.uuid4(), coupon_id=priced.coupon.id, user_id=uid, order_id=order_id,
+                discount_amount=quote.discount, used_at=now,
+            ))
+        if uid is not None:
+            session.execute(sa.delete(CartItem.__table__).where(CartItem.__table__.c.user_id == uid))
+            if save_address:
+                _save_address(session, uid, ship, now)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        found = _existing(session, scoped_key)  # a twin with the same key won the race
+        if found is not None:
+            return done(found)
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    _after_stock_change(skus, quote.lines)
+    detail = done(order_id)
+    if sms is not None or mailer is not None:
+        from marque_app.services.notifications import notify_status
+
+        notify_status(session=session, user_id=uid, guest_email=email, order_number=number, status=PENDING,
+                      sms=sms, mailer=mailer)
+    return detail
+
+
+def _after_stock_change(skus: dict[str, _Sku], lines: list[QuoteLine]) -> None:
+    """Listings show in-stock flags: drop the cached product results when a SKU sold out."""
+    sold_out = any(
+        skus[line.sku_id].track_inventory and skus[line.sku_id].stock - line.quantity <= 0 for line in lines
+    )
+    if sold_out:
+        from marque_app.services import cache
+
+        cache.invalidate_products()
