@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from marque_app.domain.payments import PaymentError
 from marque_app.models import OrderStatus, PaymentStatus
-from marque_app.models.order import PaymentEvent
+from marque_app.models.order import OrderStatusHistory, PaymentEvent
 from marque_app.services import payments
 from marque_app.services.payments import CashOnDelivery, StripeProvider
 from tests.cartutil import make_product, make_user
@@ -106,6 +106,8 @@ def test_confirm_with_a_card_pays_the_order(session, buyer, providers):
     _reload(session, order, payment)
     assert view.status == "paid" and payment.status == PaymentStatus.paid
     assert order.payment_status == PaymentStatus.paid and order.status == OrderStatus.processing
+    (step,) = session.exec(select(OrderStatusHistory).where(OrderStatusHistory.order_id == order.id)).all()
+    assert (step.from_status, step.to_status, step.note) == ("pending", "processing", "Payment received")
 
 
 def test_a_declined_card_says_so_and_changes_nothing(session, buyer, providers):

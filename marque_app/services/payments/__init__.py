@@ -46,7 +46,7 @@ from marque_app.domain.payments import (
     status_after_refund,
 )
 from marque_app.models import Order, OrderStatus, Payment, PaymentStatus
-from marque_app.models.order import PaymentEvent
+from marque_app.models.order import OrderStatusHistory, PaymentEvent
 from marque_app.models.types import utcnow
 from marque_app.settings import Settings, get_settings
 
@@ -192,7 +192,12 @@ def _mark_paid(session: Session, payment: Payment, order: Order, *, now: datetim
         payment.gateway_response = {**(payment.gateway_response or {}), "last": raw}
     order.payment_status = PaymentStatus.paid
     if order.status == OrderStatus.pending:
+        # A plain move in this transaction (not orders.change_status, which commits and
+        # notifies on its own), with its timeline entry.
         order.status = OrderStatus.processing
+        session.add(OrderStatusHistory(order_id=order.id, from_status=OrderStatus.pending.value,
+                                       to_status=OrderStatus.processing.value, note="Payment received",
+                                       created_at=now))
     order.updated_at = now
     session.add_all([payment, order])
     return True

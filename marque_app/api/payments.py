@@ -1,0 +1,167 @@
+"""The payments REST API under ``/api/v1/payments`` (the seed's PaymentAPI).
+
+- ``POST /payments/create-intent {order_id, payment_method?}``: the order's owner starts its
+  payment; answers the ``client_secret`` for Stripe.js ("" for cash on delivery).
+- ``POST /payments/confirm {payment_intent_id, payment_method}``: the owner confirms it.
+- ``POST /payments/refund {order_id, amount?}``: admin or support; full without ``amount``.
+- ``POST /payments/stripe/webhook``: Stripe's events, checked against ``Stripe-Signature``
+  (400 with a message and nothing changed when it does not match); a replayed event and an
+  event for an unknown payment answer 200 (Stripe retries anything else).
+
+Errors are ``{"detail": "...", "field": "..."}``: 400 (bad signature), 401, 403, 404 (not the
+caller's order), 409 (not waiting for payment, already refunded), 422 (bad input), 502 (Stripe
+refused: a declined card in Stripe's words), 503 (the provider is not configured).
+Amounts are decimal strings ("12.50"); Stripe gets integer cents.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+
+from marque_app.domain.payments import PaymentError
+from marque_app.services import payments
+from marque_app.services.auth.guard import AuthUser
+
+from .deps import CurrentUser, SessionDep, require_roles
+
+log = logging.getLogger(__name__)
+
+
+def validation_response(err: RequestValidationError) -> JSONResponse:
+    """The first problem of a malformed body as ``{detail, field}`` (422)."""
+    first = (err.errors() or [{}])[0]
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    field = loc[-1] if loc else None
+    message = first.get("msg", "Invalid request")
+    return JSONResponse({"detail": f"{field}: {message}" if field else message, "field": field}, status_code=422)
+
+
+class PaymentRoute(APIRoute):
+    """Answers :class:`PaymentError` and malformed bodies as ``{detail, field}``."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def run(request: Request):
+            try:
+                return await handler(request)
+            except PaymentError as err:
+                return JSONResponse({"detail": err.message, "field": err.field}, status_code=err.status)
+            except RequestValidationError as err:
+                return validation_response(err)
+
+        return run
+
+
+class ErrorOut(BaseModel):
+    detail: str
+    field: str | None = None
+
+
+class CreateIntentRequest(BaseModel):
+    order_id: str = Field(min_length=1, max_length=64)
+    payment_method: str | None = Field(None, description='"cod" or "stripe"; default: the order\'s')
+
+
+class ConfirmRequest(BaseModel):
+    payment_intent_id: str = Field(min_length=1, max_length=255)
+    payment_method: str | None = Field(None, max_length=255, description="A Stripe PaymentMethod id (pm_...)")
+
+
+class RefundRequest(BaseModel):
+    order_id: str = Field(min_length=1, max_length=64)
+    amount: str | None = Field(None, max_length=20, description='A decimal string ("12.50"); omit for all')
+
+
+class PaymentOut(BaseModel):
+    payment_id: str
+    order_id: str
+    provider: str
+    intent_id: str
+    status: str
+    amount: str
+    refunded: str
+    currency: str
+
+
+class IntentOut(BaseModel):
+    payment: PaymentOut
+    client_secret: str = Field(description="For Stripe.js; empty for cash on delivery")
+
+
+class RefundOut(BaseModel):
+    payment: PaymentOut
+    refund_id: str
+    amount: str
+
+
+class WebhookOut(BaseModel):
+    received: bool = True
+    event_id: str
+    type: str
+    result: str = Field(description="applied, replayed, ignored or unknown_payment")
+
+
+ERRORS = {
+    401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut},
+    502: {"model": ErrorOut, "description": "Stripe refused (a declined card)"},
+    503: {"model": ErrorOut, "description": "The payment method is not configured"},
+}
+
+router = APIRouter(prefix="/api/v1/payments", tags=["payments"], route_class=PaymentRoute)
+Staff = Annotated[AuthUser, Depends(require_roles("admin", "support"))]
+
+
+@router.post("/create-intent", response_model=IntentOut, responses=ERRORS,
+             summary="Start paying one of the caller's pending orders")
+def create_intent(body: CreateIntentRequest, user: CurrentUser, session: SessionDep) -> JSONResponse:
+    view = payments.create_intent(session=session, order_id=body.order_id, user_id=user.id,
+                                  payment_method=body.payment_method)
+    return JSONResponse(asdict(view))
+
+
+@router.post("/confirm", response_model=PaymentOut, responses=ERRORS, summary="Confirm a payment intent")
+def confirm(body: ConfirmRequest, user: CurrentUser, session: SessionDep) -> JSONResponse:
+    view = payments.confirm_payment(session=session, payment_intent_id=body.payment_intent_id, user_id=user.id,
+                                    payment_method=body.payment_method)
+    return JSONResponse(asdict(view))
+
+
+@router.post("/refund", response_model=RefundOut, responses={**ERRORS, 403: {"model": ErrorOut}},
+             summary="Refund an order's payment, in full or in part (admin, support)")
+def refund(body: RefundRequest, staff: Staff, session: SessionDep) -> JSONResponse:
+    view = payments.refund(session=session, order_id=body.order_id, amount=body.amount, actor_id=staff.id)
+    return JSONResponse(asdict(view))
+
+
+@router.post("/stripe/webhook", response_model=WebhookOut,
+             responses={400: {"model": ErrorOut, "description": "Bad or missing Stripe-Signature"}},
+             summary="Stripe's events (payment_intent.succeeded, payment_intent.payment_failed, charge.refunded)")
+async def stripe_webhook(
+    request: Request,
+    session: SessionDep,
+    stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
+) -> JSONResponse:
+    payload = await request.body()  # the exact bytes: the signature is over them
+
+    def run():
+        return payments.handle_stripe_webhook(session=session, payload=payload, signature=stripe_signature)
+
+    try:
+        outcome = await to_thread.run_sync(run)
+    except PaymentError as err:
+        if err.kind in ("bad_signature", "invalid"):
+            log.warning("stripe webhook refused: %s", err.message)
+            return JSONResponse({"detail": err.message, "field": err.field}, status_code=400)
+        raise
+    return JSONResponse({"received": True, **asdict(outcome)})
