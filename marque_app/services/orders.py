@@ -258,7 +258,7 @@ def _own(session: Session, user_id, order_ref, *, lock: bool = False) -> Order:
     q = sa.select(Order).where(cond, Order.user_id == uid)
     if lock:
         q = q.with_for_update(key_share=True)
-    order = session.execute(q).scalars().first()
+    order = session.execute(q.execution_options(populate_existing=True)).scalars().first()
     if order is None:
         raise OrderNotFound()
     return order
@@ -271,7 +271,7 @@ def _by_id(session: Session, order_id, *, lock: bool = False) -> Order:
     q = sa.select(Order).where(Order.id == uuid.UUID(norm))
     if lock:
         q = q.with_for_update(key_share=True)
-    order = session.execute(q).scalars().first()
+    order = session.execute(q.execution_options(populate_existing=True)).scalars().first()
     if order is None:
         raise OrderNotFound()
     return order
