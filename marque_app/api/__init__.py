@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from marque_app.api.admin import products_router as admin_products_router
+from marque_app.api.admin import router as admin_router
 from marque_app.api.auth import router as auth_router
 from marque_app.api.cart import router as cart_router
 from marque_app.api.catalog import router as catalog_router
@@ -45,5 +47,7 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
     install_auth(api)  # auth errors as JSON 401/403/409/422/429; the general API rate limit
     api.include_router(auth_router)
     api.include_router(cart_router)  # /api/v1/cart..., /api/v1/wishlist...
+    api.include_router(admin_products_router)  # POST/PUT/DELETE /api/v1/products (admin only)
+    api.include_router(admin_router)  # /api/v1/admin/... (admin only)
     api.include_router(payments_router)  # /api/v1/payments...
     return api
