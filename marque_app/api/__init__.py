@@ -15,6 +15,7 @@ from marque_app.api.cart import router as cart_router
 from marque_app.api.catalog import router as catalog_router
 from marque_app.api.deps import install_auth
 from marque_app.api.payments import router as payments_router
+from marque_app.api.reviews import router as reviews_router
 from marque_app.api.search import router as search_router
 from marque_app.services.db import get_engine
 from marque_app.services.health import health
@@ -50,4 +51,5 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
     api.include_router(admin_products_router)  # POST/PUT/DELETE /api/v1/products (admin only)
     api.include_router(admin_router)  # /api/v1/admin/... (admin only)
     api.include_router(payments_router)  # /api/v1/payments...
+    api.include_router(reviews_router)  # /api/v1/products/{ref}/reviews, /reviews/..., /admin/reviews
     return api

@@ -40,6 +40,7 @@ from marque_app.domain.reviews import (
 from marque_app.models import Order, OrderItem, OrderStatus, Product, ProductReview, ProductStatus, User
 from marque_app.models.catalog import ReviewVote
 from marque_app.models.types import utcnow
+from marque_app.services.cache import invalidate_products
 
 MAX_PER_PAGE = 50
 PRODUCT_NOT_FOUND = "Product not found"
@@ -385,4 +386,5 @@ def moderate_review(
     product.rating_average = summary.average_decimal
     session.add(product)
     session.commit()
+    invalidate_products()  # listings sort and filter by rating (no-op without Redis)
     return _moderation_item(session.exec(_moderation_query().where(ProductReview.id == review.id)).one())

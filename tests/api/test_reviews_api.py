@@ -1,0 +1,128 @@
+"""The reviews REST API through an HTTP client, on this run's own database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from marque_app.api import create_api
+from marque_app.models import OrderStatus, Product, ProductReview, UserRole
+from marque_app.services.auth.tokens import issue_token
+from marque_app.settings import get_settings
+from tests.cartutil import make_product, make_user
+from tests.payutil import make_order
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def client(db_url, engine, monkeypatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("REFLEX_DB_URL", db_url)
+    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
+    monkeypatch.setenv("MARQUE_RATE_LIMIT_API", "10000/15minutes")
+    get_settings.cache_clear()
+    with TestClient(create_api(engine=lambda: engine)) as test_client:
+        yield test_client
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def db(engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def _headers(user) -> dict[str, str]:
+    token = issue_token(user_id=user.id, role=user.role, email=user.email).access_token
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def product(db):
+    return make_product(db, "Api reviewed")[0]
+
+
+def _buyer(db, product):
+    user = make_user(db)
+    make_order(db, user, product, status=OrderStatus.delivered)
+    return user, _headers(user)
+
+
+@pytest.fixture
+def admin(db):
+    return _headers(make_user(db, role=UserRole.admin))
+
+
+def _submit(client, product, headers, **body):
+    body = {"rating": 5, "title": "Lovely", "text": "Fits well.", **body}
+    return client.post(f"{API}/products/{product.slug}/reviews", json=body, headers=headers)
+
+
+def test_review_moderate_list_and_vote(client, db, product, admin):
+    _, headers = _buyer(db, product)
+    r = _submit(client, product, headers, rating=4, text="<script>alert('x')</script>")
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "pending" and r.json()["message"] == "Thanks — your review will appear once approved"
+    review_id = r.json()["id"]
+    assert client.get(f"{API}/products/{product.slug}/reviews").json()["total"] == 0
+
+    queue = client.get(f"{API}/admin/reviews", params={"status": "pending", "per_page": 50}, headers=admin)
+    assert queue.status_code == 200 and review_id in [i["id"] for i in queue.json()["items"]]
+    r = client.put(f"{API}/admin/reviews/{review_id}", json={"status": "approved"}, headers=admin)
+    assert r.status_code == 200 and r.json()["status"] == "approved"
+
+    page = client.get(f"{API}/products/{product.id}/reviews").json()  # by id as well as slug
+    assert page["summary"] == {"average": "4.00", "count": 1, "histogram": [0, 1, 0, 0, 0]}
+    (item,) = page["items"]
+    assert item["content"] == "<script>alert('x')</script>" and item["verified_purchase"] is True
+    db.expire_all()
+    fresh = db.get(Product, product.id)
+    assert fresh.review_count == 1 and str(fresh.rating_average) == "4.00"
+
+    voter = _headers(make_user(db))
+    r = client.post(f"{API}/reviews/{review_id}/helpful", headers=voter)
+    assert r.status_code == 200 and r.json() == {"helpful_count": 1}
+    assert client.post(f"{API}/reviews/{review_id}/helpful", headers=voter).status_code == 409
+    assert client.post(f"{API}/reviews/{review_id}/helpful", headers=headers).status_code == 403
+    assert client.post(f"{API}/reviews/{review_id}/helpful").status_code == 401
+
+
+def test_non_buyers_get_a_clear_403(client, db, product):
+    headers = _headers(make_user(db))
+    r = _submit(client, product, headers)
+    assert r.status_code == 403
+    assert r.json()["detail"] == "Only customers who bought this product can review it"
+    assert db.exec(select(ProductReview).where(ProductReview.product_id == product.id)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"rating": 0}, "rating"), ({"rating": "five"}, "rating"), ({"rating": 3.5}, "rating"),
+     ({"title": ""}, "title"), ({"title": "x" * 201}, "title"), ({"text": " "}, "text"),
+     ({"text": "x" * 5001}, "text"), ({"text": 42}, "text")],
+)
+def test_bad_reviews_are_422_with_the_field(client, db, product, body, field):
+    _, headers = _buyer(db, product)
+    r = _submit(client, product, headers, **body)
+    assert r.status_code == 422 and r.json()["field"] == field, r.text
+    assert db.exec(select(ProductReview).where(ProductReview.product_id == product.id)).all() == []
+
+
+def test_unknown_product_and_paging_errors(client):
+    assert client.get(f"{API}/products/no-such-thing-here/reviews").status_code == 404
+    r = client.get(f"{API}/products/no-such-thing-here/reviews", params={"per_page": 0})
+    assert r.status_code == 422 and r.json()["field"] == "per_page"
+
+
+def test_moderation_is_admin_only_and_checks_the_status(client, db, product, admin):
+    buyer, headers = _buyer(db, product)
+    review_id = _submit(client, product, headers).json()["id"]
+    assert client.get(f"{API}/admin/reviews", headers=headers).status_code == 403
+    assert client.put(f"{API}/admin/reviews/{review_id}", json={"status": "approved"}, headers=headers).status_code == 403
+    r = client.put(f"{API}/admin/reviews/{review_id}", json={"status": "great"}, headers=admin)
+    assert r.status_code == 422 and r.json()["field"] == "status"
+    assert client.put(f"{API}/admin/reviews/not-an-id", json={"status": "approved"}, headers=admin).status_code == 404
+    assert client.get(f"{API}/admin/reviews", params={"status": "nope"}, headers=admin).status_code == 422
