@@ -13,6 +13,7 @@ from marque_app.api.admin import router as admin_router
 from marque_app.api.auth import router as auth_router
 from marque_app.api.cart import router as cart_router
 from marque_app.api.catalog import router as catalog_router
+from marque_app.api.orders import router as orders_router
 from marque_app.api.deps import install_auth
 from marque_app.api.payments import router as payments_router
 from marque_app.api.reviews import router as reviews_router
@@ -51,5 +52,6 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
     api.include_router(admin_products_router)  # POST/PUT/DELETE /api/v1/products (admin only)
     api.include_router(admin_router)  # /api/v1/admin/... (admin only)
     api.include_router(payments_router)  # /api/v1/payments...
+    api.include_router(orders_router)  # /api/v1/checkout/quote, /api/v1/orders...
     api.include_router(reviews_router)  # /api/v1/products/{ref}/reviews, /reviews/..., /admin/reviews
     return api
