@@ -7,6 +7,7 @@ from marque_app.api import create_api
 from marque_app.components.cart_ops import cart_ops_script
 from marque_app.components.theme import STYLE
 from marque_app.pages.account import account_page
+from marque_app.pages.admin import add_admin_pages
 from marque_app.pages.auth import forgot_password_page, login_page, register_page, reset_password_page
 from marque_app.pages.brands import brand_page, brands_page
 from marque_app.pages.cart import cart_page
@@ -175,3 +176,6 @@ app.add_page(
     title="Page not found | Marque",
     on_load=PAGE_FRAME,
 )
+
+# /admin/...: the admin role only (checked on the server in every load and handler).
+add_admin_pages(app)

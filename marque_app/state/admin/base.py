@@ -1,0 +1,59 @@
+"""The admin's one server-side guard, called first by every admin page load and event handler.
+
+    user = await require_admin(self)
+    if user is None:
+        return await refuse(self)     # guests: log-in page (and back); other roles: 403
+
+``AuthState.guard_page("admin")`` in each admin page's ``on_load`` shows the 403 panel (or
+sends a guest to ``/login?next=...``); the handlers check again, because an event can be sent
+to the backend without the page (an open tab after a role change, a hand-made websocket frame).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from marque_app.domain.admin import AdminError
+from marque_app.services.auth import AuthUser
+from marque_app.state.auth import AuthState, call_service
+
+ROLE = "admin"
+
+
+async def require_admin(state: rx.State) -> AuthUser | None:
+    """The logged-in admin, checked now against the database; None for anyone else."""
+    auth = await state.get_state(AuthState)
+    return auth.require_user(ROLE)
+
+
+async def refuse(state: rx.State) -> list[Any]:
+    """What a refused admin event answers: a 403 toast, or log in again."""
+    auth = await state.get_state(AuthState)
+    return auth.refusal()
+
+
+async def run(fn, /, **kwargs: Any) -> Any:
+    """A service call in a worker thread with its own session (commit on success)."""
+    return await call_service(fn, **kwargs)
+
+
+def query(state: rx.State, name: str) -> str:
+    value = state.router.url.query_parameters.get(name)
+    return str(value or "")
+
+
+def url_with(base: str, params: dict[str, Any]) -> str:
+    """``base`` with the non-empty ``params`` as its query string."""
+    kept = {k: str(v) for k, v in params.items() if v not in (None, "", 0)}
+    return f"{base}?{urlencode(kept)}" if kept else base
+
+
+def form_text(form: dict, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+__all__ = ["AdminError", "ROLE", "form_text", "query", "refuse", "require_admin", "run", "url_with"]

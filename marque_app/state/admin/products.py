@@ -1,0 +1,276 @@
+"""Admin products: the list (/admin/products, filters in the URL) and the form
+(/admin/products/[product_id], "new" to create) with variants and pictures.
+
+Every handler starts with ``require_admin``. The form's fields are read from the submitted form
+(``variants.<i>.<field>``, ``images.<i>.alt_text``); the rows themselves (which variants and
+pictures, in which order) are kept here, so adding, removing and reordering never loses what was
+typed in the other rows (each row has a stable ``key``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import reflex as rx
+
+from marque_app import routes
+from marque_app.domain.admin import MAX_IMAGE_BYTES, AdminError, paging
+from marque_app.services.admin import Actor, products
+from marque_app.services.admin.products import Choice, ProductRow
+
+from .base import form_text, query, refuse, require_admin, run, url_with
+
+PER_PAGE = 20
+
+
+@dataclass
+class VariantRow:
+    key: str = ""
+    id: str = ""
+    sku: str = ""
+    name: str = ""
+    attributes: str = ""
+    price: str = ""
+    stock: str = "0"
+    is_new: bool = True
+
+
+@dataclass
+class ImageRow:
+    key: str = ""
+    id: str = ""
+    url: str = ""
+    alt_text: str = ""
+
+
+def _key() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class AdminProductsState(rx.State):
+    items: list[ProductRow] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    q: str = ""
+    status: str = ""
+    category_id: str = ""
+    brand_id: str = ""
+    sort: str = "updated"
+    order: str = "desc"
+    categories: list[Choice] = []
+    brands: list[Choice] = []
+    error: str = ""
+
+    def _params(self, **over) -> dict:
+        params = {"q": self.q, "status": self.status, "category_id": self.category_id, "brand_id": self.brand_id,
+                  "sort": self.sort if self.sort != "updated" else "", "order": self.order if self.order != "desc" else "",
+                  "page": self.page if self.page > 1 else ""}
+        params.update(over)
+        return params
+
+    @rx.var
+    def prev_url(self) -> str:
+        return url_with(routes.ADMIN_PRODUCTS, self._params(page=self.page - 1 if self.page > 2 else ""))
+
+    @rx.var
+    def next_url(self) -> str:
+        return url_with(routes.ADMIN_PRODUCTS, self._params(page=self.page + 1))
+
+    @rx.event
+    async def load_products(self):
+        if await require_admin(self) is None:
+            self.reset()
+            return None  # guard_page already showed the 403 panel or went to log in
+        self.q, self.status = query(self, "q"), query(self, "status")
+        self.category_id, self.brand_id = query(self, "category_id"), query(self, "brand_id")
+        self.sort, self.order = query(self, "sort") or "updated", query(self, "order") or "desc"
+        self.error = ""
+        try:
+            paged = paging(query(self, "page"), None, PER_PAGE)
+        except AdminError:
+            paged = paging(None, None, PER_PAGE)
+        result = await run(products.list_products, paging=paged, q=self.q, status=self.status,
+                           category_id=self.category_id, brand_id=self.brand_id, sort=self.sort, order=self.order)
+        self.items, self.total, self.page, self.pages = result.items, result.total, result.page, result.pages
+        self.categories = await run(products.category_choices)
+        self.brands = await run(products.brand_choices)
+        return None
+
+    @rx.event
+    async def apply_filters(self, form: dict):
+        """The filter form: the new filters go into the URL (which loads the page)."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        return rx.redirect(url_with(routes.ADMIN_PRODUCTS, {
+            "q": form_text(form, "q").strip(), "status": form_text(form, "status"),
+            "category_id": form_text(form, "category_id"), "brand_id": form_text(form, "brand_id"),
+            "sort": form_text(form, "sort"), "order": form_text(form, "order"),
+        }))
+
+    @rx.event
+    async def archive(self, product_id: str):
+        user = await require_admin(self)
+        if user is None:
+            return await refuse(self)
+        try:
+            await run(products.set_status, actor=Actor.of(user), product_id=product_id, status="archived")
+        except AdminError as err:
+            return rx.toast.error(err.message)
+        return [rx.toast.success("Product archived"), AdminProductsState.load_products]
+
+
+class AdminProductFormState(rx.State):
+    product_id: str = ""  # "" while creating
+    is_loaded: bool = False
+    not_found: bool = False
+    name: str = ""
+    slug: str = ""
+    sku: str = ""
+    description: str = ""
+    short_description: str = ""
+    meta_title: str = ""
+    meta_description: str = ""
+    category_id: str = ""
+    brand_id: str = ""
+    price: str = ""
+    compare_price: str = ""
+    status: str = "draft"
+    featured: bool = False
+    low_stock_threshold: str = "5"
+    has_orders: bool = False
+    variants: list[VariantRow] = []
+    images: list[ImageRow] = []
+    categories: list[Choice] = []
+    brands: list[Choice] = []
+    error: str = ""
+    error_field: str = ""
+    image_error: str = ""
+    form_key: str = ""  # re-mounts the form with loaded values
+    uploading: bool = False
+
+    def _fill(self, form: products.ProductForm) -> None:
+        self.product_id = form.id
+        for name in ("name", "slug", "sku", "description", "short_description", "meta_title", "meta_description",
+                     "category_id", "brand_id", "price", "compare_price", "status"):
+            setattr(self, name, getattr(form, name))
+        self.featured, self.has_orders = form.featured, form.has_orders
+        self.low_stock_threshold = str(form.low_stock_threshold)
+        self.variants = [
+            VariantRow(key=_key(), id=v.id, sku=v.sku, name=v.name, attributes=v.attributes, price=v.price,
+                       stock=str(v.stock), is_new=False)
+            for v in form.variants
+        ]
+        self.images = [ImageRow(key=_key(), id=i.id, url=i.url, alt_text=i.alt_text) for i in form.images]
+        self.form_key = _key()
+
+    @rx.event
+    async def load_form(self):
+        if await require_admin(self) is None:
+            self.reset()
+            return None
+        self.reset()
+        self.categories = await run(products.category_choices)
+        self.brands = await run(products.brand_choices)
+        ref = str(self.router.page.params.get("admin_product", "") or "")
+        if ref and ref != "new":
+            try:
+                self._fill(await run(products.get_product, product_id=ref))
+            except AdminError:
+                self.not_found = True
+        else:
+            self.variants = [VariantRow(key=_key())]
+            self.form_key = _key()
+        self.is_loaded = True
+        return None
+
+    # --- rows ------------------------------------------------------------------------------------
+
+    @rx.event
+    async def add_variant(self):
+        if await require_admin(self) is None:
+            return await refuse(self)
+        self.variants = [*self.variants, VariantRow(key=_key())]
+        return None
+
+    @rx.event
+    async def remove_variant(self, key: str):
+        if await require_admin(self) is None:
+            return await refuse(self)
+        self.variants = [v for v in self.variants if v.key != key]
+        return None
+
+    @rx.event
+    async def move_image(self, key: str, step: int):
+        if await require_admin(self) is None:
+            return await refuse(self)
+        rows = list(self.images)
+        i = next((n for n, r in enumerate(rows) if r.key == key), None)
+        if i is None or not 0 <= i + step < len(rows):
+            return None
+        rows[i], rows[i + step] = rows[i + step], rows[i]
+        self.images = rows
+        return None
+
+    @rx.event
+    async def remove_image(self, key: str):
+        if await require_admin(self) is None:
+            return await refuse(self)
+        self.images = [r for r in self.images if r.key != key]
+        return None
+
+    @rx.event
+    async def upload_images(self, files: list[rx.UploadFile]):
+        """Pictures dropped or chosen: checked (type by content, 5 MB) and stored in the upload
+        folder; they join the product when it is saved."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        self.image_error = ""
+        upload_dir = rx.get_upload_dir()
+        for file in files:
+            data = await file.read(MAX_IMAGE_BYTES + 1) if hasattr(file, "read") else b""
+            name = getattr(file, "name", None) or getattr(file, "filename", None) or "file"
+            try:
+                url = products.store_upload(upload_dir=upload_dir, filename=str(name), data=data)
+            except AdminError as err:
+                self.image_error = err.message
+                continue
+            self.images = [*self.images, ImageRow(key=_key(), url=url)]
+        return None
+
+    # --- save ------------------------------------------------------------------------------------
+
+    def _rows(self, form: dict) -> tuple[list[dict], list[dict]]:
+        variants = []
+        for i, row in enumerate(self.variants):
+            values = {"id": row.id}
+            for name in ("sku", "name", "attributes", "price"):
+                values[name] = form_text(form, f"variants.{i}.{name}")
+            if row.is_new:
+                values["stock"] = form_text(form, f"variants.{i}.stock") or "0"
+            variants.append(values)
+        images = [{"id": r.id, "url": r.url, "alt_text": form_text(form, f"images.{i}.alt_text")}
+                  for i, r in enumerate(self.images)]
+        return variants, images
+
+    @rx.event
+    async def save(self, form: dict):
+        user = await require_admin(self)
+        if user is None:
+            return await refuse(self)
+        self.error = self.error_field = ""
+        variants, images = self._rows(form)
+        data = {k: v for k, v in form.items() if not k.startswith(("variants.", "images."))}
+        data["featured"] = form.get("featured") in ("on", "true", True)
+        try:
+            saved = await run(products.save_product, actor=Actor.of(user), product_id=self.product_id or None,
+                              data=data, variants=variants, images=images)
+        except AdminError as err:
+            self.error, self.error_field = err.message, err.field
+            return rx.toast.error(err.message)
+        created = not self.product_id
+        self._fill(saved)
+        if created:
+            return [rx.toast.success("Product created"), rx.redirect(f"{routes.ADMIN_PRODUCTS}/{saved.id}")]
+        return rx.toast.success("Product saved")
