@@ -1,0 +1,94 @@
+"""The admin states' server-side guard, with the event handlers called directly (no page, no
+menu): a guest and a customer change nothing and read nothing; an admin does."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from sqlmodel import Session
+
+import marque_app.services.db as db_module
+from marque_app.models import Coupon, ProductVariant, UserRole
+from marque_app.services.auth.tokens import issue_token
+from marque_app.settings import get_settings
+from tests.cartutil import make_product, make_user
+
+
+@pytest.fixture
+def states(engine, db_url, monkeypatch) -> Iterator[dict]:
+    monkeypatch.setenv("REFLEX_DB_URL", db_url)
+    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
+    monkeypatch.setattr(db_module, "get_engine", lambda: engine)
+    get_settings.cache_clear()
+    import marque_app.marque_app  # noqa: F401  (registers every state)
+    from reflex.state import State
+
+    from marque_app.state.admin.others import AdminCouponsState, AdminInventoryState
+    from marque_app.state.admin.products import AdminProductsState
+    from marque_app.state.auth import AuthState
+
+    root = State(_reflex_internal_init=True)
+
+    def sub(cls):
+        return root.get_substate(cls.get_full_name().split("."))
+
+    yield {"auth": sub(AuthState), "coupons": sub(AdminCouponsState), "inventory": sub(AdminInventoryState),
+           "products": sub(AdminProductsState), "classes": (AdminCouponsState, AdminInventoryState,
+                                                             AdminProductsState)}
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def db(engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def _token(user) -> str:
+    return issue_token(user_id=user.id, role=user.role, email=user.email).access_token
+
+
+def _coupon(db) -> Coupon:
+    coupon = Coupon(code=f"G{uuid.uuid4().hex[:10].upper()}", name="Guard", type="percentage", value=Decimal("10"))
+    db.add(coupon)
+    db.commit()
+    return coupon
+
+
+@pytest.mark.parametrize("who", ["guest", "customer"])
+def test_admin_handlers_called_directly_refuse_non_admins(states, db, who):
+    coupons_cls, inventory_cls, products_cls = states["classes"]
+    states["auth"].token = "" if who == "guest" else _token(make_user(db, role=UserRole.customer))
+    coupon = _coupon(db)
+    product, (variant,) = make_product(db, stock=(4,))
+
+    out = asyncio.run(coupons_cls.deactivate.fn(states["coupons"], str(coupon.id)))
+    out += asyncio.run(inventory_cls.adjust.fn(states["inventory"], {"sku": variant.sku, "quantity_change": "-4",
+                                                                      "reason": "x"}))
+    asyncio.run(products_cls.load_products.fn(states["products"]))
+
+    expected = "Please log in first" if who == "guest" else "This needs the admin role"
+    assert expected in str(out)
+    db.expire_all()
+    assert db.get(Coupon, coupon.id).is_active is True
+    assert db.get(ProductVariant, variant.id).inventory_quantity == 4
+    assert states["products"].items == [] and states["products"].total == 0
+
+
+def test_admin_handlers_work_for_an_admin(states, db):
+    coupons_cls, inventory_cls, products_cls = states["classes"]
+    states["auth"].token = _token(make_user(db, role=UserRole.admin))
+    coupon = _coupon(db)
+    product, (variant,) = make_product(db, stock=(4,))
+
+    asyncio.run(coupons_cls.deactivate.fn(states["coupons"], str(coupon.id)))
+    asyncio.run(inventory_cls.adjust.fn(states["inventory"], {"sku": variant.sku, "quantity_change": "-4",
+                                                               "reason": "Shrinkage"}))
+    db.expire_all()
+    assert db.get(Coupon, coupon.id).is_active is False
+    assert db.get(ProductVariant, variant.id).inventory_quantity == 0
+    assert states["inventory"].last_stock == f"{variant.sku}: 0 in stock"
