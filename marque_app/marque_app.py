@@ -29,6 +29,7 @@ from marque_app.state.home import HomeState
 from marque_app.state.listing import BrandsState, ListingState
 from marque_app.state.orders import OrdersState
 from marque_app.state.product import ProductState
+from marque_app.state.reviews import ReviewsState
 from marque_app.state.search import SearchState
 
 app = rx.App(
@@ -55,7 +56,7 @@ app.add_page(
     route=routes.PRODUCT,
     title=ProductState.page_title,
     description=ProductState.page_description,
-    on_load=[*PAGE_FRAME, ProductState.load_product],
+    on_load=[*PAGE_FRAME, ProductState.load_product, ReviewsState.load_reviews],
 )
 app.add_page(
     category_page,

@@ -17,9 +17,11 @@ from marque_app.components.product_card import (
 from marque_app.components.breadcrumb import breadcrumb
 from marque_app.components.theme import ACCENT
 from marque_app.domain.colours import NEUTRAL, SWATCHES
-from marque_app.services.catalog import OptionView, ProductImageView, ReviewView
+from marque_app.services.catalog import OptionView, ProductImageView
+from marque_app.services.reviews import ReviewItem
 from marque_app.state.cart import CartState
 from marque_app.state.product import ProductState
+from marque_app.state.reviews import HistogramRow, ReviewsState
 
 
 
@@ -362,30 +364,134 @@ def description() -> rx.Component:
     )
 
 
+def _stars(rating, size: int = 14) -> rx.Component:
+    return rx.hstack(
+        rx.foreach(
+            rx.Var.range(5),
+            lambda i: rx.icon(
+                "star",
+                size=size,
+                color=rx.cond(i < rating, rx.color("amber", 9), rx.color("gray", 7)),
+                style={"fill": rx.cond(i < rating, rx.color("amber", 9), "none")},
+            ),
+        ),
+        spacing="0",
+    )
+
+
+def _review_summary() -> rx.Component:
+    def bar(row: rx.Var[HistogramRow]) -> rx.Component:
+        return rx.hstack(
+            rx.text(row.stars.to_string() + " star", size="1", width="48px", color=rx.color("gray", 11)),
+            rx.progress(value=row.percent, max=100, width="160px", color_scheme="amber"),
+            rx.text(row.count.to_string(), size="1", color=rx.color("gray", 11)),
+            spacing="2",
+            align="center",
+        )
+
+    return rx.cond(
+        ReviewsState.has_reviews,
+        rx.hstack(
+            rx.vstack(
+                rx.heading(ReviewsState.average, size="8", data_testid="review-average"),
+                rx.text(
+                    "Based on " + ReviewsState.count.to_string() + " reviews",
+                    size="2",
+                    color=rx.color("gray", 11),
+                    data_testid="review-count",
+                ),
+                spacing="1",
+            ),
+            rx.vstack(rx.foreach(ReviewsState.histogram_rows, bar), spacing="1"),
+            spacing="6",
+            align="center",
+            wrap="wrap",
+            data_testid="review-summary",
+        ),
+        rx.text("No reviews yet", size="2", color=rx.color("gray", 10)),
+    )
+
+
+def _review_form() -> rx.Component:
+    def star_button(n: int) -> rx.Component:
+        return rx.icon_button(
+            rx.icon(
+                "star",
+                size=20,
+                color=rx.cond(ReviewsState.rating >= n, rx.color("amber", 9), rx.color("gray", 8)),
+                style={"fill": rx.cond(ReviewsState.rating >= n, rx.color("amber", 9), "none")},
+            ),
+            type="button",
+            variant="ghost",
+            aria_label=f"{n} star" + ("s" if n > 1 else ""),
+            on_click=ReviewsState.set_rating(n),
+            data_testid=f"review-star-{n}",
+        )
+
+    return rx.form(
+        rx.vstack(
+            rx.heading(
+                rx.cond(ReviewsState.my_status == "pending", "Edit your review", "Write a review"), size="4"
+            ),
+            rx.hstack(
+                *[star_button(n) for n in range(1, 6)],
+                rx.text(ReviewsState.rating_label, size="2", color=rx.color("gray", 11)),
+                spacing="1",
+                align="center",
+            ),
+            rx.el.label("Title", html_for="review-title", style={"fontSize": "14px"}),
+            rx.input(
+                id="review-title",
+                name="title",
+                value=ReviewsState.title,
+                on_change=ReviewsState.set_title,
+                max_length=200,
+                width="100%",
+            ),
+            rx.el.label("Your review", html_for="review-text", style={"fontSize": "14px"}),
+            rx.text_area(
+                id="review-text",
+                name="text",
+                value=ReviewsState.text,
+                on_change=ReviewsState.set_text,
+                max_length=5000,
+                rows="5",
+                width="100%",
+            ),
+            rx.cond(
+                ReviewsState.form_error != "",
+                rx.callout(ReviewsState.form_error, icon="triangle_alert", color_scheme="red", size="1",
+                           data_testid="review-error"),
+            ),
+            rx.cond(
+                ReviewsState.thanks != "",
+                rx.callout(ReviewsState.thanks, icon="check", color_scheme="grass", size="1",
+                           data_testid="review-thanks"),
+            ),
+            rx.button("Submit review", type="submit", data_testid="review-submit"),
+            spacing="2",
+            width="100%",
+            max_width="560px",
+        ),
+        on_submit=ReviewsState.submit_review,
+        reset_on_submit=False,
+        data_testid="review-form",
+    )
+
+
 def reviews() -> rx.Component:
-    def review(item: rx.Var[ReviewView]) -> rx.Component:
+    def review(item: rx.Var[ReviewItem]) -> rx.Component:
         return rx.vstack(
             rx.hstack(
-                rx.hstack(
-                    rx.foreach(
-                        rx.Var.range(5),
-                        lambda i: rx.icon(
-                            "star",
-                            size=14,
-                            color=rx.cond(
-                                i < item.rating, rx.color("amber", 9), rx.color("gray", 7)
-                            ),
-                            style={"fill": rx.cond(i < item.rating, rx.color("amber", 9), "none")},
-                        ),
-                    ),
-                    spacing="0",
-                ),
-                rx.text(item.title, size="2", weight="bold"),
+                _stars(item.rating),
+                # Text, never HTML: Reflex renders these as text nodes, so markup shows as typed.
+                rx.text(item.title, size="2", weight="bold", data_testid="review-title"),
                 spacing="2",
                 align="center",
                 wrap="wrap",
             ),
-            rx.text(item.content, size="2", color=rx.color("gray", 11)),
+            rx.text(item.content, size="2", color=rx.color("gray", 11), white_space="pre-wrap",
+                    data_testid="review-content"),
             rx.hstack(
                 rx.text(item.author, size="1", color=rx.color("gray", 10)),
                 rx.cond(
@@ -393,6 +499,15 @@ def reviews() -> rx.Component:
                     rx.badge("Verified purchase", color_scheme="grass", variant="soft", size="1"),
                 ),
                 rx.text(item.date, size="1", color=rx.color("gray", 10)),
+                rx.button(
+                    rx.icon("thumbs-up", size=12),
+                    "Helpful (" + item.helpful_count.to_string() + ")",
+                    size="1",
+                    variant=rx.cond(item.voted, "solid", "soft"),
+                    disabled=item.voted | item.is_own,
+                    on_click=ReviewsState.vote_helpful(item.id),
+                    data_testid="review-helpful",
+                ),
                 spacing="2",
                 align="center",
                 wrap="wrap",
@@ -404,15 +519,41 @@ def reviews() -> rx.Component:
             data_testid="review",
         )
 
-    return rx.cond(
-        ProductState.product.reviews.length() > 0,
-        rx.box(
-            section_heading("Reviews"),
-            rx.box(rx.foreach(ProductState.product.reviews, review), max_width="720px"),
-            id="reviews",
+    return rx.box(
+        section_heading("Reviews"),
+        rx.vstack(
+            _review_summary(),
+            rx.box(rx.foreach(ReviewsState.items, review), width="100%"),
+            rx.cond(
+                ReviewsState.pages > 1,
+                rx.hstack(
+                    rx.button("Previous", variant="soft", size="1", disabled=ReviewsState.page <= 1,
+                              on_click=ReviewsState.go_to_page(ReviewsState.page - 1)),
+                    rx.text("Page " + ReviewsState.page.to_string() + " of " + ReviewsState.pages.to_string(),
+                            size="1"),
+                    rx.button("Next", variant="soft", size="1", disabled=ReviewsState.page >= ReviewsState.pages,
+                              on_click=ReviewsState.go_to_page(ReviewsState.page + 1)),
+                    spacing="2",
+                    align="center",
+                ),
+            ),
+            rx.cond(
+                ReviewsState.can_review,
+                _review_form(),
+                rx.cond(
+                    ReviewsState.cannot_reason != "",
+                    rx.text(ReviewsState.cannot_reason, size="2", color=rx.color("gray", 11),
+                            data_testid="review-cannot"),
+                ),
+            ),
+            spacing="5",
+            max_width="720px",
             width="100%",
-            scroll_margin_top="140px",
         ),
+        id="reviews",
+        width="100%",
+        scroll_margin_top="140px",
+        data_testid="reviews",
     )
 
 
