@@ -209,6 +209,16 @@ def test_guest_logs_in_checks_out_with_a_coupon_and_cash_and_sees_the_order(
     expect(page.get_by_test_id("order-status")).to_have_attribute("data-status", "pending")
     expect(page.get_by_test_id("order-ship-to")).to_contain_text("12 Analytical Row")
 
+    # change the address while it has not shipped
+    page.get_by_test_id("order-change-address").click()
+    page.get_by_test_id("change-city").fill("")
+    page.get_by_test_id("address-change-save").click()
+    expect(page.get_by_test_id("address-error")).to_have_text("City is required")
+    page.get_by_test_id("change-city").fill("Shelbyville")
+    page.get_by_test_id("address-change-save").click()
+    expect(page.get_by_test_id("order-ship-to")).to_contain_text("Shelbyville")
+    assert _user_orders(app_db_url, phone)[0].shipping_address["city"] == "Shelbyville"
+
     # cancel it (pending), with a reason: the page shows it cancelled, the database agrees
     page.get_by_test_id("order-cancel").click()
     page.get_by_test_id("cancel-reason").fill("Ordered the wrong size")
@@ -282,3 +292,26 @@ def test_logged_out_order_pages_go_to_log_in(goto, page):
     expect(page).to_have_url(re.compile(r"/login\?next=%2Faccount%2Forders%2FMQ-ZZZZZZ"))
     goto("/account/orders")
     expect(page).to_have_url(re.compile(r"/login\?next=%2Faccount%2Forders$"))
+
+
+def test_checkout_fits_a_phone(browser, base_url, app_db_url):
+    context = browser.new_context(base_url=base_url, viewport={"width": 375, "height": 740})
+    try:
+        page = context.new_page()
+        page._marque_frames = []
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda payload: page._marque_frames.append(payload)))
+
+        def goto(path: str):
+            page._marque_frames.clear()
+            page.goto(path)
+            wait_for_hydration(page)
+
+        (item,) = _products(app_db_url, 1, offset=19)
+        _guest_cart(goto, page, item)
+        goto("/checkout")
+        expect(page.get_by_test_id("place-order")).to_be_visible()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 375, f"the checkout is {width}px wide on a 375px phone"
+    finally:
+        context.close()
