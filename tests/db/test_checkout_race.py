@@ -18,7 +18,20 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marque_app.domain.checkout import CouponInvalid, SoldOut
-from marque_app.models import Coupon, CouponUsage, InventoryMovement, Order, Product, ProductVariant
+from marque_app.models import (
+    CartItem,
+    Coupon,
+    CouponUsage,
+    InventoryMovement,
+    Order,
+    OrderItem,
+    OrderStatusHistory,
+    Payment,
+    Product,
+    ProductImage,
+    ProductVariant,
+    User,
+)
 from tests.cartutil import make_product, make_user
 from tests.orderutil import address, fill_cart, make_coupon
 from marque_app.services import checkout
@@ -26,9 +39,35 @@ from marque_app.services import checkout
 
 @pytest.fixture
 def real(engine):
-    """A session that really commits (the race needs the rows visible to other connections)."""
+    """A session that really commits (the race needs the rows visible to other connections).
+
+    Afterwards the rows this test made are deleted again (users, products, coupons and the
+    orders on them), so later tests that count the catalog see none of them.
+    """
+    before = {name: _ids(engine, table) for name, table in _OWNED.items()}
     with Session(engine, expire_on_commit=False) as session:
         yield session
+    made = {name: _ids(engine, table) - before[name] for name, table in _OWNED.items()}
+    with engine.begin() as conn:
+        orders = set(made["orders"])
+        for table in (CouponUsage, Payment, OrderStatusHistory, OrderItem):
+            conn.execute(sa.delete(table).where(table.order_id.in_(orders)))
+        conn.execute(sa.delete(InventoryMovement).where(InventoryMovement.product_id.in_(made["products"])))
+        conn.execute(sa.delete(CartItem).where(CartItem.user_id.in_(made["users"])))
+        conn.execute(sa.delete(Order).where(Order.id.in_(orders)))
+        conn.execute(sa.delete(Coupon).where(Coupon.id.in_(made["coupons"])))
+        conn.execute(sa.delete(ProductImage).where(ProductImage.product_id.in_(made["products"])))
+        conn.execute(sa.delete(ProductVariant).where(ProductVariant.product_id.in_(made["products"])))
+        conn.execute(sa.delete(Product).where(Product.id.in_(made["products"])))
+        conn.execute(sa.delete(User).where(User.id.in_(made["users"])))
+
+
+_OWNED = {"orders": Order, "products": Product, "coupons": Coupon, "users": User}
+
+
+def _ids(engine: sa.Engine, table) -> set:
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(table.id)).scalars())
 
 
 @pytest.fixture
