@@ -47,7 +47,7 @@
 // While the websocket is down Reflex runs no handler: its client keeps the events in memory
 // (lost on a reload) and sends them on reconnect. So prepare() also appends the op to the
 // local-storage list ``marque_cart_queue`` (CartState.queue), says "Offline mode - will sync
-// when online" and bumps the cart badge; on every (re)connect CartState.replay_queue applies the
+// when online" (the header badges count the op meanwhile: assets/cart_count.jsx); on every (re)connect CartState.replay_queue applies the
 // queued ops in order, once per op id (the in-memory copy may arrive as well), and empties it.
 // The connection is followed through Reflex's instrumentation hooks (window.__reflex_otel:
 // onSocketConnect / onSocketDisconnect, called by utils/state.js).
@@ -56,6 +56,7 @@
   if (typeof window === "undefined") return;
 
   var QUEUE_KEY = "marque_cart_queue";
+  var TOKEN_KEY = "marque_token";
   var OFFLINE = "Offline mode - will sync when online";
   var NOTICE_ID = "marque-offline-notice";
   var api = window.marqueCart || {};
@@ -95,13 +96,26 @@
     } catch (err) { /* no StorageEvent constructor: the hydrate on reconnect sends it anyway */ }
   }
 
+  // The copy in the queue is marked: after a reload its change is not in the page's counts yet
+  // (an op the server queued itself, the database being down, is already in them).
   function enqueue(op) {
     var queued = readQueue();
     for (var i = 0; i < queued.length; i++) {
       if (queued[i] && queued[i].id === op.id) return;
     }
-    queued.push(op);
+    var copy = {};
+    for (var key in op) {
+      if (Object.prototype.hasOwnProperty.call(op, key)) copy[key] = op[key];
+    }
+    copy.client_queued = true;
+    queued.push(copy);
     writeQueue(queued);
+  }
+
+  // The header badges (assets/cart_count.jsx) count an op from its click until the server
+  // settles it.
+  function pending() {
+    return window.marqueCartPending;
   }
 
   function showNotice() {
@@ -125,43 +139,110 @@
     if (notice) notice.remove();
   }
 
-  // The header badge shows an offline add at once. Only the text node's value changes (React
-  // keeps the node and overwrites the value with the server's count on reconnect).
-  function bumpBadge(op) {
-    if (op.type !== "add" && op.type !== "move_to_cart") return;
-    var quantity = parseInt(op.quantity == null ? 1 : op.quantity, 10);
-    var badge = document.querySelector('[data-testid="cart-count"]');
-    if (!badge || !(quantity > 0)) return;
-    var walker = document.createTreeWalker(badge, NodeFilter.SHOW_TEXT);
-    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
-      var text = node.nodeValue.trim();
-      if (/^\d+$/.test(text)) {
-        node.nodeValue = String(parseInt(text, 10) + quantity);
-        return;
-      }
-    }
-  }
-
-  // The replay event's full name, from the compiled client storage table: the state key of the
-  // var stored under QUEUE_KEY is "<CartState's full name>.<var>".
-  function replayEventName() {
+  // A state's event name from the compiled client storage table: the var stored under
+  // `storageKey` is "<state's full name>.<var>".
+  function eventFor(storageKey, handler) {
     var reg = registry();
     var table = reg && reg.app && reg.app.clientStorage && reg.app.clientStorage.local_storage;
     for (var key in table || {}) {
-      if (table[key] && table[key].name === QUEUE_KEY) {
-        return key.slice(0, key.lastIndexOf(".")) + ".replay_queue";
+      if (table[key] && table[key].name === storageKey) {
+        return key.slice(0, key.lastIndexOf(".")) + "." + handler;
       }
     }
     return null;
   }
 
-  function requestReplay() {
-    if (!readQueue().length) return;
+  // send([[name, payload], ...]) or send([name, ...]): events for the backend, in order.
+  function send(events) {
     var reg = registry();
     var state = window.__reflex && window.__reflex["$/utils/state"];
-    var name = replayEventName();
-    if (!reg || !state || !name) return;
-    reg.eventLoop.addEvents([state.ReflexEvent(name, {})]);
+    if (!reg || !state) return;
+    var built = [];
+    for (var i = 0; i < events.length; i++) {
+      var name = Array.isArray(events[i]) ? events[i][0] : events[i];
+      if (!name) return;
+      built.push(state.ReflexEvent(name, Array.isArray(events[i]) ? events[i][1] : {}));
+    }
+    if (built.length) reg.eventLoop.addEvents(built);
+  }
+
+  // --- in flight: clicked online, not yet settled by the server ------------------------------
+  //
+  // The badges show a click at once (assets/cart_count.jsx), so a shopper may leave the page
+  // before the event reached the backend or before its answer (which writes the guest cart to
+  // local storage) came back; Reflex's in-memory event is then gone. So each op is also noted
+  // under INFLIGHT_KEY with this tab's id until CartState.settled_ops names it, and a page of
+  // the same tab that finds one there sends it again (CartState.apply applies an op id once).
+  var INFLIGHT_KEY = "marque_cart_inflight";
+  var TAB_KEY = "marque_tab";
+  var INFLIGHT_MAX_AGE_MS = 24 * 3600 * 1000;
+
+  function tabId() {
+    try {
+      var id = window.sessionStorage.getItem(TAB_KEY);
+      if (!id) {
+        id = api.uuid();
+        window.sessionStorage.setItem(TAB_KEY, id);
+      }
+      return id;
+    } catch (err) {
+      return "";
+    }
+  }
+
+  function readInflight() {
+    try {
+      var list = JSON.parse(window.localStorage.getItem(INFLIGHT_KEY) || "[]");
+      var now = Date.now();
+      return Array.isArray(list) ? list.filter(function (entry) {
+        return entry && entry.op && typeof entry.op.id === "string" && now - entry.at < INFLIGHT_MAX_AGE_MS;
+      }) : [];
+    } catch (err) {
+      return [];
+    }
+  }
+
+  function writeInflight(list) {
+    try {
+      if (list.length) window.localStorage.setItem(INFLIGHT_KEY, JSON.stringify(list));
+      else window.localStorage.removeItem(INFLIGHT_KEY);
+    } catch (err) { /* storage full or blocked: the in-memory event still goes */ }
+  }
+
+  function track(op) {
+    var list = readInflight();
+    list.push({ tab: tabId(), at: Date.now(), op: op });
+    writeInflight(list);
+  }
+
+  // Called by the badges with CartState.settled_ops.
+  api.settled = function (ids) {
+    var list = readInflight();
+    var left = list.filter(function (entry) { return ids.indexOf(entry.op.id) === -1; });
+    if (left.length !== list.length) writeInflight(left);
+  };
+
+  function resendInflight() {
+    var mine = readInflight().filter(function (entry) { return entry.tab === tabId(); });
+    if (!mine.length) return;
+    var name = eventFor(QUEUE_KEY, "apply");
+    send(mine.map(function (entry) { return [name, { op: entry.op }]; }));
+  }
+
+  // Another tab logged in or out: the token changed in local storage (Reflex syncs the var);
+  // this tab then restores the user and loads the cart and wishlist that go with it (the
+  // user's from the database after a log-in, the guest's after a log-out), without a reload.
+  window.addEventListener("storage", function (event) {
+    if (event.key !== TOKEN_KEY || event.storageArea !== window.localStorage) return;
+    if (event.oldValue === event.newValue) return;
+    window.setTimeout(function () {
+      send([eventFor(TOKEN_KEY, "load_auth"), eventFor(QUEUE_KEY, "load_cart")]);
+    }, 0);
+  });
+
+  function requestReplay() {
+    resendInflight();
+    if (readQueue().length) send([eventFor(QUEUE_KEY, "replay_queue")]);
   }
 
   var hooks = window.__reflex_otel || {};
@@ -188,15 +269,23 @@
   if (reg && reg.eventLoop && !(reg.eventLoop.connectErrors || []).length) connected = true;
   window.setTimeout(requestReplay, 0);
 
+  // Ops queued before a reload are still to be counted until their replay settles them.
+  readQueue().forEach(function (op) {
+    if (op && op.client_queued && pending()) pending().add(op, true);
+  });
+
   var prepare = api.prepare;
   api.prepare = function (op) {
     var out = prepare(op);
-    if (isOffline()) {
+    var offline = isOffline();
+    if (pending()) pending().add(out, offline);
+    if (offline) {
       try {
         enqueue(out);
-        bumpBadge(out);
       } catch (err) { /* storage full or blocked: Reflex still holds the event in memory */ }
       showNotice();
+    } else {
+      track(out);
     }
     return out;
   };

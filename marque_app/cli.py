@@ -48,6 +48,12 @@ def _migrate(args) -> None:
     log.info("migrated to %s", migrations.head_revision())
 
 
+def _prune(args) -> None:
+    from marque_app.services import housekeeping
+
+    log.info("removed %s", housekeeping.run_once())
+
+
 def _seed(args) -> None:
     from marque_app.services import cache, seed
     from marque_app.services.db import session_scope
@@ -92,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("setup").set_defaults(func=_setup)
     sub.add_parser("migrate").set_defaults(func=_migrate)
     sub.add_parser("seed").set_defaults(func=_seed)
+    sub.add_parser("prune", help="forget cart op ids older than 30 days").set_defaults(func=_prune)
     gen = sub.add_parser("generate")
     gen.add_argument("--products", type=int, default=100_000)
     gen.add_argument("--seed", type=int, default=7)

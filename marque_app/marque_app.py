@@ -20,6 +20,7 @@ from marque_app.pages.orders import order_page, orders_page
 from marque_app.pages.product import product_page
 from marque_app.pages.search import search_page
 from marque_app.pages.wishlist import wishlist_page
+from marque_app.services.housekeeping import housekeeping
 from marque_app.state.account import AccountState
 from marque_app.state.auth import AuthState, LoginState
 from marque_app.state.cart import CartState
@@ -44,6 +45,8 @@ app = rx.App(
     # The REST API (/api/v1, /_health) shares this process, port and services.
     api_transformer=create_api(),
 )
+
+app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
 
 DESCRIPTION = "Marque: clothing, shoes and everyday goods from independent brands."
 

@@ -304,9 +304,23 @@ def cart_drawer() -> rx.Component:
     )
 
 
+class CartCount(rx.Component):
+    """``assets/cart_count.jsx``: a count plus the ops clicked but not yet settled by the server."""
+
+    library = "$/public/cart_count.jsx"
+    tag = "CartCount"
+
+    count: rx.Var[int]
+    settled: rx.Var[list[str]]
+    kind: rx.Var[str]
+
+
 def _count_badge(count: rx.Var, testid: str) -> rx.Component:
-    return rx.box(
-        count,
+    """The header badge: optimistic (shows a click at once), reconciled by op id with the server."""
+    return CartCount.create(
+        count=count,
+        settled=CartState.settled_ops,
+        kind="cart" if testid == "cart-count" else "wishlist",
         position="absolute",
         top="-4px",
         right="-6px",
@@ -318,8 +332,9 @@ def _count_badge(count: rx.Var, testid: str) -> rx.Component:
         font_weight="600",
         line_height="18px",
         text_align="center",
-        color=rx.cond(count > 0, "white", rx.color("gray", 11)),
-        background=rx.cond(count > 0, rx.color("accent", 9), rx.color("gray", 4)),
+        color="white",
+        background=rx.color("accent", 9),
+        style={"&[data-empty='true']": {"color": rx.color("gray", 11), "background": rx.color("gray", 4)}},
         data_testid=testid,
     )
 

@@ -59,7 +59,10 @@ class CartOperation(SQLModel, table=True):
     """
 
     __tablename__ = "cart_operations"
-    __table_args__ = (sa.UniqueConstraint("user_id", "op_id", name="uq_cart_operation_user_op"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "op_id", name="uq_cart_operation_user_op"),
+        sa.Index("idx_cart_operations_created", "created_at"),  # pruning (services.cart_ops)
+    )
 
     id: uuid.UUID = pk()
     user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")

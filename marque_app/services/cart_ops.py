@@ -11,6 +11,7 @@ and it is not applied again.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,9 @@ from marque_app.models import CartOperation, User
 from marque_app.models.types import utcnow
 
 MAX_OP_ID = 150
+# How long an applied op id is remembered. An offline queue or a guest cart waiting for its merge
+# can sit in a browser for days; a replay after this is applied again, so it is kept long.
+OP_RETENTION = timedelta(days=30)
 
 
 def dialect_insert(session: Session, table: sa.Table):
@@ -99,3 +103,15 @@ def lock_user(session: Session, user_id: uuid.UUID) -> None:
     found = session.exec(select(User.id).where(User.id == user_id).with_for_update(key_share=True)).first()
     if found is None:
         raise CartError("unauthorized", "Session expired, please login")
+
+
+def prune_operations(session: Session, *, now: datetime | None = None, keep: timedelta = OP_RETENTION) -> int:
+    """Forget op ids applied more than ``keep`` ago; commits. Returns how many were removed.
+
+    Run by the app every few hours (``services/housekeeping.py``) and by ``cli prune``.
+    """
+    cutoff = (now or utcnow()) - keep
+    table = CartOperation.__table__
+    removed = session.execute(sa.delete(table).where(table.c.created_at < cutoff)).rowcount
+    session.commit()
+    return int(removed or 0)

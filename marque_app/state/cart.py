@@ -50,6 +50,7 @@ from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_d
 
 CART_KEY = "marque_cart"
 WISHLIST_KEY = "marque_wishlist"
+SETTLED_OPS = 100  # op ids kept in CartState.settled_ops
 META_KEY = "marque_cart_meta"  # {"merge_id": ..., "ops": [last applied op ids]}
 QUEUE_KEY = "marque_cart_queue"  # ops kept while the database (or backend) is unreachable
 RECENT_OPS = 100
@@ -286,6 +287,10 @@ class CartState(rx.State):
     notices: list[str] = []  # findings of the last load: repaired lines, price changes, sold out
     drawer_open: bool = False
     busy_ids: list[str] = []  # SKU/product ids with a change on its way (buttons show it)
+    # Ids of the last ops this tab's server side has taken up (applied, refused, rolled back).
+    # The header badges (assets/cart_count.jsx) add a clicked op until its id shows up here, in
+    # the same delta as the count it changed: optimistic at click time, never counted twice.
+    settled_ops: list[str] = []
 
     # --- derived (pure) ----------------------------------------------------------------------
 
@@ -354,7 +359,7 @@ class CartState(rx.State):
                 # A guest cart beside a logged-in user: a merge that has not run, or the page's
                 # hydrate brought back local storage as it was before the merge emptied it. The
                 # merge id (made with the guest cart's first line) lets the server apply it once.
-                return await self.merge_guest_cart()
+                return await self._merge_guest(announce_repeat=False)
             self.is_user = True
             try:
                 cart = await call_service(cart_services.get_cart, user_id=auth._user_id)
@@ -454,6 +459,7 @@ class CartState(rx.State):
         if not isinstance(op, dict) or not isinstance(op.get("id"), str) or not op["id"]:
             yield rx.toast.error("Something went wrong, reload the page")
             return
+        self.settled_ops = [*(i for i in self.settled_ops if i != op["id"]), op["id"]][-SETTLED_OPS:]
         op_type = op.get("type")
         auth = await self.get_state(AuthState)
         if auth.is_logged_in and auth._user_id:
@@ -710,7 +716,13 @@ class CartState(rx.State):
     @rx.event
     async def merge_guest_cart(self):
         """After a log-in: the whole guest cart and wishlist in ONE merge (id kept in local
-        storage, so a retry or a second tab reuses it); guest storage emptied once it is saved."""
+        storage, so a retry or a second tab reuses it); guest storage emptied once it is saved.
+
+        The tab where the shopper logged in always says what the merge did, also when another
+        tab of theirs (following the log-in) happened to send the same merge first."""
+        return await self._merge_guest(announce_repeat=True)
+
+    async def _merge_guest(self, *, announce_repeat: bool):
         auth = await self.get_state(AuthState)
         user = auth.require_user()
         if user is None:
@@ -746,7 +758,7 @@ class CartState(rx.State):
         self.guest_meta = ""
         self.priced = {}
         self.wish_known = {}
-        if result.already_applied or not result.message:
+        if not result.message or (result.already_applied and not announce_repeat):
             return None
         return rx.toast.success(result.message)
 

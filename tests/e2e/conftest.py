@@ -406,3 +406,15 @@ def log_out(page, attempts: int = 3) -> None:
         page.get_by_test_id("logout").click()
         return
     raise AssertionError(f"the account menu did not open in {attempts} tries")
+
+
+def expect_count(page, testid: str, value) -> None:
+    """The header badge ``testid`` ("cart-count", "wishlist-count") shows ``value``, settled by
+    the server (the badges are optimistic: ``data-pending`` is "true" until the server's answer
+    with the change arrives, and a guest's cart is in local storage only from then on)."""
+    from playwright.sync_api import expect
+
+    badge = page.get_by_test_id(testid)
+    expect(badge).to_have_text(str(value))
+    expect(badge).to_have_attribute("data-pending", "false")
+    expect(badge).to_have_text(str(value))

@@ -14,7 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_out, wait_for_hydration
+from tests.e2e.conftest import expect_count, log_out, wait_for_hydration
 
 CART_KEY, WISHLIST_KEY = "marque_cart", "marque_wishlist"
 
@@ -65,7 +65,7 @@ def _money(amount: Decimal) -> str:
 def _add_from_product_page(goto, page, slug: str, expected_count: int) -> None:
     goto(f"/products/{slug}")
     page.get_by_test_id("add-to-cart").click()
-    expect(page.get_by_test_id("cart-count")).to_have_text(str(expected_count))
+    expect_count(page, "cart-count", str(expected_count))
 
 
 def test_guest_cart_survives_reloads_syncs_tabs_and_steppers_update_totals(
@@ -83,15 +83,15 @@ def test_guest_cart_survives_reloads_syncs_tabs_and_steppers_update_totals(
     page._marque_frames.clear()
     page.reload()
     wait_for_hydration(page)
-    expect(page.get_by_test_id("cart-count")).to_have_text("3")
+    expect_count(page, "cart-count", "3")
 
     # a second tab of the same browser shows the cart, and follows this tab's changes at once
     other = page.context.new_page()
     other.goto("/cart")
     expect(other.get_by_test_id("cart-line")).to_have_count(3)
-    expect(other.get_by_test_id("cart-count")).to_have_text("3")
+    expect_count(other, "cart-count", "3")
     page.get_by_test_id("add-to-cart").click()  # c again, in the first tab
-    expect(other.get_by_test_id("cart-count")).to_have_text("4")
+    expect_count(other, "cart-count", "4")
     expect(other.locator(f'[data-testid="cart-line"][data-sku="{c["sku_id"]}"]')
            .get_by_test_id("cart-line-qty")).to_have_value("2")
     other.close()
@@ -107,7 +107,7 @@ def test_guest_cart_survives_reloads_syncs_tabs_and_steppers_update_totals(
     expect(line_a.get_by_test_id("cart-line-qty")).to_have_value("2")
     subtotal += a["price"]
     expect(page.get_by_test_id("cart-subtotal")).to_have_text(_money(subtotal))
-    expect(page.get_by_test_id("cart-count")).to_have_text("5")
+    expect_count(page, "cart-count", "5")
     tax = (subtotal * Decimal("0.08")).quantize(Decimal("0.01"))
     expect(page.get_by_test_id("cart-tax")).to_have_text(_money(tax))
 
@@ -120,7 +120,7 @@ def test_guest_cart_survives_reloads_syncs_tabs_and_steppers_update_totals(
     qty = line_a.get_by_test_id("cart-line-qty")
     qty.fill("3")
     qty.press("Enter")
-    expect(page.get_by_test_id("cart-count")).to_have_text("6")
+    expect_count(page, "cart-count", "6")
     subtotal += 2 * a["price"]
     expect(page.get_by_test_id("cart-subtotal")).to_have_text(_money(subtotal))
 
@@ -147,7 +147,7 @@ def test_guest_cart_survives_reloads_syncs_tabs_and_steppers_update_totals(
     goto("/cart")
     page.get_by_test_id("cart-clear").click()
     expect(page.get_by_test_id("cart-empty")).to_be_visible()
-    expect(page.get_by_test_id("cart-count")).to_have_text("0")
+    expect_count(page, "cart-count", "0")
 
 
 def test_adding_more_than_the_stock_is_refused_with_the_number_left(goto, page, app_db_url):
@@ -161,12 +161,12 @@ def test_adding_more_than_the_stock_is_refused_with_the_number_left(goto, page, 
         goto(f"/products/{item['slug']}")
         button = page.get_by_test_id("add-to-cart")
         button.click()
-        expect(page.get_by_test_id("cart-count")).to_have_text("1")
+        expect_count(page, "cart-count", "1")
         button.click()
-        expect(page.get_by_test_id("cart-count")).to_have_text("2")
+        expect_count(page, "cart-count", "2")
         button.click()
         expect(_toast(page, "Only 2 left in stock")).to_be_visible()
-        expect(page.get_by_test_id("cart-count")).to_have_text("2")  # rolled back
+        expect_count(page, "cart-count", "2")  # rolled back
         stored = json.loads(_storage(page, CART_KEY))
         assert [line["quantity"] for line in stored["lines"]] == [2]
     finally:
@@ -184,14 +184,14 @@ def test_wishlist_hearts_move_to_cart_remove_and_clear(goto, page, app_db_url):
     expect(heart).to_have_attribute("data-active", "false")
     heart.click()
     expect(heart).to_have_attribute("data-active", "true")
-    expect(page.get_by_test_id("wishlist-count")).to_have_text("1")
+    expect_count(page, "wishlist-count", "1")
     for count, item in enumerate((b, c), start=2):
         goto(f"/products/{item['slug']}")
         page.get_by_test_id("add-to-cart").locator("xpath=..").get_by_test_id(
             "heart-toggle"
         ).click()
-        expect(page.get_by_test_id("wishlist-count")).to_have_text(str(count))
-    expect(page.get_by_test_id("wishlist-count")).to_have_text("3")
+        expect_count(page, "wishlist-count", str(count))
+    expect_count(page, "wishlist-count", "3")
     assert set(json.loads(_storage(page, WISHLIST_KEY))["product_ids"]) == {
         a["product_id"], b["product_id"], c["product_id"]
     }
@@ -202,11 +202,11 @@ def test_wishlist_hearts_move_to_cart_remove_and_clear(goto, page, app_db_url):
     expect(card_heart).to_have_attribute("data-active", "false")
     card_heart.click()
     expect(card_heart).to_have_attribute("data-active", "true")
-    expect(page.get_by_test_id("wishlist-count")).to_have_text("4")
+    expect_count(page, "wishlist-count", "4")
     expect(page).to_have_url(re.compile(r"/shop/?$"))
     card_heart.click()
     expect(card_heart).to_have_attribute("data-active", "false")
-    expect(page.get_by_test_id("wishlist-count")).to_have_text("3")
+    expect_count(page, "wishlist-count", "3")
 
     goto("/wishlist")
     items = page.get_by_test_id("wishlist-item")
@@ -215,8 +215,8 @@ def test_wishlist_hearts_move_to_cart_remove_and_clear(goto, page, app_db_url):
     expect(item_a).to_contain_text(a["name"])
     item_a.get_by_test_id("wishlist-move").click()
     expect(items).to_have_count(2)
-    expect(page.get_by_test_id("cart-count")).to_have_text("1")
-    expect(page.get_by_test_id("wishlist-count")).to_have_text("2")
+    expect_count(page, "cart-count", "1")
+    expect_count(page, "wishlist-count", "2")
     assert a["sku_id"] in _storage(page, CART_KEY)
 
     page.locator(f'[data-testid="wishlist-item"][data-product="{b["product_id"]}"]').get_by_test_id(
@@ -225,7 +225,7 @@ def test_wishlist_hearts_move_to_cart_remove_and_clear(goto, page, app_db_url):
     expect(items).to_have_count(1)
     page.get_by_test_id("wishlist-clear").click()
     expect(page.get_by_test_id("wishlist-empty")).to_be_visible()
-    expect(page.get_by_test_id("wishlist-count")).to_have_text("0")
+    expect_count(page, "wishlist-count", "0")
 
     # un-hearting on the product page
     goto(f"/products/{c['slug']}")
@@ -235,7 +235,7 @@ def test_wishlist_hearts_move_to_cart_remove_and_clear(goto, page, app_db_url):
     expect(heart).to_have_attribute("data-active", "true")
     heart.click()
     expect(heart).to_have_attribute("data-active", "false")
-    expect(page.get_by_test_id("wishlist-count")).to_have_text("0")
+    expect_count(page, "wishlist-count", "0")
 
 
 def test_a_corrupt_or_edited_guest_cart_is_repaired_line_by_line(goto, page, app_db_url):
@@ -246,7 +246,7 @@ def test_a_corrupt_or_edited_guest_cart_is_repaired_line_by_line(goto, page, app
     page.reload()
     wait_for_hydration(page)
     expect(page.locator("[data-sonner-toast]").first).to_be_visible()
-    expect(page.get_by_test_id("cart-count")).to_have_text("0")
+    expect_count(page, "cart-count", "0")
 
     edited = {
         "v": 1,
@@ -298,20 +298,28 @@ def test_guest_cart_merges_into_the_account_on_log_in_and_log_out_empties_it(
     a, b, c = _products(app_db_url, 3, offset=9)
     _add_from_product_page(goto, page, a["slug"], 1)
     page.get_by_test_id("add-to-cart").click()
-    expect(page.get_by_test_id("cart-count")).to_have_text("2")
+    expect_count(page, "cart-count", "2")
     _add_from_product_page(goto, page, b["slug"], 3)
     page.get_by_test_id("add-to-cart").locator("xpath=..").get_by_test_id("heart-toggle").click()
-    expect(page.get_by_test_id("wishlist-count")).to_have_text("1")
+    expect_count(page, "wishlist-count", "1")
 
     goto("/")
     snapshot = page.evaluate(
         "(keys) => keys.map((k) => [k, localStorage.getItem(k)])",
         [CART_KEY, WISHLIST_KEY, "marque_cart_meta"],
     )
+    # a second tab, open as a guest while the first one logs in, follows the log-in without a
+    # reload: the same user, the merged cart from the database
+    other = page.context.new_page()
+    other.goto("/")
+    expect_count(other, "cart-count", "3")
     e164 = _log_in_by_phone(page, server_log)
     expect(page.get_by_test_id("account-menu")).to_be_visible()
-    expect(page.get_by_test_id("cart-count")).to_have_text("3")
-    expect(page.get_by_test_id("wishlist-count")).to_have_text("1")
+    expect_count(page, "cart-count", "3")
+    expect_count(page, "wishlist-count", "1")
+    expect(other.get_by_test_id("account-menu")).to_be_visible()
+    expect_count(other, "cart-count", "3")
+    expect_count(other, "wishlist-count", "1")
     expect(page.locator("[data-sonner-toast]").filter(has_text="cart")).to_be_visible()
     # guest storage emptied once the server confirmed
     page.wait_for_function(
@@ -334,7 +342,7 @@ def test_guest_cart_merges_into_the_account_on_log_in_and_log_out_empties_it(
     # added twice, and empties it.
     page.evaluate("(pairs) => pairs.forEach(([k, v]) => v && localStorage.setItem(k, v))", snapshot)
     goto("/cart")
-    expect(page.get_by_test_id("cart-count")).to_have_text("3")
+    expect_count(page, "cart-count", "3")
     page.wait_for_function(
         "([c, w]) => !localStorage.getItem(c) && !localStorage.getItem(w)",
         arg=[CART_KEY, WISHLIST_KEY],
@@ -358,7 +366,7 @@ def test_guest_cart_merges_into_the_account_on_log_in_and_log_out_empties_it(
     line_a = page.locator(f'[data-testid="cart-line"][data-sku="{a["sku_id"]}"]')
     line_a.get_by_test_id("cart-line-remove").click()
     expect(page.get_by_test_id("cart-line")).to_have_count(2)
-    expect(page.get_by_test_id("cart-count")).to_have_text("2")
+    expect_count(page, "cart-count", "2")
     page._marque_frames.clear()
     page.reload()
     wait_for_hydration(page)
@@ -367,8 +375,12 @@ def test_guest_cart_merges_into_the_account_on_log_in_and_log_out_empties_it(
 
     log_out(page)
     expect(_toast(page, "Logged out")).to_be_visible()
-    expect(page.get_by_test_id("cart-count")).to_have_text("0")
-    expect(page.get_by_test_id("wishlist-count")).to_have_text("0")
+    expect_count(page, "cart-count", "0")
+    expect_count(page, "wishlist-count", "0")
+    # ... and the log-out: the other tab is a guest again, with the (empty) guest cart
+    expect(other.get_by_test_id("account-menu")).to_have_count(0)
+    expect_count(other, "cart-count", "0")
+    other.close()
     goto("/cart")
     expect(page.get_by_test_id("cart-empty")).to_be_visible()
     assert not _storage(page, CART_KEY) and not _storage(page, WISHLIST_KEY)
