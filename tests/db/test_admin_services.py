@@ -6,9 +6,11 @@ import random
 import string
 import threading
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.domain.admin import AdminError, Paging
@@ -29,8 +31,21 @@ from marque_app.models import (
     UserRole,
     Wishlist,
 )
+from marque_app.services import migrations
+from marque_app.services.db import make_engine
 from marque_app.services.admin import Actor, activity, coupons, customers, inventory, products, taxonomy
 from tests.cartutil import make_product, make_user
+from tests.dbutil import scratch_database
+
+
+@pytest.fixture(scope="module")
+def own_db(tmp_path_factory) -> Iterator[tuple[str, sa.Engine]]:
+    """A database of this module alone: these tests commit, and other modules expect theirs empty."""
+    with scratch_database(tmp_path_factory.mktemp("admin-db")) as url:
+        migrations.upgrade(url)
+        eng = make_engine(url)
+        yield url, eng
+        eng.dispose()
 
 
 def tag() -> str:
@@ -268,8 +283,9 @@ def test_low_stock_report(session, admin):
     assert [(r.sku, r.stock) for r in rows] == [(variants[0].sku, 0), (variants[1].sku, 5)]
 
 
-def test_concurrent_removals_cannot_oversell(engine):
+def test_concurrent_removals_cannot_oversell(own_db):
     """Two admins remove 3 of a stock of 4 at once: one wins, the other is refused."""
+    engine = own_db[1]
     with Session(engine, expire_on_commit=False) as s:
         user = make_user(s, role=UserRole.admin)
         product, (variant,) = make_product(s, stock=(4,))

@@ -9,17 +9,32 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session
 
 import marque_app.services.db as db_module
 from marque_app.models import Coupon, ProductVariant, UserRole
+from marque_app.services import migrations
 from marque_app.services.auth.tokens import issue_token
+from marque_app.services.db import make_engine
 from marque_app.settings import get_settings
 from tests.cartutil import make_product, make_user
+from tests.dbutil import scratch_database
+
+
+@pytest.fixture(scope="module")
+def own_db(tmp_path_factory) -> Iterator[tuple[str, sa.Engine]]:
+    """A database of this module alone: these tests commit, and other modules expect theirs empty."""
+    with scratch_database(tmp_path_factory.mktemp("admin-db")) as url:
+        migrations.upgrade(url)
+        eng = make_engine(url)
+        yield url, eng
+        eng.dispose()
 
 
 @pytest.fixture
-def states(engine, db_url, monkeypatch) -> Iterator[dict]:
+def states(own_db, monkeypatch) -> Iterator[dict]:
+    db_url, engine = own_db
     monkeypatch.setenv("REFLEX_DB_URL", db_url)
     monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
     monkeypatch.setattr(db_module, "get_engine", lambda: engine)
@@ -43,8 +58,8 @@ def states(engine, db_url, monkeypatch) -> Iterator[dict]:
 
 
 @pytest.fixture
-def db(engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
+def db(own_db) -> Iterator[Session]:
+    with Session(own_db[1], expire_on_commit=False) as session:
         yield session
 
 
