@@ -30,7 +30,10 @@ def _setup(args) -> None:
     started = time.perf_counter()
     migrations.upgrade(settings.db_url)
     with session_scope() as session:
-        if settings.seed_demo and seed.is_empty(session=session):
+        if settings.seed_demo and settings.env == "production":
+            # The demo store comes with accounts whose passwords are published in the README.
+            log.warning("MARQUE_ENV=production: the demo store and its demo accounts are not loaded")
+        elif settings.seed_demo and seed.is_empty(session=session):
             counts = seed.load_demo(session=session, seed=settings.demo_seed)
             log.info("demo store loaded: %s", ", ".join(f"{v} {k}" for k, v in counts.items()))
         else:
@@ -58,6 +61,8 @@ def _seed(args) -> None:
     from marque_app.services import cache, seed
     from marque_app.services.db import session_scope
 
+    if get_settings().env == "production":
+        raise SystemExit("error: the demo store (with published demo passwords) is not for production")
     with session_scope() as session:
         if not seed.is_empty(session=session):
             log.info("the catalog is not empty: the demo store is loaded only into an empty one")

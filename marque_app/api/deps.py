@@ -108,14 +108,19 @@ class ApiRateLimit:
     """ASGI middleware: every ``/api/`` request counts against the client address's limit.
 
     Only paths under ``/api/`` are counted: Reflex's own routes (the websocket, uploads) and
-    ``/_health`` share this app and are left alone.
+    ``/_health`` share this app and are left alone. Payment-provider webhooks are exempt: they
+    come from a few provider addresses, are authenticated by their signature, and a refused
+    delivery is retried by the provider for days.
     """
+
+    EXEMPT = ("/api/v1/payments/stripe/webhook",)
 
     def __init__(self, app, *, limiter: RateLimiter, limit: str, prefix: str = "/api/") -> None:
         self.app, self.limiter, self.limit, self.prefix = app, limiter, limit, prefix
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(self.prefix) or path in self.EXEMPT:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")

@@ -270,7 +270,15 @@ def cart_drawer() -> rx.Component:
                             ),
                             totals(),
                             rx.link(
-                                rx.button("View cart", size="3", width="100%", radius="full"),
+                                rx.button("Checkout", size="3", width="100%", radius="full"),
+                                href=routes.CHECKOUT,
+                                width="100%",
+                                on_click=CartState.close_drawer,
+                                data_testid="drawer-checkout",
+                            ),
+                            rx.link(
+                                rx.button("View cart", size="3", width="100%", radius="full",
+                                          variant="outline"),
                                 href=routes.CART,
                                 width="100%",
                                 on_click=CartState.close_drawer,

@@ -372,12 +372,16 @@ def test_phone_code_attempts_are_limited(make_client, sms):
 
 
 def test_general_api_limit(make_client):
-    client = make_client(MARQUE_RATE_LIMIT_API="3/15minutes")
+    client = make_client(MARQUE_RATE_LIMIT_API="3/15minutes", MARQUE_STRIPE_WEBHOOK_SECRET="whsec_test")
     statuses = [client.get(f"{API}/me").status_code for _ in range(4)]
     assert statuses == [401, 401, 401, 429]
     r = client.get(f"{API}/me")
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0 and r.json()["detail"].startswith("Too many")
     assert client.get("/_health").status_code == 200  # outside the API's limit
+    # a payment webhook is never refused for the limit: it answers for its signature (400)
+    webhook = client.post("/api/v1/payments/stripe/webhook", content=b"{}",
+                          headers={"Stripe-Signature": "t=1,v1=00"})
+    assert webhook.status_code == 400
 
 
 def test_openapi_documents_the_bearer_scheme(client):

@@ -142,6 +142,7 @@ def test_guest_cart_survives_reloads_syncs_tabs_and_steppers_update_totals(
     expect(drawer).to_be_visible()
     expect(drawer.get_by_test_id("cart-line")).to_have_count(2)
     expect(drawer.get_by_test_id("cart-subtotal")).to_have_text(_money(subtotal))
+    expect(drawer.get_by_test_id("drawer-checkout")).to_have_attribute("href", "/checkout")
 
     # emptying it leads back to the shop
     goto("/cart")

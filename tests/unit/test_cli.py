@@ -49,3 +49,16 @@ def test_setup_migrates_seeds_and_is_idempotent(tmp_path):
     assert second.returncode == 0, second.stderr
     assert "nothing to seed" in second.stderr
     assert "Running upgrade" not in second.stderr
+
+
+def test_production_setup_never_loads_the_demo_accounts(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "prod.db"
+    result = _setup(REFLEX_DB_URL=f"sqlite:///{db}", MARQUE_ENV="production",
+                    MARQUE_SECRET_KEY="a-real-secret-of-enough-length-0123456789abcdef")
+    assert result.returncode == 0, result.stderr
+    assert "not loaded" in result.stderr + result.stdout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM products").fetchone() == (0,)
