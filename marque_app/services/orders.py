@@ -37,6 +37,7 @@ Another customer's order answers exactly like an unknown one. Failures raise
         # phone when they have one, else e-mail; guests by e-mail). OrderConflict when the
         # move is not allowed.
     orders.allowed_statuses(status, paid=False) -> tuple[str, ...]   # for admin buttons
+    orders.order_detail(session=, order_id=) -> OrderDetail   # any order, no owner check (admin)
 
 OrderDetail(id, order_number, created_at, updated_at, status, status_label, payment_status,
 payment_method, lines: [OrderLineView(id, sku_id, product_id, product_slug, name, variant_label,
