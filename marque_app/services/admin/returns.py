@@ -1,0 +1,223 @@
+"""Returns for the admin (shoppers ask through ``services.orders.request_return``), and review
+moderation.
+
+A return moves requested -> approved -> received -> refunded, or requested -> rejected
+(``RETURN_STATUSES``). Receiving puts tracked stock back with "return" inventory movements;
+refunding goes through ``services.payments.refund`` (default amount: the returned lines' price).
+Each write records its activity row in the same transaction; a refused one writes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from marque_app.domain.admin import AdminError, Page, Paging
+from marque_app.domain.payments import PaymentError
+from marque_app.domain.reviews import ReviewError
+from marque_app.models import (
+    InventoryMovement,
+    Order,
+    OrderItem,
+    Product,
+    ProductVariant,
+    Return,
+    ReturnItem,
+    utcnow,
+)
+from marque_app.models.enums import RETURN_STATUSES
+from marque_app.services import payments, reviews
+
+from .activity import Actor, record
+from .orders import _admin_error, parse_amount
+from .products import as_uuid
+
+# What each action needs the return to be, and what it becomes.
+MOVES = {
+    "approve": ("requested", "approved"),
+    "reject": ("requested", "rejected"),
+    "receive": ("approved", "received"),
+    "refund": ("received", "refunded"),
+}
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    id: str
+    return_number: str
+    order_id: str
+    order_number: str
+    status: str
+    reason: str
+    comments: str
+    item_count: int
+    value: str  # the returned lines' price
+    refund_amount: str
+    requested_at: str
+    items: list[dict] = field(default_factory=list)  # {name, sku, quantity, reason}
+    actions: list[str] = field(default_factory=list)  # approve / reject / receive / refund
+
+
+def _rows(session: Session, returns: list[tuple[Return, str]]) -> list[ReturnRow]:
+    ids = [r.id for r, _ in returns]
+    items: dict[uuid.UUID, list[dict]] = {}
+    value: dict[uuid.UUID, Decimal] = {}
+    if ids:
+        for ri, name, sku, price in session.execute(
+            sa.select(ReturnItem, OrderItem.product_name, OrderItem.product_sku, OrderItem.unit_price)
+            .join(OrderItem, OrderItem.id == ReturnItem.order_item_id)
+            .where(ReturnItem.return_id.in_(ids)).order_by(ReturnItem.created_at, ReturnItem.id)
+        ):
+            items.setdefault(ri.return_id, []).append(
+                {"name": name, "sku": sku, "quantity": ri.quantity, "reason": ri.reason})
+            value[ri.return_id] = value.get(ri.return_id, Decimal("0")) + price * ri.quantity
+    return [
+        ReturnRow(
+            id=str(r.id), return_number=r.return_number, order_id=str(r.order_id), order_number=number,
+            status=r.status, reason=r.reason, comments=r.comments or "",
+            item_count=sum(i["quantity"] for i in items.get(r.id, [])), value=f"{value.get(r.id, Decimal('0')):.2f}",
+            refund_amount="" if r.refund_amount is None else f"{r.refund_amount:.2f}",
+            requested_at=r.requested_at.strftime("%Y-%m-%d %H:%M UTC"), items=items.get(r.id, []),
+            actions=[a for a, (frm, _) in MOVES.items() if frm == r.status],
+        )
+        for r, number in returns
+    ]
+
+
+def list_returns(*, session: Session, paging: Paging = Paging(), status: str = "", q: str = "") -> Page:
+    """Returns, oldest waiting first within a status filter; ``q`` finds a return or order number."""
+    if status and status not in RETURN_STATUSES:
+        raise AdminError("invalid", f"Status must be one of {', '.join(RETURN_STATUSES)}", field="status")
+    stmt = sa.select(Return, Order.order_number).join(Order, Order.id == Return.order_id)
+    if status:
+        stmt = stmt.where(Return.status == status)
+    if q.strip():
+        needle = q.strip().lower()
+        stmt = stmt.where(sa.or_(sa.func.lower(Return.return_number).contains(needle, autoescape=True),
+                                 sa.func.lower(Order.order_number).contains(needle, autoescape=True)))
+    total = session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.execute(stmt.order_by(Return.requested_at.desc(), Return.id).offset(paging.offset)
+                           .limit(paging.per_page)).all()
+    return Page(_rows(session, [tuple(r) for r in rows]), total, paging.page, paging.per_page)
+
+
+def get_return(*, session: Session, return_id: object) -> ReturnRow:
+    row = session.execute(
+        sa.select(Return, Order.order_number).join(Order, Order.id == Return.order_id)
+        .where(Return.id == as_uuid(return_id, what="Return"))
+    ).first()
+    if row is None:
+        raise AdminError("not_found", "Return not found")
+    return _rows(session, [tuple(row)])[0]
+
+
+def _locked(session: Session, return_id: object) -> tuple[Return, Order]:
+    rid = as_uuid(return_id, what="Return")
+    ret = session.execute(sa.select(Return).where(Return.id == rid).with_for_update()
+                          .execution_options(populate_existing=True)).scalars().first()
+    if ret is None:
+        raise AdminError("not_found", "Return not found")
+    return ret, session.get(Order, ret.order_id)
+
+
+def _restock(session: Session, ret: Return, order: Order, *, actor: Actor, now: datetime) -> None:
+    rows = session.execute(
+        sa.select(ReturnItem.quantity, ProductVariant, Product)
+        .join(OrderItem, OrderItem.id == ReturnItem.order_item_id)
+        .join(ProductVariant, ProductVariant.id == OrderItem.product_variant_id)
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(ReturnItem.return_id == ret.id, Product.track_inventory)
+        .order_by(ProductVariant.id)
+        .with_for_update(of=ProductVariant)
+    ).all()
+    for quantity, variant, product in rows:
+        variant.inventory_quantity += quantity
+        product.inventory_quantity = (product.inventory_quantity or 0) + quantity
+        session.add_all([variant, product])
+        session.add(InventoryMovement(
+            product_id=product.id, product_variant_id=variant.id, movement_type="return", quantity_change=quantity,
+            quantity_after=variant.inventory_quantity, reference_type="return", reference_id=ret.id,
+            notes=f"Return {ret.return_number} of order {order.order_number}", created_by=actor.id, created_at=now,
+        ))
+
+
+def act(
+    *, session: Session, actor: Actor, return_id: object, action: str, data: dict[str, Any] | None = None,
+    providers=None, now: datetime | None = None,
+) -> ReturnRow:
+    """``approve``, ``reject``, ``receive`` (restock) or ``refund`` (``data["amount"]``, default
+    the returned lines' price) a return.
+
+    Raises:
+        AdminError: 409 the return's status does not allow it; 404; 422 bad action or amount;
+            a refused refund (payment not paid, more than is left) as its own status.
+    """
+    now = now or utcnow()
+    data = data or {}
+    if action not in MOVES:
+        raise AdminError("invalid", "Action must be approve, reject, receive or refund", field="action")
+    amount = parse_amount(data.get("amount")) if action == "refund" else None
+    try:
+        ret, order = _locked(session, return_id)
+        frm, to = MOVES[action]
+        if ret.status != frm:
+            raise AdminError("conflict", f"A return that is {ret.status} cannot be {to}", field="status")
+        summary = f"Return {ret.return_number} of order {order.order_number}: {frm} -> {to}"
+        if action == "receive":
+            _restock(session, ret, order, actor=actor, now=now)
+        if action == "refund":
+            if amount is None:
+                amount = Decimal(get_return(session=session, return_id=ret.id).value)
+            ret.refund_amount = amount
+            summary += f", refunded {amount:.2f} {order.currency}"
+        ret.status = to
+        ret.processed_at = now
+        session.add(ret)
+        record(session=session, actor=actor, action=f"return.{action}", entity_type="return", entity_id=ret.id,
+               summary=summary, details={"order": order.order_number}, now=now)
+        if action == "refund":
+            payments.refund(session=session, order_id=order.id, amount=amount, actor_id=actor.id,
+                            providers=providers, now=now)  # commits the return and the log too
+        else:
+            session.commit()
+    except PaymentError as err:
+        session.rollback()
+        raise _admin_error(err) from None
+    except BaseException:
+        session.rollback()
+        raise
+    return get_return(session=session, return_id=ret.id)
+
+
+# --- review moderation --------------------------------------------------------------------------
+
+
+def moderation_queue(*, session: Session, status: str = "pending", paging: Paging = Paging()):
+    try:
+        return reviews.list_reviews_for_moderation(session=session, status=status or "pending", page=paging.page,
+                                                   per_page=paging.per_page)
+    except ReviewError as err:
+        raise _admin_error(err) from None
+
+
+def moderate(*, session: Session, actor: Actor, review_id: object, status: str, now: datetime | None = None):
+    """Approve or reject a review (the product's rating follows); logged with the change."""
+    if status not in ("approved", "rejected", "pending"):
+        raise AdminError("invalid", "Status must be approved or rejected", field="status")
+    rid = as_uuid(review_id, what="Review")
+    record(session=session, actor=actor, action=f"review.{status}", entity_type="review", entity_id=rid,
+           summary=f"Review {str(rid)[:8]} {status}", now=now)
+    try:
+        return reviews.moderate_review(session=session, review_id=rid, status=status, actor_id=actor.id, now=now)
+    except ReviewError as err:
+        session.rollback()
+        raise _admin_error(err) from None
+    except BaseException:
+        session.rollback()
+        raise
