@@ -118,7 +118,21 @@
     return window.marqueCartPending;
   }
 
+  // The app's own toaster (sonner, the one rx.toast uses) when the page has one; else a
+  // notice of our own.
+  function toaster() {
+    var state = window.__reflex && window.__reflex["$/utils/state"];
+    var toast = state && state.refs && state.refs.__toast;
+    return toast && typeof toast.warning === "function" && typeof toast.dismiss === "function"
+      ? toast : null;
+  }
+
   function showNotice() {
+    var toast = toaster();
+    if (toast) {
+      toast.warning(OFFLINE, { id: NOTICE_ID, duration: Infinity });
+      return;
+    }
     if (!document.body) return;
     var notice = document.getElementById(NOTICE_ID);
     if (notice) return;
@@ -135,6 +149,8 @@
   }
 
   function hideNotice() {
+    var toast = toaster();
+    if (toast) toast.dismiss(NOTICE_ID);
     var notice = document.getElementById(NOTICE_ID);
     if (notice) notice.remove();
   }
