@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from marque_app.api.admin import products_router as admin_products_router
 from marque_app.api.admin import router as admin_router
+from marque_app.api.admin_orders import router as admin_orders_router
 from marque_app.api.auth import router as auth_router
 from marque_app.api.cart import router as cart_router
 from marque_app.api.catalog import router as catalog_router
@@ -51,6 +52,7 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
     api.include_router(cart_router)  # /api/v1/cart..., /api/v1/wishlist...
     api.include_router(admin_products_router)  # POST/PUT/DELETE /api/v1/products (admin only)
     api.include_router(admin_router)  # /api/v1/admin/... (admin only)
+    api.include_router(admin_orders_router)  # /api/v1/admin/dashboard, orders, returns, reports
     api.include_router(payments_router)  # /api/v1/payments...
     api.include_router(orders_router)  # /api/v1/checkout/quote, /api/v1/orders...
     api.include_router(reviews_router)  # /api/v1/products/{ref}/reviews, /reviews/..., /admin/reviews

@@ -214,7 +214,7 @@ def report(*, session: Session, kind: str, date_from: object = "", date_to: obje
         email = sa.func.coalesce(User.email, Order.guest_email, "")
         name = sa.func.max(sa.func.coalesce(User.first_name, "") + " " + sa.func.coalesce(User.last_name, ""))
         rows = [
-            dict(zip(columns, [mail, (full or "").strip() or "(guest)", int(n), _money(r)]))
+            dict(zip(columns, [mail, (full or "").strip(), int(n), _money(r)]))
             for mail, full, n, r in session.execute(
                 sa.select(email, name, sa.func.count(), sa.func.sum(Order.total_amount))
                 .select_from(Order).outerjoin(User, User.id == Order.user_id).where(*window)
