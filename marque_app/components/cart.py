@@ -153,7 +153,8 @@ def cart_line(line: rx.Var[LineView], compact: bool = False) -> rx.Component:
     )
 
 
-def _total_row(label: str, value: rx.Var, testid: str, strong: bool = False) -> rx.Component:
+def total_row(label: rx.Var | str, value: rx.Var, testid: str, strong: bool = False) -> rx.Component:
+    """One row of a totals block: the label left, the amount right; ``strong`` for the total."""
     return rx.hstack(
         rx.text(label, size="3" if strong else "2", weight="bold" if strong else "regular"),
         rx.spacer(),
@@ -166,11 +167,11 @@ def _total_row(label: str, value: rx.Var, testid: str, strong: bool = False) -> 
 def totals() -> rx.Component:
     s = CartState.summary
     return rx.vstack(
-        _total_row("Subtotal", s.subtotal, "cart-subtotal"),
-        _total_row("Estimated tax", s.tax, "cart-tax"),
-        _total_row("Shipping", s.shipping, "cart-shipping"),
+        total_row("Subtotal", s.subtotal, "cart-subtotal"),
+        total_row("Estimated tax", s.tax, "cart-tax"),
+        total_row("Shipping", s.shipping, "cart-shipping"),
         rx.separator(size="4"),
-        _total_row("Total", s.total, "cart-total", strong=True),
+        total_row("Total", s.total, "cart-total", strong=True),
         spacing="2",
         width="100%",
     )

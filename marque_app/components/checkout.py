@@ -6,6 +6,8 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components.auth import error_callout
+from marque_app.components.cart import total_row
+from marque_app.components.orders import priced_line
 from marque_app.services.addresses import AddressView
 from marque_app.state.checkout import (
     ADDRESS_FIELDS,
@@ -311,34 +313,7 @@ def payment() -> rx.Component:
 
 
 def _summary_line(line: rx.Var[QuoteLineView]) -> rx.Component:
-    return rx.hstack(
-        rx.vstack(
-            rx.text(line.name, size="2", weight="medium"),
-            rx.cond(line.variant_label != "",
-                    rx.text(line.variant_label, size="1", color=rx.color("gray", 11))),
-            rx.text(line.quantity.to_string() + " × " + line.unit_price, size="1",
-                    color=rx.color("gray", 11)),
-            spacing="0",
-            align="start",
-            flex="1",
-            min_width="0",
-        ),
-        rx.text(line.line_total, size="2", weight="medium"),
-        width="100%",
-        align="start",
-        data_testid="summary-line",
-        data_sku=line.sku_id,
-    )
-
-
-def _row(label: rx.Var | str, value: rx.Var, testid: str, strong: bool = False) -> rx.Component:
-    return rx.hstack(
-        rx.text(label, size="3" if strong else "2", weight="bold" if strong else "regular"),
-        rx.spacer(),
-        rx.text(value, size="3" if strong else "2", weight="bold" if strong else "medium",
-                data_testid=testid),
-        width="100%",
-    )
+    return priced_line(line, data_testid="summary-line", data_sku=line.sku_id)
 
 
 def summary() -> rx.Component:
@@ -348,12 +323,12 @@ def summary() -> rx.Component:
         rx.heading("Summary", as_="h2", size="4"),
         rx.vstack(rx.foreach(q.lines, _summary_line), spacing="2", width="100%"),
         rx.separator(size="4"),
-        _row("Subtotal", q.subtotal, "summary-subtotal"),
-        rx.cond(q.has_discount, _row("Discount", "−" + q.discount, "summary-discount")),
-        _row("Shipping", q.shipping, "summary-shipping"),
-        _row("Tax", q.tax, "summary-tax"),
+        total_row("Subtotal", q.subtotal, "summary-subtotal"),
+        rx.cond(q.has_discount, total_row("Discount", "−" + q.discount, "summary-discount")),
+        total_row("Shipping", q.shipping, "summary-shipping"),
+        total_row("Tax", q.tax, "summary-tax"),
         rx.separator(size="4"),
-        _row("Total", q.total, "summary-total", strong=True),
+        total_row("Total", q.total, "summary-total", strong=True),
         spacing="2",
         padding="20px",
         border_radius="12px",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app.components.auth import error_callout
+from marque_app.components.cart import total_row
 from marque_app.state.checkout import ADDRESS_FIELDS
 from marque_app.state.orders import (
     RETURN_REASONS,
@@ -110,7 +111,8 @@ def timeline() -> rx.Component:
     )
 
 
-def order_line(line: rx.Var[OrderLineView]) -> rx.Component:
+def priced_line(line: rx.Var, **props) -> rx.Component:
+    """A line as the checkout summary and an order show it: name, variant, "2 × $10.00", total."""
     return rx.hstack(
         rx.vstack(
             rx.text(line.name, size="2", weight="medium"),
@@ -126,31 +128,28 @@ def order_line(line: rx.Var[OrderLineView]) -> rx.Component:
         rx.text(line.line_total, size="2", weight="medium"),
         width="100%",
         align="start",
+        **props,
+    )
+
+
+def order_line(line: rx.Var[OrderLineView]) -> rx.Component:
+    return priced_line(
+        line,
         padding_y="8px",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         data_testid="order-line",
     )
 
 
-def _total(label: str, value: rx.Var, testid: str, strong: bool = False) -> rx.Component:
-    return rx.hstack(
-        rx.text(label, size="3" if strong else "2", weight="bold" if strong else "regular"),
-        rx.spacer(),
-        rx.text(value, size="3" if strong else "2", weight="bold" if strong else "medium",
-                data_testid=testid),
-        width="100%",
-    )
-
-
 def order_totals() -> rx.Component:
     o = OrdersState.order
     return rx.vstack(
-        _total("Subtotal", o.subtotal, "order-subtotal"),
-        rx.cond(o.has_discount, _total("Discount", "−" + o.discount, "order-discount")),
-        _total("Shipping", o.shipping, "order-shipping"),
-        _total("Tax", o.tax, "order-tax"),
+        total_row("Subtotal", o.subtotal, "order-subtotal"),
+        rx.cond(o.has_discount, total_row("Discount", "−" + o.discount, "order-discount")),
+        total_row("Shipping", o.shipping, "order-shipping"),
+        total_row("Tax", o.tax, "order-tax"),
         rx.separator(size="4"),
-        _total("Total", o.total, "order-detail-total", strong=True),
+        total_row("Total", o.total, "order-detail-total", strong=True),
         spacing="2",
         width="100%",
     )
