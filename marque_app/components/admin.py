@@ -12,6 +12,7 @@ from marque_app.state.auth import AuthState
 NAV = (
     ("Dashboard", routes.ADMIN, "layout-dashboard"),
     ("Products", routes.ADMIN_PRODUCTS, "package"),
+    ("Orders", routes.ADMIN_ORDERS, "shopping-bag"),
     ("Categories", routes.ADMIN_CATEGORIES, "folder-tree"),
     ("Brands", routes.ADMIN_BRANDS, "tag"),
     ("Inventory", routes.ADMIN_INVENTORY, "warehouse"),

@@ -15,6 +15,7 @@ from marque_app.state.admin.others import (
     AdminInventoryState,
 )
 from marque_app.state.admin.products import AdminProductFormState, AdminProductsState
+from marque_app.state.admin.orders import AdminOrderState, AdminOrdersState
 from marque_app.state.auth import AuthState
 
 from .others import (
@@ -27,13 +28,16 @@ from .others import (
     dashboard,
     inventory_page,
 )
+from .orders import order_page, orders_list
 from .products import product_form, products_list
 
 # (route, page, title, the page's own load after the role check); dynamic routes first.
 PAGES = (
     (routes.ADMIN_PRODUCT, product_form, "Product | Marque admin", AdminProductFormState.load_form),
+    (routes.ADMIN_ORDER, order_page, "Order | Marque admin", AdminOrderState.load_order),
     (routes.ADMIN_CUSTOMER, customer_page, "Customer | Marque admin", AdminCustomerState.load_customer),
     (routes.ADMIN_PRODUCTS, products_list, "Products | Marque admin", AdminProductsState.load_products),
+    (routes.ADMIN_ORDERS, orders_list, "Orders | Marque admin", AdminOrdersState.load_orders),
     (routes.ADMIN_CATEGORIES, categories_page, "Categories | Marque admin", AdminCategoriesState.load_categories),
     (routes.ADMIN_BRANDS, brands_page, "Brands | Marque admin", AdminBrandsState.load_brands),
     (routes.ADMIN_INVENTORY, inventory_page, "Inventory | Marque admin", AdminInventoryState.load_inventory),

@@ -1,0 +1,137 @@
+"""Admin orders: the list with filters, and one order (status moves, tracking, notes, refund)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marque_app import routes
+from marque_app.components.admin import (
+    admin_layout,
+    error_banner,
+    field_error,
+    filter_form,
+    labelled,
+    native_select,
+    pager,
+    table,
+)
+from marque_app.domain.orders import STATUS_LABELS, STATUSES
+from marque_app.state.admin.orders import AdminOrdersState, AdminOrderState
+
+STATUS_CHOICES = [("", "Any status")] + [(s, STATUS_LABELS[s]) for s in STATUSES]
+
+
+def orders_list() -> rx.Component:
+    s = AdminOrdersState
+    f = s.filters
+    return admin_layout(
+        "Orders",
+        rx.form(
+            rx.flex(
+                rx.input(name="q", default_value=f["q"], placeholder="Order number or e-mail", data_testid="orders-q"),
+                native_select("status", STATUS_CHOICES, f["status"], testid="orders-status"),
+                rx.input(name="date_from", type="date", default_value=f["date_from"], aria_label="From"),
+                rx.input(name="date_to", type="date", default_value=f["date_to"], aria_label="To"),
+                rx.button("Apply", type="submit", size="2", data_testid="filter-apply"),
+                gap="8px", wrap="wrap", align="end", width="100%",
+            ),
+            on_submit=s.apply, reset_on_submit=False, width="100%",
+        ),
+        error_banner(s.error, "orders-error"),
+        table(["Number", "Date (UTC)", "Customer", "Status", "Payment", "Items", "Total", "Tracking"],
+              rx.foreach(s.items, lambda o: rx.table.row(
+                  rx.table.cell(rx.link(o.order_number, href="/admin/orders/" + o.id, data_testid="order-link")),
+                  rx.table.cell(o.created_at), rx.table.cell(o.customer), rx.table.cell(o.status_label),
+                  rx.table.cell(o.payment_status), rx.table.cell(o.item_count), rx.table.cell(o.total),
+                  rx.table.cell(o.tracking_number),
+              )), "orders-table"),
+        pager(s.page, s.pages, s.total, s.prev_url, s.next_url),
+    )
+
+
+def _section(title: str, *children: rx.Component) -> rx.Component:
+    return rx.card(rx.vstack(rx.heading(title, size="3"), *children, spacing="2", width="100%"), width="100%")
+
+
+def order_page() -> rx.Component:
+    s = AdminOrderState
+    o = s.order
+    return admin_layout(
+        "Order",
+        rx.link("All orders", href=routes.ADMIN_ORDERS, size="2"),
+        rx.cond(
+            s.not_found,
+            rx.text("This order does not exist."),
+            rx.vstack(
+                _section(
+                    "Summary",
+                    rx.heading(o.order_number, size="4", data_testid="order-number"),
+                    rx.text("Placed ", o.created_at, " by ", o.email, size="2"),
+                    rx.text("Status: ", rx.text.strong(o.status_label, data_testid="order-status"), size="2"),
+                    rx.text("Payment: ", o.payment_status, " (", o.payment_method, ")", size="2"),
+                    rx.text("Total ", o.total, " ", o.currency, " (subtotal ", o.subtotal, ", discount ", o.discount,
+                            ", shipping ", o.shipping, ", tax ", o.tax, ")", size="2"),
+                    rx.text("Ship to: ", o.shipping_address, size="2"),
+                    rx.text("Tracking: ", rx.text.span(o.tracking_number, data_testid="order-tracking"), size="2"),
+                ),
+                _section("Lines", table(["Product", "Variant", "SKU", "Qty", "Price", "Total"],
+                                        rx.foreach(o.lines, lambda li: rx.table.row(
+                                            rx.table.cell(li["name"]), rx.table.cell(li["variant_label"]),
+                                            rx.table.cell(li["sku"]), rx.table.cell(li["quantity"]),
+                                            rx.table.cell(li["unit_price"]), rx.table.cell(li["line_total"]))),
+                                        "order-lines")),
+                _section(
+                    "Change status",
+                    error_banner(s.error, "order-error"),
+                    rx.cond(
+                        o.next_statuses.length() > 0,
+                        rx.form(
+                            rx.vstack(
+                                labelled("New status", native_select(
+                                    "status", [(st, STATUS_LABELS[st]) for st in STATUSES],
+                                    "", testid="status-select", placeholder="Choose"),
+                                    s.error, s.error_field, "status"),
+                                rx.text("Allowed now: ", rx.foreach(o.next_statuses, lambda st: rx.badge(st)),
+                                        size="1"),
+                                labelled("Tracking number (when shipping)",
+                                         rx.input(name="tracking_number", data_testid="tracking-input"),
+                                         s.error, s.error_field, "tracking_number"),
+                                labelled("Note", rx.input(name="note", data_testid="status-note")),
+                                rx.button("Change status", type="submit", data_testid="change-status"),
+                                spacing="2", width="100%",
+                            ),
+                            on_submit=s.change_status, reset_on_submit=False, key=s.form_key.to_string(),
+                            width="100%",
+                        ),
+                        rx.text("No further status change is possible.", size="2"),
+                    ),
+                ),
+                _section(
+                    "Payment",
+                    rx.cond(o.can_mark_paid, rx.button("Cash received", on_click=s.mark_paid, variant="soft",
+                                                       data_testid="mark-paid")),
+                    rx.cond(o.can_refund, rx.form(
+                        rx.hstack(rx.input(name="amount", placeholder="Amount (empty: all that is left)",
+                                           inputmode="decimal", data_testid="refund-amount"),
+                                  rx.button("Refund", type="submit", color_scheme="red", data_testid="refund")),
+                        field_error(s.error, s.error_field, "amount"),
+                        on_submit=s.refund, reset_on_submit=True,
+                    )),
+                ),
+                _section(
+                    "Admin notes",
+                    rx.text(o.admin_notes, white_space="pre-wrap", size="2", data_testid="admin-notes"),
+                    rx.form(
+                        rx.hstack(rx.input(name="note", placeholder="Note for the team", data_testid="order-note"),
+                                  rx.button("Add note", type="submit", data_testid="add-order-note")),
+                        field_error(s.error, s.error_field, "note"),
+                        on_submit=s.add_note, reset_on_submit=True,
+                    ),
+                ),
+                _section("Timeline", rx.foreach(o.timeline, lambda t: rx.text(
+                    t["at"], " - ", t["label"], " ", t["note"], size="2"))),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+    )

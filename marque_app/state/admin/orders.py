@@ -1,0 +1,124 @@
+"""Admin orders: the filtered list (filters in the URL) and one order's page (status moves with
+tracking, notes, refund, cash taken). Thin: every load and handler checks the admin first."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marque_app import routes
+from marque_app.domain.admin import AdminError, paging
+from marque_app.services.admin import Actor
+from marque_app.services.admin import orders as admin_orders
+from marque_app.services.admin.orders import AdminOrder, OrderRow
+from marque_app.services.auth import get_email_sender, get_sms_sender
+
+from .base import form_text, query, refuse, require_admin, run, url_with
+
+PER_PAGE = 20
+FILTERS = ("q", "status", "payment_status", "date_from", "date_to")
+
+
+class AdminOrdersState(rx.State):
+    items: list[OrderRow] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    filters: dict[str, str] = {}
+    error: str = ""
+    error_field: str = ""
+
+    def _url(self, page: int) -> str:
+        return url_with(routes.ADMIN_ORDERS, {**self.filters, "page": page if page > 1 else ""})
+
+    @rx.var
+    def prev_url(self) -> str:
+        return self._url(self.page - 1)
+
+    @rx.var
+    def next_url(self) -> str:
+        return self._url(self.page + 1)
+
+    @rx.event
+    async def load_orders(self):
+        if await require_admin(self) is None:
+            self.reset()
+            return None
+        self.filters = {k: query(self, k) for k in FILTERS}
+        try:
+            pg = paging(query(self, "page"), None, PER_PAGE)
+        except AdminError:
+            pg = paging(None, None, PER_PAGE)
+        try:
+            result = await run(admin_orders.list_orders, paging=pg, **self.filters)
+        except AdminError as err:
+            self.items, self.total, self.pages = [], 0, 0
+            self.error, self.error_field = err.message, err.field
+            return None
+        self.items, self.total, self.page, self.pages = result.items, result.total, result.page, result.pages
+        self.error, self.error_field = "", ""
+        return None
+
+    @rx.event
+    async def apply(self, form: dict):
+        if await require_admin(self) is None:
+            return await refuse(self)
+        return rx.redirect(url_with(routes.ADMIN_ORDERS, {k: form_text(form, k).strip() for k in FILTERS}))
+
+
+class AdminOrderState(rx.State):
+    order: AdminOrder = AdminOrder(id="", order_number="", created_at="", status="", status_label="",
+                                   payment_status="", payment_method="", email="", customer_id="", subtotal="",
+                                   discount="", shipping="", tax="", total="", currency="", coupon_code="",
+                                   shipping_address="", shipping_method="", tracking_number="", admin_notes="")
+    not_found: bool = False
+    error: str = ""
+    error_field: str = ""
+    form_key: int = 0
+
+    @rx.event
+    async def load_order(self):
+        if await require_admin(self) is None:
+            self.reset()
+            return None
+        self.reset()
+        try:
+            self.order = await run(admin_orders.get_order,
+                                   order_id=str(self.router.page.params.get("admin_order", "") or ""))
+        except AdminError:
+            self.not_found = True
+        return None
+
+    async def _write(self, fn, message: str, **kwargs):
+        user = await require_admin(self)
+        if user is None:
+            return await refuse(self)
+        try:
+            self.order = await run(fn, actor=Actor.of(user), order_id=self.order.id, **kwargs)
+        except AdminError as err:
+            self.error, self.error_field = err.message, err.field
+            return rx.toast.error(err.message)
+        self.error, self.error_field, self.form_key = "", "", self.form_key + 1
+        return rx.toast.success(message)
+
+    @rx.event
+    async def change_status(self, form: dict):
+        data = {k: form_text(form, k) for k in ("status", "note", "tracking_number")}
+        return await self._write(admin_orders.change_status, "Status changed", data=data, sms=get_sms_sender(),
+                                 mailer=get_email_sender())
+
+    @rx.event
+    async def set_tracking(self, form: dict):
+        return await self._write(admin_orders.set_tracking, "Tracking number saved",
+                                 data={"tracking_number": form_text(form, "tracking_number")})
+
+    @rx.event
+    async def add_note(self, form: dict):
+        return await self._write(admin_orders.add_note, "Note added", data={"note": form_text(form, "note")})
+
+    @rx.event
+    async def refund(self, form: dict):
+        return await self._write(admin_orders.refund, "Refund made", data={"amount": form_text(form, "amount")})
+
+    @rx.event
+    async def mark_paid(self):
+        return await self._write(admin_orders.mark_paid, "Marked paid")
