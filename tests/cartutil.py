@@ -53,3 +53,11 @@ def make_product(
         session.add(ProductImage(product_id=product.id, url=f"/img/{n}.jpg", sort_order=0))
     session.commit()
     return product, variants
+
+
+def bearer(user: User) -> dict[str, str]:
+    """The Authorization header of a fresh token for ``user``."""
+    from marque_app.services.auth.tokens import issue_token
+
+    token = issue_token(user_id=user.id, role=user.role, email=user.email).access_token
+    return {"Authorization": f"Bearer {token}"}

@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
-import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
-from sqlmodel import Session
 
-from marque_app.api import create_api
 from marque_app.models import Order, ProductVariant, User
 from marque_app.services import orders
 from marque_app.services.auth.tokens import issue_token
-from marque_app.settings import get_settings
 from tests.cartutil import make_product, make_user
 from tests.orderutil import address, fill_cart, make_coupon
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def client(db_url, engine, monkeypatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("REFLEX_DB_URL", db_url)
-    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
-    monkeypatch.setenv("MARQUE_RATE_LIMIT_API", "10000/15minutes")
-    get_settings.cache_clear()
-    with TestClient(create_api(engine=lambda: engine)) as c:
-        yield c
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def db(engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 def auth(db, user: User | None = None) -> tuple[User, dict[str, str]]:

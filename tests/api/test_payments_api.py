@@ -6,14 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from marque_app.api import create_api
 from marque_app.models import Order, OrderStatus, Payment, PaymentStatus, UserRole
 from marque_app.models.order import PaymentEvent
-from marque_app.services.auth.tokens import issue_token
 from marque_app.settings import get_settings
-from tests.cartutil import make_user
+from tests.cartutil import bearer as _headers, make_user
 from tests.payutil import make_order
 from tests.stripe_fake import API_KEY, WEBHOOK_SECRET, FakeStripe, event, sign
 
@@ -39,17 +38,6 @@ def client(db_url, engine, monkeypatch, fake) -> Iterator[TestClient]:
     with TestClient(create_api(engine=lambda: engine)) as test_client:
         yield test_client
     get_settings.cache_clear()
-
-
-@pytest.fixture
-def db(engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
-def _headers(user) -> dict[str, str]:
-    token = issue_token(user_id=user.id, role=user.role, email=user.email).access_token
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from marque_app.api import create_api
 from marque_app.models import OrderStatus, Product, ProductReview, UserRole
-from marque_app.services.auth.tokens import issue_token
-from marque_app.settings import get_settings
-from tests.cartutil import make_product, make_user
+from tests.cartutil import bearer as _headers, make_product, make_user
 from tests.payutil import make_order
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def client(db_url, engine, monkeypatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("REFLEX_DB_URL", db_url)
-    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
-    monkeypatch.setenv("MARQUE_RATE_LIMIT_API", "10000/15minutes")
-    get_settings.cache_clear()
-    with TestClient(create_api(engine=lambda: engine)) as test_client:
-        yield test_client
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def db(engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
-def _headers(user) -> dict[str, str]:
-    token = issue_token(user_id=user.id, role=user.role, email=user.email).access_token
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
