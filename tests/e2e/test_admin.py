@@ -76,6 +76,7 @@ def test_admin_creates_a_product_finds_it_in_the_shop_and_adjusts_its_stock(goto
     # Stock: +5 with a reason, from the inventory page.
     sku = f"FJ-{t}-L".upper()
     goto(f"/admin/inventory?sku={sku}")
+    expect(page.get_by_test_id("field-sku")).to_have_value(sku)  # filled from the URL
     page.get_by_test_id("field-quantity_change").fill("5")
     page.get_by_test_id("field-reason").fill("Delivery from the maker")
     page.get_by_test_id("apply-adjustment").click()

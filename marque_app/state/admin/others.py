@@ -157,7 +157,10 @@ class AdminInventoryState(rx.State):
             self.reset()
             return None
         self.q, self.product_id, self.variant_id = query(self, "q"), query(self, "product_id"), query(self, "variant_id")
-        self.sku = query(self, "sku") or self.sku
+        sku = query(self, "sku") or self.sku
+        if sku != self.sku or not self.form_key:
+            # the form's inputs are uncontrolled: a new key remounts them with the new SKU
+            self.sku, self.form_key = sku, f"adjust-load-{sku}"
         self.error = self.error_field = ""
         low = await run(inventory.low_stock, q=self.q, paging=paging(None, 50))
         self.low, self.low_total = low.items, low.total
