@@ -13,11 +13,14 @@ NAV = (
     ("Dashboard", routes.ADMIN, "layout-dashboard"),
     ("Products", routes.ADMIN_PRODUCTS, "package"),
     ("Orders", routes.ADMIN_ORDERS, "shopping-bag"),
+    ("Returns", routes.ADMIN_RETURNS, "undo-2"),
     ("Categories", routes.ADMIN_CATEGORIES, "folder-tree"),
     ("Brands", routes.ADMIN_BRANDS, "tag"),
     ("Inventory", routes.ADMIN_INVENTORY, "warehouse"),
     ("Customers", routes.ADMIN_CUSTOMERS, "users"),
     ("Coupons", routes.ADMIN_COUPONS, "ticket-percent"),
+    ("Reviews", routes.ADMIN_REVIEWS, "message-square"),
+    ("Reports", routes.ADMIN_REPORTS, "chart-line"),
     ("Activity", routes.ADMIN_ACTIVITY, "history"),
 )
 

@@ -15,7 +15,9 @@ from marque_app.state.admin.others import (
     AdminInventoryState,
 )
 from marque_app.state.admin.products import AdminProductFormState, AdminProductsState
+from marque_app.state.admin.moderation import AdminReturnsState, AdminReviewsState
 from marque_app.state.admin.orders import AdminOrderState, AdminOrdersState
+from marque_app.state.admin.reports import AdminDashboardState, AdminReportsState
 from marque_app.state.auth import AuthState
 
 from .others import (
@@ -25,11 +27,12 @@ from .others import (
     coupons_page,
     customer_page,
     customers_page,
-    dashboard,
     inventory_page,
 )
+from .moderation import returns_page, reviews_page
 from .orders import order_page, orders_list
 from .products import product_form, products_list
+from .reports import dashboard, reports_page
 
 # (route, page, title, the page's own load after the role check); dynamic routes first.
 PAGES = (
@@ -44,7 +47,10 @@ PAGES = (
     (routes.ADMIN_CUSTOMERS, customers_page, "Customers | Marque admin", AdminCustomersState.load_customers),
     (routes.ADMIN_COUPONS, coupons_page, "Coupons | Marque admin", AdminCouponsState.load_coupons),
     (routes.ADMIN_ACTIVITY, activity_page, "Activity | Marque admin", AdminActivityState.load_activity),
-    (routes.ADMIN, dashboard, "Marque admin", None),
+    (routes.ADMIN_RETURNS, returns_page, "Returns | Marque admin", AdminReturnsState.load_returns),
+    (routes.ADMIN_REVIEWS, reviews_page, "Reviews | Marque admin", AdminReviewsState.load_reviews),
+    (routes.ADMIN_REPORTS, reports_page, "Reports | Marque admin", AdminReportsState.load_report),
+    (routes.ADMIN, dashboard, "Marque admin", AdminDashboardState.load_dashboard),
 )
 
 

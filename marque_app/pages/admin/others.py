@@ -1,4 +1,4 @@
-"""The other admin pages: dashboard, categories, brands, inventory, customers (list and
+"""The other admin pages: categories, brands, inventory, customers (list and
 detail), coupons, activity log."""
 
 from __future__ import annotations
@@ -35,19 +35,6 @@ def _text_input(name: str, value, label: str, state, **props) -> rx.Component:
 def _active_box(value) -> rx.Component:
     return rx.el.label(rx.hstack(rx.checkbox(name="is_active", default_checked=value), rx.text("Active"),
                                  spacing="2"))
-
-
-def dashboard() -> rx.Component:
-    return admin_layout(
-        "Dashboard",
-        rx.text("Sales figures and orders arrive with checkout. Meanwhile:"),
-        rx.hstack(
-            rx.link(rx.button("New product"), href=f"{routes.ADMIN_PRODUCTS}/new"),
-            rx.link(rx.button("Low stock", variant="soft"), href=routes.ADMIN_INVENTORY),
-            rx.link(rx.button("Activity", variant="soft"), href=routes.ADMIN_ACTIVITY),
-            wrap="wrap",
-        ),
-    )
 
 
 # --- categories and brands ------------------------------------------------------------------------
