@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("setup").set_defaults(func=_setup)
     sub.add_parser("migrate").set_defaults(func=_migrate)
     sub.add_parser("seed").set_defaults(func=_seed)
-    sub.add_parser("prune", help="forget cart op ids older than 30 days").set_defaults(func=_prune)
+    sub.add_parser("prune", help="forget cart op ids older than 30 days; delete uploaded pictures nothing refers to").set_defaults(func=_prune)
     gen = sub.add_parser("generate")
     gen.add_argument("--products", type=int, default=100_000)
     gen.add_argument("--seed", type=int, default=7)

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
+from reflex.environment import environment
+
+from marque_app.services.admin.products import prune_uploads
 from marque_app.services.cart_ops import prune_operations
 from marque_app.services.db import session_scope
 
@@ -16,10 +20,14 @@ log = logging.getLogger("marque.housekeeping")
 EVERY_SECONDS = 6 * 3600
 
 
-def run_once() -> dict[str, int]:
-    """One pass; returns what was removed, by kind."""
+def run_once(upload_dir: Path | None = None) -> dict[str, int]:
+    """One pass; returns what was removed, by kind: applied cart-op ids past their retention, and
+    uploaded pictures nothing refers to any more (a product form never saved, a picture removed)."""
+    if upload_dir is None:
+        upload_dir = environment.REFLEX_UPLOADED_FILES_DIR.get()
     with session_scope() as session:
-        return {"cart_operations": prune_operations(session)}
+        return {"cart_operations": prune_operations(session),
+                "uploads": prune_uploads(session=session, upload_dir=upload_dir)}
 
 
 async def housekeeping() -> None:

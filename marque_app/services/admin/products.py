@@ -10,10 +10,11 @@ the catalog cache is invalidated so the storefront shows it at once.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ from .activity import Actor, record
 
 UPLOAD_URL_PREFIX = "/_upload"  # where Reflex serves rx.get_upload_dir()
 UPLOAD_SUBDIR = "products"
+UPLOAD_NAME = re.compile(r"[0-9a-f]{32}\.[a-z]{3,4}")  # what store_upload names a file
 SORTS = {
     "name": Product.name,
     "price": Product.price,
@@ -562,6 +564,33 @@ def store_upload(*, upload_dir: Path, filename: str, data: bytes) -> str:
     name = f"{uuid.uuid4().hex}.{ext}"
     (folder / name).write_bytes(data)
     return f"{UPLOAD_URL_PREFIX}/{UPLOAD_SUBDIR}/{name}"
+
+
+UPLOAD_GRACE = timedelta(hours=24)  # an open product form may still save a picture this old
+
+
+def prune_uploads(*, session: Session, upload_dir: Path, now: datetime | None = None,
+                  grace: timedelta = UPLOAD_GRACE) -> int:
+    """Delete stored pictures no product, category or brand refers to: uploads from a form that was
+    never saved, pictures removed from a product, products deleted. Files younger than ``grace``
+    stay (their form may still be saved); other files in the folder are never touched. Returns
+    how many were deleted."""
+    folder = Path(upload_dir) / UPLOAD_SUBDIR
+    if not folder.is_dir():
+        return 0
+    prefix = f"{UPLOAD_URL_PREFIX}/{UPLOAD_SUBDIR}/"
+    used: set[str] = set()
+    for column in (ProductImage.url, Category.image_url, Brand.logo_url):
+        rows = session.execute(sa.select(column).where(column.startswith(prefix))).scalars()
+        used.update(url.removeprefix(prefix) for url in rows)
+    cutoff = ((now or utcnow()) - grace).timestamp()
+    removed = 0
+    for path in folder.iterdir():
+        if (path.is_file() and UPLOAD_NAME.fullmatch(path.name) and path.name not in used
+                and path.stat().st_mtime < cutoff):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 # --- choices for the forms -----------------------------------------------------------------------
