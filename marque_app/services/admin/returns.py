@@ -29,6 +29,7 @@ from marque_app.models import (
     ProductVariant,
     Return,
     ReturnItem,
+    User,
     utcnow,
 )
 from marque_app.models.enums import RETURN_STATUSES
@@ -62,10 +63,11 @@ class ReturnRow:
     requested_at: str
     items: list[dict] = field(default_factory=list)  # {name, sku, quantity, reason}
     actions: list[str] = field(default_factory=list)  # approve / reject / receive / refund
+    customer: str = ""  # the account's or the guest's e-mail
 
 
-def _rows(session: Session, returns: list[tuple[Return, str]]) -> list[ReturnRow]:
-    ids = [r.id for r, _ in returns]
+def _rows(session: Session, returns: list[tuple[Return, str, str]]) -> list[ReturnRow]:
+    ids = [r.id for r, _, _ in returns]
     items: dict[uuid.UUID, list[dict]] = {}
     value: dict[uuid.UUID, Decimal] = {}
     if ids:
@@ -84,23 +86,31 @@ def _rows(session: Session, returns: list[tuple[Return, str]]) -> list[ReturnRow
             item_count=sum(i["quantity"] for i in items.get(r.id, [])), value=f"{value.get(r.id, Decimal('0')):.2f}",
             refund_amount="" if r.refund_amount is None else f"{r.refund_amount:.2f}",
             requested_at=r.requested_at.strftime("%Y-%m-%d %H:%M UTC"), items=items.get(r.id, []),
-            actions=[a for a, (frm, _) in MOVES.items() if frm == r.status],
+            actions=[a for a, (frm, _) in MOVES.items() if frm == r.status], customer=email or "",
         )
-        for r, number in returns
+        for r, number, email in returns
     ]
 
 
+def _select():
+    email = sa.func.coalesce(User.email, Order.guest_email, "")
+    return (sa.select(Return, Order.order_number, email).join(Order, Order.id == Return.order_id)
+            .outerjoin(User, User.id == Order.user_id)), email
+
+
 def list_returns(*, session: Session, paging: Paging = Paging(), status: str = "", q: str = "") -> Page:
-    """Returns, oldest waiting first within a status filter; ``q`` finds a return or order number."""
+    """Returns, newest first, with a status filter; ``q`` finds a return or order number or the
+    customer's e-mail."""
     if status and status not in RETURN_STATUSES:
         raise AdminError("invalid", f"Status must be one of {', '.join(RETURN_STATUSES)}", field="status")
-    stmt = sa.select(Return, Order.order_number).join(Order, Order.id == Return.order_id)
+    stmt, email = _select()
     if status:
         stmt = stmt.where(Return.status == status)
     if q.strip():
         needle = q.strip().lower()
         stmt = stmt.where(sa.or_(sa.func.lower(Return.return_number).contains(needle, autoescape=True),
-                                 sa.func.lower(Order.order_number).contains(needle, autoescape=True)))
+                                 sa.func.lower(Order.order_number).contains(needle, autoescape=True),
+                                 sa.func.lower(email).contains(needle, autoescape=True)))
     total = session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(stmt.order_by(Return.requested_at.desc(), Return.id).offset(paging.offset)
                            .limit(paging.per_page)).all()
@@ -108,10 +118,7 @@ def list_returns(*, session: Session, paging: Paging = Paging(), status: str = "
 
 
 def get_return(*, session: Session, return_id: object) -> ReturnRow:
-    row = session.execute(
-        sa.select(Return, Order.order_number).join(Order, Order.id == Return.order_id)
-        .where(Return.id == as_uuid(return_id, what="Return"))
-    ).first()
+    row = session.execute(_select()[0].where(Return.id == as_uuid(return_id, what="Return"))).first()
     if row is None:
         raise AdminError("not_found", "Return not found")
     return _rows(session, [tuple(row)])[0]
