@@ -42,7 +42,7 @@ def states(own_db, monkeypatch) -> Iterator[dict]:
     import marque_app.marque_app  # noqa: F401  (registers every state)
     from reflex.state import State
 
-    from marque_app.state.admin.others import AdminCouponsState, AdminInventoryState
+    from marque_app.state.admin.others import AdminBrandsState, AdminCouponsState, AdminInventoryState
     from marque_app.state.admin.products import AdminProductsState
     from marque_app.state.auth import AuthState
 
@@ -52,7 +52,7 @@ def states(own_db, monkeypatch) -> Iterator[dict]:
         return root.get_substate(cls.get_full_name().split("."))
 
     yield {"auth": sub(AuthState), "coupons": sub(AdminCouponsState), "inventory": sub(AdminInventoryState),
-           "products": sub(AdminProductsState), "classes": (AdminCouponsState, AdminInventoryState,
+           "products": sub(AdminProductsState), "brands": sub(AdminBrandsState), "classes": (AdminCouponsState, AdminInventoryState,
                                                              AdminProductsState)}
     get_settings.cache_clear()
 
@@ -107,3 +107,29 @@ def test_admin_handlers_work_for_an_admin(states, db):
     assert db.get(Coupon, coupon.id).is_active is False
     assert db.get(ProductVariant, variant.id).inventory_quantity == 0
     assert states["inventory"].last_stock == f"{variant.sku}: 0 in stock"
+
+
+def test_the_list_and_form_pages_save_edit_and_refuse_with_the_field_marked(states, db):
+    from marque_app.models import Brand
+    from marque_app.state.admin.others import AdminBrandsState
+
+    states["auth"].token = _token(make_user(db, role=UserRole.admin))
+    brands = states["brands"]
+    name = f"Guard {uuid.uuid4().hex[:8]}"
+
+    out = asyncio.run(AdminBrandsState.save.fn(brands, {"name": name, "slug": "", "is_active": "on"}))
+    assert f"Brand {name} saved" in str(out)
+    saved = db.exec(sa.select(Brand).where(Brand.name == name)).scalars().one()
+    assert saved.is_active is True
+
+    asyncio.run(AdminBrandsState.load_brands.fn(brands))
+    assert str(saved.id) in {b.id for b in brands.items}
+    asyncio.run(AdminBrandsState.edit.fn(brands, str(saved.id)))
+    assert brands.draft.id == str(saved.id) and brands.form_key == str(saved.id)
+    out = asyncio.run(AdminBrandsState.save.fn(brands, {"name": "", "slug": saved.slug}))  # no is_active: off
+    assert brands.error and brands.error_field == "name"
+    db.expire_all()
+    assert db.get(Brand, saved.id).name == name  # the refused save changed nothing
+
+    asyncio.run(AdminBrandsState.edit.fn(brands, ""))
+    assert brands.draft.id == "" and brands.form_key == "new" and brands.error == ""

@@ -39,6 +39,31 @@ class _Failure:
         return rx.toast.error(err.message)
 
 
+async def _edit(state, item_id: str, empty):
+    """Put one listed row (or a blank one for "New") into the edit form of a list-and-form page
+    (categories, brands, coupons): ``items``, ``draft``, ``form_key``, ``error``, ``error_field``."""
+    if await require_admin(state) is None:
+        return await refuse(state)
+    state.draft = next((row for row in state.items if row.id == item_id), empty)
+    state.form_key, state.error, state.error_field = item_id or "new", "", ""
+    return None
+
+
+async def _save(state, form: dict, save_fn, id_arg: str, saved_text, reload):
+    """Save the edit form of a list-and-form page through ``save_fn`` (the draft's id as
+    ``id_arg``, None for a new row); a refusal stays on the form with its field marked."""
+    user = await require_admin(state)
+    if user is None:
+        return await refuse(state)
+    data = dict(form)
+    data["is_active"] = form.get("is_active") in ("on", "true", True)
+    try:
+        saved = await run(save_fn, actor=Actor.of(user), data=data, **{id_arg: state.draft.id or None})
+    except AdminError as err:
+        return _Failure.of(state, err)
+    return [rx.toast.success(saved_text(saved)), reload]
+
+
 # --- categories and brands ------------------------------------------------------------------------
 
 
@@ -62,25 +87,12 @@ class AdminCategoriesState(rx.State):
 
     @rx.event
     async def edit(self, category_id: str):
-        if await require_admin(self) is None:
-            return await refuse(self)
-        self.draft = next((c for c in self.items if c.id == category_id), CategoryView())
-        self.form_key, self.error, self.error_field = category_id or "new", "", ""
-        return None
+        return await _edit(self, category_id, CategoryView())
 
     @rx.event
     async def save(self, form: dict):
-        user = await require_admin(self)
-        if user is None:
-            return await refuse(self)
-        data = dict(form)
-        data["is_active"] = form.get("is_active") in ("on", "true", True)
-        try:
-            saved = await run(taxonomy.save_category, actor=Actor.of(user), category_id=self.draft.id or None,
-                              data=data)
-        except AdminError as err:
-            return _Failure.of(self, err)
-        return [rx.toast.success(f"Category {saved.name} saved"), AdminCategoriesState.load_categories]
+        return await _save(self, form, taxonomy.save_category, "category_id", lambda c: f"Category {c.name} saved",
+                           AdminCategoriesState.load_categories)
 
 
 class AdminBrandsState(rx.State):
@@ -101,24 +113,12 @@ class AdminBrandsState(rx.State):
 
     @rx.event
     async def edit(self, brand_id: str):
-        if await require_admin(self) is None:
-            return await refuse(self)
-        self.draft = next((b for b in self.items if b.id == brand_id), BrandView())
-        self.form_key, self.error, self.error_field = brand_id or "new", "", ""
-        return None
+        return await _edit(self, brand_id, BrandView())
 
     @rx.event
     async def save(self, form: dict):
-        user = await require_admin(self)
-        if user is None:
-            return await refuse(self)
-        data = dict(form)
-        data["is_active"] = form.get("is_active") in ("on", "true", True)
-        try:
-            saved = await run(taxonomy.save_brand, actor=Actor.of(user), brand_id=self.draft.id or None, data=data)
-        except AdminError as err:
-            return _Failure.of(self, err)
-        return [rx.toast.success(f"Brand {saved.name} saved"), AdminBrandsState.load_brands]
+        return await _save(self, form, taxonomy.save_brand, "brand_id", lambda b: f"Brand {b.name} saved",
+                           AdminBrandsState.load_brands)
 
 
 # --- inventory ------------------------------------------------------------------------------------
@@ -300,24 +300,12 @@ class AdminCouponsState(rx.State):
 
     @rx.event
     async def edit(self, coupon_id: str):
-        if await require_admin(self) is None:
-            return await refuse(self)
-        self.draft = next((c for c in self.items if c.id == coupon_id), CouponView())
-        self.form_key, self.error, self.error_field = coupon_id or "new", "", ""
-        return None
+        return await _edit(self, coupon_id, CouponView())
 
     @rx.event
     async def save(self, form: dict):
-        user = await require_admin(self)
-        if user is None:
-            return await refuse(self)
-        data = dict(form)
-        data["is_active"] = form.get("is_active") in ("on", "true", True)
-        try:
-            saved = await run(coupons.save_coupon, actor=Actor.of(user), coupon_id=self.draft.id or None, data=data)
-        except AdminError as err:
-            return _Failure.of(self, err)
-        return [rx.toast.success(f"Coupon {saved.code} saved"), AdminCouponsState.load_coupons]
+        return await _save(self, form, coupons.save_coupon, "coupon_id", lambda c: f"Coupon {c.code} saved",
+                           AdminCouponsState.load_coupons)
 
     @rx.event
     async def deactivate(self, coupon_id: str):
