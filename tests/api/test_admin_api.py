@@ -6,17 +6,14 @@ import random
 import re
 import string
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from marque_app.api import admin as admin_api
 from marque_app.api import create_api
 from marque_app.models import AdminActivity, CustomerNote, InventoryMovement, Product, ProductVariant, UserRole
 from marque_app.services.auth.tokens import issue_token
-from marque_app.settings import get_settings
 from tests.cartutil import make_product, make_user
 
 API = "/api/v1"
@@ -24,23 +21,6 @@ API = "/api/v1"
 
 def tag() -> str:
     return "".join(random.choices(string.ascii_lowercase, k=8))
-
-
-@pytest.fixture
-def client(db_url, engine, monkeypatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("REFLEX_DB_URL", db_url)
-    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
-    monkeypatch.setenv("MARQUE_RATE_LIMIT_API", "10000/15minutes")
-    get_settings.cache_clear()
-    with TestClient(create_api(engine=lambda: engine)) as test_client:
-        yield test_client
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def db(engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 def headers_for(db, role: UserRole) -> dict[str, str]:
