@@ -1,15 +1,277 @@
-"""Admin dashboard and reports pages (placeholder: being built)."""
+"""Admin dashboard (/admin: period cards, 30-day charts, orders by status, top products, low
+stock, demand for sold-out SKUs) and reports (/admin/reports: sales by day, product or customer
+over chosen UTC days, with totals and a CSV download)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from marque_app.components.admin import admin_layout
+from marque_app import routes
+from marque_app.components.admin import admin_layout, error_banner, labelled, native_select, table
+from marque_app.state.admin.reports import KIND_LABELS, AdminDashboardState, AdminReportsState
+
+ACCENT = "var(--accent-9)"
+
+
+def _card(title: str, *children: rx.Component, testid: str = "", **props) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(title, size="3", as_="h2"), *children, spacing="3", width="100%"),
+        width="100%",
+        min_width="0",
+        data_testid=testid,
+        **props,
+    )
+
+
+def _empty(text: str, testid: str) -> rx.Component:
+    return rx.text(text, size="2", color=rx.color("gray", 11), data_testid=testid)
+
+
+def _period(p) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(p.label, size="2", color=rx.color("gray", 11), weight="medium"),
+            rx.hstack(
+                rx.text(p.revenue, size="7", weight="bold", data_testid="period-revenue"),
+                rx.text(AdminDashboardState.currency, size="2", color=rx.color("gray", 11),
+                        data_testid="period-currency"),
+                align="baseline",
+                spacing="1",
+                wrap="wrap",
+            ),
+            rx.text(rx.text.span(p.orders, weight="bold", data_testid="period-orders"), " orders", size="2"),
+            spacing="1",
+        ),
+        width="100%",
+        data_testid="period-card",
+    )
+
+
+def _chart(title: str, testid: str, chart: rx.Component) -> rx.Component:
+    s = AdminDashboardState
+    return _card(
+        title,
+        rx.cond(
+            s.has_sales,
+            rx.box(chart, width="100%", height="240px", data_testid=testid),
+            _empty("No orders in the last 30 days.", f"{testid}-empty"),
+        ),
+    )
+
+
+def _revenue_chart() -> rx.Component:
+    return rx.recharts.area_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+        rx.recharts.x_axis(data_key="label", min_tick_gap=16, tick_line=False, font_size=11),
+        rx.recharts.y_axis(width=56, tick_line=False, font_size=11),
+        rx.recharts.tooltip(),
+        rx.recharts.area(data_key="revenue", name="Revenue", type_="monotone", stroke=ACCENT, fill=ACCENT,
+                         fill_opacity=0.2, stroke_width=2),
+        data=AdminDashboardState.series,
+        height=240,
+        margin={"top": 8, "right": 8, "left": 0, "bottom": 0},
+    )
+
+
+def _orders_chart() -> rx.Component:
+    return rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+        rx.recharts.x_axis(data_key="label", min_tick_gap=16, tick_line=False, font_size=11),
+        rx.recharts.y_axis(width=40, allow_decimals=False, tick_line=False, font_size=11),
+        rx.recharts.tooltip(),
+        rx.recharts.bar(data_key="orders", name="Orders", fill=ACCENT, radius=[3, 3, 0, 0]),
+        data=AdminDashboardState.series,
+        height=240,
+        margin={"top": 8, "right": 8, "left": 0, "bottom": 0},
+    )
+
+
+def _status_row(r) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(r["label"], href=r["href"], data_testid="status-link")),
+        rx.table.cell(
+            rx.box(
+                rx.box(height="8px", width=r["share"], background=ACCENT, border_radius="4px"),
+                width="100%",
+                min_width="60px",
+                background=rx.color("gray", 4),
+                border_radius="4px",
+            ),
+            width="50%",
+        ),
+        rx.table.cell(r["count"], text_align="right", data_testid="status-count"),
+        data_testid="status-row",
+    )
+
+
+def _link_or_text(text, href) -> rx.Component:
+    return rx.cond(href != "", rx.link(text, href=href), rx.text(text))
 
 
 def dashboard() -> rx.Component:
-    return admin_layout("Dashboard", rx.text("Coming."))
+    s = AdminDashboardState
+    return admin_layout(
+        "Dashboard",
+        rx.cond(
+            s.loaded,
+            rx.vstack(
+                rx.grid(
+                    rx.foreach(s.periods, _period),
+                    columns=rx.breakpoints(initial="1", sm="3"),
+                    gap="12px",
+                    width="100%",
+                    data_testid="period-cards",
+                ),
+                rx.text(s.revenue_rule, size="1", color=rx.color("gray", 11), data_testid="revenue-rule"),
+                rx.grid(
+                    _chart("Revenue per day (30 days)", "revenue-chart", _revenue_chart()),
+                    _chart("Orders per day (30 days)", "orders-chart", _orders_chart()),
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    gap="12px",
+                    width="100%",
+                ),
+                rx.grid(
+                    _card(
+                        "Orders by status",
+                        rx.cond(
+                            s.by_status.length() > 0,
+                            table(["Status", "", "Orders"], rx.foreach(s.by_status, _status_row), "status-table"),
+                            _empty("No orders yet.", "status-empty"),
+                        ),
+                    ),
+                    _card(
+                        "Top products (30 days)",
+                        rx.cond(
+                            s.top_products.length() > 0,
+                            table(["Product", "Sold", "Revenue"], rx.foreach(s.top_products, lambda r: rx.table.row(
+                                rx.table.cell(_link_or_text(r["name"], r["href"])),
+                                rx.table.cell(r["quantity"]),
+                                rx.table.cell(r["revenue"]),
+                                data_testid="top-product-row",
+                            )), "top-products-table"),
+                            _empty("No products sold in the last 30 days.", "top-products-empty"),
+                        ),
+                    ),
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    gap="12px",
+                    width="100%",
+                ),
+                rx.grid(
+                    _card(
+                        "Low stock",
+                        rx.cond(
+                            s.low_stock.length() > 0,
+                            table(["Product", "SKU", "Stock"], rx.foreach(s.low_stock, lambda r: rx.table.row(
+                                rx.table.cell(r.product),
+                                rx.table.cell(rx.link(r.sku, href=f"{routes.ADMIN_INVENTORY}?variant_id=" + r.variant_id)),
+                                rx.table.cell(r.stock.to_string() + " / " + r.threshold.to_string()),
+                                data_testid="dash-low-stock-row",
+                            )), "dash-low-stock-table"),
+                            _empty("Nothing is low in stock.", "low-stock-empty"),
+                        ),
+                        rx.link("All of the inventory", href=routes.ADMIN_INVENTORY, size="2"),
+                    ),
+                    _card(
+                        "Wanted but sold out",
+                        rx.cond(
+                            s.sold_out.length() > 0,
+                            table(["Product", "SKU", "Carts", "Wishlists"], rx.foreach(s.sold_out, lambda r: rx.table.row(
+                                rx.table.cell(rx.link(r["name"], href=r["href"])),
+                                rx.table.cell(r["sku"]),
+                                rx.table.cell(r["carts"]),
+                                rx.table.cell(r["wishlists"]),
+                                data_testid="sold-out-row",
+                            )), "sold-out-table"),
+                            _empty("No cart or wishlist holds a sold-out SKU.", "sold-out-empty"),
+                        ),
+                    ),
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    gap="12px",
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
+                data_testid="dashboard",
+            ),
+            rx.center(rx.spinner(), padding="40px", width="100%"),
+        ),
+    )
 
 
 def reports_page() -> rx.Component:
-    return admin_layout("Reports", rx.text("Coming."))
+    s = AdminReportsState
+    return admin_layout(
+        "Reports",
+        rx.card(
+            rx.form(
+                rx.flex(
+                    rx.box(labelled("Report", native_select("kind", list(KIND_LABELS.items()), s.kind,
+                                                            testid="report-kind"),
+                                    s.error, s.error_field, "kind"), min_width="180px", flex="1"),
+                    rx.box(labelled("Date from (UTC)", rx.input(name="date_from", type="date", default_value=s.date_from,
+                                                                data_testid="report-date-from"),
+                                    s.error, s.error_field, "date_from"), min_width="150px", flex="1"),
+                    rx.box(labelled("Date to (UTC)", rx.input(name="date_to", type="date", default_value=s.date_to,
+                                                              data_testid="report-date-to"),
+                                    s.error, s.error_field, "date_to"), min_width="150px", flex="1"),
+                    rx.button("Show report", type="submit", data_testid="report-apply"),
+                    gap="12px",
+                    wrap="wrap",
+                    align="end",
+                    width="100%",
+                ),
+                on_submit=s.apply,
+                reset_on_submit=False,
+                key=s.form_key,
+                width="100%",
+            ),
+            width="100%",
+        ),
+        error_banner(s.error, "report-error"),
+        rx.cond(
+            s.loaded,
+            rx.vstack(
+                rx.flex(
+                    rx.vstack(
+                        rx.heading(s.title, size="4", as_="h2", data_testid="report-title"),
+                        rx.text(s.range_text, size="2", color=rx.color("gray", 11), data_testid="report-range"),
+                        spacing="1",
+                    ),
+                    rx.spacer(),
+                    rx.button(rx.icon("download", size=16), "Download CSV", variant="soft", on_click=s.download_csv,
+                              data_testid="report-csv"),
+                    gap="12px",
+                    wrap="wrap",
+                    align="end",
+                    width="100%",
+                ),
+                rx.cond(
+                    s.rows.length() > 0,
+                    rx.box(
+                        rx.table.root(
+                            rx.table.header(rx.table.row(rx.foreach(s.headers, rx.table.column_header_cell))),
+                            rx.table.body(
+                                rx.foreach(s.rows, lambda row: rx.table.row(
+                                    rx.foreach(row, rx.table.cell), data_testid="report-row")),
+                                rx.table.row(
+                                    rx.foreach(s.totals, lambda c: rx.table.cell(rx.text.strong(c))),
+                                    data_testid="report-totals",
+                                ),
+                            ),
+                            variant="surface",
+                            size="1",
+                            width="100%",
+                        ),
+                        overflow_x="auto",
+                        width="100%",
+                        data_testid="report-table",
+                    ),
+                    _empty("No orders in these days.", "report-empty"),
+                ),
+                rx.text(s.revenue_rule, size="1", color=rx.color("gray", 11), data_testid="report-rule"),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+    )
+
