@@ -5,7 +5,8 @@
 - ``POST /api/v1/products/{ref}/reviews {rating, title, text}``: a buyer's review (201),
   pending until moderated; sending again edits the pending one. 403 for non-buyers.
 - ``POST /api/v1/reviews/{id}/helpful``: one vote per user, not on one's own review.
-- Admin: ``GET /api/v1/admin/reviews?status=pending``, ``PUT /api/v1/admin/reviews/{id} {status}``.
+- Admin: ``GET /api/v1/admin/reviews?status=pending``, ``PUT /api/v1/admin/reviews/{id} {status}``
+  (through ``services.admin.returns.moderate``, so the change is in the admin activity log).
 
 Errors are ``{"detail", "field"}``. Review text is returned as written: clients render it as
 text, never as HTML.
@@ -23,8 +24,11 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
+from marque_app.domain.admin import AdminError
 from marque_app.domain.reviews import MAX_TEXT, MAX_TITLE, ReviewError
 from marque_app.services import reviews
+from marque_app.services.admin import Actor
+from marque_app.services.admin import returns as admin_returns
 from marque_app.services.auth.guard import AuthUser
 
 from .deps import CurrentUser, SessionDep, require_roles
@@ -34,7 +38,7 @@ THANKS = "Thanks — your review will appear once approved"
 
 
 class ReviewRoute(APIRoute):
-    """Answers :class:`ReviewError` and malformed input as ``{detail, field}``."""
+    """Answers :class:`ReviewError`, :class:`AdminError` and malformed input as ``{detail, field}``."""
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
@@ -44,6 +48,8 @@ class ReviewRoute(APIRoute):
                 return await handler(request)
             except ReviewError as err:
                 return JSONResponse({"detail": err.message, "field": err.field}, status_code=err.status)
+            except AdminError as err:  # the admin routes' refusals (services.admin)
+                return JSONResponse({"detail": err.message, "field": err.field or None}, status_code=err.status)
             except RequestValidationError as err:
                 return validation_response(err)
 
@@ -145,5 +151,7 @@ def moderation_queue(admin: Admin, session: SessionDep, status: str = "pending",
 
 @router.put("/admin/reviews/{review_id}", summary="Approve or reject a review (admin)")
 def moderate(review_id: str, body: StatusIn, admin: Admin, session: SessionDep) -> JSONResponse:
-    item = reviews.moderate_review(session=session, review_id=review_id, status=body.status, actor_id=admin.id)
+    """Body: ``{"status": "approved" | "rejected" | "pending"}``; the product's rating follows and
+    the admin activity log gets a ``review.<status>`` row (in the same transaction)."""
+    item = admin_returns.moderate(session=session, actor=Actor.of(admin), review_id=review_id, status=body.status)
     return JSONResponse(asdict(item))

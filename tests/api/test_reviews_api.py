@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 
 import pytest
 from sqlmodel import select
 
-from marque_app.models import OrderStatus, Product, ProductReview, UserRole
+from marque_app.models import AdminActivity, OrderStatus, Product, ProductReview, UserRole
 from tests.cartutil import bearer as _headers, make_product, make_user
 from tests.payutil import make_order
 
@@ -99,3 +100,34 @@ def test_moderation_is_admin_only_and_checks_the_status(client, db, product, adm
     assert r.status_code == 422 and r.json()["field"] == "status"
     assert client.put(f"{API}/admin/reviews/not-an-id", json={"status": "approved"}, headers=admin).status_code == 404
     assert client.get(f"{API}/admin/reviews", params={"status": "nope"}, headers=admin).status_code == 422
+
+
+def test_moderation_is_logged_with_who_did_it_and_guarded(client, db, product):
+    staff = make_user(db, role=UserRole.admin)
+    _, headers = _buyer(db, product)
+    review_id = _submit(client, product, headers, rating=2).json()["id"]
+
+    def log() -> list[AdminActivity]:
+        db.rollback()  # a fresh read (SQLite keeps a read transaction's snapshot)
+        return db.exec(select(AdminActivity).where(AdminActivity.entity_id == review_id)
+                       .order_by(AdminActivity.at)).all()
+
+    url = f"{API}/admin/reviews/{review_id}"
+    assert client.put(url, json={"status": "approved"}).status_code == 401
+    assert client.put(url, json={"status": "approved"}, headers=headers).status_code == 403
+    r = client.put(url, json={"status": "bogus"}, headers=_headers(staff))
+    assert r.status_code == 422 and r.json()["field"] == "status"
+    assert log() == []  # refused: nothing written
+    assert db.get(ProductReview, uuid.UUID(review_id)).status == "pending"
+
+    r = client.put(url, json={"status": "approved"}, headers=_headers(staff))
+    assert r.status_code == 200 and r.json()["status"] == "approved"
+    (row,) = log()
+    assert (row.actor_id, row.actor_email, row.action, row.entity_type) == (
+        staff.id, staff.email, "review.approved", "review")
+    assert db.get(Product, product.id).review_count == 1
+
+    r = client.put(url, json={"status": "rejected"}, headers=_headers(staff))
+    assert r.status_code == 200 and r.json()["status"] == "rejected"
+    assert [a.action for a in log()] == ["review.approved", "review.rejected"]
+    assert db.get(Product, product.id).review_count == 0
