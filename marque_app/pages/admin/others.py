@@ -37,6 +37,29 @@ def _active_box(value) -> rx.Component:
                                  spacing="2"))
 
 
+def _edit_card(s, noun: str, grid: list[rx.Component], below: list[rx.Component],
+               error_testid: str = "admin-error") -> rx.Component:
+    """The edit form of a list-and-form page (categories, brands, coupons): "New <noun>" or "Edit
+    <noun>", the fields in a two-column grid, then ``below``, the Active box, Save and New. Remounts
+    (``form_key``) whenever another row is put into it, so the uncontrolled inputs show that row."""
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(rx.cond(s.draft.id != "", f"Edit {noun}", f"New {noun}"), size="3"),
+                error_banner(s.error, error_testid),
+                rx.grid(*grid, columns=rx.breakpoints(initial="1", md="2"), gap="12px", width="100%"),
+                *below,
+                _active_box(s.draft.is_active),
+                rx.hstack(rx.button(f"Save {noun}", type="submit", data_testid=f"save-{noun}"),
+                          rx.button("New", type="button", variant="soft", on_click=s.edit(""))),
+                spacing="3", width="100%",
+            ),
+            on_submit=s.save, reset_on_submit=False, key=s.form_key,
+        ),
+        width="100%",
+    )
+
+
 # --- categories and brands ------------------------------------------------------------------------
 
 
@@ -44,29 +67,13 @@ def categories_page() -> rx.Component:
     s = AdminCategoriesState
     return admin_layout(
         "Categories",
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading(rx.cond(s.draft.id != "", "Edit category", "New category"), size="3"),
-                    error_banner(s.error),
-                    rx.grid(
-                        _text_input("name", s.draft.name, "Name", s),
-                        _text_input("slug", s.draft.slug, "Slug (empty: from the name)", s),
-                        labelled("Parent", native_select("parent_id", s.parents, s.draft.parent_id, placeholder="None"),
-                                 s.error, s.error_field, "parent_id"),
-                        _text_input("sort_order", s.draft.sort_order.to_string(), "Sort order", s, type="number"),
-                        columns=rx.breakpoints(initial="1", md="2"), gap="12px", width="100%",
-                    ),
-                    _text_input("description", s.draft.description, "Description", s),
-                    _active_box(s.draft.is_active),
-                    rx.hstack(rx.button("Save category", type="submit", data_testid="save-category"),
-                              rx.button("New", type="button", variant="soft", on_click=s.edit(""))),
-                    spacing="3", width="100%",
-                ),
-                on_submit=s.save, reset_on_submit=False, key=s.form_key,
-            ),
-            width="100%",
-        ),
+        _edit_card(s, "category", [
+            _text_input("name", s.draft.name, "Name", s),
+            _text_input("slug", s.draft.slug, "Slug (empty: from the name)", s),
+            labelled("Parent", native_select("parent_id", s.parents, s.draft.parent_id, placeholder="None"),
+                     s.error, s.error_field, "parent_id"),
+            _text_input("sort_order", s.draft.sort_order.to_string(), "Sort order", s, type="number"),
+        ], [_text_input("description", s.draft.description, "Description", s)]),
         table(["Name", "Slug", "Parent", "Products", "Active", ""], rx.foreach(s.items, lambda c: rx.table.row(
             rx.table.cell(c.name), rx.table.cell(c.slug), rx.table.cell(c.parent), rx.table.cell(c.product_count),
             rx.table.cell(rx.cond(c.is_active, "yes", "hidden")),
@@ -80,27 +87,12 @@ def brands_page() -> rx.Component:
     s = AdminBrandsState
     return admin_layout(
         "Brands",
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading(rx.cond(s.draft.id != "", "Edit brand", "New brand"), size="3"),
-                    error_banner(s.error),
-                    rx.grid(
-                        _text_input("name", s.draft.name, "Name", s),
-                        _text_input("slug", s.draft.slug, "Slug (empty: from the name)", s),
-                        _text_input("website", s.draft.website, "Website", s),
-                        _text_input("description", s.draft.description, "Description", s),
-                        columns=rx.breakpoints(initial="1", md="2"), gap="12px", width="100%",
-                    ),
-                    _active_box(s.draft.is_active),
-                    rx.hstack(rx.button("Save brand", type="submit", data_testid="save-brand"),
-                              rx.button("New", type="button", variant="soft", on_click=s.edit(""))),
-                    spacing="3", width="100%",
-                ),
-                on_submit=s.save, reset_on_submit=False, key=s.form_key,
-            ),
-            width="100%",
-        ),
+        _edit_card(s, "brand", [
+            _text_input("name", s.draft.name, "Name", s),
+            _text_input("slug", s.draft.slug, "Slug (empty: from the name)", s),
+            _text_input("website", s.draft.website, "Website", s),
+            _text_input("description", s.draft.description, "Description", s),
+        ], []),
         table(["Name", "Slug", "Website", "Products", "Active", ""], rx.foreach(s.items, lambda b: rx.table.row(
             rx.table.cell(b.name), rx.table.cell(b.slug), rx.table.cell(b.website), rx.table.cell(b.product_count),
             rx.table.cell(rx.cond(b.is_active, "yes", "hidden")),
@@ -242,35 +234,18 @@ def coupons_page() -> rx.Component:
     d = s.draft
     return admin_layout(
         "Coupons",
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading(rx.cond(d.id != "", "Edit coupon", "New coupon"), size="3"),
-                    error_banner(s.error, "coupon-error"),
-                    rx.grid(
-                        _text_input("code", d.code, "Code", s),
-                        _text_input("name", d.name, "Name", s),
-                        labelled("Type", native_select("type", COUPON_TYPES, d.type), s.error, s.error_field, "type"),
-                        _text_input("value", d.value, "Value", s, inputmode="decimal"),
-                        _text_input("minimum_order_amount", d.minimum_order_amount, "Minimum order", s),
-                        _text_input("maximum_discount_amount", d.maximum_discount_amount, "Maximum discount", s),
-                        _text_input("usage_limit", d.usage_limit, "Usage limit (empty: none)", s, type="number"),
-                        _text_input("usage_limit_per_customer", d.usage_limit_per_customer, "Per customer", s,
-                                    type="number"),
-                        _text_input("starts_at", d.starts_at, "Starts (UTC)", s, type="datetime-local"),
-                        _text_input("expires_at", d.expires_at, "Ends (UTC)", s, type="datetime-local"),
-                        columns=rx.breakpoints(initial="1", md="2"), gap="12px", width="100%",
-                    ),
-                    _text_input("description", d.description, "Description", s),
-                    _active_box(d.is_active),
-                    rx.hstack(rx.button("Save coupon", type="submit", data_testid="save-coupon"),
-                              rx.button("New", type="button", variant="soft", on_click=s.edit(""))),
-                    spacing="3", width="100%",
-                ),
-                on_submit=s.save, reset_on_submit=False, key=s.form_key,
-            ),
-            width="100%",
-        ),
+        _edit_card(s, "coupon", [
+            _text_input("code", d.code, "Code", s),
+            _text_input("name", d.name, "Name", s),
+            labelled("Type", native_select("type", COUPON_TYPES, d.type), s.error, s.error_field, "type"),
+            _text_input("value", d.value, "Value", s, inputmode="decimal"),
+            _text_input("minimum_order_amount", d.minimum_order_amount, "Minimum order", s),
+            _text_input("maximum_discount_amount", d.maximum_discount_amount, "Maximum discount", s),
+            _text_input("usage_limit", d.usage_limit, "Usage limit (empty: none)", s, type="number"),
+            _text_input("usage_limit_per_customer", d.usage_limit_per_customer, "Per customer", s, type="number"),
+            _text_input("starts_at", d.starts_at, "Starts (UTC)", s, type="datetime-local"),
+            _text_input("expires_at", d.expires_at, "Ends (UTC)", s, type="datetime-local"),
+        ], [_text_input("description", d.description, "Description", s)], error_testid="coupon-error"),
         filter_form(routes.ADMIN_COUPONS, rx.input(name="q", default_value=s.q, placeholder="Code or name"),
                     native_select("active", [("", "All"), ("1", "Active"), ("0", "Inactive")], s.active),
                     on_submit=AdminFilterState.apply, key=s.q + s.active),
