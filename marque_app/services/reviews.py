@@ -344,17 +344,25 @@ def _moderation_item(row) -> ModerationItem:
 
 
 def list_reviews_for_moderation(
-    *, session: Session, status: str = PENDING, page: int = 1, per_page: int = 20
+    *, session: Session, status: str = PENDING, page: int = 1, per_page: int = 20, q: str = ""
 ) -> ModerationPage:
-    """Reviews with ``status`` (default pending), oldest first: the moderation queue."""
+    """Reviews with ``status`` (default pending), oldest first: the moderation queue. ``q`` keeps
+    those whose product name, title or author's e-mail contains it."""
     status = check_status(status)
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
         raise ReviewError("invalid", "page must be a whole number from 1", field="page")
     if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
         raise ReviewError("invalid", f"per_page must be a whole number from 1 to {MAX_PER_PAGE}", field="per_page")
-    total = session.exec(select(sa.func.count()).select_from(ProductReview).where(ProductReview.status == status)).one()
+    where = [ProductReview.status == status]
+    needle = (q or "").strip().lower() if isinstance(q, str) else ""
+    if needle:
+        where.append(sa.or_(*(sa.func.lower(col).contains(needle, autoescape=True)
+                              for col in (Product.name, ProductReview.title, User.email))))
+    total = session.exec(
+        select(sa.func.count()).select_from(_moderation_query().where(*where).subquery())
+    ).one()
     rows = session.exec(
-        _moderation_query().where(ProductReview.status == status)
+        _moderation_query().where(*where)
         .order_by(ProductReview.created_at, ProductReview.id).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return ModerationPage(items=[_moderation_item(row) for row in rows], total=total, page=page,

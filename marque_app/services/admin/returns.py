@@ -205,10 +205,11 @@ def act(
 # --- review moderation --------------------------------------------------------------------------
 
 
-def moderation_queue(*, session: Session, status: str = "pending", paging: Paging = Paging()):
+def moderation_queue(*, session: Session, status: str = "pending", paging: Paging = Paging(), q: str = ""):
+    """Reviews of ``status``, oldest first; ``q``: part of the product name, the title or the e-mail."""
     try:
         return reviews.list_reviews_for_moderation(session=session, status=status or "pending", page=paging.page,
-                                                   per_page=paging.per_page)
+                                                   per_page=paging.per_page, q=q)
     except ReviewError as err:
         raise _admin_error(err) from None
 
