@@ -5,7 +5,7 @@
 - ``POST /api/v1/products/{ref}/reviews {rating, title, text}``: a buyer's review (201),
   pending until moderated; sending again edits the pending one. 403 for non-buyers.
 - ``POST /api/v1/reviews/{id}/helpful``: one vote per user, not on one's own review.
-- Admin: ``GET /api/v1/admin/reviews?status=pending``, ``PUT /api/v1/admin/reviews/{id} {status}``
+- Admin: ``GET /api/v1/admin/reviews?status=pending&q=``, ``PUT /api/v1/admin/reviews/{id} {status}``
   (through ``services.admin.returns.moderate``, so the change is in the admin activity log).
 
 Errors are ``{"detail", "field"}``. Review text is returned as written: clients render it as
@@ -143,8 +143,9 @@ def vote_helpful(review_id: str, user: CurrentUser, session: SessionDep) -> JSON
 
 @router.get("/admin/reviews", summary="The moderation queue (admin)")
 def moderation_queue(admin: Admin, session: SessionDep, status: str = "pending", page: Page = 1,
-                     per_page: PerPage = 20) -> JSONResponse:
-    view = reviews.list_reviews_for_moderation(session=session, status=status, page=page, per_page=per_page)
+                     per_page: PerPage = 20, q: str = "") -> JSONResponse:
+    """Oldest first; ``q`` keeps the reviews whose product name, title or author's e-mail contains it."""
+    view = reviews.list_reviews_for_moderation(session=session, status=status, page=page, per_page=per_page, q=q)
     return JSONResponse({"items": [asdict(i) for i in view.items], "total": view.total, "page": view.page,
                          "pages": view.pages, "per_page": view.per_page})
 

@@ -118,6 +118,8 @@ def test_moderation_is_logged_with_who_did_it_and_guarded(client, db, product):
     r = client.put(url, json={"status": "bogus"}, headers=_headers(staff))
     assert r.status_code == 422 and r.json()["field"] == "status"
     assert log() == []  # refused: nothing written
+    queue = client.get(f"{API}/admin/reviews", params={"q": product.name.upper()}, headers=_headers(staff)).json()
+    assert [i["id"] for i in queue["items"]] == [review_id] and queue["total"] == 1
     assert db.get(ProductReview, uuid.UUID(review_id)).status == "pending"
 
     r = client.put(url, json={"status": "approved"}, headers=_headers(staff))

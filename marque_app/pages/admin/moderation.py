@@ -107,7 +107,7 @@ def _tab(status: str) -> rx.Component:
         rx.hstack(rx.text(status.capitalize(), size="2", weight=rx.cond(current, "bold", "regular")),
                   rx.badge(s.counts[status], variant=rx.cond(current, "solid", "soft"), radius="full"),
                   spacing="2", align="center"),
-        href=f"{routes.ADMIN_REVIEWS}?status={status}",
+        href=s.tab_urls[status],
         underline="none",
         color=rx.cond(current, rx.color("accent", 11), rx.color("gray", 11)),
         padding_x="10px", padding_y="6px",
@@ -135,15 +135,25 @@ def reviews_page() -> rx.Component:
         "Reviews",
         rx.hstack(*[_tab(st) for st in REVIEW_STATUSES], spacing="1",
                   border_bottom=f"1px solid {rx.color('gray', 5)}", width="100%", data_testid="reviews-tabs"),
+        rx.form(
+            rx.flex(
+                rx.input(name="q", default_value=s.q, placeholder="Product, title or author e-mail",
+                         data_testid="reviews-q", min_width="240px"),
+                rx.button("Search", type="submit", size="2", data_testid="filter-apply"),
+                gap="8px", wrap="wrap", align="end", width="100%",
+            ),
+            on_submit=s.apply, reset_on_submit=False, key=s.status + "|" + s.q, width="100%",
+        ),
         error_banner(s.error, "reviews-error"),
         rx.cond(
             s.loaded & (s.items.length() == 0),
             rx.center(
                 rx.vstack(
                     rx.icon("message-square", size=28, color=rx.color("gray", 9)),
-                    rx.text(rx.match(s.status, ("pending", "No review is waiting for moderation."),
-                                     ("approved", "No approved review."), ("rejected", "No rejected review."),
-                                     "No review."), size="2"),
+                    rx.text(rx.cond(s.q != "", "No review matches this search.",
+                                    rx.match(s.status, ("pending", "No review is waiting for moderation."),
+                                             ("approved", "No approved review."), ("rejected", "No rejected review."),
+                                             "No review.")), size="2"),
                     align="center", spacing="2",
                 ),
                 padding="40px", width="100%", data_testid="reviews-empty",

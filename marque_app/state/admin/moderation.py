@@ -152,12 +152,18 @@ class AdminReviewsState(rx.State):
     page: int = 1
     pages: int = 0
     status: str = "pending"
+    q: str = ""
     counts: dict[str, int] = {"pending": 0, "approved": 0, "rejected": 0}
     loaded: bool = False
     error: str = ""
 
     def _url(self, page: int) -> str:
-        return url_with(routes.ADMIN_REVIEWS, {"status": self.status, "page": page if page > 1 else ""})
+        return url_with(routes.ADMIN_REVIEWS, {"status": self.status, "q": self.q, "page": page if page > 1 else ""})
+
+    @rx.var
+    def tab_urls(self) -> dict[str, str]:
+        """Each status tab's link (the search is kept)."""
+        return {st: url_with(routes.ADMIN_REVIEWS, {"status": st, "q": self.q}) for st in REVIEW_STATUSES}
 
     @rx.var
     def prev_url(self) -> str:
@@ -170,16 +176,17 @@ class AdminReviewsState(rx.State):
     async def _read(self) -> None:
         counts = {}
         for status in REVIEW_STATUSES:
-            counts[status] = (await run(admin_returns.moderation_queue, status=status, paging=paging(1, 1))).total
+            counts[status] = (await run(admin_returns.moderation_queue, status=status, paging=paging(1, 1),
+                                        q=self.q)).total
         self.counts = counts
         if self.status not in REVIEW_STATUSES:
             self.items, self.total, self.page, self.pages = [], 0, 1, 0
             self.error = "Status must be pending, approved or rejected"
             return
-        result = await run(admin_returns.moderation_queue, status=self.status, paging=_paging(self))
+        result = await run(admin_returns.moderation_queue, status=self.status, paging=_paging(self), q=self.q)
         if not result.items and result.page > 1 and result.pages:  # the last one of a page left it
             result = await run(admin_returns.moderation_queue, status=self.status,
-                               paging=paging(result.pages, None, PER_PAGE))
+                               paging=paging(result.pages, None, PER_PAGE), q=self.q)
         self.items = [ReviewRow.of(i) for i in result.items]
         self.total, self.page, self.pages = result.total, result.page, result.pages
 
@@ -188,10 +195,16 @@ class AdminReviewsState(rx.State):
         if await require_admin(self) is None:
             self.reset()
             return None
-        self.status, self.error = query(self, "status") or "pending", ""
+        self.status, self.q, self.error = query(self, "status") or "pending", query(self, "q"), ""
         await self._read()
         self.loaded = True
         return None
+
+    @rx.event
+    async def apply(self, form: dict):
+        if await require_admin(self) is None:
+            return await refuse(self)
+        return rx.redirect(url_with(routes.ADMIN_REVIEWS, {"status": self.status, "q": form_text(form, "q").strip()}))
 
     @rx.event
     async def moderate(self, review_id: str, status: str):
