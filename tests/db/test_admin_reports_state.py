@@ -210,7 +210,8 @@ def test_bad_choices_give_a_form_error_and_no_table(states, db, query, field, wo
     cls, rep_state = states["reports_cls"], states["reports"]
     _at(states, f"/admin/reports?{query}")
     _run(cls.load_report.fn(rep_state))
-    assert (rep_state.error, rep_state.error_field) == (words, field)
+    assert (rep_state.error_text, rep_state.error_field) == (words, field)
+    assert rep_state.error == words.split(": ", 1)[1]
     assert (rep_state.loaded, rep_state.rows, rep_state.columns) == (False, [], [])
     out = _run(cls.download_csv.fn(rep_state))
     assert "_download" not in str(out) and words in str(out)

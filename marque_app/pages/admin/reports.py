@@ -39,7 +39,8 @@ def _period(p) -> rx.Component:
                 spacing="1",
                 wrap="wrap",
             ),
-            rx.text(rx.text.span(p.orders, weight="bold", data_testid="period-orders"), " orders", size="2"),
+            rx.text(rx.text.span(p.orders, weight="bold", data_testid="period-orders"),
+                    rx.cond(p.orders == 1, " order", " orders"), size="2"),
             spacing="1",
         ),
         width="100%",
@@ -66,7 +67,7 @@ def _revenue_chart() -> rx.Component:
         rx.recharts.y_axis(width=56, tick_line=False, font_size=11),
         rx.recharts.tooltip(),
         rx.recharts.area(data_key="revenue", name="Revenue", type_="monotone", stroke=ACCENT, fill=ACCENT,
-                         fill_opacity=0.2, stroke_width=2),
+                         fill_opacity=0.2, stroke_width=2, is_animation_active=False),
         data=AdminDashboardState.series,
         height=240,
         margin={"top": 8, "right": 8, "left": 0, "bottom": 0},
@@ -79,7 +80,8 @@ def _orders_chart() -> rx.Component:
         rx.recharts.x_axis(data_key="label", min_tick_gap=16, tick_line=False, font_size=11),
         rx.recharts.y_axis(width=40, allow_decimals=False, tick_line=False, font_size=11),
         rx.recharts.tooltip(),
-        rx.recharts.bar(data_key="orders", name="Orders", fill=ACCENT, radius=[3, 3, 0, 0]),
+        rx.recharts.bar(data_key="orders", name="Orders", fill=ACCENT, radius=[3, 3, 0, 0],
+                        is_animation_active=False),
         data=AdminDashboardState.series,
         height=240,
         margin={"top": 8, "right": 8, "left": 0, "bottom": 0},
@@ -106,6 +108,37 @@ def _status_row(r) -> rx.Component:
 
 def _link_or_text(text, href) -> rx.Component:
     return rx.cond(href != "", rx.link(text, href=href), rx.text(text))
+
+
+def _low_row(r) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(r.product, href=f"{routes.ADMIN_PRODUCTS}/" + r.product_id)),
+        rx.table.cell(rx.link(r.sku, href=f"{routes.ADMIN_INVENTORY}?variant_id=" + r.variant_id,
+                              data_testid="low-stock-sku")),
+        rx.table.cell(r.stock),
+        rx.table.cell(r.threshold),
+        data_testid="dash-low-stock-row",
+    )
+
+
+def _sold_out_row(r) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(r["name"], href=r["href"])),
+        rx.table.cell(r["sku"]),
+        rx.table.cell(r["carts"]),
+        rx.table.cell(r["wishlists"]),
+        data_testid="sold-out-row",
+    )
+
+
+def _form_field(label: str, control: rx.Component, name: str, min_width: str = "150px") -> rx.Component:
+    s = AdminReportsState
+    return rx.box(labelled(label, control, s.error, s.error_field, name), min_width=min_width, flex="1")
+
+
+def _date_input(name: str, value) -> rx.Component:
+    return rx.input(name=name, type="date", default_value=value, width="100%",
+                    data_testid=f"report-{name.replace('_', '-')}")
 
 
 def dashboard() -> rx.Component:
@@ -161,12 +194,8 @@ def dashboard() -> rx.Component:
                         "Low stock",
                         rx.cond(
                             s.low_stock.length() > 0,
-                            table(["Product", "SKU", "Stock"], rx.foreach(s.low_stock, lambda r: rx.table.row(
-                                rx.table.cell(r.product),
-                                rx.table.cell(rx.link(r.sku, href=f"{routes.ADMIN_INVENTORY}?variant_id=" + r.variant_id)),
-                                rx.table.cell(r.stock.to_string() + " / " + r.threshold.to_string()),
-                                data_testid="dash-low-stock-row",
-                            )), "dash-low-stock-table"),
+                            table(["Product", "SKU", "In stock", "Alert at"], rx.foreach(s.low_stock, _low_row),
+                                  "dash-low-stock-table"),
                             _empty("Nothing is low in stock.", "low-stock-empty"),
                         ),
                         rx.link("All of the inventory", href=routes.ADMIN_INVENTORY, size="2"),
@@ -175,13 +204,8 @@ def dashboard() -> rx.Component:
                         "Wanted but sold out",
                         rx.cond(
                             s.sold_out.length() > 0,
-                            table(["Product", "SKU", "Carts", "Wishlists"], rx.foreach(s.sold_out, lambda r: rx.table.row(
-                                rx.table.cell(rx.link(r["name"], href=r["href"])),
-                                rx.table.cell(r["sku"]),
-                                rx.table.cell(r["carts"]),
-                                rx.table.cell(r["wishlists"]),
-                                data_testid="sold-out-row",
-                            )), "sold-out-table"),
+                            table(["Product", "SKU", "Carts", "Wishlists"], rx.foreach(s.sold_out, _sold_out_row),
+                                  "sold-out-table"),
                             _empty("No cart or wishlist holds a sold-out SKU.", "sold-out-empty"),
                         ),
                     ),
@@ -205,15 +229,10 @@ def reports_page() -> rx.Component:
         rx.card(
             rx.form(
                 rx.flex(
-                    rx.box(labelled("Report", native_select("kind", list(KIND_LABELS.items()), s.kind,
-                                                            testid="report-kind"),
-                                    s.error, s.error_field, "kind"), min_width="180px", flex="1"),
-                    rx.box(labelled("Date from (UTC)", rx.input(name="date_from", type="date", default_value=s.date_from,
-                                                                data_testid="report-date-from"),
-                                    s.error, s.error_field, "date_from"), min_width="150px", flex="1"),
-                    rx.box(labelled("Date to (UTC)", rx.input(name="date_to", type="date", default_value=s.date_to,
-                                                              data_testid="report-date-to"),
-                                    s.error, s.error_field, "date_to"), min_width="150px", flex="1"),
+                    _form_field("Report", native_select("kind", list(KIND_LABELS.items()), s.kind,
+                                                        testid="report-kind"), "kind", "180px"),
+                    _form_field("Date from (UTC)", _date_input("date_from", s.date_from), "date_from"),
+                    _form_field("Date to (UTC)", _date_input("date_to", s.date_to), "date_to"),
                     rx.button("Show report", type="submit", data_testid="report-apply"),
                     gap="12px",
                     wrap="wrap",
@@ -227,7 +246,7 @@ def reports_page() -> rx.Component:
             ),
             width="100%",
         ),
-        error_banner(s.error, "report-error"),
+        error_banner(s.error_text, "report-error"),
         rx.cond(
             s.loaded,
             rx.vstack(
@@ -252,7 +271,8 @@ def reports_page() -> rx.Component:
                             rx.table.header(rx.table.row(rx.foreach(s.headers, rx.table.column_header_cell))),
                             rx.table.body(
                                 rx.foreach(s.rows, lambda row: rx.table.row(
-                                    rx.foreach(row, rx.table.cell), data_testid="report-row")),
+                                    rx.foreach(row, lambda c: rx.table.cell(c, white_space="nowrap")),
+                                    data_testid="report-row")),
                                 rx.table.row(
                                     rx.foreach(s.totals, lambda c: rx.table.cell(rx.text.strong(c))),
                                     data_testid="report-totals",

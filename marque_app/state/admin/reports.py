@@ -93,6 +93,12 @@ class AdminReportsState(rx.State):
         return KIND_LABELS.get(self.kind, "Report")
 
     @rx.var
+    def error_text(self) -> str:
+        """The error for the banner, naming its field (the field's own line has the message)."""
+        label = FIELD_LABELS.get(self.error_field, "")
+        return f"{label}: {self.error}" if label and self.error else self.error
+
+    @rx.var
     def range_text(self) -> str:
         return f"{self.date_from} to {self.date_to} (UTC days, both included)" if self.loaded else ""
 
@@ -109,9 +115,7 @@ class AdminReportsState(rx.State):
 
     def _fail(self, err: AdminError) -> None:
         self.columns, self.headers, self.rows, self.totals, self.loaded = [], [], [], [], False
-        label = FIELD_LABELS.get(err.field, "")
-        self.error = f"{label}: {err.message}" if label else err.message
-        self.error_field = err.field
+        self.error, self.error_field = err.message, err.field
 
     @rx.event
     async def load_report(self):
@@ -147,5 +151,5 @@ class AdminReportsState(rx.State):
             rep = await run(reports.report, kind=self.kind, date_from=self.date_from, date_to=self.date_to)
         except AdminError as err:
             self._fail(err)
-            return rx.toast.error(self.error)
+            return rx.toast.error(self.error_text)
         return rx.download(data=reports.to_csv(rep), filename=reports.csv_filename(rep), mime_type="text/csv")
