@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from marque_app.models import AdminActivity, Order
 from marque_app.services import checkout
-from tests.api.test_admin_api import API, admin, client, customer, db  # noqa: F401  (fixtures)
+from tests.api.test_admin_api import API, admin, customer  # noqa: F401  (fixtures)
 from tests.cartutil import make_product, make_user
 from tests.orderutil import address, fill_cart
 
