@@ -16,7 +16,7 @@ from marque_app.components.admin import (
     table,
 )
 from marque_app.domain.orders import STATUS_LABELS, STATUSES
-from marque_app.state.admin.orders import AdminOrdersState, AdminOrderState
+from marque_app.state.admin.orders import PAYMENT_CHOICES, AdminOrdersState, AdminOrderState
 
 STATUS_CHOICES = [("", "Any status")] + [(s, STATUS_LABELS[s]) for s in STATUSES]
 
@@ -26,24 +26,36 @@ def orders_list() -> rx.Component:
     f = s.filters
     return admin_layout(
         "Orders",
-        rx.form(
+        # shown once loaded: the inputs are uncontrolled, and a new key (the URL's filters) remounts
+        # them with their values
+        rx.cond(s.filter_key != "", rx.form(
             rx.flex(
-                rx.input(name="q", default_value=f["q"], placeholder="Order number or e-mail", data_testid="orders-q"),
-                native_select("status", STATUS_CHOICES, f["status"], testid="orders-status"),
-                rx.input(name="date_from", type="date", default_value=f["date_from"], aria_label="From"),
-                rx.input(name="date_to", type="date", default_value=f["date_to"], aria_label="To"),
+                labelled("Search", rx.input(name="q", default_value=f["q"], placeholder="Order number or e-mail",
+                                            data_testid="orders-q")),
+                labelled("Status", native_select("status", STATUS_CHOICES, f["status"], testid="orders-status")),
+                labelled("Payment", native_select("payment_status", PAYMENT_CHOICES, f["payment_status"],
+                                                  testid="orders-payment")),
+                labelled("From", rx.input(name="date_from", type="date", default_value=f["date_from"],
+                                          data_testid="orders-from")),
+                labelled("To", rx.input(name="date_to", type="date", default_value=f["date_to"],
+                                        data_testid="orders-to")),
                 rx.button("Apply", type="submit", size="2", data_testid="filter-apply"),
                 gap="8px", wrap="wrap", align="end", width="100%",
             ),
-            on_submit=s.apply, reset_on_submit=False, width="100%",
-        ),
+            on_submit=s.apply, reset_on_submit=False, key=s.filter_key, width="100%", data_testid="orders-filters",
+            data_filters=s.filter_key,
+        )),
         error_banner(s.error, "orders-error"),
         table(["Number", "Date (UTC)", "Customer", "Status", "Payment", "Items", "Total", "Tracking"],
               rx.foreach(s.items, lambda o: rx.table.row(
                   rx.table.cell(rx.link(o.order_number, href="/admin/orders/" + o.id, data_testid="order-link")),
-                  rx.table.cell(o.created_at), rx.table.cell(o.customer), rx.table.cell(o.status_label),
-                  rx.table.cell(o.payment_status), rx.table.cell(o.item_count), rx.table.cell(o.total),
+                  rx.table.cell(o.created_at, data_testid="order-date"),
+                  rx.table.cell(o.customer, data_testid="order-customer"),
+                  rx.table.cell(o.status_label, data_testid="order-row-status"),
+                  rx.table.cell(o.payment_status, data_testid="order-payment"),
+                  rx.table.cell(o.item_count), rx.table.cell(o.total + " " + o.currency, data_testid="order-total"),
                   rx.table.cell(o.tracking_number),
+                  data_testid="order-row",
               )), "orders-table"),
         pager(s.page, s.pages, s.total, s.prev_url, s.next_url),
     )
@@ -87,12 +99,10 @@ def order_page() -> rx.Component:
                         o.next_statuses.length() > 0,
                         rx.form(
                             rx.vstack(
+                                # only the moves the state machine allows now (the server checks again)
                                 labelled("New status", native_select(
-                                    "status", [(st, STATUS_LABELS[st]) for st in STATUSES],
-                                    "", testid="status-select", placeholder="Choose"),
+                                    "status", s.next_choices, "", testid="status-select", placeholder="Choose"),
                                     s.error, s.error_field, "status"),
-                                rx.text("Allowed now: ", rx.foreach(o.next_statuses, lambda st: rx.badge(st)),
-                                        size="1"),
                                 labelled("Tracking number (when shipping)",
                                          rx.input(name="tracking_number", data_testid="tracking-input"),
                                          s.error, s.error_field, "tracking_number"),
@@ -129,7 +139,7 @@ def order_page() -> rx.Component:
                     ),
                 ),
                 _section("Timeline", rx.foreach(o.timeline, lambda t: rx.text(
-                    t["at"], " - ", t["label"], " ", t["note"], size="2"))),
+                    t["at"], " - ", t["label"], " ", t["note"], size="2", data_testid="timeline-row"))),
                 spacing="3",
                 width="100%",
             ),

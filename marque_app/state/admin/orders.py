@@ -7,15 +7,18 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.domain.admin import AdminError, paging
+from marque_app.domain.orders import SHIPPED, STATUS_LABELS
 from marque_app.services.admin import Actor
 from marque_app.services.admin import orders as admin_orders
-from marque_app.services.admin.orders import AdminOrder, OrderRow
+from marque_app.services.admin.orders import PAYMENT_STATUSES, AdminOrder, OrderRow
+from marque_app.services.admin.products import Choice
 from marque_app.services.auth import get_email_sender, get_sms_sender
 
 from .base import form_text, query, refuse, require_admin, run, url_with
 
 PER_PAGE = 20
 FILTERS = ("q", "status", "payment_status", "date_from", "date_to")
+PAYMENT_CHOICES = [("", "Any payment")] + [(p, p.replace("_", " ").capitalize()) for p in PAYMENT_STATUSES]
 
 
 class AdminOrdersState(rx.State):
@@ -23,7 +26,8 @@ class AdminOrdersState(rx.State):
     total: int = 0
     page: int = 1
     pages: int = 0
-    filters: dict[str, str] = {}
+    filters: dict[str, str] = {k: "" for k in FILTERS}
+    filter_key: str = ""  # the filter inputs are uncontrolled: a new key remounts them with the URL's values
     error: str = ""
     error_field: str = ""
 
@@ -44,6 +48,7 @@ class AdminOrdersState(rx.State):
             self.reset()
             return None
         self.filters = {k: query(self, k) for k in FILTERS}
+        self.filter_key = "&".join(f"{k}={v}" for k, v in self.filters.items())
         try:
             pg = paging(query(self, "page"), None, PER_PAGE)
         except AdminError:
@@ -75,6 +80,11 @@ class AdminOrderState(rx.State):
     error_field: str = ""
     form_key: int = 0
 
+    @rx.var
+    def next_choices(self) -> list[Choice]:
+        """The moves the state machine allows from the order's status, for the status select."""
+        return [Choice(value=s, label=STATUS_LABELS.get(s, s)) for s in self.order.next_statuses]
+
     @rx.event
     async def load_order(self):
         if await require_admin(self) is None:
@@ -88,6 +98,10 @@ class AdminOrderState(rx.State):
             self.not_found = True
         return None
 
+    def _failed(self, err: AdminError):
+        self.error, self.error_field = err.message, err.field
+        return rx.toast.error(err.message)
+
     async def _write(self, fn, message: str, **kwargs):
         user = await require_admin(self)
         if user is None:
@@ -95,14 +109,19 @@ class AdminOrderState(rx.State):
         try:
             self.order = await run(fn, actor=Actor.of(user), order_id=self.order.id, **kwargs)
         except AdminError as err:
-            self.error, self.error_field = err.message, err.field
-            return rx.toast.error(err.message)
+            return self._failed(err)
         self.error, self.error_field, self.form_key = "", "", self.form_key + 1
         return rx.toast.success(message)
 
     @rx.event
     async def change_status(self, form: dict):
-        data = {k: form_text(form, k) for k in ("status", "note", "tracking_number")}
+        data = {k: form_text(form, k).strip() for k in ("status", "note", "tracking_number")}
+        if data["status"] == SHIPPED and not data["tracking_number"]:
+            # The customer is sent the tracking number when the order ships: the admin page asks for it.
+            if await require_admin(self) is None:
+                return await refuse(self)
+            return self._failed(AdminError("invalid", "Enter the tracking number to ship the order",
+                                           field="tracking_number"))
         return await self._write(admin_orders.change_status, "Status changed", data=data, sms=get_sms_sender(),
                                  mailer=get_email_sender())
 
