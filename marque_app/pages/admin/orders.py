@@ -9,7 +9,6 @@ from marque_app.components.admin import (
     admin_layout,
     error_banner,
     field_error,
-    filter_form,
     labelled,
     native_select,
     pager,
