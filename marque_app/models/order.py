@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from .enums import COUPON_TYPES, RETURN_STATUSES, OrderStatus, PaymentStatus, one_of, pg_enum
-from .types import JSONType, created_at, money, pk, timestamp, updated_at
+from .types import JSONType, created_at, money, pg_only, pk, timestamp, updated_at
 
 
 def _order_status(default: OrderStatus = OrderStatus.pending):
@@ -39,6 +39,11 @@ class Order(SQLModel, table=True):
         sa.CheckConstraint("total_amount >= 0", name="order_total_not_negative"),
         sa.Index("idx_orders_user", "user_id"),
         sa.Index("idx_orders_status", "status"),
+        # the admin's "contains" searches (migration 0009), written as PostgreSQL prints them back
+        pg_only(sa.Index("idx_orders_number_trgm", sa.text("lower((order_number)::text) gin_trgm_ops"),
+                         postgresql_using="gin")),
+        pg_only(sa.Index("idx_orders_guest_email_trgm", sa.text("lower((guest_email)::text) gin_trgm_ops"),
+                         postgresql_using="gin")),
     )
 
     id: uuid.UUID = pk()

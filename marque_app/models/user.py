@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from .enums import ADDRESS_TYPES, UserRole, one_of, pg_enum
-from .types import created_at, pk, timestamp, updated_at
+from .types import created_at, pg_only, pk, timestamp, updated_at
 
 
 class User(SQLModel, table=True):
@@ -19,6 +19,11 @@ class User(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="user_email_or_phone"),
         sa.Index("idx_users_email", "email"),
+        # the admin's customer search (migration 0009), written as PostgreSQL prints them back
+        pg_only(sa.Index("idx_users_email_trgm", sa.text("lower((email)::text) gin_trgm_ops"), postgresql_using="gin")),
+        pg_only(sa.Index("idx_users_name_trgm",
+                         sa.text("lower((((first_name)::text || ' '::text) || (last_name)::text)) gin_trgm_ops"),
+                         postgresql_using="gin")),
     )
 
     id: uuid.UUID = pk()

@@ -76,6 +76,21 @@ def test_list_filters_by_status_email_number_and_dates(session, admin):
     proc = admin_orders.list_orders(session=session, q=user.email, status="processing")
     assert [r.order_number for r in proc.items] == [second.order_number]
     assert admin_orders.list_orders(session=session, q=first.order_number.lower()).items[0].id == first.id
+
+
+@pytest.mark.parametrize("max_ids", [200, 0])  # 0: more accounts match than the id list holds
+def test_search_by_part_of_an_e_mail_finds_the_accounts_orders(session, admin, monkeypatch, max_ids):
+    monkeypatch.setattr(admin_orders, "MAX_ACCOUNT_IDS", max_ids)
+    t = tag().lower()
+    user = make_user(session, email=f"ann.{t}@example.com")
+    other = make_user(session, email=f"bob.{t}@example.org")
+    _, (a,) = make_product(session, stock=(20,))
+    mine, theirs = buy(session, user, [a]), buy(session, other, [a])
+    found = admin_orders.list_orders(session=session, q=f"ANN.{t}")
+    assert [r.id for r in found.items] == [mine.id] and found.total == 1
+    both = admin_orders.list_orders(session=session, q=t)
+    assert {r.id for r in both.items} == {mine.id, theirs.id} and both.total == 2
+    assert admin_orders.list_orders(session=session, q=f"{t}%").total == 0  # LIKE specials are text
     for bad in ({"status": "lost"}, {"date_from": "yesterday"}, {"payment_status": "x"},
                 {"date_from": "2091-03-05", "date_to": "2091-03-01"}):
         with pytest.raises(AdminError) as err:

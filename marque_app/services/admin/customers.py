@@ -106,7 +106,9 @@ def search_customers(*, session: Session, paging: Paging = Paging(), q: str = ""
         digits = "".join(ch for ch in needle if ch.isdigit())
         conditions = [
             sa.func.lower(User.email).contains(needle, autoescape=True),
-            sa.func.lower(User.first_name + " " + User.last_name).contains(needle, autoescape=True),
+            # the very expression of idx_users_name_trgm (a bound ' ' would not match the index)
+            sa.func.lower(User.first_name.op("||")(sa.literal_column("' '")).op("||")(User.last_name))
+            .contains(needle, autoescape=True),
         ]
         if len(digits) >= 3:
             conditions.append(User.phone.contains(digits, autoescape=True))
