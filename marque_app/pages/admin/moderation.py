@@ -58,7 +58,8 @@ def returns_page() -> rx.Component:
         "Returns",
         rx.form(
             rx.flex(
-                native_select("status", RETURN_CHOICES, s.status, testid="returns-status"),
+                rx.box(native_select("status", RETURN_CHOICES, s.status, testid="returns-status",
+                                     aria_label="Status"), width="170px"),
                 rx.input(name="q", default_value=s.q, placeholder="Return or order number, e-mail",
                          data_testid="returns-q", min_width="240px"),
                 rx.button("Apply", type="submit", size="2", data_testid="filter-apply"),
@@ -74,9 +75,10 @@ def returns_page() -> rx.Component:
             table(
                 ["Return", "Order", "Customer", "Items", "Value", "Reason", "Status", "Requested (UTC)", "Actions"],
                 rx.foreach(s.items, lambda r: rx.table.row(
-                    rx.table.cell(rx.text(r.return_number, weight="medium", data_testid="return-number")),
+                    rx.table.cell(rx.text(r.return_number, weight="medium", data_testid="return-number"),
+                                  white_space="nowrap"),
                     rx.table.cell(rx.link(r.order_number, href=f"{routes.ADMIN_ORDERS}/" + r.order_id,
-                                          data_testid="return-order-link")),
+                                          data_testid="return-order-link"), white_space="nowrap"),
                     rx.table.cell(r.customer),
                     rx.table.cell(rx.vstack(rx.foreach(r["items"], lambda i: rx.text(
                         i["quantity"], " × ", i["name"], " (", i["sku"], ")", size="1")), spacing="0")),
@@ -119,12 +121,17 @@ def _tab(status: str) -> rx.Component:
 
 def _review_actions(r) -> rx.Component:
     s = AdminReviewsState
-    return rx.hstack(
-        rx.cond(r.status != "approved",
-                rx.button("Approve", size="1", on_click=s.moderate(r.id, "approved"), data_testid="review-approve")),
-        rx.cond(r.status != "rejected",
-                rx.button("Reject", size="1", variant="soft", color_scheme="red", on_click=s.moderate(r.id, "rejected"),
-                          data_testid="review-reject")),
+    return rx.vstack(
+        _status_badge(r.status, "review-status"),
+        rx.hstack(
+            rx.cond(r.status != "approved",
+                    rx.button("Approve", size="1", on_click=s.moderate(r.id, "approved"),
+                              data_testid="review-approve")),
+            rx.cond(r.status != "rejected",
+                    rx.button("Reject", size="1", variant="soft", color_scheme="red",
+                              on_click=s.moderate(r.id, "rejected"), data_testid="review-reject")),
+            spacing="2",
+        ),
         spacing="2",
     )
 
@@ -159,25 +166,27 @@ def reviews_page() -> rx.Component:
                 padding="40px", width="100%", data_testid="reviews-empty",
             ),
             table(
-                ["Product", "Rating", "Review", "Author", "Verified", "Date (UTC)", "Status", ""],
+                ["Product", "Rating", "Review", "Author", "Date (UTC)", "Status"],
                 rx.foreach(s.items, lambda r: rx.table.row(
-                    rx.table.cell(rx.link(r.product_name, href=r.product_url, data_testid="review-product-link")),
+                    rx.table.cell(rx.link(r.product_name, href=r.product_url, data_testid="review-product-link"),
+                                  min_width="140px"),
                     rx.table.cell(rx.text(r.stars, color=rx.color("amber", 10), white_space="nowrap",
                                           aria_label=r.rating.to_string() + " out of 5 stars",
                                           data_testid="review-stars")),
                     rx.table.cell(rx.vstack(
                         rx.text(r.title, weight="bold", size="2", data_testid="review-title"),
                         rx.text(r.content, size="2", white_space="pre-wrap", data_testid="review-content"),
-                        spacing="1", max_width="420px",
+                        spacing="1",
+                    ), min_width="240px", max_width="460px"),
+                    rx.table.cell(rx.vstack(
+                        rx.text(r.author, size="2"),
+                        rx.text(r.email, size="1", color=rx.color("gray", 10)),
+                        rx.cond(r.verified_purchase,
+                                rx.badge("Verified purchase", color_scheme="green", data_testid="review-verified"),
+                                rx.text("Not a verified purchase", size="1", color=rx.color("gray", 10))),
+                        spacing="1",
                     )),
-                    rx.table.cell(rx.vstack(rx.text(r.author, size="2"),
-                                            rx.text(r.email, size="1", color=rx.color("gray", 10)), spacing="0")),
-                    rx.table.cell(rx.cond(r.verified_purchase,
-                                          rx.badge("Verified purchase", color_scheme="green",
-                                                   data_testid="review-verified"),
-                                          rx.text("No", size="1"))),
                     rx.table.cell(r.date, white_space="nowrap"),
-                    rx.table.cell(_status_badge(r.status, "review-status")),
                     rx.table.cell(_review_actions(r)),
                     data_testid="review-row",
                 )),
