@@ -111,6 +111,11 @@ def test_status_moves_follow_the_state_machine_and_are_logged(session, admin):
     assert order.status.value == "pending" and order.tracking_number is None and log(session, placed.id) == []
 
     admin_orders.change_status(session=session, actor=admin, order_id=placed.id, data={"status": "processing"})
+    with pytest.raises(AdminError) as err:  # shipping needs the tracking number the customer is sent
+        admin_orders.change_status(session=session, actor=admin, order_id=placed.id, data={"status": "shipped"})
+    assert err.value.status == 422 and err.value.field == "tracking_number"
+    session.expire_all()
+    assert session.get(Order, uuid.UUID(placed.id)).status.value == "processing" and len(log(session, placed.id)) == 1
     view = admin_orders.change_status(session=session, actor=admin, order_id=placed.id,
                                       data={"status": "shipped", "tracking_number": " 1Z999AA1 ", "note": "DHL"})
     assert view.status == "shipped" and view.tracking_number == "1Z999AA1" and view.next_statuses == ["delivered"]

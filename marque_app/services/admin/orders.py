@@ -236,6 +236,9 @@ def change_status(
     current = _value(order.status)
     if tracking and to != "shipped":
         raise AdminError("invalid", "A tracking number goes with the move to shipped", field="tracking_number")
+    if to == "shipped" and to in allowed_next(current) and not (tracking or order.tracking_number):
+        # the customer is told the tracking number when the order ships: page and API both ask for it
+        raise AdminError("invalid", "Enter the tracking number to ship the order", field="tracking_number")
     record(session=session, actor=actor, action="order.status", entity_type="order", entity_id=order.id,
            summary=f"Order {order.order_number}: {current} -> {to}" + (f", tracking {tracking}" if tracking else "")
            + (f" ({note[:200]})" if note else ""), details={"from": current, "to": to}, now=now)
