@@ -395,7 +395,8 @@ def _review_summary() -> rx.Component:
             rx.vstack(
                 rx.heading(ReviewsState.average, size="8", data_testid="review-average"),
                 rx.text(
-                    "Based on " + ReviewsState.count.to_string() + " reviews",
+                    "Based on " + ReviewsState.count.to_string()
+                    + rx.cond(ReviewsState.count == 1, " review", " reviews"),
                     size="2",
                     color=rx.color("gray", 11),
                     data_testid="review-count",

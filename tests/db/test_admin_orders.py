@@ -232,6 +232,11 @@ def test_review_moderation_logged(session, admin):
     assert queue.total >= 1
     item = returns.moderate(session=session, actor=admin, review_id=review.id, status="approved")
     assert item.status == "approved" and [r.action for r in log(session, review.id)] == ["review.approved"]
+    assert log(session, review.id)[0].summary == f"4-star review of {product.name} approved"
+    unknown = uuid.uuid4()
+    with pytest.raises(AdminError) as err:  # an unknown review: 404 and no log row
+        returns.moderate(session=session, actor=admin, review_id=unknown, status="approved")
+    assert err.value.status == 404 and log(session, unknown) == []
     with pytest.raises(AdminError) as err:
         returns.moderate(session=session, actor=admin, review_id=review.id, status="maybe")
     assert err.value.status == 422

@@ -108,7 +108,7 @@ def test_a_pending_review_shows_on_the_product_page_once_the_admin_approves_it(g
     section = page.get_by_test_id("reviews")
     review = section.get_by_test_id("review").filter(has_text=t)
     expect(review.get_by_test_id("review-title")).to_have_text(f"Soft and warm {t}")
-    expect(section.get_by_test_id("review-count")).to_have_text("Based on 1 reviews")
+    expect(section.get_by_test_id("review-count")).to_have_text("Based on 1 review")
 
 
 def _delivered_order_with_return(db):

@@ -266,8 +266,9 @@ def coupons_page() -> rx.Component:
 
 # --- activity -------------------------------------------------------------------------------------
 
-ENTITY_TYPES = [("", "Everything"), ("product", "Products"), ("variant", "Variants"), ("category", "Categories"),
-                ("brand", "Brands"), ("coupon", "Coupons"), ("customer", "Customers")]
+ENTITY_TYPES = [("", "Everything"), ("order", "Orders"), ("return", "Returns"), ("review", "Reviews"),
+                ("product", "Products"), ("variant", "Variants"), ("category", "Categories"), ("brand", "Brands"),
+                ("coupon", "Coupons"), ("customer", "Customers")]
 
 
 def activity_page() -> rx.Component:

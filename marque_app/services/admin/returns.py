@@ -26,6 +26,7 @@ from marque_app.models import (
     Order,
     OrderItem,
     Product,
+    ProductReview,
     ProductVariant,
     Return,
     ReturnItem,
@@ -219,8 +220,13 @@ def moderate(*, session: Session, actor: Actor, review_id: object, status: str, 
     if status not in ("approved", "rejected", "pending"):
         raise AdminError("invalid", "Status must be approved or rejected", field="status")
     rid = as_uuid(review_id, what="Review")
+    about = session.execute(
+        sa.select(Product.name, ProductReview.rating)
+        .join(Product, Product.id == ProductReview.product_id).where(ProductReview.id == rid)
+    ).first()  # None: moderate_review below answers the 404 and the log row is rolled back
+    what = f"{about[1]}-star review of {about[0]}" if about else f"Review {str(rid)[:8]}"
     record(session=session, actor=actor, action=f"review.{status}", entity_type="review", entity_id=rid,
-           summary=f"Review {str(rid)[:8]} {status}", now=now)
+           summary=f"{what[:1].upper()}{what[1:]} {status}", now=now)
     try:
         return reviews.moderate_review(session=session, review_id=rid, status=status, actor_id=actor.id, now=now)
     except ReviewError as err:
