@@ -30,16 +30,15 @@ from sqlmodel import Session, SQLModel
 import marque_app.services.db as db_module
 from marque_app import routes
 from marque_app.models import Brand, Category, Coupon, ProductReview, UserRole
-from marque_app.services import checkout, migrations
+from marque_app.services import checkout
 from marque_app.services import orders as order_service
 from marque_app.services.admin import Actor
 from marque_app.services.admin import coupons as admin_coupons
 from marque_app.services.auth.tokens import issue_token
-from marque_app.services.db import make_engine
 from marque_app.settings import get_settings
 from tests.cartutil import make_product, make_user
-from tests.dbutil import scratch_database
 from tests.orderutil import address, fill_cart
+from tests.statetest import module_database
 
 #: Handlers that are not admin actions, by name, with the reason they need no role check.
 NOT_ADMIN_ACTIONS = {
@@ -83,12 +82,8 @@ def _handlers() -> list[tuple[type[rx.State], str]]:
 
 @pytest.fixture(scope="module")
 def own_db(tmp_path_factory) -> Iterator[tuple[str, sa.Engine]]:
-    """A database of this module alone: the rows made here are committed."""
-    with scratch_database(tmp_path_factory.mktemp("admin-guard-db")) as url:
-        migrations.upgrade(url)
-        eng = make_engine(url)
-        yield url, eng
-        eng.dispose()
+    with module_database(tmp_path_factory, "admin-guard-db") as db:
+        yield db
 
 
 @pytest.fixture(scope="module")

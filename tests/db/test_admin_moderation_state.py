@@ -17,18 +17,23 @@ import sqlalchemy as sa
 from reflex.istate.data import ReflexURL, RouterData
 from sqlmodel import Session, select
 
-import marque_app.services.db as db_module
-from marque_app.models import AdminActivity, Product, ProductReview, ProductVariant, Return, UserRole
-from marque_app.services import checkout, migrations
+from marque_app.models import (
+    AdminActivity,
+    Product,
+    ProductReview,
+    ProductVariant,
+    Return,
+    UserRole,
+)
+from marque_app.services import checkout
 from marque_app.services import orders as order_service
 from marque_app.services.admin import Actor
 from marque_app.services.admin import orders as admin_orders
 from marque_app.services.auth.tokens import issue_token
-from marque_app.services.db import make_engine
 from marque_app.settings import get_settings
 from tests.cartutil import make_product, make_user
-from tests.dbutil import scratch_database
 from tests.orderutil import address, fill_cart
+from tests.statetest import bind_app, module_database, state_tree
 
 
 def _tag() -> str:
@@ -37,31 +42,18 @@ def _tag() -> str:
 
 @pytest.fixture(scope="module")
 def own_db(tmp_path_factory) -> Iterator[tuple[str, sa.Engine]]:
-    """A database of this module alone: these tests commit, and other modules expect theirs empty."""
-    with scratch_database(tmp_path_factory.mktemp("moderation-db")) as url:
-        migrations.upgrade(url)
-        eng = make_engine(url)
-        yield url, eng
-        eng.dispose()
+    with module_database(tmp_path_factory, "moderation-db") as db:
+        yield db
 
 
 @pytest.fixture
 def states(own_db, monkeypatch) -> Iterator[dict]:
-    db_url, engine = own_db
-    monkeypatch.setenv("REFLEX_DB_URL", db_url)
-    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
-    monkeypatch.setattr(db_module, "get_engine", lambda: engine)
-    get_settings.cache_clear()
-    import marque_app.marque_app  # noqa: F401  (registers every state)
-    from reflex.state import State
+    bind_app(monkeypatch, *own_db)
+    _, sub = state_tree()
 
     from marque_app.state.admin.moderation import AdminReturnsState, AdminReviewsState
     from marque_app.state.auth import AuthState
 
-    root = State(_reflex_internal_init=True)
-
-    def sub(cls):
-        return root.get_substate(cls.get_full_name().split("."))
 
     yield {"auth": sub(AuthState), "returns": sub(AdminReturnsState), "reviews": sub(AdminReviewsState),
            "Returns": AdminReturnsState, "Reviews": AdminReviewsState}

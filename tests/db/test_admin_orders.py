@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import random
-import uuid
 import string
-from datetime import datetime, timedelta, timezone
+import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -24,10 +24,10 @@ from marque_app.models import (
     UserRole,
     Wishlist,
 )
-from marque_app.services import checkout, orders as order_service, payments
-from marque_app.services.admin import Actor
+from marque_app.services import checkout, payments
+from marque_app.services import orders as order_service
+from marque_app.services.admin import Actor, reports, returns
 from marque_app.services.admin import orders as admin_orders
-from marque_app.services.admin import reports, returns
 from tests.cartutil import make_product, make_user
 from tests.orderutil import address, fill_cart
 
@@ -63,7 +63,7 @@ def stock(session, variant) -> int:
 def test_list_filters_by_status_email_number_and_dates(session, admin):
     user = make_user(session)
     _, (a,) = make_product(session, stock=(20,))
-    base = datetime(2091, 3, random.randint(1, 20), 12, tzinfo=timezone.utc)
+    base = datetime(2091, 3, random.randint(1, 20), 12, tzinfo=UTC)
     first = buy(session, user, [a], 2, now=base)
     second = buy(session, user, [a], now=base + timedelta(days=1))
     admin_orders.change_status(session=session, actor=admin, order_id=second.id, data={"status": "processing"})
@@ -247,7 +247,7 @@ def test_review_moderation_logged(session, admin):
 
 def test_reports_by_day_product_customer_exclude_cancelled(session, admin):
     year = random.randint(2100, 2900)
-    base = datetime(year, 5, 10, 9, tzinfo=timezone.utc)
+    base = datetime(year, 5, 10, 9, tzinfo=UTC)
     user = make_user(session, first_name="Rita", last_name=tag())
     _, (a, b) = make_product(session, price="10.00", stock=(50, 50))
     buy(session, user, [a], 2, now=base)
@@ -275,7 +275,7 @@ def test_reports_by_day_product_customer_exclude_cancelled(session, admin):
 
 def test_dashboard_numbers(session, admin):
     year = random.randint(2100, 2900)
-    now = datetime(year, 7, 20, 18, tzinfo=timezone.utc)
+    now = datetime(year, 7, 20, 18, tzinfo=UTC)
     user = make_user(session)
     _, (a,) = make_product(session, price="10.00", stock=(50,))
     t1 = buy(session, user, [a], 1, now=now - timedelta(hours=2)).total  # today

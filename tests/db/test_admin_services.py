@@ -32,8 +32,16 @@ from marque_app.models import (
     Wishlist,
 )
 from marque_app.services import migrations
+from marque_app.services.admin import (
+    Actor,
+    activity,
+    coupons,
+    customers,
+    inventory,
+    products,
+    taxonomy,
+)
 from marque_app.services.db import make_engine
-from marque_app.services.admin import Actor, activity, coupons, customers, inventory, products, taxonomy
 from tests.cartutil import make_product, make_user
 from tests.dbutil import scratch_database
 

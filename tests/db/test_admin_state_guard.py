@@ -12,44 +12,32 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-import marque_app.services.db as db_module
 from marque_app.models import Coupon, ProductVariant, UserRole
-from marque_app.services import migrations
 from marque_app.services.auth.tokens import issue_token
-from marque_app.services.db import make_engine
 from marque_app.settings import get_settings
 from tests.cartutil import make_product, make_user
-from tests.dbutil import scratch_database
+from tests.statetest import bind_app, module_database, state_tree
 
 
 @pytest.fixture(scope="module")
 def own_db(tmp_path_factory) -> Iterator[tuple[str, sa.Engine]]:
-    """A database of this module alone: these tests commit, and other modules expect theirs empty."""
-    with scratch_database(tmp_path_factory.mktemp("admin-db")) as url:
-        migrations.upgrade(url)
-        eng = make_engine(url)
-        yield url, eng
-        eng.dispose()
+    with module_database(tmp_path_factory, "admin-db") as db:
+        yield db
 
 
 @pytest.fixture
 def states(own_db, monkeypatch) -> Iterator[dict]:
-    db_url, engine = own_db
-    monkeypatch.setenv("REFLEX_DB_URL", db_url)
-    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
-    monkeypatch.setattr(db_module, "get_engine", lambda: engine)
-    get_settings.cache_clear()
-    import marque_app.marque_app  # noqa: F401  (registers every state)
-    from reflex.state import State
+    bind_app(monkeypatch, *own_db)
+    _, sub = state_tree()
 
-    from marque_app.state.admin.others import AdminBrandsState, AdminCouponsState, AdminInventoryState
+    from marque_app.state.admin.others import (
+        AdminBrandsState,
+        AdminCouponsState,
+        AdminInventoryState,
+    )
     from marque_app.state.admin.products import AdminProductsState
     from marque_app.state.auth import AuthState
 
-    root = State(_reflex_internal_init=True)
-
-    def sub(cls):
-        return root.get_substate(cls.get_full_name().split("."))
 
     yield {"auth": sub(AuthState), "coupons": sub(AdminCouponsState), "inventory": sub(AdminInventoryState),
            "products": sub(AdminProductsState), "brands": sub(AdminBrandsState), "classes": (AdminCouponsState, AdminInventoryState,
