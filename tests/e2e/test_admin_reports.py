@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from marque_app.models import User, utcnow
+from marque_app.models import ProductStatus, User, utcnow
 from marque_app.services import checkout
 from marque_app.services.admin import reports
 from marque_app.services.admin import orders as admin_orders
@@ -53,9 +53,13 @@ def our_order(db) -> dict:
     """A processing order of a product and a customer of our own, placed today (UTC)."""
     t = _tag()
     user = make_user(db, first_name="Reba", last_name=f"Reports{t}")
-    product, (variant,) = make_product(db, f"Report Kettle {t}", price="27.00", stock=(30,))
+    product, (variant,) = make_product(db, f"Report Kettle {t}", price="27.00", stock=(30,), image=False)
     fill_cart(db, user, [variant], 3)
     placed = checkout.place_order(session=db, user_id=user.id, shipping_address=address())
+    # off the shop's shelves again: the storefront tests that share this database expect the
+    # demo catalog there (the order keeps its own copy of the product)
+    product.status = ProductStatus.archived
+    db.add(product)
     admin = db.exec(select(User).where(User.email == ADMIN[0])).one()
     admin_orders.change_status(session=db, actor=Actor(id=admin.id, email=admin.email), order_id=placed.id,
                                data={"status": "processing"})
