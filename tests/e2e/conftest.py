@@ -388,6 +388,14 @@ def goto(page) -> Callable[..., object]:
     return _goto
 
 
+def log_in_with_email(page, email: str, password: str) -> None:
+    """Fill and send the log-in page's e-mail form (the page must be showing it)."""
+    page.get_by_test_id("login-tab-email").click()
+    page.get_by_test_id("email-input").fill(email)
+    page.get_by_test_id("password-input").fill(password)
+    page.get_by_test_id("login-submit").click()
+
+
 def log_out(page, attempts: int = 3) -> None:
     """Open the header's account menu and choose "Log out".
 

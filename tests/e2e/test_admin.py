@@ -9,7 +9,7 @@ import string
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_hydration
+from tests.e2e.conftest import log_in_with_email, wait_for_hydration
 
 ADMIN = ("admin@marque.test", "Admin#2026")
 SHOPPER = ("shopper@marque.test", "Shopper#2026")
@@ -20,10 +20,7 @@ def _tag() -> str:
 
 
 def _log_in(page, who: tuple[str, str]) -> None:
-    page.get_by_test_id("login-tab-email").click()
-    page.get_by_test_id("email-input").fill(who[0])
-    page.get_by_test_id("password-input").fill(who[1])
-    page.get_by_test_id("login-submit").click()
+    log_in_with_email(page, *who)
 
 
 def _png(path) -> str:

@@ -25,7 +25,7 @@ from marque_app.services.admin import Actor
 from marque_app.services.admin import orders as admin_orders
 from marque_app.services.db import make_engine
 from tests.cartutil import make_product, make_user
-from tests.e2e.conftest import wait_for_hydration
+from tests.e2e.conftest import log_in_with_email, wait_for_hydration
 from tests.orderutil import address, fill_cart
 from tests.payutil import make_order
 
@@ -52,10 +52,7 @@ def _fresh(db) -> None:
 def _log_in_as_admin(goto, page, path: str) -> None:
     goto(path)
     expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_test_id("login-tab-email").click()
-    page.get_by_test_id("email-input").fill(ADMIN[0])
-    page.get_by_test_id("password-input").fill(ADMIN[1])
-    page.get_by_test_id("login-submit").click()
+    log_in_with_email(page, *ADMIN)
     expect(page).to_have_url(re.compile(re.escape(path.split("?")[0]) + r"(\?.*)?$"))
     expect(page.get_by_test_id("admin-sidebar")).to_be_visible()
 

@@ -25,7 +25,7 @@ from marque_app.domain.cart import GuestLine
 from marque_app.models import CartItem, Order, User
 from marque_app.pages.admin import PAGES
 from marque_app.services import checkout
-from tests.e2e.conftest import log_out, wait_for_hydration
+from tests.e2e.conftest import log_in_with_email, log_out, wait_for_hydration
 
 ADMIN = ("admin@marque.test", "Admin#2026")
 SHOPPER = ("shopper@marque.test", "Shopper#2026")
@@ -92,10 +92,7 @@ def _status(app_db_url: str, order_id: str) -> tuple[str, str | None]:
 
 
 def _log_in(page, who: tuple[str, str]) -> None:
-    page.get_by_test_id("login-tab-email").click()
-    page.get_by_test_id("email-input").fill(who[0])
-    page.get_by_test_id("password-input").fill(who[1])
-    page.get_by_test_id("login-submit").click()
+    log_in_with_email(page, *who)
 
 
 def _toast(page, text: str):

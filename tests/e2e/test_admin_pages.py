@@ -9,7 +9,7 @@ import string
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_hydration
+from tests.e2e.conftest import log_in_with_email, wait_for_hydration
 
 ADMIN = ("admin@marque.test", "Admin#2026")
 
@@ -20,10 +20,7 @@ def _tag() -> str:
 
 def _log_in_as_admin(goto, page, path: str) -> None:
     goto(path)
-    page.get_by_test_id("login-tab-email").click()
-    page.get_by_test_id("email-input").fill(ADMIN[0])
-    page.get_by_test_id("password-input").fill(ADMIN[1])
-    page.get_by_test_id("login-submit").click()
+    log_in_with_email(page, *ADMIN)
     expect(page.get_by_test_id("admin-sidebar")).to_be_visible()
     wait_for_hydration(page)
 

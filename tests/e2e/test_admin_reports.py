@@ -24,6 +24,7 @@ from marque_app.services.admin import orders as admin_orders
 from marque_app.services.admin.activity import Actor
 from marque_app.services.db import make_engine
 from tests.cartutil import make_product, make_user
+from tests.e2e.conftest import log_in_with_email
 from tests.orderutil import address, fill_cart
 
 ADMIN = ("admin@marque.test", "Admin#2026")
@@ -34,10 +35,7 @@ def _tag() -> str:
 
 
 def _log_in(page, who: tuple[str, str]) -> None:
-    page.get_by_test_id("login-tab-email").click()
-    page.get_by_test_id("email-input").fill(who[0])
-    page.get_by_test_id("password-input").fill(who[1])
-    page.get_by_test_id("login-submit").click()
+    log_in_with_email(page, *who)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_out, wait_for_hydration
+from tests.e2e.conftest import log_in_with_email, log_out, wait_for_hydration
 
 SHOPPER_EMAIL, SHOPPER_PASSWORD = "shopper@marque.test", "Shopper#2026"
 
@@ -52,10 +52,7 @@ def _toast(page, text: str):
 
 
 def _log_in_with_email(page, email: str = SHOPPER_EMAIL, password: str = SHOPPER_PASSWORD) -> None:
-    page.get_by_test_id("login-tab-email").click()
-    page.get_by_test_id("email-input").fill(email)
-    page.get_by_test_id("password-input").fill(password)
-    page.get_by_test_id("login-submit").click()
+    log_in_with_email(page, email, password)
 
 
 def test_guest_logs_in_with_the_phone_code_stays_logged_in_and_logs_out(
