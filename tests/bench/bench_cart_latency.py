@@ -116,8 +116,9 @@ def _env(port: int, web_dir: Path, tmp: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serve(name: str, cwd: Path, env: dict[str, str], port: int, log_path: Path) -> Iterator[str]:
-    """``reflex run --env prod`` in ``cwd`` on ``port``; yields the URL once it serves pages."""
+def serve(name: str, cwd: Path, env: dict[str, str], port: int, log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``reflex run --env prod`` in ``cwd`` on ``port``; yields the URL and the process (the
+    leader of its own process group) once it serves pages."""
     started = time.monotonic()
     with log_path.open("w") as log:
         proc = subprocess.Popen(
@@ -139,7 +140,7 @@ def serve(name: str, cwd: Path, env: dict[str, str], port: int, log_path: Path) 
                 raise SystemExit(f"{name}: not served within {START_TIMEOUT:.0f}s:\n{tail(log_path)}")
             time.sleep(0.5)
         print(f"{name}: served at {url} after {time.monotonic() - started:.1f}s", flush=True)
-        yield url
+        yield url, proc
     finally:
         stop_group(proc)
 
@@ -180,7 +181,7 @@ def bench_counter(browser, clicks: int, warmup: int) -> list[float]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-counter-"))
     port = free_port()
     env = _env(port, COUNTER_WEB, tmp)
-    with serve("counter", COUNTER_DIR, env, port, tmp / "reflex.log") as url:
+    with serve("counter", COUNTER_DIR, env, port, tmp / "reflex.log") as (url, _):
         context, page = _new_page(browser, url)
         try:
             _goto(page, "/")
@@ -243,7 +244,7 @@ def bench_add_to_cart(browser, clicks: int, warmup: int) -> tuple[list[float], l
     products = _roomy_products(env["REFLEX_DB_URL"], -(-total // CLICKS_PER_VARIANT) + 1)
     if len(products) * CLICKS_PER_VARIANT < total:
         raise SystemExit(f"only {len(products)} single-variant products with stock to spare")
-    with serve("store", ROOT, env, port, tmp / "reflex.log") as url:
+    with serve("store", ROOT, env, port, tmp / "reflex.log") as (url, _):
         context, page = _new_page(browser, url)
         try:
             shown: list[float] = []

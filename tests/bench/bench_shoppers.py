@@ -1,0 +1,532 @@
+"""Many live shoppers on one machine: N virtual shoppers over Reflex's websocket.
+
+    .venv/bin/python -m tests.bench.bench_shoppers [--shoppers 100] [--seconds 60]
+        [--db sqlite|postgres] [--redis] [--workers N] [--logged-in 0.1]
+
+The store is served in production mode (``reflex run --env prod``: pages, websocket and API on
+one port, as ``make run`` does) on a free loopback port with its own database (a temporary
+SQLite file with the demo store, or a scratch PostgreSQL database ``marque_bench_shoppers``),
+with the Redis state manager and ``GRANIAN_WORKERS`` workers when ``--redis`` is given (Redis
+database 5 of ``MARQUE_BENCH_REDIS_URL``, emptied first). Log-in and cart rate limits are off in
+that instance (``MARQUE_RATE_LIMIT_ENABLED=false``): every shopper speaks from 127.0.0.1.
+
+First one Chromium tab (Playwright) opens a product page, adds to the cart and follows a link: its
+frames give the compiled frontend's hydrate hashes, state schema and client storage keys
+(``shoppers_protocol.template_from_frames``). Then every virtual shopper opens its own websocket
+and sends what that tab sends (``shoppers_protocol``): the connect packet with
+``hydrate_and_load`` of a product page, ``CartState.apply`` add ops (1-3 per product, made as
+``components/cart_ops`` makes them), client-side navigations (``update_vars_internal`` +
+``on_load_internal``) to other products and to ``/shop`` or a category with filters, think time
+0.5-2 s between actions. A share of the shoppers (``--logged-in``) first registers through the
+register form's event (as a new customer would) and shops logged in. Client storage (the guest
+cart, the token) is kept per shopper from the deltas, as the page keeps it.
+
+Measured over ``--seconds`` after a ramp-up: adds/s; add settled (op sent -> its toast) p50/p95/p99;
+navigation (first frame -> ``is_hydrated``) p95; errors (error toasts, timeouts); disconnects;
+server CPU ms per add (all the server's processes, navigations included) and bytes received per
+add; the server's RSS. Afterwards a single shopper fills a cart with 100 different SKUs and the
+bytes of the add frames at 1 and at 100 lines are reported. Nothing is lost: every shopper's
+confirmed adds must equal its cart (guests: the quantities in its stored guest cart; logged in:
+the database's rows); ``lost`` counts the difference. Bounded: loopback only, a fixed number of
+shoppers, a fixed duration, every wait has a timeout.
+
+The last line is one JSON object: ``{"bench": "shoppers", ...}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.bench import shoppers_protocol as proto
+from tests.bench.bench_cart_latency import APP_WEB, CHROMIUM, CHROMIUM_ARGS, ROOT, _env, serve
+from tests.bench.common import report, server_url
+from tests.procutil import free_port
+
+TIMEOUT = 15.0  # seconds an add or a navigation may take before it counts as an error
+PASSWORD = "Bench#2026-shopper"
+ADD_OK = "Added to your cart"
+
+
+# --- the server's processes -----------------------------------------------------------------
+
+
+def _group_pids(pgid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:  # field 5: pgrp
+            pids.append(int(entry))
+    return pids
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """utime + stime of every live process in the group (children reaped are included in
+    their parent's cutime/cstime)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in _group_pids(pgid):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    return total / tick
+
+
+def group_rss_mb(pgid: int) -> float:
+    total = 0
+    for pid in _group_pids(pgid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return round(total / 1024, 1)
+
+
+# --- the catalog the shoppers browse ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sku:
+    id: str
+    product_id: str
+    slug: str
+    name: str
+    price: str
+    image: str
+
+
+def catalog(db_url: str) -> tuple[list[Sku], list[str]]:
+    """SKUs with stock to spare (at most one per product) and the category slugs."""
+    import sqlalchemy as sa
+
+    from marque_app.services.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                """
+                SELECT v.id, p.id, p.slug, p.name, v.price,
+                       (SELECT min(i.url) FROM product_images i WHERE i.product_id = p.id)
+                FROM product_variants v JOIN products p ON p.id = v.product_id
+                WHERE p.status = 'active' AND v.inventory_quantity >= 50
+                ORDER BY p.slug, v.sku
+                """
+            )).all()
+            cats = [r[0] for r in conn.execute(sa.text("SELECT slug FROM categories")).all()]
+    finally:
+        engine.dispose()
+    seen: dict[str, Sku] = {}
+    for sku_id, pid, slug, name, price, image in rows:
+        # The product page preselects a variant; the bench adds that one (the page's default is
+        # the first in stock: any roomy SKU of the product is taken as the page would send it).
+        seen.setdefault(str(slug), Sku(_uuid(sku_id), _uuid(pid), str(slug), str(name), str(price), image or ""))
+    return list(seen.values()), cats
+
+
+def _uuid(value: Any) -> str:
+    text = str(value)
+    return str(uuid.UUID(text)) if len(text.replace("-", "")) == 32 else text
+
+
+# --- one virtual shopper ---------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    adds: list[float] = field(default_factory=list)
+    add_bytes: list[int] = field(default_factory=list)
+    navs: list[float] = field(default_factory=list)
+    errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    disconnects: int = 0
+    measuring: bool = False
+
+    def error(self, kind: str) -> None:
+        self.errors += 1
+        self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+
+
+class Shopper:
+    def __init__(self, n: int, base_url: str, template: proto.Template, skus: list[Sku],
+                 categories: list[str], figures: Figures, rng: random.Random, logged_in: bool):
+        self.n, self.base_url, self.template = n, base_url, template
+        self.skus, self.categories, self.figures, self.rng = skus, categories, figures, rng
+        self.logged_in = logged_in
+        self.token = str(uuid.uuid4())
+        self.storage: dict[str, str] = dict.fromkeys(template.storage_keys, "")
+        self.ws: Any = None
+        self.waiters: list[tuple[str, asyncio.Future]] = []
+        self.received_bytes = 0
+        self.confirmed = 0
+        self.email = ""
+        self.closed = False
+        self.path, self.query = "/", None
+
+    # frames in
+
+    async def reader(self) -> None:
+        try:
+            async for frame in self.ws:
+                if isinstance(frame, bytes):
+                    continue
+                self.received_bytes += len(frame)
+                if frame == "2":
+                    await self.ws.send("3")
+                    continue
+                if "_rx_state_" in frame and any(k.rsplit(".", 1)[1] in frame for k in self.storage):
+                    self._keep_storage(frame)
+                for i, (needle, fut) in enumerate(self.waiters):
+                    if needle in frame and not fut.done():
+                        fut.set_result(frame)
+                        del self.waiters[i]
+                        break
+        except Exception:  # noqa: BLE001 - a dropped connection is counted below
+            pass
+        if not self.closed:
+            self.figures.disconnects += 1
+        for _, fut in self.waiters:
+            if not fut.done():
+                fut.set_exception(ConnectionError("websocket closed"))
+
+    def _keep_storage(self, frame: str) -> None:
+        kind, update = proto.parse(frame)
+        if kind != "event":
+            return
+        for state, values in (update.get("delta") or {}).items():
+            for var, value in values.items():
+                key = f"{state}.{var}"
+                if key in self.storage:
+                    self.storage[key] = value if isinstance(value, str) else json.dumps(value)
+
+    def _wait(self, needle: str) -> asyncio.Future:
+        fut = asyncio.get_running_loop().create_future()
+        self.waiters.append((needle, fut))
+        return fut
+
+    # actions
+
+    async def connect(self, path: str, query: dict | None) -> None:
+        import websockets
+
+        self.ws = await websockets.connect(
+            proto.ws_url(self.base_url, self.token), origin=self.base_url, max_size=2**24,
+            open_timeout=TIMEOUT, ping_interval=None,
+        )
+        opened = await asyncio.wait_for(self.ws.recv(), TIMEOUT)
+        assert proto.parse(opened)[0] == "open", opened
+        self._reader = asyncio.create_task(self.reader())
+        started = time.perf_counter()
+        done = self._wait(proto.HYDRATED)
+        self.path, self.query = path, query
+        await self.ws.send(proto.connect_frame(self.template, path, query, self.storage))
+        await self._settle(done, started, self.figures.navs, "hydrate")
+
+    async def navigate(self, path: str, query: dict | None = None) -> None:
+        started = time.perf_counter()
+        done = self._wait(proto.HYDRATED)
+        self.path, self.query = path, query
+        for frame in proto.navigation_frames(path, query, self.storage):
+            await self.ws.send(frame)
+        await self._settle(done, started, self.figures.navs, "navigation")
+
+    async def _settle(self, fut: asyncio.Future, started: float, samples: list[float], what: str) -> bool:
+        try:
+            await asyncio.wait_for(fut, TIMEOUT)
+        except (TimeoutError, ConnectionError):
+            if self.figures.measuring:
+                self.figures.error(f"{what} timeout")
+            return False
+        if self.figures.measuring:
+            samples.append((time.perf_counter() - started) * 1000)
+        return True
+
+    async def add(self, sku: Sku) -> int:
+        """One add op; the bytes received until its toast (0 when it failed)."""
+        op = {"type": "add", "sku_id": sku.id, "product_id": sku.product_id, "quantity": 1,
+              "price_seen": sku.price, "name": sku.name, "image": sku.image, "id": str(uuid.uuid4())}
+        before = self.received_bytes
+        started = time.perf_counter()
+        done = self._wait("__toast")
+        await self.ws.send(proto.add_frame(op, self.path, self.query))
+        try:
+            frame = await asyncio.wait_for(done, TIMEOUT)
+        except (TimeoutError, ConnectionError):
+            if self.figures.measuring:
+                self.figures.error("add timeout")
+            return 0
+        ms = (time.perf_counter() - started) * 1000
+        if ADD_OK not in frame:
+            if self.figures.measuring:
+                self.figures.error("add refused")
+            return 0
+        self.confirmed += 1
+        size = self.received_bytes - before
+        if self.figures.measuring:
+            self.figures.adds.append(ms)
+            self.figures.add_bytes.append(size)
+        return size
+
+    async def register(self) -> None:
+        self.email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
+        await self.navigate("/register")
+        done = self._wait("token_rx_state_")
+        await self.ws.send(proto.register_frame(self.email, PASSWORD))
+        await asyncio.wait_for(done, 60)
+
+    async def run(self, until: float) -> None:
+        product = self.rng.choice(self.skus)
+        await self.connect(f"/products/{product.slug}", {"slug": product.slug})
+        if self.logged_in:
+            await self.register()
+            await self.navigate(f"/products/{product.slug}", {"slug": product.slug})
+        while time.monotonic() < until:
+            for _ in range(self.rng.randint(1, 3)):
+                await asyncio.sleep(self.rng.uniform(0.5, 2.0))
+                if time.monotonic() >= until:
+                    return
+                await self.add(product)
+            await asyncio.sleep(self.rng.uniform(0.5, 2.0))
+            if self.rng.random() < 0.3:
+                await self.navigate(*self._listing())
+                await asyncio.sleep(self.rng.uniform(0.5, 2.0))
+            product = self.rng.choice(self.skus)
+            await self.navigate(f"/products/{product.slug}", {"slug": product.slug})
+
+    def _listing(self) -> tuple[str, dict | None]:
+        sort = self.rng.choice(["price&order=asc", "newest", "rating", "price&order=desc"])
+        if self.rng.random() < 0.5 or not self.categories:
+            return f"/shop?sort={sort}&in_stock=1", None
+        slug = self.rng.choice(self.categories)
+        return f"/categories/{slug}?sort={sort}&min_price=10", {"slug": slug}
+
+    async def close(self) -> None:
+        self.closed = True
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await self.ws.close()
+
+    def cart_quantity(self) -> int:
+        raw = self.storage.get(f"{proto.CART_STATE}.guest_cart_rx_state_") or ""
+        if not raw:
+            return 0
+        return sum(int(line.get("quantity", 0)) for line in json.loads(raw).get("lines", []))
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def capture_template(base_url: str, sku: Sku) -> proto.Template:
+    """One real Chromium tab: a product page, an add, a client-side navigation."""
+    from playwright.sync_api import sync_playwright
+
+    sent: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(base_url=base_url).new_page()
+            page.on("websocket", lambda ws: ws.on("framesent", lambda p: sent.append(p) if isinstance(p, str) else None))
+            page.goto(f"/products/{sku.slug}")
+            page.get_by_test_id("add-to-cart").wait_for(state="visible")
+            deadline = time.monotonic() + 30
+            while not any(proto.HYDRATE in f for f in sent) and time.monotonic() < deadline:
+                page.wait_for_timeout(50)
+            page.wait_for_timeout(500)
+            page.get_by_test_id("add-to-cart").click()
+            page.wait_for_timeout(1000)
+            page.locator("a[href='/shop']").first.click()  # the header's category bar
+            deadline = time.monotonic() + 30
+            while not any(proto.UPDATE_VARS in f for f in sent) and time.monotonic() < deadline:
+                page.wait_for_timeout(50)
+        finally:
+            browser.close()
+    template = proto.template_from_frames(sent)
+    if not template.hashes or not template.storage_keys:
+        raise SystemExit(f"the capture did not show the hydrate hashes or the storage keys: {sent[:3]}")
+    return template
+
+
+async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], cats: list[str], pgid: int):
+    rng = random.Random(args.seed)
+    figures = Figures()
+    n_logged = round(args.shoppers * args.logged_in)
+    shoppers = [Shopper(i, base_url, template, skus, cats, figures, random.Random(rng.random()), i < n_logged)
+                for i in range(args.shoppers)]
+    ramp = min(args.ramp, args.seconds)
+    start = time.monotonic()
+    until = start + ramp + args.seconds
+
+    async def one(s: Shopper, delay: float):
+        await asyncio.sleep(delay)
+        try:
+            await s.run(until)
+        except Exception as err:  # noqa: BLE001
+            if not s.closed:  # not the end of the run closing its socket
+                figures.error(f"shopper: {type(err).__name__}")
+
+    tasks = [asyncio.create_task(one(s, ramp * i / max(1, len(shoppers)))) for i, s in enumerate(shoppers)]
+    await asyncio.sleep(ramp + 3)  # everyone connected and warm
+    figures.measuring = True
+    cpu0, t0 = group_cpu_seconds(pgid), time.monotonic()
+    await asyncio.sleep(max(0.0, until - time.monotonic()))
+    cpu1, t1 = group_cpu_seconds(pgid), time.monotonic()
+    figures.measuring = False
+    rss = group_rss_mb(pgid)
+    await asyncio.wait(tasks, timeout=TIMEOUT + 5)
+    # A shopper may still await its last add's answer: give it time, then compare.
+    await asyncio.sleep(1)
+    for s in shoppers:
+        await s.close()
+    return figures, shoppers, (cpu1 - cpu0), (t1 - t0), rss
+
+
+async def big_cart(base_url: str, template: proto.Template, skus: list[Sku]) -> tuple[int, int]:
+    """Bytes received for the add that makes line 1 and the one that makes line 100."""
+    figures = Figures()
+    s = Shopper(-1, base_url, template, skus, [], figures, random.Random(1), False)
+    first = skus[0]
+    await s.connect(f"/products/{first.slug}", {"slug": first.slug})
+    sizes = []
+    for sku in skus[:100]:
+        s.path, s.query = f"/products/{sku.slug}", {"slug": sku.slug}
+        sizes.append(await s.add(sku))
+    await s.close()
+    return sizes[0], sizes[-1]
+
+
+def _pct(samples: list[float], q: float) -> float | None:
+    if not samples:
+        return None
+    ordered = sorted(samples)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
+
+
+def _database(args, tmp: Path) -> str:
+    if args.db == "sqlite":
+        return f"sqlite:///{tmp / 'marque-bench.db'}"
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url())
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS marque_bench_shoppers WITH (FORCE)"))
+        conn.execute(sa.text("CREATE DATABASE marque_bench_shoppers"))
+    admin.dispose()
+    return server.set(database="marque_bench_shoppers").render_as_string(hide_password=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shoppers", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--ramp", type=float, default=10, help="seconds over which shoppers arrive")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--redis", action="store_true", help="Redis state manager and cache")
+    parser.add_argument("--workers", type=int, default=None, help="GRANIAN_WORKERS (with --redis)")
+    parser.add_argument("--logged-in", type=float, default=0.1, help="share of shoppers that register")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+    if args.shoppers > 2000 or args.seconds > 600:
+        raise SystemExit("bounded: at most 2000 shoppers and 600 seconds")
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-shoppers-"))
+    port = free_port()
+    env = _env(port, APP_WEB, tmp)
+    env["REFLEX_DB_URL"] = _database(args, tmp)
+    env["MARQUE_RATE_LIMIT_ENABLED"] = "false"
+    env.pop("REFLEX_REDIS_URL", None)
+    if args.redis:
+        redis_url = os.environ.get("MARQUE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+        env["REFLEX_REDIS_URL"] = redis_url
+    if args.workers:
+        env["GRANIAN_WORKERS"] = str(args.workers)
+    setup = subprocess.run([sys.executable, "-m", "marque_app.cli", "setup"], cwd=ROOT, env=env,
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    if setup.returncode:
+        raise SystemExit(f"marque_app.cli setup failed:\n{setup.stdout}{setup.stderr}")
+    skus, cats = catalog(env["REFLEX_DB_URL"])
+    if len(skus) < 100:
+        raise SystemExit(f"only {len(skus)} products with stock to spare")
+
+    with serve("store", ROOT, env, port, tmp / "reflex.log") as (url, proc):
+        template = capture_template(url, skus[0])
+        figures, shoppers, cpu, wall, rss = asyncio.run(shop(args, url, template, skus, cats, proc.pid))
+        line1, line100 = asyncio.run(big_cart(url, template, skus))
+        lost = lost_adds(shoppers, env["REFLEX_DB_URL"])
+    adds = len(figures.adds)
+    result = {
+        "shoppers": args.shoppers,
+        "setup": f"{args.db}{'+redis' if args.redis else ''}",
+        "workers": args.workers or (None if args.redis else 1),
+        "seconds": round(wall, 1),
+        "adds_per_s": round(adds / wall, 1) if wall else None,
+        "median_ms": _pct(figures.adds, 0.5),
+        "p95_ms": _pct(figures.adds, 0.95),
+        "add_p99_ms": _pct(figures.adds, 0.99),
+        "navigations": len(figures.navs),
+        "nav_p50_ms": _pct(figures.navs, 0.5),
+        "nav_p95_ms": _pct(figures.navs, 0.95),
+        "errors": figures.errors,
+        "error_kinds": figures.error_kinds,
+        "disconnects": figures.disconnects,
+        "cpu_ms_per_add": round(cpu * 1000 / adds, 2) if adds else None,
+        "bytes_per_add_median": int(_pct([float(b) for b in figures.add_bytes], 0.5) or 0),
+        "bytes_add_1_line": line1,
+        "bytes_add_100_lines": line100,
+        "rss_mb": rss,
+        "lost": lost,
+    }
+    print(f"shoppers: {json.dumps(result)}", flush=True)
+    report("shoppers", **result)
+
+
+def lost_adds(shoppers: list[Shopper], db_url: str) -> int:
+    """Confirmed adds that are not in the carts: guests' stored carts, users' database rows."""
+    import sqlalchemy as sa
+
+    from marque_app.services.db import make_engine
+
+    lost = 0
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            for s in shoppers:
+                if s.email:
+                    have = conn.execute(sa.text(
+                        "SELECT coalesce(sum(ci.quantity), 0) FROM cart_items ci "
+                        "JOIN users u ON u.id = ci.user_id WHERE u.email = :e"), {"e": s.email}).scalar_one()
+                else:
+                    have = s.cart_quantity()
+                lost += abs(int(have) - s.confirmed)
+    finally:
+        engine.dispose()
+    return lost
+
+
+if __name__ == "__main__":
+    main()
