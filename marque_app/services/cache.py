@@ -8,6 +8,13 @@ and the stale entries simply expire (products after 1 hour, categories after 6, 
 
 A Redis that fails is logged and skipped for a few seconds: pages and the API then read the
 database directly, they never fail because of the cache.
+
+In front of it, every process keeps the catalog reads its storefront pages make (product page,
+category navigation, home page) in memory for a few seconds (:func:`local_fetch`): a page load
+then runs no statement at all. An entry is used only while the data generations it was made
+with are still current: this process's own counters (bumped by ``invalidate_*`` here, at once)
+and, with Redis, the shared counters (one ``MGET``, so another worker's change is seen by the
+next read). The TTL (``LOCAL_TTL``) bounds what no counter sees (a write made outside the app).
 """
 
 from __future__ import annotations
@@ -223,8 +230,83 @@ def catalog_cache() -> CatalogCache | None:
     )
 
 
+# --------------------------------------------------------------------------------------------
+# The process-local tier
+
+#: Seconds a process keeps a catalog read in memory (bounds writes no generation counter saw).
+LOCAL_TTL = 10.0
+#: Entries kept per process (the oldest go first).
+LOCAL_SIZE = 4096
+
+_local: dict[tuple, tuple[float, tuple[int, ...], object]] = {}
+_local_generations = dict.fromkeys(KINDS, 0)
+_local_lock = threading.Lock()
+
+
+def _generations(kinds: tuple[str, ...]) -> tuple[int, ...] | None:
+    """This process's counters for ``kinds``, with the shared ones from Redis when configured
+    (None when Redis is configured but failing: the caller reads the database)."""
+    own = tuple(_local_generations[k] for k in kinds)
+    cache = catalog_cache()
+    if cache is None:
+        return own
+    if not cache.available:
+        return None
+    try:
+        raw = cache.redis.mget([cache.generation_key(k) for k in kinds])
+    except (redis_lib.RedisError, OSError) as error:
+        cache._failed("read", error)
+        return None
+    return own + tuple(int(v or 0) for v in raw)
+
+
+def local_fetch(
+    name: str,
+    params: Mapping[str, str],
+    compute: Callable[[], T],
+    *,
+    kinds: tuple[str, ...] = ("products",),
+    ttl: float = LOCAL_TTL,
+) -> T:
+    """``compute()``'s result for ``(name, params)`` from this process's memory while it is
+    younger than ``ttl`` and its data generations are current; else computed and kept.
+
+    The value is shared by every caller: treat it as read-only (the catalog's views are frozen
+    dataclasses and tuples/lists that nobody mutates).
+    """
+    key = (name, tuple(sorted(params.items())))
+    generations = _generations(kinds)
+    now = time.monotonic()
+    if generations is not None:
+        hit = _local.get(key)
+        if hit is not None and hit[0] > now and hit[1] == generations:
+            return typing.cast(T, hit[2])
+    value = compute()
+    if generations is not None:
+        with _local_lock:
+            if len(_local) >= LOCAL_SIZE:
+                for old in list(_local)[: LOCAL_SIZE // 4]:
+                    _local.pop(old, None)
+            _local[key] = (now + ttl, generations, value)
+    return value
+
+
+def _bump_local(kind: str) -> None:
+    with _local_lock:
+        _local_generations[kind] += 1
+
+
+def clear_local() -> None:
+    """Forget every process-local entry (tests; a bulk load from this process)."""
+    with _local_lock:
+        _local.clear()
+        for kind in KINDS:
+            _local_generations[kind] += 1
+
+
 def invalidate_products() -> None:
     """Drop every cached product result (call after an admin changes products, prices, stock)."""
+    _bump_local("products")
     cache = catalog_cache()
     if cache is not None:
         cache.invalidate_products()
@@ -232,6 +314,7 @@ def invalidate_products() -> None:
 
 def invalidate_categories() -> None:
     """Drop every cached category and brand result (call after an admin changes them)."""
+    _bump_local("categories")
     cache = catalog_cache()
     if cache is not None:
         cache.invalidate_categories()

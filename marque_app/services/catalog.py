@@ -24,6 +24,8 @@ from marque_app.domain.stock import SOLD_OUT, stock_status
 from marque_app.models import Brand, Category, Product, ProductImage, ProductReview, ProductVariant
 from marque_app.models.enums import ProductStatus
 from marque_app.models.user import User
+from marque_app.services.cache import local_fetch
+from marque_app.services.db import session_scope
 
 
 #: The order in which the picker offers the usual clothing sizes; others keep catalog order.
@@ -693,3 +695,31 @@ def product_detail(
         ],
         related=product_cards(session, related_rows),
     )
+
+
+# --- storefront page reads, from the process-local tier (services.cache.local_fetch) -----------
+# A page load then runs no statement while the entry is fresh; admin changes bump the
+# generations, so the next read sees them. Called from Reflex handlers in a worker thread.
+
+
+def _read(fn, **kwargs):
+    with session_scope() as session:
+        return fn(session=session, **kwargs)
+
+
+def cached_product_detail(*, slug: str) -> ProductDetail | None:
+    """:func:`product_detail` for the product page (reviews and related products included)."""
+    return local_fetch("product_detail", {"slug": slug}, lambda: _read(product_detail, slug=slug),
+                       kinds=("products", "categories"))
+
+
+def cached_category_tree() -> list[NavCategory]:
+    """:func:`category_tree` for the header of every page."""
+    return local_fetch("category_tree", {}, lambda: _read(category_tree),
+                       kinds=("categories", "products"))
+
+
+def cached_home_sections() -> HomeSections:
+    """:func:`home_sections` for the home page."""
+    return local_fetch("home_sections", {}, lambda: _read(home_sections),
+                       kinds=("products", "categories"))

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from marque_app.domain.listing import ListingQuery
 from marque_app.models import Brand, Category, Product, ProductVariant
 from marque_app.models.enums import ProductStatus
-from marque_app.services.cache import CatalogCache
+from marque_app.services.cache import CatalogCache, catalog_cache, local_fetch
 from marque_app.services.catalog import (
     CategoryLink,
     ProductCard,
@@ -37,6 +37,7 @@ from marque_app.services.catalog import (
     product_cards,
     product_detail,
 )
+from marque_app.services.db import session_scope
 
 T = TypeVar("T")
 
@@ -486,3 +487,30 @@ def _recommendations(session: Session, ref: str, limit: int) -> list[ProductCard
             ).all()
         )
     return product_cards(session, rows)
+
+
+# --- storefront page reads, from the process-local tier (services.cache.local_fetch) -----------
+
+
+def cached_listing(query: ListingQuery) -> ListingPage:
+    """:func:`list_products` for the storefront's listing pages (Redis tier behind it).
+
+    Raises:
+        UnknownCategory, UnknownBrand: as :func:`list_products` (never kept).
+    """
+
+    def compute() -> ListingPage:
+        with session_scope() as session:
+            return list_products(session=session, query=query, cache=catalog_cache())
+
+    return local_fetch("listing", query.to_params(), compute, kinds=("products", "categories"))
+
+
+def cached_brands() -> list[BrandLink]:
+    """:func:`list_brands` for the listing pages' brand filter and the brands index."""
+
+    def compute() -> list[BrandLink]:
+        with session_scope() as session:
+            return list_brands(session=session, cache=catalog_cache())
+
+    return local_fetch("brands", {}, compute, kinds=("categories", "products"))

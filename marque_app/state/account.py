@@ -50,7 +50,7 @@ class AccountState(rx.State):
     async def load_account(self):
         """After ``AuthState.guard_page``: the profile and addresses of the logged-in user."""
         auth = await self.get_state(AuthState)
-        user = auth.require_user()
+        user = await auth.require_user()
         if user is None:
             self.reset()
             return auth.refusal()
@@ -66,7 +66,7 @@ class AccountState(rx.State):
     @rx.event
     async def save_profile(self, form: dict):
         auth = await self.get_state(AuthState)
-        user = auth.require_user()
+        user = await auth.require_user()
         if user is None:
             self.reset()
             return auth.refusal()
@@ -87,7 +87,7 @@ class AccountState(rx.State):
     @rx.event
     async def change_password(self, form: dict):
         auth = await self.get_state(AuthState)
-        user = auth.require_user()
+        user = await auth.require_user()
         if user is None:
             self.reset()
             return auth.refusal()
@@ -131,7 +131,7 @@ class AccountState(rx.State):
     @rx.event
     async def save_address(self, form: dict):
         auth = await self.get_state(AuthState)
-        user = auth.require_user()
+        user = await auth.require_user()
         if user is None:
             self.reset()
             return auth.refusal()
@@ -164,7 +164,7 @@ class AccountState(rx.State):
     async def _change_address(self, service, address_id: str, done: str):
         """Run an address service for the logged-in user, then show the list as it is now."""
         auth = await self.get_state(AuthState)
-        user = auth.require_user()
+        user = await auth.require_user()
         if user is None:
             self.reset()
             return auth.refusal()
@@ -182,7 +182,7 @@ class AccountState(rx.State):
     async def delete_account(self, form: dict):
         """Delete the account after the dialog's confirmation (type DELETE)."""
         auth = await self.get_state(AuthState)
-        user = auth.require_user()
+        user = await auth.require_user()
         if user is None:
             self.reset()
             return auth.refusal()

@@ -8,7 +8,7 @@ so an expired, tampered, wrongly signed or logged-out token counts as logged out
 For other states::
 
     auth = await self.get_state(AuthState)
-    user = auth.require_user()            # or auth.require_user("admin", "support")
+    user = await auth.require_user()      # or await auth.require_user("admin", "support")
     if user is None:
         return auth.refusal()             # toast + redirect to /login?next=..., or a 403 toast
     ... user.id, user.role ...
@@ -57,6 +57,16 @@ def holds_user_data(state_cls: type[rx.State]) -> type[rx.State]:
     """Class decorator: ``state_cls`` keeps account data; log-out resets it to its defaults."""
     _user_data_states.append(state_cls)
     return state_cls
+
+
+def _authenticate(token: str) -> auth_services.AuthUser:
+    with session_scope() as session:
+        return auth_services.authenticate(session=session, token=token, redis=auth_services.get_redis())
+
+
+def _revoke(*, session, token: str) -> None:
+    user = auth_services.authenticate(session=session, token=token, redis=auth_services.get_redis())
+    auth_services.log_out(session=session, claims=user.claims, redis=auth_services.get_redis())
 
 
 async def call_service(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
@@ -118,7 +128,7 @@ class AuthState(rx.State):
         self.user_email = self.user_phone = self.user_role = ""
         self.user_has_password = False
 
-    def current_user(self) -> auth_services.AuthUser | None:
+    async def current_user(self) -> auth_services.AuthUser | None:
         """The user of the stored token, checked by the one guard; None when logged out.
 
         A token the guard refuses (expired, tampered, wrong key, logged out, account gone) is
@@ -131,10 +141,7 @@ class AuthState(rx.State):
             self._refusal = "login"
             return None
         try:
-            with session_scope() as session:
-                user = auth_services.authenticate(
-                    session=session, token=self.token, redis=auth_services.get_redis()
-                )
+            user = await asyncio.to_thread(_authenticate, self.token)  # off the event loop
         except Unauthorized:
             self._forget()
             self._refusal = "expired"
@@ -142,10 +149,10 @@ class AuthState(rx.State):
         self._apply(user.user)
         return user
 
-    def require_user(self, *roles: str) -> auth_services.AuthUser | None:
+    async def require_user(self, *roles: str) -> auth_services.AuthUser | None:
         """The logged-in user when the guard accepts the token (and the role is one of
         ``roles``, when given); else None, and :meth:`refusal` gives the events to return."""
-        user = self.current_user()
+        user = await self.current_user()
         if user is None or not roles:
             return user
         try:
@@ -184,7 +191,7 @@ class AuthState(rx.State):
         """Every page: restore the user from the stored token (or forget a refused token)."""
         had_token = bool(self.token)
         self.is_forbidden = False
-        user = self.current_user()
+        user = await self.current_user()
         self.auth_checked = True
         if user is None and had_token:
             await self._reset_user_data()
@@ -200,7 +207,7 @@ class AuthState(rx.State):
         self.is_forbidden = False
         self.forbidden_message = ""
         wanted = [r.strip() for r in roles.split(",") if r.strip()]
-        user = self.require_user(*wanted)
+        user = await self.require_user(*wanted)
         self.auth_checked = True
         if user is not None:
             return None
@@ -236,13 +243,7 @@ class AuthState(rx.State):
         token = self.token
         if token:
             try:
-                with session_scope() as session:
-                    user = auth_services.authenticate(
-                        session=session, token=token, redis=auth_services.get_redis()
-                    )
-                    auth_services.log_out(
-                        session=session, claims=user.claims, redis=auth_services.get_redis()
-                    )
+                await call_service(_revoke, token=token)
             except Unauthorized:
                 pass  # already expired or revoked: nothing to revoke
         self._forget()

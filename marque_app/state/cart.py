@@ -28,6 +28,7 @@ from typing import Any
 import reflex as rx
 from sqlalchemy.exc import OperationalError
 
+from marque_app import routes
 from marque_app.domain.cart import (
     MAX_LINE_QUANTITY,
     CartError,
@@ -50,10 +51,10 @@ from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_d
 
 CART_KEY = "marque_cart"
 WISHLIST_KEY = "marque_wishlist"
-SETTLED_OPS = 100  # op ids kept in CartState.settled_ops
+SETTLED_OPS = 10  # op ids kept in CartState.settled_ops (sent with every change: kept short)
 META_KEY = "marque_cart_meta"  # {"merge_id": ..., "ops": [last applied op ids]}
 QUEUE_KEY = "marque_cart_queue"  # ops kept while the database (or backend) is unreachable
-RECENT_OPS = 100
+RECENT_OPS = 50  # applied op ids kept in guest storage (sent with every guest change)
 
 NOT_FOUND = "Product not found"
 SERVER_ERROR = "Server error, try again later"
@@ -280,71 +281,92 @@ class CartState(rx.State):
     guest_meta: str = rx.LocalStorage("", name=META_KEY, sync=True)
     queue: str = rx.LocalStorage("", name=QUEUE_KEY, sync=True)
     is_user: bool = False
-    user_lines: list[LineView] = []
-    user_wishlist: list[WishView] = []
-    priced: dict[str, CartLine] = {}  # the server's price and stock of guest SKUs, by SKU id
-    wish_known: dict[str, WishView] = {}  # guest wishlist products the server described
     notices: list[str] = []  # findings of the last load: repaired lines, price changes, sold out
     drawer_open: bool = False
-    busy_ids: list[str] = []  # SKU/product ids with a change on its way (buttons show it)
     # Ids of the last ops this tab's server side has taken up (applied, refused, rolled back).
     # The header badges (assets/cart_count.jsx) add a clicked op until its id shows up here, in
     # the same delta as the count it changed: optimistic at click time, never counted twice.
     settled_ops: list[str] = []
+    # Server side only (never sent): the user's cart and wishlist as last read or changed, the
+    # server's price and stock of guest SKUs, the guest wishlist products the server described.
+    _user_lines: list[LineView] = []
+    _user_wishlist: list[WishView] = []
+    _priced: dict[str, CartLine] = {}
+    _wish_known: dict[str, WishView] = {}
 
     # --- derived (pure) ----------------------------------------------------------------------
+    # Uncached (``cache=False``): Reflex recomputes them for each delta of this state and sends
+    # one only when its value changed for this tab. The lines, totals and wishlist items are
+    # only computed where they are on screen (the open drawer, /cart, /wishlist; else empty), so
+    # an add on a product page sends the count and the op id, not the whole cart.
 
-    @rx.var
-    def lines(self) -> list[LineView]:
+    def _route(self) -> str:
+        return (self.router.url.path or "/").rstrip("/") or "/"
+
+    def _shows_lines(self) -> bool:
+        return self.drawer_open or self._route() == routes.CART
+
+    def _all_lines(self) -> list[LineView]:
         if self.is_user:
-            return self.user_lines
+            return list(self._user_lines)
         parsed, _ = parse_guest_cart(self.guest_cart)
         currency = get_settings().currency
-        return [guest_line_view(line, self.priced.get(line.sku_id), currency) for line in parsed]
+        return [guest_line_view(line, self._priced.get(line.sku_id), currency) for line in parsed]
 
-    @rx.var
+    @rx.var(cache=False)
+    def lines(self) -> list[LineView]:
+        return self._all_lines() if self._shows_lines() else []
+
+    @rx.var(cache=False)
     def summary(self) -> Summary:
-        return summarize(self.lines)
+        return summarize(self._all_lines()) if self._shows_lines() else Summary()
 
-    @rx.var
-    def cart_count(self) -> int:
-        return sum(line.quantity for line in self.lines)
-
-    @rx.var
+    @rx.var(cache=False)
     def has_lines(self) -> bool:
-        return bool(self.lines)
+        return self._shows_lines() and bool(self._all_lines())
 
-    @rx.var
-    def wishlist_ids(self) -> list[str]:
+    @rx.var(cache=False)
+    def cart_count(self) -> int:
         if self.is_user:
-            return [item.product_id for item in self.user_wishlist]
+            return sum(line.quantity for line in self._user_lines)
+        parsed, _ = parse_guest_cart(self.guest_cart)
+        return sum(line.quantity for line in parsed)
+
+    def _wishlist_ids(self) -> list[str]:
+        if self.is_user:
+            return [item.product_id for item in self._user_wishlist]
         ids, _ = parse_guest_wishlist(self.guest_wishlist)
         return ids
 
-    @rx.var
-    def wishlist_items(self) -> list[WishView]:
-        if self.is_user:
-            return self.user_wishlist
-        ids, _ = parse_guest_wishlist(self.guest_wishlist)
-        return [self.wish_known[pid] for pid in ids if pid in self.wish_known]
+    @rx.var(cache=False)
+    def wishlist_ids(self) -> list[str]:
+        return self._wishlist_ids()
 
-    @rx.var
+    @rx.var(cache=False)
+    def wishlist_items(self) -> list[WishView]:
+        if self._route() != routes.WISHLIST:
+            return []
+        if self.is_user:
+            return list(self._user_wishlist)
+        return [self._wish_known[pid] for pid in self._wishlist_ids() if pid in self._wish_known]
+
+    @rx.var(cache=False)
     def wishlist_count(self) -> int:
-        return len(self.wishlist_ids)
+        return len(self._wishlist_ids())
 
     # --- loading -----------------------------------------------------------------------------
 
     def _show_cart(self, view: CartView) -> None:
         currency = get_settings().currency
-        self.user_lines = [line_view(line, currency) for line in view.items]
+        self._user_lines = [line_view(line, currency) for line in view.items]
 
     def _show_wishlist(self, view: WishlistView) -> None:
         currency = get_settings().currency
-        self.user_wishlist = [wish_view(item, currency) for item in view.items]
+        self._user_wishlist = [wish_view(item, currency) for item in view.items]
 
     async def _user_id(self) -> str | None:
         auth = await self.get_state(AuthState)
-        user = auth.require_user() if auth.token else None
+        user = await auth.require_user() if auth.token else None
         return str(user.user.id) if user is not None else None
 
     @rx.event
@@ -371,8 +393,10 @@ class CartState(rx.State):
             self.notices = list(cart.messages)
             return None
         self.is_user = False
-        self.user_lines, self.user_wishlist = [], []
-        return await self._load_guest(wishlist=False)
+        self._user_lines, self._user_wishlist = [], []
+        # The server prices the guest's lines only where they are shown (/cart here, the drawer
+        # when it opens): a product page's load reads no table for the cart.
+        return await self._load_guest(wishlist=False, price=self._route() == routes.CART)
 
     @rx.event
     async def load_wishlist(self):
@@ -380,17 +404,17 @@ class CartState(rx.State):
         auth = await self.get_state(AuthState)
         if auth.is_logged_in:
             return None  # load_cart read it
-        return await self._load_guest(wishlist=True)
+        return await self._load_guest(wishlist=True, price=False)
 
-    async def _load_guest(self, *, wishlist: bool):
+    async def _load_guest(self, *, wishlist: bool, price: bool = True):
         lines, messages = parse_guest_cart(self.guest_cart)
         ids, wish_messages = parse_guest_wishlist(self.guest_wishlist)
         repairs = [*messages, *wish_messages]
         notices: list[str] = list(repairs)
         try:
-            if lines:
+            if lines and price:
                 view, survivors = await call_service(cart_services.price_guest_cart, lines=lines)
-                self.priced = {line.sku_id: line for line in view.items}
+                self._priced = {line.sku_id: line for line in view.items}
                 notices.extend(m for m in view.messages if m not in notices)
                 if len(survivors) != len(lines):
                     repairs.extend(m for m in view.messages if m not in repairs)
@@ -400,7 +424,7 @@ class CartState(rx.State):
                     wishlist_services.price_guest_wishlist, product_ids=ids
                 )
                 currency = get_settings().currency
-                self.wish_known = {i.product_id: wish_view(i, currency) for i in wview.items}
+                self._wish_known = {i.product_id: wish_view(i, currency) for i in wview.items}
                 ids = [item.product_id for item in wview.items]  # unknown/inactive dropped
                 repairs.extend(dropped)
                 notices.extend(dropped)
@@ -419,12 +443,17 @@ class CartState(rx.State):
     # --- the drawer --------------------------------------------------------------------------
 
     @rx.event
-    def open_drawer(self):
-        self.drawer_open = True
+    async def open_drawer(self):
+        return await self.set_drawer_open(True)
 
     @rx.event
-    def set_drawer_open(self, value: bool):
+    async def set_drawer_open(self, value: bool):
+        """Open (the guest's lines priced by the server first) or close the drawer."""
+        if value and not self.drawer_open and not self.is_user and self.guest_cart:
+            self.drawer_open = True
+            return await self._load_guest(wishlist=False)
         self.drawer_open = bool(value)
+        return None
 
     @rx.event
     def close_drawer(self):
@@ -509,8 +538,8 @@ class CartState(rx.State):
                 if pid not in ids:
                     ids = [*ids, pid]
                     toast = rx.toast.success("Saved to your wishlist")
-                if pid not in self.wish_known and op.get("name"):
-                    self.wish_known = {**self.wish_known, pid: _wish_from_op(op)}
+                if pid not in self._wish_known and op.get("name"):
+                    self._wish_known = {**self._wish_known, pid: _wish_from_op(op)}
             elif op_type == "wish_remove":
                 ids = [pid for pid in ids if pid != op.get("product_id")]
             elif op_type == "wish_clear":
@@ -544,7 +573,7 @@ class CartState(rx.State):
             yield rx.toast.error(NOT_FOUND)
             return
         priced = view.items[0]
-        self.priced = {**self.priced, priced.sku_id: priced}
+        self._priced = {**self._priced, priced.sku_id: priced}
         if priced.available < check.quantity:
             self.guest_cart, self.guest_wishlist = before
             yield rx.toast.error(stock_message(priced.available))
@@ -558,7 +587,7 @@ class CartState(rx.State):
 
     async def _apply_user(self, op: dict, op_type: Any, auth: AuthState):
         user_id = auth._user_id
-        before = (list(self.user_lines), list(self.user_wishlist))
+        before = (list(self._user_lines), list(self._user_wishlist))
         call: Callable[..., Any]
         kwargs: dict[str, Any] = {"user_id": user_id, "op_id": op["id"]}
         success: Any = None
@@ -578,39 +607,39 @@ class CartState(rx.State):
                     raise _Refused(BAD_QUANTITY)
                 item_id = str(op.get("item_id") or "")
                 if quantity == 0:
-                    self.user_lines = [line for line in self.user_lines if line.id != item_id]
+                    self._user_lines = [line for line in self._user_lines if line.id != item_id]
                     call, kwargs = cart_services.remove_item, {**kwargs, "item_id": item_id}
                 else:
-                    self.user_lines = [_with_quantity(line, quantity) if line.id == item_id
-                                       else line for line in self.user_lines]
+                    self._user_lines = [_with_quantity(line, quantity) if line.id == item_id
+                                       else line for line in self._user_lines]
                     call, kwargs = cart_services.set_quantity, {
                         **kwargs, "item_id": item_id, "quantity": quantity
                     }
             elif op_type == "remove":
                 item_id = str(op.get("item_id") or "")
-                self.user_lines = [line for line in self.user_lines if line.id != item_id]
+                self._user_lines = [line for line in self._user_lines if line.id != item_id]
                 call, kwargs = cart_services.remove_item, {**kwargs, "item_id": item_id}
             elif op_type == "clear":
-                self.user_lines = []
+                self._user_lines = []
                 call = cart_services.clear_cart
             elif op_type == "wish_add":
                 pid = str(op.get("product_id") or "")
                 if not pid:
                     raise _Refused(NOT_FOUND)
-                if all(item.product_id != pid for item in self.user_wishlist):
-                    self.user_wishlist = [*self.user_wishlist, _wish_from_op(op)]
+                if all(item.product_id != pid for item in self._user_wishlist):
+                    self._user_wishlist = [*self._user_wishlist, _wish_from_op(op)]
                 call, kwargs = wishlist_services.add_to_wishlist, {**kwargs, "product_id": pid}
                 success = rx.toast.success("Saved to your wishlist")
             elif op_type == "wish_remove":
                 pid = str(op.get("product_id") or "")
-                self.user_wishlist = [i for i in self.user_wishlist if i.product_id != pid]
+                self._user_wishlist = [i for i in self._user_wishlist if i.product_id != pid]
                 call, kwargs = wishlist_services.remove_from_wishlist, {**kwargs, "product_id": pid}
             elif op_type == "wish_clear":
-                self.user_wishlist = []
+                self._user_wishlist = []
                 call = wishlist_services.clear_wishlist
             elif op_type == "move_to_cart":
                 pid = str(op.get("product_id") or "")
-                self.user_wishlist = [i for i in self.user_wishlist if i.product_id != pid]
+                self._user_wishlist = [i for i in self._user_wishlist if i.product_id != pid]
                 if op.get("sku_id"):
                     self._optimistic_add(op, 1)
                 call, kwargs = wishlist_services.move_to_cart, {
@@ -620,11 +649,11 @@ class CartState(rx.State):
             else:
                 raise _Refused("Unknown change")
         except _Refused as refused:
-            self.user_lines, self.user_wishlist = before
+            self._user_lines, self._user_wishlist = before
             yield rx.toast.error(refused.message)
             return
         yield  # the page shows the change now; the database is written after
-        if auth.require_user() is None:  # expired or logged out meanwhile
+        if await auth.require_user() is None:  # expired or logged out meanwhile
             await auth._reset_user_data()
             yield [rx.toast.error(EXPIRED), *auth.refusal()[1:]]
             return
@@ -635,7 +664,7 @@ class CartState(rx.State):
             yield rx.toast.warning(OFFLINE)
             return
         except CartError as err:
-            self.user_lines, self.user_wishlist = before
+            self._user_lines, self._user_wishlist = before
             if err.kind == "unauthorized":
                 auth._forget()
                 await auth._reset_user_data()
@@ -644,7 +673,7 @@ class CartState(rx.State):
             yield rx.toast.error(_error_message(err))
             return
         except Exception:  # noqa: BLE001 - undo, say so, keep the page alive
-            self.user_lines, self.user_wishlist = before
+            self._user_lines, self._user_wishlist = before
             yield rx.toast.error(SERVER_ERROR)
             return
         if isinstance(result, tuple):  # move_to_cart: (cart, wishlist)
@@ -659,11 +688,11 @@ class CartState(rx.State):
 
     def _optimistic_add(self, op: dict, quantity: int) -> None:
         sku = str(op.get("sku_id") or "")
-        if any(line.sku_id == sku for line in self.user_lines):
-            self.user_lines = [
+        if any(line.sku_id == sku for line in self._user_lines):
+            self._user_lines = [
                 _with_quantity(line, min(MAX_LINE_QUANTITY, line.quantity + quantity))
                 if line.sku_id == sku else line
-                for line in self.user_lines
+                for line in self._user_lines
             ]
             return
         guest = GuestLine(sku_id=sku, quantity=quantity, price_seen=str(op.get("price_seen") or ""),
@@ -671,7 +700,7 @@ class CartState(rx.State):
                           product_id=str(op.get("product_id") or ""))
         pending = replace(guest_line_view(guest, None, get_settings().currency),
                           id=f"pending-{op['id']}")
-        self.user_lines = [*self.user_lines, pending]
+        self._user_lines = [*self._user_lines, pending]
 
     # --- the offline queue, replayed on reconnect (assets/cart_ops.js asks for it) -------------
 
@@ -697,7 +726,7 @@ class CartState(rx.State):
         # user comes from the stored token first, so a user's ops never land in a guest cart.
         auth = await self.get_state(AuthState)
         if auth.token:
-            auth.current_user()
+            await auth.current_user()
         for op in ops:
             async for event in self.apply(op):
                 yield event
@@ -724,7 +753,7 @@ class CartState(rx.State):
 
     async def _merge_guest(self, *, announce_repeat: bool):
         auth = await self.get_state(AuthState)
-        user = auth.require_user()
+        user = await auth.require_user()
         if user is None:
             return None
         user_id = str(user.user.id)
@@ -756,8 +785,8 @@ class CartState(rx.State):
         self.guest_cart = ""
         self.guest_wishlist = ""
         self.guest_meta = ""
-        self.priced = {}
-        self.wish_known = {}
+        self._priced = {}
+        self._wish_known = {}
         if not result.message or (result.already_applied and not announce_repeat):
             return None
         return rx.toast.success(result.message)

@@ -216,7 +216,7 @@ class CheckoutState(rx.State):
     async def load_checkout(self):
         """/checkout (after the cart loaded): who is buying, saved addresses, the quote."""
         auth = await self.get_state(AuthState)
-        user = auth.require_user() if auth.token else None
+        user = await auth.require_user() if auth.token else None
         self.is_user = user is not None
         self.user_label = auth.user_name if user is not None else ""
         self.errors = dict(NO_ERRORS)
@@ -383,7 +383,7 @@ class CheckoutState(rx.State):
         if self.placing:
             return
         auth = await self.get_state(AuthState)
-        user = auth.require_user() if auth.token else None
+        user = await auth.require_user() if auth.token else None
         if self.is_user and user is None:
             yield auth.refusal()
             return
@@ -485,7 +485,7 @@ class CheckoutState(rx.State):
         the user's orders; anything else is not found (a guess shows nothing)."""
         ref = str(self.ref or "").strip().upper()
         auth = await self.get_state(AuthState)
-        user = auth.require_user() if auth.token else None
+        user = await auth.require_user() if auth.token else None
         self.is_user = user is not None
         if self.placed.number and self.placed.number == ref:
             self.confirmation_status = "found"

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
-from marque_app.services.catalog import NavCategory, category_tree
-from marque_app.services.db import session_scope
+from marque_app.services.catalog import NavCategory, cached_category_tree
 
 
 class HeaderState(rx.State):
     nav: list[NavCategory] = []
 
     @rx.event
-    def load_header(self):
-        """Load the category navigation once per browser session."""
+    async def load_header(self):
+        """Load the category navigation once per browser session (off the event loop, from the
+        process's catalog cache)."""
         if self.nav:
             return
-        with session_scope() as session:
-            self.nav = category_tree(session=session)
+        self.nav = await asyncio.to_thread(cached_category_tree)
 
     # The search box's handlers live in state/suggest.py (SuggestState).

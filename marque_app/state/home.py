@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
-from marque_app.services.catalog import CategoryLink, ProductCard, home_sections
-from marque_app.services.db import session_scope
+from marque_app.services.catalog import CategoryLink, ProductCard, cached_home_sections
 
 
 class HomeState(rx.State):
@@ -15,9 +16,8 @@ class HomeState(rx.State):
     is_loaded: bool = False
 
     @rx.event
-    def load_home(self):
-        with session_scope() as session:
-            sections = home_sections(session=session)
+    async def load_home(self):
+        sections = await asyncio.to_thread(cached_home_sections)  # usually no statement
         self.featured = sections.featured
         self.new_arrivals = sections.new_arrivals
         self.categories = sections.categories

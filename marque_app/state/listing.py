@@ -7,6 +7,7 @@ new URL (a history entry, so the back button restores the previous listing) and 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -15,16 +16,19 @@ import reflex as rx
 from marque_app import routes
 from marque_app.domain import listing_text as words
 from marque_app.domain.listing import ListingQuery, ListingQueryError, parse_listing_query
-from marque_app.services.cache import catalog_cache
-from marque_app.services.catalog import CategoryLink, NavCategory, ProductCard, category_tree
-from marque_app.services.db import session_scope
+from marque_app.services.catalog import (
+    CategoryLink,
+    NavCategory,
+    ProductCard,
+    cached_category_tree,
+)
 from marque_app.services.listing import (
     BrandLink,
     ListingPage,
     UnknownBrand,
     UnknownCategory,
-    list_brands,
-    list_products,
+    cached_brands,
+    cached_listing,
 )
 
 LOADING, FOUND, MISSING = "loading", "found", "missing"
@@ -129,18 +133,21 @@ class ListingState(rx.State):
     # --- loading ------------------------------------------------------------------------------
 
     @rx.event
-    def load_shop(self):
-        yield from self._load(SHOP, "")
+    async def load_shop(self):
+        async for update in self._load(SHOP, ""):
+            yield update
 
     @rx.event
-    def load_category(self):
-        yield from self._load(CATEGORY, self.slug)  # the route argument of /categories/[slug]
+    async def load_category(self):
+        async for update in self._load(CATEGORY, self.slug):  # /categories/[slug]'s argument
+            yield update
 
     @rx.event
-    def load_brand(self):
-        yield from self._load(BRAND, self.slug)  # the route argument of /brands/[slug]
+    async def load_brand(self):
+        async for update in self._load(BRAND, self.slug):  # /brands/[slug]'s argument
+            yield update
 
-    def _load(self, kind: str, slug: str):
+    async def _load(self, kind: str, slug: str):
         if kind != self.kind or (kind == CATEGORY and self.category.slug != slug) or (
             kind == BRAND and self.brand.slug != slug
         ):
@@ -155,28 +162,8 @@ class ListingState(rx.State):
         elif kind == BRAND:
             query = dataclasses.replace(query, brand=own)
 
-        missing = False
-        cache = catalog_cache()  # None without Redis
-        with session_scope() as session:
-            listing = None
-            for _ in range(3):  # an unknown category and brand in the query string: drop both
-                try:
-                    listing = list_products(session=session, query=query, cache=cache)
-                    break
-                except UnknownCategory:
-                    if kind == CATEGORY:
-                        missing = True
-                        break
-                    notices.append("The category in the link does not exist, so it was left out.")
-                    query = query.with_changes(category="", page=query.page)
-                except UnknownBrand:
-                    if kind == BRAND:
-                        missing = True
-                        break
-                    notices.append("The brand in the link does not exist, so it was left out.")
-                    query = query.with_changes(brand="", page=query.page)
-            nav = category_tree(session=session) if listing is not None else []
-            brands = list_brands(session=session, cache=cache) if listing is not None else []
+        # Off the event loop; usually from the process's catalog cache (no statement at all).
+        listing, nav, brands, missing = await asyncio.to_thread(_read_listing, kind, query, notices)
 
         self.kind = kind
         if missing or listing is None:
@@ -385,6 +372,32 @@ class ListingState(rx.State):
         return f"{self.heading}{suffix} | Marque"
 
 
+def _read_listing(
+    kind: str, query: ListingQuery, notices: list[str]
+) -> tuple[ListingPage | None, list[NavCategory], list[BrandLink], bool]:
+    """The listing, the navigation and the brands (a worker thread's work). An unknown
+    category or brand in the query string is dropped with a notice (added to ``notices``);
+    the page's own unknown category or brand makes it missing."""
+    listing = None
+    for _ in range(3):  # an unknown category and brand in the query string: drop both
+        try:
+            listing = cached_listing(query)
+            break
+        except UnknownCategory:
+            if kind == CATEGORY:
+                return None, [], [], True
+            notices.append("The category in the link does not exist, so it was left out.")
+            query = query.with_changes(category="", page=query.page)
+        except UnknownBrand:
+            if kind == BRAND:
+                return None, [], [], True
+            notices.append("The brand in the link does not exist, so it was left out.")
+            query = query.with_changes(brand="", page=query.page)
+    if listing is None:
+        return None, [], [], False
+    return listing, cached_category_tree(), cached_brands(), False
+
+
 class BrandsState(rx.State):
     """The brands index (/brands)."""
 
@@ -392,7 +405,6 @@ class BrandsState(rx.State):
     is_loaded: bool = False
 
     @rx.event
-    def load_brands(self):
-        with session_scope() as session:
-            self.brands = list_brands(session=session, cache=catalog_cache())
+    async def load_brands(self):
+        self.brands = await asyncio.to_thread(cached_brands)
         self.is_loaded = True

@@ -249,7 +249,7 @@ class OrdersState(rx.State):
     async def _user(self):
         """(the logged-in user, None) or (None, the refusal events to return)."""
         auth = await self.get_state(AuthState)
-        user = auth.require_user()
+        user = await auth.require_user()
         if user is None:
             self.reset()
             return None, auth.refusal()

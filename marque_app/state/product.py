@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from marque_app.services import catalog
@@ -10,13 +12,12 @@ from marque_app.services.catalog import (
     OptionView,
     ProductDetail,
     VariantView,
+    cached_product_detail,
     choose_variant,
     default_variant,
     find_variant,
     image_index_for_color,
-    product_detail,
 )
-from marque_app.services.db import session_scope
 
 LOADING, FOUND, MISSING = "loading", "found", "missing"
 
@@ -29,13 +30,13 @@ class ProductState(rx.State):
     image_index: int = 0
 
     @rx.event
-    def load_product(self):
+    async def load_product(self):
         slug = self.slug  # the dynamic route argument of /products/[slug]
         if self.product.slug != slug:
             self.status = LOADING
             yield
-        with session_scope() as session:
-            detail = product_detail(session=session, slug=slug)
+        # Off the event loop; usually from the process's catalog cache (no statement at all).
+        detail = await asyncio.to_thread(cached_product_detail, slug=slug)
         if detail is None:
             self.product = ProductDetail()
             self.status = MISSING

@@ -58,7 +58,7 @@ class ReviewsState(rx.State):
 
     async def _refresh(self, page: int | None = None) -> None:
         auth = await self.get_state(AuthState)
-        user = auth.current_user()
+        user = await auth.current_user()
         try:
             product_id, view, eligibility = await call_service(
                 _load, slug=self._slug, user_id=str(user.id) if user else None, page=page or self.page
@@ -104,7 +104,7 @@ class ReviewsState(rx.State):
     @rx.event
     async def submit_review(self, form_data: dict[str, Any] | None = None):
         auth = await self.get_state(AuthState)
-        user = auth.require_user()
+        user = await auth.require_user()
         if user is None:
             return auth.refusal()
         self.form_error = self.form_field = self.thanks = ""
@@ -124,7 +124,7 @@ class ReviewsState(rx.State):
     @rx.event
     async def vote_helpful(self, review_id: str):
         auth = await self.get_state(AuthState)
-        user = auth.require_user()
+        user = await auth.require_user()
         if user is None:
             return auth.refusal()
         try:

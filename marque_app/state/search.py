@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from marque_app.routes import search_url
@@ -22,12 +24,13 @@ class SearchState(rx.State):
     is_loaded: bool = False
 
     @rx.event
-    def load_search(self):
+    async def load_search(self):
         params = self.router.url.query_parameters
         raw_page = str(params.get("page") or "1")
         page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
-        with session_scope() as session:
-            result = search(session=session, query=str(params.get("q") or ""), page=max(page, 1))
+        result = await asyncio.to_thread(
+            _search, query=str(params.get("q") or ""), page=max(page, 1)
+        )  # off the event loop
         self.query = result.query
         self.results = result.products
         self.total = result.total
@@ -55,3 +58,8 @@ class SearchState(rx.State):
     @rx.var
     def next_url(self) -> str:
         return f"{search_url(self.query)}&page={self.page + 1}" if self.page < self.pages else ""
+
+
+def _search(*, query: str, page: int):
+    with session_scope() as session:
+        return search(session=session, query=query, page=page)

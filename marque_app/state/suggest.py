@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from marque_app.routes import search_url
@@ -16,14 +18,13 @@ class SuggestState(rx.State):
     is_open: bool = False
 
     @rx.event
-    def type_text(self, value: str):
+    async def type_text(self, value: str):
         """The input changed (debounced in the browser): fetch suggestions for it."""
         if value == self.text and self.suggestions:
             return  # Enter flushes the debounced input with the same text: keep the highlight
         self.text = value
         self.highlighted = -1
-        with session_scope() as session:
-            self.suggestions = suggest(session=session, prefix=value)
+        self.suggestions = await asyncio.to_thread(_suggest, value)  # off the event loop
         self.is_open = bool(self.suggestions)
 
     @rx.event
@@ -65,3 +66,8 @@ class SuggestState(rx.State):
             return rx.redirect(chosen.url)
         query = (form_data.get("q") or self.text or "").strip()
         return rx.redirect(search_url(query))
+
+
+def _suggest(prefix: str):
+    with session_scope() as session:
+        return suggest(session=session, prefix=prefix)

@@ -522,7 +522,7 @@ def lost_adds(shoppers: list[Shopper], db_url: str) -> int:
                         "JOIN users u ON u.id = ci.user_id WHERE u.email = :e"), {"e": s.email}).scalar_one()
                 else:
                     have = s.cart_quantity()
-                lost += abs(int(have) - s.confirmed)
+                lost += max(0, s.confirmed - int(have))  # an add that timed out may still land
     finally:
         engine.dispose()
     return lost

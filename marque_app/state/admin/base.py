@@ -26,7 +26,7 @@ ROLE = "admin"
 async def require_admin(state: rx.State) -> AuthUser | None:
     """The logged-in admin, checked now against the database; None for anyone else."""
     auth = await state.get_state(AuthState)
-    return auth.require_user(ROLE)
+    return await auth.require_user(ROLE)
 
 
 async def refuse(state: rx.State) -> list[Any]:
