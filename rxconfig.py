@@ -44,6 +44,14 @@ def _bun_path() -> Path | None:
 
 _extra = {"bun_path": _local_bun} if (_local_bun := _bun_path()) else {}
 
+# Without Redis, Reflex runs one worker: its tabs' states are kept in that process's memory
+# (Reflex's default there, the disk manager, pickles every changed state and lists its whole
+# .states folder on every write pass). A restart loses only what each page sends again when it
+# reconnects (local storage: the guest cart, the token). REFLEX_STATE_MANAGER_MODE=disk brings
+# the disk manager back; with REFLEX_REDIS_URL the states live in Redis.
+if not os.environ.get("REFLEX_REDIS_URL") and not os.environ.get("REFLEX_STATE_MANAGER_MODE"):
+    _extra["state_manager_mode"] = "memory"
+
 config = rx.Config(
     app_name="marque_app",
     db_url=default_db_url(),

@@ -234,7 +234,7 @@ def catalog_cache() -> CatalogCache | None:
 # The process-local tier
 
 #: Seconds a process keeps a catalog read in memory (bounds writes no generation counter saw).
-LOCAL_TTL = 10.0
+LOCAL_TTL = 60.0
 #: Entries kept per process (the oldest go first).
 LOCAL_SIZE = 4096
 

@@ -40,7 +40,8 @@ from marque_app.domain.reviews import (
 from marque_app.models import Order, OrderItem, OrderStatus, Product, ProductReview, ProductStatus, User
 from marque_app.models.catalog import ReviewVote
 from marque_app.models.types import utcnow
-from marque_app.services.cache import invalidate_products
+from marque_app.services.cache import invalidate_products, local_fetch
+from marque_app.services.db import session_scope
 
 MAX_PER_PAGE = 50
 PRODUCT_NOT_FOUND = "Product not found"
@@ -396,3 +397,27 @@ def moderate_review(
     session.commit()
     invalidate_products()  # listings sort and filter by rating (no-op without Redis)
     return _moderation_item(session.exec(_moderation_query().where(ProductReview.id == review.id)).one())
+
+
+def product_reviews(*, slug: str, user_id: str | None, page: int, per_page: int = 10):
+    """(product id, a page of its approved reviews, the user's eligibility) for the product page.
+
+    A guest's page (the same for every guest) comes from the process-local catalog tier
+    (``services.cache.local_fetch``; moderation bumps the products generation). Called from a
+    worker thread.
+
+    Raises:
+        ReviewError: no active product by that slug.
+    """
+
+    def read():
+        with session_scope() as session:
+            product = find_product(session, slug)
+            view = list_reviews(session=session, product_id=product.id, page=page,
+                                per_page=per_page, viewer_id=user_id)
+            eligibility = review_eligibility(session=session, user_id=user_id, product_id=product.id)
+            return str(product.id), view, eligibility
+
+    if user_id is not None:
+        return read()
+    return local_fetch("reviews", {"slug": slug, "page": str(page), "per": str(per_page)}, read)

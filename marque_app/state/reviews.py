@@ -6,6 +6,8 @@ handler calls one service of :mod:`marque_app.services.reviews` in a worker thre
 
 from __future__ import annotations
 
+import asyncio
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,15 +27,6 @@ class HistogramRow:
 
 THANKS = "Thanks — your review will appear once approved"
 PER_PAGE = 10
-
-
-def _load(*, session, slug: str, user_id: str | None, page: int):
-    """The product's id, a page of reviews and the user's eligibility, in one session."""
-    product = review_services.find_product(session, slug)
-    view = review_services.list_reviews(session=session, product_id=product.id, page=page, per_page=PER_PAGE,
-                                        viewer_id=user_id)
-    eligibility = review_services.review_eligibility(session=session, user_id=user_id, product_id=product.id)
-    return str(product.id), view, eligibility
 
 
 @holds_user_data
@@ -60,8 +53,9 @@ class ReviewsState(rx.State):
         auth = await self.get_state(AuthState)
         user = await auth.current_user()
         try:
-            product_id, view, eligibility = await call_service(
-                _load, slug=self._slug, user_id=str(user.id) if user else None, page=page or self.page
+            product_id, view, eligibility = await asyncio.to_thread(
+                review_services.product_reviews, slug=self._slug,
+                user_id=str(user.id) if user else None, page=page or self.page, per_page=PER_PAGE,
             )
         except ReviewError:
             self._product_id, self.items, self.count, self.average, self.can_review = "", [], 0, "", False
