@@ -137,7 +137,7 @@ class Settings(BaseSettings):
             ):
                 raise ValueError(
                     f"MARQUE_CORS_ORIGINS: {origin!r} is not an origin such as "
-                    "https://shop.example.com (scheme, host and port only, no path or trailing slash)"
+                    "https://shop.example.com (scheme, host and port only, no path or slash)"
                 )
             origins.append(origin if origin == "*" else _origin(origin))
         return ",".join(origins)

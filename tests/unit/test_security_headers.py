@@ -144,7 +144,7 @@ def test_the_websocket_passes_untouched(client):
 
 
 def test_https_public_url_adds_hsts_and_wss():
-    settings = Settings(env="production", public_url="https://shop.example.com", secret_key="x" * 40)
+    settings = Settings(env="production", public_url="https://shop.example.com", secret_key="x" * 9)
     client = _app(settings)
     response = client.get("/")
     assert response.headers["strict-transport-security"] == "max-age=31536000"
