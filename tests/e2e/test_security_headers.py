@@ -77,6 +77,8 @@ def test_every_page_type_runs_under_the_csp_without_a_violation(goto, page, app_
     watch = CspWatch(page)
     watch.load("/")
     watch.load("/shop")
+    watch.load("/brands")
+    watch.load("/search?q=shirt")
     watch.load(f"/products/{_product_slug(app_db_url)}")
     # A handler's toast reaches the page as JavaScript the client evaluates ('unsafe-eval').
     page.get_by_test_id("add-to-cart").click()
@@ -84,7 +86,9 @@ def test_every_page_type_runs_under_the_csp_without_a_violation(goto, page, app_
     expect(toast).to_be_visible()
     watch.check("the product page after adding to the cart")
     watch.load("/cart")
+    watch.load("/wishlist")
     watch.load("/checkout", private=True)
+    watch.load("/register")
     watch.load("/login")
 
     log_in_with_email(page, "shopper@marque.test", "Shopper#2026")
@@ -102,7 +106,9 @@ def test_every_page_type_runs_under_the_csp_without_a_violation(goto, page, app_
     watch.load("/admin", private=True)
     expect(page.get_by_test_id("admin-sidebar")).to_be_visible()
     watch.load("/admin/products", private=True)
+    watch.load("/admin/products/new", private=True)  # the form with the picture upload
     watch.load("/admin/orders", private=True)
+    watch.load("/admin/reports", private=True)  # charts
 
     # The watch itself sees a refusal: an injected inline script is blocked and reported.
     ran = page.evaluate("""() => { const s = document.createElement("script");
