@@ -18,10 +18,12 @@ Every source the pages need, and why:
                            ``_call_script`` events with ``eval()`` (``utils/state.js``): every
                            ``rx.toast`` a handler returns is one. The code comes from our backend
                            over the websocket only, never from the URL or the DOM.
-``style-src 'self' 'unsafe-inline'``  the global stylesheet, plus Emotion (Reflex's CSS-in-JS),
-                           which inserts ``<style>`` elements at run time with per-component CSS,
-                           and Radix's ``style="--var:..."`` attributes in the prerendered HTML;
-                           neither can be hashed ahead and Reflex offers no nonce.
+``style-src 'self' 'unsafe-inline'``  the global stylesheet; the prerendered Emotion
+                           ``<style>`` tags (Reflex's CSS-in-JS) and Radix ``style="--var:..."``
+                           attributes; and ``<style>`` elements the toast (sonner), drawer (vaul)
+                           and theme libraries create at run time with their CSS as text. Tried:
+                           ``style-src-elem`` with the page's own style hashes still refuses the
+                           run-time ones (from root-*.js and dist-*.js), and Reflex has no nonce.
 ``img-src 'self'``         logo, product pictures (``/products/*.svg``) and uploads (``/_upload``).
                            No ``data:`` or ``blob:`` image is used (the e2e test would see one).
 ``font-src 'self'``        no web fonts are loaded (system fonts); nothing from elsewhere.

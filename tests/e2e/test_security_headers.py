@@ -83,7 +83,7 @@ def test_every_page_type_runs_under_the_csp_without_a_violation(goto, page, app_
     # A handler's toast reaches the page as JavaScript the client evaluates ('unsafe-eval').
     page.get_by_test_id("add-to-cart").click()
     toast = page.locator("[data-sonner-toast]").filter(has_text="Added to your cart")
-    expect(toast).to_be_visible()
+    expect(toast, "the toast is JavaScript from the backend: needs 'unsafe-eval'").to_be_visible()
     watch.check("the product page after adding to the cart")
     watch.load("/cart")
     watch.load("/wishlist")
