@@ -6,6 +6,7 @@ Test runs (MARQUE_ENV=test, set by tests/conftest.py) do not load it.
 """
 
 import os
+import sys
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -17,7 +18,7 @@ if os.environ.get("MARQUE_ENV") != "test":
 import reflex as rx  # noqa: E402
 
 from marque_app.components.theme import theme  # noqa: E402
-from marque_app.settings import default_db_url  # noqa: E402
+from marque_app.settings import default_db_url, get_settings  # noqa: E402
 
 # Production mode (`reflex run --env prod`, what `make run` does) serves the compiled
 # frontend and the backend (/ping, /_event websocket, /_upload, API routes) on this one port.
@@ -42,6 +43,21 @@ def _bun_path() -> Path | None:
     return None
 
 
+def _cors_origins() -> list[str]:
+    """MARQUE_CORS_ORIGINS (default: the public URL's origin): Reflex gives this one list to its
+    CORSMiddleware (pages, /api/v1) and to socket.io (the websocket /_event refuses any other
+    Origin). Production refuses ``*`` here, with one line, before anything is served."""
+    if os.environ.get("REFLEX_CORS_ALLOWED_ORIGINS"):
+        sys.exit("error: REFLEX_CORS_ALLOWED_ORIGINS is not used; set MARQUE_CORS_ORIGINS, which "
+                 "feeds both the API's CORS and the websocket's allowed origins")
+    settings = get_settings()
+    try:
+        settings.check_cors()
+    except ValueError as err:
+        sys.exit(f"error: {err}")
+    return settings.allowed_origins()
+
+
 _extra = {"bun_path": _local_bun} if (_local_bun := _bun_path()) else {}
 
 # Without Redis, Reflex runs one worker: its tabs' states are kept in that process's memory
@@ -59,6 +75,7 @@ config = rx.Config(
     backend_port=_port,
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    cors_allowed_origins=_cors_origins(),
     frozen_lockfile=True,
     plugins=[
         rx.plugins.SitemapPlugin(),

@@ -25,6 +25,7 @@ def _setup(args) -> None:
 
     settings = get_settings()
     settings.check_secret()
+    settings.check_cors()
     preflight.check_database(settings.db_url)
     preflight.check_redis(settings.redis_url)
     started = time.perf_counter()
@@ -86,6 +87,7 @@ def _check(args) -> None:
 
     settings = get_settings()
     settings.check_secret()
+    settings.check_cors()
     preflight.check_database(settings.db_url)
     preflight.check_redis(settings.redis_url)
     if args.port:

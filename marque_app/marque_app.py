@@ -4,6 +4,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.api import create_api
+from marque_app.api.headers import SecurityHeaders
 from marque_app.components.cart_ops import cart_ops_script
 from marque_app.components.theme import STYLE
 from marque_app.pages.account import account_page
@@ -42,8 +43,9 @@ app = rx.App(
         rx.el.meta(name="theme-color", content="#ffffff"),
         cart_ops_script(),  # window.marqueCart: cart ops with client-made ids
     ],
-    # The REST API (/api/v1, /_health) shares this process, port and services.
-    api_transformer=create_api(),
+    # The REST API (/api/v1, /_health) shares this process, port and services; SecurityHeaders
+    # wraps it and the Reflex backend and pages mounted beneath it (CSP, nosniff, ...).
+    api_transformer=[create_api(), SecurityHeaders],
 )
 
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours

@@ -11,7 +11,9 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +74,13 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = True
     smtp_timeout_seconds: float = 10.0
-    public_url: str = "http://localhost:3000"  # links in e-mails (password reset)
+    # The site's address as shoppers type it: links in e-mails (password reset), HSTS when it is
+    # https, and the default allowed origin below. Empty: http://localhost:<MARQUE_PORT>.
+    public_url: str = ""
+    # Origins (scheme://host[:port], comma-separated) allowed to call the API and open the
+    # websocket /_event from a browser with credentials: Reflex's CORSMiddleware and socket.io
+    # both get this list (rxconfig.py). Empty: the public URL's origin. Production refuses `*`.
+    cors_origins: str = ""
     # Rate limits, in the `limits` library's notation ("5/15minutes", "100 per 15 minutes").
     rate_limit_login: str = "5/15minutes"  # per phone or e-mail, and per client address
     rate_limit_api: str = "100/15minutes"  # the whole API, per client address
@@ -117,12 +125,66 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a rate limit such as '5/15minutes'") from None
         return value
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        origins = []
+        for origin in _split(value):
+            parts = urlsplit(origin)
+            if origin != "*" and (
+                parts.scheme not in {"http", "https"} or not parts.netloc
+                or parts.path or parts.query or parts.fragment
+            ):
+                raise ValueError(
+                    f"MARQUE_CORS_ORIGINS: {origin!r} is not an origin such as "
+                    "https://shop.example.com (scheme, host and port only, no path or slash)"
+                )
+            origins.append(origin if origin == "*" else _origin(origin))
+        return ",".join(origins)
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        if not self.public_url:
+            self.public_url = f"http://localhost:{self.port}"
+        return self
+
+    def site_origins(self) -> list[str]:
+        """The public URL's origin; a loopback one (the development default) with its other
+        spelling too (``localhost`` and ``127.0.0.1``, same port), so either address works."""
+        origin = _origin(self.public_url)
+        for one, other in (("://localhost:", "://127.0.0.1:"), ("://127.0.0.1:", "://localhost:")):
+            if one in origin:
+                return [origin, origin.replace(one, other)]
+        return [origin]
+
+    def allowed_origins(self) -> list[str]:
+        """The origins of ``MARQUE_CORS_ORIGINS``, else :meth:`site_origins`."""
+        return _split(self.cors_origins) or self.site_origins()
+
+    def check_cors(self) -> None:
+        """Refuse ``*`` (any site may call the API as the shopper) outside development and test."""
+        if self.env not in {"development", "test"} and "*" in _split(self.cors_origins):
+            raise ValueError(
+                "MARQUE_CORS_ORIGINS=* lets any website use a shopper's session; list the store's "
+                "origins (https://shop.example.com) or leave it empty for MARQUE_PUBLIC_URL's"
+            )
+
     def check_secret(self) -> None:
         """Refuse the placeholder (or an empty) secret outside development and test."""
         if self.env not in {"development", "test"} and self.secret_key in {PLACEHOLDER_SECRET, ""}:
             raise ValueError(
                 "MARQUE_SECRET_KEY is the placeholder; set a long random value in production"
             )
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-case, the port only when given."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else url
 
 
 @lru_cache
