@@ -26,6 +26,7 @@ from marque_app.state.account import AccountState
 from marque_app.state.auth import AuthState, LoginState
 from marque_app.state.cart import CartState
 from marque_app.state.checkout import CheckoutState
+from marque_app.state.frame import FrameState
 from marque_app.state.header import HeaderState
 from marque_app.state.home import HomeState
 from marque_app.state.listing import BrandsState, ListingState
@@ -53,7 +54,7 @@ app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hou
 DESCRIPTION = "Marque: clothing, shoes and everyday goods from independent brands."
 
 # What every storefront page loads first: the header, who is logged in, the cart and wishlist.
-PAGE_FRAME = [HeaderState.load_header, AuthState.load_auth, CartState.load_cart]
+PAGE_FRAME = [FrameState.load_frame]
 
 # Dynamic routes first (Reflex matches them in the order they were added).
 app.add_page(

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 MAX_LINE_QUANTITY = 99
 MAX_GUEST_LINES = 100  # a guest payload beyond this is cut, with a message
@@ -187,6 +188,19 @@ def _load(raw: str | None, key: str, what: str) -> tuple[list | None, list[str]]
 
 
 def parse_guest_cart(raw: str | None) -> tuple[list[GuestLine], list[str]]:
+    """The guest cart stored as ``raw`` (see :func:`_parse_guest_cart`); the same text is parsed
+    once per process (the last few are kept: every delta of the cart reads it)."""
+    lines, messages = _parse_guest_cart_cached(raw or "")
+    return list(lines), list(messages)
+
+
+@lru_cache(maxsize=512)
+def _parse_guest_cart_cached(raw: str) -> tuple[tuple[GuestLine, ...], tuple[str, ...]]:
+    lines, messages = _parse_guest_cart(raw)
+    return tuple(lines), tuple(messages)
+
+
+def _parse_guest_cart(raw: str | None) -> tuple[list[GuestLine], list[str]]:
     """The guest cart read back from local storage, repaired line by line.
 
     ``raw`` is ``{"v": 1, "lines": [{"sku_id": ..., "quantity": ..., ...}]}``. Broken JSON or

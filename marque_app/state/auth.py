@@ -189,6 +189,9 @@ class AuthState(rx.State):
     @rx.event
     async def load_auth(self):
         """Every page: restore the user from the stored token (or forget a refused token)."""
+        return await self._restore()
+
+    async def _restore(self):
         had_token = bool(self.token)
         self.is_forbidden = False
         user = await self.current_user()

@@ -373,7 +373,10 @@ class CartState(rx.State):
     async def load_cart(self):
         """Every page (after AuthState.load_auth): the user's cart and wishlist from the
         database, or the guest's from local storage, repaired line by line and priced by the
-        server."""
+        server where the lines are shown."""
+        return await self._load()
+
+    async def _load(self):
         self.drawer_open = False  # a new page starts with the drawer closed
         auth = await self.get_state(AuthState)
         if auth.is_logged_in and auth._user_id:
@@ -549,7 +552,9 @@ class CartState(rx.State):
         except _Refused as refused:
             yield rx.toast.error(refused.message)
             return
-        # optimistic: show it now (every tab, through local storage), check after
+        # Kept now, checked next, sent once: the header badge already showed the click (it is
+        # optimistic in the page, assets/cart_count.jsx), so one delta carries the change, the
+        # settled op id and the toast (a refusal sends the rolled-back storage only if it moved).
         self.guest_cart = dump_guest_cart(lines) if lines else ""
         self.guest_wishlist = dump_guest_wishlist(ids) if ids else ""
         self._remember(op["id"])
@@ -557,7 +562,6 @@ class CartState(rx.State):
             if toast is not None:
                 yield toast
             return
-        yield
         try:
             view, survivors = await call_service(cart_services.price_guest_cart, lines=[check])
         except OperationalError:
@@ -652,7 +656,8 @@ class CartState(rx.State):
             self._user_lines, self._user_wishlist = before
             yield rx.toast.error(refused.message)
             return
-        yield  # the page shows the change now; the database is written after
+        # No delta before the database answered: the badge is optimistic in the page, and one
+        # delta (count, settled op id, toast) is all an add sends.
         if await auth.require_user() is None:  # expired or logged out meanwhile
             await auth._reset_user_data()
             yield [rx.toast.error(EXPIRED), *auth.refusal()[1:]]

@@ -16,8 +16,10 @@ class HeaderState(rx.State):
     async def load_header(self):
         """Load the category navigation once per browser session (off the event loop, from the
         process's catalog cache)."""
-        if self.nav:
-            return
-        self.nav = await asyncio.to_thread(cached_category_tree)
+        await self._load()
+
+    async def _load(self) -> None:
+        if not self.nav:
+            self.nav = await asyncio.to_thread(cached_category_tree)
 
     # The search box's handlers live in state/suggest.py (SuggestState).

@@ -24,8 +24,9 @@ cart, the token) is kept per shopper from the deltas, as the page keeps it.
 Measured over ``--seconds`` after a ramp-up: adds/s; add settled (op sent -> its toast) p50/p95/p99;
 navigation (first frame -> ``is_hydrated``) p95; errors (error toasts, timeouts); disconnects;
 server CPU ms per add (all the server's processes, navigations included) and bytes received per
-add; the server's RSS. Afterwards a single shopper fills a cart with 100 different SKUs and the
-bytes of the add frames at 1 and at 100 lines are reported. Nothing is lost: every shopper's
+add; the server's RSS. Afterwards one guest alone on the server measures the server CPU of a
+product page navigation, a listing navigation and an add (figures the machine's other load
+disturbs less), and the bytes of the add that makes line 1 and of the one that makes line 100. Nothing is lost: every shopper's
 confirmed adds must equal its cart (guests: the quantities in its stored guest cart; logged in:
 the database's rows); ``lost`` counts the difference. Bounded: loopback only, a fixed number of
 shoppers, a fixed duration, every wait has a timeout.
@@ -183,6 +184,7 @@ class Shopper:
         self.email = ""
         self.closed = False
         self.path, self.query = "/", None
+        self.dump: list[str] | None = None  # frames received, when set to a list (debugging)
 
     # frames in
 
@@ -192,6 +194,8 @@ class Shopper:
                 if isinstance(frame, bytes):
                     continue
                 self.received_bytes += len(frame)
+                if self.dump is not None:
+                    self.dump.append(frame)
                 if frame == "2":
                     await self.ws.send("3")
                     continue
@@ -401,18 +405,37 @@ async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], c
     return figures, shoppers, (cpu1 - cpu0), (t1 - t0), rss
 
 
-async def big_cart(base_url: str, template: proto.Template, skus: list[Sku]) -> tuple[int, int]:
-    """Bytes received for the add that makes line 1 and the one that makes line 100."""
+async def solo(base_url: str, template: proto.Template, skus: list[Sku], cats: list[str], pgid: int) -> dict:
+    """One guest alone on the server (after the load run): the server CPU of a product page
+    navigation, a listing navigation and an add, and the bytes of the add that makes line 1 and
+    of the one that makes line 100 (the cart grows to 100 different SKUs)."""
     figures = Figures()
-    s = Shopper(-1, base_url, template, skus, [], figures, random.Random(1), False)
+    s = Shopper(-1, base_url, template, skus, cats, figures, random.Random(1), False)
     first = skus[0]
     await s.connect(f"/products/{first.slug}", {"slug": first.slug})
+    out: dict[str, float] = {}
+    for label, steps in (
+        ("product_nav", [(f"/products/{k.slug}", {"slug": k.slug}) for k in skus[:40]]),
+        ("listing_nav", [s._listing() for _ in range(20)]),
+    ):
+        for path, query in steps:  # warm (the catalog cache, as a running store has it)
+            await s.navigate(path, query)
+        cpu0 = group_cpu_seconds(pgid)
+        for path, query in steps:
+            await s.navigate(path, query)
+        out[f"solo_cpu_ms_per_{label}"] = round((group_cpu_seconds(pgid) - cpu0) * 1000 / len(steps), 2)
     sizes = []
-    for sku in skus[:100]:
-        s.path, s.query = f"/products/{sku.slug}", {"slug": sku.slug}
+    await s.navigate(f"/products/{first.slug}", {"slug": first.slug})
+    cpu0 = group_cpu_seconds(pgid)
+    for i, sku in enumerate(skus[:100]):  # from one product page, as its add buttons would
+        s.dump = [] if os.environ.get("MARQUE_BENCH_DUMP") and i in (0, 99) else None
         sizes.append(await s.add(sku))
+        if s.dump:
+            print(f"frames of add {i + 1}:", *(f[:400] for f in s.dump), sep="\n  ", flush=True)
+    out["solo_cpu_ms_per_add"] = round((group_cpu_seconds(pgid) - cpu0) * 1000 / 100, 2)
+    out["bytes_add_1_line"], out["bytes_add_100_lines"] = sizes[0], sizes[-1]
     await s.close()
-    return sizes[0], sizes[-1]
+    return out
 
 
 def _pct(samples: list[float], q: float) -> float | None:
@@ -476,7 +499,7 @@ def main(argv: list[str] | None = None) -> None:
     with serve("store", ROOT, env, port, tmp / "reflex.log") as (url, proc):
         template = capture_template(url, skus[0])
         figures, shoppers, cpu, wall, rss = asyncio.run(shop(args, url, template, skus, cats, proc.pid))
-        line1, line100 = asyncio.run(big_cart(url, template, skus))
+        alone = asyncio.run(solo(url, template, skus, cats, proc.pid))
         lost = lost_adds(shoppers, env["REFLEX_DB_URL"])
     adds = len(figures.adds)
     result = {
@@ -496,8 +519,7 @@ def main(argv: list[str] | None = None) -> None:
         "disconnects": figures.disconnects,
         "cpu_ms_per_add": round(cpu * 1000 / adds, 2) if adds else None,
         "bytes_per_add_median": int(_pct([float(b) for b in figures.add_bytes], 0.5) or 0),
-        "bytes_add_1_line": line1,
-        "bytes_add_100_lines": line100,
+        **alone,
         "rss_mb": rss,
         "lost": lost,
     }
