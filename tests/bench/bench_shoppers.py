@@ -245,7 +245,10 @@ class Shopper:
         done = self._wait(proto.HYDRATED)
         self.path, self.query = path, query
         await self.ws.send(proto.connect_frame(self.template, path, query, self.storage))
-        await self._settle(done, started, self.figures.navs, "hydrate")
+        if not await self._settle(done, started, self.figures.navs, "hydrate"):
+            # A page that never hydrated takes no clicks (its late answer would reset the copy of
+            # local storage kept here): this shopper leaves, counted as an error.
+            raise ConnectionError("the page was not hydrated")
 
     async def navigate(self, path: str, query: dict | None = None) -> None:
         started = time.perf_counter()
