@@ -24,7 +24,7 @@ def _setup(args) -> None:
     from marque_app.services.db import session_scope
 
     settings = get_settings()
-    settings.check_secret()
+    settings.check_production()
     settings.check_cors()
     preflight.check_database(settings.db_url)
     preflight.check_redis(settings.redis_url)
@@ -86,7 +86,7 @@ def _check(args) -> None:
     from marque_app.services import preflight
 
     settings = get_settings()
-    settings.check_secret()
+    settings.check_production()
     settings.check_cors()
     preflight.check_database(settings.db_url)
     preflight.check_redis(settings.redis_url)

@@ -17,6 +17,34 @@ def test_placeholder_secret_is_refused_in_production():
     Settings(env="development").check_secret()
 
 
+def test_log_senders_are_refused_in_production_unless_allowed():
+    secret = "x" * 48
+    with pytest.raises(ValueError, match="MARQUE_SMS_PROVIDER is log.*MARQUE_ALLOW_LOG_SENDERS"):
+        Settings(env="production", secret_key=secret).check_production()
+    with pytest.raises(ValueError, match="MARQUE_EMAIL_PROVIDER is log.*MARQUE_ALLOW_LOG_SENDERS"):
+        Settings(env="production", secret_key=secret, sms_provider="twilio").check_production()
+    with pytest.raises(ValueError, match="MARQUE_SECRET_KEY"):  # the secret is checked first
+        Settings(env="production", secret_key=PLACEHOLDER_SECRET, sms_provider="twilio",
+                 email_provider="smtp").check_production()
+    Settings(env="production", secret_key=secret, sms_provider="twilio", email_provider="smtp").check_production()
+    Settings(env="production", secret_key=secret, allow_log_senders=True).check_production()
+    Settings(env="development").check_production()
+    Settings(env="test").check_production()
+
+
+def test_log_senders_are_not_built_in_production(monkeypatch):
+    from marque_app.services.auth import senders
+
+    prod = Settings(env="production", secret_key="x" * 48)
+    with pytest.raises(ValueError, match="MARQUE_SMS_PROVIDER"):
+        senders.get_sms_sender(prod)
+    with pytest.raises(ValueError, match="MARQUE_EMAIL_PROVIDER"):
+        senders.get_email_sender(prod)
+    staging = Settings(env="production", secret_key="x" * 48, allow_log_senders=True)
+    assert isinstance(senders.get_sms_sender(staging), senders.LogSmsSender)
+    assert isinstance(senders.get_email_sender(staging), senders.LogEmailSender)
+
+
 def test_unknown_environment_is_refused():
     with pytest.raises(ValueError, match="MARQUE_ENV"):
         Settings(env="staging")
