@@ -263,10 +263,14 @@ class TokenClaims:
     jti: str
     email: str | None = None
     phone: str | None = None
+    # The account's token generation when the token was issued (0 for tokens from before it
+    # existed): a password change or reset moves the account on, refusing every older token.
+    gen: int = 0
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "sub": self.sub, "role": self.role, "iat": self.iat, "exp": self.exp, "jti": self.jti,
+            "gen": self.gen,
         }
         if self.email:
             payload["email"] = self.email
@@ -277,13 +281,14 @@ class TokenClaims:
 
 def build_claims(
     *, user_id: str, role: str, now: datetime, ttl_seconds: int, jti: str,
-    email: str | None = None, phone: str | None = None,
+    email: str | None = None, phone: str | None = None, generation: int = 0,
 ) -> TokenClaims:
-    """The claims of a token issued at ``now`` that lives ``ttl_seconds``."""
+    """The claims of a token issued at ``now`` that lives ``ttl_seconds``, for the account's
+    current token ``generation``."""
     iat = int(now.timestamp())
     return TokenClaims(
         sub=str(user_id), role=str(getattr(role, "value", role)), iat=iat, exp=iat + ttl_seconds,
-        jti=jti, email=email or None, phone=phone or None,
+        jti=jti, email=email or None, phone=phone or None, gen=int(generation),
     )
 
 
@@ -298,8 +303,9 @@ def validate_claims(payload: dict[str, Any], *, now: datetime) -> TokenClaims:
     if missing:
         raise Unauthorized(f"Invalid token: missing {', '.join(missing)}")
     iat, exp = payload["iat"], payload["exp"]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (iat, exp)):
-        raise Unauthorized("Invalid token: iat and exp must be integers")
+    gen = payload.get("gen", 0)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (iat, exp, gen)):
+        raise Unauthorized("Invalid token: iat, exp and gen must be integers")
     try:
         uuid.UUID(str(payload["sub"]))
     except ValueError:
@@ -313,5 +319,24 @@ def validate_claims(payload: dict[str, Any], *, now: datetime) -> TokenClaims:
         raise Unauthorized("Invalid token: issued in the future")
     return TokenClaims(
         sub=str(payload["sub"]), role=payload["role"], iat=iat, exp=exp, jti=str(payload["jti"]),
-        email=payload.get("email") or None, phone=payload.get("phone") or None,
+        email=payload.get("email") or None, phone=payload.get("phone") or None, gen=gen,
     )
+
+
+def check_session(
+    claims: TokenClaims, *, account_generation: int, sessions_valid_after: float | None = None,
+) -> None:
+    """Refuse a token issued before the account's last password change or reset.
+
+    The account's token generation moves on with every change, so a token issued before it is
+    refused whatever the clock says (even in the same second); the new token of the caller
+    carries the new generation. ``sessions_valid_after`` (a timestamp) still ends tokens of a
+    change made before generations existed.
+
+    Raises:
+        Unauthorized: "Your password was changed; log in again".
+    """
+    if claims.gen != account_generation or (
+        sessions_valid_after is not None and claims.gen == 0 and claims.iat < int(sessions_valid_after)
+    ):
+        raise Unauthorized("Your password was changed; log in again")

@@ -110,7 +110,8 @@ def _log_in(user: User, *, session: Session, now: datetime, created: bool = Fals
     user.last_login = now
     session.add(user)
     session.commit()
-    token = issue_token(user_id=user.id, role=user.role, email=user.email, phone=user.phone, now=now)
+    token = issue_token(user_id=user.id, role=user.role, email=user.email, phone=user.phone,
+                        generation=user.token_generation or 0, now=now)
     return AuthResult(token.access_token, token.expires_in, UserPublic.of(user), token.claims, created)
 
 
@@ -119,6 +120,19 @@ def _user(session: Session, user_id: Any) -> User:
     if user is None or not user.is_active:
         raise Unauthorized("This account no longer exists; log in again")
     return user
+
+
+def _end_sessions(user: User, *, session: Session, now: datetime) -> None:
+    """Refuse every token issued so far: the account's token generation moves on by one.
+
+    The increment is done by the database (``token_generation + 1``), so two changes at once
+    both count, and a token issued while this transaction is open carries the old generation.
+    """
+    user.sessions_valid_after = now
+    user.token_generation = User.token_generation + 1  # type: ignore[assignment]
+    session.add(user)
+    session.flush()
+    session.refresh(user, ["token_generation"])
 
 
 def _clean_name(value: str | None, field: str) -> str:
@@ -292,8 +306,7 @@ def reset_password(*, session: Session, token: str, new_password: str, now: date
         raise Unauthorized("This reset link has expired; ask for a new one")
     user.password_hash = passwords.hash_password(new_password)
     user.email_verified = True  # the link reached the mailbox
-    user.sessions_valid_after = now  # every session of the account ends
-    session.add(user)
+    _end_sessions(user, session=session, now=now)  # every session of the account ends
     session.commit()
     return UserPublic.of(user)
 
@@ -319,7 +332,7 @@ def change_password(
     user.password_hash = passwords.hash_password(new_password)
     user.password_reset_token = None
     user.password_reset_expires = None
-    user.sessions_valid_after = now
+    _end_sessions(user, session=session, now=now)
     return _log_in(user, session=session, now=now)
 
 
