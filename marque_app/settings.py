@@ -85,10 +85,16 @@ class Settings(BaseSettings):
     # both get this list (rxconfig.py). Empty: the public URL's origin. Production refuses `*`.
     cors_origins: str = ""
     # Rate limits, in the `limits` library's notation ("5/15minutes", "100 per 15 minutes").
-    rate_limit_login: str = "5/15minutes"  # per phone or e-mail, and per client address
+    rate_limit_login: str = "5/15minutes"  # per phone or e-mail from one address, and per address
     rate_limit_api: str = "100/15minutes"  # the whole API, per client address
     rate_limit_cart: str = "50/5minutes"  # cart and wishlist changes through the API, per user
     rate_limit_enabled: bool = True
+    # Failed log-ins per account from all addresses together (password and phone code apart):
+    # past the budget each failure pauses that log-in for 30 s, 60 s, 120 s, ... up to 15 min.
+    login_failure_budget: int = Field(20, ge=1)
+    login_failure_window_seconds: int = Field(3600, ge=60)
+    login_backoff_seconds: int = Field(30, ge=1)
+    login_backoff_max_seconds: int = Field(900, ge=1)
 
     # --- payments (marque_app/services/payments) ---
     payment_providers: str = "cod"  # enabled providers, comma-separated: cod, stripe

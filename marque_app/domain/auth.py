@@ -246,6 +246,53 @@ def check_permission(role: str, permission: str) -> None:
         raise Forbidden(f"Your role may not do this ({permission})")
 
 
+# --- failed log-ins per account ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailureBudget:
+    """How many failed log-ins an account takes before each further one pauses its log-in.
+
+    OWASP's advice against both guessing and lock-out: the per address limits stay strict
+    (5 per 15 minutes), while the account itself, which anyone can name, gets a larger budget
+    of failures from all addresses together; past it, the pause doubles with every further
+    failure up to ``max_delay_seconds``, and a correct log-in, a phone code or a reset link
+    (another path, counted apart) lets the owner back in.
+    """
+
+    budget: int = 20
+    window_seconds: int = 3600
+    base_delay_seconds: int = 30
+    max_delay_seconds: int = 900
+
+
+def failure_pause(failures: int, *, policy: FailureBudget) -> int:
+    """Seconds the account's log-in pauses after its ``failures``-th failure in the window.
+
+    0 within the budget; then ``base``, ``2 * base``, ``4 * base``, ... up to the maximum.
+    """
+    over = failures - policy.budget
+    if over <= 0:
+        return 0
+    return min(policy.max_delay_seconds, policy.base_delay_seconds * 2 ** min(over - 1, 30))
+
+
+PAUSED_HINTS = {
+    "password": "log in with a phone code or reset your password",
+    "code": "log in with your e-mail and password",
+}
+
+
+def paused(scope: str, retry_after: int) -> RateLimited:
+    """The refusal of a log-in while the account's failures pause it."""
+    wait = f"{retry_after} seconds" if retry_after < 90 else f"{-(-retry_after // 60)} minutes"
+    hint = PAUSED_HINTS.get(scope, "wait")
+    return RateLimited(
+        f"Too many failed log-ins for this account; try again in {wait}, or {hint}",
+        retry_after=max(1, retry_after),
+    )
+
+
 # --- token claims -------------------------------------------------------------------------------
 
 REQUIRED_CLAIMS = ("sub", "role", "iat", "exp", "jti")
