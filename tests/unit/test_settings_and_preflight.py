@@ -103,3 +103,32 @@ def test_port_in_use_is_reported():
         port = busy.getsockname()[1]
         with pytest.raises(preflight.StartupError, match=f"port {port} is already in use"):
             preflight.check_port(port)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"MARQUE_ENV": "production"}, "MARQUE_SECRET_KEY"),
+        ({"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "x" * 48}, "MARQUE_SMS_PROVIDER is log"),
+        ({"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "x" * 48, "MARQUE_SMS_PROVIDER": "twilio"},
+         "MARQUE_EMAIL_PROVIDER is log"),
+    ],
+)
+def test_reflex_itself_refuses_to_start_production_with_a_log_sender(env, expected):
+    """``reflex run`` reads rxconfig first: it stops with one line, before anything is served."""
+    import os
+    import subprocess
+    import sys
+
+    from marque_app.settings import PROJECT_ROOT
+
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "MARQUE_"))}
+    full.update(env)
+    result = subprocess.run([sys.executable, "-c", "import rxconfig"], cwd=PROJECT_ROOT, env=full,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
+    ok = {**full, "MARQUE_SECRET_KEY": "x" * 48, "MARQUE_ALLOW_LOG_SENDERS": "true"}
+    assert subprocess.run([sys.executable, "-c", "import rxconfig"], cwd=PROJECT_ROOT, env=ok,
+                          capture_output=True, text=True, timeout=60).returncode == 0
