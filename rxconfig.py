@@ -53,6 +53,7 @@ def _cors_origins() -> list[str]:
     settings = get_settings()
     try:
         settings.check_cors()
+        settings.check_production()  # the placeholder secret, the log SMS / e-mail senders
     except ValueError as err:
         sys.exit(f"error: {err}")
     return settings.allowed_origins()

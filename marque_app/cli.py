@@ -5,11 +5,14 @@ migrate    apply the Alembic migrations
 seed       load the demo store (only into an empty catalog)
 generate   add a large synthetic catalog for benchmarks (``--products 100000``)
 check      check the settings and the port, change nothing
+create-admin  create an admin account (``--email``; the password is asked for, or read from stdin)
+set-role   change an account's role (``--email`` or ``--phone``, ``--role admin``); logged
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
 import time
@@ -24,7 +27,7 @@ def _setup(args) -> None:
     from marque_app.services.db import session_scope
 
     settings = get_settings()
-    settings.check_secret()
+    settings.check_production()
     settings.check_cors()
     preflight.check_database(settings.db_url)
     preflight.check_redis(settings.redis_url)
@@ -86,13 +89,92 @@ def _check(args) -> None:
     from marque_app.services import preflight
 
     settings = get_settings()
-    settings.check_secret()
+    settings.check_production()
     settings.check_cors()
     preflight.check_database(settings.db_url)
     preflight.check_redis(settings.redis_url)
     if args.port:
         preflight.check_port(settings.port)
     log.info("settings ok")
+
+
+def _read_password(prompt: str = "Password for the new admin: ") -> str:
+    """The password from a prompt (asked twice) or, when stdin is not a terminal, its first line.
+
+    Never from argv: the command line of a process is visible to every user of the machine and
+    stays in shell history.
+    """
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Again: ") != first:
+            raise ValueError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _operator() -> str:
+    try:
+        return f"(command line: {getpass.getuser()})"
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "(command line)"
+
+
+def _check_migrated(url: str) -> None:
+    from marque_app.services import migrations, preflight
+    from marque_app.services.db import get_engine
+
+    quiet = logging.getLogger("alembic.runtime.migration")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # not "Context impl SQLiteImpl." for a read
+    try:
+        with get_engine().connect() as conn:
+            current = migrations.current_revision(conn)
+    finally:
+        quiet.setLevel(level)
+    if current != migrations.head_revision():
+        raise preflight.StartupError(
+            f"the database {preflight.redact(url)} is at migration {current or 'none'}, not "
+            f"{migrations.head_revision()}; run `python -m marque_app.cli migrate` first"
+        )
+
+
+def _create_admin(args) -> None:
+    from marque_app.domain.auth import AuthError
+    from marque_app.services import preflight
+    from marque_app.services.auth import admins
+    from marque_app.services.db import session_scope
+
+    settings = get_settings()
+    preflight.check_database(settings.db_url)
+    _check_migrated(settings.db_url)
+    password = _read_password()
+    try:
+        with session_scope() as session:
+            user = admins.create_admin(session=session, email=args.email, password=password, phone=args.phone,
+                                       first_name=args.first_name, last_name=args.last_name,
+                                       actor_email=_operator())
+    except AuthError as err:
+        raise preflight.StartupError(err.message) from None
+    log.info("admin %s created (%s); log in at %s/login?next=/admin", user.email, user.id,
+             settings.public_url.rstrip("/"))
+
+
+def _set_role(args) -> None:
+    from marque_app.domain.auth import AuthError
+    from marque_app.services import preflight
+    from marque_app.services.auth import admins
+    from marque_app.services.db import session_scope
+
+    settings = get_settings()
+    preflight.check_database(settings.db_url)
+    _check_migrated(settings.db_url)
+    try:
+        with session_scope() as session:
+            user = admins.set_role(session=session, email=args.email or "", phone=args.phone or "",
+                                   role=args.role, actor_email=_operator())
+    except AuthError as err:
+        raise preflight.StartupError(err.message) from None
+    log.info("%s is now %s", user.email or user.phone, user.role.value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,6 +192,19 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--products", type=int, default=100_000)
     gen.add_argument("--seed", type=int, default=7)
     gen.set_defaults(func=_generate)
+    admin = sub.add_parser("create-admin", help="create an admin account; the password is asked for "
+                           "(or read from stdin), never given as an argument")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--phone", default=None, help="also log in with a code texted to this number")
+    admin.add_argument("--first-name", default="")
+    admin.add_argument("--last-name", default="")
+    admin.set_defaults(func=_create_admin)
+    role = sub.add_parser("set-role", help="change an account's role (written to the activity log)")
+    who = role.add_mutually_exclusive_group(required=True)
+    who.add_argument("--email")
+    who.add_argument("--phone")
+    role.add_argument("--role", required=True, help="customer, admin, support or vendor")
+    role.set_defaults(func=_set_role)
     check = sub.add_parser("check")
     check.add_argument("--port", action="store_true", help="also check that MARQUE_PORT is free")
     check.set_defaults(func=_check)

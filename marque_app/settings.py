@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     phone_region: str = "US"  # numbers typed without +country code are read as this region's
     redis_prefix: str = "marque:"  # keys of codes, revoked tokens and rate limits in Redis
     sms_provider: str = "log"  # log | twilio
+    # Production refuses the log senders (codes and reset links would land in the server log)
+    # unless this is set, for a staging box whose log only its operators read.
+    allow_log_senders: bool = False
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_from_number: str = ""
@@ -82,10 +85,16 @@ class Settings(BaseSettings):
     # both get this list (rxconfig.py). Empty: the public URL's origin. Production refuses `*`.
     cors_origins: str = ""
     # Rate limits, in the `limits` library's notation ("5/15minutes", "100 per 15 minutes").
-    rate_limit_login: str = "5/15minutes"  # per phone or e-mail, and per client address
+    rate_limit_login: str = "5/15minutes"  # per phone or e-mail from one address, and per address
     rate_limit_api: str = "100/15minutes"  # the whole API, per client address
     rate_limit_cart: str = "50/5minutes"  # cart and wishlist changes through the API, per user
     rate_limit_enabled: bool = True
+    # Failed log-ins per account from all addresses together (password and phone code apart):
+    # past the budget each failure pauses that log-in for 30 s, 60 s, 120 s, ... up to 15 min.
+    login_failure_budget: int = Field(20, ge=1)
+    login_failure_window_seconds: int = Field(3600, ge=60)
+    login_backoff_seconds: int = Field(30, ge=1)
+    login_backoff_max_seconds: int = Field(900, ge=1)
 
     # --- payments (marque_app/services/payments) ---
     payment_providers: str = "cod"  # enabled providers, comma-separated: cod, stripe
@@ -175,6 +184,32 @@ class Settings(BaseSettings):
             raise ValueError(
                 "MARQUE_SECRET_KEY is the placeholder; set a long random value in production"
             )
+
+    def check_senders(self, *kinds: str) -> None:
+        """Refuse the ``log`` SMS or e-mail sender in production (unless explicitly allowed).
+
+        A log sender writes log-in codes and password-reset links into the server log, where
+        anyone who reads the log can log in as anyone. ``kinds``: "sms", "email" (default both).
+        """
+        kinds = kinds or ("sms", "email")
+        if self.env != "production" or self.allow_log_senders:
+            return
+        if "sms" in kinds and self.sms_provider == "log":
+            raise ValueError(
+                "MARQUE_SMS_PROVIDER is log: log-in codes would be written to the server log; set "
+                "MARQUE_SMS_PROVIDER=twilio in production (MARQUE_ALLOW_LOG_SENDERS=true for a staging box)"
+            )
+        if "email" in kinds and self.email_provider == "log":
+            raise ValueError(
+                "MARQUE_EMAIL_PROVIDER is log: password-reset links would be written to the server log; "
+                "set MARQUE_EMAIL_PROVIDER=smtp in production (MARQUE_ALLOW_LOG_SENDERS=true for a "
+                "staging box)"
+            )
+
+    def check_production(self) -> None:
+        """Every setting production refuses: the placeholder secret, the log senders."""
+        self.check_secret()
+        self.check_senders()
 
 
 def _split(value: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from marque_app.api.admin import products_router as admin_products_router
@@ -20,7 +20,7 @@ from marque_app.api.payments import router as payments_router
 from marque_app.api.reviews import router as reviews_router
 from marque_app.api.search import router as search_router
 from marque_app.services.db import get_engine
-from marque_app.services.health import health
+from marque_app.services.health import health, health_details_allowed, public_view
 from marque_app.settings import get_settings
 
 
@@ -39,10 +39,16 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
         redoc_url=None,
     )
 
-    @api.get("/_health", tags=["health"], summary="Database and Redis status")
-    def get_health() -> JSONResponse:
+    @api.get("/_health", tags=["health"], summary="ok or degraded; the details from this machine or for an admin",
+             description="`{\"status\": \"ok\"}` (200) or `{\"status\": \"degraded\"}` (503). From loopback "
+                         "(without a proxy header) or with an admin's bearer token, also the database and "
+                         "Redis: backend, URL without password, migration, latency, errors.")
+    def get_health(request: Request) -> JSONResponse:
         report = health(engine=engine(), redis_url=get_settings().redis_url)
-        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+        status_code = 200 if report["status"] == "ok" else 503
+        if not health_details_allowed(request, engine=engine()):
+            report = public_view(report)
+        return JSONResponse(report, status_code=status_code)
 
     api.state.engine = engine  # routers open their sessions on it (get_session)
     api.include_router(search_router)  # before catalog_router: /products/search is no {ref}

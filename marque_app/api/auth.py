@@ -150,7 +150,8 @@ def verify_send(body: SendCodeRequest, session: SessionDep, redis: RedisDep, sms
 def verify_code(body: VerifyCodeRequest, session: SessionDep, redis: RedisDep,
                 limiter: LimiterDep, client: ClientDep):
     check_login(limiter, scope="login", identifier=_phone_key(body.phone), client=client)
-    result = auth.log_in_with_phone_code(session=session, phone=body.phone, code=body.code, redis=redis)
+    result = auth.log_in_with_phone_code(session=session, phone=body.phone, code=body.code, redis=redis,
+                                         client=client)
     return result.to_response()
 
 
@@ -167,7 +168,8 @@ def register(body: RegisterRequest, session: SessionDep, limiter: LimiterDep, cl
              summary="Log in with e-mail and password")
 def login(body: LoginRequest, session: SessionDep, limiter: LimiterDep, client: ClientDep):
     check_login(limiter, scope="login", identifier=_email_key(body.email), client=client)
-    return auth.log_in_with_password(session=session, email=body.email, password=body.password).to_response()
+    return auth.log_in_with_password(session=session, email=body.email, password=body.password,
+                                     client=client).to_response()
 
 
 @router.post("/forgot-password", response_model=MessageResponse, responses=_errors(422, 429, 503),

@@ -246,6 +246,53 @@ def check_permission(role: str, permission: str) -> None:
         raise Forbidden(f"Your role may not do this ({permission})")
 
 
+# --- failed log-ins per account ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailureBudget:
+    """How many failed log-ins an account takes before each further one pauses its log-in.
+
+    OWASP's advice against both guessing and lock-out: the per address limits stay strict
+    (5 per 15 minutes), while the account itself, which anyone can name, gets a larger budget
+    of failures from all addresses together; past it, the pause doubles with every further
+    failure up to ``max_delay_seconds``, and a correct log-in, a phone code or a reset link
+    (another path, counted apart) lets the owner back in.
+    """
+
+    budget: int = 20
+    window_seconds: int = 3600
+    base_delay_seconds: int = 30
+    max_delay_seconds: int = 900
+
+
+def failure_pause(failures: int, *, policy: FailureBudget) -> int:
+    """Seconds the account's log-in pauses after its ``failures``-th failure in the window.
+
+    0 within the budget; then ``base``, ``2 * base``, ``4 * base``, ... up to the maximum.
+    """
+    over = failures - policy.budget
+    if over <= 0:
+        return 0
+    return min(policy.max_delay_seconds, policy.base_delay_seconds * 2 ** min(over - 1, 30))
+
+
+PAUSED_HINTS = {
+    "password": "log in with a phone code or reset your password",
+    "code": "log in with your e-mail and password",
+}
+
+
+def paused(scope: str, retry_after: int) -> RateLimited:
+    """The refusal of a log-in while the account's failures pause it."""
+    wait = f"{retry_after} seconds" if retry_after < 90 else f"{-(-retry_after // 60)} minutes"
+    hint = PAUSED_HINTS.get(scope, "wait")
+    return RateLimited(
+        f"Too many failed log-ins for this account; try again in {wait}, or {hint}",
+        retry_after=max(1, retry_after),
+    )
+
+
 # --- token claims -------------------------------------------------------------------------------
 
 REQUIRED_CLAIMS = ("sub", "role", "iat", "exp", "jti")
@@ -263,10 +310,14 @@ class TokenClaims:
     jti: str
     email: str | None = None
     phone: str | None = None
+    # The account's token generation when the token was issued (0 for tokens from before it
+    # existed): a password change or reset moves the account on, refusing every older token.
+    gen: int = 0
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "sub": self.sub, "role": self.role, "iat": self.iat, "exp": self.exp, "jti": self.jti,
+            "gen": self.gen,
         }
         if self.email:
             payload["email"] = self.email
@@ -277,13 +328,14 @@ class TokenClaims:
 
 def build_claims(
     *, user_id: str, role: str, now: datetime, ttl_seconds: int, jti: str,
-    email: str | None = None, phone: str | None = None,
+    email: str | None = None, phone: str | None = None, generation: int = 0,
 ) -> TokenClaims:
-    """The claims of a token issued at ``now`` that lives ``ttl_seconds``."""
+    """The claims of a token issued at ``now`` that lives ``ttl_seconds``, for the account's
+    current token ``generation``."""
     iat = int(now.timestamp())
     return TokenClaims(
         sub=str(user_id), role=str(getattr(role, "value", role)), iat=iat, exp=iat + ttl_seconds,
-        jti=jti, email=email or None, phone=phone or None,
+        jti=jti, email=email or None, phone=phone or None, gen=int(generation),
     )
 
 
@@ -298,8 +350,9 @@ def validate_claims(payload: dict[str, Any], *, now: datetime) -> TokenClaims:
     if missing:
         raise Unauthorized(f"Invalid token: missing {', '.join(missing)}")
     iat, exp = payload["iat"], payload["exp"]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (iat, exp)):
-        raise Unauthorized("Invalid token: iat and exp must be integers")
+    gen = payload.get("gen", 0)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (iat, exp, gen)):
+        raise Unauthorized("Invalid token: iat, exp and gen must be integers")
     try:
         uuid.UUID(str(payload["sub"]))
     except ValueError:
@@ -313,5 +366,24 @@ def validate_claims(payload: dict[str, Any], *, now: datetime) -> TokenClaims:
         raise Unauthorized("Invalid token: issued in the future")
     return TokenClaims(
         sub=str(payload["sub"]), role=payload["role"], iat=iat, exp=exp, jti=str(payload["jti"]),
-        email=payload.get("email") or None, phone=payload.get("phone") or None,
+        email=payload.get("email") or None, phone=payload.get("phone") or None, gen=gen,
     )
+
+
+def check_session(
+    claims: TokenClaims, *, account_generation: int, sessions_valid_after: float | None = None,
+) -> None:
+    """Refuse a token issued before the account's last password change or reset.
+
+    The account's token generation moves on with every change, so a token issued before it is
+    refused whatever the clock says (even in the same second); the new token of the caller
+    carries the new generation. ``sessions_valid_after`` (a timestamp) still ends tokens of a
+    change made before generations existed.
+
+    Raises:
+        Unauthorized: "Your password was changed; log in again".
+    """
+    if claims.gen != account_generation or (
+        sessions_valid_after is not None and claims.gen == 0 and claims.iat < int(sessions_valid_after)
+    ):
+        raise Unauthorized("Your password was changed; log in again")

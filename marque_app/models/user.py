@@ -49,6 +49,9 @@ class User(SQLModel, table=True):
     # Tokens issued before this moment are refused: set when the password changes or is reset,
     # so every other session of the account ends.
     sessions_valid_after: datetime | None = timestamp()
+    # Every token carries the generation it was issued in; a password change or reset adds one,
+    # so every older token is refused, even one issued in the same second (migration 0010).
+    token_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
 

@@ -1,8 +1,16 @@
-"""What ``/_health`` reports: the database, and Redis when it is configured."""
+"""What ``/_health`` reports: the database, and Redis when it is configured.
+
+Anyone may ask; the public answer is ``{"status": "ok"}`` or ``{"status": "degraded"}`` (503).
+The details (backend, URL without password, migration, latency, errors) go only to a caller
+on the same machine (loopback, and no proxy header: behind a reverse proxy on the same host
+every request comes from loopback) or with an admin's token.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,5 +61,47 @@ def health(*, engine: sa.Engine, redis_url: str | None) -> dict[str, Any]:
     redis_report = redis_status(url=redis_url)
     report["redis"] = redis_report if redis_report is not None else "not configured"
     healthy = report["database"]["ok"] and (redis_report is None or redis_report["ok"])
-    report["status"] = "ok" if healthy else "error"
+    report["status"] = "ok" if healthy else "degraded"
     return report
+
+
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def is_local_caller(host: str | None, headers: Mapping[str, str]) -> bool:
+    """A request from this machine itself: a loopback address and no proxy's forwarding header."""
+    try:
+        loopback = ipaddress.ip_address((host or "").split("%")[0]).is_loopback
+    except ValueError:
+        return False
+    return loopback and not any(name in headers for name in PROXY_HEADERS)
+
+
+def public_view(report: dict[str, Any]) -> dict[str, Any]:
+    """The report as anyone may see it: the status only."""
+    return {"status": report["status"]}
+
+
+def health_details_allowed(request: Any, *, engine: sa.Engine) -> bool:
+    """Whether the caller of ``/_health`` may see the details: local, or an admin's token."""
+    client = getattr(request, "client", None)
+    if is_local_caller(client.host if client else None, request.headers):
+        return True
+    from marque_app.services.auth.guard import bearer_token
+
+    token = bearer_token(request.headers.get("authorization"))
+    if not token:
+        return False
+    from sqlmodel import Session
+
+    from marque_app.domain.auth import AuthError
+    from marque_app.services.auth import authenticate, require_role
+
+    try:
+        with Session(engine) as session:
+            require_role(authenticate(session=session, token=token), "admin")
+    except AuthError:
+        return False
+    except Exception:  # noqa: BLE001 - a database that is down cannot vouch for anyone
+        return False
+    return True

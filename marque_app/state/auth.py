@@ -407,7 +407,7 @@ class LoginState(rx.State):
                         client=self._client())
             result = await call_service(
                 auth_services.log_in_with_phone_code, phone=self.code_sent_to,
-                code=_text(form, "code"), redis=auth_services.get_redis(),
+                code=_text(form, "code"), redis=auth_services.get_redis(), client=self._client(),
             )
         except AuthError as err:
             self._fail(err)
@@ -432,7 +432,8 @@ class LoginState(rx.State):
         try:
             check_login(get_rate_limiter(), scope="login", identifier=email, client=self._client())
             result = await call_service(
-                auth_services.log_in_with_password, email=email, password=_text(form, "password")
+                auth_services.log_in_with_password, email=email, password=_text(form, "password"),
+                client=self._client(),
             )
         except AuthError as err:
             self._fail(err)

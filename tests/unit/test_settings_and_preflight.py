@@ -17,6 +17,34 @@ def test_placeholder_secret_is_refused_in_production():
     Settings(env="development").check_secret()
 
 
+def test_log_senders_are_refused_in_production_unless_allowed():
+    secret = "x" * 48
+    with pytest.raises(ValueError, match="MARQUE_SMS_PROVIDER is log.*MARQUE_ALLOW_LOG_SENDERS"):
+        Settings(env="production", secret_key=secret).check_production()
+    with pytest.raises(ValueError, match="MARQUE_EMAIL_PROVIDER is log.*MARQUE_ALLOW_LOG_SENDERS"):
+        Settings(env="production", secret_key=secret, sms_provider="twilio").check_production()
+    with pytest.raises(ValueError, match="MARQUE_SECRET_KEY"):  # the secret is checked first
+        Settings(env="production", secret_key=PLACEHOLDER_SECRET, sms_provider="twilio",
+                 email_provider="smtp").check_production()
+    Settings(env="production", secret_key=secret, sms_provider="twilio", email_provider="smtp").check_production()
+    Settings(env="production", secret_key=secret, allow_log_senders=True).check_production()
+    Settings(env="development").check_production()
+    Settings(env="test").check_production()
+
+
+def test_log_senders_are_not_built_in_production(monkeypatch):
+    from marque_app.services.auth import senders
+
+    prod = Settings(env="production", secret_key="x" * 48)
+    with pytest.raises(ValueError, match="MARQUE_SMS_PROVIDER"):
+        senders.get_sms_sender(prod)
+    with pytest.raises(ValueError, match="MARQUE_EMAIL_PROVIDER"):
+        senders.get_email_sender(prod)
+    staging = Settings(env="production", secret_key="x" * 48, allow_log_senders=True)
+    assert isinstance(senders.get_sms_sender(staging), senders.LogSmsSender)
+    assert isinstance(senders.get_email_sender(staging), senders.LogEmailSender)
+
+
 def test_unknown_environment_is_refused():
     with pytest.raises(ValueError, match="MARQUE_ENV"):
         Settings(env="staging")
@@ -75,3 +103,32 @@ def test_port_in_use_is_reported():
         port = busy.getsockname()[1]
         with pytest.raises(preflight.StartupError, match=f"port {port} is already in use"):
             preflight.check_port(port)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"MARQUE_ENV": "production"}, "MARQUE_SECRET_KEY"),
+        ({"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "x" * 48}, "MARQUE_SMS_PROVIDER is log"),
+        ({"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "x" * 48, "MARQUE_SMS_PROVIDER": "twilio"},
+         "MARQUE_EMAIL_PROVIDER is log"),
+    ],
+)
+def test_reflex_itself_refuses_to_start_production_with_a_log_sender(env, expected):
+    """``reflex run`` reads rxconfig first: it stops with one line, before anything is served."""
+    import os
+    import subprocess
+    import sys
+
+    from marque_app.settings import PROJECT_ROOT
+
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "MARQUE_"))}
+    full.update(env)
+    result = subprocess.run([sys.executable, "-c", "import rxconfig"], cwd=PROJECT_ROOT, env=full,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
+    ok = {**full, "MARQUE_SECRET_KEY": "x" * 48, "MARQUE_ALLOW_LOG_SENDERS": "true"}
+    assert subprocess.run([sys.executable, "-c", "import rxconfig"], cwd=PROJECT_ROOT, env=ok,
+                          capture_output=True, text=True, timeout=60).returncode == 0

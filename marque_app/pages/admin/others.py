@@ -268,7 +268,7 @@ def coupons_page() -> rx.Component:
 
 ENTITY_TYPES = [("", "Everything"), ("order", "Orders"), ("return", "Returns"), ("review", "Reviews"),
                 ("product", "Products"), ("variant", "Variants"), ("category", "Categories"), ("brand", "Brands"),
-                ("coupon", "Coupons"), ("customer", "Customers")]
+                ("coupon", "Coupons"), ("customer", "Customers"), ("user", "Accounts and log-ins")]
 
 
 def activity_page() -> rx.Component:

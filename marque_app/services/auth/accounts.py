@@ -42,6 +42,7 @@ from marque_app.settings import Settings, get_settings
 
 from . import otp
 from .keys import keyed_hash
+from .lockout import Failure, FailureCounter, get_failure_counter
 from .phones import normalize_phone
 from .senders import EmailSender, SmsSender
 from .tokens import TOKEN_TYPE, issue_token, revoke_token
@@ -110,7 +111,8 @@ def _log_in(user: User, *, session: Session, now: datetime, created: bool = Fals
     user.last_login = now
     session.add(user)
     session.commit()
-    token = issue_token(user_id=user.id, role=user.role, email=user.email, phone=user.phone, now=now)
+    token = issue_token(user_id=user.id, role=user.role, email=user.email, phone=user.phone,
+                        generation=user.token_generation or 0, now=now)
     return AuthResult(token.access_token, token.expires_in, UserPublic.of(user), token.claims, created)
 
 
@@ -119,6 +121,19 @@ def _user(session: Session, user_id: Any) -> User:
     if user is None or not user.is_active:
         raise Unauthorized("This account no longer exists; log in again")
     return user
+
+
+def _end_sessions(user: User, *, session: Session, now: datetime) -> None:
+    """Refuse every token issued so far: the account's token generation moves on by one.
+
+    The increment is done by the database (``token_generation + 1``), so two changes at once
+    both count, and a token issued while this transaction is open carries the old generation.
+    """
+    user.sessions_valid_after = now
+    user.token_generation = User.token_generation + 1  # type: ignore[assignment]
+    session.add(user)
+    session.flush()
+    session.refresh(user, ["token_generation"])
 
 
 def _clean_name(value: str | None, field: str) -> str:
@@ -146,16 +161,31 @@ def send_phone_code(
 
 def log_in_with_phone_code(
     *, session: Session, phone: str, code: str, redis=None, now: datetime | None = None,
+    client: str = "", failures: FailureCounter | None = None,
 ) -> AuthResult:
     """Check the code and log in; the first good code for a new number creates the customer.
+
+    Wrong codes count against the number's failure budget (``failures``, see ``lockout``);
+    ``client`` (the caller's address) goes into the activity log when it is exceeded.
 
     Raises:
         InvalidInput: bad number or not 6 digits.
         Unauthorized: no code, expired, void after 5 wrong tries, wrong code, disabled account.
+        RateLimited: the number's code log-in is paused after too many failures.
     """
     now = now or utcnow()
     e164 = normalize_phone(phone)
-    otp.verify_code(phone=e164, code=code, session=session, redis=redis, now=now)
+    failures = failures or get_failure_counter()
+    failures.check("code", e164)
+    try:
+        otp.verify_code(phone=e164, code=code, session=session, redis=redis, now=now)
+    except Unauthorized:
+        failed = failures.fail("code", e164)
+        if failed.over_budget:
+            account = session.exec(select(User).where(User.phone == e164)).first()
+            _note_failures(session, account, failed, scope="code", client=client, now=now)
+        raise
+    failures.succeed("code", e164)
     user = session.exec(select(User).where(User.phone == e164)).first()
     created = False
     if user is None:
@@ -206,26 +236,60 @@ def register(
 
 def log_in_with_password(
     *, session: Session, email: str, password: str, now: datetime | None = None,
+    client: str = "", failures: FailureCounter | None = None,
 ) -> AuthResult:
     """Log in with e-mail and password.
 
     The password is checked against a dummy hash when no account matches, so the answer takes
-    the same time whether or not the e-mail is known, and the message is the same.
+    the same time whether or not the e-mail is known, and the message is the same. Failures
+    count against the e-mail's failure budget (``failures``, see ``lockout``), known or not;
+    ``client`` (the caller's address) goes into the activity log when it is exceeded.
 
     Raises:
         Unauthorized: "Wrong e-mail or password" (also for a disabled account).
+        RateLimited: the account's password log-in is paused after too many failures (a phone
+            code or a reset link still work).
     """
     now = now or utcnow()
     try:
         email = normalize_email(email)
     except InvalidInput:
         email = ""
+    failures = failures or get_failure_counter()
+    failures.check("password", email)
     user = session.exec(select(User).where(User.email == email)).first() if email else None
     real = user is not None and bool(user.password_hash)
     ok = passwords.verify_password(user.password_hash if real else _dummy_hash(), password or "")
     if not (real and ok and user.is_active):
+        failed = failures.fail("password", email)
+        if failed.over_budget:
+            _note_failures(session, user, failed, scope="password", client=client, now=now)
         raise Unauthorized(BAD_CREDENTIALS)
+    failures.succeed("password", email)
     return _log_in(user, session=session, now=now)
+
+
+def _note_failures(
+    session: Session, user: User | None, failed: Failure, *, scope: str, client: str, now: datetime,
+) -> None:
+    """An ``auth.login_failures`` row in the admin's activity log (existing accounts only, so
+    guessed addresses cannot fill the log)."""
+    if user is None:
+        return
+    from marque_app.services.admin.activity import Actor, record
+
+    what = "password log-ins" if scope == "password" else "phone-code log-ins"
+    who = user.email if scope == "password" else user.phone
+    record(
+        session=session, actor=Actor(id=None, email="(log-in guard)"), action="auth.login_failures",
+        entity_type="user", entity_id=user.id,
+        summary=(f"{failed.count} failed {what} for {who} within the hour (last from "
+                 f"{client or 'an unknown address'}); paused {failed.pause} s"),
+        details={"scope": scope, "failures": failed.count, "pause_seconds": failed.pause,
+                 "client": client or None},
+        now=now,
+    )
+    session.commit()
 
 
 def _reset_hash(token: str) -> str:
@@ -269,8 +333,12 @@ def request_password_reset(
     )
 
 
-def reset_password(*, session: Session, token: str, new_password: str, now: datetime | None = None) -> UserPublic:
-    """Set a new password with a reset token; the token is used up.
+def reset_password(
+    *, session: Session, token: str, new_password: str, now: datetime | None = None,
+    failures: FailureCounter | None = None,
+) -> UserPublic:
+    """Set a new password with a reset token; the token is used up. The account's count of
+    failed password log-ins starts again (the owner is back in).
 
     Raises:
         InvalidInput: weak password.
@@ -292,9 +360,10 @@ def reset_password(*, session: Session, token: str, new_password: str, now: date
         raise Unauthorized("This reset link has expired; ask for a new one")
     user.password_hash = passwords.hash_password(new_password)
     user.email_verified = True  # the link reached the mailbox
-    user.sessions_valid_after = now  # every session of the account ends
-    session.add(user)
+    _end_sessions(user, session=session, now=now)  # every session of the account ends
     session.commit()
+    if user.email:
+        (failures or get_failure_counter()).succeed("password", user.email)
     return UserPublic.of(user)
 
 
@@ -319,7 +388,7 @@ def change_password(
     user.password_hash = passwords.hash_password(new_password)
     user.password_reset_token = None
     user.password_reset_expires = None
-    user.sessions_valid_after = now
+    _end_sessions(user, session=session, now=now)
     return _log_in(user, session=session, now=now)
 
 

@@ -1,7 +1,9 @@
 """Rate limits with the ``limits`` library: moving windows in Redis when configured, else memory.
 
 The seed's limits, from settings: log-in ``MARQUE_RATE_LIMIT_LOGIN`` (5 per 15 minutes) counted
-per phone number or e-mail AND per client address; the whole API ``MARQUE_RATE_LIMIT_API`` (100
+per phone number or e-mail from one client address, AND per client address (so nobody can use
+up an account's attempts from other addresses: the account as a whole has the larger failure
+budget of ``lockout``); the whole API ``MARQUE_RATE_LIMIT_API`` (100
 per 15 minutes) per client address. Memory storage is per process (one worker in development);
 with ``REFLEX_REDIS_URL`` every worker shares the counters.
 """
@@ -112,7 +114,11 @@ def _in_words(seconds: int) -> str:
 def check_login(
     limiter: RateLimiter, *, scope: str, identifier: str, client: str, settings: Settings | None = None,
 ) -> RateDecision:
-    """Count a log-in attempt against the phone/e-mail and the client address.
+    """Count a log-in attempt against the phone/e-mail from this address, and the address.
+
+    The phone/e-mail is counted per address (OWASP: a limit per account alone lets anyone lock
+    the owner out by naming the account); all addresses together meet the account's failure
+    budget in the log-in services (``lockout``).
 
     Args:
         scope: one of :data:`LOGIN_SCOPES`.
@@ -123,7 +129,8 @@ def check_login(
         RateLimited: "Too many log-in attempts; try again in 12 minutes".
     """
     s = settings or get_settings()
-    keys = [f"id:{identifier}" if identifier else "", f"ip:{client or 'unknown'}"]
+    address = client or "unknown"
+    keys = [f"id:{identifier}|ip:{address}" if identifier else "", f"ip:{address}"]
     return limiter.check(scope, keys, s.rate_limit_login, message="Too many log-in attempts")
 
 

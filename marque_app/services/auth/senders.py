@@ -156,6 +156,7 @@ def get_sms_sender(settings: Settings | None = None) -> SmsSender:
             account_sid=s.twilio_account_sid, auth_token=s.twilio_auth_token,
             from_number=s.twilio_from_number, base_url=s.twilio_api_base,
         )
+    s.check_senders("sms")  # a code never goes to the log in production, even if start-up was skipped
     return LogSmsSender()
 
 
@@ -167,4 +168,5 @@ def get_email_sender(settings: Settings | None = None) -> EmailSender:
             host=s.smtp_host, port=s.smtp_port, sender=s.email_from, username=s.smtp_username,
             password=s.smtp_password, starttls=s.smtp_starttls, timeout=s.smtp_timeout_seconds,
         )
+    s.check_senders("email")
     return LogEmailSender()

@@ -1,28 +1,38 @@
 """Access tokens: HS256 JWTs signed with a key derived from ``MARQUE_SECRET_KEY``, and revocation.
 
-Claims: ``sub`` (user id), ``role``, ``iat``, ``exp``, ``jti`` and ``email`` or ``phone``. The
-algorithm is pinned on decode, so ``alg: none`` and algorithm-confusion tokens are refused. A
-logged-out token's ``jti`` is kept until the token's own expiry: in Redis when configured, else
-in the ``revoked_tokens`` table.
+Claims: ``sub`` (user id), ``role``, ``iat``, ``exp``, ``jti``, ``gen`` (the account's token
+generation) and ``email`` or ``phone``. The algorithm is pinned on decode, so ``alg: none`` and
+algorithm-confusion tokens are refused.
+
+A logged-out token's ``jti`` is kept until the token's own expiry in the ``revoked_tokens``
+table, always: that is the truth, so a Redis restart without persistence (the usual cache set-up)
+brings no logged-out token back. Redis, when configured, gets a copy (a key with the token's
+remaining life). The guard reads the revocation in the same statement as the account it loads
+(:func:`account_and_revocation`), so durability costs no extra query per request or event.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import jwt
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from marque_app.domain.auth import TokenClaims, Unauthorized, build_claims, validate_claims
+from marque_app.models import User
 from marque_app.models.auth import RevokedToken
 from marque_app.models.types import utcnow
 from marque_app.settings import Settings, get_settings
 
 from .keys import derived_key, redis_key
+
+log = logging.getLogger("marque.auth")
 
 ALGORITHM = "HS256"
 TOKEN_TYPE = "bearer"
@@ -45,7 +55,7 @@ def _signing_key(settings: Settings) -> bytes:
 
 def issue_token(
     *, user_id: Any, role: Any, email: str | None = None, phone: str | None = None,
-    now: datetime | None = None, settings: Settings | None = None,
+    generation: int = 0, now: datetime | None = None, settings: Settings | None = None,
 ) -> IssuedToken:
     """Sign an access token for a user.
 
@@ -54,6 +64,7 @@ def issue_token(
         role: the user's role (``UserRole`` or its value).
         email: included as a claim when set.
         phone: included as a claim when set.
+        generation: the account's ``token_generation`` (claim ``gen``).
         now: the issue time (tests pass a fixed clock).
         settings: defaults to ``get_settings()`` (``MARQUE_JWT_TTL_SECONDS``).
     """
@@ -61,7 +72,7 @@ def issue_token(
     now = now or utcnow()
     claims = build_claims(
         user_id=str(user_id), role=role, now=now, ttl_seconds=settings.jwt_ttl_seconds,
-        jti=secrets.token_urlsafe(16), email=email, phone=phone,
+        jti=secrets.token_urlsafe(16), email=email, phone=phone, generation=generation,
     )
     token = jwt.encode(claims.to_payload(), _signing_key(settings), algorithm=ALGORITHM)
     return IssuedToken(access_token=token, expires_in=claims.exp - claims.iat, claims=claims)
@@ -102,22 +113,41 @@ def _reason(err: jwt.InvalidTokenError) -> str:
 
 
 def revoke_token(claims: TokenClaims, *, session: Session, redis=None, now: datetime | None = None) -> None:
-    """Refuse this token from now on (logout). Kept only until the token would expire anyway."""
+    """Refuse this token from now on (logout). Kept only until the token would expire anyway.
+
+    The database row is written (and committed) first, whether or not Redis is configured; the
+    Redis key is a cache of it.
+    """
     now = now or utcnow()
     expires_at = datetime.fromtimestamp(claims.exp, tz=timezone.utc)
-    if redis is not None:
-        ttl = max(1, claims.exp - int(now.timestamp()))
-        redis.set(redis_key("revoked", claims.jti), "1", ex=ttl)
-        return
     if session.get(RevokedToken, claims.jti) is None:
         session.add(RevokedToken(jti=claims.jti, expires_at=expires_at, revoked_at=now))
     # Expired entries are no longer needed: the token is refused for its expiry alone.
     session.exec(sa.delete(RevokedToken).where(RevokedToken.expires_at < now))
     session.commit()
+    if redis is not None:
+        ttl = max(1, claims.exp - int(now.timestamp()))
+        try:
+            redis.set(redis_key("revoked", claims.jti), "1", ex=ttl)
+        except Exception:  # noqa: BLE001 - the database already refuses the token
+            log.warning("could not cache the revocation of a token in Redis", exc_info=True)
 
 
 def is_revoked(jti: str, *, session: Session, redis=None) -> bool:
-    """Whether the token with this ``jti`` was logged out."""
+    """Whether the token with this ``jti`` was logged out (Redis's copy first, then the table)."""
     if redis is not None:
-        return bool(redis.exists(redis_key("revoked", jti)))
+        try:
+            if redis.exists(redis_key("revoked", jti)):
+                return True
+        except Exception:  # noqa: BLE001 - the table answers
+            log.warning("Redis did not answer a revocation check; asking the database", exc_info=True)
     return session.get(RevokedToken, jti) is not None
+
+
+def account_and_revocation(session: Session, *, user_id: uuid.UUID, jti: str) -> tuple[User | None, bool]:
+    """The account and whether the token ``jti`` was logged out, in one statement."""
+    revoked = sa.exists().where(RevokedToken.jti == jti)
+    row = session.exec(select(User, revoked).where(User.id == user_id)).first()
+    if row is None:
+        return None, session.get(RevokedToken, jti) is not None
+    return row[0], bool(row[1])
