@@ -1,0 +1,148 @@
+"""One error shape for the whole API, and an OpenAPI document that says so.
+
+Every refusal is ``{"detail": "...", "field": "..."}`` (:class:`~marque_app.api.schemas.ErrorOut`,
+some operations add keys such as ``available`` or ``quote``). :func:`install_errors` makes a
+malformed request (a wrong type, a missing or unknown field, a body that is no JSON) answer that
+shape with 422 instead of FastAPI's list of pydantic errors, and post-processes the OpenAPI
+document in this one place so that each operation documents what it can answer:
+
+- 422 on every operation that reads parameters or a body, with the error shape;
+- 400 on every operation with a body (a body that is not UTF-8 cannot be read);
+- 401 on every operation that reads a bearer token, 403 where a role is needed;
+- 404 on every operation with a path parameter (an unknown id or slug);
+- 429 with ``Retry-After`` on every operation the general API rate limit counts;
+- the error shape as the body of every documented 4xx/5xx that did not name one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from .schemas import ErrorOut
+
+ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+RATE_LIMITED_PREFIX = "/api/"
+RATE_LIMIT_EXEMPT = ("/api/v1/payments/stripe/webhook",)  # deps.ApiRateLimit.EXEMPT
+
+
+def _path(loc: Iterable[Any]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts)
+
+
+def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{detail, field}`` for the first problem of a request; an unknown field is named first.
+
+    The value sent is never echoed back (pydantic's ``input``), only the field and the rule.
+    """
+    if not errors:
+        return {"detail": "Invalid request", "field": None}
+    unknown = [e for e in errors if e.get("type") == "extra_forbidden"]
+    first = (unknown or errors)[0]
+    kind, loc = first.get("type", ""), tuple(first.get("loc", ()))
+    if kind == "json_invalid":
+        return {"detail": "The body is not valid JSON", "field": None}
+    field = _path(loc) or None
+    if kind == "extra_forbidden":
+        return {"detail": f"Unknown field: {field}", "field": field}
+    if kind == "missing" and field is None and loc[:1] == ("body",):
+        return {"detail": "A JSON body is required", "field": None}
+    message = first.get("msg") or "Invalid value"
+    return {"detail": f"{field}: {message}" if field else message, "field": field}
+
+
+def validation_response(err: RequestValidationError) -> JSONResponse:
+    """A malformed request as the API's error shape, 422."""
+    return JSONResponse(validation_body(list(err.errors())), status_code=422)
+
+
+def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _roles(route: APIRoute) -> list[str]:
+    """The roles a route's dependencies demand (``deps.require_roles`` marks its dependency)."""
+    found: list[str] = []
+    stack = [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        found.extend(getattr(dependant.call, "marque_roles", ()))
+        stack.extend(dependant.dependencies)
+    return sorted(set(found))
+
+
+def document_errors(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:
+    """Add the answers every operation can give (see the module's docstring) to ``schema``."""
+    roles = {}
+    for route in routes:
+        if isinstance(route, APIRoute):
+            for method in route.methods:
+                roles[(route.path_format, method.lower())] = _roles(route)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorOut"] = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    for path, item in schema.get("paths", {}).items():
+        for method, op in item.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses = op["responses"]
+            params = op.get("parameters", [])
+            if params or "requestBody" in op:
+                described = responses.get("422", {}).get("description")
+                responses["422"] = _error(
+                    described if described not in (None, "Validation Error")
+                    else "A parameter or body field is invalid, missing or unknown (`field` names it)"
+                )
+            if "requestBody" in op:
+                responses.setdefault("400", _error("The body could not be read (not UTF-8)"))
+            if op.get("security"):
+                responses.setdefault("401", _error("No or an invalid bearer token", {
+                    "WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}))
+            needed = roles.get((path, method), [])
+            if needed:
+                responses.setdefault("403", _error(f"The account's role is not {' or '.join(needed)}"))
+            if any(p.get("in") == "path" for p in params):
+                responses.setdefault("404", _error("Not found"))
+            if path.startswith(RATE_LIMITED_PREFIX) and path not in RATE_LIMIT_EXEMPT:
+                responses["429"] = _error("Too many requests (`Retry-After` says in how many seconds)", {
+                    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}})
+            for code, response in responses.items():
+                if code[:1] in ("4", "5") and not response.get("content"):
+                    response["content"] = {"application/json": {"schema": ERROR_REF}}
+    text = json.dumps(schema)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f'"#/components/schemas/{unused}"' not in text:
+            components.pop(unused, None)
+    return schema
+
+
+def install_errors(api: FastAPI) -> None:
+    """The 422 error shape for malformed requests and the errors in ``api``'s OpenAPI document."""
+
+    async def _invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
+        return validation_response(err)
+
+    api.add_exception_handler(RequestValidationError, _invalid)
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            schema = get_openapi(
+                title=api.title, version=api.version, openapi_version=api.openapi_version,
+                description=api.description, routes=api.routes,
+            )
+            api.openapi_schema = document_errors(schema, api.routes)
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
