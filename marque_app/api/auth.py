@@ -8,7 +8,6 @@ or 429 (+ ``Retry-After``). A code is never part of any response.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
@@ -22,7 +21,7 @@ from marque_app.services.auth.senders import DeliveryError, EmailSender, SmsSend
 
 from .deps import ClientDep, CurrentUser, LimiterDep, RedisDep, SessionDep
 from .schemas import ErrorOut as ErrorResponse
-from .schemas import RequestModel
+from .schemas import IsoDate, RequestModel
 
 log = logging.getLogger("marque.api.auth")
 
@@ -82,7 +81,7 @@ class UpdateProfileRequest(RequestModel):
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
     email: str | None = Field(None, max_length=255)
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
 
 
 class MessageResponse(BaseModel):

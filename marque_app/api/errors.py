@@ -8,10 +8,13 @@ document in this one place so that each operation documents what it can answer:
 
 - 422 on every operation that reads parameters or a body, with the error shape;
 - 400 on every operation with a body (a body that is not UTF-8 cannot be read);
-- 401 on every operation that reads a bearer token, 403 where a role is needed;
+- 401 on every operation that reads a bearer token, 403 where a role is needed; an operation a
+  guest may call too says its token is optional (``security: [{HTTPBearer: []}, {}]``);
 - 404 on every operation with a path parameter (an unknown id or slug);
 - 429 with ``Retry-After`` on every operation the general API rate limit counts;
 - the error shape as the body of every documented 4xx/5xx that did not name one.
+
+A 405 lists in ``Allow`` every method the path has (Starlette's names only its first route's).
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from .schemas import ErrorOut
 
@@ -73,24 +79,27 @@ def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str,
     return response
 
 
-def _roles(route: APIRoute) -> list[str]:
-    """The roles a route's dependencies demand (``deps.require_roles`` marks its dependency)."""
+def _marks(route: APIRoute) -> tuple[list[str], bool]:
+    """The roles a route's dependencies demand (``deps.require_roles`` marks its dependency), and
+    whether its token is optional (a guest may call it: ``orders.optional_user``)."""
     found: list[str] = []
+    optional = False
     stack = [route.dependant]
     while stack:
         dependant = stack.pop()
         found.extend(getattr(dependant.call, "marque_roles", ()))
+        optional = optional or bool(getattr(dependant.call, "marque_optional_auth", False))
         stack.extend(dependant.dependencies)
-    return sorted(set(found))
+    return sorted(set(found)), optional
 
 
 def document_errors(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:
     """Add the answers every operation can give (see the module's docstring) to ``schema``."""
-    roles = {}
+    marks = {}
     for route in routes:
         if isinstance(route, APIRoute):
             for method in route.methods:
-                roles[(route.path_format, method.lower())] = _roles(route)
+                marks[(route.path_format, method.lower())] = _marks(route)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["ErrorOut"] = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
     for path, item in schema.get("paths", {}).items():
@@ -110,7 +119,9 @@ def document_errors(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str, 
             if op.get("security"):
                 responses.setdefault("401", _error("No or an invalid bearer token", {
                     "WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}))
-            needed = roles.get((path, method), [])
+            needed, optional = marks.get((path, method), ([], False))
+            if optional and op.get("security") and {} not in op["security"]:
+                op["security"].append({})  # a guest may call it without a token
             if needed:
                 responses.setdefault("403", _error(f"The account's role is not {' or '.join(needed)}"))
             if any(p.get("in") == "path" for p in params):
@@ -135,6 +146,18 @@ def install_errors(api: FastAPI) -> None:
         return validation_response(err)
 
     api.add_exception_handler(RequestValidationError, _invalid)
+
+    async def _http_error(request: Request, err: StarletteHTTPException):
+        if err.status_code != 405:
+            return await http_exception_handler(request, err)
+        # Starlette's 405 names only the methods of the first route of the path; list them all
+        path = request.url.path
+        methods = sorted({m for r in api.router.routes if isinstance(r, Route) and r.path_regex.match(path)
+                          for m in (r.methods or ())})
+        return JSONResponse({"detail": "Method Not Allowed", "field": None}, status_code=405,
+                            headers={"Allow": ", ".join(methods)})
+
+    api.add_exception_handler(StarletteHTTPException, _http_error)
 
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:

@@ -86,6 +86,7 @@ def optional_user(
     return authenticate(session=session, token=credentials.credentials, redis=redis)
 
 
+optional_user.marque_optional_auth = True  # the OpenAPI document: a token, or none (errors.py)
 OptionalUser = Annotated[AuthUser | None, Depends(optional_user)]
 
 

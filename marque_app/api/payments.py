@@ -129,7 +129,8 @@ def refund(body: RefundRequest, staff: Staff, session: SessionDep) -> JSONRespon
 
 
 @router.post("/stripe/webhook", response_model=WebhookOut,
-             responses={400: {"model": ErrorOut, "description": "Bad or missing Stripe-Signature"}},
+             responses={400: {"model": ErrorOut, "description": "Bad or missing Stripe-Signature"},
+                        503: {"model": ErrorOut, "description": "The webhook is not set up (no signing secret)"}},
              summary="Stripe's events (payment_intent.succeeded, payment_intent.payment_failed, charge.refunded)")
 async def stripe_webhook(
     request: Request,

@@ -8,7 +8,10 @@ dataclasses (``from_card``, ``from_detail`` ...), never from rows.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from marque_app.routes import product_url
 from marque_app.services.catalog import CategoryLink, ProductCard, ProductDetail
@@ -28,10 +31,21 @@ class RequestModel(BaseModel):
 
     A misspelt or unknown field (``items`` for ``lines``, ``qty`` for ``quantity``) is a 422
     naming it, before the operation runs, instead of data silently dropped; the refused request
-    records nothing (its merge id or ``Idempotency-Key`` stays unused).
+    records nothing (its merge id or ``Idempotency-Key`` stays unused). Strict: a value of
+    another JSON type is refused too (``0`` is no date, ``"yes"`` no boolean), as the document says.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _date_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    raise ValueError("Input should be a date written YYYY-MM-DD")
+
+
+#: A calendar day in a request body, written ``YYYY-MM-DD`` (a number is refused, not a timestamp).
+IsoDate = Annotated[date, BeforeValidator(_date_text), Field(strict=False)]
 
 
 def _or_none(text: str) -> str | None:
