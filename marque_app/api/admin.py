@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
@@ -76,6 +76,7 @@ def _page(page) -> dict:
             "per_page": page.per_page, "pages": page.pages}
 
 
+ProductId = Annotated[str, Path(description="The product's id (UUID)")]
 _PageQ = Annotated[str | None, Query(description="Page number, from 1")]
 _PerPageQ = Annotated[str | None, Query(description="Rows per page, 1 to 100 (default 20)")]
 
@@ -101,11 +102,13 @@ def _product(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("variants", "images")}
 
 
-@products_router.put("/{product_id}", summary="Update a product (the variants and images lists are whole)")
-def update_product(product_id: str, user: AdminUser, session: SessionDep, body: ProductIn) -> dict:
+# ``{ref}``, the name GET /api/v1/products/{ref} gives the same URLs: one path in the OpenAPI document.
+@products_router.put("/{ref}", summary="Update a product (the variants and images lists are whole)")
+def update_product(ref: ProductId, user: AdminUser, session: SessionDep, body: ProductIn) -> dict:
     """As POST. ``variants``/``images`` rows with an ``id`` are kept, rows without are added, rows left
     out are removed; when ``variants`` is missing the variants stay as they are. An existing
     variant's stock changes only through ``POST /api/v1/admin/inventory/adjust``."""
+    product_id = ref
     current = products.get_product(session=session, product_id=product_id)
     data = fields(body)
     variants = data.get("variants")
@@ -122,9 +125,9 @@ def update_product(product_id: str, user: AdminUser, session: SessionDep, body: 
     return asdict(form)
 
 
-@products_router.delete("/{product_id}", summary="Delete a product, or archive it when it was ordered")
-def delete_product(product_id: str, user: AdminUser, session: SessionDep) -> dict:
-    outcome = products.delete_product(session=session, actor=Actor.of(user), product_id=product_id)
+@products_router.delete("/{ref}", summary="Delete a product, or archive it when it was ordered")
+def delete_product(ref: ProductId, user: AdminUser, session: SessionDep) -> dict:
+    outcome = products.delete_product(session=session, actor=Actor.of(user), product_id=ref)
     message = "Product deleted" if outcome == "deleted" else "Product archived (it has orders or stock history)"
     return {"outcome": outcome, "message": message}
 

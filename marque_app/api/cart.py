@@ -29,7 +29,7 @@ from marque_app.services import cart, wishlist
 from marque_app.services.cart_ops import claim_operation, find_operation, store_response
 
 from .deps import CurrentUser, LimiterDep, SessionDep
-from .schemas import ErrorOut as BaseErrorOut
+from .schemas import ErrorOut
 from .schemas import RequestModel
 from marque_app.settings import get_settings
 
@@ -64,7 +64,7 @@ def error_response(err: CartError) -> JSONResponse:
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class ErrorOut(BaseErrorOut):
+class CartErrorOut(ErrorOut):
     """An error of the cart API; with 409, ``available``."""
 
     available: int | None = Field(None, description="With 409: how many the line may hold")
@@ -175,11 +175,11 @@ class MoveToCartRequest(RequestModel):
 
 
 ERRORS = {
-    401: {"model": ErrorOut, "description": "No or an invalid bearer token"},
-    404: {"model": ErrorOut, "description": "Unknown SKU or product, or not this user's line"},
-    409: {"model": ErrorOut, "description": "More than the stock (with `available`), or an Idempotency-Key reused"},
-    422: {"model": ErrorOut, "description": "A quantity that is not a whole number from 1 to 99, or a malformed body"},
-    429: {"model": ErrorOut, "description": "Too many cart changes (`Retry-After`)"},
+    401: {"model": CartErrorOut, "description": "No or an invalid bearer token"},
+    404: {"model": CartErrorOut, "description": "Unknown SKU or product, or not this user's line"},
+    409: {"model": CartErrorOut, "description": "More than the stock (with `available`), or an Idempotency-Key reused"},
+    422: {"model": CartErrorOut, "description": "A quantity that is not a whole number from 1 to 99, or a malformed body"},
+    429: {"model": CartErrorOut, "description": "Too many cart changes (`Retry-After`)"},
 }
 
 IdempotencyKey = Annotated[

@@ -9,7 +9,7 @@ document in this one place so that each operation documents what it can answer:
 - 422 on every operation that reads parameters or a body, with the error shape;
 - 400 on every operation with a body (a body that is not UTF-8 cannot be read);
 - 401 on every operation that reads a bearer token, 403 where a role is needed; an operation a
-  guest may call too says its token is optional (``security: [{HTTPBearer: []}, {}]``);
+  guest may call too says its token is optional (``security: [{}, {HTTPBearer: []}]``);
 - 404 on every operation with a path parameter (an unknown id or slug);
 - 429 with ``Retry-After`` on every operation the general API rate limit counts;
 - the error shape as the body of every documented 4xx/5xx that did not name one.
@@ -28,9 +28,8 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Route
 
 from .schemas import ErrorOut
 
@@ -79,12 +78,12 @@ def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str,
     return response
 
 
-def _marks(route: APIRoute) -> tuple[list[str], bool]:
+def _marks(route: Any) -> tuple[list[str], bool]:
     """The roles a route's dependencies demand (``deps.require_roles`` marks its dependency), and
     whether its token is optional (a guest may call it: ``orders.optional_user``)."""
     found: list[str] = []
     optional = False
-    stack = [route.dependant]
+    stack = [route.dependant] if route.dependant is not None else []
     while stack:
         dependant = stack.pop()
         found.extend(getattr(dependant.call, "marque_roles", ()))
@@ -96,9 +95,9 @@ def _marks(route: APIRoute) -> tuple[list[str], bool]:
 def document_errors(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:
     """Add the answers every operation can give (see the module's docstring) to ``schema``."""
     marks = {}
-    for route in routes:
-        if isinstance(route, APIRoute):
-            for method in route.methods:
+    for route in iter_route_contexts(list(routes)):  # FastAPI 0.165 keeps included routers nested
+        if getattr(route, "dependant", None) is not None:
+            for method in route.methods or ():
                 marks[(route.path_format, method.lower())] = _marks(route)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["ErrorOut"] = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -121,7 +120,7 @@ def document_errors(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str, 
                     "WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}))
             needed, optional = marks.get((path, method), ([], False))
             if optional and op.get("security") and {} not in op["security"]:
-                op["security"].append({})  # a guest may call it without a token
+                op["security"].insert(0, {})  # a guest may call it without a token
             if needed:
                 responses.setdefault("403", _error(f"The account's role is not {' or '.join(needed)}"))
             if any(p.get("in") == "path" for p in params):
@@ -132,9 +131,8 @@ def document_errors(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str, 
             for code, response in responses.items():
                 if code[:1] in ("4", "5") and not response.get("content"):
                     response["content"] = {"application/json": {"schema": ERROR_REF}}
-    text = json.dumps(schema)
-    for unused in ("HTTPValidationError", "ValidationError"):
-        if f'"#/components/schemas/{unused}"' not in text:
+    for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422 body, replaced above
+        if f'"#/components/schemas/{unused}"' not in json.dumps(schema):
             components.pop(unused, None)
     return schema
 
@@ -150,10 +148,14 @@ def install_errors(api: FastAPI) -> None:
     async def _http_error(request: Request, err: StarletteHTTPException):
         if err.status_code != 405:
             return await http_exception_handler(request, err)
-        # Starlette's 405 names only the methods of the first route of the path; list them all
+        # Starlette's 405 names only the methods of the first route of the path: list every method
+        # of the path, as OpenAPI matches it (a concrete path such as /products/search before a
+        # template such as /products/{ref})
         path = request.url.path
-        methods = sorted({m for r in api.router.routes if isinstance(r, Route) and r.path_regex.match(path)
-                          for m in (r.methods or ())})
+        matching = [r for r in iter_route_contexts(api.routes)
+                    if getattr(r, "path_regex", None) is not None and r.path_regex.match(path)]
+        fewest = min((r.path_format.count("{") for r in matching), default=0)
+        methods = sorted({m for r in matching if r.path_format.count("{") == fewest for m in (r.methods or ())})
         return JSONResponse({"detail": "Method Not Allowed", "field": None}, status_code=405,
                             headers={"Allow": ", ".join(methods)})
 

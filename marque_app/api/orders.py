@@ -74,12 +74,16 @@ def error_response(err: CheckoutError) -> JSONResponse:
 
 
 def optional_user(
+    request: Request,
     session: SessionDep,
     redis: RedisDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> AuthUser | None:
-    """The caller when a token is sent (a bad token is still 401), else None (a guest)."""
+    """The caller when a token is sent (a bad token, or an ``Authorization`` header that is no
+    bearer token, is still 401), else None (a guest)."""
     if credentials is None:
+        if request.headers.get("authorization") is not None:
+            raise Unauthorized("Not logged in")
         return None
     if credentials.scheme.lower() != "bearer":
         raise Unauthorized("Not logged in")
