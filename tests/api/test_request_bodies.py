@@ -161,3 +161,31 @@ def test_the_document_names_every_answer(client):
     admin_only = doc["paths"][f"{API}/admin/coupons"]["post"]["responses"]
     assert "403" in admin_only and "admin" in admin_only["403"]["description"]
     assert "403" not in doc["paths"][f"{API}/cart"]["get"]["responses"]
+
+
+def test_a_guest_operation_refuses_a_malformed_authorization_header(client):
+    """A guest may quote without a token; a header that is no bearer token is a 401, not a guest."""
+    assert client.post(f"{API}/checkout/quote", json={}).status_code == 200
+    for value in ("Basic abc", "Bearer", "garbage", "Bearer not-a-jwt"):
+        r = client.post(f"{API}/checkout/quote", json={}, headers={"Authorization": value})
+        assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Bearer", value
+    security = _document(client)["paths"][f"{API}/checkout/quote"]["post"]["security"]
+    assert {} in security and {"HTTPBearer": []} in security
+
+
+def test_a_405_lists_every_method_of_the_path(client):
+    """As the document has them: a concrete path (/products/search) before a template."""
+    paths = _document(client)["paths"]
+    cases = [("/cart", "/cart"), ("/products", "/products"), ("/products/search", "/products/search"),
+             (f"/products/{uuid.uuid4()}", "/products/{ref}")]
+    for path, documented in cases:
+        r = client.request("PATCH", f"{API}{path}")
+        assert r.status_code == 405 and r.json() == {"detail": "Method Not Allowed", "field": None}, path
+        assert set(r.headers["Allow"].split(", ")) == {m.upper() for m in paths[f"{API}{documented}"]}, path
+
+
+def test_an_unknown_product_status_filter_is_a_422_not_a_500(client, db):
+    _, admin = headers_for(db, UserRole.admin)
+    r = client.get(f"{API}/admin/products", params={"status": "published"}, headers=admin)
+    assert r.status_code == 422 and r.json()["field"] == "status"
+    assert client.get(f"{API}/admin/products", params={"status": "active"}, headers=admin).status_code == 200
