@@ -16,6 +16,7 @@ from marque_app.api.cart import router as cart_router
 from marque_app.api.catalog import router as catalog_router
 from marque_app.api.orders import router as orders_router
 from marque_app.api.deps import install_auth
+from marque_app.api.errors import install_errors
 from marque_app.api.payments import router as payments_router
 from marque_app.api.reviews import router as reviews_router
 from marque_app.api.search import router as search_router
@@ -39,10 +40,14 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
         redoc_url=None,
     )
 
+    install_errors(api)  # one 422 shape; 400/401/403/404/422/429 documented on every operation
+
     @api.get("/_health", tags=["health"], summary="ok or degraded; the details from this machine or for an admin",
              description="`{\"status\": \"ok\"}` (200) or `{\"status\": \"degraded\"}` (503). From loopback "
                          "(without a proxy header) or with an admin's bearer token, also the database and "
-                         "Redis: backend, URL without password, migration, latency, errors.")
+                         "Redis: backend, URL without password, migration, latency, errors.",
+             responses={503: {"description": "The database or Redis is down (the same report)",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}})
     def get_health(request: Request) -> JSONResponse:
         report = health(engine=engine(), redis_url=get_settings().redis_url)
         status_code = 200 if report["status"] == "ok" else 503

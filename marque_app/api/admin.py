@@ -3,7 +3,8 @@
 
 Every route needs an admin's bearer token: 401 without a valid one, 403 for any other role
 (``require_roles("admin")`` on the routers, so a route added here cannot forget it). Bodies are
-JSON objects read by the same rules as the admin forms (``domain.admin``); a refusal is
+JSON objects with the admin forms' fields (``api/admin_bodies.py``: an unknown field is a 422
+naming it), read by the same rules as the forms (``domain.admin``); a refusal is
 ``{"detail": "...", "field": "..."}`` with 422 (invalid field), 404 (unknown id) or 409 (slug or
 SKU taken, a stock that would go below zero, a forbidden status move). Money is decimal strings.
 """
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
@@ -22,11 +23,20 @@ from marque_app.domain.admin import AdminError, paging
 from marque_app.services.admin import Actor, activity, coupons, customers, inventory, products, taxonomy
 from marque_app.services.auth.guard import AuthUser
 
+from .admin_bodies import (
+    AdjustmentIn,
+    BrandIn,
+    CategoryIn,
+    CouponIn,
+    NewVariantIn,
+    NoteIn,
+    ProductIn,
+    fields,
+)
 from .deps import SessionDep, require_roles
 
 ADMIN = require_roles("admin")
 AdminUser = Annotated[AuthUser, Depends(ADMIN)]
-JsonBody = Annotated[dict[str, Any], Body(description="A JSON object; see the fields in the summary")]
 
 
 class AdminRoute(APIRoute):
@@ -66,14 +76,7 @@ def _page(page) -> dict:
             "per_page": page.per_page, "pages": page.pages}
 
 
-def _list(value: Any, name: str) -> list:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise AdminError("invalid", f"{name} must be a list of objects", field=name)
-    return value
-
-
+ProductId = Annotated[str, Path(description="The product's id (UUID)")]
 _PageQ = Annotated[str | None, Query(description="Page number, from 1")]
 _PerPageQ = Annotated[str | None, Query(description="Rows per page, 1 to 100 (default 20)")]
 
@@ -82,49 +85,58 @@ _PerPageQ = Annotated[str | None, Query(description="Rows per page, 1 to 100 (de
 
 
 @products_router.post("", status_code=201, summary="Create a product with its variants and pictures")
-def create_product(user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def create_product(user: AdminUser, session: SessionDep, body: ProductIn) -> dict:
     """Fields: name, slug (default from the name), sku, description, short_description, meta_title,
     meta_description, category_id, brand_id, price, compare_price, status (draft/active/archived),
     featured, low_stock_threshold, ``variants`` [{sku, name, attributes, price, stock}], ``images``
     [{url, alt_text}] (URLs of pictures uploaded to this site)."""
+    data = fields(body)
     form = products.save_product(
-        session=session, actor=Actor.of(user), data=body,
-        variants=_list(body.get("variants"), "variants"), images=_list(body.get("images"), "images"),
+        session=session, actor=Actor.of(user), data=_product(data),
+        variants=data.get("variants") or [], images=data.get("images") or [],
     )
     return asdict(form)
 
 
-@products_router.put("/{product_id}", summary="Update a product (the variants and images lists are whole)")
-def update_product(product_id: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def _product(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in ("variants", "images")}
+
+
+# ``{ref}``, the name GET /api/v1/products/{ref} gives the same URLs: one path in the OpenAPI document.
+@products_router.put("/{ref}", summary="Update a product (the variants and images lists are whole)")
+def update_product(ref: ProductId, user: AdminUser, session: SessionDep, body: ProductIn) -> dict:
     """As POST. ``variants``/``images`` rows with an ``id`` are kept, rows without are added, rows left
     out are removed; when ``variants`` is missing the variants stay as they are. An existing
     variant's stock changes only through ``POST /api/v1/admin/inventory/adjust``."""
+    product_id = ref
     current = products.get_product(session=session, product_id=product_id)
-    variants = body.get("variants")
+    data = fields(body)
+    variants = data.get("variants")
     if variants is None:
         variants = [{"id": v.id, "sku": v.sku, "name": v.name, "attributes": v.attributes, "price": v.price}
                     for v in current.variants]
-    images = body.get("images")
+    images = data.get("images")
     if images is None:
         images = [asdict(i) for i in current.images]
     form = products.save_product(
-        session=session, actor=Actor.of(user), product_id=product_id, data=body,
-        variants=_list(variants, "variants"), images=_list(images, "images"),
+        session=session, actor=Actor.of(user), product_id=product_id, data=_product(data),
+        variants=variants, images=images,
     )
     return asdict(form)
 
 
-@products_router.delete("/{product_id}", summary="Delete a product, or archive it when it was ordered")
-def delete_product(product_id: str, user: AdminUser, session: SessionDep) -> dict:
-    outcome = products.delete_product(session=session, actor=Actor.of(user), product_id=product_id)
+@products_router.delete("/{ref}", summary="Delete a product, or archive it when it was ordered")
+def delete_product(ref: ProductId, user: AdminUser, session: SessionDep) -> dict:
+    outcome = products.delete_product(session=session, actor=Actor.of(user), product_id=ref)
     message = "Product deleted" if outcome == "deleted" else "Product archived (it has orders or stock history)"
     return {"outcome": outcome, "message": message}
 
 
 @products_router.post("/{product_id}/variants", status_code=201, summary="Add a variant to a product")
-def create_variant(product_id: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def create_variant(product_id: str, user: AdminUser, session: SessionDep, body: NewVariantIn) -> dict:
     """Fields: sku (unique), name, attributes ({"size": "M"}), price (empty: the product's), stock."""
-    return asdict(products.add_variant(session=session, actor=Actor.of(user), product_id=product_id, data=body))
+    return asdict(products.add_variant(session=session, actor=Actor.of(user), product_id=product_id,
+                                       data=fields(body)))
 
 
 # --- /admin/products: the admin's list (any status) --------------------------------------------
@@ -158,9 +170,9 @@ def get_customer(user_id: str, session: SessionDep) -> dict:
 
 
 @router.put("/customers/{user_id}/notes", summary="Append a note to a customer's record")
-def add_customer_note(user_id: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def add_customer_note(user_id: str, user: AdminUser, session: SessionDep, body: NoteIn) -> dict:
     """Body: ``{"note": "..."}`` (1 to 2000 characters); kept with its author and time."""
-    return asdict(customers.add_note(session=session, actor=Actor.of(user), user_id=user_id, data=body))
+    return asdict(customers.add_note(session=session, actor=Actor.of(user), user_id=user_id, data=fields(body)))
 
 
 # --- inventory ------------------------------------------------------------------------------------
@@ -172,15 +184,16 @@ def low_stock(session: SessionDep, q: str = "", page: _PageQ = None, per_page: _
 
 
 @router.post("/inventory/adjust", summary="Add or remove stock of a variant, with a reason")
-def adjust(user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def adjust(user: AdminUser, session: SessionDep, body: AdjustmentIn) -> dict:
     """Body: variant_id (or sku), quantity_change (non-zero whole number), reason, movement_type
     ("adjustment" or "restock"). 409 when a removal would take the stock below zero."""
-    variant_id = body.get("variant_id")
-    if not variant_id and isinstance(body.get("sku"), str):
-        variant_id = inventory.find_variant_id(session=session, sku=body["sku"])
+    data = fields(body)
+    variant_id = data.get("variant_id")
+    if not variant_id and isinstance(data.get("sku"), str):
+        variant_id = inventory.find_variant_id(session=session, sku=data["sku"])
     if not variant_id:
         raise AdminError("invalid", "variant_id or sku is required", field="variant_id")
-    return asdict(inventory.adjust_stock(session=session, actor=Actor.of(user), variant_id=variant_id, data=body))
+    return asdict(inventory.adjust_stock(session=session, actor=Actor.of(user), variant_id=variant_id, data=data))
 
 
 @router.get("/inventory/movements", summary="Stock history of a product or variant, newest first")
@@ -201,12 +214,12 @@ def list_coupons(session: SessionDep, q: str = "", active: str = "", page: _Page
 
 
 @router.post("/coupons", status_code=201, summary="Create a coupon")
-def create_coupon(user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def create_coupon(user: AdminUser, session: SessionDep, body: CouponIn) -> dict:
     """Fields: code (unique, stored uppercase), name, description, type (percentage, fixed_amount,
     free_shipping), value (>= 0; a percentage at most 100), minimum_order_amount,
     maximum_discount_amount, usage_limit and usage_limit_per_customer (>= 1 or empty), starts_at,
     expires_at (ISO 8601, UTC when no zone; after starts_at), is_active."""
-    return asdict(coupons.save_coupon(session=session, actor=Actor.of(user), data=body))
+    return asdict(coupons.save_coupon(session=session, actor=Actor.of(user), data=fields(body)))
 
 
 @router.get("/coupons/{coupon_id}", summary="One coupon")
@@ -215,8 +228,8 @@ def get_coupon(coupon_id: str, session: SessionDep) -> dict:
 
 
 @router.put("/coupons/{coupon_id}", summary="Edit a coupon (the whole coupon, as POST)")
-def update_coupon(coupon_id: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
-    return asdict(coupons.save_coupon(session=session, actor=Actor.of(user), coupon_id=coupon_id, data=body))
+def update_coupon(coupon_id: str, user: AdminUser, session: SessionDep, body: CouponIn) -> dict:
+    return asdict(coupons.save_coupon(session=session, actor=Actor.of(user), coupon_id=coupon_id, data=fields(body)))
 
 
 @router.delete("/coupons/{coupon_id}", summary="Deactivate a coupon (it is kept for past orders)")
@@ -233,14 +246,15 @@ def list_categories(session: SessionDep, q: str = "") -> dict:
 
 
 @router.post("/categories", status_code=201, summary="Create a category")
-def create_category(user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def create_category(user: AdminUser, session: SessionDep, body: CategoryIn) -> dict:
     """Fields: name, slug (default from the name), description, parent_id, sort_order, is_active."""
-    return asdict(taxonomy.save_category(session=session, actor=Actor.of(user), data=body))
+    return asdict(taxonomy.save_category(session=session, actor=Actor.of(user), data=fields(body)))
 
 
 @router.put("/categories/{category_id}", summary="Edit a category")
-def update_category(category_id: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
-    return asdict(taxonomy.save_category(session=session, actor=Actor.of(user), category_id=category_id, data=body))
+def update_category(category_id: str, user: AdminUser, session: SessionDep, body: CategoryIn) -> dict:
+    return asdict(taxonomy.save_category(session=session, actor=Actor.of(user), category_id=category_id,
+                                         data=fields(body)))
 
 
 @router.get("/brands", summary="Every brand (hidden ones too)")
@@ -249,14 +263,14 @@ def list_brands(session: SessionDep, q: str = "") -> dict:
 
 
 @router.post("/brands", status_code=201, summary="Create a brand")
-def create_brand(user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def create_brand(user: AdminUser, session: SessionDep, body: BrandIn) -> dict:
     """Fields: name (unique), slug (default from the name), description, website, is_active."""
-    return asdict(taxonomy.save_brand(session=session, actor=Actor.of(user), data=body))
+    return asdict(taxonomy.save_brand(session=session, actor=Actor.of(user), data=fields(body)))
 
 
 @router.put("/brands/{brand_id}", summary="Edit a brand")
-def update_brand(brand_id: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
-    return asdict(taxonomy.save_brand(session=session, actor=Actor.of(user), brand_id=brand_id, data=body))
+def update_brand(brand_id: str, user: AdminUser, session: SessionDep, body: BrandIn) -> dict:
+    return asdict(taxonomy.save_brand(session=session, actor=Actor.of(user), brand_id=brand_id, data=fields(body)))
 
 
 # --- activity log ---------------------------------------------------------------------------------

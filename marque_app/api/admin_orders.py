@@ -18,7 +18,8 @@ from marque_app.services.admin import orders as admin_orders
 from marque_app.services.admin import reports, returns
 from marque_app.services.auth import get_email_sender, get_sms_sender
 
-from .admin import _ERRORS, ADMIN, AdminRoute, AdminUser, JsonBody, _page, _PageQ, _PerPageQ
+from .admin import _ERRORS, ADMIN, AdminRoute, AdminUser, _page, _PageQ, _PerPageQ
+from .admin_bodies import AmountIn, NoteIn, StatusChangeIn, TrackingIn, fields
 from .deps import SessionDep
 
 router = APIRouter(
@@ -49,28 +50,29 @@ def get_order(order_id: str, session: SessionDep) -> dict:
 
 
 @router.put("/orders/{order_id}/status", summary="Move an order along the state machine")
-def change_status(order_id: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def change_status(order_id: str, user: AdminUser, session: SessionDep, body: StatusChangeIn) -> dict:
     """Body: ``{"status", "note", "tracking_number"}`` (tracking only with shipped). 409 when the
     state machine forbids the move (nothing saved). The customer is notified."""
-    return asdict(admin_orders.change_status(session=session, actor=Actor.of(user), order_id=order_id, data=body,
-                                             sms=get_sms_sender(), mailer=get_email_sender()))
+    return asdict(admin_orders.change_status(session=session, actor=Actor.of(user), order_id=order_id,
+                                             data=fields(body), sms=get_sms_sender(), mailer=get_email_sender()))
 
 
 @router.put("/orders/{order_id}/tracking", summary="Set or correct the tracking number")
-def set_tracking(order_id: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def set_tracking(order_id: str, user: AdminUser, session: SessionDep, body: TrackingIn) -> dict:
     """Body: ``{"tracking_number"}``; processing, shipped or delivered orders only (409)."""
-    return asdict(admin_orders.set_tracking(session=session, actor=Actor.of(user), order_id=order_id, data=body))
+    return asdict(admin_orders.set_tracking(session=session, actor=Actor.of(user), order_id=order_id,
+                                            data=fields(body)))
 
 
 @router.post("/orders/{order_id}/notes", summary="Append an admin note (never shown to the customer)")
-def add_note(order_id: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
-    return asdict(admin_orders.add_note(session=session, actor=Actor.of(user), order_id=order_id, data=body))
+def add_note(order_id: str, user: AdminUser, session: SessionDep, body: NoteIn) -> dict:
+    return asdict(admin_orders.add_note(session=session, actor=Actor.of(user), order_id=order_id, data=fields(body)))
 
 
 @router.post("/orders/{order_id}/refund", summary="Refund through the payment interface")
-def refund(order_id: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def refund(order_id: str, user: AdminUser, session: SessionDep, body: AmountIn) -> dict:
     """Body: ``{"amount": "10.00"}``; no amount refunds what is left."""
-    return asdict(admin_orders.refund(session=session, actor=Actor.of(user), order_id=order_id, data=body))
+    return asdict(admin_orders.refund(session=session, actor=Actor.of(user), order_id=order_id, data=fields(body)))
 
 
 @router.post("/orders/{order_id}/mark-paid", summary="Cash on delivery: the cash was taken")
@@ -85,10 +87,10 @@ def list_returns(session: SessionDep, status: str = "", q: str = "", page: _Page
 
 
 @router.post("/returns/{return_id}/{action}", summary="approve, reject, receive (restock) or refund a return")
-def return_action(return_id: str, action: str, user: AdminUser, session: SessionDep, body: JsonBody) -> dict:
+def return_action(return_id: str, action: str, user: AdminUser, session: SessionDep, body: AmountIn) -> dict:
     """Body for refund: ``{"amount"}`` (default: the returned lines' price)."""
     return asdict(returns.act(session=session, actor=Actor.of(user), return_id=return_id, action=action,
-                              data=body))
+                              data=fields(body)))
 
 
 def _report(kind: str, session, date_from: str, date_to: str, format: str):

@@ -8,7 +8,6 @@ or 429 (+ ``Retry-After``). A code is never part of any response.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
@@ -21,13 +20,15 @@ from marque_app.services.auth.ratelimit import check_login
 from marque_app.services.auth.senders import DeliveryError, EmailSender, SmsSender
 
 from .deps import ClientDep, CurrentUser, LimiterDep, RedisDep, SessionDep
+from .schemas import ErrorOut as ErrorResponse
+from .schemas import IsoDate, RequestModel
 
 log = logging.getLogger("marque.api.auth")
 
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class SendCodeRequest(BaseModel):
+class SendCodeRequest(RequestModel):
     phone: str = Field(min_length=1, max_length=32, examples=["+1 202 555 0143"])
 
 
@@ -38,7 +39,7 @@ class SendCodeResponse(BaseModel):
     resend_in: int = Field(description="Seconds until a new code may be asked for")
 
 
-class VerifyCodeRequest(BaseModel):
+class VerifyCodeRequest(RequestModel):
     phone: str = Field(min_length=1, max_length=32, examples=["+1 202 555 0143"])
     code: str = Field(min_length=1, max_length=16, examples=["123456"])
 
@@ -50,46 +51,41 @@ class TokenResponse(BaseModel):
     user: auth.UserPublic
 
 
-class RegisterRequest(BaseModel):
+class RegisterRequest(RequestModel):
     email: str = Field(min_length=1, max_length=255, examples=["sam@example.com"])
     password: str = Field(min_length=1, max_length=256, description="8+ characters, a number and a special character")
     first_name: str = Field("", max_length=100)
     last_name: str = Field("", max_length=100)
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(RequestModel):
     email: str = Field(min_length=1, max_length=255)
     password: str = Field(min_length=1, max_length=256)
 
 
-class ForgotPasswordRequest(BaseModel):
+class ForgotPasswordRequest(RequestModel):
     email: str = Field(min_length=1, max_length=255)
 
 
-class ResetPasswordRequest(BaseModel):
+class ResetPasswordRequest(RequestModel):
     token: str = Field(min_length=1, max_length=200)
     new_password: str = Field(min_length=1, max_length=256)
 
 
-class ChangePasswordRequest(BaseModel):
+class ChangePasswordRequest(RequestModel):
     current_password: str | None = Field(None, max_length=256, description="Not needed while the account has none")
     new_password: str = Field(min_length=1, max_length=256)
 
 
-class UpdateProfileRequest(BaseModel):
+class UpdateProfileRequest(RequestModel):
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
     email: str | None = Field(None, max_length=255)
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
 
 
 class MessageResponse(BaseModel):
     message: str
-
-
-class ErrorResponse(BaseModel):
-    detail: str
-    field: str | None = None
 
 
 def _errors(*codes: int) -> dict:

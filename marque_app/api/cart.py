@@ -29,6 +29,8 @@ from marque_app.services import cart, wishlist
 from marque_app.services.cart_ops import claim_operation, find_operation, store_response
 
 from .deps import CurrentUser, LimiterDep, SessionDep
+from .schemas import ErrorOut
+from .schemas import RequestModel
 from marque_app.settings import get_settings
 
 MAX_KEY = 100
@@ -62,9 +64,9 @@ def error_response(err: CartError) -> JSONResponse:
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class ErrorOut(BaseModel):
-    detail: str = Field(examples=["Only 2 left in stock"])
-    field: str | None = None
+class CartErrorOut(ErrorOut):
+    """An error of the cart API; with 409, ``available``."""
+
     available: int | None = Field(None, description="With 409: how many the line may hold")
 
 
@@ -139,16 +141,16 @@ class MoveOut(BaseModel):
 Quantity = Annotated[StrictInt, Field(ge=1, le=MAX_LINE_QUANTITY, description="A whole number from 1 to 99")]
 
 
-class AddItemRequest(BaseModel):
+class AddItemRequest(RequestModel):
     sku_id: str = Field(min_length=1, max_length=64, description="A product variant's id")
     quantity: Quantity = 1
 
 
-class SetQuantityRequest(BaseModel):
+class SetQuantityRequest(RequestModel):
     quantity: Quantity
 
 
-class GuestLineIn(BaseModel):
+class GuestLineIn(RequestModel):
     sku_id: str = Field(max_length=64)
     quantity: StrictInt = Field(description="Lines below 1 are dropped; above 99 capped")
     price_seen: str = Field("", max_length=20)
@@ -158,26 +160,26 @@ class GuestLineIn(BaseModel):
     added_at: str = Field("", max_length=40)
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(RequestModel):
     merge_id: str = Field(min_length=1, max_length=100, description="Made by the client; applied once")
     lines: list[GuestLineIn] = Field(default_factory=list, max_length=MAX_MERGE_LINES)
     wishlist: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=MAX_MERGE_LINES)
 
 
-class WishlistAddRequest(BaseModel):
+class WishlistAddRequest(RequestModel):
     product_id: str = Field(min_length=1, max_length=64)
 
 
-class MoveToCartRequest(BaseModel):
+class MoveToCartRequest(RequestModel):
     sku_id: str | None = Field(None, max_length=64, description="Default: the first SKU in stock")
 
 
 ERRORS = {
-    401: {"model": ErrorOut, "description": "No or an invalid bearer token"},
-    404: {"model": ErrorOut, "description": "Unknown SKU or product, or not this user's line"},
-    409: {"model": ErrorOut, "description": "More than the stock (with `available`), or an Idempotency-Key reused"},
-    422: {"description": "A quantity that is not a whole number from 1 to 99, or a malformed body"},
-    429: {"model": ErrorOut, "description": "Too many cart changes (`Retry-After`)"},
+    401: {"model": CartErrorOut, "description": "No or an invalid bearer token"},
+    404: {"model": CartErrorOut, "description": "Unknown SKU or product, or not this user's line"},
+    409: {"model": CartErrorOut, "description": "More than the stock (with `available`), or an Idempotency-Key reused"},
+    422: {"model": CartErrorOut, "description": "A quantity that is not a whole number from 1 to 99, or a malformed body"},
+    429: {"model": CartErrorOut, "description": "Too many cart changes (`Retry-After`)"},
 }
 
 IdempotencyKey = Annotated[

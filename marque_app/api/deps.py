@@ -88,6 +88,7 @@ def require_roles(*roles: UserRole | str) -> Callable[..., AuthUser]:
     def _dependency(user: CurrentUser) -> AuthUser:
         return require_role(user, *roles)
 
+    _dependency.marque_roles = tuple(str(getattr(r, "value", r)) for r in roles)  # for the OpenAPI 403
     return _dependency
 
 

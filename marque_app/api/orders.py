@@ -30,7 +30,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from marque_app.domain.auth import Unauthorized
 from marque_app.domain.cart import GuestLine
@@ -40,6 +40,7 @@ from marque_app.services.auth import get_email_sender, get_sms_sender
 from marque_app.services.auth.guard import AuthUser, authenticate
 
 from .deps import CurrentUser, RedisDep, SessionDep, bearer_scheme
+from .schemas import ErrorOut, RequestModel
 
 
 class OrdersRoute(APIRoute):
@@ -73,24 +74,24 @@ def error_response(err: CheckoutError) -> JSONResponse:
 
 
 def optional_user(
+    request: Request,
     session: SessionDep,
     redis: RedisDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> AuthUser | None:
-    """The caller when a token is sent (a bad token is still 401), else None (a guest)."""
+    """The caller when a token is sent (a bad token, or an ``Authorization`` header that is no
+    bearer token, is still 401), else None (a guest)."""
     if credentials is None:
+        if request.headers.get("authorization") is not None:
+            raise Unauthorized("Not logged in")
         return None
     if credentials.scheme.lower() != "bearer":
         raise Unauthorized("Not logged in")
     return authenticate(session=session, token=credentials.credentials, redis=redis)
 
 
+optional_user.marque_optional_auth = True  # the OpenAPI document: a token, or none (errors.py)
 OptionalUser = Annotated[AuthUser | None, Depends(optional_user)]
-
-
-class ErrorOut(BaseModel):
-    detail: str
-    field: str | None = None
 
 
 ERRORS = {
@@ -103,24 +104,43 @@ ERRORS = {
 router = APIRouter(prefix="/api/v1", route_class=OrdersRoute, responses=ERRORS, tags=["orders"])
 
 
-class LineIn(BaseModel):
+class LineIn(RequestModel):
     sku_id: str = Field(max_length=64)
     quantity: StrictInt = Field(ge=1, le=99)
     price_seen: str = Field("", max_length=20, description="The price the shopper saw, for price-change notices")
 
 
-class QuoteIn(BaseModel):
+class AddressIn(RequestModel):
+    """An order address (the address book's fields; the checks are ``services.addresses``)."""
+
+    first_name: str | None = Field(None, description="Required")
+    last_name: str | None = Field(None, description="Required")
+    company: str | None = None
+    address_line_1: str | None = Field(None, description="Required")
+    address_line_2: str | None = None
+    city: str | None = Field(None, description="Required")
+    state: str | None = Field(None, description="Required")
+    postal_code: str | None = Field(None, description="Required")
+    country: str | None = Field(None, description="A 2-letter code (default US)", examples=["US"])
+    phone: str | None = None
+
+
+def _address(address: AddressIn | None) -> dict[str, Any] | None:
+    return None if address is None else address.model_dump(exclude_unset=True)
+
+
+class QuoteIn(RequestModel):
     lines: list[LineIn] = Field(default_factory=list, max_length=200, description="A guest's lines (ignored with a token)")
     shipping_method: str = "standard"
     coupon_code: str = Field("", max_length=50)
     guest_email: str = Field("", max_length=255)
 
 
-class OrderIn(BaseModel):
+class OrderIn(RequestModel):
     guest_email: str | None = Field(None, max_length=255)
     lines: list[LineIn] | None = Field(None, max_length=200, description="Guest orders only")
-    shipping_address: dict[str, Any] | None = None
-    billing_address: dict[str, Any] | None = Field(None, description="Omit: the shipping address")
+    shipping_address: AddressIn | None = None
+    billing_address: AddressIn | None = Field(None, description="Omit: the shipping address")
     save_address: bool = False
     shipping_method: str = "standard"
     coupon_code: str = Field("", max_length=50)
@@ -131,22 +151,22 @@ class OrderIn(BaseModel):
     notes: str = Field("", max_length=2000)
 
 
-class AddressChangeIn(BaseModel):
-    shipping_address: dict[str, Any] | None = None
-    billing_address: dict[str, Any] | None = None
+class AddressChangeIn(RequestModel):
+    shipping_address: AddressIn | None = None
+    billing_address: AddressIn | None = None
 
 
-class CancelIn(BaseModel):
+class CancelIn(RequestModel):
     reason: str = Field("", max_length=500)
 
 
-class ReturnItemIn(BaseModel):
+class ReturnItemIn(RequestModel):
     order_item_id: str = Field(max_length=64)
     quantity: StrictInt = Field(ge=1, le=999)
     reason: str = Field(max_length=100)
 
 
-class ReturnIn(BaseModel):
+class ReturnIn(RequestModel):
     items: list[ReturnItemIn] = Field(min_length=1, max_length=200)
     comments: str = Field("", max_length=2000)
 
@@ -175,7 +195,7 @@ def post_order(
     detail = checkout.place_order(
         session=session, user_id=user.user.id if user else None,
         guest_email=None if user else body.guest_email, guest_lines=None if user else _guest_lines(body.lines),
-        shipping_address=body.shipping_address, billing_address=body.billing_address,
+        shipping_address=_address(body.shipping_address), billing_address=_address(body.billing_address),
         save_address=body.save_address and user is not None, shipping_method=body.shipping_method,
         coupon_code=body.coupon_code, payment_method=body.payment_method, expected_total=body.expected_total,
         idempotency_key=idempotency_key, notes=body.notes, sms=get_sms_sender(), mailer=get_email_sender(),
@@ -216,8 +236,8 @@ def put_cancel(ref: str, session: SessionDep, user: CurrentUser, body: CancelIn 
 @router.put("/orders/{ref}/change-address", summary="Change the addresses until the order ships")
 def put_address(ref: str, body: AddressChangeIn, session: SessionDep, user: CurrentUser) -> JSONResponse:
     detail = orders.change_address(
-        session=session, user_id=user.user.id, order_ref=ref, shipping_address=body.shipping_address,
-        billing_address=body.billing_address,
+        session=session, user_id=user.user.id, order_ref=ref, shipping_address=_address(body.shipping_address),
+        billing_address=_address(body.billing_address),
     )
     return JSONResponse(detail.to_dict())
 

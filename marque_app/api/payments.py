@@ -23,7 +23,6 @@ from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
@@ -33,21 +32,13 @@ from marque_app.services import payments
 from marque_app.services.auth.guard import AuthUser
 
 from .deps import CurrentUser, SessionDep, require_roles
+from .schemas import ErrorOut, RequestModel
 
 log = logging.getLogger(__name__)
 
 
-def validation_response(err: RequestValidationError) -> JSONResponse:
-    """The first problem of a malformed body as ``{detail, field}`` (422)."""
-    first = (err.errors() or [{}])[0]
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
-    field = loc[-1] if loc else None
-    message = first.get("msg", "Invalid request")
-    return JSONResponse({"detail": f"{field}: {message}" if field else message, "field": field}, status_code=422)
-
-
 class PaymentRoute(APIRoute):
-    """Answers :class:`PaymentError` and malformed bodies as ``{detail, field}``."""
+    """Answers :class:`PaymentError` as ``{detail, field}`` (malformed bodies: ``errors.py``)."""
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
@@ -57,28 +48,21 @@ class PaymentRoute(APIRoute):
                 return await handler(request)
             except PaymentError as err:
                 return JSONResponse({"detail": err.message, "field": err.field}, status_code=err.status)
-            except RequestValidationError as err:
-                return validation_response(err)
 
         return run
 
 
-class ErrorOut(BaseModel):
-    detail: str
-    field: str | None = None
-
-
-class CreateIntentRequest(BaseModel):
+class CreateIntentRequest(RequestModel):
     order_id: str = Field(min_length=1, max_length=64)
     payment_method: str | None = Field(None, description='"cod" or "stripe"; default: the order\'s')
 
 
-class ConfirmRequest(BaseModel):
+class ConfirmRequest(RequestModel):
     payment_intent_id: str = Field(min_length=1, max_length=255)
     payment_method: str | None = Field(None, max_length=255, description="A Stripe PaymentMethod id (pm_...)")
 
 
-class RefundRequest(BaseModel):
+class RefundRequest(RequestModel):
     order_id: str = Field(min_length=1, max_length=64)
     amount: str | None = Field(None, max_length=20, description='A decimal string ("12.50"); omit for all')
 
@@ -145,7 +129,8 @@ def refund(body: RefundRequest, staff: Staff, session: SessionDep) -> JSONRespon
 
 
 @router.post("/stripe/webhook", response_model=WebhookOut,
-             responses={400: {"model": ErrorOut, "description": "Bad or missing Stripe-Signature"}},
+             responses={400: {"model": ErrorOut, "description": "Bad or missing Stripe-Signature"},
+                        503: {"model": ErrorOut, "description": "The webhook is not set up (no signing secret)"}},
              summary="Stripe's events (payment_intent.succeeded, payment_intent.payment_failed, charge.refunded)")
 async def stripe_webhook(
     request: Request,

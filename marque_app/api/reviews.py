@@ -19,7 +19,6 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
@@ -32,13 +31,13 @@ from marque_app.services.admin import returns as admin_returns
 from marque_app.services.auth.guard import AuthUser
 
 from .deps import CurrentUser, SessionDep, require_roles
-from .payments import ErrorOut, validation_response
+from .schemas import ErrorOut, RequestModel
 
 THANKS = "Thanks — your review will appear once approved"
 
 
 class ReviewRoute(APIRoute):
-    """Answers :class:`ReviewError`, :class:`AdminError` and malformed input as ``{detail, field}``."""
+    """Answers :class:`ReviewError` and :class:`AdminError` as ``{detail, field}``."""
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
@@ -50,19 +49,17 @@ class ReviewRoute(APIRoute):
                 return JSONResponse({"detail": err.message, "field": err.field}, status_code=err.status)
             except AdminError as err:  # the admin routes' refusals (services.admin)
                 return JSONResponse({"detail": err.message, "field": err.field or None}, status_code=err.status)
-            except RequestValidationError as err:
-                return validation_response(err)
 
         return run
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(RequestModel):
     rating: Any = Field(None, description="A whole number from 1 to 5")
     title: Any = Field("", description=f"Up to {MAX_TITLE} characters")
     text: Any = Field("", description=f"Up to {MAX_TEXT} characters")
 
 
-class StatusIn(BaseModel):
+class StatusIn(RequestModel):
     status: Any = Field(None, description="approved, rejected or pending")
 
 

@@ -1,4 +1,5 @@
-"""Public response schemas of the catalog API.
+"""Public schemas of the API: :class:`RequestModel` (every request body's base), the error body,
+and the catalog's response schemas.
 
 Prices are strings of the decimal value ("24.00") with a ``currency`` field ("USD"), never
 floats, so a client never rounds a cent away. The models are built from the services' frozen
@@ -7,7 +8,10 @@ dataclasses (``from_card``, ``from_detail`` ...), never from rows.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from marque_app.routes import product_url
 from marque_app.services.catalog import CategoryLink, ProductCard, ProductDetail
@@ -20,6 +24,28 @@ _compare = Field(
     examples=["30.00"],
 )
 _currency = Field(description="ISO 4217 currency code of every price here", examples=["USD"])
+
+
+class RequestModel(BaseModel):
+    """The base of every request body: a field the model does not name is refused.
+
+    A misspelt or unknown field (``items`` for ``lines``, ``qty`` for ``quantity``) is a 422
+    naming it, before the operation runs, instead of data silently dropped; the refused request
+    records nothing (its merge id or ``Idempotency-Key`` stays unused). Strict: a value of
+    another JSON type is refused too (``0`` is no date, ``"yes"`` no boolean), as the document says.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _date_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    raise ValueError("Input should be a date written YYYY-MM-DD")
+
+
+#: A calendar day in a request body, written ``YYYY-MM-DD`` (a number is refused, not a timestamp).
+IsoDate = Annotated[date, BeforeValidator(_date_text), Field(strict=False)]
 
 
 def _or_none(text: str) -> str | None:
@@ -262,7 +288,11 @@ class ProductDetailOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    """An error: what was wrong, and with which parameter."""
+    """An error: what was wrong, and with which field or parameter (every 4xx/5xx of the API)."""
 
     detail: str = Field(description="What went wrong, in words")
-    field: str | None = Field(None, description="The query parameter at fault, if any")
+    field: str | None = Field(
+        None,
+        description="The body field (dotted path, e.g. `lines.0.quantity`), query parameter or header at fault",
+        examples=["lines.0.quantity"],
+    )

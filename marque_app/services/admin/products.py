@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from marque_app.domain.admin import (
+    PRODUCT_STATUSES,
     AdminError,
     Page,
     Paging,
@@ -173,6 +174,8 @@ def list_products(
                 Product.id.in_(variant_match),
             )
         )
+    if status and status not in PRODUCT_STATUSES:  # not a value of the enum column (a 500 before)
+        raise invalid("Status must be draft, active or archived", "status")
     if status:
         stmt = stmt.where(Product.status == status)
     for column, value in ((Product.category_id, category_id), (Product.brand_id, brand_id)):
