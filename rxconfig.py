@@ -68,6 +68,12 @@ _extra = {"bun_path": _local_bun} if (_local_bun := _bun_path()) else {}
 # the disk manager back; with REFLEX_REDIS_URL the states live in Redis.
 if not os.environ.get("REFLEX_REDIS_URL") and not os.environ.get("REFLEX_STATE_MANAGER_MODE"):
     _extra["state_manager_mode"] = "memory"
+# With Redis, production runs GRANIAN_WORKERS workers; Reflex's default is 2 x cores + 1 (5 on
+# 2 cores). tests/bench/bench_shoppers.py measured 1, 2 and 4 workers on 2 cores: 2 carried the
+# most adds per second and more workers only added CPU per add (README: Many shoppers), so the
+# default here is one worker per core. Set GRANIAN_WORKERS to choose another number.
+if os.environ.get("REFLEX_REDIS_URL"):
+    os.environ.setdefault("GRANIAN_WORKERS", str(len(os.sched_getaffinity(0)) or 1))
 
 config = rx.Config(
     app_name="marque_app",

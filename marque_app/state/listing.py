@@ -179,6 +179,12 @@ class ListingState(rx.State):
         self.brand = BrandLink(slug=slug) if kind == BRAND else BrandLink()
         self.breadcrumb, self.subcategories, self.notices = [], [], []
 
+    def _put(self, name: str, value) -> None:
+        """Set a var only when its value changed: a delta carries every var that was set,
+        changed or not, and a listing's filters, tree and choices mostly stay the same."""
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+
     def _show(
         self,
         kind: str,
@@ -188,51 +194,54 @@ class ListingState(rx.State):
         notices: list[str],
     ):
         query = listing.query
-        self.params = query.to_params()
-        self.products = listing.products
-        self.total, self.page, self.pages = listing.total, listing.page, listing.pages
-        self.category = listing.category or CategoryLink()
-        self.brand = listing.brand or BrandLink()
-        self.breadcrumb = listing.breadcrumb if kind == CATEGORY else []
-        self.subcategories = listing.subcategories if kind == CATEGORY else []
+        self._put("params", query.to_params())
+        self._put("products", listing.products)
+        self._put("total", listing.total)
+        self._put("page", listing.page)
+        self._put("pages", listing.pages)
+        self._put("category", listing.category or CategoryLink())
+        self._put("brand", listing.brand or BrandLink())
+        self._put("breadcrumb", listing.breadcrumb if kind == CATEGORY else [])
+        self._put("subcategories", listing.subcategories if kind == CATEGORY else [])
 
-        self.category_value, self.brand_value = query.category, query.brand
-        self.min_price_value = self.params.get("min_price", "")
-        self.max_price_value = self.params.get("max_price", "")
-        self.rating_value = self.params.get("rating", "")
-        self.in_stock_value = query.in_stock
-        self.sort_value = words.sort_choice(query.sort, query.order)
-        self.price_error = ""
-        self.filters_open = False
+        self._put("category_value", query.category)
+        self._put("brand_value", query.brand)
+        self._put("min_price_value", self.params.get("min_price", ""))
+        self._put("max_price_value", self.params.get("max_price", ""))
+        self._put("rating_value", self.params.get("rating", ""))
+        self._put("in_stock_value", query.in_stock)
+        self._put("sort_value", words.sort_choice(query.sort, query.order))
+        self._put("price_error", "")
+        self._put("filters_open", False)
 
-        self.tree = self._tree(nav, listing)
-        self.all_products_href = self._url(query.with_changes(category=""))
-        self.category_choices = _category_choices(nav)
-        self.brand_choices = [Choice("", "All brands")] + [
+        self._put("tree", self._tree(nav, listing))
+        self._put("all_products_href", self._url(query.with_changes(category="")))
+        self._put("category_choices", _category_choices(nav))
+        self._put("brand_choices", [Choice("", "All brands")] + [
             Choice(b.slug, f"{b.name} ({b.product_count:,})") for b in brands
-        ]
+        ])
 
-        self.page_links = [
+        self._put("page_links", [
             PageLink(n, self._url(query.with_changes(page=n)) if n else "", n == listing.page)
             for n in words.page_window(listing.page, listing.pages)
-        ]
+        ])
         has_prev = 1 < listing.page <= max(listing.pages, 1)
         has_next = listing.page < listing.pages
-        self.prev_href = self._url(query.with_changes(page=listing.page - 1)) if has_prev else ""
-        self.next_href = self._url(query.with_changes(page=listing.page + 1)) if has_next else ""
+        self._put("prev_href", self._url(query.with_changes(page=listing.page - 1)) if has_prev else "")
+        self._put("next_href", self._url(query.with_changes(page=listing.page + 1)) if has_next else "")
         past_end = listing.total > 0 and listing.page > listing.pages
-        self.last_page_href = self._url(query.with_changes(page=listing.pages)) if past_end else ""
+        self._put("last_page_href", self._url(query.with_changes(page=listing.pages)) if past_end else "")
         if past_end:
             notices.append(
                 f"Page {listing.page:,} is past the end: this listing has "
                 f"{listing.pages:,} page{'s' if listing.pages != 1 else ''}."
             )
-        self.notices = notices
-        self.empty_text = words.empty_message(
+        self._put("notices", notices)
+        self._put("empty_text", words.empty_message(
             query,
             category_name=self.category.name,
             brand_name=self.brand.name,
-        )
+        ))
 
     def _tree(self, nav: list[NavCategory], listing: ListingPage) -> list[TreeNode]:
         current = listing.category.slug if listing.category else ""
