@@ -438,6 +438,18 @@ async def solo(base_url: str, template: proto.Template, skus: list[Sku], cats: l
     out["solo_cpu_ms_per_add"] = round((group_cpu_seconds(pgid) - cpu0) * 1000 / 100, 2)
     out["bytes_add_1_line"], out["bytes_add_100_lines"] = sizes[0], sizes[-1]
     await s.close()
+    # the same as a registered shopper (the cart in the database, nothing in local storage)
+    u = Shopper(-2, base_url, template, skus, cats, figures, random.Random(2), True)
+    await u.connect(f"/products/{first.slug}", {"slug": first.slug})
+    await u.register()
+    await u.navigate(f"/products/{first.slug}", {"slug": first.slug})
+    sizes = []
+    cpu0 = group_cpu_seconds(pgid)
+    for sku in skus[:100]:
+        sizes.append(await u.add(sku))
+    out["solo_cpu_ms_per_user_add"] = round((group_cpu_seconds(pgid) - cpu0) * 1000 / 100, 2)
+    out["user_bytes_add_1_line"], out["user_bytes_add_100_lines"] = sizes[0], sizes[-1]
+    await u.close()
     return out
 
 
