@@ -4,6 +4,9 @@ Pure Python (stdlib only), so the rules that matter most are tested without a da
 
 - the guest cart and wishlist are versioned JSON in the browser's local storage; anything read
   back from there is untrusted and repaired or dropped line by line (:func:`parse_guest_cart`);
+- every change to a cart is an op applied by one engine (:func:`apply_op`): the same SKU sums,
+  a line holds at most :data:`MAX_LINE_QUANTITY` and at most the sellable stock, else the op is
+  refused with a stable code and its message; the guest path, the services and the API call it;
 - a merge adds quantities of the same SKU, capped at the stock available and at
   :data:`MAX_LINE_QUANTITY` per line; unknown or inactive SKUs are dropped (:func:`plan_merge`);
 - totals are ``Decimal``: subtotal, tax, shipping (free at or above a threshold), total.
@@ -44,6 +47,9 @@ class CartError(Exception):
     Attributes:
         kind: ``invalid`` (422), ``not_found`` (404), ``insufficient_stock`` (409, with
             ``available``), ``conflict`` (409) or ``unauthorized`` (401).
+        code: finer than ``kind`` for a refusal of the cart-operation engine
+            (:class:`Refusal`): ``bad_quantity``, ``line_limit``, ``not_found``,
+            ``insufficient_stock``, ``unknown_op``.
         message: words for the shopper ("Only 2 left in stock").
         available: for ``insufficient_stock``, how many can still be put in the line.
         field: the request field at fault, when there is one.
@@ -51,7 +57,9 @@ class CartError(Exception):
 
     STATUS = {"invalid": 422, "not_found": 404, "insufficient_stock": 409, "conflict": 409, "unauthorized": 401}
 
-    def __init__(self, kind: str, message: str, *, available: int | None = None, field: str = "") -> None:
+    def __init__(
+        self, kind: str, message: str, *, available: int | None = None, field: str = "", code: str = ""
+    ) -> None:
         if kind not in self.STATUS:
             raise ValueError(f"unknown cart error kind {kind!r}")
         super().__init__(message)
@@ -59,10 +67,18 @@ class CartError(Exception):
         self.message = message
         self.available = available
         self.field = field
+        self.code = code or kind  # the engine's refusal code (``bad_quantity``, ``line_limit``, ...)
 
     @property
     def status(self) -> int:
         return self.STATUS[self.kind]
+
+
+def is_line_quantity(quantity: object, *, zero: bool = False) -> bool:
+    """Whether ``quantity`` is a whole number (an int, not a bool) from 1 (0 with ``zero``) to 99."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        return False
+    return (0 if zero else 1) <= quantity <= MAX_LINE_QUANTITY
 
 
 def check_quantity(quantity: object) -> int:
@@ -71,11 +87,19 @@ def check_quantity(quantity: object) -> int:
     Raises:
         CartError: ``invalid`` for zero, negative, over 99, a float, a string or a bool.
     """
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise CartError("invalid", QUANTITY_MESSAGE, field="quantity")
-    if not 1 <= quantity <= MAX_LINE_QUANTITY:
-        raise CartError("invalid", QUANTITY_MESSAGE, field="quantity")
-    return quantity
+    if not is_line_quantity(quantity):
+        raise CartError("invalid", QUANTITY_MESSAGE, field="quantity", code="bad_quantity")
+    return quantity  # type: ignore[return-value]
+
+
+def line_cap(sellable: int | None) -> int:
+    """How many one cart line may hold: the sellable quantity (None: unlimited), at most 99."""
+    return MAX_LINE_QUANTITY if sellable is None else max(min(sellable, MAX_LINE_QUANTITY), 0)
+
+
+def capped_sum(*quantities: int) -> int:
+    """Quantities of the same SKU added up, at most 99: how a repair or a merge sums lines."""
+    return min(sum(quantities), MAX_LINE_QUANTITY)
 
 
 def stock_message(available: int) -> str:
@@ -86,16 +110,11 @@ def stock_message(available: int) -> str:
 
 
 def insufficient_stock(available: int) -> CartError:
-    return CartError("insufficient_stock", stock_message(available), available=max(available, 0), field="quantity")
+    return Refusal.insufficient_stock(available).error()
 
 
 def line_limit_error(current: int) -> CartError:
-    return CartError(
-        "invalid",
-        f"At most {MAX_LINE_QUANTITY} of one item per cart (you have {current})",
-        available=max(MAX_LINE_QUANTITY - current, 0),
-        field="quantity",
-    )
+    return Refusal.line_limit(current).error()
 
 
 def normalize_uuid(value: object) -> str:
@@ -237,17 +256,16 @@ def _parse_guest_cart(raw: str | None) -> tuple[list[GuestLine], list[str]]:
             continue
         if quantity > MAX_LINE_QUANTITY:
             notes.add(f"{label} was reduced to {MAX_LINE_QUANTITY}, the most per item")
-            quantity = MAX_LINE_QUANTITY
+            quantity = capped_sum(quantity)
         price = line.get("price_seen", "")
         price_seen = parse_price(price)
         if price not in ("", None) and price_seen is None:
             notes.add(f"{label} had an invalid price, which was cleared")
         previous = out.get(sku_id)
         if previous is not None:
-            total = previous.quantity + quantity
-            if total > MAX_LINE_QUANTITY:
+            total = capped_sum(previous.quantity, quantity)
+            if total < previous.quantity + quantity:
                 notes.add(f"{label} appeared twice; reduced to {MAX_LINE_QUANTITY}, the most per item")
-                total = MAX_LINE_QUANTITY
             else:
                 notes.add(f"{label} appeared twice; the quantities were added up")
             out[sku_id] = GuestLine(**{**asdict(previous), "quantity": total})
@@ -321,9 +339,199 @@ def combine_lines(lines: Iterable[GuestLine]) -> list[GuestLine]:
         if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity < 1:
             continue
         previous = out.get(line.sku_id)
-        quantity = min(line.quantity + (previous.quantity if previous else 0), MAX_LINE_QUANTITY)
+        quantity = capped_sum(line.quantity, previous.quantity if previous else 0)
         out[line.sku_id] = GuestLine(**{**asdict(previous or line), "quantity": quantity})
     return list(out.values())
+
+
+# --------------------------------------------------------------------------------------------
+# The cart-operation engine: one home for "the same SKU sums, at most 99, at most the stock"
+#
+# Every change to a cart (a guest's in local storage, a user's in the database, a wishlist's
+# move to cart) is an op applied to the cart's lines by :func:`apply_op`: the new lines, or a
+# refusal with a stable code and the words the shopper reads. The guest path in state, the cart
+# and wishlist services (and through them the API) all call it, so guests and users are held to
+# the same rules (tests/unit/test_cart_engine.py holds one table of cases for both).
+
+ADD, SET, REMOVE, CLEAR = "add", "set", "remove", "clear"
+OP_TYPES = (ADD, SET, REMOVE, CLEAR)
+UNKNOWN_OP_MESSAGE = "Unknown change"
+
+#: Refusal code -> CartError kind (the API maps kinds to HTTP statuses).
+REFUSAL_KINDS = {
+    "bad_quantity": "invalid",
+    "line_limit": "invalid",
+    "unknown_op": "invalid",
+    "not_found": "not_found",
+    "insufficient_stock": "insufficient_stock",
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an op was refused.
+
+    Attributes:
+        code: ``bad_quantity`` (not a whole number 1-99, or 0-99 for a set), ``not_found``
+            (unknown or inactive SKU, or no such line), ``line_limit`` (the line would pass 99),
+            ``insufficient_stock`` (more than the stock) or ``unknown_op``.
+        message: the words for the shopper ("Only 2 left in stock").
+        available: for ``insufficient_stock`` the most the line may hold; for ``line_limit``
+            how many more fit in the line.
+        field: the request field at fault.
+    """
+
+    code: str
+    message: str
+    available: int | None = None
+    field: str = ""
+
+    @classmethod
+    def bad_quantity(cls) -> Refusal:
+        return cls("bad_quantity", QUANTITY_MESSAGE, field="quantity")
+
+    @classmethod
+    def insufficient_stock(cls, available: int) -> Refusal:
+        return cls("insufficient_stock", stock_message(available), available=max(available, 0), field="quantity")
+
+    @classmethod
+    def line_limit(cls, current: int) -> Refusal:
+        return cls(
+            "line_limit",
+            f"At most {MAX_LINE_QUANTITY} of one item per cart (you have {current})",
+            available=max(MAX_LINE_QUANTITY - current, 0),
+            field="quantity",
+        )
+
+    def error(self) -> CartError:
+        """The refusal as the :class:`CartError` the services raise."""
+        return CartError(
+            REFUSAL_KINDS[self.code], self.message, available=self.available, field=self.field, code=self.code
+        )
+
+
+@dataclass(frozen=True)
+class CartOp:
+    """One change to a cart.
+
+    Attributes:
+        type: ``add`` (``quantity`` more of ``sku_id``), ``set`` (the line of ``sku_id`` to
+            ``quantity``; 0 removes it), ``remove`` (the line of ``sku_id``) or ``clear``.
+        sku_id: the SKU the op names (a line is named by its SKU).
+        quantity: as received; the engine checks it (an int, not a bool, 1-99; 0-99 for set).
+        line: what a new line from an ``add`` carries besides SKU and quantity (the price the
+            shopper saw, name, image, product, when); its own sku_id and quantity are ignored.
+    """
+
+    type: str
+    sku_id: str = ""
+    quantity: object = 1
+    line: GuestLine | None = None
+
+    @classmethod
+    def from_browser(cls, op: Mapping, *, now: str = "") -> CartOp:
+        """The op the browser sent (``components/cart_ops.op_arg``: ``{"type", "sku_id" or
+        "item_id", "quantity", ...}``). A quantity typed into the page arrives as text ("3")
+        or a whole float (3.0): that becomes the int; anything else is passed on for the engine
+        to refuse. ``move_to_cart`` is an ``add`` of one."""
+        kind = op.get("type")
+        quantity = op.get("quantity", 1 if kind in (ADD, "move_to_cart") else None)
+        if kind == "move_to_cart":
+            kind, quantity = ADD, 1
+        if isinstance(quantity, float) and quantity.is_integer():
+            quantity = int(quantity)
+        elif isinstance(quantity, str) and quantity.strip().lstrip("-").isdigit():
+            quantity = int(quantity.strip())
+        sku = op.get("sku_id") if kind == ADD else (op.get("item_id") or op.get("sku_id"))
+        line = GuestLine(
+            sku_id="", quantity=0, price_seen=str(op.get("price_seen") or ""), name=str(op.get("name") or ""),
+            image=str(op.get("image") or ""), product_id=str(op.get("product_id") or ""), added_at=now,
+        )
+        return cls(type=str(kind or ""), sku_id=str(sku or ""), quantity=quantity, line=line)
+
+
+@dataclass(frozen=True)
+class OpResult:
+    """The lines after an op, or why it was refused (then ``lines`` are the lines before)."""
+
+    lines: tuple[GuestLine, ...]
+    refusal: Refusal | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+    def checked(self) -> tuple[GuestLine, ...]:
+        """The new lines; raises the refusal as a :class:`CartError`."""
+        if self.refusal is not None:
+            raise self.refusal.error()
+        return self.lines
+
+
+def _refuse(lines: tuple[GuestLine, ...], refusal: Refusal) -> OpResult:
+    return OpResult(lines=lines, refusal=refusal)
+
+
+def apply_op(
+    lines: Iterable[GuestLine], op: CartOp, *, sellable: Mapping[str, int | None] | None
+) -> OpResult:
+    """Apply one op to a cart's lines: the new lines, or a refusal with its code and message.
+
+    Rules: a quantity is a whole number from 1 to 99 (0 to 99 for ``set``, where 0 removes
+    the line); an ``add`` of a SKU already in the cart adds to its line, a new SKU goes last;
+    the line may hold at most the SKU's sellable quantity
+    (:func:`marque_app.domain.stock.sellable_quantity`) and at most 99 (``insufficient_stock``
+    when the stock is what stops it, else ``line_limit``); a ``set`` may always lower a line,
+    even one above the stock; ``set`` and ``remove`` name a line that must be in the cart.
+
+    Args:
+        lines: the cart's lines (one per SKU; ``sku_id`` and ``quantity`` are what count, the
+            rest is carried along).
+        op: the change.
+        sellable: the sellable quantity of each SKU that can be sold (known and active; None
+            for unlimited); a SKU missing here is ``not_found`` for an ``add`` or a raising
+            ``set``. ``None`` when the stock is not known here (the page's optimistic
+            check before the server's): every SKU then counts as sellable without limit.
+
+    Returns:
+        :class:`OpResult`.
+    """
+    before = tuple(lines)
+    index = {line.sku_id: i for i, line in enumerate(before)}
+    sku = op.sku_id
+    if op.type == CLEAR:
+        return OpResult(lines=())
+    if op.type not in OP_TYPES:
+        return _refuse(before, Refusal("unknown_op", UNKNOWN_OP_MESSAGE))
+    if op.type == REMOVE:
+        if sku not in index:
+            return _refuse(before, Refusal("not_found", ITEM_NOT_FOUND, field="item_id"))
+        return OpResult(lines=tuple(line for line in before if line.sku_id != sku))
+    if not is_line_quantity(op.quantity, zero=op.type == SET):
+        return _refuse(before, Refusal.bad_quantity())
+    quantity: int = op.quantity  # type: ignore[assignment]
+    if op.type == SET and sku not in index:
+        return _refuse(before, Refusal("not_found", ITEM_NOT_FOUND, field="item_id"))
+    if op.type == ADD and not sku:
+        return _refuse(before, Refusal("not_found", PRODUCT_NOT_FOUND, field="sku_id"))
+    have = before[index[sku]].quantity if sku in index else 0
+    if op.type == SET and quantity == 0:
+        return OpResult(lines=tuple(line for line in before if line.sku_id != sku))
+    wanted = have + quantity if op.type == ADD else quantity
+    if sellable is not None and wanted > have:
+        if sku not in sellable:
+            return _refuse(before, Refusal("not_found", PRODUCT_NOT_FOUND, field="sku_id"))
+        stock = sellable[sku]
+        if stock is not None and stock < MAX_LINE_QUANTITY and wanted > stock:
+            return _refuse(before, Refusal.insufficient_stock(stock))
+    if wanted > MAX_LINE_QUANTITY:
+        return _refuse(before, Refusal.line_limit(have))
+    if sku in index:
+        out = list(before)
+        out[index[sku]] = GuestLine(**{**asdict(before[index[sku]]), "quantity": wanted})
+        return OpResult(lines=tuple(out))
+    extra = asdict(op.line) if op.line is not None else {}
+    return OpResult(lines=(*before, GuestLine(**{**extra, "sku_id": sku, "quantity": wanted})))
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,7 +581,7 @@ def plan_merge(
     guest: Sequence[GuestLine],
     *,
     existing: Mapping[str, int],
-    available: Mapping[str, int],
+    sellable: Mapping[str, int | None],
     names: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, int], MergeOutcome]:
     """The new quantity of every cart line the merge touches, and what it did.
@@ -381,8 +589,10 @@ def plan_merge(
     Args:
         guest: the guest lines (duplicates are summed first).
         existing: the account's current quantity per SKU id.
-        available: how many of each known, active SKU one line may hold (stock, at most 99;
-            99 for products sold without counting stock). A SKU missing here is dropped.
+        sellable: the sellable quantity of each known, active SKU
+            (:func:`marque_app.domain.stock.sellable_quantity`, None for unlimited), as for
+            :func:`apply_op`; a line holds at most that and 99 (:func:`line_cap`). A SKU
+            missing here is dropped.
         names: product names for the messages (default: the SKU id).
 
     Returns:
@@ -396,11 +606,11 @@ def plan_merge(
     dropped: list[str] = []
     for line in combine_lines(guest):
         name = names.get(line.sku_id) or line.name or line.sku_id
-        if line.sku_id not in available:
+        if line.sku_id not in sellable:
             dropped.append(name)
             continue
         have = existing.get(line.sku_id, 0)
-        cap = min(max(available[line.sku_id], 0), MAX_LINE_QUANTITY)
+        cap = line_cap(sellable[line.sku_id])
         wanted = have + line.quantity
         new = min(wanted, cap)
         if new <= have:

@@ -149,7 +149,7 @@ def test_plan_merge_rules():
         GuestLine(sku_id=C, quantity=1, name="Gone"),
         GuestLine(sku_id=A, quantity=1),
     ]
-    quantities, outcome = plan_merge(guest, existing={A: 4}, available={A: 99, B: 2})
+    quantities, outcome = plan_merge(guest, existing={A: 4}, sellable={A: None, B: 2})
     assert quantities == {A: 7, B: 2}
     assert outcome == MergeOutcome(added=1, increased=1, reduced=[("Boots", 2)], dropped=["Gone"])
     assert merge_message(outcome) == "2 items added to your cart; 1 reduced to the 2 in stock; 1 no longer available"
@@ -158,7 +158,7 @@ def test_plan_merge_rules():
 def test_plan_merge_caps_at_99_and_never_lowers_existing_lines():
     quantities, outcome = plan_merge(
         [GuestLine(sku_id=A, quantity=50), GuestLine(sku_id=B, quantity=1), GuestLine(sku_id=C, quantity=1)],
-        existing={A: 60, B: 5}, available={A: 99, B: 3, C: 0},
+        existing={A: 60, B: 5}, sellable={A: 99, B: 3, C: 0},
         names={A: "Socks", B: "Hat", C: "Scarf"},
     )
     assert quantities == {A: 99}
