@@ -109,14 +109,6 @@ def stock_message(available: int) -> str:
     return f"Only {available} left in stock"
 
 
-def insufficient_stock(available: int) -> CartError:
-    return Refusal.insufficient_stock(available).error()
-
-
-def line_limit_error(current: int) -> CartError:
-    return Refusal.line_limit(current).error()
-
-
 def normalize_uuid(value: object) -> str:
     """The canonical lower-case form of a UUID string, or "" when it is not one."""
     if not isinstance(value, str) or len(value) > 64:

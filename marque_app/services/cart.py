@@ -21,18 +21,19 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.domain.cart import (
+    ADD,
     ITEM_NOT_FOUND,
-    MAX_LINE_QUANTITY,
     MAX_MERGE_LINES,
-    PRODUCT_NOT_FOUND,
+    SET,
     CartError,
+    CartOp,
     GuestLine,
     MergeOutcome,
+    OpResult,
+    apply_op,
     cart_totals,
-    check_quantity,
     combine_lines,
-    insufficient_stock,
-    line_limit_error,
+    line_cap,
     merge_message,
     normalize_uuid,
     outcome_from_dict,
@@ -42,6 +43,7 @@ from marque_app.domain.cart import (
     price_change,
 )
 from marque_app.domain.money import decimal_string, format_money
+from marque_app.domain.stock import sellable_quantity
 from marque_app.models import CartItem, Product, ProductImage, ProductVariant, Wishlist
 from marque_app.models.enums import ProductStatus
 from marque_app.models.types import utcnow
@@ -139,18 +141,21 @@ def _unit_price(sku: _Sku) -> Decimal:
     return sku.variant_price if sku.variant_price is not None else sku.product_price
 
 
-def _stock(sku: _Sku) -> int | None:
-    """Units on hand for the line, None when unlimited (not tracked, or backorder allowed)."""
-    if not sku.is_active:
-        return 0
-    if not sku.track_inventory or sku.allow_backorder:
-        return None
-    return max(sku.inventory_quantity, 0)
+def _sellable(sku: _Sku) -> int | None:
+    """The SKU's sellable quantity (:func:`marque_app.domain.stock.sellable_quantity`)."""
+    return sellable_quantity(
+        sku.inventory_quantity, track_inventory=sku.track_inventory, allow_backorder=sku.allow_backorder
+    )
+
+
+def _sellable_map(skus: Iterable[_Sku]) -> dict[str, int | None]:
+    """What :func:`marque_app.domain.cart.apply_op` needs: the active SKUs' sellable quantities."""
+    return {str(sku.id): _sellable(sku) for sku in skus if sku.is_active}
 
 
 def _line_cap(sku: _Sku) -> int:
-    stock = _stock(sku)
-    return MAX_LINE_QUANTITY if stock is None else min(stock, MAX_LINE_QUANTITY)
+    """How many one line of the SKU may hold (0 when its product is not active)."""
+    return line_cap(_sellable(sku)) if sku.is_active else 0
 
 
 def _variant_label(sku: _Sku) -> str:
@@ -345,6 +350,35 @@ def price_guest_cart(
     return _view(out_lines, settings=s, messages=messages), survivors
 
 
+def check_guest_op(
+    *, session: Session, lines: Sequence[GuestLine], op: CartOp, settings: Settings | None = None
+) -> tuple[OpResult, CartLine | None]:
+    """The guest path's server check of one op (two queries): the engine's answer with the stock.
+
+    ``lines`` are the guest's lines before the op; the op's SKU is read from the database and
+    :func:`marque_app.domain.cart.apply_op` applies the op with its sellable quantity, exactly
+    as :func:`add_item` and :func:`set_quantity` do for a user.
+
+    Returns:
+        ``(result, priced)``: the engine's result, and the op's SKU priced for the page (with the
+        quantity of its line after the op, or before it when refused), None when the SKU is
+        unknown or not active.
+    """
+    sku = _sku_key(op.sku_id)
+    clean = [GuestLine(**{**line.__dict__, "sku_id": _sku_key(line.sku_id) or line.sku_id}) for line in lines]
+    info = _variants(session, [uuid.UUID(sku)]).get(uuid.UUID(sku)) if sku else None
+    result = apply_op(clean, replace(op, sku_id=sku or op.sku_id), sellable=_sellable_map([info] if info else []))
+    if info is None or not info.is_active:
+        return result, None
+    line = next((line for line in result.lines if line.sku_id == sku), None)
+    images = _first_images(session, [info.product_id])
+    priced = _line(
+        line_id=sku, sku=info, image=images.get(info.product_id, ""), quantity=line.quantity if line else 0,
+        seen=parse_price(line.price_seen) if line else None,
+    )
+    return result, priced
+
+
 # --------------------------------------------------------------------------------------------
 # Writing
 
@@ -361,32 +395,37 @@ def _begin(session: Session, uid: uuid.UUID, op_id: str | None, kind: str, reque
     return True
 
 
-def _add(session: Session, uid: uuid.UUID, sku_id, quantity: int) -> None:
-    """Add ``quantity`` of a SKU to the user's (locked) cart, checking the stock and the cap."""
-    quantity = check_quantity(quantity)
-    sku = as_uuid(sku_id, message=PRODUCT_NOT_FOUND, field="sku_id")
-    info = _variants(session, [sku]).get(sku)
-    if info is None or not info.is_active:
-        raise CartError("not_found", PRODUCT_NOT_FOUND, field="sku_id")
-    item = session.exec(
-        select(CartItem).where(CartItem.user_id == uid, CartItem.product_variant_id == sku)
-    ).first()
-    have = item.quantity if item else 0
-    wanted = have + quantity
-    stock = _stock(info)
-    if stock is not None and wanted > stock:
-        raise insufficient_stock(min(stock, MAX_LINE_QUANTITY))
-    if wanted > MAX_LINE_QUANTITY:
-        raise line_limit_error(have)
+def _sku_key(sku_id) -> str:
+    """The canonical SKU id, or "" when it is not one (the engine then answers not_found)."""
+    return str(sku_id) if isinstance(sku_id, uuid.UUID) else normalize_uuid(sku_id)
+
+
+def _add(session: Session, uid: uuid.UUID, sku_id, quantity) -> None:
+    """Add ``quantity`` of a SKU to the user's (locked) cart: the engine (:func:`apply_op`) decides.
+
+    Raises:
+        CartError: the engine's refusal (``bad_quantity``, ``not_found``, ``line_limit``,
+            ``insufficient_stock``).
+    """
+    sku = _sku_key(sku_id)
+    info = _variants(session, [uuid.UUID(sku)]).get(uuid.UUID(sku)) if sku else None
+    item = None
+    if info is not None:
+        item = session.exec(
+            select(CartItem).where(CartItem.user_id == uid, CartItem.product_variant_id == info.id)
+        ).first()
+    lines = [GuestLine(sku_id=sku, quantity=item.quantity)] if item is not None else []
+    new = apply_op(lines, CartOp(ADD, sku, quantity), sellable=_sellable_map([info] if info else [])).checked()
     if item is None:
+        assert info is not None  # the engine refuses a SKU it was not told is sellable
         session.add(
             CartItem(
-                user_id=uid, product_id=info.product_id, product_variant_id=sku, quantity=quantity,
+                user_id=uid, product_id=info.product_id, product_variant_id=info.id, quantity=new[0].quantity,
                 unit_price=_unit_price(info),
             )
         )
     else:
-        item.quantity = wanted
+        item.quantity = new[0].quantity
         session.add(item)
 
 
@@ -407,18 +446,26 @@ def add_item(
 
     Raises:
         CartError: ``invalid`` (quantity not 1-99, or the line would pass 99), ``not_found``
-            ("Product not found"), ``insufficient_stock`` ("Only 2 left in stock", ``available``).
+            ("Product not found"), ``insufficient_stock`` ("Only 2 left in stock", ``available``):
+            the refusals of :func:`marque_app.domain.cart.apply_op`, with its ``code``.
     """
     uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
-    check_quantity(quantity)
     if _begin(session, uid, op_id, "add", request_hash):
         _apply(session, lambda: _add(session, uid, sku_id, quantity))
     return get_cart(session=session, user_id=uid, settings=settings)
 
 
+def _find_item(session: Session, uid: uuid.UUID, item_id) -> CartItem | None:
+    """The user's line ``item_id``; None for a missing one, another user's or a malformed id."""
+    try:
+        iid = as_uuid(item_id, message=ITEM_NOT_FOUND, field="item_id")
+    except CartError:
+        return None
+    return session.exec(select(CartItem).where(CartItem.id == iid, CartItem.user_id == uid)).first()
+
+
 def _item(session: Session, uid: uuid.UUID, item_id) -> CartItem:
-    iid = as_uuid(item_id, message=ITEM_NOT_FOUND, field="item_id")
-    item = session.exec(select(CartItem).where(CartItem.id == iid, CartItem.user_id == uid)).first()
+    item = _find_item(session, uid, item_id)
     if item is None:  # another user's line answers the same as a missing one
         raise CartError("not_found", ITEM_NOT_FOUND, field="item_id")
     return item
@@ -428,24 +475,27 @@ def set_quantity(
     *, session: Session, user_id, item_id: str, quantity: int, op_id: str | None = None,
     request_hash: str = "", settings: Settings | None = None,
 ) -> CartView:
-    """Set a line's quantity (1-99, at most the stock).
+    """Set a line's quantity (0 removes it; at most 99 and the stock, though a line may always
+    be lowered): :func:`marque_app.domain.cart.apply_op` decides.
 
     Raises:
-        CartError: ``invalid``, ``not_found`` (not this user's line), ``insufficient_stock``.
+        CartError: ``invalid``, ``not_found`` (not this user's line, or its product is gone),
+            ``insufficient_stock``.
     """
     uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
-    check_quantity(quantity)
 
     def run() -> None:
-        item = _item(session, uid, item_id)
-        info = _variants(session, [item.product_variant_id]).get(item.product_variant_id)
-        if info is None:
-            raise CartError("not_found", PRODUCT_NOT_FOUND)
-        stock = _stock(info)
-        if stock is not None and quantity > stock and quantity > item.quantity:
-            raise insufficient_stock(min(stock, MAX_LINE_QUANTITY))
-        item.quantity = quantity
-        session.add(item)
+        item = _find_item(session, uid, item_id)
+        info = _variants(session, [item.product_variant_id]).get(item.product_variant_id) if item else None
+        sku = str(item.product_variant_id) if item is not None else ""
+        lines = [GuestLine(sku_id=sku, quantity=item.quantity)] if item is not None else []
+        new = apply_op(lines, CartOp(SET, sku, quantity), sellable=_sellable_map([info] if info else [])).checked()
+        assert item is not None  # the engine refuses a set of a line that is not in the cart
+        if new:
+            item.quantity = new[0].quantity
+            session.add(item)
+        else:
+            session.delete(item)
 
     if _begin(session, uid, op_id, "set", request_hash):
         _apply(session, run)
@@ -531,20 +581,20 @@ def merge_guest(
                 bad.append(line.name or str(line.sku_id)[:40])
         guest = combine_lines(guest)
         found = _variants(session, (uuid.UUID(line.sku_id) for line in guest))
-        available = {str(sku_id): _line_cap(sku) for sku_id, sku in found.items() if sku.is_active}
+        sellable = _sellable_map(found.values())
         names = {str(sku_id): sku.product_name for sku_id, sku in found.items()}
         existing: dict[str, int] = {}
-        if available:
+        if sellable:
             existing = {
                 str(sku): quantity
                 for sku, quantity in session.exec(
                     select(CartItem.product_variant_id, CartItem.quantity).where(
                         CartItem.user_id == uid,
-                        CartItem.product_variant_id.in_([uuid.UUID(s) for s in available]),
+                        CartItem.product_variant_id.in_([uuid.UUID(s) for s in sellable]),
                     )
                 )
             }
-        quantities, outcome = plan_merge(guest, existing=existing, available=available, names=names)
+        quantities, outcome = plan_merge(guest, existing=existing, sellable=sellable, names=names)
         if quantities:
             now = utcnow()
             table = CartItem.__table__

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.domain.money import decimal_string, format_money, sale_price
-from marque_app.domain.stock import SOLD_OUT, stock_status
+from marque_app.domain.stock import SOLD_OUT, sellable_quantity, stock_status
 from marque_app.models import Brand, Category, Product, ProductImage, ProductReview, ProductVariant
 from marque_app.models.enums import ProductStatus
 from marque_app.models.user import User
@@ -330,12 +330,11 @@ def product_cards(session: Session, products: Sequence[Product]) -> list[Product
     cards = []
     for p in products:
         variants, available = stock.get(p.id, (0, 0))
-        if not p.track_inventory or p.allow_backorder:
-            sold_out = False
-        elif variants:
-            sold_out = not available
-        else:
-            sold_out = p.inventory_quantity <= 0
+        # Sold out when no variant (or the product without variants) has a unit to sell.
+        on_hand = available if variants else p.inventory_quantity
+        sold_out = sellable_quantity(
+            on_hand, track_inventory=p.track_inventory, allow_backorder=p.allow_backorder
+        ) == 0
         image = first_image.get(p.id)
         compare = _sale_price(p.price, p.compare_price)
         cards.append(

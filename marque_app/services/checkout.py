@@ -72,7 +72,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from marque_app.domain.auth import InvalidInput
-from marque_app.domain.cart import MAX_LINE_QUANTITY, CartError, GuestLine, normalize_uuid, parse_price, price_change
+from marque_app.domain.cart import (
+    MAX_LINE_QUANTITY,
+    CartError,
+    GuestLine,
+    capped_sum,
+    is_line_quantity,
+    normalize_uuid,
+    parse_price,
+    price_change,
+)
+from marque_app.domain.stock import sellable_quantity
 from marque_app.domain.checkout import (
     MAX_ORDER_LINES,
     PAYMENT_METHODS,
@@ -289,7 +299,7 @@ def _guest_wants(lines: Iterable[GuestLine] | None, *, strict: bool) -> list[_Wa
     out: dict[str, _Want] = {}
     for line in lines or []:
         quantity = line.quantity
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_LINE_QUANTITY:
+        if not is_line_quantity(quantity):
             if strict:
                 raise InvalidCheckout(f"A quantity is 1 to {MAX_LINE_QUANTITY}", field="lines")
             continue
@@ -299,7 +309,7 @@ def _guest_wants(lines: Iterable[GuestLine] | None, *, strict: bool) -> list[_Wa
                 raise InvalidCheckout("A line names an unknown product", field="lines")
             continue
         if sku in out:
-            out[sku].quantity = min(out[sku].quantity + quantity, MAX_LINE_QUANTITY)
+            out[sku].quantity = capped_sum(out[sku].quantity, quantity)
         else:
             out[sku] = _Want(sku, quantity, parse_price(line.price_seen), line.name or "")
     if len(out) > MAX_ORDER_LINES:
@@ -354,14 +364,21 @@ class _Sku:
         return self.status == ProductStatus.active
 
     @property
+    def sellable(self) -> int | None:
+        """:func:`marque_app.domain.stock.sellable_quantity`: None when the stock does not bound the sale."""
+        return sellable_quantity(self.stock, track_inventory=self.track_inventory, allow_backorder=self.allow_backorder)
+
+    @property
     def limited(self) -> bool:
         """Whether the stock bounds the sale (tracked, no backorder)."""
-        return self.track_inventory and not self.allow_backorder
+        return self.sellable is not None
 
     def available(self) -> int:
+        """Units that can be sold (99 when unlimited; 0 when the product is not active)."""
         if not self.active:
             return 0
-        return max(self.stock, 0) if self.limited else MAX_LINE_QUANTITY
+        sellable = self.sellable
+        return MAX_LINE_QUANTITY if sellable is None else sellable
 
     @property
     def label(self) -> str:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.domain.cart import PRODUCT_NOT_FOUND, CartError, normalize_uuid
+from marque_app.domain.stock import sellable_quantity
 from marque_app.models import Product, ProductVariant, Wishlist
 from marque_app.models.enums import ProductStatus
 from marque_app.models.types import utcnow
@@ -42,7 +43,7 @@ class WishlistView:
 def _default_skus(session: Session, products: Sequence[Product]) -> dict[uuid.UUID, str]:
     if not products:
         return {}
-    unlimited = {p.id for p in products if not p.track_inventory or p.allow_backorder}
+    by_id = {p.id: p for p in products}
     first: dict[uuid.UUID, str] = {}
     in_stock: dict[uuid.UUID, str] = {}
     for variant_id, product_id, quantity in session.exec(
@@ -51,7 +52,8 @@ def _default_skus(session: Session, products: Sequence[Product]) -> dict[uuid.UU
         .order_by(ProductVariant.product_id, ProductVariant.sort_order, ProductVariant.created_at)
     ):
         first.setdefault(product_id, str(variant_id))
-        if quantity > 0 or product_id in unlimited:
+        p = by_id[product_id]
+        if sellable_quantity(quantity, track_inventory=p.track_inventory, allow_backorder=p.allow_backorder) != 0:
             in_stock.setdefault(product_id, str(variant_id))
     return {pid: in_stock.get(pid, sku) for pid, sku in first.items()}
 
