@@ -32,7 +32,10 @@ from marque_app import routes
 from marque_app.domain.cart import (
     MAX_LINE_QUANTITY,
     CartError,
+    CartOp,
     GuestLine,
+    OpResult,
+    apply_op,
     cart_totals,
     dump_guest_cart,
     dump_guest_wishlist,
@@ -59,7 +62,6 @@ RECENT_OPS = 50  # applied op ids kept in guest storage (sent with every guest c
 NOT_FOUND = "Product not found"
 SERVER_ERROR = "Server error, try again later"
 OFFLINE = "Offline mode - will sync when online"
-BAD_QUANTITY = f"Enter a quantity from 1 to {MAX_LINE_QUANTITY}"
 
 
 @dataclass(frozen=True)
@@ -106,21 +108,6 @@ class WishView:
 
 
 # --- pure helpers (tested in tests/unit/test_cart_state_helpers.py) ---------------------------
-
-
-def to_quantity(value: Any) -> int | None:
-    """An op's quantity as an int in 0..99 (0 means remove), or None when it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        number = int(value.strip())
-    else:
-        return None
-    return number if 0 <= number <= MAX_LINE_QUANTITY else None
 
 
 def _amount(text: str) -> Decimal | None:
@@ -213,35 +200,15 @@ def wish_view(item: WishlistItem, currency: str) -> WishView:
     )
 
 
-def guest_add(lines: list[GuestLine], op: dict, quantity: int, now: str) -> list[GuestLine]:
-    """``lines`` with ``quantity`` more of the op's SKU (capped at 99), new lines last."""
-    sku = str(op.get("sku_id") or "")
-    out, found = [], False
-    for line in lines:
-        if line.sku_id == sku:
-            found = True
-            line = replace(line, quantity=min(MAX_LINE_QUANTITY, line.quantity + quantity))
-        out.append(line)
-    if not found:
-        out.append(
-            GuestLine(
-                sku_id=sku,
-                quantity=min(MAX_LINE_QUANTITY, quantity),
-                price_seen=str(op.get("price_seen") or ""),
-                name=str(op.get("name") or ""),
-                image=str(op.get("image") or ""),
-                product_id=str(op.get("product_id") or ""),
-                added_at=now,
-            )
-        )
-    return out
+def local_op(lines: list[GuestLine], op: dict, *, now: str = "") -> tuple[CartOp, OpResult]:
+    """The browser's op and the engine's answer on this page's lines (``domain.cart.apply_op``).
 
-
-def guest_set(lines: list[GuestLine], sku: str, quantity: int) -> list[GuestLine]:
-    """``lines`` with the SKU's quantity set (0 removes it)."""
-    if quantity <= 0:
-        return [line for line in lines if line.sku_id != sku]
-    return [replace(line, quantity=quantity) if line.sku_id == sku else line for line in lines]
+    The stock is not known here (``sellable=None``): this refuses at once what no stock could
+    allow (a bad quantity, a line past 99, a line not in the cart); the server's check with the
+    stock comes after (``services.cart.check_guest_op`` for a guest, the service for a user).
+    """
+    cart_op = CartOp.from_browser(op, now=now)
+    return cart_op, apply_op(lines, cart_op, sellable=None)
 
 
 def remember_op(meta: dict, op_id: str) -> dict:
@@ -509,31 +476,20 @@ class CartState(rx.State):
         before = (self.guest_cart, self.guest_wishlist)
         lines, _ = parse_guest_cart(self.guest_cart)
         ids, _ = parse_guest_wishlist(self.guest_wishlist)
-        check: GuestLine | None = None  # a line whose SKU and stock the server must confirm
+        check: CartOp | None = None  # an op whose SKU and stock the server must confirm
         toast: Any = None
+        before_lines = lines
         try:
-            if op_type in ("add", "move_to_cart"):
-                quantity = to_quantity(op.get("quantity", 1))
-                if not quantity:
-                    raise _Refused(BAD_QUANTITY)
-                if not op.get("sku_id"):
-                    raise _Refused(NOT_FOUND)
-                lines = guest_add(lines, op, quantity, _now())
-                check = next(line for line in lines if line.sku_id == op["sku_id"])
+            if op_type in ("add", "move_to_cart", "set", "remove", "clear"):
+                check, result = local_op(lines, op, now=_now())
+                if result.refusal is not None:
+                    raise _Refused(result.refusal.message)
+                lines = list(result.lines)
+                if check.type not in ("add", "set") or all(ln.sku_id != check.sku_id for ln in lines):
+                    check = None  # removed: nothing for the server to confirm
                 if op_type == "move_to_cart":
                     ids = [pid for pid in ids if pid != op.get("product_id")]
                     toast = rx.toast.success("Moved to your cart")
-            elif op_type == "set":
-                quantity = to_quantity(op.get("quantity"))
-                if quantity is None:
-                    raise _Refused(BAD_QUANTITY)
-                sku = str(op.get("item_id") or op.get("sku_id") or "")
-                lines = guest_set(lines, sku, quantity)
-                check = next((line for line in lines if line.sku_id == sku), None)
-            elif op_type == "remove":
-                lines = guest_set(lines, str(op.get("item_id") or op.get("sku_id") or ""), 0)
-            elif op_type == "clear":
-                lines = []
             elif op_type == "wish_add":
                 pid = str(op.get("product_id") or "")
                 if not pid:
@@ -563,7 +519,9 @@ class CartState(rx.State):
                 yield toast
             return
         try:
-            view, survivors = await call_service(cart_services.price_guest_cart, lines=[check])
+            result, priced = await call_service(
+                cart_services.check_guest_op, lines=before_lines, op=check
+            )
         except OperationalError:
             self._queue_op(op)
             yield rx.toast.warning(OFFLINE)
@@ -572,15 +530,11 @@ class CartState(rx.State):
             self.guest_cart, self.guest_wishlist = before
             yield rx.toast.error(SERVER_ERROR)
             return
-        if not survivors or not view.items:
+        if priced is not None:
+            self._priced = {**self._priced, priced.sku_id: priced}
+        if result.refusal is not None:  # the same refusal a user gets from the service
             self.guest_cart, self.guest_wishlist = before
-            yield rx.toast.error(NOT_FOUND)
-            return
-        priced = view.items[0]
-        self._priced = {**self._priced, priced.sku_id: priced}
-        if priced.available < check.quantity:
-            self.guest_cart, self.guest_wishlist = before
-            yield rx.toast.error(stock_message(priced.available))
+            yield rx.toast.error(result.refusal.message)
             return
         if toast is not None:
             yield toast
@@ -597,19 +551,21 @@ class CartState(rx.State):
         success: Any = None
         try:
             if op_type == "add":
-                quantity = to_quantity(op.get("quantity", 1))
-                if not quantity or not op.get("sku_id"):
-                    raise _Refused(BAD_QUANTITY if not quantity else NOT_FOUND)
-                self._optimistic_add(op, quantity)
+                cart_op, local = local_op(self._engine_lines(), op)
+                if local.refusal is not None:
+                    raise _Refused(local.refusal.message)
+                self._optimistic_add(op, local)
                 call, kwargs = cart_services.add_item, {
-                    **kwargs, "sku_id": str(op["sku_id"]), "quantity": quantity
+                    **kwargs, "sku_id": cart_op.sku_id, "quantity": cart_op.quantity
                 }
                 success = rx.toast.success("Added to your cart")
             elif op_type == "set":
-                quantity = to_quantity(op.get("quantity"))
-                if quantity is None:
-                    raise _Refused(BAD_QUANTITY)
                 item_id = str(op.get("item_id") or "")
+                sku = next((ln.sku_id for ln in self._user_lines if ln.id == item_id), "")
+                cart_op, local = local_op(self._engine_lines(), {**op, "item_id": sku})
+                if local.refusal is not None:
+                    raise _Refused(local.refusal.message)
+                quantity = cart_op.quantity
                 if quantity == 0:
                     self._user_lines = [line for line in self._user_lines if line.id != item_id]
                     call, kwargs = cart_services.remove_item, {**kwargs, "item_id": item_id}
@@ -645,7 +601,10 @@ class CartState(rx.State):
                 pid = str(op.get("product_id") or "")
                 self._user_wishlist = [i for i in self._user_wishlist if i.product_id != pid]
                 if op.get("sku_id"):
-                    self._optimistic_add(op, 1)
+                    _, local = local_op(self._engine_lines(), op)
+                    if local.refusal is not None:
+                        raise _Refused(local.refusal.message)
+                    self._optimistic_add(op, local)
                 call, kwargs = wishlist_services.move_to_cart, {
                     **kwargs, "product_id": pid, "sku_id": str(op.get("sku_id") or "") or None
                 }
@@ -691,12 +650,16 @@ class CartState(rx.State):
         if success is not None:
             yield success
 
-    def _optimistic_add(self, op: dict, quantity: int) -> None:
+    def _engine_lines(self) -> list[GuestLine]:
+        return [GuestLine(sku_id=line.sku_id, quantity=line.quantity) for line in self._user_lines]
+
+    def _optimistic_add(self, op: dict, local: OpResult) -> None:
+        """Show the add the engine made of the page's lines (``local``) before the server's answer."""
         sku = str(op.get("sku_id") or "")
+        quantity = next(line.quantity for line in local.lines if line.sku_id == sku)
         if any(line.sku_id == sku for line in self._user_lines):
             self._user_lines = [
-                _with_quantity(line, min(MAX_LINE_QUANTITY, line.quantity + quantity))
-                if line.sku_id == sku else line
+                _with_quantity(line, quantity) if line.sku_id == sku else line
                 for line in self._user_lines
             ]
             return

@@ -11,13 +11,11 @@ from marque_app.domain.cart import GuestLine
 from marque_app.services.cart import CartLine
 from marque_app.state.cart import (
     RECENT_OPS,
-    guest_add,
     guest_line_view,
-    guest_set,
+    local_op,
     read_meta,
     remember_op,
     summarize,
-    to_quantity,
 )
 
 SKU_A = "0d07f31b-0710-52d0-82a4-60e12c3e712a"
@@ -30,27 +28,39 @@ SKU_B = "1d07f31b-0710-52d0-82a4-60e12c3e712b"
      (100, None), (-1, None), ("-2", None), ("1.5", None), (1.5, None), ("", None),
      ("abc", None), (None, None), (True, None), ([1], None)],
 )
-def test_to_quantity_accepts_whole_numbers_from_0_to_99_only(value, expected):
-    assert to_quantity(value) == expected
+def test_a_typed_quantity_is_a_whole_number_from_0_to_99_only(value, expected):
+    lines = [GuestLine(sku_id=SKU_A, quantity=5)]
+    cart_op, result = local_op(lines, {"type": "set", "item_id": SKU_A, "quantity": value})
+    if expected is None:
+        assert result.refusal is not None and result.refusal.code == "bad_quantity"
+    else:
+        assert cart_op.quantity == expected and result.ok
+        assert [line.quantity for line in result.lines] == ([expected] if expected else [])
 
 
-def test_guest_add_sums_the_same_sku_caps_at_99_and_appends_new_skus():
-    lines = guest_add([], {"sku_id": SKU_A, "price_seen": "24.00", "name": "Tee"}, 2, "t0")
-    assert lines == [GuestLine(sku_id=SKU_A, quantity=2, price_seen="24.00", name="Tee",
-                               added_at="t0")]
-    lines = guest_add(lines, {"sku_id": SKU_A, "price_seen": "1.00"}, 98, "t1")
-    assert [(line.sku_id, line.quantity, line.price_seen) for line in lines] == [
+def test_local_add_sums_the_same_sku_refuses_past_99_and_appends_new_skus():
+    _, result = local_op([], {"type": "add", "sku_id": SKU_A, "price_seen": "24.00", "name": "Tee",
+                              "quantity": 2}, now="t0")
+    lines = list(result.lines)
+    assert lines == [GuestLine(sku_id=SKU_A, quantity=2, price_seen="24.00", name="Tee", added_at="t0")]
+    _, result = local_op(lines, {"type": "add", "sku_id": SKU_A, "price_seen": "1.00", "quantity": 97})
+    assert [(line.sku_id, line.quantity, line.price_seen) for line in result.lines] == [
         (SKU_A, 99, "24.00")  # the first price seen is kept
     ]
-    lines = guest_add(lines, {"sku_id": SKU_B}, 1, "t2")
-    assert [line.sku_id for line in lines] == [SKU_A, SKU_B]
+    _, refused = local_op(list(result.lines), {"type": "add", "sku_id": SKU_A, "quantity": 1})
+    assert refused.refusal is not None and refused.refusal.code == "line_limit"  # no silent cap
+    _, result = local_op(lines, {"type": "move_to_cart", "sku_id": SKU_B, "product_id": "p"})
+    assert [(line.sku_id, line.quantity) for line in result.lines] == [(SKU_A, 2), (SKU_B, 1)]
 
 
-def test_guest_set_changes_one_line_and_zero_removes_it():
+def test_local_set_changes_one_line_zero_removes_it_and_an_unknown_line_is_refused():
     lines = [GuestLine(sku_id=SKU_A, quantity=2), GuestLine(sku_id=SKU_B, quantity=1)]
-    assert [line.quantity for line in guest_set(lines, SKU_B, 5)] == [2, 5]
-    assert [line.sku_id for line in guest_set(lines, SKU_A, 0)] == [SKU_B]
-    assert guest_set(lines, "unknown", 3) == lines
+    assert [ln.quantity for ln in local_op(lines, {"type": "set", "item_id": SKU_B, "quantity": 5})[1].lines] == [2, 5]
+    assert [ln.sku_id for ln in local_op(lines, {"type": "set", "item_id": SKU_A, "quantity": 0})[1].lines] == [SKU_B]
+    assert [ln.sku_id for ln in local_op(lines, {"type": "remove", "item_id": SKU_A})[1].lines] == [SKU_B]
+    assert local_op(lines, {"type": "clear"})[1].lines == ()
+    refused = local_op(lines, {"type": "set", "item_id": "unknown", "quantity": 3})[1]
+    assert refused.refusal is not None and refused.refusal.code == "not_found" and refused.lines == tuple(lines)
 
 
 def test_remember_op_keeps_the_last_ids_once_each():
