@@ -471,10 +471,11 @@ def apply_op(
 
     Rules: a quantity is a whole number from 1 to 99 (0 to 99 for ``set``, where 0 removes
     the line); an ``add`` of a SKU already in the cart adds to its line, a new SKU goes last;
-    the line may hold at most the SKU's sellable quantity
-    (:func:`marque_app.domain.stock.sellable_quantity`) and at most 99 (``insufficient_stock``
-    when the stock is what stops it, else ``line_limit``); a ``set`` may always lower a line,
-    even one above the stock; ``set`` and ``remove`` name a line that must be in the cart.
+    a line holds at most 99 (``line_limit``, checked first: it needs no stock) and at most the
+    SKU's sellable quantity (:func:`marque_app.domain.stock.sellable_quantity`;
+    ``insufficient_stock``); a ``set`` may always lower a line, even one above the stock;
+    ``set`` and ``remove`` name a line that must be in the cart. Checked in this order: the
+    quantity, the line, the line limit, the SKU, the stock.
 
     Args:
         lines: the cart's lines (one per SKU; ``sku_id`` and ``quantity`` are what count, the
@@ -510,14 +511,16 @@ def apply_op(
     if op.type == SET and quantity == 0:
         return OpResult(lines=tuple(line for line in before if line.sku_id != sku))
     wanted = have + quantity if op.type == ADD else quantity
+    # The line limit first: it needs no stock, so the page's check (sellable=None) and the
+    # server's never disagree about an op the page refuses.
+    if wanted > MAX_LINE_QUANTITY:
+        return _refuse(before, Refusal.line_limit(have))
     if sellable is not None and wanted > have:
         if sku not in sellable:
             return _refuse(before, Refusal("not_found", PRODUCT_NOT_FOUND, field="sku_id"))
         stock = sellable[sku]
-        if stock is not None and stock < MAX_LINE_QUANTITY and wanted > stock:
+        if stock is not None and wanted > stock:
             return _refuse(before, Refusal.insufficient_stock(stock))
-    if wanted > MAX_LINE_QUANTITY:
-        return _refuse(before, Refusal.line_limit(have))
     if sku in index:
         out = list(before)
         out[index[sku]] = GuestLine(**{**asdict(before[index[sku]]), "quantity": wanted})
