@@ -461,6 +461,11 @@ class CartState(rx.State):
         self.settled_ops = [*(i for i in self.settled_ops if i != op["id"]), op["id"]][-SETTLED_OPS:]
         op_type = op.get("type")
         auth = await self.get_state(AuthState)
+        if auth.token and not auth._user_id:
+            # A reconnect may bring a change before the page's on_load (AuthState.load_auth):
+            # the user comes from the stored token first, so a user's op never lands in the
+            # guest cart (to be merged again on the next page).
+            await auth.current_user()
         if auth.is_logged_in and auth._user_id:
             async for event in self._apply_user(op, op_type, auth):
                 yield event
