@@ -182,6 +182,7 @@ class Shopper:
         self.received_bytes = 0
         self.confirmed = 0
         self.email = ""
+        self.registered = False
         self.closed = False
         self.path, self.query = "/", None
         self.dump: list[str] | None = None  # frames received, when set to a list (debugging)
@@ -301,6 +302,7 @@ class Shopper:
         done = self._wait("token_rx_state_")
         await self.ws.send(proto.register_frame(self.email, PASSWORD))
         await asyncio.wait_for(done, 60)
+        self.registered = True
 
     async def run(self, until: float) -> None:
         product = self.rng.choice(self.skus)
@@ -390,7 +392,8 @@ async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], c
             await s.run(until)
         except Exception as err:  # noqa: BLE001
             if not s.closed:  # not the end of the run closing its socket
-                figures.error(f"shopper: {type(err).__name__}")
+                where = "register" if s.logged_in and not s.registered else "run"
+                figures.error(f"shopper {where}: {type(err).__name__} {err}"[:80])
 
     tasks = [asyncio.create_task(one(s, ramp * i / max(1, len(shoppers)))) for i, s in enumerate(shoppers)]
     await asyncio.sleep(ramp + 3)  # everyone connected and warm
