@@ -68,3 +68,20 @@ def test_postgresql_has_partial_and_full_text_indexes(engine):
                 "SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_products_category'"
             ).scalar_one()
         assert "WHERE (status = 'active'" in ddl
+
+
+def test_postgresql_listing_indexes_cover_the_filtered_count(engine):
+    # Autogenerate does not compare INCLUDE lists, so the columns are checked here: the count of
+    # a category or brand listing with the in-stock filter must stay an index-only scan (0011).
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        rows = dict(
+            conn.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+                "('idx_products_category_price', 'idx_products_brand_price')"
+            ).all()
+        )
+    covered = "track_inventory, allow_backorder, inventory_quantity, rating_average)"
+    assert f"INCLUDE (brand_id, {covered}" in rows["idx_products_category_price"]
+    assert f"INCLUDE (category_id, {covered}" in rows["idx_products_brand_price"]
