@@ -135,7 +135,8 @@ def _in_stock() -> sa.ColumnElement[bool]:
         Product.track_inventory == sa.false(),
         Product.allow_backorder == sa.true(),
         has_stock,
-        sa.and_(~has_variants, Product.inventory_quantity > 0),
+        # The column first: the variants are probed only for a product that has stock itself.
+        sa.and_(Product.inventory_quantity > 0, ~has_variants),
     )
 
 
