@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 KINDS = ("products", "categories")
 #: Seconds to leave Redis alone after it failed.
-RETRY_AFTER = 5.0
+RETRY_AFTER = 1.0
 #: Before every key (Reflex's own state keys never start with it).
 PREFIX = "marque:"
 
