@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from sqlalchemy.engine import URL, make_url
 
 from marque_app.services import migrations
+from tests.e2e.conftest import serving_with
 from tests.outage import TcpProxy
 
 PG_URL = os.environ.get("MARQUE_E2E_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -52,17 +53,11 @@ def store_behind_proxy(app_process, pg_database) -> Iterator[TcpProxy]:
     proxy = TcpProxy((pg_database.host or "127.0.0.1", pg_database.port or 5432))
     proxy.restore()
     proxied = pg_database.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    original = app_process.env["REFLEX_DB_URL"]
-    app_process.stop()
-    app_process.env["REFLEX_DB_URL"] = proxied
     try:
-        app_process.start()
-        yield proxy
+        with serving_with(app_process, REFLEX_DB_URL=proxied):
+            yield proxy
     finally:
-        app_process.stop()
-        app_process.env["REFLEX_DB_URL"] = original
         proxy.cut()
-        app_process.start()
 
 
 def test_pages_say_try_again_while_the_database_is_down(store_behind_proxy, page, goto, page_problems,
