@@ -4,11 +4,14 @@ Reflex's error toast; other errors keep Reflex's default handling."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
+from marque_app.services import cache
 from marque_app.services.db import is_unavailable, make_engine
 from marque_app.settings import get_settings
 from tests.procutil import free_port
@@ -21,6 +24,7 @@ def down(monkeypatch) -> Iterator[dict]:
     url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/marque"
     engine = make_engine(url)
     bind_app(monkeypatch, url, engine)
+    cache.clear_local()  # the pages' process-local tier: this test reads the database
     from marque_app.state.header import HeaderState
     from marque_app.state.home import HomeState
     from marque_app.state.listing import BrandsState
@@ -34,9 +38,17 @@ def down(monkeypatch) -> Iterator[dict]:
 
 
 def run(handler, state):
+    """Call an event handler as Reflex would: sync, async, or a (async) generator, to its end."""
     result = handler.fn(state)
-    if hasattr(result, "__next__"):
-        result = list(result)
+    if inspect.iscoroutine(result):
+        return asyncio.run(result)
+    if inspect.isasyncgen(result):
+        async def drain():
+            return [item async for item in result]
+
+        return asyncio.run(drain())
+    if inspect.isgenerator(result):
+        return list(result)
     return result
 
 
