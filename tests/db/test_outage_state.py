@@ -74,6 +74,16 @@ def test_a_page_load_with_the_database_down_shows_the_try_again_banner(down):
     run(down["outage"].clear_outage, outage)  # the next page load starts clean
     assert outage.is_down is False
 
+    # the storefront's one frame event clears the banner before it loads anything
+    from marque_app.state.frame import FrameState
+
+    run(down["outage"].show_outage, outage)
+    with pytest.raises(sa.exc.OperationalError) as raised:
+        run(FrameState.load_frame, sub(FrameState))
+    assert outage.is_down is False
+    assert down["outage"].show_outage.fn in [getattr(e.handler, "fn", None)
+                                             for e in backend_exception_handler(raised.value)]
+
 
 def test_other_errors_keep_reflexs_own_handling(down):
     from marque_app.state.outage import backend_exception_handler
