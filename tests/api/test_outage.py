@@ -26,7 +26,7 @@ from marque_app.api import create_api
 from marque_app.models import Order
 from marque_app.services.db import make_engine
 from marque_app.settings import get_settings
-from tests.cartutil import make_product
+from tests.cartutil import bearer, make_product, make_user
 from tests import dbutil
 from tests.orderutil import address
 from tests.outage import Load, RedisServer, TcpProxy
@@ -52,6 +52,7 @@ class Shop:
 
     def __init__(self, client: TestClient, product, variant, tag: str) -> None:
         self.client, self.product, self.variant, self.tag = client, product, variant, tag
+        self.headers: dict[str, str] = {}
         self.acked: dict[str, tuple[str, str]] = {}  # Idempotency-Key -> (guest e-mail, order id)
         self.pending: dict[int, str] = {}
         self.lock = threading.Lock()
@@ -81,9 +82,13 @@ class Shop:
     def health(self, worker: int, n: int):
         return "health", self.client.get("/_health")
 
+    def account(self, worker: int, n: int):
+        """A logged-in shopper's cart (the token check, the cart reads)."""
+        return "account", self.client.get(f"{API}/cart", headers=self.headers)
+
 
 def start_load(shop: Shop) -> Load:
-    steps = [shop.browse] * 3 + [shop.order] * 2 + [shop.health]
+    steps = [shop.browse] * 3 + [shop.order] * 2 + [shop.health] + ([shop.account] if shop.headers else [])
     return Load(steps=steps).start()
 
 
@@ -119,9 +124,11 @@ def test_redis_outage_keeps_the_api_answering(app_env, engine, caplog):
         get_settings.cache_clear()
         with Session(engine, expire_on_commit=False) as db:
             product, (variant,) = make_product(db, price="5.00", stock=(100000,))
+            shopper = bearer(make_user(db))
         caplog.set_level(logging.WARNING)
         with TestClient(create_api(engine=lambda: engine), raise_server_exceptions=False) as client:
             shop = Shop(client, product, variant, f"redis{uuid.uuid4().hex[:6]}")
+            shop.headers = shopper
             load = start_load(shop)
             time.sleep(BEFORE)
             down_at = load.now()
@@ -154,6 +161,8 @@ def test_redis_outage_keeps_the_api_answering(app_env, engine, caplog):
            cache_in_redis_after_s=cache_back, orders_acked=len(shop.acked))
     assert 500 not in statuses, statuses
     assert during and all(a.status == 200 for a in during), "catalog reads failed while Redis was down"
+    carts = load.of("account", down_at, up_at)
+    assert carts and all(a.status == 200 for a in carts), "logged-in requests failed while Redis was down"
     assert any(a.status == 201 for a in load.of("order", down_at, up_at)), "no order while Redis was down"
     assert health_down and all(a.status == 200 and a.body["status"] == "degraded" for a in health_down)
     assert health_back is not None and health_back <= RECOVERY
@@ -214,7 +223,7 @@ def test_database_outage_is_503_with_retry_after_and_recovers(app_env, db_url, e
         if a.what != "health":  # /_health answers its report
             assert a.retry_after and int(a.retry_after) > 0, a
             assert isinstance(a.body, dict) and a.body.get("detail"), a.body
-    assert all(a.body["status"] == "error" for a in down if a.what == "health")
+    assert all(a.status == 503 and a.body["status"] == "degraded" for a in down if a.what == "health")
     assert all(v is not None and v <= RECOVERY for v in recovered.values()), recovered
     assert not shop.pending, f"orders never placed: {shop.pending}"
     assert_no_change_lost(engine, shop)
