@@ -56,9 +56,7 @@ def redis_status(*, url: str | None) -> dict[str, Any] | None:
 
 
 def health(*, engine: sa.Engine, redis_url: str | None) -> dict[str, Any]:
-    """The whole report. ``status``: ``ok`` when every configured service answers; ``degraded``
-    when only Redis does not (the store still serves: limits in memory, no cache); ``error``
-    when the database does not."""
+    """The whole report; ``status`` is ``ok`` only when every configured service answers."""
     report: dict[str, Any] = {"database": database_status(engine=engine)}
     redis_report = redis_status(url=redis_url)
     report["redis"] = redis_report if redis_report is not None else "not configured"
