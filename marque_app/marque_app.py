@@ -31,6 +31,7 @@ from marque_app.state.header import HeaderState
 from marque_app.state.home import HomeState
 from marque_app.state.listing import BrandsState, ListingState
 from marque_app.state.orders import OrdersState
+from marque_app.state.outage import OutageState, backend_exception_handler
 from marque_app.state.product import ProductState
 from marque_app.state.reviews import ReviewsState
 from marque_app.state.search import SearchState
@@ -47,6 +48,8 @@ app = rx.App(
     # The REST API (/api/v1, /_health) shares this process, port and services; SecurityHeaders
     # wraps it and the Reflex backend and pages mounted beneath it (CSP, nosniff, ...).
     api_transformer=[create_api(), SecurityHeaders],
+    # A database outage in any page event: a "try again" banner, not an error (state/outage.py).
+    backend_exception_handler=backend_exception_handler,
 )
 
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
@@ -82,7 +85,7 @@ app.add_page(
     order_page,
     route=routes.ACCOUNT_ORDER,
     title="Your order | Marque",
-    on_load=[HeaderState.load_header, AuthState.guard_page, CartState.load_cart, OrdersState.load_order],
+    on_load=[OutageState.clear_outage, HeaderState.load_header, AuthState.guard_page, CartState.load_cart, OrdersState.load_order],
 )
 app.add_page(
     confirmation_page,
@@ -147,6 +150,7 @@ app.add_page(
     route=routes.ACCOUNT,
     title="Your account | Marque",
     on_load=[
+        OutageState.clear_outage,
         HeaderState.load_header,
         AuthState.guard_page,
         CartState.load_cart,
@@ -175,7 +179,7 @@ app.add_page(
     orders_page,
     route=routes.ACCOUNT_ORDERS,
     title="Your orders | Marque",
-    on_load=[HeaderState.load_header, AuthState.guard_page, CartState.load_cart, OrdersState.load_orders],
+    on_load=[OutageState.clear_outage, HeaderState.load_header, AuthState.guard_page, CartState.load_cart, OrdersState.load_orders],
 )
 app.add_page(
     not_found_page,

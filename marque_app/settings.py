@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     rate_limit_login: str = "5/15minutes"  # per phone or e-mail from one address, and per address
     rate_limit_api: str = "100/15minutes"  # the whole API, per client address
     rate_limit_cart: str = "50/5minutes"  # cart and wishlist changes through the API, per user
+    rate_limit_checkout: str = "10/hour"  # placing an order (API and page), per user or guest address
     rate_limit_enabled: bool = True
     # Failed log-ins per account from all addresses together (password and phone code apart):
     # past the budget each failure pauses that log-in for 30 s, 60 s, 120 s, ... up to 15 min.
@@ -123,7 +124,7 @@ class Settings(BaseSettings):
             raise ValueError("MARQUE_EMAIL_PROVIDER must be log or smtp")
         return value
 
-    @field_validator("rate_limit_login", "rate_limit_api", "rate_limit_cart")
+    @field_validator("rate_limit_login", "rate_limit_api", "rate_limit_cart", "rate_limit_checkout")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse_many

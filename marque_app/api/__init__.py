@@ -17,6 +17,7 @@ from marque_app.api.catalog import router as catalog_router
 from marque_app.api.orders import router as orders_router
 from marque_app.api.deps import install_auth
 from marque_app.api.errors import install_errors
+from marque_app.api.outage import install_outage_handlers
 from marque_app.api.payments import router as payments_router
 from marque_app.api.reviews import router as reviews_router
 from marque_app.api.search import router as search_router
@@ -43,19 +44,23 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
     install_errors(api)  # one 422 shape; 400/401/403/404/422/429 documented on every operation
 
     @api.get("/_health", tags=["health"], summary="ok or degraded; the details from this machine or for an admin",
-             description="`{\"status\": \"ok\"}` (200) or `{\"status\": \"degraded\"}` (503). From loopback "
+             description="`{\"status\": \"ok\"}` (200) or `{\"status\": \"degraded\"}` (503 with the database down, 200 with only "
+                         "Redis down: the store still serves). From loopback "
                          "(without a proxy header) or with an admin's bearer token, also the database and "
                          "Redis: backend, URL without password, migration, latency, errors.",
-             responses={503: {"description": "The database or Redis is down (the same report)",
+             responses={503: {"description": "The database is down (the same report)",
                               "content": {"application/json": {"schema": {"type": "object"}}}}})
     def get_health(request: Request) -> JSONResponse:
         report = health(engine=engine(), redis_url=get_settings().redis_url)
-        status_code = 200 if report["status"] == "ok" else 503
+        # Redis alone down: degraded but serving (limits in memory, no cache), so 200: a load
+        # balancer keeps the instance; the database down: 503.
+        status_code = 503 if not report["database"]["ok"] else 200
         if not health_details_allowed(request, engine=engine()):
             report = public_view(report)
         return JSONResponse(report, status_code=status_code)
 
     api.state.engine = engine  # routers open their sessions on it (get_session)
+    install_outage_handlers(api)  # database or Redis down: 503 + Retry-After, never a bare 500
     api.include_router(search_router)  # before catalog_router: /products/search is no {ref}
     api.include_router(catalog_router)
     install_auth(api)  # auth errors as JSON 401/403/409/422/429; the general API rate limit

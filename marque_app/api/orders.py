@@ -39,7 +39,7 @@ from marque_app.services import checkout, orders
 from marque_app.services.auth import get_email_sender, get_sms_sender
 from marque_app.services.auth.guard import AuthUser, authenticate
 
-from .deps import CurrentUser, RedisDep, SessionDep, bearer_scheme
+from .deps import ClientDep, CurrentUser, LimiterDep, RedisDep, SessionDep, bearer_scheme
 from .schemas import ErrorOut, RequestModel
 
 
@@ -70,6 +70,8 @@ def error_response(err: CheckoutError) -> JSONResponse:
     if getattr(err, "reason", None):
         body["reason"] = err.reason
     headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+    if getattr(err, "retry_after", None):
+        headers = {"Retry-After": str(err.retry_after)}
     return JSONResponse(body, status_code=err.status, headers=headers)
 
 
@@ -185,11 +187,16 @@ def post_quote(body: QuoteIn, session: SessionDep, user: OptionalUser) -> JSONRe
     return JSONResponse(quote.to_dict())
 
 
-@router.post("/orders", status_code=201, summary="Place an order")
+@router.post(
+    "/orders", status_code=201, summary="Place an order",
+    responses={429: {"model": ErrorOut, "description": "Too many checkout attempts (`Retry-After`)"}},
+)
 def post_order(
     body: OrderIn,
     session: SessionDep,
     user: OptionalUser,
+    limiter: LimiterDep,
+    client: ClientDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
 ) -> JSONResponse:
     detail = checkout.place_order(
@@ -199,6 +206,7 @@ def post_order(
         save_address=body.save_address and user is not None, shipping_method=body.shipping_method,
         coupon_code=body.coupon_code, payment_method=body.payment_method, expected_total=body.expected_total,
         idempotency_key=idempotency_key, notes=body.notes, sms=get_sms_sender(), mailer=get_email_sender(),
+        limiter=limiter, client=client,
     )
     return JSONResponse(detail.to_dict(), status_code=201)
 

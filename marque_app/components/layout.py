@@ -7,6 +7,7 @@ import reflex as rx
 from marque_app import routes
 from marque_app.services.catalog import NavCategory
 from marque_app.state.header import HeaderState
+from marque_app.state.outage import OUTAGE, OutageState
 from marque_app.state.suggest import SuggestState
 
 CONTENT_WIDTH = "1200px"
@@ -317,12 +318,30 @@ def footer() -> rx.Component:
     )
 
 
+def outage_banner() -> rx.Component:
+    """Shown when the page could not load because the database is down (``OutageState``)."""
+    return rx.cond(
+        OutageState.is_down,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("cloud_off", size=16)),
+            rx.callout.text(OUTAGE),
+            rx.button("Try again", on_click=OutageState.try_again, size="1", variant="soft",
+                      data_testid="outage-retry"),
+            color_scheme="amber",
+            role="alert",
+            width="100%",
+            margin_bottom="16px",
+            data_testid="outage-banner",
+        ),
+    )
+
+
 def page_layout(*children: rx.Component) -> rx.Component:
     """A storefront page: header, the page's content in the shop's column, footer."""
     return rx.box(
         header(),
         rx.box(
-            container(*children, padding_top=rx.breakpoints(initial="20px", md="32px")),
+            container(outage_banner(), *children, padding_top=rx.breakpoints(initial="20px", md="32px")),
             as_="main",
             flex="1",
             width="100%",

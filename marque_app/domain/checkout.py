@@ -89,6 +89,19 @@ class OrderConflict(CheckoutError):
     status = 409
 
 
+class CheckoutRateLimited(CheckoutError):
+    """Too many checkout attempts from this user or guest address: 429, ``retry_after`` seconds."""
+
+    kind = "rate_limited"
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, int(retry_after))
+        minutes = -(-self.retry_after // 60)  # ceil: never "0 minutes"
+        unit = "minute" if minutes == 1 else "minutes"
+        super().__init__(f"Too many checkout attempts, try again in {minutes} {unit}")
+
+
 @dataclass(frozen=True)
 class SoldOutItem:
     sku_id: str

@@ -6,8 +6,8 @@ every time. Every key carries the current generation of each kind of data it dep
 ``invalidate_categories()`` increment that counter, so every worker's next read misses at once
 and the stale entries simply expire (products after 1 hour, categories after 6, the seed's TTLs).
 
-A Redis that fails is logged and skipped for a few seconds: pages and the API then read the
-database directly, they never fail because of the cache.
+A Redis that fails is logged (once per outage) and skipped for a second at a time: pages and the
+API then read the database directly, they never fail because of the cache.
 
 In front of it, every process keeps the catalog reads its storefront pages make (product page,
 category navigation, home page) in memory for a few seconds (:func:`local_fetch`): a page load
@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 KINDS = ("products", "categories")
 #: Seconds to leave Redis alone after it failed.
-RETRY_AFTER = 5.0
+RETRY_AFTER = 1.0
 #: Before every key (Reflex's own state keys never start with it).
 PREFIX = "marque:"
 
@@ -124,6 +124,7 @@ class CatalogCache:
         self.prefix = prefix
         self.ttl = {"products": products_ttl, "categories": categories_ttl}
         self._down_until = 0.0
+        self._failing = False  # between a failure and the next answer: one log line per outage
         self._lock = threading.Lock()
 
     def generation_key(self, kind: str) -> str:
@@ -143,13 +144,21 @@ class CatalogCache:
 
     def _failed(self, action: str, error: Exception) -> None:
         with self._lock:
-            first = self.available
+            first = not self._failing
+            self._failing = True
             self._down_until = time.monotonic() + RETRY_AFTER
         if first:
             log.warning(
-                "catalog cache: Redis %s failed (%s); reading the database for %.0f s",
-                action, error, RETRY_AFTER,
+                "catalog cache: Redis %s failed (%s); reading the database until it answers "
+                "(tried every %.0f s)", action, error, RETRY_AFTER,
             )
+
+    def _answered(self) -> None:
+        if self._failing:
+            with self._lock:
+                was, self._failing = self._failing, False
+            if was:
+                log.warning("catalog cache: Redis answers again")
 
     def fetch(
         self,
@@ -177,6 +186,7 @@ class CatalogCache:
         except (redis_lib.RedisError, OSError, ValueError) as error:
             self._failed("read", error)
             return compute()
+        self._answered()
         if hit is not None:
             try:
                 return loads(hit, result_type)
@@ -257,6 +267,7 @@ def _generations(kinds: tuple[str, ...]) -> tuple[int, ...] | None:
     except (redis_lib.RedisError, OSError) as error:
         cache._failed("read", error)
         return None
+    cache._answered()
     return own + tuple(int(v or 0) for v in raw)
 
 

@@ -18,6 +18,7 @@ toast-ready ``message``, the form ``field`` at fault and the HTTP ``status``:
                             expired | used_up | customer_limit | below_minimum
     SoldOut (409)           .items: [SoldOutItem(sku_id, name, requested, available)]
     PriceChanged (409)      .quote: the new Quote to show and confirm, .expected, .actual
+    CheckoutRateLimited (429)  .retry_after: MARQUE_RATE_LIMIT_CHECKOUT reached (``limiter=`` given)
     CheckoutUnauthorized (401)  the user id is unknown (account deleted)
 
 A refused checkout writes nothing. API::
@@ -87,6 +88,7 @@ from marque_app.domain.checkout import (
     MAX_ORDER_LINES,
     PAYMENT_METHODS,
     CheckoutError,
+    CheckoutRateLimited,
     CheckoutUnauthorized,
     CouponInvalid,
     CouponTerms,
@@ -683,8 +685,13 @@ def place_order(
     mailer=None,
     now: datetime | None = None,
     settings: Settings | None = None,
+    limiter=None,
+    client: str = "",
 ):
     """Place the order in one transaction (see the module docstring). Returns ``orders.OrderDetail``.
+
+    ``limiter`` (a ``RateLimiter``; the API and the checkout page pass theirs) counts the attempt
+    against ``MARQUE_RATE_LIMIT_CHECKOUT`` (:func:`check_checkout_limit`), once the input is valid.
 
     Statements: a fixed number whatever the number of lines (lock the user, the idempotency
     key, the cart, the SKUs locked, their images, the coupon and its usage, the order, one
@@ -716,6 +723,8 @@ def place_order(
         email = check_email(guest_email)
         scope = f"guest:{email}"
         guest_wants = _guest_wants(guest_lines, strict=True)
+    if limiter is not None:
+        check_checkout_limit(limiter=limiter, user_id=uid, client=client, settings=s)
     scoped_key = f"{scope}:{key}" if key else None
 
     def done(order_id: uuid.UUID):
@@ -839,6 +848,22 @@ def place_order(
         notify_status(session=session, user_id=uid, guest_email=email, order_number=number, status=PENDING,
                       sms=sms, mailer=mailer)
     return detail
+
+
+def check_checkout_limit(*, limiter, user_id=None, client: str = "", settings: Settings | None = None) -> None:
+    """Count one checkout attempt: per user when logged in, else per client (guest) address.
+
+    The rule is ``MARQUE_RATE_LIMIT_CHECKOUT`` (10 an hour). ``place_order`` calls this when it
+    is given a limiter, so the API and the checkout page share the one check.
+
+    Raises:
+        CheckoutRateLimited: "Too many checkout attempts, try again in 12 minutes" (429).
+    """
+    s = _settings(settings)
+    key = f"user:{user_id}" if user_id else f"ip:{client or 'unknown'}"
+    decision = limiter.hit_many("checkout", [key], s.rate_limit_checkout)
+    if not decision.allowed:
+        raise CheckoutRateLimited(decision.retry_after)
 
 
 def _after_stock_change(skus: dict[str, _Sku], lines: list[QuoteLine]) -> None:

@@ -13,6 +13,26 @@ from sqlmodel import Session
 from marque_app.settings import get_settings
 
 
+#: Seconds to wait for the database server to accept a connection.
+CONNECT_TIMEOUT = 5
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached now (down, restarting, cut off, every
+    pooled connection busy) rather than that the request is wrong: the API answers 503 and the
+    pages "try again" for these.
+    """
+    if isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)):
+        return True
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    try:
+        import psycopg
+    except ImportError:  # SQLite-only installs
+        return False
+    return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError))
+
+
 def make_engine(url: str) -> sa.Engine:
     """An engine for ``url`` with the per-dialect settings Marque relies on."""
     if url.startswith("sqlite"):
@@ -34,7 +54,12 @@ def make_engine(url: str) -> sa.Engine:
             conn.exec_driver_sql("BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # connect_timeout: a server that does not answer fails the request in seconds (a 503), and
+    # pool_timeout bounds the wait for a connection when every one of them is busy.
+    return sa.create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
+    )
 
 
 @lru_cache

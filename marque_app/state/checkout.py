@@ -33,6 +33,7 @@ from marque_app.services import auth as auth_services
 from marque_app.services import checkout as checkout_services
 from marque_app.services import orders as orders_services
 from marque_app.services.addresses import AddressView
+from marque_app.services.auth.ratelimit import get_rate_limiter
 from marque_app.settings import get_settings
 from marque_app.state.auth import AuthState, call_service, holds_user_data
 from marque_app.state.cart import OFFLINE, SERVER_ERROR, CartState
@@ -419,6 +420,8 @@ class CheckoutState(rx.State):
                 idempotency_key=self._attempt_key,
                 sms=auth_services.get_sms_sender(),
                 mailer=auth_services.get_email_sender(),
+                limiter=get_rate_limiter(),
+                client=self.router.session.client_ip,
             )
         except PriceChanged as err:
             self.placing = False

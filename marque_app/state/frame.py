@@ -14,6 +14,7 @@ import reflex as rx
 from marque_app.state.auth import AuthState
 from marque_app.state.cart import CartState
 from marque_app.state.header import HeaderState
+from marque_app.state.outage import OutageState
 
 
 class FrameState(rx.State):
@@ -21,6 +22,7 @@ class FrameState(rx.State):
     async def load_frame(self):
         """The category navigation (once per tab), the user from the stored token, then the
         cart and wishlist (the order of the three events it replaces)."""
+        (await self.get_state(OutageState)).clear()  # a new page: no "try again" banner yet
         await (await self.get_state(HeaderState))._load()
         events: list[Any] = []
         for answer in (

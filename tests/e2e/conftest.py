@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,7 @@ def _reflex_env(tmp: Path, port: int) -> dict[str, str]:
     )
     # The tests log in many times from one address; the limit itself is tested in tests/api.
     env.setdefault("MARQUE_RATE_LIMIT_LOGIN", "1000/15minutes")
+    env.setdefault("MARQUE_RATE_LIMIT_CHECKOUT", "1000/hour")  # tested in tests/api and tests/db
     return env
 
 
@@ -229,6 +231,26 @@ def app_process(app_server: AppServer) -> Iterator[AppProcess]:
     yield app_server.process
     if not app_server.process.running:
         app_server.process.start()
+
+
+@contextmanager
+def serving_with(app_process: AppProcess, **env: str) -> Iterator[AppProcess]:
+    """The app restarted with ``env`` changed (e.g. ``REFLEX_DB_URL``, a rate limit); on exit it
+    is restarted with the settings it had (later tests share it)."""
+    saved = {key: app_process.env.get(key) for key in env}
+    app_process.stop()
+    app_process.env.update(env)
+    try:
+        app_process.start()
+        yield app_process
+    finally:
+        app_process.stop()
+        for key, value in saved.items():
+            if value is None:
+                app_process.env.pop(key, None)
+            else:
+                app_process.env[key] = value
+        app_process.start()
 
 
 @pytest.fixture(scope="session")

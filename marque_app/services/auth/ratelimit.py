@@ -6,21 +6,35 @@ up an account's attempts from other addresses: the account as a whole has the la
 budget of ``lockout``); the whole API ``MARQUE_RATE_LIMIT_API`` (100
 per 15 minutes) per client address. Memory storage is per process (one worker in development);
 with ``REFLEX_REDIS_URL`` every worker shares the counters.
+
+When Redis fails, the limits fall back to this process's memory (logged once per outage) and
+Redis is tried again after :data:`REDIS_RETRY_SECONDS`: a Redis outage never refuses or fails
+a request, it only makes the counters per process for a while.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from marque_app.domain.auth import RateLimited
 from marque_app.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+#: Seconds the limiter counts in memory after Redis failed, before it tries Redis again.
+REDIS_RETRY_SECONDS = 1.0
+#: Socket timeouts of the limiter's Redis client: a Redis that hangs costs a request this much.
+REDIS_TIMEOUT_SECONDS = 0.5
 
 #: Log-in flows, each counted on its own (asking for a code does not use up log-in attempts).
 LOGIN_SCOPES = ("login", "code", "register", "reset")
@@ -41,18 +55,50 @@ class RateLimiter:
 
     def __init__(self, *, storage: Storage, enabled: bool = True) -> None:
         self.storage = storage
-        self.strategy = MovingWindowRateLimiter(storage)
+        self.primary = MovingWindowRateLimiter(storage)
         self.enabled = enabled
+        # Redis down: count in this process's memory until _down_until, then try Redis again.
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._down_until = 0.0
+        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> RateLimiter:
         """Redis storage (keys under ``MARQUE_REDIS_PREFIX``) when configured, else memory."""
         s = settings or get_settings()
         if s.redis_url:
-            storage: Storage = RedisStorage(s.redis_url, key_prefix=f"{s.redis_prefix}limits")
+            storage: Storage = RedisStorage(
+                s.redis_url, key_prefix=f"{s.redis_prefix}limits", wrap_exceptions=True,
+                socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
         else:
             storage = MemoryStorage()
         return cls(storage=storage, enabled=s.rate_limit_enabled)
+
+    @property
+    def strategy(self) -> MovingWindowRateLimiter:
+        """Where requests are counted now: the configured storage, or memory while it is down."""
+        return self._memory if time.monotonic() < self._down_until else self.primary
+
+    @property
+    def is_degraded(self) -> bool:
+        """True while Redis is down and the counters are this process's own."""
+        return time.monotonic() < self._down_until
+
+    def _storage_failed(self, error: Exception) -> None:
+        with self._lock:
+            first = self._down_until == 0.0
+            self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        if first:
+            log.warning("rate limits: Redis failed (%s); counting in this process's memory until it "
+                        "answers again (tried every %.0f s)", error, REDIS_RETRY_SECONDS)
+
+    def _storage_answered(self) -> None:
+        if self._down_until:
+            with self._lock:
+                was_down, self._down_until = self._down_until != 0.0, 0.0
+            if was_down:
+                log.warning("rate limits: Redis answers again; counting in Redis")
 
     def _items(self, limit: str) -> list[RateLimitItem]:
         return _parse(limit)
@@ -69,16 +115,28 @@ class RateLimiter:
         """
         if not self.enabled:
             return RateDecision(True, limit, -1, 0)
+        strategy = self.strategy
+        if strategy is self.primary:
+            try:
+                decision = self._count(strategy, scope, keys, limit)
+            except (StorageError, OSError) as error:  # Redis down, refused, timed out
+                self._storage_failed(error)
+            else:
+                self._storage_answered()
+                return decision
+        return self._count(self._memory, scope, keys, limit)
+
+    def _count(self, strategy: MovingWindowRateLimiter, scope: str, keys: list[str], limit: str) -> RateDecision:
         items = self._items(limit)
         pairs = [(item, scope, key) for item in items for key in keys if key]
         for item, sc, key in pairs:
-            if not self.strategy.test(item, sc, key):
-                return RateDecision(False, limit, 0, self._retry_after(item, sc, key))
+            if not strategy.test(item, sc, key):
+                return RateDecision(False, limit, 0, self._retry_after(strategy, item, sc, key))
         for item, sc, key in pairs:
-            if not self.strategy.hit(item, sc, key):
-                return RateDecision(False, limit, 0, self._retry_after(item, sc, key))
+            if not strategy.hit(item, sc, key):
+                return RateDecision(False, limit, 0, self._retry_after(strategy, item, sc, key))
         remaining = min(
-            (self.strategy.get_window_stats(item, sc, key).remaining for item, sc, key in pairs),
+            (strategy.get_window_stats(item, sc, key).remaining for item, sc, key in pairs),
             default=-1,
         )
         return RateDecision(True, limit, remaining, 0)
@@ -91,12 +149,14 @@ class RateLimiter:
                               retry_after=decision.retry_after)
         return decision
 
-    def _retry_after(self, item: RateLimitItem, scope: str, key: str) -> int:
-        stats = self.strategy.get_window_stats(item, scope, key)
+    @staticmethod
+    def _retry_after(strategy: MovingWindowRateLimiter, item: RateLimitItem, scope: str, key: str) -> int:
+        stats = strategy.get_window_stats(item, scope, key)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
     def reset(self) -> None:
         """Forget every counter (memory storage; Redis: this limiter's keys only)."""
+        self._memory.storage.reset()
         self.storage.reset()
 
 
