@@ -18,6 +18,7 @@ registered with ``AuthState.on_login``); guest storage is emptied only after the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -215,6 +216,14 @@ def remember_op(meta: dict, op_id: str) -> dict:
     """``meta`` with ``op_id`` added to its last :data:`RECENT_OPS` applied ids."""
     ops = [i for i in meta.get("ops", []) if isinstance(i, str) and i != op_id]
     return {**meta, "ops": [*ops, op_id][-RECENT_OPS:]}
+
+
+def content_merge_id(cart: str, wishlist: str) -> str:
+    """The merge id of a guest cart whose storage has none (written by an older page, or the
+    meta cleared): made from the stored text, so the same cart sent again (the page's storage as
+    it was before a merge emptied it) is recognised by the server as already merged."""
+    digest = hashlib.sha256(f"{cart}\n{wishlist}".encode()).hexdigest()[:40]
+    return f"content-{digest}"
 
 
 def read_meta(raw: str) -> dict:
@@ -742,7 +751,7 @@ class CartState(rx.State):
                 self.guest_meta = ""
                 return None
             meta = read_meta(self.guest_meta)
-            merge_id = meta.get("merge_id") or str(uuid.uuid4())
+            merge_id = meta.get("merge_id") or content_merge_id(self.guest_cart, self.guest_wishlist)
             if meta.get("merge_id") != merge_id:
                 self.guest_meta = json.dumps({**meta, "merge_id": merge_id}, separators=(",", ":"))
             result = await call_service(

@@ -37,6 +37,9 @@ def product(app_db) -> Product:
         select(Product).where(Product.status == ProductStatus.active).order_by(sa.func.random()).limit(1)
     ).one()
     assert row is not None, f"no active product in the demo store ({tag})"
+    # End the read transaction: a later write of this session must not start from a snapshot
+    # older than the app's own writes (SQLite then refuses it at once: "database is locked").
+    app_db.commit()
     return row
 
 

@@ -117,3 +117,13 @@ def test_op_arg_compiles_to_prepare_with_the_fields_and_refuses_unknown_types():
     assert '"add"' in expr and SKU_A in expr and '["quantity"] : 1' in expr
     with pytest.raises(ValueError, match="unknown cart op type"):
         op_arg(type="explode")
+
+
+def test_a_cart_without_a_stored_merge_id_gets_one_from_its_text():
+    from marque_app.state.cart import content_merge_id
+
+    cart = '{"lines":[{"quantity":1,"sku_id":"a"}],"v":1}'
+    assert content_merge_id(cart, "") == content_merge_id(cart, "")  # sent again: the same merge
+    assert content_merge_id(cart, "") != content_merge_id(cart.replace("1", "2"), "")
+    assert content_merge_id(cart, "") != content_merge_id(cart, '{"ids":["p"],"v":1}')
+    assert len(content_merge_id(cart, "")) <= 100  # what the merge service accepts
