@@ -94,6 +94,22 @@ def _reflex_env(tmp: Path, port: int) -> dict[str, str]:
     return env
 
 
+def _clear_catalog_cache(redis_url: str | None) -> None:
+    if not redis_url:
+        return
+    import redis
+
+    from marque_app.services.cache import PREFIX
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(f"{PREFIX}catalog:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 class AppProcess:
     """The e2e server's ``reflex run --env prod`` process, which a test may stop and start again.
 
@@ -112,7 +128,13 @@ class AppProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
-        """Start the server and wait until it serves the page and /ping."""
+        """Start the server and wait until it serves the page and /ping.
+
+        The catalog cache in Redis is emptied first: it is shared by every app on that Redis
+        (earlier runs, another database served by a test), and a fresh app serves its own
+        database, as a store does after a deploy (which runs ``cli setup``: it drops the cache).
+        """
+        _clear_catalog_cache(self.env.get("REFLEX_REDIS_URL"))
         started = time.monotonic()
         port = self.url.rsplit(":", 1)[1]
         with self.log_path.open("a") as log:
