@@ -455,7 +455,11 @@ def log_out(page, attempts: int = 3) -> None:
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
             continue
-        page.get_by_test_id("logout").click()
+        try:  # the next page's render may close the menu between "visible" and the click
+            page.get_by_test_id("logout").click(timeout=3000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
         return
     raise AssertionError(f"the account menu did not open in {attempts} tries")
 
