@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from marque_app.api import create_api
+from marque_app.services import auth
 from marque_app.settings import get_settings
 
 
@@ -29,3 +30,15 @@ def db(engine) -> Iterator[Session]:
     """A session whose commits are seen by the API (its own connections); tests clean up."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def sms() -> auth.CapturingSmsSender:
+    """The SMS sender the auth tests install: it keeps what it was asked to send."""
+    return auth.CapturingSmsSender()
+
+
+@pytest.fixture
+def mail() -> auth.CapturingEmailSender:
+    """The e-mail sender the auth tests install: it keeps what it was asked to send."""
+    return auth.CapturingEmailSender()

@@ -21,7 +21,7 @@ from marque_app.api import create_api
 from marque_app.api.deps import require_roles
 from marque_app.models import User, UserRole
 from marque_app.models.types import utcnow
-from marque_app.services import auth, passwords
+from marque_app.services import passwords
 from marque_app.services.auth import tokens
 from marque_app.services.auth.guard import AuthUser
 from marque_app.settings import get_settings
@@ -29,16 +29,6 @@ from marque_app.settings import get_settings
 API = "/api/v1/auth"
 PROTECTED = [("get", "/me"), ("put", "/profile"), ("post", "/change-password"), ("post", "/logout"),
              ("delete", "/delete-account")]
-
-
-@pytest.fixture
-def sms() -> auth.CapturingSmsSender:
-    return auth.CapturingSmsSender()
-
-
-@pytest.fixture
-def mail() -> auth.CapturingEmailSender:
-    return auth.CapturingEmailSender()
 
 
 @pytest.fixture

@@ -14,21 +14,11 @@ from sqlmodel import Session, select
 from marque_app.api import auth as auth_api
 from marque_app.api import create_api
 from marque_app.models import AdminActivity, User, UserRole
-from marque_app.services import auth, passwords
+from marque_app.services import passwords
 from marque_app.settings import get_settings
 
 API = "/api/v1/auth"
 PASSWORD = "Owner#2026"
-
-
-@pytest.fixture
-def sms() -> auth.CapturingSmsSender:
-    return auth.CapturingSmsSender()
-
-
-@pytest.fixture
-def mail() -> auth.CapturingEmailSender:
-    return auth.CapturingEmailSender()
 
 
 @pytest.fixture(autouse=True)
