@@ -259,6 +259,10 @@ def test_forgot_and_reset_password_with_the_e_mailed_link(goto, page, base_url, 
     page.get_by_test_id("login-tab-email").click()
     page.get_by_test_id("forgot-link").click()
     expect(page).to_have_url(re.compile(r"/forgot-password$"))
+    # The URL changes a moment before the new page replaces the log-in page, whose e-mail tab
+    # has an "email-input" too: fill only once the forgot-password form is the one on screen.
+    expect(page.get_by_test_id("forgot-page")).to_be_visible()
+    expect(page.get_by_test_id("login-tab-email")).to_have_count(0)
     mark = server_log.mark()
     page.get_by_test_id("email-input").fill(email)
     page.get_by_test_id("forgot-submit").click()
