@@ -231,8 +231,14 @@
     writeInflight(list);
   }
 
-  // Called by the badges with CartState.settled_ops.
+  // Called by the badges with CartState.settled_ops. A guest's op is settled by the storage
+  // patch that comes with its answer instead (patchStorage, below): only once local storage holds
+  // its change may the op stop being sent again by the next page.
   api.settled = function (ids) {
+    if (!window.localStorage.getItem(TOKEN_KEY)) return;
+    api.settleOps(ids);
+  };
+  api.settleOps = function (ids) {
     var list = readInflight();
     var left = list.filter(function (entry) { return ids.indexOf(entry.op.id) === -1; });
     if (left.length !== list.length) writeInflight(left);
@@ -307,5 +313,69 @@
   };
   api.isOffline = isOffline;
   api.readQueue = readQueue;
+  window.marqueCart = api;
+})();
+
+// --- the server's patches of the guest's storage ----------------------------------------------
+//
+// A guest's change is kept by the server (CartState) and sent back as a patch of what it
+// touched, not as the whole stored cart: patchStorage({cart, meta}) comes as a script with the
+// change's answer (marque_app/state/cart.py ``storage_patch``). The rules stay on the server;
+// this only writes what it was told:
+//   cart: {key, v, set: [line, ...], del: [sku_id, ...]}: a set line replaces the stored line
+//         of its SKU in place or is appended; a deleted SKU goes (domain.cart.apply_guest_patch);
+//   meta: {key, op, keep, merge_id?}: the op id joins the last `keep` applied ids; a merge id
+//         is stored when there is none yet.
+// Other tabs see the write as a storage event (Reflex syncs the vars to their server side).
+(function () {
+  "use strict";
+  if (typeof window === "undefined") return;
+  var api = window.marqueCart || {};
+
+  function read(key) {
+    try {
+      var value = JSON.parse(window.localStorage.getItem(key) || "null");
+      return value && typeof value === "object" && !Array.isArray(value) ? value : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function patchCart(p) {
+    var stored = read(p.key);
+    var lines = stored && Array.isArray(stored.lines) ? stored.lines : [];
+    var gone = {};
+    (p.del || []).forEach(function (sku) { gone[sku] = true; });
+    lines = lines.filter(function (line) { return !(line && gone[line.sku_id]); });
+    (p.set || []).forEach(function (line) {
+      for (var i = 0; i < lines.length; i++) {
+        if (lines[i] && lines[i].sku_id === line.sku_id) {
+          lines[i] = line;
+          return;
+        }
+      }
+      lines.push(line);
+    });
+    window.localStorage.setItem(p.key, JSON.stringify({ lines: lines, v: p.v }));
+  }
+
+  function patchMeta(p) {
+    var meta = read(p.key) || {};
+    if (p.merge_id && !meta.merge_id) meta.merge_id = p.merge_id;
+    var ops = (Array.isArray(meta.ops) ? meta.ops : []).filter(function (id) {
+      return typeof id === "string" && id !== p.op;
+    });
+    ops.push(p.op);
+    meta.ops = ops.slice(-p.keep);
+    window.localStorage.setItem(p.key, JSON.stringify(meta));
+  }
+
+  api.patchStorage = function (patch) {
+    try {
+      if (patch.cart) patchCart(patch.cart);
+      if (patch.meta) patchMeta(patch.meta);
+    } catch (err) { /* storage full or blocked: the server side still holds the change */ }
+    if (patch.meta && api.settleOps) api.settleOps([patch.meta.op]);
+  };
   window.marqueCart = api;
 })();

@@ -289,6 +289,44 @@ def dump_guest_cart(lines: Sequence[GuestLine]) -> str:
     )
 
 
+def guest_cart_patch(before: Sequence[GuestLine], after: Sequence[GuestLine]) -> dict | None:
+    """The change from ``before`` to ``after`` as a patch the page applies to its stored copy
+    (``assets/cart_ops.js`` ``patchStorage``, :func:`apply_guest_patch` here), so an add sends
+    the line it changed instead of the whole cart.
+
+    ``{"set": [line, ...], "del": [sku_id, ...]}``: a set line replaces the stored line of its
+    SKU in place, or is appended (in the patch's order) when the SKU is new; a deleted SKU is
+    removed. ``None`` when no such patch gives ``after`` (the kept lines changed order, or the
+    cart is empty afterwards: then the whole value is written).
+    """
+    if not after:
+        return None
+    old = {line.sku_id: line for line in before}
+    new_skus = {line.sku_id for line in after}
+    patch = {
+        "set": [asdict(line) for line in after if old.get(line.sku_id) != line],
+        "del": [line.sku_id for line in before if line.sku_id not in new_skus],
+    }
+    if apply_guest_patch(before, patch) != list(after):
+        return None
+    return patch
+
+
+def apply_guest_patch(lines: Sequence[GuestLine], patch: Mapping) -> list[GuestLine]:
+    """``lines`` with a :func:`guest_cart_patch` applied (what the page does to its copy)."""
+    gone = set(patch.get("del") or ())
+    out = [line for line in lines if line.sku_id not in gone]
+    at = {line.sku_id: i for i, line in enumerate(out)}
+    for raw in patch.get("set") or ():
+        line = GuestLine(**raw)
+        if line.sku_id in at:
+            out[at[line.sku_id]] = line
+        else:
+            at[line.sku_id] = len(out)
+            out.append(line)
+    return out
+
+
 def parse_guest_wishlist(raw: str | None) -> tuple[list[str], list[str]]:
     """The guest wishlist (``{"v": 1, "product_ids": [...]}``): product ids, deduplicated.
 

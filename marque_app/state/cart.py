@@ -31,6 +31,7 @@ from sqlalchemy.exc import OperationalError
 
 from marque_app import routes
 from marque_app.domain.cart import (
+    GUEST_STORAGE_VERSION,
     MAX_LINE_QUANTITY,
     CartError,
     CartOp,
@@ -40,6 +41,7 @@ from marque_app.domain.cart import (
     cart_totals,
     dump_guest_cart,
     dump_guest_wishlist,
+    guest_cart_patch,
     parse_guest_cart,
     parse_guest_wishlist,
     price_change,
@@ -224,6 +226,14 @@ def content_merge_id(cart: str, wishlist: str) -> str:
     it was before a merge emptied it) is recognised by the server as already merged."""
     digest = hashlib.sha256(f"{cart}\n{wishlist}".encode()).hexdigest()[:40]
     return f"content-{digest}"
+
+
+def storage_patch(cart: dict | None, meta: dict | None) -> Any:
+    """The script that patches the page's stored guest cart and op ids (``assets/cart_ops.js``
+    ``patchStorage``): a few hundred bytes, whatever the size of the cart."""
+    payload = {name: part for name, part in (("cart", cart), ("meta", meta)) if part is not None}
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True)
+    return rx.call_script(f"window.marqueCart&&window.marqueCart.patchStorage({body})")
 
 
 def read_meta(raw: str) -> dict:
@@ -443,11 +453,38 @@ class CartState(rx.State):
     def _guest_applied(self, op_id: str) -> bool:
         return op_id in read_meta(self.guest_meta).get("ops", [])
 
-    def _remember(self, op_id: str) -> None:
+    def _remember(self, op_id: str) -> dict:
+        """Note ``op_id`` as applied in the guest's storage; returns the page's patch for it."""
         meta = read_meta(self.guest_meta)
+        patch: dict[str, Any] = {"key": META_KEY, "op": op_id, "keep": RECENT_OPS}
         if not meta.get("merge_id"):
             meta["merge_id"] = str(uuid.uuid4())  # shared by every tab: one merge per guest cart
-        self.guest_meta = json.dumps(remember_op(meta, op_id), separators=(",", ":"))
+            patch["merge_id"] = meta["merge_id"]
+        self._quiet("guest_meta", json.dumps(remember_op(meta, op_id), separators=(",", ":")))
+        return patch
+
+    def _keep_cart(self, lines: list[GuestLine], before: list[GuestLine]) -> dict | None:
+        """The guest cart is now ``lines`` (it was ``before``): kept here at once, and the page's
+        copy patched with the lines that changed (the returned patch) rather than sent whole."""
+        text = dump_guest_cart(lines) if lines else ""
+        if text == self.guest_cart:
+            return None
+        patch = guest_cart_patch(before, lines)
+        if patch is None:
+            self.guest_cart = text  # emptied or reordered: the whole value goes in the delta
+            return None
+        self._quiet("guest_cart", text)
+        return {"key": CART_KEY, "v": GUEST_STORAGE_VERSION, **patch}
+
+    def _quiet(self, name: str, value: str) -> None:
+        """Set the local-storage var ``name`` here without sending it in this event's delta
+        (the page patches its copy: :func:`storage_patch`). Reflex sends the vars named in the
+        state's ``dirty_vars``; the one place that leaves a var out of it. A var already due to
+        be sent whole stays so."""
+        due = name in self.dirty_vars
+        setattr(self, name, value)
+        if not due:
+            self.dirty_vars.discard(name)
 
     def _queue_op(self, op: dict) -> None:
         try:
@@ -486,6 +523,8 @@ class CartState(rx.State):
 
     async def _apply_guest(self, op: dict, op_type: Any):
         if self._guest_applied(op["id"]):
+            # sent again (a retry, a replay): the page's copy of the op ids settles it
+            yield storage_patch(None, self._remember(op["id"]))
             return
         before = (self.guest_cart, self.guest_wishlist)
         lines, _ = parse_guest_cart(self.guest_cart)
@@ -520,40 +559,48 @@ class CartState(rx.State):
             else:
                 raise _Refused("Unknown change")
         except _Refused as refused:
-            yield rx.toast.error(refused.message)
+            yield [storage_patch(None, self._remember(op["id"])), rx.toast.error(refused.message)]
             return
         # Kept now, checked next, sent once: the header badge already showed the click (it is
         # optimistic in the page, assets/cart_count.jsx), so one delta carries the change, the
         # settled op id and the toast (a refusal sends the rolled-back storage only if it moved).
-        self.guest_cart = dump_guest_cart(lines) if lines else ""
-        self.guest_wishlist = dump_guest_wishlist(ids) if ids else ""
-        self._remember(op["id"])
+        # The cart's change goes to the page as a patch of the lines it touched (an add on a
+        # 100-line cart sends one line, not the cart); the wishlist is small and goes whole.
+        cart_patch = self._keep_cart(lines, before_lines)
+        wishlist = dump_guest_wishlist(ids) if ids else ""
+        if wishlist != self.guest_wishlist:
+            self.guest_wishlist = wishlist
+        meta_patch = self._remember(op["id"])
         if check is None:
-            if toast is not None:
-                yield toast
+            yield [storage_patch(cart_patch, meta_patch), *([toast] if toast is not None else [])]
             return
         try:
             result, priced = await call_service(
                 cart_services.check_guest_op, lines=before_lines, op=check
             )
         except OperationalError:
-            self._queue_op(op)
-            yield rx.toast.warning(OFFLINE)
+            self._queue_op(op)  # kept in the cart (and storage), saved once the database is back
+            yield [storage_patch(cart_patch, meta_patch), rx.toast.warning(OFFLINE)]
             return
         except Exception:  # noqa: BLE001 - any other failure: undo, say so, keep the page alive
-            self.guest_cart, self.guest_wishlist = before
-            yield rx.toast.error(SERVER_ERROR)
+            self._undo_guest(before)
+            yield [storage_patch(None, meta_patch), rx.toast.error(SERVER_ERROR)]
             return
         if priced is not None:
             self._priced = {**self._priced, priced.sku_id: priced}
         if result.refusal is not None:  # the same refusal a user gets from the service
-            self.guest_cart, self.guest_wishlist = before
-            yield rx.toast.error(result.refusal.message)
+            self._undo_guest(before)
+            yield [storage_patch(None, meta_patch), rx.toast.error(result.refusal.message)]
             return
-        if toast is not None:
-            yield toast
-        elif op_type == "add":
-            yield rx.toast.success("Added to your cart")
+        if toast is None and op_type == "add":
+            toast = rx.toast.success("Added to your cart")
+        yield [storage_patch(cart_patch, meta_patch), *([toast] if toast is not None else [])]
+
+    def _undo_guest(self, before: tuple[str, str]) -> None:
+        """Back to the cart and wishlist of ``before`` (the page's copy was not patched yet)."""
+        self._quiet("guest_cart", before[0])
+        if self.guest_wishlist != before[1]:
+            self.guest_wishlist = before[1]
 
     # user: the database is the truth; the services apply an op id once
 

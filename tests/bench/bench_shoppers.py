@@ -200,7 +200,8 @@ class Shopper:
                 if frame == "2":
                     await self.ws.send("3")
                     continue
-                if "_rx_state_" in frame and any(k.rsplit(".", 1)[1] in frame for k in self.storage):
+                if ("_rx_state_" in frame and any(k.rsplit(".", 1)[1] in frame for k in self.storage)) \
+                        or "patchStorage" in frame:
                     self._keep_storage(frame)
                 for i, (needle, fut) in enumerate(self.waiters):
                     if needle in frame and not fut.done():
@@ -224,6 +225,8 @@ class Shopper:
                 key = f"{state}.{var}"
                 if key in self.storage:
                     self.storage[key] = value if isinstance(value, str) else json.dumps(value)
+        for patch in proto.storage_patches(update):
+            proto.apply_storage_patch(self.storage, patch)
 
     def _wait(self, needle: str) -> asyncio.Future:
         fut = asyncio.get_running_loop().create_future()
@@ -399,7 +402,17 @@ async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], c
     await asyncio.sleep(ramp + 3)  # everyone connected and warm
     figures.measuring = True
     cpu0, t0 = group_cpu_seconds(pgid), time.monotonic()
+    spy = None
+    if os.environ.get("MARQUE_BENCH_PYSPY"):  # collapsed stacks of the server over the window
+        spy = subprocess.Popen(
+            [str(Path(sys.executable).with_name("py-spy")), "record", "--nonblocking", "--subprocesses",
+             "-f", "raw", "-r", "50", "-o", os.environ["MARQUE_BENCH_PYSPY"],
+             "-d", str(max(1, int(until - time.monotonic()))), "-p", str(pgid)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
     await asyncio.sleep(max(0.0, until - time.monotonic()))
+    if spy is not None:
+        spy.wait(timeout=30)
     cpu1, t1 = group_cpu_seconds(pgid), time.monotonic()
     figures.measuring = False
     rss = group_rss_mb(pgid)

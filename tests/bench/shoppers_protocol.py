@@ -158,6 +158,55 @@ def template_from_frames(sent: list[str]) -> Template:
     return template
 
 
+#: The local-storage names of the guest cart and its op ids, and the vars they are kept in.
+STORAGE_VARS = {
+    "marque_cart": f"{CART_STATE}.guest_cart_rx_state_",
+    "marque_cart_meta": f"{CART_STATE}.guest_meta_rx_state_",
+}
+_PATCH_CALL = "window.marqueCart.patchStorage("
+
+
+def storage_patches(update: dict[str, Any]) -> list[dict[str, Any]]:
+    """The storage patches an update asks the page to apply (``assets/cart_ops.js``
+    ``patchStorage``, sent as a ``_call_script`` by ``state/cart.py`` ``storage_patch``)."""
+    out = []
+    for event in update.get("events") or []:
+        code = (event.get("payload") or {}).get("javascript_code") or ""
+        at = code.find(_PATCH_CALL)
+        if at >= 0:
+            out.append(json.loads(code[at + len(_PATCH_CALL):code.rindex(")")]))
+    return out
+
+
+def apply_storage_patch(storage: dict[str, str], patch: dict[str, Any]) -> None:
+    """What ``patchStorage`` does to local storage, done to the bench shopper's copy."""
+    from dataclasses import asdict
+
+    from marque_app.domain.cart import GuestLine, apply_guest_patch
+
+    cart, meta = patch.get("cart"), patch.get("meta")
+    if cart:
+        var = STORAGE_VARS[cart["key"]]
+        try:
+            stored = json.loads(storage.get(var) or "null") or {}
+        except ValueError:
+            stored = {}
+        lines = [GuestLine(**line) for line in stored.get("lines", [])]
+        lines = apply_guest_patch(lines, cart)
+        storage[var] = json.dumps({"lines": [asdict(line) for line in lines], "v": cart["v"]})
+    if meta:
+        var = STORAGE_VARS[meta["key"]]
+        try:
+            stored = json.loads(storage.get(var) or "null") or {}
+        except ValueError:
+            stored = {}
+        if meta.get("merge_id") and not stored.get("merge_id"):
+            stored["merge_id"] = meta["merge_id"]
+        ops = [i for i in stored.get("ops", []) if i != meta["op"]]
+        stored["ops"] = [*ops, meta["op"]][-meta["keep"]:]
+        storage[var] = json.dumps(stored)
+
+
 def toasts(update: dict[str, Any]) -> list[str]:
     """The toast texts an update asks the page to show (``rx.toast`` is a ``_call_function``)."""
     out = []
