@@ -47,6 +47,7 @@ from marque_app.domain.stock import sellable_quantity
 from marque_app.models import CartItem, Product, ProductImage, ProductVariant, Wishlist
 from marque_app.models.enums import ProductStatus
 from marque_app.models.types import utcnow
+from marque_app.services.cache import local_fetch
 from marque_app.services.cart_ops import (
     as_uuid,
     check_op_id,
@@ -371,9 +372,13 @@ def check_guest_op(
     if info is None or not info.is_active:
         return result, None
     line = next((line for line in result.lines if line.sku_id == sku), None)
-    images = _first_images(session, [info.product_id])
+    # The stock above is read live; the product's first image only changes with a catalog write
+    # (which bumps the products generation), so this process keeps it.
+    pid = info.product_id
+    image = local_fetch("cart_first_image", {"product": str(pid)},
+                        lambda: _first_images(session, [pid]).get(pid, ""))
     priced = _line(
-        line_id=sku, sku=info, image=images.get(info.product_id, ""), quantity=line.quantity if line else 0,
+        line_id=sku, sku=info, image=image, quantity=line.quantity if line else 0,
         seen=parse_price(line.price_seen) if line else None,
     )
     return result, priced
