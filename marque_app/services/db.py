@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -12,6 +15,8 @@ from sqlmodel import Session
 
 from marque_app.settings import get_settings
 
+
+T = TypeVar("T")
 
 #: Seconds to wait for the database server to accept a connection.
 CONNECT_TIMEOUT = 5
@@ -78,3 +83,30 @@ def session_scope(engine: sa.Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+#: Tries of a unit of work that SQLite refused as busy (see :func:`run_unit`).
+SQLITE_BUSY_TRIES = 4
+
+
+def is_sqlite_busy(error: BaseException) -> bool:
+    """SQLite's "database is locked": in WAL mode a transaction that read and then writes after
+    another connection's commit is refused at once (its snapshot is stale; no busy wait helps)."""
+    return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(error)
+
+
+def run_unit(fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """``fn(session=..., **kwargs)`` in one transaction (:func:`session_scope`); on SQLite, a
+    transaction refused as busy is rolled back and run again from the start (a few times, with a
+    short random pause), so concurrent shoppers of ``make run`` do not see a "try again" page
+    for what is only a lost race. Other errors, and PostgreSQL's, propagate at once."""
+    for attempt in range(1, SQLITE_BUSY_TRIES + 1):
+        try:
+            with session_scope() as session:
+                return fn(session=session, **kwargs)
+        except sa.exc.OperationalError as err:
+            if attempt == SQLITE_BUSY_TRIES or not is_sqlite_busy(err):
+                raise
+        time.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")
+

@@ -34,7 +34,7 @@ from marque_app import routes
 from marque_app.domain.auth import AuthError, RateLimited, Unauthorized
 from marque_app.services import auth as auth_services
 from marque_app.services.auth.ratelimit import check_login, get_rate_limiter
-from marque_app.services.db import session_scope
+from marque_app.services.db import run_unit, session_scope
 
 TOKEN_KEY = "marque_token"
 EXPIRED = "Session expired, please login"
@@ -72,11 +72,7 @@ def _revoke(*, session, token: str) -> None:
 async def call_service(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
     """``fn(session=..., **kwargs)`` in a worker thread (password hashing, SMS, SMTP block)."""
 
-    def run() -> Any:
-        with session_scope() as session:
-            return fn(session=session, **kwargs)
-
-    return await asyncio.to_thread(run)
+    return await asyncio.to_thread(run_unit, fn, **kwargs)
 
 
 def display_name(user: auth_services.UserPublic) -> str:

@@ -42,6 +42,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -303,8 +304,16 @@ class Shopper:
         self.email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
         await self.navigate("/register")
         done = self._wait("token_rx_state_")
+        seen, self.dump = self.dump, []
         await self.ws.send(proto.register_frame(self.email, PASSWORD))
-        await asyncio.wait_for(done, 60)
+        try:
+            await asyncio.wait_for(done, 60)
+        except TimeoutError:  # say what the page got instead (a toast, an error banner)
+            got = [t for f in self.dump if f.startswith("42") for t in proto.toasts(proto.parse(f)[1])]
+            words = [re.sub(r"[^A-Za-z ,.]+", " ", t.split("__toast", 1)[-1])[:60].strip() for t in got]
+            raise TimeoutError(f"no token: {'; '.join(words) or 'no toast'}") from None
+        finally:
+            self.dump = seen
         self.registered = True
 
     async def run(self, until: float) -> None:
