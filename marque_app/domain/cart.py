@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -370,7 +370,7 @@ def combine_lines(lines: Iterable[GuestLine]) -> list[GuestLine]:
             continue
         previous = out.get(line.sku_id)
         quantity = capped_sum(line.quantity, previous.quantity if previous else 0)
-        out[line.sku_id] = GuestLine(**{**asdict(previous or line), "quantity": quantity})
+        out[line.sku_id] = replace(previous or line, quantity=quantity)
     return list(out.values())
 
 

@@ -611,14 +611,7 @@ def merge_guest(
                     "product_variant_id": info.id, "quantity": quantity,
                     "unit_price": _unit_price(info), "added_at": now, "updated_at": now,
                 })
-            # One statement with the rows as parameters (executemany): its SQL is compiled once
-            # and cached, where a VALUES list of n rows would be compiled anew for every n.
-            stmt = dialect_insert(session, table)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["user_id", "product_variant_id"],
-                set_={"quantity": stmt.excluded.quantity, "updated_at": stmt.excluded.updated_at},
-            )
-            session.execute(stmt, rows)
+            _upsert_lines(session, table, rows)
         wishlist_added = _union_wishlist(session, uid, wishlist)
         outcome = replace(outcome, dropped=[*bad, *outcome.dropped], wishlist_added=wishlist_added)
         store_response(session, user_id=uid, op_id=op_id, response=outcome_to_dict(outcome))
@@ -627,6 +620,38 @@ def merge_guest(
         session.rollback()
         raise
     return _result(session, uid, outcome, already=False, settings=settings)
+
+
+_UPSERT_UNNEST = sa.text(
+    "INSERT INTO cart_items (id, user_id, session_id, product_id, product_variant_id, quantity,"
+    " unit_price, added_at, updated_at)"
+    " SELECT r.id, :user_id, NULL, r.product_id, r.variant_id, r.quantity, r.unit_price, :now, :now"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:product_ids AS uuid[]), CAST(:variant_ids AS uuid[]),"
+    " CAST(:quantities AS integer[]), CAST(:prices AS numeric[]))"
+    " AS r(id, product_id, variant_id, quantity, unit_price)"
+    " ON CONFLICT (user_id, product_variant_id)"
+    " DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = EXCLUDED.updated_at"
+)
+
+
+def _upsert_lines(session: Session, table: sa.Table, rows: list[dict]) -> None:
+    """Insert or update the merged lines in one statement whose SQL does not depend on their
+    number: on PostgreSQL the rows go as arrays through ``unnest`` (one round trip, one plan);
+    elsewhere as an executemany of one cached statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_UPSERT_UNNEST, {
+            "user_id": rows[0]["user_id"], "now": rows[0]["added_at"],
+            "ids": [r["id"] for r in rows], "product_ids": [r["product_id"] for r in rows],
+            "variant_ids": [r["product_variant_id"] for r in rows],
+            "quantities": [r["quantity"] for r in rows], "prices": [r["unit_price"] for r in rows],
+        })
+        return
+    stmt = dialect_insert(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "product_variant_id"],
+        set_={"quantity": stmt.excluded.quantity, "updated_at": stmt.excluded.updated_at},
+    )
+    session.execute(stmt, rows)
 
 
 def _union_wishlist(session: Session, uid: uuid.UUID, product_ids: Sequence[str]) -> int:

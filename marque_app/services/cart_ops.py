@@ -84,8 +84,21 @@ def store_response(
     session.execute(
         sa.update(table)
         .where(table.c.user_id == user_id, table.c.op_id == op_id)
-        .values(response=response, status_code=status_code)
+        .values(response=storable_json(response), status_code=status_code)
     )
+
+
+def storable_json(value: Any) -> Any:
+    """``value`` with every text as PostgreSQL's ``jsonb`` takes it: without NUL characters and
+    lone surrogates (what a shopper's browser sent is echoed in an answer, e.g. a dropped line's
+    name; ``jsonb`` refuses a NUL)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {storable_json(k): storable_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable_json(v) for v in value]
+    return value
 
 
 def lock_user(session: Session, user_id: uuid.UUID) -> None:

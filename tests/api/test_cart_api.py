@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -319,3 +321,22 @@ def test_wishlist_endpoints(client, db, shopper):
     _post(client, "/wishlist/items", headers, product_id=str(b.id))
     body = client.delete(f"{API}/wishlist", headers=headers).json()
     assert body["message"] == "Wishlist cleared" and body["items"] == []
+
+
+def test_a_merge_whose_dropped_lines_carry_nul_characters_is_stored_and_repeats(client, db, shopper):
+    # what a browser's storage may hold: a line without a valid SKU whose name is control text;
+    # its name is echoed in the stored answer (PostgreSQL's jsonb refuses \u0000: was a 500)
+    user, headers = shopper
+    product, (s,) = make_product(db, stock=(5,))
+    body = {"merge_id": "nul-merge", "lines": [
+        {"sku_id": str(s.id), "quantity": 1},
+        {"sku_id": "not-a-sku", "quantity": 1, "name": "Tee\u0000 \udb4d\udceb"},
+    ]}
+    raw = json.dumps(body)  # escaped as a browser's JSON.stringify sends it
+    headers = {**headers, "Content-Type": "application/json"}
+    first = client.post(f"{API}/cart/merge", content=raw, headers=headers)
+    assert first.status_code == 200, first.text
+    assert first.json()["cart"]["total_items"] == 1
+    again = client.post(f"{API}/cart/merge", content=raw, headers=headers)
+    assert again.status_code == 200 and again.json()["already_applied"] is True
+    assert again.json()["cart"]["total_items"] == 1
