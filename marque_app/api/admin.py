@@ -54,7 +54,7 @@ class AdminRoute(APIRoute):
         return run
 
 
-_ERRORS = {
+ADMIN_ERRORS = {
     401: {"description": "No or an invalid bearer token"},
     403: {"description": "Not an admin"},
     404: {"description": "Unknown id"},
@@ -64,21 +64,21 @@ _ERRORS = {
 
 products_router = APIRouter(
     prefix="/api/v1/products", tags=["admin: products"], route_class=AdminRoute, dependencies=[Depends(ADMIN)],
-    responses=_ERRORS,
+    responses=ADMIN_ERRORS,
 )
 router = APIRouter(
-    prefix="/api/v1/admin", tags=["admin"], route_class=AdminRoute, dependencies=[Depends(ADMIN)], responses=_ERRORS,
+    prefix="/api/v1/admin", tags=["admin"], route_class=AdminRoute, dependencies=[Depends(ADMIN)], responses=ADMIN_ERRORS,
 )
 
 
-def _page(page) -> dict:
+def page_body(page) -> dict:
     return {"items": [asdict(i) for i in page.items], "total": page.total, "page": page.page,
             "per_page": page.per_page, "pages": page.pages}
 
 
 ProductId = Annotated[str, Path(description="The product's id (UUID)")]
-_PageQ = Annotated[str | None, Query(description="Page number, from 1")]
-_PerPageQ = Annotated[str | None, Query(description="Rows per page, 1 to 100 (default 20)")]
+PageQ = Annotated[str | None, Query(description="Page number, from 1")]
+PerPageQ = Annotated[str | None, Query(description="Rows per page, 1 to 100 (default 20)")]
 
 
 # --- products (the seed's admin-only routes) ----------------------------------------------------
@@ -145,9 +145,9 @@ def create_variant(product_id: str, user: AdminUser, session: SessionDep, body: 
 @router.get("/products", summary="All products (any status) with search, filters, sort, pages")
 def admin_products(
     session: SessionDep, q: str = "", status: str = "", category_id: str = "", brand_id: str = "",
-    sort: str = "updated", order: str = "desc", page: _PageQ = None, per_page: _PerPageQ = None,
+    sort: str = "updated", order: str = "desc", page: PageQ = None, per_page: PerPageQ = None,
 ) -> dict:
-    return _page(products.list_products(session=session, paging=paging(page, per_page), q=q, status=status,
+    return page_body(products.list_products(session=session, paging=paging(page, per_page), q=q, status=status,
                                         category_id=category_id, brand_id=brand_id, sort=sort, order=order))
 
 
@@ -160,8 +160,8 @@ def admin_product(product_id: str, session: SessionDep) -> dict:
 
 
 @router.get("/customers", summary="Search customers by name, e-mail or phone")
-def list_customers(session: SessionDep, q: str = "", page: _PageQ = None, per_page: _PerPageQ = None) -> dict:
-    return _page(customers.search_customers(session=session, paging=paging(page, per_page), q=q))
+def list_customers(session: SessionDep, q: str = "", page: PageQ = None, per_page: PerPageQ = None) -> dict:
+    return page_body(customers.search_customers(session=session, paging=paging(page, per_page), q=q))
 
 
 @router.get("/customers/{user_id}", summary="A customer with orders, cart, wishlist, addresses, notes")
@@ -179,8 +179,8 @@ def add_customer_note(user_id: str, user: AdminUser, session: SessionDep, body: 
 
 
 @router.get("/inventory/low-stock", summary="Variants at or below their product's low-stock threshold")
-def low_stock(session: SessionDep, q: str = "", page: _PageQ = None, per_page: _PerPageQ = None) -> dict:
-    return _page(inventory.low_stock(session=session, paging=paging(page, per_page), q=q))
+def low_stock(session: SessionDep, q: str = "", page: PageQ = None, per_page: PerPageQ = None) -> dict:
+    return page_body(inventory.low_stock(session=session, paging=paging(page, per_page), q=q))
 
 
 @router.post("/inventory/adjust", summary="Add or remove stock of a variant, with a reason")
@@ -198,9 +198,9 @@ def adjust(user: AdminUser, session: SessionDep, body: AdjustmentIn) -> dict:
 
 @router.get("/inventory/movements", summary="Stock history of a product or variant, newest first")
 def stock_movements(
-    session: SessionDep, product_id: str = "", variant_id: str = "", page: _PageQ = None, per_page: _PerPageQ = None,
+    session: SessionDep, product_id: str = "", variant_id: str = "", page: PageQ = None, per_page: PerPageQ = None,
 ) -> dict:
-    return _page(inventory.movements(session=session, paging=paging(page, per_page), product_id=product_id or None,
+    return page_body(inventory.movements(session=session, paging=paging(page, per_page), product_id=product_id or None,
                                      variant_id=variant_id or None))
 
 
@@ -208,9 +208,9 @@ def stock_movements(
 
 
 @router.get("/coupons", summary="Coupons, searched by code or name; active=1/0 filters")
-def list_coupons(session: SessionDep, q: str = "", active: str = "", page: _PageQ = None,
-                 per_page: _PerPageQ = None) -> dict:
-    return _page(coupons.list_coupons(session=session, paging=paging(page, per_page), q=q, active=active))
+def list_coupons(session: SessionDep, q: str = "", active: str = "", page: PageQ = None,
+                 per_page: PerPageQ = None) -> dict:
+    return page_body(coupons.list_coupons(session=session, paging=paging(page, per_page), q=q, active=active))
 
 
 @router.post("/coupons", status_code=201, summary="Create a coupon")
@@ -279,7 +279,7 @@ def update_brand(brand_id: str, user: AdminUser, session: SessionDep, body: Bran
 @router.get("/activity", summary="The admin activity log, newest first")
 def list_activity(
     session: SessionDep, entity_type: str = "", entity_id: str = "", actor: str = "", q: str = "",
-    page: _PageQ = None, per_page: _PerPageQ = None,
+    page: PageQ = None, per_page: PerPageQ = None,
 ) -> dict:
-    return _page(activity.list_activity(session=session, paging=paging(page, per_page), entity_type=entity_type,
+    return page_body(activity.list_activity(session=session, paging=paging(page, per_page), entity_type=entity_type,
                                         entity_id=entity_id, actor=actor, q=q))

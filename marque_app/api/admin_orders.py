@@ -13,18 +13,17 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from marque_app.domain.admin import paging
-from marque_app.services.admin import Actor
+from marque_app.services.admin import Actor, reports, returns
 from marque_app.services.admin import orders as admin_orders
-from marque_app.services.admin import reports, returns
 from marque_app.services.auth import get_email_sender, get_sms_sender
 
-from .admin import _ERRORS, ADMIN, AdminRoute, AdminUser, _page, _PageQ, _PerPageQ
+from .admin import ADMIN, ADMIN_ERRORS, AdminRoute, AdminUser, PageQ, PerPageQ, page_body
 from .admin_bodies import AmountIn, NoteIn, StatusChangeIn, TrackingIn, fields
 from .deps import SessionDep
 
 router = APIRouter(
     prefix="/api/v1/admin", tags=["admin: orders"], route_class=AdminRoute, dependencies=[Depends(ADMIN)],
-    responses=_ERRORS,
+    responses=ADMIN_ERRORS,
 )
 
 
@@ -37,10 +36,10 @@ def dashboard(session: SessionDep) -> dict:
 @router.get("/orders", summary="Orders, newest first, with filters")
 def list_orders(
     session: SessionDep, status: str = "", payment_status: str = "", q: str = "", date_from: str = "",
-    date_to: str = "", page: _PageQ = None, per_page: _PerPageQ = None,
+    date_to: str = "", page: PageQ = None, per_page: PerPageQ = None,
 ) -> dict:
     """``q``: order number or customer e-mail; ``date_from``/``date_to``: UTC days, both included."""
-    return _page(admin_orders.list_orders(session=session, paging=paging(page, per_page), status=status,
+    return page_body(admin_orders.list_orders(session=session, paging=paging(page, per_page), status=status,
                                           payment_status=payment_status, q=q, date_from=date_from, date_to=date_to))
 
 
@@ -81,9 +80,9 @@ def mark_paid(order_id: str, user: AdminUser, session: SessionDep) -> dict:
 
 
 @router.get("/returns", summary="Returns, newest first; status filter, return or order number")
-def list_returns(session: SessionDep, status: str = "", q: str = "", page: _PageQ = None,
-                 per_page: _PerPageQ = None) -> dict:
-    return _page(returns.list_returns(session=session, paging=paging(page, per_page), status=status, q=q))
+def list_returns(session: SessionDep, status: str = "", q: str = "", page: PageQ = None,
+                 per_page: PerPageQ = None) -> dict:
+    return page_body(returns.list_returns(session=session, paging=paging(page, per_page), status=status, q=q))
 
 
 @router.post("/returns/{return_id}/{action}", summary="approve, reject, receive (restock) or refund a return")

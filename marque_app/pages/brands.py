@@ -8,7 +8,7 @@ from marque_app import routes
 from marque_app.components.breadcrumb import breadcrumb
 from marque_app.components.layout import page_layout
 from marque_app.components.product_card import card_skeletons
-from marque_app.pages.listing import _current, listing_body
+from marque_app.pages.listing import current_crumb, listing_body
 from marque_app.services.catalog import CategoryLink
 from marque_app.services.listing import BrandLink
 from marque_app.state.listing import BrandsState
@@ -62,7 +62,7 @@ def _brand_tile(brand: rx.Var[BrandLink]) -> rx.Component:
 def brands_page() -> rx.Component:
     return page_layout(
         rx.vstack(
-            breadcrumb(rx.Var.create([]).to(list[CategoryLink]), _current("Brands")),
+            breadcrumb(rx.Var.create([]).to(list[CategoryLink]), current_crumb("Brands")),
             rx.heading("Brands", as_="h1", size="8", letter_spacing="-0.02em"),
             rx.text(
                 "Independent makers we stock. Pick one to see everything of theirs.",

@@ -16,7 +16,7 @@ from marque_app.services.catalog import CategoryLink
 from marque_app.state.listing import ListingState
 
 
-def _current(text) -> rx.Component:
+def current_crumb(text) -> rx.Component:
     return rx.hstack(
         rx.icon("chevron-right", size=14, color=rx.color("gray", 9)),
         rx.text(text, size="2", color=rx.color("gray", 12), truncate=True),
@@ -44,10 +44,10 @@ def listing_breadcrumb() -> rx.Component:
             breadcrumb(
                 ListingState.breadcrumb,
                 _crumb_link("Brands", routes.BRANDS),
-                _current(ListingState.brand.name),
+                current_crumb(ListingState.brand.name),
             ),
         ),
-        breadcrumb(ListingState.breadcrumb, _current("Shop all")),
+        breadcrumb(ListingState.breadcrumb, current_crumb("Shop all")),
     )
 
 

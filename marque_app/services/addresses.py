@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.domain.auth import InvalidInput
+from marque_app.domain.checkout import InvalidCheckout
 from marque_app.models import Address
 from marque_app.models.enums import ADDRESS_TYPES
 
@@ -197,3 +198,21 @@ def delete_address(*, session: Session, user_id: Any, address_id: Any) -> None:
             nxt.is_default = True
             session.add(nxt)
     session.commit()
+
+
+def validate_order_address(data: dict[str, Any] | None, *, prefix: str = "shipping_address") -> dict[str, Any]:
+    """An order address trimmed and checked (the address book's rules).
+
+    Raises:
+        InvalidCheckout: a required field missing or too long; ``field`` is
+            ``"<prefix>.<name>"`` (e.g. ``"shipping_address.city"``).
+    """
+    if not isinstance(data, dict):
+        raise InvalidCheckout("An address is required", field=prefix)
+    what = "Billing" if prefix.startswith("billing") else "Shipping"
+    try:
+        values = clean_address({**data, "type": "shipping"})
+    except InvalidInput as err:
+        raise InvalidCheckout(f"{what} address: {err.message}", field=f"{prefix}.{err.field}") from None
+    values.pop("type", None)
+    return {k: (v or "") for k, v in values.items()}

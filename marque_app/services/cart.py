@@ -57,7 +57,7 @@ from marque_app.services.cart_ops import (
     lock_user,
     store_response,
 )
-from marque_app.services.wishlist import WishlistView, get_wishlist
+from marque_app.services.wishlist_views import WishlistView, get_wishlist
 from marque_app.settings import Settings, get_settings
 
 # --------------------------------------------------------------------------------------------
@@ -405,7 +405,7 @@ def _sku_key(sku_id) -> str:
     return str(sku_id) if isinstance(sku_id, uuid.UUID) else normalize_uuid(sku_id)
 
 
-def _add(session: Session, uid: uuid.UUID, sku_id, quantity) -> None:
+def add_line(session: Session, uid: uuid.UUID, sku_id, quantity) -> None:
     """Add ``quantity`` of a SKU to the user's (locked) cart: the engine (:func:`apply_op`) decides.
 
     Raises:
@@ -456,7 +456,7 @@ def add_item(
     """
     uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
     if _begin(session, uid, op_id, "add", request_hash):
-        _apply(session, lambda: _add(session, uid, sku_id, quantity))
+        _apply(session, lambda: add_line(session, uid, sku_id, quantity))
     return get_cart(session=session, user_id=uid, settings=settings)
 
 

@@ -27,7 +27,6 @@ from marque_app.models.user import User
 from marque_app.services.cache import local_fetch
 from marque_app.services.db import session_scope
 
-
 #: The order in which the picker offers the usual clothing sizes; others keep catalog order.
 SIZE_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "One Size")
 
@@ -358,7 +357,7 @@ def product_cards(session: Session, products: Sequence[Product]) -> list[Product
     return cards
 
 
-def _all_categories(session: Session) -> list[Category]:
+def all_categories(session: Session) -> list[Category]:
     """The whole (small) category tree in one query, in display order."""
     return list(
         session.exec(
@@ -369,7 +368,7 @@ def _all_categories(session: Session) -> list[Category]:
     )
 
 
-def _link(category: Category) -> CategoryLink:
+def category_link(category: Category) -> CategoryLink:
     return CategoryLink(
         id=str(category.id),
         slug=category.slug,
@@ -379,7 +378,7 @@ def _link(category: Category) -> CategoryLink:
     )
 
 
-def _descendant_ids(categories: Sequence[Category], root: uuid.UUID) -> list[uuid.UUID]:
+def descendant_ids(categories: Sequence[Category], root: uuid.UUID) -> list[uuid.UUID]:
     children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
     for c in categories:
         children.setdefault(c.parent_id, []).append(c.id)
@@ -391,7 +390,7 @@ def _descendant_ids(categories: Sequence[Category], root: uuid.UUID) -> list[uui
     return found
 
 
-def _breadcrumb(
+def category_breadcrumb(
     categories: Sequence[Category], category_id: uuid.UUID | None
 ) -> list[CategoryLink]:
     """Root first, down to ``category_id`` itself."""
@@ -401,18 +400,18 @@ def _breadcrumb(
     current = by_id.get(category_id) if category_id else None
     while current is not None and current.id not in seen:
         seen.add(current.id)
-        trail.append(_link(current))
+        trail.append(category_link(current))
         current = by_id.get(current.parent_id) if current.parent_id else None
     return list(reversed(trail))
 
 
 def category_tree(*, session: Session) -> list[NavCategory]:
     """The active top-level categories with their active children, for the navigation."""
-    categories = _all_categories(session)
+    categories = all_categories(session)
     children: dict[uuid.UUID, list[CategoryLink]] = {}
     for c in categories:
         if c.parent_id:
-            children.setdefault(c.parent_id, []).append(_link(c))
+            children.setdefault(c.parent_id, []).append(category_link(c))
     return [
         NavCategory(id=str(c.id), slug=c.slug, name=c.name, children=children.get(c.id, []))
         for c in categories
@@ -425,7 +424,7 @@ def _category_tiles(session: Session, categories: Sequence[Category]) -> list[Ca
     top = [c for c in categories if c.parent_id is None]
     root_of: dict[uuid.UUID, uuid.UUID] = {}
     for t in top:
-        for cid in _descendant_ids(categories, t.id):
+        for cid in descendant_ids(categories, t.id):
             root_of[cid] = t.id
 
     counts: dict[uuid.UUID, int] = {}
@@ -518,7 +517,7 @@ def home_sections(*, session: Session, featured_limit: int = 8, new_limit: int =
     # One card query for both sections (a product can be in both).
     unique = list({p.id: p for p in [*featured, *newest]}.values())
     cards = {c.id: c for c in product_cards(session, unique)}
-    categories = _all_categories(session)
+    categories = all_categories(session)
     return HomeSections(
         featured=[cards[str(p.id)] for p in featured],
         new_arrivals=[cards[str(p.id)] for p in newest],
@@ -633,7 +632,7 @@ def product_detail(
         .where(ProductVariant.product_id == product.id)
         .order_by(ProductVariant.sort_order, ProductVariant.name)
     ).all()
-    categories = _all_categories(session) if product.category_id else []
+    categories = all_categories(session) if product.category_id else []
     reviews = session.exec(
         select(ProductReview, User.first_name, User.last_name)
         .join(User, User.id == ProductReview.user_id, isouter=True)
@@ -680,7 +679,7 @@ def product_detail(
         variants=variant_views,
         sizes=_order_sizes(v.size for v in variant_views),
         colors=list(dict.fromkeys(v.color for v in variant_views if v.color)),
-        breadcrumb=_breadcrumb(categories, product.category_id),
+        breadcrumb=category_breadcrumb(categories, product.category_id),
         reviews=[
             ReviewView(
                 rating=r.rating,

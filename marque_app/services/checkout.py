@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -72,7 +72,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from marque_app.domain.auth import InvalidInput
 from marque_app.domain.cart import (
     MAX_LINE_QUANTITY,
     CartError,
@@ -83,7 +82,6 @@ from marque_app.domain.cart import (
     parse_price,
     price_change,
 )
-from marque_app.domain.stock import sellable_quantity
 from marque_app.domain.checkout import (
     MAX_ORDER_LINES,
     PAYMENT_METHODS,
@@ -108,6 +106,7 @@ from marque_app.domain.checkout import (
     shipping_methods,
 )
 from marque_app.domain.orders import PENDING, STATUS_LABELS, make_order_number
+from marque_app.domain.stock import sellable_quantity
 from marque_app.models import (
     Address,
     CartItem,
@@ -124,9 +123,10 @@ from marque_app.models import (
 )
 from marque_app.models.enums import OrderStatus, PaymentStatus, ProductStatus
 from marque_app.models.types import utcnow
-from marque_app.services.addresses import clean_address
+from marque_app.services.addresses import validate_order_address as validate_address
 from marque_app.services.cart_ops import dialect_insert, lock_user
 from marque_app.settings import Settings, get_settings
+from marque_app.views.base import JsonView
 
 __all__ = [
     "CheckoutError", "CheckoutUnauthorized", "CouponInfo", "CouponInvalid", "GuestLine", "InvalidCheckout",
@@ -135,25 +135,8 @@ __all__ = [
 ]
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-class _Dict:
-    def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
-
-
 @dataclass(frozen=True)
-class QuoteLine(_Dict):
+class QuoteLine(JsonView):
     sku_id: str
     product_id: str
     product_slug: str
@@ -176,7 +159,7 @@ class QuoteLine(_Dict):
 
 
 @dataclass(frozen=True)
-class ShippingOption(_Dict):
+class ShippingOption(JsonView):
     code: str  # "standard", "express"
     name: str
     days: str  # "3-5 business days"
@@ -185,7 +168,7 @@ class ShippingOption(_Dict):
 
 
 @dataclass(frozen=True)
-class CouponInfo(_Dict):
+class CouponInfo(JsonView):
     code: str
     type: str  # percentage | fixed_amount | free_shipping
     name: str
@@ -195,14 +178,14 @@ class CouponInfo(_Dict):
 
 
 @dataclass(frozen=True)
-class Problem(_Dict):
+class Problem(JsonView):
     kind: str  # sold_out | short | price_changed | unavailable
     sku_id: str
     message: str
 
 
 @dataclass(frozen=True)
-class Quote(_Dict):
+class Quote(JsonView):
     lines: list[QuoteLine] = field(default_factory=list)
     subtotal: Decimal = Decimal("0.00")
     discount: Decimal = Decimal("0.00")
@@ -244,24 +227,6 @@ def _method(code: str | None, s: Settings) -> ShippingMethod:
 def list_shipping_methods(*, settings: Settings | None = None) -> list[ShippingOption]:
     """The shipping methods with their base cost (before the free-shipping threshold)."""
     return [ShippingOption(m.code, m.name, m.days, m.cost) for m in _methods(_settings(settings))]
-
-
-def validate_address(data: dict[str, Any] | None, *, prefix: str = "shipping_address") -> dict[str, Any]:
-    """An order address trimmed and checked (the address book's rules).
-
-    Raises:
-        InvalidCheckout: a required field missing or too long; ``field`` is
-            ``"<prefix>.<name>"`` (e.g. ``"shipping_address.city"``).
-    """
-    if not isinstance(data, dict):
-        raise InvalidCheckout("An address is required", field=prefix)
-    what = "Billing" if prefix.startswith("billing") else "Shipping"
-    try:
-        values = clean_address({**data, "type": "shipping"})
-    except InvalidInput as err:
-        raise InvalidCheckout(f"{what} address: {err.message}", field=f"{prefix}.{err.field}") from None
-    values.pop("type", None)
-    return {k: (v or "") for k, v in values.items()}
 
 
 def _user_uuid(user_id) -> uuid.UUID:

@@ -86,7 +86,7 @@ def generate(*, session: Session, products: int = 100_000, seed: int = 7) -> dic
             ))
         rating = Decimal(rng.randint(25, 50)) / 10 if rng.random() < 0.7 else Decimal(0)
         product_rows.append((
-            pid, name, f"{demo._slugify(name)}-{batch}", f"{name} by {brand.name}. {brand.description}",
+            pid, name, f"{demo.slugify(name)}-{batch}", f"{name} by {brand.name}. {brand.description}",
             f"{noun} by {brand.name}.", sku, price, compare, True, stock_total, 5, False,
             category.id, brand.id, f"{name} | {brand.name}", f"Shop the {name} by {brand.name}.",
             "active", rng.random() < 0.01, True, False, rating,

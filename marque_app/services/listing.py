@@ -30,10 +30,10 @@ from marque_app.services.catalog import (
     CategoryLink,
     ProductCard,
     ProductDetail,
-    _all_categories,
-    _breadcrumb,
-    _descendant_ids,
-    _link,
+    all_categories,
+    category_breadcrumb,
+    category_link,
+    descendant_ids,
     product_cards,
     product_detail,
 )
@@ -238,14 +238,14 @@ def _list_products(session: Session, query: ListingQuery) -> ListingPage:
     breadcrumb: list[CategoryLink] = []
     subcategories: list[CategoryLink] = []
     if query.category:
-        categories = _all_categories(session)
+        categories = all_categories(session)
         found = next((c for c in categories if c.slug == query.category), None)
         if found is None:
             raise UnknownCategory(query.category)
-        category = _link(found)
-        breadcrumb = _breadcrumb(categories, found.id)
-        subcategories = [_link(c) for c in categories if c.parent_id == found.id]
-        ids = _descendant_ids(categories, found.id)
+        category = category_link(found)
+        breadcrumb = category_breadcrumb(categories, found.id)
+        subcategories = [category_link(c) for c in categories if c.parent_id == found.id]
+        ids = descendant_ids(categories, found.id)
         where.append(Product.category_id == ids[0] if len(ids) == 1 else Product.category_id.in_(ids))
     if query.brand:
         row = session.exec(
@@ -359,7 +359,7 @@ def category_nodes(*, session: Session, cache: CatalogCache | None = None) -> li
 
 
 def _category_nodes(session: Session) -> list[CategoryNode]:
-    categories = _all_categories(session)
+    categories = all_categories(session)
     direct = dict(
         session.exec(
             select(Product.category_id, sa.func.count())

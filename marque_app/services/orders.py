@@ -61,6 +61,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from marque_app.domain.cart import normalize_uuid
 from marque_app.domain.checkout import (
     CheckoutError,
     CheckoutUnauthorized,
@@ -85,7 +86,6 @@ from marque_app.domain.orders import (
     make_return_number,
 )
 from marque_app.domain.orders import allowed_next as allowed_statuses
-from marque_app.domain.cart import normalize_uuid
 from marque_app.models import (
     InventoryMovement,
     Order,
@@ -100,7 +100,8 @@ from marque_app.models import (
 )
 from marque_app.models.enums import OrderStatus, PaymentStatus
 from marque_app.models.types import utcnow
-from marque_app.services.checkout import _Dict, validate_address
+from marque_app.services.addresses import validate_order_address as validate_address
+from marque_app.views.base import JsonView
 
 __all__ = [
     "CheckoutError", "CheckoutUnauthorized", "InvalidCheckout", "OrderConflict", "OrderDetail", "OrderLineView",
@@ -111,7 +112,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class OrderLineView(_Dict):
+class OrderLineView(JsonView):
     id: str
     sku_id: str
     product_id: str
@@ -127,7 +128,7 @@ class OrderLineView(_Dict):
 
 
 @dataclass(frozen=True)
-class TimelineEntry(_Dict):
+class TimelineEntry(JsonView):
     status: str
     label: str  # "Order placed", "Shipped", ...
     at: datetime
@@ -135,7 +136,7 @@ class TimelineEntry(_Dict):
 
 
 @dataclass(frozen=True)
-class ReturnItemView(_Dict):
+class ReturnItemView(JsonView):
     order_item_id: str
     name: str
     quantity: int
@@ -143,7 +144,7 @@ class ReturnItemView(_Dict):
 
 
 @dataclass(frozen=True)
-class ReturnView(_Dict):
+class ReturnView(JsonView):
     id: str
     return_number: str  # "RT-4K7P2M"
     status: str  # requested | approved | received | refunded | rejected
@@ -154,7 +155,7 @@ class ReturnView(_Dict):
 
 
 @dataclass(frozen=True)
-class OrderDetail(_Dict):
+class OrderDetail(JsonView):
     id: str
     order_number: str
     created_at: datetime
@@ -187,7 +188,7 @@ class OrderDetail(_Dict):
 
 
 @dataclass(frozen=True)
-class OrderSummary(_Dict):
+class OrderSummary(JsonView):
     id: str
     order_number: str
     created_at: datetime
@@ -201,7 +202,7 @@ class OrderSummary(_Dict):
 
 
 @dataclass(frozen=True)
-class OrderPage(_Dict):
+class OrderPage(JsonView):
     items: list[OrderSummary]
     page: int
     pages: int
@@ -209,7 +210,7 @@ class OrderPage(_Dict):
 
 
 @dataclass(frozen=True)
-class TrackingInfo(_Dict):
+class TrackingInfo(JsonView):
     order_number: str
     status: str
     status_label: str

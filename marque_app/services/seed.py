@@ -142,7 +142,7 @@ def _id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, "/".join(str(p) for p in parts))
 
 
-def _slugify(text: str) -> str:
+def slugify(text: str) -> str:
     out = "".join(c.lower() if c.isalnum() else "-" for c in text)
     return "-".join(filter(None, out.split("-")))
 
@@ -175,7 +175,7 @@ def load_demo(*, session: Session, seed: int = 20261121, write_images: bool = Tr
     session.flush()
 
     brands = [
-        Brand(id=_id("brand", name), name=name, slug=_slugify(name), description=desc,
+        Brand(id=_id("brand", name), name=name, slug=slugify(name), description=desc,
               logo_url=None, created_at=ANCHOR - timedelta(days=400))
         for name, desc in BRANDS
     ]
@@ -251,7 +251,7 @@ def _users(rng: random.Random) -> list[User]:
 def _product(rng, index, kind, category, brand, status, used_slugs, write_images):
     noun = kind.nouns[rng.randrange(len(kind.nouns))]
     name = f"{ADJECTIVES[rng.randrange(len(ADJECTIVES))]} {MATERIALS[rng.randrange(len(MATERIALS))]} {noun}"
-    slug = base = _slugify(name)
+    slug = base = slugify(name)
     n = 2
     while slug in used_slugs:
         slug, n = f"{base}-{n}", n + 1
@@ -278,7 +278,7 @@ def _product(rng, index, kind, category, brand, status, used_slugs, write_images
         bump = _money(rng.choice((2, 3, 5))) if size in ("XL", "12", "30 L", "60 L", "1 L", "3P", "Queen", "Large") and rng.random() < 0.5 else None
         variants.append(ProductVariant(
             id=_id("variant", slug, v), product_id=product_id,
-            sku=f"{sku_base}-{_slugify(colour)[:3].upper()}-{_slugify(size).upper()}",
+            sku=f"{sku_base}-{slugify(colour)[:3].upper()}-{slugify(size).upper()}",
             name=f"{colour} / {size}", price=(price + bump) if bump else None,
             inventory_quantity=stock, attributes={"size": size, "color": colour}, sort_order=v,
             created_at=created,

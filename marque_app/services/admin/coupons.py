@@ -17,7 +17,7 @@ from marque_app.domain.admin import AdminError, Page, Paging, check_coupon
 from marque_app.models import Coupon, utcnow
 
 from .activity import Actor, record
-from .products import _commit, as_uuid
+from .products import as_uuid, commit_or_conflict
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def save_coupon(
            entity_type="coupon", entity_id=coupon.id,
            summary=f"{'Created' if created else 'Updated'} coupon {fields.code} ({fields.type} {fields.value})"
            + ("" if fields.is_active else ", inactive"), now=now)
-    _commit(session)
+    commit_or_conflict(session)
     return coupon_view(coupon)
 
 

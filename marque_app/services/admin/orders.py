@@ -10,7 +10,7 @@ session first, so it is committed with the change, or rolled back with a refusal
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +37,7 @@ def _value(v) -> str:
     return getattr(v, "value", v)
 
 
-def _admin_error(err: Exception) -> AdminError:
+def admin_error(err: Exception) -> AdminError:
     """A refusal of the orders or payments services, as the admin's error."""
     status = getattr(err, "status", None)
     if not isinstance(status, int):
@@ -105,7 +105,7 @@ def parse_day(value: object, name: str) -> date | None:
 
 
 def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 MAX_ACCOUNT_IDS = 200  # more accounts match an e-mail search: a subquery instead of a list
@@ -247,7 +247,7 @@ def change_status(
                                     tracking_number=tracking or None, sms=sms, mailer=mailer, now=now)
     except CheckoutError as err:
         session.rollback()
-        raise _admin_error(err) from None
+        raise admin_error(err) from None
     return get_order(session=session, order_id=order.id)
 
 
@@ -314,7 +314,7 @@ def refund(*, session: Session, actor: Actor, order_id: object, data: dict[str, 
                         now=now)
     except PaymentError as err:
         session.rollback()
-        raise _admin_error(err) from None
+        raise admin_error(err) from None
     return get_order(session=session, order_id=order.id)
 
 
@@ -327,5 +327,5 @@ def mark_paid(*, session: Session, actor: Actor, order_id: object, now: datetime
         payments.mark_cod_paid(session=session, order_id=order.id, actor_id=actor.id, now=now)
     except PaymentError as err:
         session.rollback()
-        raise _admin_error(err) from None
+        raise admin_error(err) from None
     return get_order(session=session, order_id=order.id)

@@ -296,7 +296,7 @@ def _check_unique_skus(
 # --- write ---------------------------------------------------------------------------------------
 
 
-def _commit(session: Session) -> None:
+def commit_or_conflict(session: Session) -> None:
     try:
         session.commit()
     except IntegrityError as err:
@@ -456,7 +456,7 @@ def save_product(
         f"{len(pictures)} pictures)",
         details={"changes": changes, "variants_removed": [v.sku for v in removed]}, now=now,
     )
-    _commit(session)
+    commit_or_conflict(session)
     invalidate()
     return get_product(session=session, product_id=product.id)
 
@@ -482,7 +482,7 @@ def set_status(
     record(session=session, actor=actor, action=f"product.{status}", entity_type="product", entity_id=product.id,
            summary=f"Product {product.name}: {current} -> {status}", details={"from": current, "to": status},
            now=now)
-    _commit(session)
+    commit_or_conflict(session)
     invalidate()
     return get_product(session=session, product_id=product.id)
 
@@ -517,7 +517,7 @@ def delete_product(
     record(session=session, actor=actor, action=f"product.{'delete' if outcome == 'deleted' else 'archive'}",
            entity_type="product", entity_id=product.id, summary=f"{outcome.capitalize()} product {product.name}",
            now=now)
-    _commit(session)
+    commit_or_conflict(session)
     invalidate()
     return outcome
 
@@ -550,7 +550,7 @@ def add_variant(
     session.add(product)
     record(session=session, actor=actor, action="variant.create", entity_type="variant", entity_id=variant.id,
            summary=f"Added variant {row.sku} to {product.name}", details={"product_id": str(product.id)}, now=now)
-    _commit(session)
+    commit_or_conflict(session)
     invalidate()
     return variant_view(variant, product.low_stock_threshold)
 

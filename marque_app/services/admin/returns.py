@@ -37,7 +37,7 @@ from marque_app.models.enums import RETURN_STATUSES
 from marque_app.services import payments, reviews
 
 from .activity import Actor, record
-from .orders import _admin_error, parse_amount
+from .orders import admin_error, parse_amount
 from .products import as_uuid
 
 # What each action needs the return to be, and what it becomes.
@@ -196,7 +196,7 @@ def act(
             session.commit()
     except PaymentError as err:
         session.rollback()
-        raise _admin_error(err) from None
+        raise admin_error(err) from None
     except BaseException:
         session.rollback()
         raise
@@ -212,7 +212,7 @@ def moderation_queue(*, session: Session, status: str = "pending", paging: Pagin
         return reviews.list_reviews_for_moderation(session=session, status=status or "pending", page=paging.page,
                                                    per_page=paging.per_page, q=q)
     except ReviewError as err:
-        raise _admin_error(err) from None
+        raise admin_error(err) from None
 
 
 def moderate(*, session: Session, actor: Actor, review_id: object, status: str, now: datetime | None = None):
@@ -231,7 +231,7 @@ def moderate(*, session: Session, actor: Actor, review_id: object, status: str, 
         return reviews.moderate_review(session=session, review_id=rid, status=status, actor_id=actor.id, now=now)
     except ReviewError as err:
         session.rollback()
-        raise _admin_error(err) from None
+        raise admin_error(err) from None
     except BaseException:
         session.rollback()
         raise

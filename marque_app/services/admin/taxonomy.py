@@ -21,7 +21,7 @@ from marque_app.models import Brand, Category, Product, utcnow
 from marque_app.services import cache
 
 from .activity import Actor, record
-from .products import _commit, as_uuid
+from .products import as_uuid, commit_or_conflict
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def save_category(
            entity_type="category", entity_id=category.id,
            summary=f"{'Created' if created else 'Updated'} category {fields.name}"
            + ("" if fields.is_active else " (hidden)"), now=now)
-    _commit(session)
+    commit_or_conflict(session)
     cache.invalidate_categories()
     cache.invalidate_products()
     return next(c for c in list_categories(session=session) if c.id == str(category.id))
@@ -167,7 +167,7 @@ def save_brand(
            entity_type="brand", entity_id=brand.id,
            summary=f"{'Created' if created else 'Updated'} brand {fields.name}"
            + ("" if fields.is_active else " (hidden)"), now=now)
-    _commit(session)
+    commit_or_conflict(session)
     cache.invalidate_categories()
     cache.invalidate_products()
     return next(b for b in list_brands(session=session) if b.id == str(brand.id))
