@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from marque_app.domain.payments import PaymentError
 from marque_app.services import payments
 from marque_app.services.auth.guard import AuthUser
+from marque_app.views.payments import PaymentView
 
 from .deps import CurrentUser, SessionDep, require_roles
 from .schemas import ErrorOut, RequestModel
@@ -67,24 +68,13 @@ class RefundRequest(RequestModel):
     amount: str | None = Field(None, max_length=20, description='A decimal string ("12.50"); omit for all')
 
 
-class PaymentOut(BaseModel):
-    payment_id: str
-    order_id: str
-    provider: str
-    intent_id: str
-    status: str
-    amount: str
-    refunded: str
-    currency: str
-
-
 class IntentOut(BaseModel):
-    payment: PaymentOut
+    payment: PaymentView
     client_secret: str = Field(description="For Stripe.js; empty for cash on delivery")
 
 
 class RefundOut(BaseModel):
-    payment: PaymentOut
+    payment: PaymentView
     refund_id: str
     amount: str
 
@@ -114,7 +104,7 @@ def create_intent(body: CreateIntentRequest, user: CurrentUser, session: Session
     return JSONResponse(asdict(view))
 
 
-@router.post("/confirm", response_model=PaymentOut, responses=ERRORS, summary="Confirm a payment intent")
+@router.post("/confirm", response_model=PaymentView, responses=ERRORS, summary="Confirm a payment intent")
 def confirm(body: ConfirmRequest, user: CurrentUser, session: SessionDep) -> JSONResponse:
     view = payments.confirm_payment(session=session, payment_intent_id=body.payment_intent_id, user_id=user.id,
                                     payment_method=body.payment_method)

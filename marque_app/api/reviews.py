@@ -15,7 +15,7 @@ text, never as HTML.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -29,6 +29,7 @@ from marque_app.services import reviews
 from marque_app.services.admin import Actor
 from marque_app.services.admin import returns as admin_returns
 from marque_app.services.auth.guard import AuthUser
+from marque_app.views.reviews import MyReview
 
 from .deps import CurrentUser, SessionDep, require_roles
 from .schemas import ErrorOut, RequestModel
@@ -91,14 +92,11 @@ class ReviewPageOut(BaseModel):
     total: int
 
 
-class MyReviewOut(BaseModel):
-    id: str
-    rating: int
-    title: str
-    content: str
-    status: str
-    verified_purchase: bool
-    message: str = Field(examples=[THANKS])
+@dataclass(frozen=True)
+class MyReviewOut(MyReview):
+    """The caller's review (the view of ``services.reviews``) with the page's thank-you line."""
+
+    message: Annotated[str, Field(examples=[THANKS])]
 
 
 class HelpfulOut(BaseModel):

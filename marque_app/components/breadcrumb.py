@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app import routes
-from marque_app.services.catalog import CategoryLink
+from marque_app.views.catalog import CategoryLink
 
 
 def _crumb(link: rx.Var[CategoryLink]) -> rx.Component:

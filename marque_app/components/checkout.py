@@ -8,13 +8,13 @@ from marque_app import routes
 from marque_app.components.auth import error_callout
 from marque_app.components.cart import total_row
 from marque_app.components.orders import priced_line
-from marque_app.services.addresses import AddressView
 from marque_app.state.checkout import (
     ADDRESS_FIELDS,
     CheckoutState,
     QuoteLineView,
     ShippingOptionView,
 )
+from marque_app.views.addresses import AddressView
 
 
 def section(step: str, title: str, *children: rx.Component, **props) -> rx.Component:

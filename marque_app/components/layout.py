@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app import routes
-from marque_app.services.catalog import NavCategory
 from marque_app.state.header import HeaderState
 from marque_app.state.outage import OUTAGE, OutageState
 from marque_app.state.suggest import SuggestState
+from marque_app.views.catalog import NavCategory
 
 CONTENT_WIDTH = "1200px"
 PAGE_PADDING = rx.breakpoints(initial="16px", sm="24px", lg="32px")

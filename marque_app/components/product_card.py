@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from marque_app.services.catalog import ProductCard
+from marque_app.views.catalog import ProductCard
 
 
 def product_image(

@@ -7,9 +7,9 @@ import reflex as rx
 from marque_app import routes
 from marque_app.components.auth import error_callout, field, forbidden_panel
 from marque_app.components.layout import page_layout
-from marque_app.services.addresses import AddressView
 from marque_app.state.account import AccountState
 from marque_app.state.auth import AuthState
+from marque_app.views.addresses import AddressView
 
 
 def _section(title: str, *children: rx.Component, **props) -> rx.Component:

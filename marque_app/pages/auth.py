@@ -8,8 +8,8 @@ from marque_app import routes
 from marque_app.components.auth import (
     auth_card,
     error_callout,
-    form_stack,
     field,
+    form_stack,
     notice_callout,
     password_checklist,
 )

@@ -9,9 +9,8 @@ from marque_app.components.breadcrumb import breadcrumb
 from marque_app.components.layout import page_layout
 from marque_app.components.product_card import card_skeletons
 from marque_app.pages.listing import current_crumb, listing_body
-from marque_app.services.catalog import CategoryLink
-from marque_app.services.listing import BrandLink
 from marque_app.state.listing import BrandsState
+from marque_app.views.catalog import BrandLink, CategoryLink
 
 
 def brand_page() -> rx.Component:

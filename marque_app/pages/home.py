@@ -6,8 +6,8 @@ import reflex as rx
 
 from marque_app.components.layout import page_layout
 from marque_app.components.product_card import card_skeletons, product_grid, section_heading
-from marque_app.services.catalog import CategoryLink, ProductCard
 from marque_app.state.home import HomeState
+from marque_app.views.catalog import CategoryLink, ProductCard
 
 
 def _hero_picture(card: rx.Var[ProductCard], index) -> rx.Component:

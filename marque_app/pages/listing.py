@@ -12,8 +12,8 @@ from marque_app.components.layout import page_layout
 from marque_app.components.not_found import not_found_message
 from marque_app.components.pagination import pagination
 from marque_app.components.product_card import card_skeletons, product_grid
-from marque_app.services.catalog import CategoryLink
 from marque_app.state.listing import ListingState
+from marque_app.views.catalog import CategoryLink
 
 
 def current_crumb(text) -> rx.Component:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marque_app.components.breadcrumb import breadcrumb
 from marque_app.components.cart import heart_toggle
 from marque_app.components.cart_ops import op_arg
 from marque_app.components.layout import page_layout
@@ -14,15 +15,13 @@ from marque_app.components.product_card import (
     product_image,
     section_heading,
 )
-from marque_app.components.breadcrumb import breadcrumb
 from marque_app.components.theme import ACCENT
 from marque_app.domain.colours import NEUTRAL, SWATCHES
-from marque_app.services.catalog import OptionView, ProductImageView
-from marque_app.services.reviews import ReviewItem
 from marque_app.state.cart import CartState
 from marque_app.state.product import ProductState
 from marque_app.state.reviews import HistogramRow, ReviewsState
-
+from marque_app.views.catalog import OptionView, ProductImageView
+from marque_app.views.reviews import ReviewItem
 
 
 def _breadcrumb() -> rx.Component:

@@ -8,7 +8,6 @@ of a type becomes it, and deleting the default promotes the next newest one.
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from marque_app.domain.auth import InvalidInput
 from marque_app.domain.checkout import InvalidCheckout
 from marque_app.models import Address
 from marque_app.models.enums import ADDRESS_TYPES
+from marque_app.views.addresses import AddressView
 
 # (field, label, required, max length)
 _FIELDS = (
@@ -35,38 +35,6 @@ _FIELDS = (
 
 class AddressNotFound(LookupError):
     """No address with this id belongs to the user."""
-
-
-@dataclass(frozen=True)
-class AddressView:
-    """A saved address as pages and the API show it (ids as strings)."""
-
-    id: str = ""
-    type: str = "shipping"
-    first_name: str = ""
-    last_name: str = ""
-    company: str = ""
-    address_line_1: str = ""
-    address_line_2: str = ""
-    city: str = ""
-    state: str = ""
-    postal_code: str = ""
-    country: str = "US"
-    phone: str = ""
-    is_default: bool = False
-
-    @classmethod
-    def of(cls, row: Address) -> AddressView:
-        return cls(
-            id=str(row.id), type=row.type, first_name=row.first_name, last_name=row.last_name,
-            company=row.company or "", address_line_1=row.address_line_1,
-            address_line_2=row.address_line_2 or "", city=row.city, state=row.state,
-            postal_code=row.postal_code, country=row.country, phone=row.phone or "",
-            is_default=row.is_default,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def clean_address(data: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from marque_app.models.enums import ProductStatus
 from marque_app.models.user import User
 from marque_app.services.cache import local_fetch
 from marque_app.services.db import session_scope
+from marque_app.views.catalog import CategoryLink, NavCategory, OptionView, ProductCard, ProductImageView
 
 #: The order in which the picker offers the usual clothing sizes; others keep catalog order.
 SIZE_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "One Size")
@@ -36,58 +37,10 @@ SIZE_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "One Size")
 
 
 @dataclass(frozen=True)
-class ProductCard:
-    """What a product tile in a grid shows."""
-
-    id: str = ""
-    slug: str = ""
-    name: str = ""
-    brand: str = ""
-    price: str = ""
-    compare_price: str = ""  # empty unless the product is on sale
-    is_on_sale: bool = False
-    is_sold_out: bool = False
-    image_url: str = ""
-    price_amount: str = ""  # "24.00", for clients that need the amount
-    compare_price_amount: str = ""  # "30.00" when on sale, else empty
-    image_alt: str = ""
-    rating: str = ""  # "4.5", empty without reviews
-    review_count: int = 0
-
-
-@dataclass(frozen=True)
-class CategoryLink:
-    """A category in the navigation, a tile or a breadcrumb."""
-
-    id: str = ""
-    slug: str = ""
-    name: str = ""
-    description: str = ""
-    image_url: str = ""
-    product_count: int = 0
-
-
-@dataclass(frozen=True)
-class NavCategory:
-    """A top-level category in the header, with its subcategories."""
-
-    id: str = ""
-    slug: str = ""
-    name: str = ""
-    children: list[CategoryLink] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class HomeSections:
     featured: list[ProductCard] = field(default_factory=list)
     new_arrivals: list[ProductCard] = field(default_factory=list)
     categories: list[CategoryLink] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ProductImageView:
-    url: str = ""
-    alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,15 +133,6 @@ def _attr(attributes: dict | None, *names: str) -> str:
         if value not in (None, ""):
             return str(value)
     return ""
-
-
-@dataclass(frozen=True)
-class OptionView:
-    """One size or colour button of the variant picker."""
-
-    value: str = ""
-    is_available: bool = True  # the combination with the other chosen option exists
-    is_in_stock: bool = True  # ... and can be bought
 
 
 def find_variant(variants: Sequence[VariantView], *, size: str, color: str) -> VariantView | None:

@@ -38,6 +38,7 @@ from marque_app.services.catalog import (
     product_detail,
 )
 from marque_app.services.db import session_scope
+from marque_app.views.catalog import BrandLink
 
 T = TypeVar("T")
 
@@ -47,18 +48,6 @@ MAX_REF_LENGTH = 255
 
 # --------------------------------------------------------------------------------------------
 # Public schemas
-
-
-@dataclass(frozen=True)
-class BrandLink:
-    """A brand in a list, a filter or at the top of a brand page."""
-
-    id: str = ""
-    slug: str = ""
-    name: str = ""
-    description: str = ""
-    logo_url: str = ""
-    product_count: int = 0  # active products; filled by list_brands and get_brand
 
 
 @dataclass(frozen=True)

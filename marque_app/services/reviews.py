@@ -42,26 +42,13 @@ from marque_app.models.catalog import ReviewVote
 from marque_app.models.types import utcnow
 from marque_app.services.cache import invalidate_products, local_fetch
 from marque_app.services.db import session_scope
+from marque_app.views.reviews import MyReview, ReviewItem
 
 MAX_PER_PAGE = 50
 PRODUCT_NOT_FOUND = "Product not found"
 
 
 # --- public schemas -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    id: str = ""
-    rating: int = 0
-    title: str = ""
-    content: str = ""
-    author: str = ""
-    verified_purchase: bool = False
-    date: str = ""
-    helpful_count: int = 0
-    voted: bool = False  # the viewer found it helpful already
-    is_own: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,16 +59,6 @@ class ReviewPage:
     per_page: int = 10
     pages: int = 0
     total: int = 0
-
-
-@dataclass(frozen=True)
-class MyReview:
-    id: str
-    rating: int
-    title: str
-    content: str
-    status: str
-    verified_purchase: bool
 
 
 @dataclass(frozen=True)

@@ -5,21 +5,23 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app import routes
+from marque_app.state.admin.moderation import AdminReturnsState, AdminReviewsState
+from marque_app.state.admin.orders import AdminOrdersState, AdminOrderState
 from marque_app.state.admin.others import (
     AdminActivityState,
     AdminBrandsState,
     AdminCategoriesState,
     AdminCouponsState,
-    AdminCustomerState,
     AdminCustomersState,
+    AdminCustomerState,
     AdminInventoryState,
 )
 from marque_app.state.admin.products import AdminProductFormState, AdminProductsState
-from marque_app.state.admin.moderation import AdminReturnsState, AdminReviewsState
-from marque_app.state.admin.orders import AdminOrderState, AdminOrdersState
 from marque_app.state.admin.reports import AdminDashboardState, AdminReportsState
 from marque_app.state.auth import AuthState
 
+from .moderation import returns_page, reviews_page
+from .orders import order_page, orders_list
 from .others import (
     activity_page,
     brands_page,
@@ -29,8 +31,6 @@ from .others import (
     customers_page,
     inventory_page,
 )
-from .moderation import returns_page, reviews_page
-from .orders import order_page, orders_list
 from .products import product_form, products_list
 from .reports import dashboard, reports_page
 

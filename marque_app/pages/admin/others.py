@@ -20,8 +20,8 @@ from marque_app.state.admin.others import (
     AdminBrandsState,
     AdminCategoriesState,
     AdminCouponsState,
-    AdminCustomerState,
     AdminCustomersState,
+    AdminCustomerState,
     AdminFilterState,
     AdminInventoryState,
 )

@@ -49,6 +49,7 @@ from marque_app.models import Order, OrderStatus, Payment, PaymentStatus
 from marque_app.models.order import OrderStatusHistory, PaymentEvent
 from marque_app.models.types import utcnow
 from marque_app.settings import Settings, get_settings
+from marque_app.views.payments import PaymentView
 
 from .base import IntentResult, PaymentProvider, RefundResult
 from .cod import CashOnDelivery
@@ -66,18 +67,6 @@ PROVIDER_NAMES = ("cod", "stripe")
 
 
 # --- public schemas -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PaymentView:
-    payment_id: str
-    order_id: str
-    provider: str
-    intent_id: str
-    status: str
-    amount: str
-    refunded: str
-    currency: str
 
 
 @dataclass(frozen=True)
