@@ -2,6 +2,7 @@
 #
 #   make run        set up (venv, bun, database) and serve in production mode on
 #                   $MARQUE_PORT (default 3000): page and backend on one port
+#   make lint       ruff check, ruff format --check, mypy, import-linter (CI runs it first)
 #   make test       unit + db + api layers, then the e2e layer (own pytest run)
 #   make test-pg    the db layer against PostgreSQL ($MARQUE_TEST_DATABASE_URL)
 #   make setup      migrate the database and load the demo catalog
@@ -48,7 +49,7 @@ E2E_TIMEOUT ?= 900
 MARQUE_TEST_DATABASE_URL ?=
 REFLEX_REDIS_URL ?=
 
-.PHONY: help venv bun check-port setup run test test-fast test-pg test-e2e clean
+.PHONY: help venv bun check-port setup run lint test test-fast test-pg test-e2e clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -137,6 +138,22 @@ run: check-port venv bun setup
 	echo "==> serving http://localhost:$(MARQUE_PORT)/ (production build; Ctrl-C stops)"
 	exec $(WITH_DOTENV) "$(VENV)/bin/reflex" run --env prod \
 		--frontend-port "$(MARQUE_PORT)" --backend-port "$(MARQUE_PORT)"
+
+# --- lint ---------------------------------------------------------------------
+
+# Every check runs even when an earlier one failed; make fails if any found something.
+# Settings: pyproject.toml ([tool.ruff], [tool.mypy], [tool.importlinter]).
+lint: $(if $(NO_SETUP),,venv)
+	@failed=""
+	echo "==> ruff check"; "$(VENV)/bin/ruff" check . || failed="$$failed ruff-check"
+	echo "==> ruff format --check"; "$(VENV)/bin/ruff" format --check . || failed="$$failed ruff-format"
+	echo "==> mypy"; "$(VENV)/bin/mypy" || failed="$$failed mypy"
+	echo "==> lint-imports"; "$(VENV)/bin/lint-imports" --no-cache || failed="$$failed import-linter"
+	if [ -n "$$failed" ]; then
+		echo "==> make lint FAILED:$$failed" >&2
+		exit 1
+	fi
+	echo "==> make lint passed"
 
 # --- tests --------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ import os
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator

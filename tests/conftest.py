@@ -18,9 +18,9 @@ from sqlmodel import Session
 # Nothing a test does may reach the developer's database or .env settings.
 os.environ.setdefault("MARQUE_ENV", "test")
 
-from marque_app.services import migrations  # noqa: E402
-from marque_app.services.db import make_engine  # noqa: E402
-from tests.dbutil import scratch_database  # noqa: E402
+from marque_app.services import migrations
+from marque_app.services.db import make_engine
+from tests.dbutil import scratch_database
 
 
 @pytest.fixture(scope="session")

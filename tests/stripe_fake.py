@@ -152,7 +152,7 @@ class FakeStripe:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
                 params = _nest(parse_qsl(body, keep_blank_values=True))

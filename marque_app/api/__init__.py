@@ -14,9 +14,9 @@ from marque_app.api.admin_orders import router as admin_orders_router
 from marque_app.api.auth import router as auth_router
 from marque_app.api.cart import router as cart_router
 from marque_app.api.catalog import router as catalog_router
-from marque_app.api.orders import router as orders_router
 from marque_app.api.deps import install_auth
 from marque_app.api.errors import install_errors
+from marque_app.api.orders import router as orders_router
 from marque_app.api.outage import install_outage_handlers
 from marque_app.api.payments import router as payments_router
 from marque_app.api.reviews import router as reviews_router

@@ -27,11 +27,10 @@ from pydantic import BaseModel, Field, StrictInt
 from marque_app.domain.cart import MAX_LINE_QUANTITY, MAX_MERGE_LINES, CartError, GuestLine
 from marque_app.services import cart, wishlist
 from marque_app.services.cart_ops import claim_operation, find_operation, store_response
+from marque_app.settings import get_settings
 
 from .deps import CurrentUser, LimiterDep, SessionDep
-from .schemas import ErrorOut
-from .schemas import RequestModel
-from marque_app.settings import get_settings
+from .schemas import ErrorOut, RequestModel
 
 MAX_KEY = 100
 

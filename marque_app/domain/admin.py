@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -158,8 +158,8 @@ def when(value: object, name: str, label: str) -> datetime | None:
     else:
         raise invalid(f"{label} must be a date and time", name)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def slug_of(raw: Mapping[str, Any], *, source: str, limit: int = 100) -> str:
@@ -218,6 +218,7 @@ def check_product(raw: Mapping[str, Any]) -> ProductInput:
     if not _SKU.fullmatch(sku):
         raise invalid("SKU may hold letters, digits, dots, dashes and underscores", "sku")
     price = money(raw.get("price"), "price", "Price")
+    assert price is not None  # money() raises for a missing required amount
     compare = money(raw.get("compare_price"), "compare_price", "Compare-at price", required=False)
     if compare is not None and compare <= price:
         raise invalid("Compare-at price must be above the price (or left empty)", "compare_price")
@@ -472,6 +473,7 @@ def check_adjustment(raw: Mapping[str, Any]) -> Adjustment:
     """A stock change: a non-zero whole number, a reason, "adjustment" or "restock" (adds only)."""
     change = whole(raw.get("quantity_change", raw.get("quantity")), "quantity_change", "Quantity",
                    minimum=None)
+    assert change is not None  # whole() raises for a missing required number
     if change == 0:
         raise invalid("Quantity must not be 0", "quantity_change")
     kind = text(raw, "movement_type", "Type", limit=20) or ("restock" if change > 0 else "adjustment")
@@ -510,7 +512,7 @@ def paging(page: object = None, per_page: object = None, default: int = 20) -> P
 class Page:
     """One page of rows with how many there are in all."""
 
-    items: list = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
     total: int = 0
     page: int = 1
     per_page: int = 20

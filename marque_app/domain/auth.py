@@ -274,7 +274,7 @@ def failure_pause(failures: int, *, policy: FailureBudget) -> int:
     over = failures - policy.budget
     if over <= 0:
         return 0
-    return min(policy.max_delay_seconds, policy.base_delay_seconds * 2 ** min(over - 1, 30))
+    return min(policy.max_delay_seconds, policy.base_delay_seconds * int(2 ** min(over - 1, 30)))
 
 
 PAUSED_HINTS = {

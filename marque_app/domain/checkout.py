@@ -294,7 +294,7 @@ class CheckoutTotals:
     total: Decimal
     items: int = 0
     free_shipping: bool = False
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def checkout_totals(

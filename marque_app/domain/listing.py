@@ -10,9 +10,10 @@ shopper typed is ever echoed back.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 SORT_FIELDS = ("newest", "name", "price", "rating")  # the seed's created_at is "newest"
 ORDERS = ("asc", "desc")
@@ -78,7 +79,7 @@ class ListingQuery:
         }
         return {key: values[key] for key in PARAM_KEYS if values[key]}
 
-    def with_changes(self, **changes) -> ListingQuery:
+    def with_changes(self, **changes: Any) -> ListingQuery:
         """A copy with ``changes``; the page goes back to 1 unless ``page`` is one of them."""
         changes.setdefault("page", 1)
         return dataclasses.replace(self, **changes)
@@ -167,9 +168,9 @@ def parse_listing_query(
         ListingQueryError: in strict mode, for the first bad value.
     """
     errors: list[ListingQueryError] = []
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
 
-    def check(field: str, read) -> None:
+    def check(field: str, read: Callable[[str, str], Any]) -> None:
         text = _text(params, field)
         if not text:
             return

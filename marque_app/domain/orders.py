@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from typing import cast
 
 from marque_app.domain.checkout import OrderConflict
 
@@ -50,11 +51,11 @@ RETURN_PREFIX = "RT-"
 NUMBER_LENGTH = 6
 
 
-def _value(status) -> str:
-    return getattr(status, "value", status)
+def _value(status: object) -> str:
+    return cast(str, getattr(status, "value", status))
 
 
-def allowed_next(status, *, paid: bool = False) -> tuple[str, ...]:
+def allowed_next(status: object, *, paid: bool = False) -> tuple[str, ...]:
     """The statuses an order in ``status`` may move to (refund before delivery needs a payment)."""
     status = _value(status)
     out = TRANSITIONS.get(status, ())
@@ -63,7 +64,7 @@ def allowed_next(status, *, paid: bool = False) -> tuple[str, ...]:
     return out
 
 
-def check_transition(current, to, *, paid: bool = False) -> str:
+def check_transition(current: object, to: object, *, paid: bool = False) -> str:
     """``to`` as a status value when the move is allowed.
 
     Raises:
@@ -79,15 +80,15 @@ def check_transition(current, to, *, paid: bool = False) -> str:
     return to
 
 
-def can_cancel(status) -> bool:
+def can_cancel(status: object) -> bool:
     return _value(status) in CANCELLABLE
 
 
-def can_change_address(status) -> bool:
+def can_change_address(status: object) -> bool:
     return _value(status) in ADDRESS_CHANGEABLE
 
 
-def can_return(status) -> bool:
+def can_return(status: object) -> bool:
     return _value(status) in RETURNABLE
 
 

@@ -80,7 +80,7 @@ def parse_amount(value: object, *, field: str = "amount") -> Decimal:
     Raises:
         PaymentError: ``invalid`` with words saying what is wrong.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise PaymentError("invalid", "Send the amount as a decimal string such as \"12.50\"", field=field)
     try:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value

@@ -9,18 +9,42 @@ from .cart import CartItem, CartOperation, Wishlist
 from .catalog import Brand, Category, Product, ProductImage, ProductReview, ProductVariant
 from .enums import OrderStatus, PaymentStatus, ProductStatus, UserRole
 from .inventory import InventoryMovement
-from .order import Coupon, CouponUsage, Order, OrderItem, Payment, Return, ReturnItem
-from .order import OrderStatusHistory
+from .order import Coupon, CouponUsage, Order, OrderItem, OrderStatusHistory, Payment, Return, ReturnItem
 from .types import utcnow
 from .user import Address, User
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AnalyticsEvent", "Address", "Brand", "CartItem", "CartOperation", "Category", "Coupon", "CouponUsage",
-    "InventoryMovement", "Order", "OrderItem", "OrderStatus", "Payment", "PaymentStatus",
-    "PhoneVerification", "Product", "ProductImage", "ProductReview", "ProductStatus", "ProductVariant", "Return",
-    "ReturnItem", "RevokedToken", "User", "UserRole", "Wishlist", "metadata", "utcnow",
-    "AdminActivity", "CustomerNote",
+    "Address",
+    "AdminActivity",
+    "AnalyticsEvent",
+    "Brand",
+    "CartItem",
+    "CartOperation",
+    "Category",
+    "Coupon",
+    "CouponUsage",
+    "CustomerNote",
+    "InventoryMovement",
+    "Order",
+    "OrderItem",
+    "OrderStatus",
     "OrderStatusHistory",
+    "Payment",
+    "PaymentStatus",
+    "PhoneVerification",
+    "Product",
+    "ProductImage",
+    "ProductReview",
+    "ProductStatus",
+    "ProductVariant",
+    "Return",
+    "ReturnItem",
+    "RevokedToken",
+    "User",
+    "UserRole",
+    "Wishlist",
+    "metadata",
+    "utcnow",
 ]

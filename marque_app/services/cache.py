@@ -29,8 +29,8 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from functools import lru_cache
-from typing import TypeVar
+from functools import cache, lru_cache
+from typing import TypeVar, cast
 from urllib.parse import urlencode
 
 import redis as redis_lib
@@ -92,7 +92,7 @@ def _build(tp: object, data: object) -> object:
     return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hints(cls: type) -> dict[str, object]:
     names = {f.name for f in dataclasses.fields(cls)}
     return {k: v for k, v in typing.get_type_hints(cls).items() if k in names}
@@ -180,7 +180,7 @@ class CatalogCache:
             return compute()
         try:
             raw = self.redis.mget([self.generation_key(k) for k in kinds])
-            generations = {k: int(v or 0) for k, v in zip(kinds, raw)}
+            generations = {k: int(v or 0) for k, v in zip(kinds, raw, strict=False)}
             key = self.key(name, params, generations)
             hit = self.redis.get(key)
         except (redis_lib.RedisError, OSError, ValueError) as error:
@@ -189,7 +189,7 @@ class CatalogCache:
         self._answered()
         if hit is not None:
             try:
-                return loads(hit, result_type)
+                return cast(T, loads(hit, result_type))
             except (ValueError, TypeError, KeyError) as error:
                 log.warning("catalog cache: dropping unreadable entry %s (%s)", key, error)
         value = compute()

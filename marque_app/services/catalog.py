@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marque_app.domain.money import decimal_string, format_money, sale_price
 from marque_app.domain.stock import SOLD_OUT, sellable_quantity, stock_status
@@ -231,7 +231,7 @@ def image_index_for_color(images: Sequence[ProductImageView], color: str) -> int
 
 
 def _active() -> sa.ColumnElement[bool]:
-    return Product.status == ProductStatus.active
+    return col(Product.status) == ProductStatus.active
 
 
 def product_cards(session: Session, products: Sequence[Product]) -> list[ProductCard]:
@@ -278,7 +278,7 @@ def product_cards(session: Session, products: Sequence[Product]) -> list[Product
         sold_out = sellable_quantity(
             on_hand, track_inventory=p.track_inventory, allow_backorder=p.allow_backorder
         ) == 0
-        image = first_image.get(p.id)
+        image = first_image.get(p.id)  # type: ignore[assignment]  # None: a product without images
         compare = _sale_price(p.price, p.compare_price)
         cards.append(
             ProductCard(
@@ -385,15 +385,15 @@ def _category_tiles(session: Session, categories: Sequence[Category]) -> list[Ca
     # (featured first), ranked per top-level category in one query.
     images: dict[uuid.UUID, str] = {}
     if root_of:
-        root = sa.case({cid: str(rid) for cid, rid in root_of.items()}, value=Product.category_id)
+        root_case = sa.case({cid: str(rid) for cid, rid in root_of.items()}, value=Product.category_id)
         has_image = sa.select(ProductImage.id).where(ProductImage.product_id == Product.id).exists()
         ranked = (
             select(
                 Product.id.label("product_id"),
-                root.label("root_id"),
+                root_case.label("root_id"),
                 sa.func.row_number()
                 .over(
-                    partition_by=root,
+                    partition_by=root_case,
                     order_by=(
                         Product.featured.desc(),
                         Product.rating_average.desc(),

@@ -15,7 +15,6 @@ from sqlmodel import Session
 
 from marque_app.settings import get_settings
 
-
 T = TypeVar("T")
 
 #: Seconds to wait for the database server to accept a connection.

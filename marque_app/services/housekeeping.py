@@ -38,6 +38,6 @@ async def housekeeping() -> None:
             removed = await asyncio.to_thread(run_once)
             if any(removed.values()):
                 log.info("housekeeping removed %s", removed)
-        except Exception:  # noqa: BLE001 - never take the app down for a clean-up
+        except Exception:  # never take the app down for a clean-up
             log.exception("housekeeping pass failed")
         await asyncio.sleep(EVERY_SECONDS)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marque_app.domain.listing import ListingQuery
 from marque_app.models import Brand, Category, Product, ProductVariant
@@ -104,7 +104,7 @@ class UnknownBrand(LookupError):
 
 
 def _active() -> sa.ColumnElement[bool]:
-    return Product.status == ProductStatus.active
+    return col(Product.status) == ProductStatus.active
 
 
 def _in_stock() -> sa.ColumnElement[bool]:
@@ -254,7 +254,7 @@ def _list_products(session: Session, query: ListingQuery) -> ListingPage:
         where.append(_in_stock())
 
     total = session.exec(select(sa.func.count()).select_from(Product).where(*where)).one()
-    rows = []
+    rows: Sequence[Product] = []
     if query.offset < total:
         rows = session.exec(
             select(Product)

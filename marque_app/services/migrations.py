@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from alembic import command
 from marque_app.settings import PROJECT_ROOT
-
 
 #: Search objects made by migration 0002 that are not models: the PostgreSQL did-you-mean
 #: vocabulary and SQLite's FTS5 tables (with their shadow tables, products_fts_data, ...).

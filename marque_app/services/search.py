@@ -169,6 +169,7 @@ def search(*, session: Session, query: str, page: int = 1, per_page: int = 24) -
 
 def _matching_ids(session: Session, model, words: list[str], text: str, pg: bool) -> list:
     """Ids of the active brands or categories whose name matches the whole query."""
+    condition: sa.ColumnElement[bool] | sa.TextClause
     if pg:
         condition = sa.text(
             "to_tsvector('english', name) @@ websearch_to_tsquery('english', :q)"
@@ -199,8 +200,7 @@ def _pg_search(
     # ts_rank over the name only: a name hit ranks above a description-only one, and the
     # tsvector of a short name is cheap to build for every match in the window.
     rank = " + ".join(
-        ["ts_rank(to_tsvector('english', h.name), (SELECT websearch_to_tsquery('english', :q)))"]
-        + boost
+        ["ts_rank(to_tsvector('english', h.name), (SELECT websearch_to_tsquery('english', :q)))", *boost]
     )
     hits = f"""
         WITH hits AS (
@@ -308,10 +308,7 @@ def did_you_mean(*, session: Session, query: str) -> str:
     words = query_words(text)
     if error or not words:
         return ""
-    if _is_postgresql(session):
-        fixed = _pg_corrections(session, words)
-    else:
-        fixed = _sqlite_corrections(session, words)
+    fixed = _pg_corrections(session, words) if _is_postgresql(session) else _sqlite_corrections(session, words)
     if fixed == words:
         return ""
     candidate = " ".join(fixed)

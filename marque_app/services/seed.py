@@ -10,20 +10,28 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
 from marque_app.models import (
-    Brand, Category, Coupon, Product, ProductImage, ProductReview, ProductStatus,
-    ProductVariant, User, UserRole,
+    Brand,
+    Category,
+    Coupon,
+    Product,
+    ProductImage,
+    ProductReview,
+    ProductStatus,
+    ProductVariant,
+    User,
+    UserRole,
 )
 from marque_app.services.demo_images import product_svg, write_product_image
 from marque_app.services.passwords import hash_password
 
 #: Demo data is dated relative to this instant, not to "now", so every load is identical.
-ANCHOR = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+ANCHOR = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 NAMESPACE = uuid.UUID("6f1c3c1e-6a8e-4c0e-9a51-3d0c1b7a9e10")
 
 

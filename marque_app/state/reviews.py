@@ -7,7 +7,6 @@ handler calls one service of :mod:`marque_app.services.reviews` in a worker thre
 from __future__ import annotations
 
 import asyncio
-
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from marque_app.domain.reviews import MAX_TEXT, MAX_TITLE, ReviewError
 from marque_app.services import reviews as review_services
 from marque_app.services.reviews import ReviewItem
 from marque_app.state.auth import AuthState, call_service, holds_user_data
+
 
 @dataclass(frozen=True)
 class HistogramRow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 
 def jsonable(value: Any) -> Any:
@@ -25,4 +25,4 @@ class JsonView:
     """Mixin for view dataclasses: ``to_dict()`` for state vars and API bodies."""
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable(asdict(self))  # type: ignore[call-overload]
+        return cast(dict[str, Any], jsonable(asdict(self)))  # type: ignore[call-overload]  # a dataclass mixin

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
@@ -62,7 +62,7 @@ def test_mark_paid_and_refund(client, admin, db):
 
 def test_reports_json_and_csv_and_dashboard(client, admin, db):
     year = random.randint(3000, 3900)
-    user, order = place(db, 3, now=datetime(year, 2, 3, 10, tzinfo=timezone.utc))
+    user, order = place(db, 3, now=datetime(year, 2, 3, 10, tzinfo=UTC))
     params = {"date_from": f"{year}-02-01", "date_to": f"{year}-02-05"}
     sales = client.get(f"{API}/admin/reports/sales", params=params, headers=admin).json()
     assert len(sales["rows"]) == 5 and sales["totals"]["orders"] == 1 and sales["rows"][2]["revenue"] == f"{order.total:.2f}"

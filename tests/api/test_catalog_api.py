@@ -10,21 +10,20 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from urllib.parse import quote
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 import redis as redis_lib
 from fastapi.testclient import TestClient
 
-from marque_app.api import create_api
 from marque_app.api import catalog as catalog_api
+from marque_app.api import create_api
 from marque_app.models import Product, ProductStatus
 from marque_app.services.cache import CatalogCache
 from marque_app.settings import get_settings
 from tests.db.test_catalog_service import add_brand, add_category, add_product
 from tests.dbutil import REDIS_URL, redis_or_fail
-
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from marque_app.api import create_api
 from marque_app.models import Order
 from marque_app.services.db import make_engine
 from marque_app.settings import get_settings
-from tests.cartutil import bearer, make_product, make_user
 from tests import dbutil
+from tests.cartutil import bearer, make_product, make_user
 from tests.orderutil import address
 from tests.outage import Load, RedisServer, TcpProxy
 

@@ -12,7 +12,8 @@ from marque_app.api import create_api
 from marque_app.models import Order, OrderStatus, Payment, PaymentStatus, UserRole
 from marque_app.models.order import PaymentEvent
 from marque_app.settings import get_settings
-from tests.cartutil import bearer as _headers, make_user
+from tests.cartutil import bearer as _headers
+from tests.cartutil import make_user
 from tests.payutil import make_order
 from tests.stripe_fake import API_KEY, WEBHOOK_SECRET, FakeStripe, event, sign
 

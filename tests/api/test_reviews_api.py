@@ -8,7 +8,8 @@ import pytest
 from sqlmodel import select
 
 from marque_app.models import AdminActivity, OrderStatus, Product, ProductReview, UserRole
-from tests.cartutil import bearer as _headers, make_product, make_user
+from tests.cartutil import bearer as _headers
+from tests.cartutil import make_product, make_user
 from tests.payutil import make_order
 
 API = "/api/v1"

@@ -310,7 +310,7 @@ def test_concurrent_removals_cannot_oversell(own_db):
                 outcomes.append("ok")
             except AdminError as err:
                 outcomes.append(str(err.status))
-            except Exception as err:  # SQLite: "database is locked" is also a refusal
+            except Exception as err:  # noqa: BLE001 - SQLite: "database is locked" is also a refusal
                 outcomes.append(type(err).__name__)
 
     threads = [threading.Thread(target=remove) for _ in range(2)]

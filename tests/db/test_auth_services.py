@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,8 +12,19 @@ from limits.storage import RedisStorage
 from sqlmodel import select
 
 from marque_app.models import (
-    Address, Brand, CartItem, Category, Order, PhoneVerification, Product, ProductReview,
-    ProductStatus, ProductVariant, RevokedToken, User, Wishlist,
+    Address,
+    Brand,
+    CartItem,
+    Category,
+    Order,
+    PhoneVerification,
+    Product,
+    ProductReview,
+    ProductStatus,
+    ProductVariant,
+    RevokedToken,
+    User,
+    Wishlist,
 )
 from marque_app.services import auth
 from marque_app.services.auth import otp, tokens
@@ -22,7 +33,7 @@ from marque_app.services.auth.ratelimit import RateLimiter, check_login
 from marque_app.settings import get_settings
 from tests.dbutil import REDIS_URL, redis_or_fail
 
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 def _phone() -> str:
@@ -191,7 +202,7 @@ def test_logged_out_token_is_refused_until_it_expires(session, store):
     assert auth.authenticate(session=session, token=other.access_token, redis=store).id == user.id
     if store is None:
         row = session.get(RevokedToken, issued.claims.jti)
-        assert row.expires_at == datetime.fromtimestamp(issued.claims.exp, tz=timezone.utc)
+        assert row.expires_at == datetime.fromtimestamp(issued.claims.exp, tz=UTC)
     else:
         ttl = store.ttl(redis_key("revoked", issued.claims.jti))
         assert issued.expires_in - 60 < ttl <= issued.expires_in

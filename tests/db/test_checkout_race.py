@@ -32,9 +32,9 @@ from marque_app.models import (
     ProductVariant,
     User,
 )
+from marque_app.services import checkout
 from tests.cartutil import make_product, make_user
 from tests.orderutil import address, fill_cart, make_coupon
-from marque_app.services import checkout
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -11,16 +11,23 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.models import (
-    Brand, CartItem, Category, Order, Product, ProductReview, ProductStatus, ProductVariant, User,
+    Brand,
+    CartItem,
+    Category,
+    Order,
+    Product,
+    ProductReview,
+    ProductStatus,
+    ProductVariant,
+    User,
     Wishlist,
 )
 
 
 def _fails(session: Session, *rows) -> None:
-    with pytest.raises(sa.exc.IntegrityError):
-        with session.begin_nested():
-            session.add_all(rows)
-            session.flush()
+    with pytest.raises(sa.exc.IntegrityError), session.begin_nested():
+        session.add_all(rows)
+        session.flush()
 
 
 @pytest.fixture
@@ -95,9 +102,8 @@ def test_user_needs_email_or_phone_and_both_are_unique(session):
 
 def test_unknown_enum_value_is_refused(session, catalog):
     product, _, _ = catalog
-    with pytest.raises((sa.exc.StatementError, LookupError, sa.exc.IntegrityError)):
-        with session.begin_nested():
-            session.execute(sa.update(Product).where(Product.id == product.id).values(status="deleted"))
+    with pytest.raises((sa.exc.StatementError, LookupError, sa.exc.IntegrityError)), session.begin_nested():
+        session.execute(sa.update(Product).where(Product.id == product.id).values(status="deleted"))
 
 
 def test_money_is_decimal_and_timestamps_are_aware_utc(session, catalog):
@@ -106,4 +112,4 @@ def test_money_is_decimal_and_timestamps_are_aware_utc(session, catalog):
     fresh = session.exec(select(Product).where(Product.id == product.id)).one()
     assert fresh.price == Decimal("19.99") and isinstance(fresh.price, Decimal)
     assert fresh.created_at.tzinfo is not None
-    assert fresh.created_at.utcoffset() == timezone.utc.utcoffset(None)
+    assert fresh.created_at.utcoffset() == UTC.utcoffset(None)

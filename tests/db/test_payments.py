@@ -14,7 +14,7 @@ from marque_app.models import OrderStatus, PaymentStatus
 from marque_app.models.order import OrderStatusHistory, PaymentEvent
 from marque_app.services import payments
 from marque_app.services.payments import CashOnDelivery, StripeProvider
-from tests.cartutil import make_product, make_user
+from tests.cartutil import make_user
 from tests.payutil import make_order
 from tests.stripe_fake import API_KEY, WEBHOOK_SECRET, FakeStripe, event, sign
 
@@ -167,7 +167,7 @@ def test_partial_then_full_refund_and_never_more_than_paid(session, buyer, provi
     assert fake.requests[-1]["params"] == {"payment_intent": payment.payment_intent_id, "amount": "2000"}
     assert first.refund_id.startswith("re_") and first.payment.status == "partially_refunded"
 
-    with pytest.raises(PaymentError, match="cannot be more than the 30.00 left") as err:
+    with pytest.raises(PaymentError, match=r"cannot be more than the 30\.00 left") as err:
         payments.refund(session=session, order_id=order.id, amount="30.01", providers=providers)
     assert err.value.status == 422 and err.value.field == "amount"
     session.rollback()

@@ -8,8 +8,16 @@ import pytest
 from sqlmodel import Session, func, select
 
 from marque_app.models import (
-    Brand, Category, Coupon, Product, ProductImage, ProductReview, ProductStatus, ProductVariant,
-    User, UserRole,
+    Brand,
+    Category,
+    Coupon,
+    Product,
+    ProductImage,
+    ProductReview,
+    ProductStatus,
+    ProductVariant,
+    User,
+    UserRole,
 )
 from marque_app.services import migrations, seed
 from marque_app.services.db import make_engine

@@ -13,7 +13,7 @@ import random
 import re
 import string
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -220,7 +220,7 @@ def test_admin_ships_the_shoppers_order_and_the_shopper_sees_the_tracking_number
 def test_orders_list_filters_and_pages_through_the_url(goto, page, app_db_url):
     t = _tag()
     numbers = _guest_orders(app_db_url, t, 21)
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
 
     goto(f"/admin/orders?q={t}")
     _log_in(page, ADMIN)

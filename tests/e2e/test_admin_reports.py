@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 
 from marque_app.models import ProductStatus, User, utcnow
 from marque_app.services import checkout
-from marque_app.services.admin import reports
 from marque_app.services.admin import orders as admin_orders
+from marque_app.services.admin import reports
 from marque_app.services.admin.activity import Actor
 from marque_app.services.db import make_engine
 from tests.cartutil import make_product, make_user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -102,7 +102,7 @@ def test_image_sniffing():
 def test_coupon_rules():
     c = rules.check_coupon({"code": "welcome-10", "name": "W", "type": "percentage", "value": "10",
                             "starts_at": "2026-12-01T10:00", "expires_at": "2026-12-02T10:00+01:00"})
-    assert c.code == "WELCOME-10" and c.starts_at.tzinfo == timezone.utc and c.expires_at.hour == 9
+    assert c.code == "WELCOME-10" and c.starts_at.tzinfo == UTC and c.expires_at.hour == 9
     free = rules.check_coupon({"code": "FREE", "name": "F", "type": "free_shipping"})
     assert free.value == Decimal("0.00") and free.usage_limit is None
     for raw, field in [({"value": "100.01"}, "value"), ({"value": "-1"}, "value"), ({"code": "a b"}, "code"),

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import uuid
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -28,7 +28,7 @@ from marque_app.services.auth.keys import derived_key
 from marque_app.services.auth.phones import normalize_phone
 from marque_app.settings import PLACEHOLDER_SECRET, Settings
 
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 POLICY = OtpPolicy()
 
 
@@ -170,7 +170,7 @@ def test_token_round_trip_has_the_claims():
 
 def test_expired_token_is_refused_at_its_expiry():
     issued = _issue()
-    exp = datetime.fromtimestamp(issued.claims.exp, tz=timezone.utc)
+    exp = datetime.fromtimestamp(issued.claims.exp, tz=UTC)
     tokens.decode_token(issued.access_token, now=exp - timedelta(seconds=1), settings=SETTINGS)
     with pytest.raises(Unauthorized, match="expired"):
         tokens.decode_token(issued.access_token, now=exp, settings=SETTINGS)

@@ -54,7 +54,7 @@ def test_refund_rules():
     assert check_refund(status="paid", paid=paid, refunded=Decimal("0"), amount=None) == paid
     assert check_refund(status="partially_refunded", paid=paid, refunded=Decimal("20"), amount=None) == Decimal("30.00")
     assert check_refund(status="paid", paid=paid, refunded=Decimal("0"), amount="50.00") == paid
-    with pytest.raises(PaymentError, match="30.00 left"):
+    with pytest.raises(PaymentError, match=r"30\.00 left"):
         check_refund(status="partially_refunded", paid=paid, refunded=Decimal("20"), amount="30.01")
     for status in ("pending", "failed", "refunded"):
         with pytest.raises(PaymentError) as err:

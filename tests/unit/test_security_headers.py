@@ -12,10 +12,10 @@ import subprocess
 import sys
 
 import pytest
+from fastapi.testclient import TestClient
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
-from fastapi.testclient import TestClient
 
 from marque_app.api.headers import NOT_A_PAGE_CSP, SecurityHeaders, inline_script_hashes, page_csp
 from marque_app.settings import PROJECT_ROOT, Settings

@@ -19,9 +19,9 @@ def test_placeholder_secret_is_refused_in_production():
 
 def test_log_senders_are_refused_in_production_unless_allowed():
     secret = "x" * 48
-    with pytest.raises(ValueError, match="MARQUE_SMS_PROVIDER is log.*MARQUE_ALLOW_LOG_SENDERS"):
+    with pytest.raises(ValueError, match=r"MARQUE_SMS_PROVIDER is log.*MARQUE_ALLOW_LOG_SENDERS"):
         Settings(env="production", secret_key=secret).check_production()
-    with pytest.raises(ValueError, match="MARQUE_EMAIL_PROVIDER is log.*MARQUE_ALLOW_LOG_SENDERS"):
+    with pytest.raises(ValueError, match=r"MARQUE_EMAIL_PROVIDER is log.*MARQUE_ALLOW_LOG_SENDERS"):
         Settings(env="production", secret_key=secret, sms_provider="twilio").check_production()
     with pytest.raises(ValueError, match="MARQUE_SECRET_KEY"):  # the secret is checked first
         Settings(env="production", secret_key=PLACEHOLDER_SECRET, sms_provider="twilio",

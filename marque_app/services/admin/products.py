@@ -185,7 +185,7 @@ def list_products(
             except ValueError:
                 stmt = stmt.where(sa.false())
     total = session.exec(select(sa.func.count()).select_from(stmt.subquery())).one()
-    column = SORTS.get(sort, Product.updated_at)
+    column = SORTS.get(sort, Product.updated_at)  # type: ignore[assignment]  # a column, like the loop variable above
     ordered = column.asc() if order == "asc" else column.desc()
     products = session.exec(stmt.order_by(ordered, Product.id).offset(paging.offset).limit(paging.per_page)).all()
     ids = [p.id for p in products]

@@ -196,11 +196,11 @@ def report(*, session: Session, kind: str, date_from: object = "", date_to: obje
         for i in range((end - start).days + 1):
             d = (start + timedelta(days=i)).isoformat()
             n, *money = got.get(d, (0, 0, 0, 0, 0, 0))
-            rows.append(dict(zip(columns, [d, int(n), *[_money(m) for m in money]])))
+            rows.append(dict(zip(columns, [d, int(n), *[_money(m) for m in money]], strict=False)))
     elif kind == "products":
         columns = ["product", "sku", "orders", "quantity", "revenue"]
         rows = [
-            dict(zip(columns, [name, sku, int(n), int(q), _money(r)]))
+            dict(zip(columns, [name, sku, int(n), int(q), _money(r)], strict=False))
             for name, sku, n, q, r in session.execute(
                 sa.select(sa.func.max(OrderItem.product_name), OrderItem.product_sku,
                           sa.func.count(sa.distinct(OrderItem.order_id)), sa.func.sum(OrderItem.quantity),
@@ -214,7 +214,7 @@ def report(*, session: Session, kind: str, date_from: object = "", date_to: obje
         email = sa.func.coalesce(User.email, Order.guest_email, "")
         name = sa.func.max(sa.func.coalesce(User.first_name, "") + " " + sa.func.coalesce(User.last_name, ""))
         rows = [
-            dict(zip(columns, [mail, (full or "").strip(), int(n), _money(r)]))
+            dict(zip(columns, [mail, (full or "").strip(), int(n), _money(r)], strict=False))
             for mail, full, n, r in session.execute(
                 sa.select(email, name, sa.func.count(), sa.func.sum(Order.total_amount))
                 .select_from(Order).outerjoin(User, User.id == Order.user_id).where(*window)

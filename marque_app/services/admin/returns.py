@@ -131,7 +131,9 @@ def _locked(session: Session, return_id: object) -> tuple[Return, Order]:
                           .execution_options(populate_existing=True)).scalars().first()
     if ret is None:
         raise AdminError("not_found", "Return not found")
-    return ret, session.get(Order, ret.order_id)
+    order = session.get(Order, ret.order_id)
+    assert order is not None  # return.order_id is a foreign key to it
+    return ret, order
 
 
 def _restock(session: Session, ret: Return, order: Order, *, actor: Actor, now: datetime) -> None:

@@ -130,7 +130,7 @@ def _end_sessions(user: User, *, session: Session, now: datetime) -> None:
     both count, and a token issued while this transaction is open carries the old generation.
     """
     user.sessions_valid_after = now
-    user.token_generation = User.token_generation + 1  # type: ignore[assignment]
+    user.token_generation = User.token_generation + 1
     session.add(user)
     session.flush()
     session.refresh(user, ["token_generation"])
@@ -412,7 +412,7 @@ _UNSET: Any = object()
 
 def update_profile(
     *, session: Session, user_id: Any, first_name: str | None = None, last_name: str | None = None,
-    email: str | None = None, date_of_birth: date | None | Any = _UNSET,
+    email: str | None = None, date_of_birth: date | Any | None = _UNSET,
 ) -> UserPublic:
     """Change names, e-mail (unverified again) or birth date; ``None`` leaves a field as it is.
 

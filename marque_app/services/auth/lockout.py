@@ -76,7 +76,7 @@ class FailureCounter:
         _, pause_key = self._keys(scope, account)
         try:
             left = math.ceil(self.storage.get_expiry(pause_key) - time.time()) if self.storage.get(pause_key) else 0
-        except Exception:  # noqa: BLE001 - Redis down: the per-address limits still apply
+        except Exception:  # Redis down: the per-address limits still apply
             log.warning("the failure budget's storage did not answer; not checked", exc_info=True)
             return
         if left > 0:
@@ -93,7 +93,7 @@ class FailureCounter:
             if pause:
                 self.storage.clear(pause_key)
                 self.storage.incr(pause_key, pause)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("the failure budget's storage did not answer; failure not counted", exc_info=True)
             return Failure(0, 0)
         return Failure(count, pause)
@@ -105,7 +105,7 @@ class FailureCounter:
         try:
             for key in self._keys(scope, account):
                 self.storage.clear(key)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("the failure budget's storage did not answer; count not cleared", exc_info=True)
 
 

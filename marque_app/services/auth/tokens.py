@@ -17,7 +17,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -119,7 +119,7 @@ def revoke_token(claims: TokenClaims, *, session: Session, redis=None, now: date
     Redis key is a cache of it.
     """
     now = now or utcnow()
-    expires_at = datetime.fromtimestamp(claims.exp, tz=timezone.utc)
+    expires_at = datetime.fromtimestamp(claims.exp, tz=UTC)
     if session.get(RevokedToken, claims.jti) is None:
         session.add(RevokedToken(jti=claims.jti, expires_at=expires_at, revoked_at=now))
     # Expired entries are no longer needed: the token is refused for its expiry alone.
@@ -129,7 +129,7 @@ def revoke_token(claims: TokenClaims, *, session: Session, redis=None, now: date
         ttl = max(1, claims.exp - int(now.timestamp()))
         try:
             redis.set(redis_key("revoked", claims.jti), "1", ex=ttl)
-        except Exception:  # noqa: BLE001 - the database already refuses the token
+        except Exception:  # the database already refuses the token
             log.warning("could not cache the revocation of a token in Redis", exc_info=True)
 
 
@@ -139,7 +139,7 @@ def is_revoked(jti: str, *, session: Session, redis=None) -> bool:
         try:
             if redis.exists(redis_key("revoked", jti)):
                 return True
-        except Exception:  # noqa: BLE001 - the table answers
+        except Exception:  # the table answers
             log.warning("Redis did not answer a revocation check; asking the database", exc_info=True)
     return session.get(RevokedToken, jti) is not None
 

@@ -56,4 +56,4 @@ def form_text(form: dict, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-__all__ = ["AdminError", "ROLE", "form_text", "query", "refuse", "require_admin", "run", "url_with"]
+__all__ = ["ROLE", "AdminError", "form_text", "query", "refuse", "require_admin", "run", "url_with"]
