@@ -25,7 +25,7 @@ log-out (and an expired session) reset, so nothing of the account stays in the b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import reflex as rx
@@ -124,7 +124,7 @@ class AuthState(rx.State):
         self.user_email = self.user_phone = self.user_role = ""
         self.user_has_password = False
 
-    async def current_user(self) -> auth_services.AuthUser | None:
+    async def _current_user(self) -> auth_services.AuthUser | None:
         """The user of the stored token, checked by the one guard; None when logged out.
 
         A token the guard refuses (expired, tampered, wrong key, logged out, account gone) is
@@ -145,10 +145,10 @@ class AuthState(rx.State):
         self._apply(user.user)
         return user
 
-    async def require_user(self, *roles: str) -> auth_services.AuthUser | None:
+    async def _require_user(self, *roles: str) -> auth_services.AuthUser | None:
         """The logged-in user when the guard accepts the token (and the role is one of
         ``roles``, when given); else None, and :meth:`refusal` gives the events to return."""
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None or not roles:
             return user
         try:
@@ -157,7 +157,7 @@ class AuthState(rx.State):
             self._refusal, self._refusal_message = "forbidden", err.message
             return None
 
-    def refusal(self) -> list[rx.event.EventSpec]:
+    def _refusal_events(self) -> list[rx.event.EventSpec]:
         """The answer to a refused :meth:`require_user`: log in again, or a 403 toast."""
         if self._refusal == "forbidden":
             return [rx.toast.error(self._refusal_message or "You may not do this")]
@@ -168,6 +168,24 @@ class AuthState(rx.State):
             events.append(rx.toast.info("Please log in first"))
         events.append(rx.redirect(routes.login_url(self._here())))
         return events
+
+    # The other states' server-side helpers. Reflex makes every public method of a state an
+    # event that the browser may send (and so run with its own arguments); these are private
+    # methods, reached by the other states through read-only properties, which are not events.
+    @property
+    def current_user(self) -> Callable[[], Awaitable[auth_services.AuthUser | None]]:
+        """``await auth.current_user()``: see :meth:`_current_user`."""
+        return self._current_user
+
+    @property
+    def require_user(self) -> Callable[..., Awaitable[auth_services.AuthUser | None]]:
+        """``await auth.require_user(*roles)``: see :meth:`_require_user`."""
+        return self._require_user
+
+    @property
+    def refusal(self) -> Callable[[], list[rx.event.EventSpec]]:
+        """``auth.refusal()``: the events answering a refused ``require_user``."""
+        return self._refusal_events
 
     def _here(self) -> str:
         """The current page's path and query (without the static export's trailing slash)."""
@@ -190,7 +208,7 @@ class AuthState(rx.State):
     async def _restore(self):
         had_token = bool(self.token)
         self.is_forbidden = False
-        user = await self.current_user()
+        user = await self._current_user()
         self.auth_checked = True
         if user is None and had_token:
             await self._reset_user_data()
@@ -206,7 +224,7 @@ class AuthState(rx.State):
         self.is_forbidden = False
         self.forbidden_message = ""
         wanted = [r.strip() for r in roles.split(",") if r.strip()]
-        user = await self.require_user(*wanted)
+        user = await self._require_user(*wanted)
         self.auth_checked = True
         if user is not None:
             return None

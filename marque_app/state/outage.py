@@ -16,6 +16,7 @@ unchanged.
 
 import logging
 import time
+from collections.abc import Callable
 
 import reflex as rx
 from reflex.app import default_backend_exception_handler
@@ -40,15 +41,20 @@ class OutageState(rx.State):
     def show_outage(self):
         self.is_down = True
 
-    def clear(self) -> None:
+    def _clear(self) -> None:
         """Forget the outage (a page load starts; ``FrameState.load_frame`` calls this)."""
         if self.is_down:
             self.is_down = False
 
+    @property
+    def clear(self) -> Callable[[], None]:
+        """``outage.clear()`` for the other states; a property, so not an event of the browser's."""
+        return self._clear
+
     @rx.event
     def clear_outage(self):
         """The same, as the first ``on_load`` event of pages without the frame event."""
-        self.clear()
+        self._clear()
 
     @rx.event
     def try_again(self):
