@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     currency: str = "USD"
     tax_rate: Decimal = Decimal("0.0800")
     shipping_flat: Decimal = Decimal("5.99")
+    shipping_express: Decimal = Field(Decimal("14.99"), ge=0)  # MARQUE_SHIPPING_EXPRESS
     free_shipping_over: Decimal = Decimal("75.00")
     demo_seed: int = 20261121
     seed_demo: bool = True

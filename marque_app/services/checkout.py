@@ -212,8 +212,7 @@ def _settings(settings: Settings | None) -> Settings:
 
 
 def _methods(s: Settings) -> list[ShippingMethod]:
-    express = getattr(s, "shipping_express", None)
-    return shipping_methods(shipping_flat=s.shipping_flat, **({"express_cost": express} if express else {}))
+    return shipping_methods(shipping_flat=s.shipping_flat, express_cost=s.shipping_express)
 
 
 def _method(code: str | None, s: Settings) -> ShippingMethod:

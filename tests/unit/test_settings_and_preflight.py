@@ -132,3 +132,17 @@ def test_reflex_itself_refuses_to_start_production_with_a_log_sender(env, expect
     ok = {**full, "MARQUE_SECRET_KEY": "x" * 48, "MARQUE_ALLOW_LOG_SENDERS": "true"}
     assert subprocess.run([sys.executable, "-c", "import rxconfig"], cwd=PROJECT_ROOT, env=ok,
                           capture_output=True, text=True, timeout=60).returncode == 0
+
+
+def test_express_shipping_costs_what_marque_shipping_express_says(monkeypatch):
+    from decimal import Decimal
+
+    from marque_app.services.checkout import list_shipping_methods
+
+    monkeypatch.setenv("MARQUE_SHIPPING_EXPRESS", "9.50")
+    costs = {m.code: m.cost for m in list_shipping_methods(settings=Settings())}
+    assert costs == {"standard": Decimal("5.99"), "express": Decimal("9.50")}
+    monkeypatch.delenv("MARQUE_SHIPPING_EXPRESS")
+    assert {m.code: m.cost for m in list_shipping_methods(settings=Settings())}["express"] == Decimal("14.99")
+    with pytest.raises(ValueError, match="shipping_express"):
+        Settings(shipping_express=Decimal("-1"))
