@@ -34,6 +34,7 @@ from .admin_bodies import (
     fields,
 )
 from .deps import SessionDep, require_roles
+from .errors import http_status
 
 ADMIN = require_roles("admin")
 AdminUser = Annotated[AuthUser, Depends(ADMIN)]
@@ -49,7 +50,7 @@ class AdminRoute(APIRoute):
             try:
                 return await handler(request)
             except AdminError as err:
-                return JSONResponse({"detail": err.message, "field": err.field or None}, status_code=err.status)
+                return JSONResponse({"detail": err.message, "field": err.field or None}, status_code=http_status(err))
 
         return run
 

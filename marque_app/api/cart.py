@@ -30,6 +30,7 @@ from marque_app.services.cart_ops import claim_operation, find_operation, store_
 from marque_app.settings import get_settings
 
 from .deps import CurrentUser, LimiterDep, SessionDep
+from .errors import http_status
 from .schemas import ErrorOut, RequestModel
 
 MAX_KEY = 100
@@ -56,8 +57,8 @@ def error_response(err: CartError) -> JSONResponse:
         body["field"] = err.field
     if err.available is not None:
         body["available"] = err.available
-    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
-    return JSONResponse(body, status_code=err.status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if http_status(err) == 401 else None
+    return JSONResponse(body, status_code=http_status(err), headers=headers)
 
 
 # --- schemas ------------------------------------------------------------------------------------

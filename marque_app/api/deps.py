@@ -23,6 +23,8 @@ from marque_app.services.auth.ratelimit import RateLimiter
 from marque_app.services.db import get_engine
 from marque_app.settings import get_settings
 
+from .errors import http_status
+
 bearer_scheme = HTTPBearer(
     auto_error=False,
     bearerFormat="JWT",
@@ -102,7 +104,7 @@ def auth_error_response(err: AuthError) -> JSONResponse:
     body = {"detail": err.message}
     if err.field:
         body["field"] = err.field
-    return JSONResponse(body, status_code=err.status, headers=headers)
+    return JSONResponse(body, status_code=http_status(err), headers=headers)
 
 
 class ApiRateLimit:

@@ -31,7 +31,32 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from marque_app.domain.errors import DomainError
+
 from .schemas import ErrorOut
+
+#: The HTTP status of each stable error code of ``marque_app.domain.errors.KINDS``: the one place
+#: the API decides it (Saleor maps its error codes in the API layer the same way).
+HTTP_STATUS: dict[str, int] = {
+    "invalid": 422,
+    "coupon": 422,
+    "not_found": 404,
+    "conflict": 409,
+    "sold_out": 409,
+    "price_changed": 409,
+    "insufficient_stock": 409,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "rate_limited": 429,
+    "bad_signature": 400,
+    "unavailable": 503,
+    "provider": 502,
+}
+
+
+def http_status(err: DomainError) -> int:
+    """The status the API answers ``err`` with (by its ``kind``)."""
+    return HTTP_STATUS[err.kind]
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 RATE_LIMITED_PREFIX = "/api/"

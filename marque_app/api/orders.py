@@ -40,6 +40,7 @@ from marque_app.services.auth import get_email_sender, get_sms_sender
 from marque_app.services.auth.guard import AuthUser, authenticate
 
 from .deps import ClientDep, CurrentUser, LimiterDep, RedisDep, SessionDep, bearer_scheme
+from .errors import http_status
 from .schemas import ErrorOut, RequestModel
 
 
@@ -69,10 +70,10 @@ def error_response(err: CheckoutError) -> JSONResponse:
         body["expected_total"], body["total"] = str(err.expected), str(err.actual)
     if getattr(err, "reason", None):
         body["reason"] = err.reason
-    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if http_status(err) == 401 else None
     if getattr(err, "retry_after", None):
         headers = {"Retry-After": str(err.retry_after)}
-    return JSONResponse(body, status_code=err.status, headers=headers)
+    return JSONResponse(body, status_code=http_status(err), headers=headers)
 
 
 def optional_user(

@@ -33,6 +33,7 @@ from marque_app.services.auth.guard import AuthUser
 from marque_app.views.payments import PaymentView
 
 from .deps import CurrentUser, SessionDep, require_roles
+from .errors import http_status
 from .schemas import ErrorOut, RequestModel
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class PaymentRoute(APIRoute):
             try:
                 return await handler(request)
             except PaymentError as err:
-                return JSONResponse({"detail": err.message, "field": err.field}, status_code=err.status)
+                return JSONResponse({"detail": err.message, "field": err.field}, status_code=http_status(err))
 
         return run
 

@@ -32,6 +32,7 @@ from marque_app.services.auth.guard import AuthUser
 from marque_app.views.reviews import MyReview
 
 from .deps import CurrentUser, SessionDep, require_roles
+from .errors import http_status
 from .schemas import ErrorOut, RequestModel
 
 THANKS = "Thanks — your review will appear once approved"
@@ -47,9 +48,9 @@ class ReviewRoute(APIRoute):
             try:
                 return await handler(request)
             except ReviewError as err:
-                return JSONResponse({"detail": err.message, "field": err.field}, status_code=err.status)
+                return JSONResponse({"detail": err.message, "field": err.field}, status_code=http_status(err))
             except AdminError as err:  # the admin routes' refusals (services.admin)
-                return JSONResponse({"detail": err.message, "field": err.field or None}, status_code=err.status)
+                return JSONResponse({"detail": err.message, "field": err.field or None}, status_code=http_status(err))
 
         return run
 

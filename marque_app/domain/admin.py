@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from marque_app.domain.errors import DomainError, check_kind
+
 PRODUCT_STATUSES = ("draft", "active", "archived")
 #: The product status machine: archived products come back as drafts, to be checked first.
 STATUS_MOVES: dict[str, tuple[str, ...]] = {
@@ -39,27 +41,22 @@ _CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]*")
 _CENTS = Decimal("0.01")
 
 
-class AdminError(Exception):
+class AdminError(DomainError):
     """A refused admin change.
 
     Attributes:
-        kind: ``invalid`` (422), ``not_found`` (404) or ``conflict`` (409: a duplicate slug or
-            SKU, a stock that would go below zero, a forbidden status move).
+        kind: ``invalid``, ``not_found`` or ``conflict`` (a duplicate slug or SKU, a stock that
+            would go below zero, a forbidden status move).
         message: words for the form.
         field: the form field at fault ("price", "variants.1.sku"), or "".
     """
 
-    STATUS = {"invalid": 422, "not_found": 404, "conflict": 409}
+    KINDS = frozenset({"invalid", "not_found", "conflict"})
 
     def __init__(self, kind: str, message: str, *, field: str = "") -> None:
-        if kind not in self.STATUS:
-            raise ValueError(f"unknown admin error kind {kind!r}")
-        super().__init__(message)
-        self.kind, self.message, self.field = kind, message, field
-
-    @property
-    def status(self) -> int:
-        return self.STATUS[self.kind]
+        super().__init__(message, field=field)
+        self.kind = check_kind(kind, self.KINDS, "admin")
+        self.field: str = field
 
 
 def invalid(message: str, field: str = "") -> AdminError:

@@ -12,20 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from marque_app.domain.errors import DomainError
+
 # --- errors -------------------------------------------------------------------------------------
 
 
-class AuthError(Exception):
+class AuthError(DomainError):
     """A log-in or account problem with a message fit to show to the user.
 
     Attributes:
         kind: ``invalid``, ``conflict``, ``unauthorized``, ``forbidden`` or ``rate_limited``.
-        status: the HTTP status the API answers with.
         field: the input field at fault, when there is one.
     """
 
     kind = "invalid"
-    status = 422
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -41,28 +41,24 @@ class Conflict(AuthError):
     """The input clashes with an existing account (the e-mail is taken): 409."""
 
     kind = "conflict"
-    status = 409
 
 
 class Unauthorized(AuthError):
     """Not logged in: no token, a bad or expired token, wrong credentials or code: 401."""
 
     kind = "unauthorized"
-    status = 401
 
 
 class Forbidden(AuthError):
     """Logged in, but the role may not do this: 403."""
 
     kind = "forbidden"
-    status = 403
 
 
 class RateLimited(AuthError):
     """Too many attempts; try again after ``retry_after`` seconds: 429."""
 
     kind = "rate_limited"
-    status = 429
 
     def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
         super().__init__(message, field=field)

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from marque_app.domain.errors import DomainError
 from marque_app.domain.money import format_money
 
 CENTS = Decimal("0.01")
@@ -41,19 +42,17 @@ def cents(amount: Decimal | int | str) -> Decimal:
 # Errors
 
 
-class CheckoutError(Exception):
+class CheckoutError(DomainError):
     """A refused checkout or order operation, with a message fit for a toast.
 
     Attributes:
-        kind: ``invalid`` (422), ``not_found`` (404), ``sold_out`` (409), ``price_changed`` (409),
-            ``coupon`` (422), ``conflict`` (409) or ``unauthorized`` (401).
+        kind: ``invalid``, ``not_found``, ``sold_out``, ``price_changed``, ``coupon``,
+            ``conflict``, ``rate_limited`` or ``unauthorized``.
         message: words for the shopper.
         field: the form/request field at fault, "" when none.
-        status: the HTTP status the API answers with.
     """
 
     kind = "invalid"
-    status = 422
 
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
@@ -69,7 +68,6 @@ class OrderNotFound(CheckoutError):
     """No such order for this customer (another customer's order answers the same): 404."""
 
     kind = "not_found"
-    status = 404
 
     def __init__(self, message: str = "Order not found", *, field: str = "order") -> None:
         super().__init__(message, field=field)
@@ -79,21 +77,18 @@ class CheckoutUnauthorized(CheckoutError):
     """Not logged in (or the account is gone) where an account is needed: 401."""
 
     kind = "unauthorized"
-    status = 401
 
 
 class OrderConflict(CheckoutError):
     """The order's status does not allow this (cancel a shipped order, ...): 409."""
 
     kind = "conflict"
-    status = 409
 
 
 class CheckoutRateLimited(CheckoutError):
     """Too many checkout attempts from this user or guest address: 429, ``retry_after`` seconds."""
 
     kind = "rate_limited"
-    status = 429
 
     def __init__(self, retry_after: int) -> None:
         self.retry_after = max(1, int(retry_after))
@@ -117,7 +112,6 @@ class SoldOut(CheckoutError):
     """
 
     kind = "sold_out"
-    status = 409
 
     def __init__(self, items: list[SoldOutItem], message: str = "") -> None:
         self.items = list(items)
@@ -133,7 +127,6 @@ class PriceChanged(CheckoutError):
     """
 
     kind = "price_changed"
-    status = 409
 
     def __init__(self, quote: Any, *, expected: Decimal, actual: Decimal, currency: str = "USD") -> None:
         self.quote = quote
@@ -151,7 +144,6 @@ class CouponInvalid(CheckoutError):
     used_up, customer_limit, below_minimum) and ``field="coupon_code"``."""
 
     kind = "coupon"
-    status = 422
 
     def __init__(self, reason: str, message: str) -> None:
         self.reason = reason

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from marque_app.domain.errors import DomainError
+
 SORT_FIELDS = ("newest", "name", "price", "rating")  # the seed's created_at is "newest"
 ORDERS = ("asc", "desc")
 DEFAULT_PER_PAGE = 24
@@ -36,13 +38,15 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 _CENTS = Decimal("0.01")
 
 
-class ListingQueryError(ValueError):
-    """One bad query-string value: ``field`` is the parameter, ``message`` says what is allowed."""
+class ListingQueryError(DomainError, ValueError):
+    """One bad query-string value (``invalid``): ``field`` is the parameter, ``message`` says what
+    is allowed."""
+
+    kind = "invalid"
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
+        self.field: str = field
 
 
 @dataclass(frozen=True)

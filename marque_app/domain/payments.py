@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from marque_app.domain.errors import DomainError, check_kind
+
 CENTS = Decimal("0.01")
 
 # Payment statuses (the seed's payment_status enum values).
@@ -28,30 +30,21 @@ ORDER_NOT_FOUND = "Order not found"
 BAD_SIGNATURE = "Invalid webhook signature: the event was not signed with this endpoint's secret"
 
 
-class PaymentError(Exception):
+class PaymentError(DomainError):
     """A refused payment operation, with words fit for the shopper or the admin.
 
     Attributes:
-        kind: ``invalid`` (422), ``not_found`` (404), ``forbidden`` (403), ``conflict`` (409),
-            ``bad_signature`` (400), ``unavailable`` (503: provider not configured) or
-            ``provider`` (502: the provider refused or could not be reached).
+        kind: ``invalid``, ``not_found``, ``forbidden``, ``conflict``, ``bad_signature``,
+            ``unavailable`` (provider not configured) or ``provider`` (the provider refused or
+            could not be reached).
         field: the request field at fault, when there is one.
     """
 
-    STATUS = {
-        "invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409,
-        "bad_signature": 400, "unavailable": 503, "provider": 502,
-    }
+    KINDS = frozenset({"invalid", "not_found", "forbidden", "conflict", "bad_signature", "unavailable", "provider"})
 
     def __init__(self, kind: str, message: str, *, field: str | None = None) -> None:
-        if kind not in self.STATUS:
-            raise ValueError(f"unknown payment error kind {kind!r}")
-        super().__init__(message)
-        self.kind, self.message, self.field = kind, message, field
-
-    @property
-    def status(self) -> int:
-        return self.STATUS[self.kind]
+        super().__init__(message, field=field)
+        self.kind = check_kind(kind, self.KINDS, "payment")
 
 
 def to_cents(amount: Decimal) -> int:

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from marque_app.domain.errors import DomainError, check_kind
+
 MAX_TITLE = 200
 MAX_TEXT = 5000
 STATUSES = ("pending", "approved", "rejected")
@@ -20,25 +22,19 @@ REVIEW_NOT_FOUND = "Review not found"
 RATING_MESSAGE = "Rating must be a whole number from 1 to 5"
 
 
-class ReviewError(Exception):
+class ReviewError(DomainError):
     """A refused review operation.
 
     Attributes:
-        kind: ``invalid`` (422), ``forbidden`` (403), ``not_found`` (404), ``conflict`` (409).
+        kind: ``invalid``, ``forbidden``, ``not_found``, ``conflict`` or ``unauthorized``.
         field: the request field at fault, when there is one.
     """
 
-    STATUS = {"invalid": 422, "forbidden": 403, "not_found": 404, "conflict": 409, "unauthorized": 401}
+    KINDS = frozenset({"invalid", "forbidden", "not_found", "conflict", "unauthorized"})
 
     def __init__(self, kind: str, message: str, *, field: str | None = None) -> None:
-        if kind not in self.STATUS:
-            raise ValueError(f"unknown review error kind {kind!r}")
-        super().__init__(message)
-        self.kind, self.message, self.field = kind, message, field
-
-    @property
-    def status(self) -> int:
-        return self.STATUS[self.kind]
+        super().__init__(message, field=field)
+        self.kind = check_kind(kind, self.KINDS, "review")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from marque_app.api.errors import http_status
 from marque_app.domain.admin import AdminError, Paging
 from marque_app.models import (
     AdminActivity,
@@ -134,7 +135,7 @@ def test_bad_product_fields_are_refused_and_nothing_is_saved(session, admin, dat
     t = tag()
     with pytest.raises(AdminError) as err:
         products.save_product(session=session, actor=admin, data=product_data(t, **data), variants=variant_rows(t))
-    assert err.value.status == 422 and err.value.field == field
+    assert http_status(err.value) == 422 and err.value.field == field
     assert session.exec(select(ProductVariant).where(ProductVariant.sku == f"LS-{t}-M")).first() is None
     assert session.exec(select(AdminActivity).where(AdminActivity.actor_id == admin.id)).first() is None
 
@@ -150,7 +151,7 @@ def test_negative_stock_and_duplicate_skus_are_refused(session, admin):
     rows[1]["sku"] = rows[0]["sku"].lower()
     with pytest.raises(AdminError) as err:
         products.save_product(session=session, actor=admin, data=product_data(t), variants=rows)
-    assert err.value.status == 409 and err.value.field == "variants.1.sku"
+    assert http_status(err.value) == 409 and err.value.field == "variants.1.sku"
     assert session.exec(select(Product).where(Product.slug == f"linen-shirt-{t}")).first() is None
 
 
@@ -159,11 +160,11 @@ def test_slug_and_sku_taken_by_another_product(session, admin):
     products.save_product(session=session, actor=admin, data=product_data(t), variants=variant_rows(t))
     with pytest.raises(AdminError) as err:
         products.save_product(session=session, actor=admin, data=product_data(t, status="draft"), variants=[])
-    assert err.value.status == 409 and err.value.field == "slug"
+    assert http_status(err.value) == 409 and err.value.field == "slug"
     with pytest.raises(AdminError) as err:
         products.save_product(session=session, actor=admin, data=product_data(f"{t}x", status="draft"),
                               variants=[{"sku": f"LS-{t}-M", "name": "Again", "stock": 1}])
-    assert err.value.status == 409 and err.value.field == "variants.0.sku"
+    assert http_status(err.value) == 409 and err.value.field == "variants.0.sku"
     assert session.exec(select(Product).where(Product.slug == f"linen-shirt-{t}x")).first() is None
 
 
@@ -173,7 +174,7 @@ def test_status_machine(session, admin):
     assert products.set_status(session=session, actor=admin, product_id=form.id, status="archived").status == "archived"
     with pytest.raises(AdminError) as err:
         products.set_status(session=session, actor=admin, product_id=form.id, status="active")
-    assert err.value.status == 409 and err.value.field == "status"
+    assert http_status(err.value) == 409 and err.value.field == "status"
     assert products.set_status(session=session, actor=admin, product_id=form.id, status="draft").status == "draft"
     with pytest.raises(AdminError) as err:  # an active product needs a variant
         products.save_product(session=session, actor=admin, data=product_data(f"{t}y"), variants=[])
@@ -215,7 +216,7 @@ def test_add_variant_and_list_search(session, admin):
     assert view.stock == 3
     with pytest.raises(AdminError) as err:
         products.add_variant(session=session, actor=admin, product_id=form.id, data={"sku": f"av-{t}", "name": "x"})
-    assert err.value.status == 409 and err.value.field == "sku"
+    assert http_status(err.value) == 409 and err.value.field == "sku"
     page = products.list_products(session=session, q=f"AV-{t}")  # a variant's SKU finds its product
     assert [r.id for r in page.items] == [form.id] and page.items[0].stock == 3
     assert products.list_products(session=session, q=t, status="active").total == 0
@@ -247,7 +248,7 @@ def test_categories_and_brands(session, admin):
     assert err.value.field == "parent_id"
     with pytest.raises(AdminError) as err:
         taxonomy.save_category(session=session, actor=admin, data={"name": "x", "slug": f"coats-{t}"})
-    assert err.value.status == 409
+    assert http_status(err.value) == 409
     brand = taxonomy.save_brand(session=session, actor=admin, data={"name": f"Acme {t}", "website": "https://a.example"})
     hidden = taxonomy.save_brand(session=session, actor=admin, brand_id=brand.id,
                                  data={"name": f"Acme {t}", "is_active": False})
@@ -270,7 +271,7 @@ def test_adjust_writes_a_movement_and_never_goes_below_zero(session, admin):
     with pytest.raises(AdminError) as err:
         inventory.adjust_stock(session=session, actor=admin, variant_id=variant.id,
                                data={"quantity_change": -2, "reason": "Lost"})
-    assert err.value.status == 409 and "Only 1 in stock" in err.value.message
+    assert http_status(err.value) == 409 and "Only 1 in stock" in err.value.message
     with pytest.raises(AdminError) as err:
         inventory.adjust_stock(session=session, actor=admin, variant_id=variant.id, data={"quantity_change": 5})
     assert err.value.field == "reason"
@@ -349,7 +350,7 @@ def test_customer_search_detail_and_notes(session, admin):
     assert len(session.exec(select(CustomerNote).where(CustomerNote.user_id == shopper.id)).all()) == 1
     with pytest.raises(AdminError) as err:
         customers.get_customer(session=session, user_id=uuid.uuid4())
-    assert err.value.status == 404
+    assert http_status(err.value) == 404
 
 
 # --- coupons ------------------------------------------------------------------------------------
@@ -372,7 +373,7 @@ def test_coupon_create_edit_deactivate(session, admin):
     with pytest.raises(AdminError) as err:
         coupons.save_coupon(session=session, actor=admin, data={"code": f"Sale{t}", "name": "x",
                                                                 "type": "free_shipping"})
-    assert err.value.status == 409 and err.value.field == "code"
+    assert http_status(err.value) == 409 and err.value.field == "code"
     assert coupons.deactivate_coupon(session=session, actor=admin, coupon_id=view.id).is_active is False
     assert session.get(Coupon, uuid.UUID(view.id)).value == Decimal("15.00")
     assert [r.action for r in log_rows(session, view.id)] == ["coupon.create", "coupon.deactivate"]

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from marque_app.api.errors import http_status
 from marque_app.domain.cart import GuestLine
 from marque_app.domain.checkout import CouponInvalid, InvalidCheckout, PriceChanged, SoldOut
 from marque_app.models import (
@@ -208,7 +209,7 @@ def test_sold_out_between_cart_and_checkout(session):
     session.commit()
     with pytest.raises(SoldOut) as err:
         place(session, user)
-    assert err.value.status == 409 and "only 1 of" in err.value.message.lower()
+    assert http_status(err.value) == 409 and "only 1 of" in err.value.message.lower()
     assert [(i.sku_id, i.requested, i.available) for i in err.value.items] == [(str(b.id), 2, 1)]
     assert_nothing_written(session, user, a, 5, 2)
 

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from marque_app.api.errors import http_status
 from marque_app.domain.checkout import CouponInvalid, SoldOut
 from marque_app.models import (
     CartItem,
@@ -132,7 +133,7 @@ def test_fifty_buyers_for_ten_units_sell_exactly_ten(real, racing_engine):
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(sold) == 10, refused[:3]
     assert len(refused) == buyers - 10 and all(isinstance(r, SoldOut) for r in refused), refused[:3]
-    assert all(r.message.endswith("is sold out") and r.status == 409 for r in refused)
+    assert all(r.message.endswith("is sold out") and http_status(r) == 409 for r in refused)
     real.expire_all()
     assert real.execute(sa.select(ProductVariant.inventory_quantity).where(ProductVariant.id == sku.id)).scalar_one() == 0
     assert real.execute(sa.select(Product.inventory_quantity).where(Product.id == product.id)).scalar_one() == 0

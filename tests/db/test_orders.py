@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from marque_app.api.errors import http_status
 from marque_app.domain.cart import GuestLine
 from marque_app.domain.checkout import InvalidCheckout, OrderConflict, OrderNotFound
 from marque_app.models import InventoryMovement, Order, OrderItem, Product, ProductVariant, Return, ReturnItem
@@ -71,7 +72,7 @@ def test_get_by_id_or_number_and_never_anothers(session):
     for ref in (placed.id, placed.order_number, str(uuid.uuid4()), "MQ-XXXXXX", "nonsense", ""):
         with pytest.raises(OrderNotFound) as err:
             orders.get_order(session=session, user_id=stranger.id, order_ref=ref)
-        assert err.value.status == 404 and err.value.message == "Order not found"
+        assert http_status(err.value) == 404 and err.value.message == "Order not found"
     detail = orders.get_order(session=session, user_id=owner.id, order_ref=placed.id)
     assert detail.lines[0].name and detail.lines[0].sku and detail.lines[0].variant_label == "S / Navy"
     assert detail.email == owner.email and detail.payment_method == "cod" and detail.payment_status == "pending"
@@ -120,7 +121,7 @@ def test_cannot_cancel_once_shipped(session):
     orders.change_status(session=session, order_id=placed.id, to_status="shipped")
     with pytest.raises(OrderConflict) as err:
         orders.cancel_order(session=session, user_id=user.id, order_ref=placed.id)
-    assert err.value.status == 409 and "shipped" in err.value.message
+    assert http_status(err.value) == 409 and "shipped" in err.value.message
     assert stock(session, a) == 4
 
 

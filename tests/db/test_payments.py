@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from marque_app.api.errors import http_status
 from marque_app.domain.payments import PaymentError
 from marque_app.models import OrderStatus, PaymentStatus
 from marque_app.models.order import OrderStatusHistory, PaymentEvent
@@ -116,7 +117,7 @@ def test_a_declined_card_says_so_and_changes_nothing(session, buyer, providers):
     with pytest.raises(PaymentError) as err:
         payments.confirm_payment(session=session, payment_intent_id=intent.payment.intent_id, user_id=buyer.id,
                                  payment_method="pm_card_chargeDeclined", providers=providers)
-    assert err.value.status == 502 and err.value.message == "Your card was declined."
+    assert http_status(err.value) == 502 and err.value.message == "Your card was declined."
     session.rollback()
     _reload(session, order, payment)
     assert payment.status == PaymentStatus.pending and order.status == OrderStatus.pending
@@ -127,10 +128,10 @@ def test_only_the_owner_may_pay_a_pending_order(session, buyer, providers):
     order, payment = make_order(session, buyer)
     with pytest.raises(PaymentError) as err:
         payments.create_intent(session=session, order_id=order.id, user_id=other.id, providers=providers)
-    assert err.value.status == 404
+    assert http_status(err.value) == 404
     with pytest.raises(PaymentError) as err:
         payments.create_intent(session=session, order_id="not-a-uuid", user_id=buyer.id, providers=providers)
-    assert err.value.status == 404
+    assert http_status(err.value) == 404
 
     cancelled, _ = make_order(session, buyer, status=OrderStatus.cancelled)
     with pytest.raises(PaymentError, match="cancelled"):
@@ -148,7 +149,7 @@ def test_stripe_off_is_a_clear_error(session, buyer):
     with pytest.raises(PaymentError, match="Card payments is not available") as err:
         payments.create_intent(session=session, order_id=order.id, user_id=buyer.id,
                                providers={"cod": CashOnDelivery()})
-    assert err.value.status == 503
+    assert http_status(err.value) == 503
 
 
 def _paid_by_card(session, buyer, providers, total="50.00"):
@@ -169,7 +170,7 @@ def test_partial_then_full_refund_and_never_more_than_paid(session, buyer, provi
 
     with pytest.raises(PaymentError, match=r"cannot be more than the 30\.00 left") as err:
         payments.refund(session=session, order_id=order.id, amount="30.01", providers=providers)
-    assert err.value.status == 422 and err.value.field == "amount"
+    assert http_status(err.value) == 422 and err.value.field == "amount"
     session.rollback()
 
     rest = payments.refund(session=session, payment_id=payment.id, providers=providers)  # the rest
@@ -187,7 +188,7 @@ def test_a_bad_refund_amount_is_refused(session, buyer, providers, amount):
     order, payment = _paid_by_card(session, buyer, providers, total="10.00")
     with pytest.raises(PaymentError) as err:
         payments.refund(session=session, order_id=order.id, amount=amount, providers=providers)
-    assert err.value.status == 422 and err.value.field == "amount"
+    assert http_status(err.value) == 422 and err.value.field == "amount"
     session.rollback()
     assert _events(session, payment.id) == []
 
@@ -196,10 +197,10 @@ def test_an_unpaid_payment_cannot_be_refunded(session, buyer, providers):
     order, payment = make_order(session, buyer)
     with pytest.raises(PaymentError, match="Only a paid payment") as err:
         payments.refund(session=session, order_id=order.id, providers=providers)
-    assert err.value.status == 409
+    assert http_status(err.value) == 409
     with pytest.raises(PaymentError) as err:
         payments.refund(session=session, order_id=uuid.uuid4(), providers=providers)
-    assert err.value.status == 404
+    assert http_status(err.value) == 404
 
 
 # --- the webhook --------------------------------------------------------------------------------
@@ -273,7 +274,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(session, buyer, provider
     }[how]
     with pytest.raises(PaymentError) as err:
         _hook(session, body, signature)
-    assert err.value.status == 400 and "signature" in err.value.message.lower()
+    assert http_status(err.value) == 400 and "signature" in err.value.message.lower()
     session.rollback()
     _reload(session, order, payment)
     assert payment.status == PaymentStatus.pending and order.status == OrderStatus.pending

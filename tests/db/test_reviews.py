@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from marque_app.api.errors import http_status
 from marque_app.domain.reviews import ALREADY_REVIEWED, NOT_A_BUYER, ReviewError
 from marque_app.models import OrderStatus, ProductReview, UserRole
 from marque_app.models.catalog import ReviewVote
@@ -58,7 +59,7 @@ def test_only_buyers_may_review(session, product, status):
     assert not eligibility.can_review and eligibility.reason == NOT_A_BUYER
     with pytest.raises(ReviewError) as err:
         _review(session, user, product)
-    assert err.value.status == 403 and err.value.message == "Only customers who bought this product can review it"
+    assert http_status(err.value) == 403 and err.value.message == "Only customers who bought this product can review it"
     session.rollback()
     assert _rows(session, product) == []
 
@@ -80,7 +81,7 @@ def test_bad_reviews_name_the_field_and_save_nothing(session, product, rating, t
     buyer = _buyer(session, product)
     with pytest.raises(ReviewError) as err:
         _review(session, buyer, product, rating=rating, title=title, text=text)
-    assert err.value.status == 422 and err.value.field == field
+    assert http_status(err.value) == 422 and err.value.field == field
     session.rollback()
     assert _rows(session, product) == []
 
@@ -100,7 +101,7 @@ def test_a_second_submit_edits_the_pending_review_then_moderation_freezes_it(ses
     reviews.moderate_review(session=session, review_id=first.id, status="approved")
     with pytest.raises(ReviewError, match=ALREADY_REVIEWED) as err:
         _review(session, buyer, product, rating=1)
-    assert err.value.status == 409
+    assert http_status(err.value) == 409
     session.rollback()
     assert _rows(session, product)[0].rating == 4
 
@@ -127,7 +128,7 @@ def test_moderation_updates_the_products_rating_and_the_summary(session, product
     assert {ids[0], ids[3]} <= {i.id for i in queue.items}
     with pytest.raises(ReviewError) as err:
         reviews.moderate_review(session=session, review_id=ids[1], status="published")
-    assert err.value.status == 422 and err.value.field == "status"
+    assert http_status(err.value) == 422 and err.value.field == "status"
 
 
 def test_paging(session, product):
@@ -148,16 +149,16 @@ def test_helpful_votes_once_per_user_and_not_on_ones_own(session, product):
     voter = make_user(session)
     with pytest.raises(ReviewError) as err:  # pending: not visible, not votable
         reviews.vote_helpful(session=session, review_id=mine.id, user_id=voter.id)
-    assert err.value.status == 404
+    assert http_status(err.value) == 404
     reviews.moderate_review(session=session, review_id=mine.id, status="approved")
     assert reviews.vote_helpful(session=session, review_id=mine.id, user_id=voter.id) == 1
     with pytest.raises(ReviewError) as err:
         reviews.vote_helpful(session=session, review_id=mine.id, user_id=voter.id)
-    assert err.value.status == 409
+    assert http_status(err.value) == 409
     session.rollback()
     with pytest.raises(ReviewError) as err:
         reviews.vote_helpful(session=session, review_id=mine.id, user_id=author.id)
-    assert err.value.status == 403 and "own review" in err.value.message
+    assert http_status(err.value) == 403 and "own review" in err.value.message
     session.rollback()
     assert reviews.vote_helpful(session=session, review_id=mine.id, user_id=make_user(session).id) == 2
     page = reviews.list_reviews(session=session, product_id=product.id, viewer_id=voter.id)

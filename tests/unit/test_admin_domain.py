@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from marque_app.api.errors import http_status
 from marque_app.domain import admin as rules
 from marque_app.domain.admin import AdminError
 
@@ -41,7 +42,7 @@ def test_money_accepts(value, expected):
 def test_money_refuses(value, message):
     with pytest.raises(AdminError, match=message) as err:
         rules.money(value, "price", "Price")
-    assert err.value.field == "price" and err.value.status == 422
+    assert err.value.field == "price" and http_status(err.value) == 422
 
 
 def test_product_rules():
@@ -64,7 +65,7 @@ def test_variant_rules():
     assert rows[1].stock is None and rows[1].price is None
     with pytest.raises(AdminError) as err:
         rules.check_variants([{"sku": "A-1", "name": "M"}, {"sku": "a-1", "name": "L"}])
-    assert err.value.status == 409 and err.value.field == "variants.1.sku"
+    assert http_status(err.value) == 409 and err.value.field == "variants.1.sku"
     for row, field in [({"sku": "A", "name": "M", "stock": "-1"}, "variants.0.stock"),
                        ({"sku": "A", "name": "M", "stock": "1.5"}, "variants.0.stock"),
                        ({"sku": "A", "name": "M", "attributes": "size"}, "variants.0.attributes"),
@@ -80,7 +81,7 @@ def test_status_machine():
     rules.check_status_move("archived", "draft")
     with pytest.raises(AdminError) as err:
         rules.check_status_move("archived", "active")
-    assert err.value.status == 409
+    assert http_status(err.value) == 409
     with pytest.raises(AdminError):
         rules.check_can_activate("active", 0)
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from marque_app.api.errors import http_status
 from marque_app.domain.cart import (
     MAX_GUEST_LINES,
     CartError,
@@ -132,7 +133,7 @@ def test_guest_wishlist_repair():
 def test_check_quantity_refuses(quantity):
     with pytest.raises(CartError) as err:
         check_quantity(quantity)
-    assert err.value.kind == "invalid" and err.value.status == 422
+    assert err.value.kind == "invalid" and http_status(err.value) == 422
 
 
 def test_check_quantity_accepts_1_to_99():

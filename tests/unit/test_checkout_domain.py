@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from marque_app.api.errors import http_status
 from marque_app.domain.checkout import (
     CouponTerms,
     InvalidCheckout,
@@ -170,10 +171,10 @@ def test_email_and_idempotency_key_checks():
 
 def test_error_statuses_and_messages():
     sold = SoldOut([SoldOutItem("a", "Tee", 2, 0), SoldOutItem("b", "Cap", 3, 1)])
-    assert sold.status == 409 and sold.kind == "sold_out"
+    assert http_status(sold) == 409 and sold.kind == "sold_out"
     assert sold.message == "Tee is sold out; only 1 of Cap left"
     changed = PriceChanged(object(), expected=D("10.00"), actual=D("12.50"))
-    assert changed.status == 409 and "$10.00" in changed.message and "$12.50" in changed.message
+    assert http_status(changed) == 409 and "$10.00" in changed.message and "$12.50" in changed.message
     assert changed.field == "expected_total"
 
 

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from marque_app.api.errors import http_status
 from marque_app.domain.payments import (
     PaymentError,
     check_refund,
@@ -46,7 +47,7 @@ def test_cents_refuses_what_is_not_money(bad):
 def test_parse_amount_refuses(bad):
     with pytest.raises(PaymentError) as err:
         parse_amount(bad)
-    assert err.value.status == 422 and err.value.field == "amount"
+    assert http_status(err.value) == 422 and err.value.field == "amount"
 
 
 def test_refund_rules():
@@ -59,7 +60,7 @@ def test_refund_rules():
     for status in ("pending", "failed", "refunded"):
         with pytest.raises(PaymentError) as err:
             check_refund(status=status, paid=paid, refunded=Decimal("0"), amount=None)
-        assert err.value.status == 409
+        assert http_status(err.value) == 409
     assert status_after_refund(paid=paid, refunded=Decimal("50.00")) == "refunded"
     assert status_after_refund(paid=paid, refunded=Decimal("49.99")) == "partially_refunded"
 
@@ -126,17 +127,17 @@ def test_stripe_adapter_speaks_stripes_wire_format(fake):
     assert refund.amount == Decimal("2.34") and refund.status == "succeeded"
     with pytest.raises(PaymentError, match="greater than unrefunded") as err:
         provider.refund(payment, Decimal("10.01"))
-    assert err.value.status == 502
+    assert http_status(err.value) == 502
 
 
 def test_stripe_errors_become_clear_messages(fake):
     with pytest.raises(PaymentError) as err:
         StripeProvider(api_key="sk_test_wrong", api_base=fake.url).create_intent(
             amount=Decimal("1.00"), currency="USD", reference="x", metadata={})
-    assert err.value.status == 502 and "could not be started" in err.value.message
+    assert http_status(err.value) == 502 and "could not be started" in err.value.message
     unreachable = StripeProvider(api_key=API_KEY, api_base="http://127.0.0.1:9")
     with pytest.raises(PaymentError, match="cannot be reached"):
         unreachable.confirm("pi_x", "pm_card_visa")
     with pytest.raises(PaymentError) as err:
         StripeProvider(api_key="")
-    assert err.value.status == 503
+    assert http_status(err.value) == 503

@@ -37,12 +37,14 @@ def _value(v) -> str:
     return getattr(v, "value", v)
 
 
+# The refusals of the other services that are a conflict for the admin (the rest: invalid).
+_CONFLICTS = frozenset({"conflict", "sold_out", "price_changed", "insufficient_stock"})
+
+
 def admin_error(err: Exception) -> AdminError:
     """A refusal of the orders or payments services, as the admin's error."""
-    status = getattr(err, "status", None)
-    if not isinstance(status, int):
-        status = getattr(type(err), "STATUS", {}).get(getattr(err, "kind", ""), 422)
-    kind = {404: "not_found", 409: "conflict"}.get(status, "invalid")
+    code = getattr(err, "kind", "")
+    kind = "not_found" if code == "not_found" else "conflict" if code in _CONFLICTS else "invalid"
     return AdminError(kind, getattr(err, "message", str(err)), field=getattr(err, "field", "") or "")
 
 
