@@ -669,135 +669,50 @@ def place_order(
 
     s = _settings(settings)
     now = now or utcnow()
-    method = _method(shipping_method, s)
-    payment = (payment_method or "cod").strip().lower()
-    if payment not in PAYMENT_METHODS:
-        raise InvalidCheckout("Choose a payment method", field="payment_method")
-    ship = validate_address(shipping_address, prefix="shipping_address")
-    bill = validate_address(billing_address, prefix="billing_address") if billing_address else dict(ship)
-    key = check_idempotency_key(idempotency_key)
-    expected = _expected(expected_total)
-    notes = (notes or "").strip()[:2000]
-    uid: uuid.UUID | None = None
-    email: str | None = None
-    if user_id is not None:
-        uid = _user_uuid(user_id)
-        scope = str(uid)
-    else:
-        email = check_email(guest_email)
-        scope = f"guest:{email}"
-        guest_wants = _guest_wants(guest_lines, strict=True)
+    order = _check_input(
+        user_id=user_id, guest_email=guest_email, guest_lines=guest_lines, shipping_address=shipping_address,
+        billing_address=billing_address, shipping_method=shipping_method, payment_method=payment_method,
+        expected_total=expected_total, idempotency_key=idempotency_key, notes=notes, s=s,
+    )
     if limiter is not None:
-        check_checkout_limit(limiter=limiter, user_id=uid, client=client, settings=s)
-    scoped_key = f"{scope}:{key}" if key else None
+        check_checkout_limit(limiter=limiter, user_id=order.uid, client=client, settings=s)
 
     def done(order_id: uuid.UUID):
         return order_service.order_detail(session=session, order_id=order_id)
 
     try:
-        if uid is not None:
-            try:
-                lock_user(session, uid)
-            except CartError:
-                raise CheckoutUnauthorized("Session expired, please log in") from None
-            found = _existing(session, scoped_key)
-            if found is not None:
-                session.rollback()
-                return done(found)
-            wants = _cart_wants(session, uid)
-        else:
-            wants = guest_wants
-        if not wants:
-            found = _existing(session, scoped_key)
-            if found is not None:
-                session.rollback()
-                return done(found)
-            raise InvalidCheckout("Your cart is empty", field="lines")
+        wants, found = _load_lines(session, order)
+        if found is not None:
+            session.rollback()
+            return done(found)
         skus = _skus(session, (w.sku_id for w in wants), lock=True)
-        if uid is None:
+        if order.uid is None:
             # A racing twin of this guest request waited on the SKU locks: its order is visible now.
-            found = _existing(session, scoped_key)
+            found = _existing(session, order.scoped_key)
             if found is not None:
                 session.rollback()
                 return done(found)
-        priced = _price(session, wants, skus, method=method, coupon_code=coupon_code, user_id=uid,
-                        guest_email=email, s=s, now=now)
+        priced = _check_prices_and_stock(session, order, wants, skus, coupon_code=coupon_code, s=s, now=now)
         quote = priced.quote
-        if priced.short:
-            raise SoldOut(priced.short)
-        if priced.coupon_problem is not None:
-            raise priced.coupon_problem
-        if expected is not None and expected != quote.total:
-            raise PriceChanged(quote, expected=expected, actual=quote.total, currency=s.currency)
-        order_values = {
-            "id": uuid.uuid4(), "user_id": uid, "guest_email": email, "status": OrderStatus.pending,
-            "payment_status": PaymentStatus.pending, "subtotal": quote.subtotal, "tax_rate": Decimal(s.tax_rate),
-            "tax_amount": quote.tax, "shipping_amount": quote.shipping, "discount_amount": quote.discount,
-            "total_amount": quote.total, "currency": s.currency, "shipping_address": ship,
-            "billing_address": bill, "shipping_method": method.code, "notes": notes or None,
-            "coupon_code": quote.coupon.code if quote.coupon else None, "idempotency_key": scoped_key,
-            "created_at": now, "updated_at": now,
-        }
-        order_id, number = _insert_order(session, order_values, scoped_key)
+        order_id, number = _insert_order(session, _order_values(order, quote, s=s, now=now), order.scoped_key)
         if order_id is None:
-            found = _existing(session, scoped_key)
+            found = _existing(session, order.scoped_key)
             session.rollback()
             return done(found)
         short = _take_stock(session, quote.lines, skus)
         if short:
             raise SoldOut(short)
-        session.execute(sa.insert(OrderItem.__table__), [
-            {
-                "id": uuid.uuid4(), "order_id": order_id, "product_id": skus[line.sku_id].product_id,
-                "product_variant_id": skus[line.sku_id].id, "product_name": line.name[:255],
-                "product_sku": skus[line.sku_id].sku, "product_snapshot": _snapshot(line, skus[line.sku_id]),
-                "quantity": line.quantity, "unit_price": line.unit_price, "total_price": line.line_total,
-                "status": OrderStatus.pending, "created_at": now,
-            }
-            for line in quote.lines
-        ])
-        moves = [
-            {
-                "id": uuid.uuid4(), "product_id": skus[line.sku_id].product_id,
-                "product_variant_id": skus[line.sku_id].id, "movement_type": "sale",
-                "quantity_change": -line.quantity, "quantity_after": skus[line.sku_id].stock - line.quantity,
-                "reference_type": "order", "reference_id": order_id, "notes": f"Order {number}",
-                "created_by": uid, "created_at": now,
-            }
-            for line in quote.lines
-            if skus[line.sku_id].track_inventory
-        ]
-        if moves:
-            session.execute(sa.insert(InventoryMovement.__table__), moves)
-        session.execute(sa.insert(OrderStatusHistory.__table__).values(
-            id=uuid.uuid4(), order_id=order_id, from_status=None, to_status=PENDING,
-            note=STATUS_LABELS[PENDING], actor_id=uid, created_at=now,
-        ))
-        session.execute(sa.insert(Payment.__table__).values(
-            id=uuid.uuid4(), order_id=order_id, payment_method=payment, amount=quote.total, currency=s.currency,
-            status=PaymentStatus.pending, created_at=now,
-        ))
-        if priced.coupon is not None and quote.coupon is not None:
-            c = Coupon.__table__
-            taken = session.execute(
-                sa.update(c)
-                .where(c.c.id == priced.coupon.id, sa.or_(c.c.usage_limit.is_(None), c.c.used_count < c.c.usage_limit))
-                .values(used_count=c.c.used_count + 1)
-            ).rowcount
-            if taken != 1:
-                raise CouponInvalid("used_up", f"The coupon {priced.coupon.code} has been used up")
-            session.execute(sa.insert(CouponUsage.__table__).values(
-                id=uuid.uuid4(), coupon_id=priced.coupon.id, user_id=uid, order_id=order_id,
-                discount_amount=quote.discount, used_at=now,
-            ))
-        if uid is not None:
-            session.execute(sa.delete(CartItem.__table__).where(CartItem.__table__.c.user_id == uid))
+        _write_lines(session, order, quote, skus, order_id=order_id, number=number, now=now)
+        _write_payment(session, order, quote, order_id=order_id, currency=s.currency, now=now)
+        _use_coupon(session, order, priced, order_id=order_id, now=now)
+        if order.uid is not None:
+            session.execute(sa.delete(CartItem.__table__).where(CartItem.__table__.c.user_id == order.uid))
             if save_address:
-                _save_address(session, uid, ship, now)
+                _save_address(session, order.uid, order.ship, now)
         session.commit()
     except IntegrityError:
         session.rollback()
-        found = _existing(session, scoped_key)  # a twin with the same key won the race
+        found = _existing(session, order.scoped_key)  # a twin with the same key won the race
         if found is not None:
             return done(found)
         raise
@@ -806,12 +721,202 @@ def place_order(
         raise
     _after_stock_change(skus, quote.lines)
     detail = done(order_id)
-    if sms is not None or mailer is not None:
-        from marque_app.services.notifications import notify_status
-
-        notify_status(session=session, user_id=uid, guest_email=email, order_number=number, status=PENDING,
-                      sms=sms, mailer=mailer)
+    _notify_after_commit(session, order, number=number, sms=sms, mailer=mailer)
     return detail
+
+
+# --- the steps of place_order, in order ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _OrderInput:
+    """What place_order was asked for, checked: nothing here needs the database."""
+
+    method: ShippingMethod
+    payment: str
+    ship: dict[str, Any]
+    bill: dict[str, Any]
+    expected: Decimal | None
+    notes: str
+    uid: uuid.UUID | None  # the customer; None for a guest
+    email: str | None  # the guest's e-mail
+    guest_wants: list[_Want]
+    scoped_key: str | None  # the idempotency key within this customer or guest
+
+
+def _check_input(
+    *, user_id, guest_email, guest_lines, shipping_address, billing_address, shipping_method, payment_method,
+    expected_total, idempotency_key, notes, s: Settings,
+) -> _OrderInput:
+    """Step 1: the request's fields checked (method, payment, addresses, key, e-mail, guest lines).
+
+    Raises:
+        InvalidCheckout: the first field at fault.
+    """
+    method = _method(shipping_method, s)
+    payment = (payment_method or "cod").strip().lower()
+    if payment not in PAYMENT_METHODS:
+        raise InvalidCheckout("Choose a payment method", field="payment_method")
+    ship = validate_address(shipping_address, prefix="shipping_address")
+    bill = validate_address(billing_address, prefix="billing_address") if billing_address else dict(ship)
+    key = check_idempotency_key(idempotency_key)
+    expected = _expected(expected_total)
+    uid: uuid.UUID | None = None
+    email: str | None = None
+    guest_wants: list[_Want] = []
+    if user_id is not None:
+        uid = _user_uuid(user_id)
+        scope = str(uid)
+    else:
+        email = check_email(guest_email)
+        scope = f"guest:{email}"
+        guest_wants = _guest_wants(guest_lines, strict=True)
+    return _OrderInput(
+        method=method, payment=payment, ship=ship, bill=bill, expected=expected,
+        notes=(notes or "").strip()[:2000], uid=uid, email=email, guest_wants=guest_wants,
+        scoped_key=f"{scope}:{key}" if key else None,
+    )
+
+
+def _load_lines(session: Session, order: _OrderInput) -> tuple[list[_Want], uuid.UUID | None]:
+    """Step 2: the lines to buy (the customer's cart, under its lock, or the guest's), or the id
+    of the order this idempotency key already placed.
+
+    Raises:
+        CheckoutUnauthorized: the customer's account is gone.
+        InvalidCheckout: nothing to buy.
+    """
+    if order.uid is not None:
+        try:
+            lock_user(session, order.uid)
+        except CartError:
+            raise CheckoutUnauthorized("Session expired, please log in") from None
+        found = _existing(session, order.scoped_key)
+        if found is not None:
+            return [], found
+        wants = _cart_wants(session, order.uid)
+    else:
+        wants = order.guest_wants
+    if not wants:
+        found = _existing(session, order.scoped_key)
+        if found is not None:
+            return [], found
+        raise InvalidCheckout("Your cart is empty", field="lines")
+    return wants, None
+
+
+def _check_prices_and_stock(
+    session: Session, order: _OrderInput, wants: list[_Want], skus: dict[str, _Sku], *, coupon_code, s: Settings,
+    now: datetime,
+) -> _Priced:
+    """Step 3: the quote of the locked SKUs; refused when a line is short, the coupon does not
+    apply, or the total is not the one the shopper confirmed.
+
+    Raises:
+        SoldOut, CouponInvalid, PriceChanged.
+    """
+    priced = _price(session, wants, skus, method=order.method, coupon_code=coupon_code, user_id=order.uid,
+                    guest_email=order.email, s=s, now=now)
+    quote = priced.quote
+    if priced.short:
+        raise SoldOut(priced.short)
+    if priced.coupon_problem is not None:
+        raise priced.coupon_problem
+    if order.expected is not None and order.expected != quote.total:
+        raise PriceChanged(quote, expected=order.expected, actual=quote.total, currency=s.currency)
+    return priced
+
+
+def _order_values(order: _OrderInput, quote: Quote, *, s: Settings, now: datetime) -> dict[str, Any]:
+    """Step 4: the order row (written by :func:`_insert_order`, which also makes its number)."""
+    return {
+        "id": uuid.uuid4(), "user_id": order.uid, "guest_email": order.email, "status": OrderStatus.pending,
+        "payment_status": PaymentStatus.pending, "subtotal": quote.subtotal, "tax_rate": Decimal(s.tax_rate),
+        "tax_amount": quote.tax, "shipping_amount": quote.shipping, "discount_amount": quote.discount,
+        "total_amount": quote.total, "currency": s.currency, "shipping_address": order.ship,
+        "billing_address": order.bill, "shipping_method": order.method.code, "notes": order.notes or None,
+        "coupon_code": quote.coupon.code if quote.coupon else None, "idempotency_key": order.scoped_key,
+        "created_at": now, "updated_at": now,
+    }
+
+
+def _write_lines(
+    session: Session, order: _OrderInput, quote: Quote, skus: dict[str, _Sku], *, order_id: uuid.UUID,
+    number: str, now: datetime,
+) -> None:
+    """Step 6 (after the stock is taken): the order lines with their product snapshot, the "sale"
+    stock movements and the first timeline entry; one insert per table."""
+    session.execute(sa.insert(OrderItem.__table__), [
+        {
+            "id": uuid.uuid4(), "order_id": order_id, "product_id": skus[line.sku_id].product_id,
+            "product_variant_id": skus[line.sku_id].id, "product_name": line.name[:255],
+            "product_sku": skus[line.sku_id].sku, "product_snapshot": _snapshot(line, skus[line.sku_id]),
+            "quantity": line.quantity, "unit_price": line.unit_price, "total_price": line.line_total,
+            "status": OrderStatus.pending, "created_at": now,
+        }
+        for line in quote.lines
+    ])
+    moves = [
+        {
+            "id": uuid.uuid4(), "product_id": skus[line.sku_id].product_id,
+            "product_variant_id": skus[line.sku_id].id, "movement_type": "sale",
+            "quantity_change": -line.quantity, "quantity_after": skus[line.sku_id].stock - line.quantity,
+            "reference_type": "order", "reference_id": order_id, "notes": f"Order {number}",
+            "created_by": order.uid, "created_at": now,
+        }
+        for line in quote.lines
+        if skus[line.sku_id].track_inventory
+    ]
+    if moves:
+        session.execute(sa.insert(InventoryMovement.__table__), moves)
+    session.execute(sa.insert(OrderStatusHistory.__table__).values(
+        id=uuid.uuid4(), order_id=order_id, from_status=None, to_status=PENDING,
+        note=STATUS_LABELS[PENDING], actor_id=order.uid, created_at=now,
+    ))
+
+
+def _write_payment(
+    session: Session, order: _OrderInput, quote: Quote, *, order_id: uuid.UUID, currency: str, now: datetime
+) -> None:
+    """Step 7: the pending payment of the order's total, with the method the shopper chose."""
+    session.execute(sa.insert(Payment.__table__).values(
+        id=uuid.uuid4(), order_id=order_id, payment_method=order.payment, amount=quote.total, currency=currency,
+        status=PaymentStatus.pending, created_at=now,
+    ))
+
+
+def _use_coupon(session: Session, order: _OrderInput, priced: _Priced, *, order_id: uuid.UUID, now: datetime) -> None:
+    """Step 8: one use of the coupon taken (refused when a racing order took its last one), and
+    the usage recorded.
+
+    Raises:
+        CouponInvalid: ``used_up``.
+    """
+    quote = priced.quote
+    if priced.coupon is None or quote.coupon is None:
+        return
+    c = Coupon.__table__
+    taken = session.execute(
+        sa.update(c)
+        .where(c.c.id == priced.coupon.id, sa.or_(c.c.usage_limit.is_(None), c.c.used_count < c.c.usage_limit))
+        .values(used_count=c.c.used_count + 1)
+    ).rowcount
+    if taken != 1:
+        raise CouponInvalid("used_up", f"The coupon {priced.coupon.code} has been used up")
+    session.execute(sa.insert(CouponUsage.__table__).values(
+        id=uuid.uuid4(), coupon_id=priced.coupon.id, user_id=order.uid, order_id=order_id,
+        discount_amount=quote.discount, used_at=now,
+    ))
+
+
+def _notify_after_commit(session: Session, order: _OrderInput, *, number: str, sms, mailer) -> None:
+    """Last step, once the order is committed: tell the customer (SMS or e-mail) it was placed."""
+    if sms is None and mailer is None:
+        return
+    from marque_app.services.notifications import notify_status
+
+    notify_status(session=session, user_id=order.uid, guest_email=order.email, order_number=number,
+                  status=PENDING, sms=sms, mailer=mailer)
 
 
 def check_checkout_limit(*, limiter, user_id=None, client: str = "", settings: Settings | None = None) -> None:
