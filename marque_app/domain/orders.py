@@ -10,10 +10,12 @@ Standard library only. Statuses are the values of ``models.enums.OrderStatus``:
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import cast
 
-from marque_app.domain.checkout import OrderConflict
+from marque_app.domain.cart import normalize_uuid
+from marque_app.domain.checkout import InvalidCheckout, OrderConflict
 
 PENDING, PROCESSING, SHIPPED, DELIVERED, CANCELLED, REFUNDED = (
     "pending", "processing", "shipped", "delivered", "cancelled", "refunded",
@@ -124,3 +126,79 @@ def status_message(order_number: str, status: str, *, tracking_number: str | Non
         REFUNDED: f"Your order {order_number} has been refunded.",
     }
     return "Marque: " + texts.get(status, f"Your order {order_number} is now {status}.")
+
+
+# --- returns -------------------------------------------------------------------------------------
+
+MAX_RETURN_REASON = 100
+
+
+def returnable_quantity(bought: int, returned: int | None, *, order_returnable: bool = True) -> int:
+    """How many units of a line may still be asked back: what was bought less what returns that
+    were not rejected already ask for; 0 when the order cannot be returned."""
+    if not order_returnable:
+        return 0
+    return max(0, bought - (returned or 0))
+
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    """An order line as the return rules see it."""
+
+    name: str
+    bought: int
+    returned: int = 0  # asked back by returns that were not rejected
+
+    @property
+    def left(self) -> int:
+        return returnable_quantity(self.bought, self.returned)
+
+
+def check_return_items(
+    items: Sequence[object], lines: Mapping[str, ReturnableLine]
+) -> dict[str, tuple[int, str]]:
+    """The return asked for, by line id: ``{line_id: (quantity, reason)}`` (quantities of a line
+    sent twice add up; its first reason stays).
+
+    ``items`` is ``[(line_id, quantity, reason), ...]``; ``lines`` the order's lines by id.
+
+    Raises:
+        InvalidCheckout: ``field="items"``: none, a malformed entry, a line not of this order, a
+            quantity below 1 or above what is left to return, a missing or too long reason.
+    """
+    if not items:
+        raise InvalidCheckout("Choose at least one item to return", field="items")
+    wanted: dict[str, tuple[int, str]] = {}
+    for entry in items:
+        try:
+            item_id, quantity, raw_reason = cast(tuple[object, object, object], entry)
+        except (TypeError, ValueError):
+            raise InvalidCheckout("Each return item is (item, quantity, reason)", field="items") from None
+        key = normalize_uuid(str(item_id))
+        if key not in lines:
+            raise InvalidCheckout("An item to return is not part of this order", field="items")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise InvalidCheckout("A quantity to return is at least 1", field="items")
+        reason = str(raw_reason or "").strip()
+        if not reason:
+            raise InvalidCheckout(f"Say why you return {lines[key].name}", field="items")
+        if len(reason) > MAX_RETURN_REASON:
+            raise InvalidCheckout(f"A reason is at most {MAX_RETURN_REASON} characters", field="items")
+        before = wanted.get(key)
+        wanted[key] = (before[0] + quantity, before[1]) if before else (quantity, reason)
+    for key, (total, _) in wanted.items():
+        left = lines[key].left
+        if total > left:
+            name = lines[key].name
+            raise InvalidCheckout(
+                f"Only {left} of {name} can still be returned" if left else f"{name} is already being returned",
+                field="items",
+            )
+    return wanted
+
+
+def return_reason(wanted: Mapping[str, tuple[int, str]]) -> str:
+    """The reason a return shows: the one reason of its lines, or "Several reasons"."""
+    reasons = {reason for _, reason in wanted.values()}
+    return reasons.pop() if len(reasons) == 1 else "Several reasons"
+

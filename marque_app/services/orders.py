@@ -78,12 +78,15 @@ from marque_app.domain.orders import (
     REFUNDED,
     SHIPPED,
     STATUS_LABELS,
+    ReturnableLine,
     can_cancel,
     can_change_address,
     can_return,
+    check_return_items,
     check_transition,
     looks_like_order_number,
     make_return_number,
+    return_reason,
 )
 from marque_app.domain.orders import allowed_next as allowed_statuses
 from marque_app.models import (
@@ -587,6 +590,19 @@ def change_address(*, session, user_id, order_ref, shipping_address: dict[str, A
     return _detail(session, order)
 
 
+def _returnable_lines(session: Session, order_id: uuid.UUID, lines: dict[str, OrderItem]) -> dict[str, ReturnableLine]:
+    """The order's lines with how many of each returns that were not rejected already ask for."""
+    already: dict[str, int] = {}
+    for item_id, quantity in session.execute(
+        sa.select(ReturnItem.order_item_id, sa.func.sum(ReturnItem.quantity))
+        .join(Return, Return.id == ReturnItem.return_id)
+        .where(Return.order_id == order_id, Return.status != "rejected")
+        .group_by(ReturnItem.order_item_id)
+    ):
+        already[str(item_id)] = int(quantity or 0)
+    return {k: ReturnableLine(i.product_name, i.quantity, already.get(k, 0)) for k, i in lines.items()}
+
+
 def request_return(*, session, user_id, order_ref, items: list[tuple[str, int, str]], comments: str = "",
                    now: datetime | None = None) -> ReturnView:
     """Ask to return items of a delivered order: ``items`` = [(order_item_id, quantity, reason)].
@@ -603,55 +619,19 @@ def request_return(*, session, user_id, order_ref, items: list[tuple[str, int, s
         order = _own(session, user_id, order_ref, lock=True)
         if not can_return(order.status):
             raise OrderConflict("Only a delivered order can be returned", field="status")
-        if not items:
-            raise InvalidCheckout("Choose at least one item to return", field="items")
         lines = {
             str(i.id): i for i in session.execute(
                 sa.select(OrderItem).where(OrderItem.order_id == order.id)
             ).scalars()
         }
-        already: dict[str, int] = {}
-        for item_id, quantity in session.execute(
-            sa.select(ReturnItem.order_item_id, sa.func.sum(ReturnItem.quantity))
-            .join(Return, Return.id == ReturnItem.return_id)
-            .where(Return.order_id == order.id, Return.status != "rejected")
-            .group_by(ReturnItem.order_item_id)
-        ):
-            already[str(item_id)] = int(quantity or 0)
-        wanted: dict[str, list] = {}
-        for entry in items:
-            try:
-                item_id, quantity, reason = entry
-            except (TypeError, ValueError):
-                raise InvalidCheckout("Each return item is (item, quantity, reason)", field="items") from None
-            key = normalize_uuid(str(item_id))
-            if key not in lines:
-                raise InvalidCheckout("An item to return is not part of this order", field="items")
-            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-                raise InvalidCheckout("A quantity to return is at least 1", field="items")
-            reason = (reason or "").strip()
-            if not reason:
-                raise InvalidCheckout(f"Say why you return {lines[key].product_name}", field="items")
-            if len(reason) > 100:
-                raise InvalidCheckout("A reason is at most 100 characters", field="items")
-            entry_ = wanted.setdefault(key, [0, reason])
-            entry_[0] += quantity
-        for key, (quantity, _) in wanted.items():
-            left = lines[key].quantity - already.get(key, 0)
-            if quantity > left:
-                name = lines[key].product_name
-                raise InvalidCheckout(
-                    f"Only {left} of {name} can still be returned" if left else f"{name} is already being returned",
-                    field="items",
-                )
-        reasons = {r for _, r in wanted.values()}
+        wanted = check_return_items(items, _returnable_lines(session, order.id, lines))
         ret = None
         for _ in range(8):
             number = make_return_number()
             taken = session.execute(sa.select(Return.id).where(Return.return_number == number)).first()
             if taken is None:
-                ret = Return(order_id=order.id, return_number=number, reason=(reasons.pop() if len(reasons) == 1
-                             else "Several reasons"), comments=comments or None, requested_at=now, created_at=now)
+                ret = Return(order_id=order.id, return_number=number, reason=return_reason(wanted),
+                             comments=comments or None, requested_at=now, created_at=now)
                 break
         if ret is None:
             raise CheckoutError("Could not number the return, please try again")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from marque_app import routes
 from marque_app.domain.checkout import CheckoutError, CheckoutUnauthorized, OrderNotFound
 from marque_app.domain.money import format_money
-from marque_app.domain.orders import STATUS_LABELS
+from marque_app.domain.orders import STATUS_LABELS, returnable_quantity
 from marque_app.services import auth as auth_services
 from marque_app.services import orders as orders_services
 from marque_app.settings import get_settings
@@ -158,7 +158,7 @@ def order_view(order) -> OrderView:
     currency = order.currency or get_settings().currency
     lines = []
     for line in order.lines:
-        returnable = max(0, line.quantity - (line.returned_quantity or 0)) if order.can_return else 0
+        returnable = returnable_quantity(line.quantity, line.returned_quantity, order_returnable=order.can_return)
         lines.append(OrderLineView(
             id=str(line.id), name=line.name, sku=line.sku, variant_label=line.variant_label or "",
             quantity=line.quantity, unit_price=format_money(line.unit_price, currency),
