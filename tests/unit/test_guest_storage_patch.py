@@ -44,7 +44,7 @@ CASES = [
     ("a new line appended", HUNDRED[:99], HUNDRED, True),
     ("a line removed", HUNDRED, HUNDRED[:10] + HUNDRED[11:], True),
     ("changed, removed and appended at once", HUNDRED[:50],
-     [replace(HUNDRED[0], quantity=9)] + HUNDRED[2:50] + HUNDRED[60:62], True),
+     [replace(HUNDRED[0], quantity=9), *HUNDRED[2:50], *HUNDRED[60:62]], True),
     ("nothing changed", HUNDRED, HUNDRED, True),
     ("the kept lines change order", HUNDRED[:3], [HUNDRED[1], HUNDRED[0], HUNDRED[2]], False),
     ("emptied", HUNDRED, [], False),
