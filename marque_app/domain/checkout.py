@@ -319,17 +319,37 @@ def checkout_totals(
     )
 
 
+def email_problem(email: str | None) -> str:
+    """What is wrong with a guest's e-mail: ``""`` (nothing), ``"missing"`` or ``"shape"``."""
+    value = (email or "").strip().lower()
+    if not value:
+        return "missing"
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or " " in value or len(value) > 255:
+        return "shape"
+    return ""
+
+
 def check_email(email: str | None) -> str:
     """A guest's e-mail trimmed and lower-cased.
 
     Raises:
         InvalidCheckout: empty or not shaped like an address (``field="guest_email"``).
     """
-    value = (email or "").strip().lower()
-    local, _, domain = value.partition("@")
-    if not value or not local or "." not in domain or " " in value or len(value) > 255:
+    if email_problem(email):
         raise InvalidCheckout("Enter a valid e-mail address", field="guest_email")
-    return value
+    return (email or "").strip().lower()
+
+
+def free_shipping_note(subtotal: Decimal, *, threshold: Decimal, currency: str, has_lines: bool = True) -> str:
+    """What the checkout says below the shipping choice: how much more makes standard shipping
+    free ("" once it is, or with nothing to buy)."""
+    if not has_lines or subtotal >= threshold:
+        return ""
+    return (
+        f"Standard shipping is free on orders over {format_money(threshold, currency)}: "
+        f"add {format_money(threshold - subtotal, currency)} more."
+    )
 
 
 def check_idempotency_key(key: str | None) -> str | None:

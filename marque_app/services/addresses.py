@@ -37,6 +37,29 @@ class AddressNotFound(LookupError):
     """No address with this id belongs to the user."""
 
 
+def address_problems(data: dict[str, Any]) -> dict[str, str]:
+    """Every field of an address at fault, with its message (``{"city": "City is required"}``);
+    empty when :func:`clean_address` accepts it. For forms that show all the problems at once."""
+    problems: dict[str, str] = {}
+    for name, label, required, limit in _FIELDS:
+        value = str(data.get(name) or "").strip()
+        if required and not value:
+            problems[name] = f"{label} is required"
+        elif len(value) > limit:
+            problems[name] = f"{label} is at most {limit} characters"
+    country = str(data.get("country") or "US").strip().upper()
+    if not _is_country(country):
+        problems["country"] = COUNTRY_MESSAGE
+    return problems
+
+
+COUNTRY_MESSAGE = "The country is a 2-letter code such as US"
+
+
+def _is_country(code: str) -> bool:
+    return len(code) == 2 and code.isascii() and code.isalpha()
+
+
 def clean_address(data: dict[str, Any]) -> dict[str, Any]:
     """The address fields of ``data`` trimmed and checked.
 
@@ -56,8 +79,8 @@ def clean_address(data: dict[str, Any]) -> dict[str, Any]:
     if kind not in ADDRESS_TYPES:
         raise InvalidInput("The address type is shipping or billing", field="type")
     country = str(data.get("country") or "US").strip().upper()
-    if len(country) != 2 or not country.isascii() or not country.isalpha():
-        raise InvalidInput("The country is a 2-letter code such as US", field="country")
+    if not _is_country(country):
+        raise InvalidInput(COUNTRY_MESSAGE, field="country")
     out["type"], out["country"] = kind, country
     return out
 

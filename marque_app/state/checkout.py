@@ -26,6 +26,8 @@ from marque_app.domain.checkout import (
     CouponInvalid,
     PriceChanged,
     SoldOut,
+    email_problem,
+    free_shipping_note,
 )
 from marque_app.domain.money import decimal_string, format_money
 from marque_app.services import addresses as address_services
@@ -34,6 +36,7 @@ from marque_app.services import checkout as checkout_services
 from marque_app.services import orders as orders_services
 from marque_app.services.addresses import AddressView
 from marque_app.services.auth.ratelimit import get_rate_limiter
+from marque_app.services.payments import card_payments_enabled
 from marque_app.settings import get_settings
 from marque_app.state.auth import AuthState, call_service, holds_user_data
 from marque_app.state.cart import OFFLINE, SERVER_ERROR, CartState
@@ -128,27 +131,20 @@ def address_from_form(form: dict, prefix: str) -> dict[str, str]:
 
 def address_errors(data: dict[str, str], prefix: str) -> dict[str, str]:
     """Per-field messages for an address (``{"ship_city": "City is required"}``); empty when
-    it is complete. The same rules as the address book (``services.addresses.clean_address``)."""
-    errors: dict[str, str] = {}
-    for name, label, required, _auto, limit in ADDRESS_FIELDS:
-        value = data.get(name, "")
-        if required and not value:
-            errors[f"{prefix}_{name}"] = f"{label.split(' (')[0]} is required"
-        elif len(value) > limit:
-            errors[f"{prefix}_{name}"] = f"{label.split(' (')[0]} is at most {limit} characters"
-    country = data.get("country", "")
-    if country and (len(country) != 2 or not country.isascii() or not country.isalpha()):
-        errors[f"{prefix}_country"] = "The country is a 2-letter code such as US"
-    return errors
+    it is complete: the address book's rules (``services.addresses.address_problems``)."""
+    return {f"{prefix}_{name}": message for name, message in address_services.address_problems(data).items()}
+
+
+#: The words for each problem of :func:`marque_app.domain.checkout.email_problem`.
+EMAIL_MESSAGES = {
+    "missing": "E-mail is required, for the order confirmation",
+    "shape": "Enter an e-mail address such as name@example.com",
+}
 
 
 def email_error(email: str) -> str:
-    if not email:
-        return "E-mail is required, for the order confirmation"
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or " " in email or len(email) > 255:
-        return "Enter an e-mail address such as name@example.com"
-    return ""
+    problem = email_problem(email)
+    return EMAIL_MESSAGES[problem] if problem else ""
 
 
 def address_lines(address: dict[str, Any] | AddressView) -> list[str]:
@@ -163,9 +159,7 @@ def address_lines(address: dict[str, Any] | AddressView) -> list[str]:
 
 def stripe_configured() -> bool:
     """Card payments show only when Stripe is an enabled provider and has a key."""
-    settings = get_settings()
-    enabled = {p.strip() for p in str(getattr(settings, "payment_providers", "")).split(",")}
-    return "stripe" in enabled and bool(getattr(settings, "stripe_secret_key", ""))
+    return card_payments_enabled()
 
 
 @holds_user_data
@@ -275,14 +269,10 @@ class CheckoutState(rx.State):
             )
             for o in quote.shipping_methods
         ]
-        threshold = get_settings().free_shipping_over
-        if quote.lines and quote.subtotal < threshold:
-            self.free_shipping_note = (
-                f"Standard shipping is free on orders over {format_money(threshold, currency)}: "
-                f"add {format_money(threshold - quote.subtotal, currency)} more."
-            )
-        else:
-            self.free_shipping_note = ""
+        self.free_shipping_note = free_shipping_note(
+            quote.subtotal, threshold=get_settings().free_shipping_over, currency=currency,
+            has_lines=bool(quote.lines),
+        )
         if quote.coupon is not None:
             self.coupon_code, self.coupon_note = quote.coupon.code, quote.coupon.message
         else:

@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "CashOnDelivery", "IntentResult", "IntentView", "PaymentError", "PaymentProvider", "PaymentView",
-    "RefundResult", "RefundView", "StripeProvider", "WebhookOutcome", "confirm_payment", "create_intent",
+    "RefundResult", "RefundView", "StripeProvider", "WebhookOutcome", "card_payments_enabled", "confirm_payment", "create_intent",
     "get_providers", "handle_stripe_webhook", "mark_cod_paid", "payment_for_order", "refund", "refunded_total",
 ]
 
@@ -90,6 +90,14 @@ class WebhookOutcome:
 
 
 # --- providers ----------------------------------------------------------------------------------
+
+
+def card_payments_enabled(settings: Settings | None = None) -> bool:
+    """Whether checkout offers card payments: Stripe is an enabled provider and has a key
+    (the same rule :func:`get_providers` builds the providers by)."""
+    settings = settings or get_settings()
+    names = {n.strip() for n in settings.payment_providers.split(",")}
+    return "stripe" in names and bool(settings.stripe_secret_key)
 
 
 def get_providers(settings: Settings | None = None) -> dict[str, PaymentProvider]:
