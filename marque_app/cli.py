@@ -58,7 +58,11 @@ def _migrate(args) -> None:
 def _prune(args) -> None:
     from marque_app.services import housekeeping
 
-    log.info("removed %s", housekeeping.run_once())
+    removed = housekeeping.run_once()
+    if removed is None:
+        log.info("another instance holds the housekeeping lock: nothing done")
+    else:
+        log.info("removed %s", removed)
 
 
 def _seed(args) -> None:
