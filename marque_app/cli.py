@@ -4,7 +4,7 @@ setup      check the settings, migrate the database, load the demo store into an
 migrate    apply the Alembic migrations
 seed       load the demo store (only into an empty catalog)
 generate   add a large synthetic catalog for benchmarks (``--products 100000``)
-check      check the settings and the port, change nothing
+check      check the settings, the schema (at the migration head) and the port; change nothing
 create-admin  create an admin account (``--email``; the password is asked for, or read from stdin)
 set-role   change an account's role (``--email`` or ``--phone``, ``--role admin``); logged
 """
@@ -96,6 +96,7 @@ def _check(args) -> None:
     settings.check_production()
     settings.check_cors()
     preflight.check_database(settings.db_url)
+    preflight.check_schema(settings.db_url)
     preflight.check_redis(settings.redis_url)
     if args.port:
         preflight.check_port(settings.port)
@@ -124,22 +125,9 @@ def _operator() -> str:
 
 
 def _check_migrated(url: str) -> None:
-    from marque_app.services import migrations, preflight
-    from marque_app.services.db import get_engine
+    from marque_app.services import preflight
 
-    quiet = logging.getLogger("alembic.runtime.migration")
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)  # not "Context impl SQLiteImpl." for a read
-    try:
-        with get_engine().connect() as conn:
-            current = migrations.current_revision(conn)
-    finally:
-        quiet.setLevel(level)
-    if current != migrations.head_revision():
-        raise preflight.StartupError(
-            f"the database {preflight.redact(url)} is at migration {current or 'none'}, not "
-            f"{migrations.head_revision()}; run `python -m marque_app.cli migrate` first"
-        )
+    preflight.check_schema(url)
 
 
 def _create_admin(args) -> None:
