@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     login_backoff_seconds: int = Field(30, ge=1)
     login_backoff_max_seconds: int = Field(900, ge=1)
 
+    # --- operations ---
+    # Where `cli backup` writes its archives (a folder on another disk or a mounted bucket).
+    backup_dir: str = "backups"
+
     # --- payments (marque_app/services/payments) ---
     payment_providers: str = "cod"  # enabled providers, comma-separated: cod, stripe
     stripe_secret_key: str = ""  # sk_test_... / sk_live_...
