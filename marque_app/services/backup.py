@@ -20,7 +20,7 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -149,7 +149,7 @@ def _upload_files(upload_dir: Path) -> list[Path]:
 
 def backup(*, db_url: str, upload_dir: Path, out_dir: Path, now: datetime | None = None) -> Path:
     """Write one archive of the database and the uploads into ``out_dir``; returns its path."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     backend = make_url(db_url).get_backend_name()
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"{PREFIX}{now.strftime('%Y%m%dT%H%M%S%fZ')}.tar"
