@@ -8,8 +8,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -145,7 +144,7 @@ def test_restore_refuses_a_damaged_archive_and_changes_nothing(store, tmp_path):
 def test_cli_backup_keeps_the_newest_archives(store, tmp_path, monkeypatch):
     url, uploads, _ = store
     out = tmp_path / "backups"
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     for day in range(3):
         backup.backup(db_url=url, upload_dir=uploads, out_dir=out, now=start + timedelta(days=day))
     removed = backup.prune_backups(out, keep=2)

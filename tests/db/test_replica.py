@@ -22,8 +22,8 @@ from sqlmodel import Session
 from marque_app.services import catalog, db, migrations, replica
 from marque_app.services.replica import ReadRouter, read_session
 from marque_app.settings import get_settings
-from tests.cartutil import make_product
 from tests import dbutil
+from tests.cartutil import make_product
 from tests.dbutil import scratch_database
 from tests.outage import TcpProxy
 

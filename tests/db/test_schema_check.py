@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
 
 from marque_app.services import migrations
