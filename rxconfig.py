@@ -59,6 +59,23 @@ def _cors_origins() -> list[str]:
     return settings.allowed_origins()
 
 
+def _check_schema() -> None:
+    """``reflex run`` serves only a database at this code's migration head: instances never
+    migrate (``python -m marque_app.cli migrate`` is a deploy step); one line says so otherwise."""
+    from marque_app.services import preflight
+
+    if not preflight.serving_command(sys.argv):
+        return
+    url = get_settings().db_url
+    try:
+        preflight.check_database(url)
+        preflight.check_schema(url)
+    except preflight.StartupError as err:
+        sys.exit(f"error: {err}")
+
+
+_check_schema()
+
 _extra = {"bun_path": _local_bun} if (_local_bun := _bun_path()) else {}
 
 # Without Redis, Reflex runs one worker: its tabs' states are kept in that process's memory

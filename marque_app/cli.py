@@ -4,7 +4,9 @@ setup      check the settings, migrate the database, load the demo store into an
 migrate    apply the Alembic migrations
 seed       load the demo store (only into an empty catalog)
 generate   add a large synthetic catalog for benchmarks (``--products 100000``)
-check      check the settings and the port, change nothing
+backup     write the database and the uploads into one archive (``--out DIR``, ``--keep N``)
+restore    restore an archive into an empty database and upload folder (``--force`` to replace)
+check      check the settings, the schema (at the migration head) and the port; change nothing
 create-admin  create an admin account (``--email``; the password is asked for, or read from stdin)
 set-role   change an account's role (``--email`` or ``--phone``, ``--role admin``); logged
 """
@@ -58,7 +60,52 @@ def _migrate(args) -> None:
 def _prune(args) -> None:
     from marque_app.services import housekeeping
 
-    log.info("removed %s", housekeeping.run_once())
+    removed = housekeeping.run_once()
+    if removed is None:
+        log.info("another instance holds the housekeeping lock: nothing done")
+    else:
+        log.info("removed %s", removed)
+
+
+def _upload_dir():
+    from pathlib import Path
+
+    from reflex.environment import environment
+
+    return Path(environment.REFLEX_UPLOADED_FILES_DIR.get())
+
+
+def _backup(args) -> None:
+    from pathlib import Path
+
+    from marque_app.services import backup, preflight
+
+    settings = get_settings()
+    preflight.check_database(settings.db_url)
+    out = Path(args.out or settings.backup_dir)
+    started = time.perf_counter()
+    archive = backup.backup(db_url=settings.db_url, upload_dir=_upload_dir(), out_dir=out)
+    log.info("backup written: %s (%.1f MB in %.1f s)", archive, archive.stat().st_size / 1e6,
+             time.perf_counter() - started)
+    if args.keep:
+        for old in backup.prune_backups(out, keep=args.keep):
+            log.info("removed old backup %s", old.name)
+
+
+def _restore(args) -> None:
+    from pathlib import Path
+
+    from marque_app.services import backup, cache, preflight
+
+    settings = get_settings()
+    preflight.check_database(settings.db_url)
+    started = time.perf_counter()
+    done = backup.restore(archive=Path(args.archive), db_url=settings.db_url, upload_dir=_upload_dir(),
+                          force=args.force)
+    cache.invalidate_catalog()  # a running store must not keep serving the old catalog
+    log.info("restored %s into %s: %d rows in %d tables, %d uploads (%.1f s); checksums match",
+             done.archive.name, preflight.redact(settings.db_url), sum(done.tables.values()),
+             len(done.tables), done.uploads, time.perf_counter() - started)
 
 
 def _seed(args) -> None:
@@ -92,6 +139,7 @@ def _check(args) -> None:
     settings.check_production()
     settings.check_cors()
     preflight.check_database(settings.db_url)
+    preflight.check_schema(settings.db_url)
     preflight.check_redis(settings.redis_url)
     if args.port:
         preflight.check_port(settings.port)
@@ -120,22 +168,9 @@ def _operator() -> str:
 
 
 def _check_migrated(url: str) -> None:
-    from marque_app.services import migrations, preflight
-    from marque_app.services.db import get_engine
+    from marque_app.services import preflight
 
-    quiet = logging.getLogger("alembic.runtime.migration")
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)  # not "Context impl SQLiteImpl." for a read
-    try:
-        with get_engine().connect() as conn:
-            current = migrations.current_revision(conn)
-    finally:
-        quiet.setLevel(level)
-    if current != migrations.head_revision():
-        raise preflight.StartupError(
-            f"the database {preflight.redact(url)} is at migration {current or 'none'}, not "
-            f"{migrations.head_revision()}; run `python -m marque_app.cli migrate` first"
-        )
+    preflight.check_schema(url)
 
 
 def _create_admin(args) -> None:
@@ -188,6 +223,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate").set_defaults(func=_migrate)
     sub.add_parser("seed").set_defaults(func=_seed)
     sub.add_parser("prune", help="forget cart op ids older than 30 days; delete uploaded pictures nothing refers to").set_defaults(func=_prune)
+    bak = sub.add_parser("backup", help="the database (pg_dump custom format, or SQLite's online "
+                         "backup) and the uploads in one .tar with a manifest of counts and checksums")
+    bak.add_argument("--out", default=None, help="folder for the archive (default MARQUE_BACKUP_DIR)")
+    bak.add_argument("--keep", type=int, default=0, help="then delete all but the newest N archives there")
+    bak.set_defaults(func=_backup)
+    res = sub.add_parser("restore", help="restore an archive into an empty database and upload folder")
+    res.add_argument("archive")
+    res.add_argument("--force", action="store_true", help="replace a database or uploads that are not empty")
+    res.set_defaults(func=_restore)
     gen = sub.add_parser("generate")
     gen.add_argument("--products", type=int, default=100_000)
     gen.add_argument("--seed", type=int, default=7)

@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     login_backoff_seconds: int = Field(30, ge=1)
     login_backoff_max_seconds: int = Field(900, ge=1)
 
+    # --- operations ---
+    # Where `cli backup` writes its archives (a folder on another disk or a mounted bucket).
+    backup_dir: str = "backups"
+    # A read-only streaming replica for catalog, search and listing reads (services/replica.py).
+    database_read_url: str | None = None
+    database_read_max_lag_seconds: float = Field(5.0, ge=0)
+    database_read_check_seconds: float = Field(3.0, ge=0)
+
     # --- payments (marque_app/services/payments) ---
     payment_providers: str = "cod"  # enabled providers, comma-separated: cod, stripe
     stripe_secret_key: str = ""  # sk_test_... / sk_live_...
@@ -109,6 +117,14 @@ class Settings(BaseSettings):
         if value not in {"development", "test", "production"}:
             raise ValueError("MARQUE_ENV must be development, test or production")
         return value
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _replica_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith("postgresql"):
+            raise ValueError("MARQUE_DATABASE_READ_URL must be a PostgreSQL replica's URL "
+                             "(postgresql+psycopg://user@host:5432/db), or empty")
+        return value or None
 
     @field_validator("sms_provider")
     @classmethod

@@ -35,6 +35,7 @@ from marque_app.domain.listing import (
 from marque_app.services import listing
 from marque_app.services.cache import catalog_cache
 from marque_app.services.db import get_engine
+from marque_app.services.replica import read_session
 from marque_app.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -47,8 +48,13 @@ _BAD_INPUT = {422: {"model": ErrorOut, "description": "A query parameter is inva
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A read session on the app's engine (``create_api(engine=...)``, else the configured one)."""
+    """A read session on the app's engine (``create_api(engine=...)``); with the configured one,
+    on the read replica when it may serve (``services/replica.py``)."""
     make_engine = getattr(request.app.state, "engine", None) or get_engine
+    if make_engine is get_engine:
+        with read_session() as session:
+            yield session
+        return
     with Session(make_engine(), expire_on_commit=False) as session:
         yield session
 

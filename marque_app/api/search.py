@@ -18,6 +18,7 @@ from sqlmodel import Session
 from marque_app.api.schemas import ErrorOut, ProductList, ProductSummary
 from marque_app.services import search as search_service
 from marque_app.services.db import get_engine
+from marque_app.services.replica import read_session
 from marque_app.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -53,6 +54,10 @@ class Suggestions(BaseModel):
 
 def get_session(request: Request) -> Iterator[Session]:
     engine = getattr(request.app.state, "engine", None) or get_engine
+    if engine is get_engine:  # the configured database: the read replica when it may serve
+        with read_session() as session:
+            yield session
+        return
     with Session(engine(), expire_on_commit=False) as session:
         yield session
 

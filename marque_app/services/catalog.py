@@ -25,7 +25,6 @@ from marque_app.models import Brand, Category, Product, ProductImage, ProductRev
 from marque_app.models.enums import ProductStatus
 from marque_app.models.user import User
 from marque_app.services.cache import local_fetch
-from marque_app.services.db import session_scope
 from marque_app.views.catalog import CategoryLink, NavCategory, OptionView, ProductCard, ProductImageView
 
 #: The order in which the picker offers the usual clothing sizes; others keep catalog order.
@@ -645,7 +644,9 @@ def product_detail(
 
 
 def _read(fn, **kwargs):
-    with session_scope() as session:
+    from marque_app.services.replica import read_session  # replica imports db, which is light
+
+    with read_session() as session:
         return fn(session=session, **kwargs)
 
 

@@ -37,7 +37,7 @@ from marque_app.services.catalog import (
     product_cards,
     product_detail,
 )
-from marque_app.services.db import session_scope
+from marque_app.services.replica import read_session
 from marque_app.views.catalog import BrandLink
 
 T = TypeVar("T")
@@ -490,7 +490,7 @@ def cached_listing(query: ListingQuery) -> ListingPage:
     """
 
     def compute() -> ListingPage:
-        with session_scope() as session:
+        with read_session() as session:
             return list_products(session=session, query=query, cache=catalog_cache())
 
     return local_fetch("listing", query.to_params(), compute, kinds=("products", "categories"))
@@ -500,7 +500,7 @@ def cached_brands() -> list[BrandLink]:
     """:func:`list_brands` for the listing pages' brand filter and the brands index."""
 
     def compute() -> list[BrandLink]:
-        with session_scope() as session:
+        with read_session() as session:
             return list_brands(session=session, cache=catalog_cache())
 
     return local_fetch("brands", {}, compute, kinds=("categories", "products"))

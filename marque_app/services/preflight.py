@@ -75,6 +75,48 @@ def check_database(url: str, setting: str = "REFLEX_DB_URL") -> None:
         engine.dispose()
 
 
+def check_schema(url: str, setting: str = "REFLEX_DB_URL") -> None:
+    """Make sure the database is at the code's migration head (``alembic current`` = ``head``).
+
+    Instances never migrate: ``python -m marque_app.cli migrate`` (or ``setup``) is one deploy
+    step, run once before the new code starts. Code that finds an older (or newer) schema than
+    its own refuses to serve instead of failing on a missing column in some request.
+    """
+    import logging
+
+    from marque_app.services import migrations
+
+    quiet = logging.getLogger("alembic.runtime.migration")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # not "Context impl SQLiteImpl." for a read
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 5} if url.startswith("postgresql") else {})
+    try:
+        with engine.connect() as conn:
+            current = migrations.current_revision(conn)
+    except Exception as err:  # noqa: BLE001
+        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        raise StartupError(f"cannot read the migration of {redact(url)} ({setting}): {reason}") from None
+    finally:
+        engine.dispose()
+        quiet.setLevel(level)
+    head = migrations.head_revision()
+    if current != head:
+        raise StartupError(
+            f"the database {redact(url)} is at migration {current or 'none'} but this code needs "
+            f"{head}; run `python -m marque_app.cli migrate` once (a deploy step), then start "
+            "the instances"
+        )
+
+
+def serving_command(argv: list[str]) -> bool:
+    """Whether ``argv`` is ``reflex run`` (or one of its backend workers, which inherit it), not
+    ``reflex export`` or another command that builds the app without serving it."""
+    if len(argv) < 2 or argv[1] != "run" or "--frontend-only" in argv:
+        return False
+    program = Path(argv[0])
+    return program.name == "reflex" or program.parent.name == "reflex"
+
+
 def check_redis(url: str | None, setting: str = "REFLEX_REDIS_URL") -> None:
     """Make sure Redis answers a PING when it is configured."""
     if not url:

@@ -8,7 +8,7 @@ import reflex as rx
 
 from marque_app.routes import search_url
 from marque_app.services.catalog import ProductCard
-from marque_app.services.db import session_scope
+from marque_app.services.replica import read_session
 from marque_app.services.search import search
 
 
@@ -61,5 +61,5 @@ class SearchState(rx.State):
 
 
 def _search(*, query: str, page: int):
-    with session_scope() as session:
+    with read_session() as session:
         return search(session=session, query=query, page=page)

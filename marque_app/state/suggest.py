@@ -7,7 +7,7 @@ import asyncio
 import reflex as rx
 
 from marque_app.routes import search_url
-from marque_app.services.db import session_scope
+from marque_app.services.replica import read_session
 from marque_app.services.search import Suggestion, suggest
 
 
@@ -69,5 +69,5 @@ class SuggestState(rx.State):
 
 
 def _suggest(prefix: str):
-    with session_scope() as session:
+    with read_session() as session:
         return suggest(session=session, prefix=prefix)

@@ -107,4 +107,4 @@ def test_create_admin_needs_a_migrated_database(tmp_path):
     env = {**PRODUCTION, "REFLEX_DB_URL": f"sqlite:///{tmp_path}/empty.db"}
     result = _cli("create-admin", "--email", "x@shop.example", stdin="Boss#Secret2026\n", **env)
     assert result.returncode == 2
-    assert "run `python -m marque_app.cli migrate` first" in result.stderr.strip().splitlines()[-1]
+    assert "run `python -m marque_app.cli migrate` once" in result.stderr.strip().splitlines()[-1]
