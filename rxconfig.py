@@ -34,11 +34,7 @@ def _bun_path() -> Path | None:
     """
     modules = _ROOT / ".tools" / "bun" / "node_modules"
     for candidate in (modules / "bun" / "bin" / "bun.exe", *modules.glob("@oven/bun-*/bin/bun")):
-        if (
-            candidate.is_file()
-            and os.access(candidate, os.X_OK)
-            and candidate.stat().st_size > 1_000_000
-        ):
+        if candidate.is_file() and os.access(candidate, os.X_OK) and candidate.stat().st_size > 1_000_000:
             return candidate
     return None
 
@@ -48,8 +44,10 @@ def _cors_origins() -> list[str]:
     CORSMiddleware (pages, /api/v1) and to socket.io (the websocket /_event refuses any other
     Origin). Production refuses ``*`` here, with one line, before anything is served."""
     if os.environ.get("REFLEX_CORS_ALLOWED_ORIGINS"):
-        sys.exit("error: REFLEX_CORS_ALLOWED_ORIGINS is not used; set MARQUE_CORS_ORIGINS, which "
-                 "feeds both the API's CORS and the websocket's allowed origins")
+        sys.exit(
+            "error: REFLEX_CORS_ALLOWED_ORIGINS is not used; set MARQUE_CORS_ORIGINS, which "
+            "feeds both the API's CORS and the websocket's allowed origins"
+        )
     settings = get_settings()
     try:
         settings.check_cors()

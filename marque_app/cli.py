@@ -44,8 +44,7 @@ def _setup(args) -> None:
             log.info("demo store loaded: %s", ", ".join(f"{v} {k}" for k, v in counts.items()))
         else:
             log.info("catalog already loaded: nothing to seed")
-    log.info("database ready in %.1f s (%s)", time.perf_counter() - started,
-             preflight.redact(settings.db_url))
+    log.info("database ready in %.1f s (%s)", time.perf_counter() - started, preflight.redact(settings.db_url))
 
 
 def _migrate(args) -> None:
@@ -85,8 +84,9 @@ def _backup(args) -> None:
     out = Path(args.out or settings.backup_dir)
     started = time.perf_counter()
     archive = backup.backup(db_url=settings.db_url, upload_dir=_upload_dir(), out_dir=out)
-    log.info("backup written: %s (%.1f MB in %.1f s)", archive, archive.stat().st_size / 1e6,
-             time.perf_counter() - started)
+    log.info(
+        "backup written: %s (%.1f MB in %.1f s)", archive, archive.stat().st_size / 1e6, time.perf_counter() - started
+    )
     if args.keep:
         for old in backup.prune_backups(out, keep=args.keep):
             log.info("removed old backup %s", old.name)
@@ -100,12 +100,19 @@ def _restore(args) -> None:
     settings = get_settings()
     preflight.check_database(settings.db_url)
     started = time.perf_counter()
-    done = backup.restore(archive=Path(args.archive), db_url=settings.db_url, upload_dir=_upload_dir(),
-                          force=args.force)
+    done = backup.restore(
+        archive=Path(args.archive), db_url=settings.db_url, upload_dir=_upload_dir(), force=args.force
+    )
     cache.invalidate_catalog()  # a running store must not keep serving the old catalog
-    log.info("restored %s into %s: %d rows in %d tables, %d uploads (%.1f s); checksums match",
-             done.archive.name, preflight.redact(settings.db_url), sum(done.tables.values()),
-             len(done.tables), done.uploads, time.perf_counter() - started)
+    log.info(
+        "restored %s into %s: %d rows in %d tables, %d uploads (%.1f s); checksums match",
+        done.archive.name,
+        preflight.redact(settings.db_url),
+        sum(done.tables.values()),
+        len(done.tables),
+        done.uploads,
+        time.perf_counter() - started,
+    )
 
 
 def _seed(args) -> None:
@@ -185,13 +192,20 @@ def _create_admin(args) -> None:
     password = _read_password()
     try:
         with session_scope() as session:
-            user = admins.create_admin(session=session, email=args.email, password=password, phone=args.phone,
-                                       first_name=args.first_name, last_name=args.last_name,
-                                       actor_email=_operator())
+            user = admins.create_admin(
+                session=session,
+                email=args.email,
+                password=password,
+                phone=args.phone,
+                first_name=args.first_name,
+                last_name=args.last_name,
+                actor_email=_operator(),
+            )
     except AuthError as err:
         raise preflight.StartupError(err.message) from None
-    log.info("admin %s created (%s); log in at %s/login?next=/admin", user.email, user.id,
-             settings.public_url.rstrip("/"))
+    log.info(
+        "admin %s created (%s); log in at %s/login?next=/admin", user.email, user.id, settings.public_url.rstrip("/")
+    )
 
 
 def _set_role(args) -> None:
@@ -205,8 +219,9 @@ def _set_role(args) -> None:
     _check_migrated(settings.db_url)
     try:
         with session_scope() as session:
-            user = admins.set_role(session=session, email=args.email or "", phone=args.phone or "",
-                                   role=args.role, actor_email=_operator())
+            user = admins.set_role(
+                session=session, email=args.email or "", phone=args.phone or "", role=args.role, actor_email=_operator()
+            )
     except AuthError as err:
         raise preflight.StartupError(err.message) from None
     log.info("%s is now %s", user.email or user.phone, user.role.value)
@@ -216,15 +231,21 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("marque").setLevel(logging.INFO)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
-    parser = argparse.ArgumentParser(prog="python -m marque_app.cli", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m marque_app.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup").set_defaults(func=_setup)
     sub.add_parser("migrate").set_defaults(func=_migrate)
     sub.add_parser("seed").set_defaults(func=_seed)
-    sub.add_parser("prune", help="forget cart op ids older than 30 days; delete uploaded pictures nothing refers to").set_defaults(func=_prune)
-    bak = sub.add_parser("backup", help="the database (pg_dump custom format, or SQLite's online "
-                         "backup) and the uploads in one .tar with a manifest of counts and checksums")
+    sub.add_parser(
+        "prune", help="forget cart op ids older than 30 days; delete uploaded pictures nothing refers to"
+    ).set_defaults(func=_prune)
+    bak = sub.add_parser(
+        "backup",
+        help="the database (pg_dump custom format, or SQLite's online "
+        "backup) and the uploads in one .tar with a manifest of counts and checksums",
+    )
     bak.add_argument("--out", default=None, help="folder for the archive (default MARQUE_BACKUP_DIR)")
     bak.add_argument("--keep", type=int, default=0, help="then delete all but the newest N archives there")
     bak.set_defaults(func=_backup)
@@ -236,8 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--products", type=int, default=100_000)
     gen.add_argument("--seed", type=int, default=7)
     gen.set_defaults(func=_generate)
-    admin = sub.add_parser("create-admin", help="create an admin account; the password is asked for "
-                           "(or read from stdin), never given as an argument")
+    admin = sub.add_parser(
+        "create-admin",
+        help="create an admin account; the password is asked for (or read from stdin), never given as an argument",
+    )
     admin.add_argument("--email", required=True)
     admin.add_argument("--phone", default=None, help="also log in with a code texted to this number")
     admin.add_argument("--first-name", default="")

@@ -85,7 +85,13 @@ app.add_page(
     order_page,
     route=routes.ACCOUNT_ORDER,
     title="Your order | Marque",
-    on_load=[OutageState.clear_outage, HeaderState.load_header, AuthState.guard_page, CartState.load_cart, OrdersState.load_order],
+    on_load=[
+        OutageState.clear_outage,
+        HeaderState.load_header,
+        AuthState.guard_page,
+        CartState.load_cart,
+        OrdersState.load_order,
+    ],
 )
 app.add_page(
     confirmation_page,
@@ -179,7 +185,13 @@ app.add_page(
     orders_page,
     route=routes.ACCOUNT_ORDERS,
     title="Your orders | Marque",
-    on_load=[OutageState.clear_outage, HeaderState.load_header, AuthState.guard_page, CartState.load_cart, OrdersState.load_orders],
+    on_load=[
+        OutageState.clear_outage,
+        HeaderState.load_header,
+        AuthState.guard_page,
+        CartState.load_cart,
+        OrdersState.load_orders,
+    ],
 )
 app.add_page(
     not_found_page,

@@ -122,8 +122,10 @@ class Settings(BaseSettings):
     @classmethod
     def _replica_url(cls, value: str | None) -> str | None:
         if value and not value.startswith("postgresql"):
-            raise ValueError("MARQUE_DATABASE_READ_URL must be a PostgreSQL replica's URL "
-                             "(postgresql+psycopg://user@host:5432/db), or empty")
+            raise ValueError(
+                "MARQUE_DATABASE_READ_URL must be a PostgreSQL replica's URL "
+                "(postgresql+psycopg://user@host:5432/db), or empty"
+            )
         return value or None
 
     @field_validator("sms_provider")
@@ -158,8 +160,7 @@ class Settings(BaseSettings):
         for origin in _split(value):
             parts = urlsplit(origin)
             if origin != "*" and (
-                parts.scheme not in {"http", "https"} or not parts.netloc
-                or parts.path or parts.query or parts.fragment
+                parts.scheme not in {"http", "https"} or not parts.netloc or parts.path or parts.query or parts.fragment
             ):
                 raise ValueError(
                     f"MARQUE_CORS_ORIGINS: {origin!r} is not an origin such as "
@@ -198,9 +199,7 @@ class Settings(BaseSettings):
     def check_secret(self) -> None:
         """Refuse the placeholder (or an empty) secret outside development and test."""
         if self.env not in {"development", "test"} and self.secret_key in {PLACEHOLDER_SECRET, ""}:
-            raise ValueError(
-                "MARQUE_SECRET_KEY is the placeholder; set a long random value in production"
-            )
+            raise ValueError("MARQUE_SECRET_KEY is the placeholder; set a long random value in production")
 
     def check_senders(self, *kinds: str) -> None:
         """Refuse the ``log`` SMS or e-mail sender in production (unless explicitly allowed).

@@ -32,8 +32,13 @@ def make_product(
 ) -> tuple[Product, list[ProductVariant]]:
     n = f"{next(_serial)}-{uuid.uuid4().hex[:8]}"
     product = Product(
-        name=f"{name} {n}", slug=f"cart-{n}", sku=f"CART-{n}", price=Decimal(price), status=status,
-        track_inventory=track_inventory, allow_backorder=allow_backorder,
+        name=f"{name} {n}",
+        slug=f"cart-{n}",
+        sku=f"CART-{n}",
+        price=Decimal(price),
+        status=status,
+        track_inventory=track_inventory,
+        allow_backorder=allow_backorder,
         inventory_quantity=sum(stock),
     )
     session.add(product)
@@ -43,9 +48,13 @@ def make_product(
     for i, quantity in enumerate(stock):
         vp = (variant_prices or [None] * len(stock))[i]
         variant = ProductVariant(
-            product_id=product.id, sku=f"CART-{n}-{i}", name=f"Size {sizes[i % 5]}",
-            price=Decimal(vp) if vp is not None else None, inventory_quantity=quantity,
-            attributes={"size": sizes[i % 5], "color": "Navy"}, sort_order=i,
+            product_id=product.id,
+            sku=f"CART-{n}-{i}",
+            name=f"Size {sizes[i % 5]}",
+            price=Decimal(vp) if vp is not None else None,
+            inventory_quantity=quantity,
+            attributes={"size": sizes[i % 5], "color": "Navy"},
+            sort_order=i,
         )
         session.add(variant)
         variants.append(variant)

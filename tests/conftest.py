@@ -52,7 +52,5 @@ def connection(engine) -> Iterator[sa.Connection]:
 @pytest.fixture
 def session(connection) -> Iterator[Session]:
     """A session whose commits become savepoints of the test's transaction."""
-    with Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    ) as sess:
+    with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as sess:
         yield sess

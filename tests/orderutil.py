@@ -20,8 +20,14 @@ def tag(n: int = 8) -> str:
 
 def address(**overrides) -> dict:
     base = {
-        "first_name": "Ann", "last_name": "Lee", "address_line_1": "1 Main St", "city": "Springfield",
-        "state": "IL", "postal_code": "62701", "country": "US", "phone": "+12025550143",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "address_line_1": "1 Main St",
+        "city": "Springfield",
+        "state": "IL",
+        "postal_code": "62701",
+        "country": "US",
+        "phone": "+12025550143",
     }
     return {**base, **overrides}
 
@@ -29,8 +35,12 @@ def address(**overrides) -> dict:
 def make_coupon(session, *, type: str = "percentage", value: str = "10", **kw) -> Coupon:
     now = utcnow()
     coupon = Coupon(
-        code=kw.pop("code", f"C{tag()}"), name="Test coupon", type=type, value=Decimal(value),
-        starts_at=kw.pop("starts_at", now - timedelta(days=1)), **kw,
+        code=kw.pop("code", f"C{tag()}"),
+        name="Test coupon",
+        type=type,
+        value=Decimal(value),
+        starts_at=kw.pop("starts_at", now - timedelta(days=1)),
+        **kw,
     )
     session.add(coupon)
     session.commit()
@@ -39,10 +49,15 @@ def make_coupon(session, *, type: str = "percentage", value: str = "10", **kw) -
 
 def fill_cart(session, user, variants, quantity: int = 1, *, price_seen: str | None = None) -> None:
     for variant in variants:
-        session.add(CartItem(
-            user_id=user.id, product_id=variant.product_id, product_variant_id=variant.id, quantity=quantity,
-            unit_price=Decimal(price_seen) if price_seen is not None else (variant.price or Decimal("20.00")),
-        ))
+        session.add(
+            CartItem(
+                user_id=user.id,
+                product_id=variant.product_id,
+                product_variant_id=variant.id,
+                quantity=quantity,
+                unit_price=Decimal(price_seen) if price_seen is not None else (variant.price or Decimal("20.00")),
+            )
+        )
     session.commit()
 
 

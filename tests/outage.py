@@ -26,8 +26,10 @@ class RedisServer:
     def __init__(self) -> None:
         self.binary = shutil.which("redis-server")
         if self.binary is None:
-            pytest.fail("redis-server is not installed (apt-get install -y redis-server); "
-                        "the Redis outage test starts one of its own on a free port")
+            pytest.fail(
+                "redis-server is not installed (apt-get install -y redis-server); "
+                "the Redis outage test starts one of its own on a free port"
+            )
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -37,9 +39,9 @@ class RedisServer:
 
     def start(self, timeout: float = 10) -> None:
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -175,8 +177,9 @@ class Load:
             except ValueError:
                 body = response.text
             with self._lock:
-                self.answers.append(Answer(sent, self.now(), what, response.status_code,
-                                           response.headers.get("Retry-After"), body))
+                self.answers.append(
+                    Answer(sent, self.now(), what, response.status_code, response.headers.get("Retry-After"), body)
+                )
             time.sleep(self.pause)
 
     def stop(self) -> None:

@@ -7,8 +7,15 @@ from decimal import Decimal
 
 from marque_app.models import Order, OrderItem, OrderStatus, Payment, PaymentStatus
 
-ADDRESS = {"first_name": "Ada", "last_name": "Lovelace", "address_line_1": "1 Loop Rd", "city": "Austin",
-           "state": "TX", "postal_code": "78701", "country": "US"}
+ADDRESS = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "address_line_1": "1 Loop Rd",
+    "city": "Austin",
+    "state": "TX",
+    "postal_code": "78701",
+    "country": "US",
+}
 
 
 def make_order(
@@ -23,18 +30,31 @@ def make_order(
     with_payment: bool = True,
 ) -> tuple[Order, Payment | None]:
     order = Order(
-        order_number=f"MQ-{uuid.uuid4().hex[:10].upper()}", user_id=user.id, status=status,
-        payment_status=payment_status, subtotal=Decimal(total), total_amount=Decimal(total),
-        shipping_address=ADDRESS, billing_address=ADDRESS,
+        order_number=f"MQ-{uuid.uuid4().hex[:10].upper()}",
+        user_id=user.id,
+        status=status,
+        payment_status=payment_status,
+        subtotal=Decimal(total),
+        total_amount=Decimal(total),
+        shipping_address=ADDRESS,
+        billing_address=ADDRESS,
     )
     session.add(order)
     session.flush()
     if product is not None:
-        session.add(OrderItem(
-            order_id=order.id, product_id=product.id, product_name=product.name, product_sku=product.sku,
-            product_snapshot={"name": product.name}, quantity=1, unit_price=Decimal(total),
-            total_price=Decimal(total), status=status,
-        ))
+        session.add(
+            OrderItem(
+                order_id=order.id,
+                product_id=product.id,
+                product_name=product.name,
+                product_sku=product.sku,
+                product_snapshot={"name": product.name},
+                quantity=1,
+                unit_price=Decimal(total),
+                total_price=Decimal(total),
+                status=status,
+            )
+        )
     payment = None
     if with_payment:
         payment = Payment(order_id=order.id, payment_method=method, amount=Decimal(total), status=payment_status)

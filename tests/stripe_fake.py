@@ -93,29 +93,54 @@ class FakeStripe:
             return self._confirm(parts[2], params)
         if method == "POST" and parts == ["v1", "refunds"]:
             return self._refund(params)
-        return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method}: {path})"}}
+        return 404, {
+            "error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method}: {path})"}
+        }
 
     def _create_intent(self, params: dict) -> tuple[int, dict]:
         try:
             amount = int(params["amount"])
         except (KeyError, ValueError):
-            return 400, {"error": {"type": "invalid_request_error", "param": "amount",
-                                   "message": "Missing required param: amount."}}
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "param": "amount",
+                    "message": "Missing required param: amount.",
+                }
+            }
         intent_id = _id("pi")
         intent = {
-            "id": intent_id, "object": "payment_intent", "amount": amount, "amount_received": 0,
-            "currency": params.get("currency", ""), "status": "requires_payment_method",
-            "client_secret": f"{intent_id}_secret_{secrets.token_hex(8)}", "metadata": params.get("metadata", {}),
-            "automatic_payment_methods": {"enabled": params.get("automatic_payment_methods", {}).get("enabled") == "true"},
-            "capture_method": "automatic", "confirmation_method": "automatic", "created": int(time.time()),
-            "latest_charge": None, "last_payment_error": None, "livemode": False, "payment_method": None,
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": amount,
+            "amount_received": 0,
+            "currency": params.get("currency", ""),
+            "status": "requires_payment_method",
+            "client_secret": f"{intent_id}_secret_{secrets.token_hex(8)}",
+            "metadata": params.get("metadata", {}),
+            "automatic_payment_methods": {
+                "enabled": params.get("automatic_payment_methods", {}).get("enabled") == "true"
+            },
+            "capture_method": "automatic",
+            "confirmation_method": "automatic",
+            "created": int(time.time()),
+            "latest_charge": None,
+            "last_payment_error": None,
+            "livemode": False,
+            "payment_method": None,
         }
         self.intents[intent_id] = intent
         return 200, intent
 
     def _missing(self, what: str, ident: str) -> tuple[int, dict]:
-        return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "param": "intent",
-                               "message": f"No such {what}: '{ident}'"}}
+        return 404, {
+            "error": {
+                "type": "invalid_request_error",
+                "code": "resource_missing",
+                "param": "intent",
+                "message": f"No such {what}: '{ident}'",
+            }
+        }
 
     def _confirm(self, intent_id: str, params: dict) -> tuple[int, dict]:
         intent = self.intents.get(intent_id)
@@ -124,13 +149,24 @@ class FakeStripe:
         pm = params.get("payment_method", "")
         if pm == "pm_card_chargeDeclined":
             intent.update(status="requires_payment_method", last_payment_error={"code": "card_declined"})
-            return 402, {"error": {"type": "card_error", "code": "card_declined", "decline_code": "generic_decline",
-                                   "message": "Your card was declined.", "payment_intent": intent}}
+            return 402, {
+                "error": {
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "decline_code": "generic_decline",
+                    "message": "Your card was declined.",
+                    "payment_intent": intent,
+                }
+            }
         if not pm:
-            return 400, {"error": {"type": "invalid_request_error", "param": "payment_method",
-                                   "message": "You must provide a payment method to confirm this PaymentIntent."}}
-        intent.update(status="succeeded", amount_received=intent["amount"], payment_method=pm,
-                      latest_charge=_id("ch"))
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "param": "payment_method",
+                    "message": "You must provide a payment method to confirm this PaymentIntent.",
+                }
+            }
+        intent.update(status="succeeded", amount_received=intent["amount"], payment_method=pm, latest_charge=_id("ch"))
         return 200, intent
 
     def _refund(self, params: dict) -> tuple[int, dict]:
@@ -140,11 +176,26 @@ class FakeStripe:
         amount = int(params.get("amount", intent["amount_received"]))
         done = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])
         if amount + done > intent["amount_received"]:
-            return 400, {"error": {"type": "invalid_request_error", "code": "charge_already_refunded",
-                                   "param": "amount", "message": "Refund amount is greater than unrefunded amount."}}
-        refund = {"id": _id("re"), "object": "refund", "amount": amount, "currency": intent["currency"],
-                  "payment_intent": intent["id"], "charge": intent["latest_charge"], "status": "succeeded",
-                  "created": int(time.time()), "metadata": {}, "reason": None}
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "charge_already_refunded",
+                    "param": "amount",
+                    "message": "Refund amount is greater than unrefunded amount.",
+                }
+            }
+        refund = {
+            "id": _id("re"),
+            "object": "refund",
+            "amount": amount,
+            "currency": intent["currency"],
+            "payment_intent": intent["id"],
+            "charge": intent["latest_charge"],
+            "status": "succeeded",
+            "created": int(time.time()),
+            "metadata": {},
+            "reason": None,
+        }
         self.refunds[refund["id"]] = refund
         return 200, refund
 
@@ -185,8 +236,16 @@ def sign(payload: bytes | str, secret: str = WEBHOOK_SECRET, timestamp: int | No
 
 def event(kind: str, obj: dict, event_id: str | None = None) -> bytes:
     """A Stripe event body (as Stripe sends it) carrying ``obj``."""
-    return json.dumps({
-        "id": event_id or _id("evt"), "object": "event", "api_version": "2024-06-20", "created": int(time.time()),
-        "type": kind, "livemode": False, "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
-        "data": {"object": obj},
-    }).encode()
+    return json.dumps(
+        {
+            "id": event_id or _id("evt"),
+            "object": "event",
+            "api_version": "2024-06-20",
+            "created": int(time.time()),
+            "type": kind,
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "data": {"object": obj},
+        }
+    ).encode()

@@ -43,13 +43,21 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
 
     install_errors(api)  # one 422 shape; 400/401/403/404/422/429 documented on every operation
 
-    @api.get("/_health", tags=["health"], summary="ok or degraded; the details from this machine or for an admin",
-             description="`{\"status\": \"ok\"}` (200) or `{\"status\": \"degraded\"}` (503 with the database down, 200 with only "
-                         "Redis down: the store still serves). From loopback "
-                         "(without a proxy header) or with an admin's bearer token, also the database and "
-                         "Redis: backend, URL without password, migration, latency, errors.",
-             responses={503: {"description": "The database is down (the same report)",
-                              "content": {"application/json": {"schema": {"type": "object"}}}}})
+    @api.get(
+        "/_health",
+        tags=["health"],
+        summary="ok or degraded; the details from this machine or for an admin",
+        description='`{"status": "ok"}` (200) or `{"status": "degraded"}` (503 with the database down, 200 with only '
+        "Redis down: the store still serves). From loopback "
+        "(without a proxy header) or with an admin's bearer token, also the database and "
+        "Redis: backend, URL without password, migration, latency, errors.",
+        responses={
+            503: {
+                "description": "The database is down (the same report)",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
     def get_health(request: Request) -> JSONResponse:
         report = health(engine=engine(), redis_url=get_settings().redis_url)
         # Redis alone down: degraded but serving (limits in memory, no cache), so 200: a load

@@ -64,17 +64,29 @@ ADMIN_ERRORS = {
 }
 
 products_router = APIRouter(
-    prefix="/api/v1/products", tags=["admin: products"], route_class=AdminRoute, dependencies=[Depends(ADMIN)],
+    prefix="/api/v1/products",
+    tags=["admin: products"],
+    route_class=AdminRoute,
+    dependencies=[Depends(ADMIN)],
     responses=ADMIN_ERRORS,
 )
 router = APIRouter(
-    prefix="/api/v1/admin", tags=["admin"], route_class=AdminRoute, dependencies=[Depends(ADMIN)], responses=ADMIN_ERRORS,
+    prefix="/api/v1/admin",
+    tags=["admin"],
+    route_class=AdminRoute,
+    dependencies=[Depends(ADMIN)],
+    responses=ADMIN_ERRORS,
 )
 
 
 def page_body(page) -> dict:
-    return {"items": [asdict(i) for i in page.items], "total": page.total, "page": page.page,
-            "per_page": page.per_page, "pages": page.pages}
+    return {
+        "items": [asdict(i) for i in page.items],
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "pages": page.pages,
+    }
 
 
 ProductId = Annotated[str, Path(description="The product's id (UUID)")]
@@ -93,8 +105,11 @@ def create_product(user: AdminUser, session: SessionDep, body: ProductIn) -> dic
     [{url, alt_text}] (URLs of pictures uploaded to this site)."""
     data = fields(body)
     form = products.save_product(
-        session=session, actor=Actor.of(user), data=_product(data),
-        variants=data.get("variants") or [], images=data.get("images") or [],
+        session=session,
+        actor=Actor.of(user),
+        data=_product(data),
+        variants=data.get("variants") or [],
+        images=data.get("images") or [],
     )
     return asdict(form)
 
@@ -114,14 +129,20 @@ def update_product(ref: ProductId, user: AdminUser, session: SessionDep, body: P
     data = fields(body)
     variants = data.get("variants")
     if variants is None:
-        variants = [{"id": v.id, "sku": v.sku, "name": v.name, "attributes": v.attributes, "price": v.price}
-                    for v in current.variants]
+        variants = [
+            {"id": v.id, "sku": v.sku, "name": v.name, "attributes": v.attributes, "price": v.price}
+            for v in current.variants
+        ]
     images = data.get("images")
     if images is None:
         images = [asdict(i) for i in current.images]
     form = products.save_product(
-        session=session, actor=Actor.of(user), product_id=product_id, data=_product(data),
-        variants=variants, images=images,
+        session=session,
+        actor=Actor.of(user),
+        product_id=product_id,
+        data=_product(data),
+        variants=variants,
+        images=images,
     )
     return asdict(form)
 
@@ -136,8 +157,7 @@ def delete_product(ref: ProductId, user: AdminUser, session: SessionDep) -> dict
 @products_router.post("/{product_id}/variants", status_code=201, summary="Add a variant to a product")
 def create_variant(product_id: str, user: AdminUser, session: SessionDep, body: NewVariantIn) -> dict:
     """Fields: sku (unique), name, attributes ({"size": "M"}), price (empty: the product's), stock."""
-    return asdict(products.add_variant(session=session, actor=Actor.of(user), product_id=product_id,
-                                       data=fields(body)))
+    return asdict(products.add_variant(session=session, actor=Actor.of(user), product_id=product_id, data=fields(body)))
 
 
 # --- /admin/products: the admin's list (any status) --------------------------------------------
@@ -145,11 +165,28 @@ def create_variant(product_id: str, user: AdminUser, session: SessionDep, body: 
 
 @router.get("/products", summary="All products (any status) with search, filters, sort, pages")
 def admin_products(
-    session: SessionDep, q: str = "", status: str = "", category_id: str = "", brand_id: str = "",
-    sort: str = "updated", order: str = "desc", page: PageQ = None, per_page: PerPageQ = None,
+    session: SessionDep,
+    q: str = "",
+    status: str = "",
+    category_id: str = "",
+    brand_id: str = "",
+    sort: str = "updated",
+    order: str = "desc",
+    page: PageQ = None,
+    per_page: PerPageQ = None,
 ) -> dict:
-    return page_body(products.list_products(session=session, paging=paging(page, per_page), q=q, status=status,
-                                        category_id=category_id, brand_id=brand_id, sort=sort, order=order))
+    return page_body(
+        products.list_products(
+            session=session,
+            paging=paging(page, per_page),
+            q=q,
+            status=status,
+            category_id=category_id,
+            brand_id=brand_id,
+            sort=sort,
+            order=order,
+        )
+    )
 
 
 @router.get("/products/{product_id}", summary="One product as the admin form shows it")
@@ -199,18 +236,26 @@ def adjust(user: AdminUser, session: SessionDep, body: AdjustmentIn) -> dict:
 
 @router.get("/inventory/movements", summary="Stock history of a product or variant, newest first")
 def stock_movements(
-    session: SessionDep, product_id: str = "", variant_id: str = "", page: PageQ = None, per_page: PerPageQ = None,
+    session: SessionDep,
+    product_id: str = "",
+    variant_id: str = "",
+    page: PageQ = None,
+    per_page: PerPageQ = None,
 ) -> dict:
-    return page_body(inventory.movements(session=session, paging=paging(page, per_page), product_id=product_id or None,
-                                     variant_id=variant_id or None))
+    return page_body(
+        inventory.movements(
+            session=session, paging=paging(page, per_page), product_id=product_id or None, variant_id=variant_id or None
+        )
+    )
 
 
 # --- coupons --------------------------------------------------------------------------------------
 
 
 @router.get("/coupons", summary="Coupons, searched by code or name; active=1/0 filters")
-def list_coupons(session: SessionDep, q: str = "", active: str = "", page: PageQ = None,
-                 per_page: PerPageQ = None) -> dict:
+def list_coupons(
+    session: SessionDep, q: str = "", active: str = "", page: PageQ = None, per_page: PerPageQ = None
+) -> dict:
     return page_body(coupons.list_coupons(session=session, paging=paging(page, per_page), q=q, active=active))
 
 
@@ -254,8 +299,9 @@ def create_category(user: AdminUser, session: SessionDep, body: CategoryIn) -> d
 
 @router.put("/categories/{category_id}", summary="Edit a category")
 def update_category(category_id: str, user: AdminUser, session: SessionDep, body: CategoryIn) -> dict:
-    return asdict(taxonomy.save_category(session=session, actor=Actor.of(user), category_id=category_id,
-                                         data=fields(body)))
+    return asdict(
+        taxonomy.save_category(session=session, actor=Actor.of(user), category_id=category_id, data=fields(body))
+    )
 
 
 @router.get("/brands", summary="Every brand (hidden ones too)")
@@ -279,8 +325,21 @@ def update_brand(brand_id: str, user: AdminUser, session: SessionDep, body: Bran
 
 @router.get("/activity", summary="The admin activity log, newest first")
 def list_activity(
-    session: SessionDep, entity_type: str = "", entity_id: str = "", actor: str = "", q: str = "",
-    page: PageQ = None, per_page: PerPageQ = None,
+    session: SessionDep,
+    entity_type: str = "",
+    entity_id: str = "",
+    actor: str = "",
+    q: str = "",
+    page: PageQ = None,
+    per_page: PerPageQ = None,
 ) -> dict:
-    return page_body(activity.list_activity(session=session, paging=paging(page, per_page), entity_type=entity_type,
-                                        entity_id=entity_id, actor=actor, q=q))
+    return page_body(
+        activity.list_activity(
+            session=session,
+            paging=paging(page, per_page),
+            entity_type=entity_type,
+            entity_id=entity_id,
+            actor=actor,
+            q=q,
+        )
+    )

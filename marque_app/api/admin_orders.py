@@ -22,7 +22,10 @@ from .admin_bodies import AmountIn, NoteIn, StatusChangeIn, TrackingIn, fields
 from .deps import SessionDep
 
 router = APIRouter(
-    prefix="/api/v1/admin", tags=["admin: orders"], route_class=AdminRoute, dependencies=[Depends(ADMIN)],
+    prefix="/api/v1/admin",
+    tags=["admin: orders"],
+    route_class=AdminRoute,
+    dependencies=[Depends(ADMIN)],
     responses=ADMIN_ERRORS,
 )
 
@@ -35,12 +38,27 @@ def dashboard(session: SessionDep) -> dict:
 
 @router.get("/orders", summary="Orders, newest first, with filters")
 def list_orders(
-    session: SessionDep, status: str = "", payment_status: str = "", q: str = "", date_from: str = "",
-    date_to: str = "", page: PageQ = None, per_page: PerPageQ = None,
+    session: SessionDep,
+    status: str = "",
+    payment_status: str = "",
+    q: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    page: PageQ = None,
+    per_page: PerPageQ = None,
 ) -> dict:
     """``q``: order number or customer e-mail; ``date_from``/``date_to``: UTC days, both included."""
-    return page_body(admin_orders.list_orders(session=session, paging=paging(page, per_page), status=status,
-                                          payment_status=payment_status, q=q, date_from=date_from, date_to=date_to))
+    return page_body(
+        admin_orders.list_orders(
+            session=session,
+            paging=paging(page, per_page),
+            status=status,
+            payment_status=payment_status,
+            q=q,
+            date_from=date_from,
+            date_to=date_to,
+        )
+    )
 
 
 @router.get("/orders/{order_id}", summary="One order with lines, timeline, notes and the allowed moves")
@@ -52,15 +70,24 @@ def get_order(order_id: str, session: SessionDep) -> dict:
 def change_status(order_id: str, user: AdminUser, session: SessionDep, body: StatusChangeIn) -> dict:
     """Body: ``{"status", "note", "tracking_number"}`` (tracking only with shipped). 409 when the
     state machine forbids the move (nothing saved). The customer is notified."""
-    return asdict(admin_orders.change_status(session=session, actor=Actor.of(user), order_id=order_id,
-                                             data=fields(body), sms=get_sms_sender(), mailer=get_email_sender()))
+    return asdict(
+        admin_orders.change_status(
+            session=session,
+            actor=Actor.of(user),
+            order_id=order_id,
+            data=fields(body),
+            sms=get_sms_sender(),
+            mailer=get_email_sender(),
+        )
+    )
 
 
 @router.put("/orders/{order_id}/tracking", summary="Set or correct the tracking number")
 def set_tracking(order_id: str, user: AdminUser, session: SessionDep, body: TrackingIn) -> dict:
     """Body: ``{"tracking_number"}``; processing, shipped or delivered orders only (409)."""
-    return asdict(admin_orders.set_tracking(session=session, actor=Actor.of(user), order_id=order_id,
-                                            data=fields(body)))
+    return asdict(
+        admin_orders.set_tracking(session=session, actor=Actor.of(user), order_id=order_id, data=fields(body))
+    )
 
 
 @router.post("/orders/{order_id}/notes", summary="Append an admin note (never shown to the customer)")
@@ -80,23 +107,28 @@ def mark_paid(order_id: str, user: AdminUser, session: SessionDep) -> dict:
 
 
 @router.get("/returns", summary="Returns, newest first; status filter, return or order number")
-def list_returns(session: SessionDep, status: str = "", q: str = "", page: PageQ = None,
-                 per_page: PerPageQ = None) -> dict:
+def list_returns(
+    session: SessionDep, status: str = "", q: str = "", page: PageQ = None, per_page: PerPageQ = None
+) -> dict:
     return page_body(returns.list_returns(session=session, paging=paging(page, per_page), status=status, q=q))
 
 
 @router.post("/returns/{return_id}/{action}", summary="approve, reject, receive (restock) or refund a return")
 def return_action(return_id: str, action: str, user: AdminUser, session: SessionDep, body: AmountIn) -> dict:
     """Body for refund: ``{"amount"}`` (default: the returned lines' price)."""
-    return asdict(returns.act(session=session, actor=Actor.of(user), return_id=return_id, action=action,
-                              data=fields(body)))
+    return asdict(
+        returns.act(session=session, actor=Actor.of(user), return_id=return_id, action=action, data=fields(body))
+    )
 
 
 def _report(kind: str, session, date_from: str, date_to: str, format: str):
     rep = reports.report(session=session, kind=kind, date_from=date_from, date_to=date_to)
     if format == "csv":
-        return Response(reports.to_csv(rep), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{reports.csv_filename(rep)}"'})
+        return Response(
+            reports.to_csv(rep),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{reports.csv_filename(rep)}"'},
+        )
     return asdict(rep)
 
 

@@ -128,50 +128,74 @@ def _email_key(raw: str) -> str:
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/verify/send", response_model=SendCodeResponse, responses=_errors(422, 429, 503),
-             summary="Text a 6-digit log-in code to a phone number")
-def verify_send(body: SendCodeRequest, session: SessionDep, redis: RedisDep, sms: SmsDep,
-                limiter: LimiterDep, client: ClientDep):
+@router.post(
+    "/verify/send",
+    response_model=SendCodeResponse,
+    responses=_errors(422, 429, 503),
+    summary="Text a 6-digit log-in code to a phone number",
+)
+def verify_send(
+    body: SendCodeRequest, session: SessionDep, redis: RedisDep, sms: SmsDep, limiter: LimiterDep, client: ClientDep
+):
     check_login(limiter, scope="code", identifier=_phone_key(body.phone), client=client)
     try:
         sent = auth.send_phone_code(session=session, phone=body.phone, sms=sms, redis=redis)
     except DeliveryError as err:
         return _unavailable("SMS", err)
-    return SendCodeResponse(message=f"We sent a code to {sent.phone}", phone=sent.phone,
-                            expires_in=sent.expires_in, resend_in=sent.resend_in)
+    return SendCodeResponse(
+        message=f"We sent a code to {sent.phone}",
+        phone=sent.phone,
+        expires_in=sent.expires_in,
+        resend_in=sent.resend_in,
+    )
 
 
-@router.post("/verify/code", response_model=TokenResponse, responses=_errors(401, 422, 429),
-             summary="Log in with the code (the first log-in of a new number creates the account)")
-def verify_code(body: VerifyCodeRequest, session: SessionDep, redis: RedisDep,
-                limiter: LimiterDep, client: ClientDep):
+@router.post(
+    "/verify/code",
+    response_model=TokenResponse,
+    responses=_errors(401, 422, 429),
+    summary="Log in with the code (the first log-in of a new number creates the account)",
+)
+def verify_code(body: VerifyCodeRequest, session: SessionDep, redis: RedisDep, limiter: LimiterDep, client: ClientDep):
     check_login(limiter, scope="login", identifier=_phone_key(body.phone), client=client)
-    result = auth.log_in_with_phone_code(session=session, phone=body.phone, code=body.code, redis=redis,
-                                         client=client)
+    result = auth.log_in_with_phone_code(session=session, phone=body.phone, code=body.code, redis=redis, client=client)
     return result.to_response()
 
 
-@router.post("/register", response_model=TokenResponse, status_code=status.HTTP_201_CREATED,
-             responses=_errors(409, 422, 429), summary="Create an account with e-mail and password")
+@router.post(
+    "/register",
+    response_model=TokenResponse,
+    status_code=status.HTTP_201_CREATED,
+    responses=_errors(409, 422, 429),
+    summary="Create an account with e-mail and password",
+)
 def register(body: RegisterRequest, session: SessionDep, limiter: LimiterDep, client: ClientDep):
     check_login(limiter, scope="register", identifier=_email_key(body.email), client=client)
-    result = auth.register(session=session, email=body.email, password=body.password,
-                           first_name=body.first_name, last_name=body.last_name)
+    result = auth.register(
+        session=session, email=body.email, password=body.password, first_name=body.first_name, last_name=body.last_name
+    )
     return result.to_response()
 
 
-@router.post("/login", response_model=TokenResponse, responses=_errors(401, 429),
-             summary="Log in with e-mail and password")
+@router.post(
+    "/login", response_model=TokenResponse, responses=_errors(401, 429), summary="Log in with e-mail and password"
+)
 def login(body: LoginRequest, session: SessionDep, limiter: LimiterDep, client: ClientDep):
     check_login(limiter, scope="login", identifier=_email_key(body.email), client=client)
-    return auth.log_in_with_password(session=session, email=body.email, password=body.password,
-                                     client=client).to_response()
+    return auth.log_in_with_password(
+        session=session, email=body.email, password=body.password, client=client
+    ).to_response()
 
 
-@router.post("/forgot-password", response_model=MessageResponse, responses=_errors(422, 429, 503),
-             summary="E-mail a password-reset link (the same answer whether or not the account exists)")
-def forgot_password(body: ForgotPasswordRequest, session: SessionDep, mailer: MailerDep,
-                    limiter: LimiterDep, client: ClientDep):
+@router.post(
+    "/forgot-password",
+    response_model=MessageResponse,
+    responses=_errors(422, 429, 503),
+    summary="E-mail a password-reset link (the same answer whether or not the account exists)",
+)
+def forgot_password(
+    body: ForgotPasswordRequest, session: SessionDep, mailer: MailerDep, limiter: LimiterDep, client: ClientDep
+):
     check_login(limiter, scope="reset", identifier=_email_key(body.email), client=client)
     try:
         auth.request_password_reset(session=session, email=body.email, mailer=mailer)
@@ -180,8 +204,12 @@ def forgot_password(body: ForgotPasswordRequest, session: SessionDep, mailer: Ma
     return MessageResponse(message="If an account uses this e-mail, we sent it a link to reset the password")
 
 
-@router.post("/reset-password", response_model=MessageResponse, responses=_errors(401, 422, 429),
-             summary="Choose a new password with the e-mailed token (single use)")
+@router.post(
+    "/reset-password",
+    response_model=MessageResponse,
+    responses=_errors(401, 422, 429),
+    summary="Choose a new password with the e-mailed token (single use)",
+)
 def reset_password(body: ResetPasswordRequest, session: SessionDep, limiter: LimiterDep, client: ClientDep):
     check_login(limiter, scope="reset", identifier="", client=client)
     auth.reset_password(session=session, token=body.token, new_password=body.new_password)
@@ -193,32 +221,48 @@ def me(user: CurrentUser):
     return user.user
 
 
-@router.put("/profile", response_model=auth.UserPublic, responses=_errors(401, 409, 422),
-            summary="Change names, e-mail or date of birth")
+@router.put(
+    "/profile",
+    response_model=auth.UserPublic,
+    responses=_errors(401, 409, 422),
+    summary="Change names, e-mail or date of birth",
+)
 def update_profile(body: UpdateProfileRequest, user: CurrentUser, session: SessionDep):
     changes = body.model_dump(exclude_unset=True)
     return auth.update_profile(session=session, user_id=user.id, **changes)
 
 
-@router.post("/change-password", response_model=TokenResponse, responses=_errors(401, 422),
-             summary="Change the password (or set a first one for a phone-only account)",
-             description="Every other session of the account ends; the answer carries a fresh token "
-                         "for this one.")
+@router.post(
+    "/change-password",
+    response_model=TokenResponse,
+    responses=_errors(401, 422),
+    summary="Change the password (or set a first one for a phone-only account)",
+    description="Every other session of the account ends; the answer carries a fresh token for this one.",
+)
 def change_password(body: ChangePasswordRequest, user: CurrentUser, session: SessionDep):
-    result = auth.change_password(session=session, user_id=user.id, current_password=body.current_password,
-                                  new_password=body.new_password)
+    result = auth.change_password(
+        session=session, user_id=user.id, current_password=body.current_password, new_password=body.new_password
+    )
     return result.to_response()
 
 
-@router.post("/logout", response_model=MessageResponse, responses=_errors(401),
-             summary="Log out: this token is refused from now on")
+@router.post(
+    "/logout",
+    response_model=MessageResponse,
+    responses=_errors(401),
+    summary="Log out: this token is refused from now on",
+)
 def logout(user: CurrentUser, session: SessionDep, redis: RedisDep):
     auth.log_out(session=session, claims=user.claims, redis=redis)
     return MessageResponse(message="Logged out")
 
 
-@router.delete("/delete-account", response_model=MessageResponse, responses=_errors(401),
-               summary="Delete the account and its personal data; orders are kept anonymised")
+@router.delete(
+    "/delete-account",
+    response_model=MessageResponse,
+    responses=_errors(401),
+    summary="Delete the account and its personal data; orders are kept anonymised",
+)
 def delete_account(user: CurrentUser, session: SessionDep, redis: RedisDep):
     auth.delete_account(session=session, user_id=user.id, claims=user.claims, redis=redis)
     return MessageResponse(message="Your account was deleted")

@@ -178,7 +178,10 @@ ERRORS = {
     401: {"model": CartErrorOut, "description": "No or an invalid bearer token"},
     404: {"model": CartErrorOut, "description": "Unknown SKU or product, or not this user's line"},
     409: {"model": CartErrorOut, "description": "More than the stock (with `available`), or an Idempotency-Key reused"},
-    422: {"model": CartErrorOut, "description": "A quantity that is not a whole number from 1 to 99, or a malformed body"},
+    422: {
+        "model": CartErrorOut,
+        "description": "A quantity that is not a whole number from 1 to 99, or a malformed body",
+    },
     429: {"model": CartErrorOut, "description": "Too many cart changes (`Retry-After`)"},
 }
 
@@ -212,7 +215,13 @@ def _hash(body: dict) -> str:
 
 
 def idempotent(
-    *, session, user_id, key: str | None, body: dict, run: Callable[[str | None, str], dict], status: int = 200,
+    *,
+    session,
+    user_id,
+    key: str | None,
+    body: dict,
+    run: Callable[[str | None, str], dict],
+    status: int = 200,
 ) -> JSONResponse:
     """Run ``run(op_id, request_hash)`` once per ``Idempotency-Key``; a retry gets the stored answer."""
     if key is None:
@@ -225,12 +234,14 @@ def idempotent(
     if stored is not None:
         if stored.request_hash != request_hash:
             raise CartError(
-                "conflict", "This Idempotency-Key was already used for a different request",
+                "conflict",
+                "This Idempotency-Key was already used for a different request",
                 field="Idempotency-Key",
             )
         if stored.response is not None:
-            return JSONResponse(stored.response, status_code=stored.status_code or status,
-                                headers={"Idempotent-Replayed": "true"})
+            return JSONResponse(
+                stored.response, status_code=stored.status_code or status, headers={"Idempotent-Replayed": "true"}
+            )
     session.rollback()  # end the read transaction before the change
     content = run(op_id, request_hash)
     claim_operation(session, user_id=user_id, op_id=op_id, kind="response", request_hash=request_hash)
@@ -251,42 +262,68 @@ def get_cart(user: CurrentUser, session: SessionDep) -> JSONResponse:
     return JSONResponse(cart_body(cart.get_cart(session=session, user_id=user.id)))
 
 
-@router.get("/cart/validate", tags=CART, response_model=CartOut,
-            summary="The cart with its findings: price changes since added, sold-out or short lines")
+@router.get(
+    "/cart/validate",
+    tags=CART,
+    response_model=CartOut,
+    summary="The cart with its findings: price changes since added, sold-out or short lines",
+)
 def validate_cart(user: CurrentUser, session: SessionDep) -> JSONResponse:
     return JSONResponse(cart_body(cart.validate_cart(session=session, user_id=user.id)))
 
 
-@router.post("/cart/items", tags=CART, response_model=CartOut, dependencies=Limited,
-             summary="Add a SKU (to its line when there is one); refused above the stock")
+@router.post(
+    "/cart/items",
+    tags=CART,
+    response_model=CartOut,
+    dependencies=Limited,
+    summary="Add a SKU (to its line when there is one); refused above the stock",
+)
 def add_item(body: AddItemRequest, user: CurrentUser, session: SessionDep, key: IdempotencyKey = None) -> JSONResponse:
     def run(op_id, request_hash):
-        view = cart.add_item(session=session, user_id=user.id, sku_id=body.sku_id, quantity=body.quantity,
-                             op_id=op_id, request_hash=request_hash)
+        view = cart.add_item(
+            session=session,
+            user_id=user.id,
+            sku_id=body.sku_id,
+            quantity=body.quantity,
+            op_id=op_id,
+            request_hash=request_hash,
+        )
         return cart_body(view, "Added")
 
     return idempotent(session=session, user_id=user.id, key=key, body=body.model_dump(), run=run)
 
 
-@router.put("/cart/items/{item_id}", tags=CART, response_model=CartOut, dependencies=Limited,
-            summary="Set a line's quantity")
-def set_quantity(item_id: str, body: SetQuantityRequest, user: CurrentUser, session: SessionDep,
-                 key: IdempotencyKey = None) -> JSONResponse:
+@router.put(
+    "/cart/items/{item_id}", tags=CART, response_model=CartOut, dependencies=Limited, summary="Set a line's quantity"
+)
+def set_quantity(
+    item_id: str, body: SetQuantityRequest, user: CurrentUser, session: SessionDep, key: IdempotencyKey = None
+) -> JSONResponse:
     def run(op_id, request_hash):
-        view = cart.set_quantity(session=session, user_id=user.id, item_id=item_id, quantity=body.quantity,
-                                 op_id=op_id, request_hash=request_hash)
+        view = cart.set_quantity(
+            session=session,
+            user_id=user.id,
+            item_id=item_id,
+            quantity=body.quantity,
+            op_id=op_id,
+            request_hash=request_hash,
+        )
         return cart_body(view, "Updated")
 
-    return idempotent(session=session, user_id=user.id, key=key,
-                      body={"item_id": item_id, **body.model_dump()}, run=run)
+    return idempotent(
+        session=session, user_id=user.id, key=key, body={"item_id": item_id, **body.model_dump()}, run=run
+    )
 
 
-@router.delete("/cart/items/{item_id}", tags=CART, response_model=CartOut, dependencies=Limited,
-               summary="Remove a line")
+@router.delete(
+    "/cart/items/{item_id}", tags=CART, response_model=CartOut, dependencies=Limited, summary="Remove a line"
+)
 def remove_item(item_id: str, user: CurrentUser, session: SessionDep, key: IdempotencyKey = None) -> JSONResponse:
     def run(op_id, request_hash):
-        view = cart.remove_item(session=session, user_id=user.id, item_id=item_id, op_id=op_id,
-                                request_hash=request_hash)
+        view = cart.remove_item(
+            session=session, user_id=user.id, item_id=item_id, op_id=op_id, request_hash=request_hash
+        )
         return cart_body(view, "Removed")
 
     return idempotent(session=session, user_id=user.id, key=key, body={"remove": item_id}, run=run)
@@ -301,13 +338,21 @@ def clear_cart(user: CurrentUser, session: SessionDep, key: IdempotencyKey = Non
     return idempotent(session=session, user_id=user.id, key=key, body={"clear": "cart"}, run=run)
 
 
-@router.post("/cart/merge", tags=CART, response_model=MergeOut, dependencies=Limited,
-             summary="Merge a guest cart and wishlist after log-in (one transaction, once per merge_id)")
+@router.post(
+    "/cart/merge",
+    tags=CART,
+    response_model=MergeOut,
+    dependencies=Limited,
+    summary="Merge a guest cart and wishlist after log-in (one transaction, once per merge_id)",
+)
 def merge(body: MergeRequest, user: CurrentUser, session: SessionDep, key: IdempotencyKey = None) -> JSONResponse:
     def run(_op_id, _request_hash):
         result = cart.merge_guest(
-            session=session, user_id=user.id, merge_id=body.merge_id,
-            lines=[GuestLine(**line.model_dump()) for line in body.lines], wishlist=body.wishlist,
+            session=session,
+            user_id=user.id,
+            merge_id=body.merge_id,
+            lines=[GuestLine(**line.model_dump()) for line in body.lines],
+            wishlist=body.wishlist,
         )
         return {
             "cart": cart_body(result.cart),
@@ -328,32 +373,39 @@ def get_wishlist(user: CurrentUser, session: SessionDep) -> JSONResponse:
     return JSONResponse(wishlist_body(wishlist.get_wishlist(session=session, user_id=user.id)))
 
 
-@router.post("/wishlist/items", tags=WISH, response_model=WishlistOut, dependencies=Limited,
-             summary="Keep a product")
-def add_to_wishlist(body: WishlistAddRequest, user: CurrentUser, session: SessionDep,
-                    key: IdempotencyKey = None) -> JSONResponse:
+@router.post("/wishlist/items", tags=WISH, response_model=WishlistOut, dependencies=Limited, summary="Keep a product")
+def add_to_wishlist(
+    body: WishlistAddRequest, user: CurrentUser, session: SessionDep, key: IdempotencyKey = None
+) -> JSONResponse:
     def run(op_id, request_hash):
-        view = wishlist.add_to_wishlist(session=session, user_id=user.id, product_id=body.product_id,
-                                        op_id=op_id, request_hash=request_hash)
+        view = wishlist.add_to_wishlist(
+            session=session, user_id=user.id, product_id=body.product_id, op_id=op_id, request_hash=request_hash
+        )
         return wishlist_body(view, "Added")
 
     return idempotent(session=session, user_id=user.id, key=key, body=body.model_dump(), run=run)
 
 
-@router.delete("/wishlist/items/{product_id}", tags=WISH, response_model=WishlistOut, dependencies=Limited,
-               summary="Forget a product")
-def remove_from_wishlist(product_id: str, user: CurrentUser, session: SessionDep,
-                         key: IdempotencyKey = None) -> JSONResponse:
+@router.delete(
+    "/wishlist/items/{product_id}",
+    tags=WISH,
+    response_model=WishlistOut,
+    dependencies=Limited,
+    summary="Forget a product",
+)
+def remove_from_wishlist(
+    product_id: str, user: CurrentUser, session: SessionDep, key: IdempotencyKey = None
+) -> JSONResponse:
     def run(op_id, request_hash):
-        view = wishlist.remove_from_wishlist(session=session, user_id=user.id, product_id=product_id,
-                                             op_id=op_id, request_hash=request_hash)
+        view = wishlist.remove_from_wishlist(
+            session=session, user_id=user.id, product_id=product_id, op_id=op_id, request_hash=request_hash
+        )
         return wishlist_body(view, "Removed")
 
     return idempotent(session=session, user_id=user.id, key=key, body={"remove": product_id}, run=run)
 
 
-@router.delete("/wishlist", tags=WISH, response_model=WishlistOut, dependencies=Limited,
-               summary="Empty the wishlist")
+@router.delete("/wishlist", tags=WISH, response_model=WishlistOut, dependencies=Limited, summary="Empty the wishlist")
 def clear_wishlist(user: CurrentUser, session: SessionDep, key: IdempotencyKey = None) -> JSONResponse:
     def run(op_id, request_hash):
         view = wishlist.clear_wishlist(session=session, user_id=user.id, op_id=op_id, request_hash=request_hash)
@@ -362,16 +414,31 @@ def clear_wishlist(user: CurrentUser, session: SessionDep, key: IdempotencyKey =
     return idempotent(session=session, user_id=user.id, key=key, body={"clear": "wishlist"}, run=run)
 
 
-@router.post("/wishlist/items/{product_id}/move-to-cart", tags=WISH, response_model=MoveOut, dependencies=Limited,
-              summary="Put one in the cart (stock checked), then off the wishlist")
-def move_to_cart(product_id: str, user: CurrentUser, session: SessionDep, body: MoveToCartRequest | None = None,
-                 key: IdempotencyKey = None) -> JSONResponse:
+@router.post(
+    "/wishlist/items/{product_id}/move-to-cart",
+    tags=WISH,
+    response_model=MoveOut,
+    dependencies=Limited,
+    summary="Put one in the cart (stock checked), then off the wishlist",
+)
+def move_to_cart(
+    product_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    body: MoveToCartRequest | None = None,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     sku_id = body.sku_id if body else None
 
     def run(op_id, request_hash):
-        cart_view, wish_view = wishlist.move_to_cart(session=session, user_id=user.id, product_id=product_id,
-                                                     sku_id=sku_id, op_id=op_id, request_hash=request_hash)
+        cart_view, wish_view = wishlist.move_to_cart(
+            session=session,
+            user_id=user.id,
+            product_id=product_id,
+            sku_id=sku_id,
+            op_id=op_id,
+            request_hash=request_hash,
+        )
         return {"cart": cart_body(cart_view), "wishlist": wishlist_body(wish_view), "message": "Moved to cart"}
 
-    return idempotent(session=session, user_id=user.id, key=key,
-                      body={"move": product_id, "sku_id": sku_id}, run=run)
+    return idempotent(session=session, user_id=user.id, key=key, body={"move": product_id, "sku_id": sku_id}, run=run)

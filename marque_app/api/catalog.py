@@ -145,9 +145,7 @@ def product_recommendations(
     count = 8
     if limit not in (None, ""):
         text = limit.strip()
-        if not (text.isascii() and text.isdecimal() and len(text) <= 3) or not (
-            1 <= int(text) <= MAX_RECOMMENDATIONS
-        ):
+        if not (text.isascii() and text.isdecimal() and len(text) <= 3) or not (1 <= int(text) <= MAX_RECOMMENDATIONS):
             return _error(422, f"limit must be a whole number from 1 to {MAX_RECOMMENDATIONS}", "limit")
         count = int(text)
     cards = listing.recommendations(session=session, product_ref=ref, limit=count, cache=catalog_cache())

@@ -58,6 +58,7 @@ def http_status(err: DomainError) -> int:
     """The status the API answers ``err`` with (by its ``kind``)."""
     return HTTP_STATUS[err.kind]
 
+
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 RATE_LIMITED_PREFIX = "/api/"
 RATE_LIMIT_EXEMPT = ("/api/v1/payments/stripe/webhook",)  # deps.ApiRateLimit.EXEMPT
@@ -135,14 +136,20 @@ def document_errors(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str, 
             if params or "requestBody" in op:
                 described = responses.get("422", {}).get("description")
                 responses["422"] = _error(
-                    described if described not in (None, "Validation Error")
+                    described
+                    if described not in (None, "Validation Error")
                     else "A parameter or body field is invalid, missing or unknown (`field` names it)"
                 )
             if "requestBody" in op:
                 responses.setdefault("400", _error("The body could not be read (not UTF-8)"))
             if op.get("security"):
-                responses.setdefault("401", _error("No or an invalid bearer token", {
-                    "WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}))
+                responses.setdefault(
+                    "401",
+                    _error(
+                        "No or an invalid bearer token",
+                        {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+                    ),
+                )
             needed, optional = marks.get((path, method), ([], False))
             if optional and op.get("security") and {} not in op["security"]:
                 op["security"].insert(0, {})  # a guest may call it without a token
@@ -151,8 +158,10 @@ def document_errors(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str, 
             if any(p.get("in") == "path" for p in params):
                 responses.setdefault("404", _error("Not found"))
             if path.startswith(RATE_LIMITED_PREFIX) and path not in RATE_LIMIT_EXEMPT:
-                responses["429"] = _error("Too many requests (`Retry-After` says in how many seconds)", {
-                    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}})
+                responses["429"] = _error(
+                    "Too many requests (`Retry-After` says in how many seconds)",
+                    {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}},
+                )
             for code, response in responses.items():
                 if code[:1] in ("4", "5") and not response.get("content"):
                     response["content"] = {"application/json": {"schema": ERROR_REF}}
@@ -177,20 +186,27 @@ def install_errors(api: FastAPI) -> None:
         # of the path, as OpenAPI matches it (a concrete path such as /products/search before a
         # template such as /products/{ref})
         path = request.url.path
-        matching = [r for r in iter_route_contexts(api.routes)
-                    if getattr(r, "path_regex", None) is not None and r.path_regex.match(path)]
+        matching = [
+            r
+            for r in iter_route_contexts(api.routes)
+            if getattr(r, "path_regex", None) is not None and r.path_regex.match(path)
+        ]
         fewest = min((r.path_format.count("{") for r in matching), default=0)
         methods = sorted({m for r in matching if r.path_format.count("{") == fewest for m in (r.methods or ())})
-        return JSONResponse({"detail": "Method Not Allowed", "field": None}, status_code=405,
-                            headers={"Allow": ", ".join(methods)})
+        return JSONResponse(
+            {"detail": "Method Not Allowed", "field": None}, status_code=405, headers={"Allow": ", ".join(methods)}
+        )
 
     api.add_exception_handler(StarletteHTTPException, _http_error)
 
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:
             schema = get_openapi(
-                title=api.title, version=api.version, openapi_version=api.openapi_version,
-                description=api.description, routes=api.routes,
+                title=api.title,
+                version=api.version,
+                openapi_version=api.openapi_version,
+                description=api.description,
+                routes=api.routes,
             )
             api.openapi_schema = document_errors(schema, api.routes)
         return api.openapi_schema

@@ -71,8 +71,7 @@ DOCS_SOURCES = {
 }
 NOT_A_PAGE_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 PERMISSIONS_POLICY = (
-    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
-    "payment=(), usb=()"
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
 )
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: other hosts of the domain are not ours
 
@@ -96,8 +95,7 @@ def inline_script_hashes(html: bytes) -> list[str]:
 def websocket_origins(settings: Settings) -> list[str]:
     """ws:// (wss:// for https) of the site's origins: where its pages open ``/_event``."""
     return [
-        origin.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
-        for origin in settings.site_origins()
+        origin.replace("https://", "wss://", 1).replace("http://", "ws://", 1) for origin in settings.site_origins()
     ]
 
 
@@ -135,11 +133,7 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
 def is_private(path: str, request_headers: Headers) -> bool:
     """Whether the answer to this request must not be stored by any cache."""
     if path.startswith(API_PREFIX):
-        return (
-            "authorization" in request_headers
-            or "cookie" in request_headers
-            or _under(path, PRIVATE_API)
-        )
+        return "authorization" in request_headers or "cookie" in request_headers or _under(path, PRIVATE_API)
     return _under(path, PRIVATE_PAGES)
 
 

@@ -133,7 +133,9 @@ def _address(address: AddressIn | None) -> dict[str, Any] | None:
 
 
 class QuoteIn(RequestModel):
-    lines: list[LineIn] = Field(default_factory=list, max_length=200, description="A guest's lines (ignored with a token)")
+    lines: list[LineIn] = Field(
+        default_factory=list, max_length=200, description="A guest's lines (ignored with a token)"
+    )
     shipping_method: str = "standard"
     coupon_code: str = Field("", max_length=50)
     guest_email: str = Field("", max_length=255)
@@ -149,7 +151,9 @@ class OrderIn(RequestModel):
     coupon_code: str = Field("", max_length=50)
     payment_method: str = Field("cod", examples=["cod", "stripe"])
     expected_total: str | None = Field(
-        None, max_length=20, description="The total shown to the shopper; a different total answers 409 with the new quote"
+        None,
+        max_length=20,
+        description="The total shown to the shopper; a different total answers 409 with the new quote",
     )
     notes: str = Field("", max_length=2000)
 
@@ -181,15 +185,20 @@ def _guest_lines(lines: list[LineIn] | None) -> list[GuestLine]:
 @router.post("/checkout/quote", summary="What the checkout will charge")
 def post_quote(body: QuoteIn, session: SessionDep, user: OptionalUser) -> JSONResponse:
     quote = checkout.quote_checkout(
-        session=session, user_id=user.user.id if user else None,
-        guest_lines=None if user else _guest_lines(body.lines), shipping_method=body.shipping_method,
-        coupon_code=body.coupon_code, guest_email=body.guest_email,
+        session=session,
+        user_id=user.user.id if user else None,
+        guest_lines=None if user else _guest_lines(body.lines),
+        shipping_method=body.shipping_method,
+        coupon_code=body.coupon_code,
+        guest_email=body.guest_email,
     )
     return JSONResponse(quote.to_dict())
 
 
 @router.post(
-    "/orders", status_code=201, summary="Place an order",
+    "/orders",
+    status_code=201,
+    summary="Place an order",
     responses={429: {"model": ErrorOut, "description": "Too many checkout attempts (`Retry-After`)"}},
 )
 def post_order(
@@ -201,28 +210,45 @@ def post_order(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
 ) -> JSONResponse:
     detail = checkout.place_order(
-        session=session, user_id=user.user.id if user else None,
-        guest_email=None if user else body.guest_email, guest_lines=None if user else _guest_lines(body.lines),
-        shipping_address=_address(body.shipping_address), billing_address=_address(body.billing_address),
-        save_address=body.save_address and user is not None, shipping_method=body.shipping_method,
-        coupon_code=body.coupon_code, payment_method=body.payment_method, expected_total=body.expected_total,
-        idempotency_key=idempotency_key, notes=body.notes, sms=get_sms_sender(), mailer=get_email_sender(),
-        limiter=limiter, client=client,
+        session=session,
+        user_id=user.user.id if user else None,
+        guest_email=None if user else body.guest_email,
+        guest_lines=None if user else _guest_lines(body.lines),
+        shipping_address=_address(body.shipping_address),
+        billing_address=_address(body.billing_address),
+        save_address=body.save_address and user is not None,
+        shipping_method=body.shipping_method,
+        coupon_code=body.coupon_code,
+        payment_method=body.payment_method,
+        expected_total=body.expected_total,
+        idempotency_key=idempotency_key,
+        notes=body.notes,
+        sms=get_sms_sender(),
+        mailer=get_email_sender(),
+        limiter=limiter,
+        client=client,
     )
     return JSONResponse(detail.to_dict(), status_code=201)
 
 
 @router.get("/orders", summary="The caller's orders, newest first")
 def get_orders(
-    session: SessionDep, user: CurrentUser, page: Annotated[int, Query(ge=1)] = 1,
+    session: SessionDep,
+    user: CurrentUser,
+    page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> JSONResponse:
-    return JSONResponse(orders.list_orders(session=session, user_id=user.user.id, page=page, per_page=per_page).to_dict())
+    return JSONResponse(
+        orders.list_orders(session=session, user_id=user.user.id, page=page, per_page=per_page).to_dict()
+    )
 
 
 @router.get("/orders/{ref}", summary="One order by id or number")
 def get_order(
-    ref: str, session: SessionDep, user: OptionalUser, email: Annotated[str | None, Query(max_length=255)] = None,
+    ref: str,
+    session: SessionDep,
+    user: OptionalUser,
+    email: Annotated[str | None, Query(max_length=255)] = None,
 ) -> JSONResponse:
     if user is not None:
         detail = orders.get_order(session=session, user_id=user.user.id, order_ref=ref)
@@ -236,8 +262,12 @@ def get_order(
 @router.put("/orders/{ref}/cancel", summary="Cancel a pending or processing order")
 def put_cancel(ref: str, session: SessionDep, user: CurrentUser, body: CancelIn | None = None) -> JSONResponse:
     detail = orders.cancel_order(
-        session=session, user_id=user.user.id, order_ref=ref, reason=body.reason if body else "",
-        sms=get_sms_sender(), mailer=get_email_sender(),
+        session=session,
+        user_id=user.user.id,
+        order_ref=ref,
+        reason=body.reason if body else "",
+        sms=get_sms_sender(),
+        mailer=get_email_sender(),
     )
     return JSONResponse(detail.to_dict())
 
@@ -245,7 +275,10 @@ def put_cancel(ref: str, session: SessionDep, user: CurrentUser, body: CancelIn 
 @router.put("/orders/{ref}/change-address", summary="Change the addresses until the order ships")
 def put_address(ref: str, body: AddressChangeIn, session: SessionDep, user: CurrentUser) -> JSONResponse:
     detail = orders.change_address(
-        session=session, user_id=user.user.id, order_ref=ref, shipping_address=_address(body.shipping_address),
+        session=session,
+        user_id=user.user.id,
+        order_ref=ref,
+        shipping_address=_address(body.shipping_address),
         billing_address=_address(body.billing_address),
     )
     return JSONResponse(detail.to_dict())
@@ -254,8 +287,11 @@ def put_address(ref: str, body: AddressChangeIn, session: SessionDep, user: Curr
 @router.post("/orders/{ref}/return", status_code=201, summary="Ask to return items of a delivered order")
 def post_return(ref: str, body: ReturnIn, session: SessionDep, user: CurrentUser) -> JSONResponse:
     view = orders.request_return(
-        session=session, user_id=user.user.id, order_ref=ref,
-        items=[(i.order_item_id, i.quantity, i.reason) for i in body.items], comments=body.comments,
+        session=session,
+        user_id=user.user.id,
+        order_ref=ref,
+        items=[(i.order_item_id, i.quantity, i.reason) for i in body.items],
+        comments=body.comments,
     )
     return JSONResponse(view.to_dict(), status_code=201)
 

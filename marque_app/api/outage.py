@@ -41,8 +41,13 @@ def _log(kind: str, request: Request, error: BaseException) -> None:
     if now - _last_logged.get(kind, -LOG_EVERY) >= LOG_EVERY:
         _last_logged[kind] = now
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()
-        log.error("%s unavailable (%s %s -> 503): %s", kind, request.method, request.url.path,
-                  reason[0] if reason else type(error).__name__)
+        log.error(
+            "%s unavailable (%s %s -> 503): %s",
+            kind,
+            request.method,
+            request.url.path,
+            reason[0] if reason else type(error).__name__,
+        )
 
 
 def install_outage_handlers(api: FastAPI) -> None:

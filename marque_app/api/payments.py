@@ -88,7 +88,10 @@ class WebhookOut(BaseModel):
 
 
 ERRORS = {
-    401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut},
+    401: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    409: {"model": ErrorOut},
+    422: {"model": ErrorOut},
     502: {"model": ErrorOut, "description": "Stripe refused (a declined card)"},
     503: {"model": ErrorOut, "description": "The payment method is not configured"},
 }
@@ -97,32 +100,47 @@ router = APIRouter(prefix="/api/v1/payments", tags=["payments"], route_class=Pay
 Staff = Annotated[AuthUser, Depends(require_roles("admin", "support"))]
 
 
-@router.post("/create-intent", response_model=IntentOut, responses=ERRORS,
-             summary="Start paying one of the caller's pending orders")
+@router.post(
+    "/create-intent",
+    response_model=IntentOut,
+    responses=ERRORS,
+    summary="Start paying one of the caller's pending orders",
+)
 def create_intent(body: CreateIntentRequest, user: CurrentUser, session: SessionDep) -> JSONResponse:
-    view = payments.create_intent(session=session, order_id=body.order_id, user_id=user.id,
-                                  payment_method=body.payment_method)
+    view = payments.create_intent(
+        session=session, order_id=body.order_id, user_id=user.id, payment_method=body.payment_method
+    )
     return JSONResponse(asdict(view))
 
 
 @router.post("/confirm", response_model=PaymentView, responses=ERRORS, summary="Confirm a payment intent")
 def confirm(body: ConfirmRequest, user: CurrentUser, session: SessionDep) -> JSONResponse:
-    view = payments.confirm_payment(session=session, payment_intent_id=body.payment_intent_id, user_id=user.id,
-                                    payment_method=body.payment_method)
+    view = payments.confirm_payment(
+        session=session, payment_intent_id=body.payment_intent_id, user_id=user.id, payment_method=body.payment_method
+    )
     return JSONResponse(asdict(view))
 
 
-@router.post("/refund", response_model=RefundOut, responses={**ERRORS, 403: {"model": ErrorOut}},
-             summary="Refund an order's payment, in full or in part (admin, support)")
+@router.post(
+    "/refund",
+    response_model=RefundOut,
+    responses={**ERRORS, 403: {"model": ErrorOut}},
+    summary="Refund an order's payment, in full or in part (admin, support)",
+)
 def refund(body: RefundRequest, staff: Staff, session: SessionDep) -> JSONResponse:
     view = payments.refund(session=session, order_id=body.order_id, amount=body.amount, actor_id=staff.id)
     return JSONResponse(asdict(view))
 
 
-@router.post("/stripe/webhook", response_model=WebhookOut,
-             responses={400: {"model": ErrorOut, "description": "Bad or missing Stripe-Signature"},
-                        503: {"model": ErrorOut, "description": "The webhook is not set up (no signing secret)"}},
-             summary="Stripe's events (payment_intent.succeeded, payment_intent.payment_failed, charge.refunded)")
+@router.post(
+    "/stripe/webhook",
+    response_model=WebhookOut,
+    responses={
+        400: {"model": ErrorOut, "description": "Bad or missing Stripe-Signature"},
+        503: {"model": ErrorOut, "description": "The webhook is not set up (no signing secret)"},
+    },
+    summary="Stripe's events (payment_intent.succeeded, payment_intent.payment_failed, charge.refunded)",
+)
 async def stripe_webhook(
     request: Request,
     session: SessionDep,

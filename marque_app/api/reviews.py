@@ -119,16 +119,29 @@ def _summary(summary) -> dict:
 def list_reviews(ref: str, session: SessionDep, page: Page = 1, per_page: PerPage = 10) -> JSONResponse:
     product = reviews.find_product(session, ref)
     view = reviews.list_reviews(session=session, product_id=product.id, page=page, per_page=per_page)
-    return JSONResponse({"items": [asdict(i) for i in view.items], "summary": _summary(view.summary),
-                         "page": view.page, "per_page": view.per_page, "pages": view.pages, "total": view.total})
+    return JSONResponse(
+        {
+            "items": [asdict(i) for i in view.items],
+            "summary": _summary(view.summary),
+            "page": view.page,
+            "per_page": view.per_page,
+            "pages": view.pages,
+            "total": view.total,
+        }
+    )
 
 
-@router.post("/products/{ref}/reviews", response_model=MyReviewOut, status_code=201,
-             summary="Review a product you bought (pending until approved)")
+@router.post(
+    "/products/{ref}/reviews",
+    response_model=MyReviewOut,
+    status_code=201,
+    summary="Review a product you bought (pending until approved)",
+)
 def submit_review(ref: str, body: ReviewIn, user: CurrentUser, session: SessionDep) -> JSONResponse:
     product = reviews.find_product(session, ref)
-    mine = reviews.submit_review(session=session, user_id=user.id, product_id=product.id, rating=body.rating,
-                                 title=body.title, text=body.text)
+    mine = reviews.submit_review(
+        session=session, user_id=user.id, product_id=product.id, rating=body.rating, title=body.title, text=body.text
+    )
     return JSONResponse({**asdict(mine), "message": THANKS}, status_code=201)
 
 
@@ -138,12 +151,20 @@ def vote_helpful(review_id: str, user: CurrentUser, session: SessionDep) -> JSON
 
 
 @router.get("/admin/reviews", summary="The moderation queue (admin)")
-def moderation_queue(admin: Admin, session: SessionDep, status: str = "pending", page: Page = 1,
-                     per_page: PerPage = 20, q: str = "") -> JSONResponse:
+def moderation_queue(
+    admin: Admin, session: SessionDep, status: str = "pending", page: Page = 1, per_page: PerPage = 20, q: str = ""
+) -> JSONResponse:
     """Oldest first; ``q`` keeps the reviews whose product name, title or author's e-mail contains it."""
     view = reviews.list_reviews_for_moderation(session=session, status=status, page=page, per_page=per_page, q=q)
-    return JSONResponse({"items": [asdict(i) for i in view.items], "total": view.total, "page": view.page,
-                         "pages": view.pages, "per_page": view.per_page})
+    return JSONResponse(
+        {
+            "items": [asdict(i) for i in view.items],
+            "total": view.total,
+            "page": view.page,
+            "pages": view.pages,
+            "per_page": view.per_page,
+        }
+    )
 
 
 @router.put("/admin/reviews/{review_id}", summary="Approve or reject a review (admin)")

@@ -137,9 +137,7 @@ class Brand(BaseModel):
 class ProductListing(ProductList):
     """A page of the product listing, with the filters it applied."""
 
-    filters: dict[str, str] = Field(
-        description="The filters, sort and page in effect, as canonical query parameters"
-    )
+    filters: dict[str, str] = Field(description="The filters, sort and page in effect, as canonical query parameters")
     category: CategoryRef | None = Field(None, description="The category filtered by")
     breadcrumb: list[CategoryRef] = Field(
         default_factory=list, description="From the top-level category down to this one"

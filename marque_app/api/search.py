@@ -30,9 +30,7 @@ class SearchResults(ProductList):
     """One page of search results, best match first."""
 
     query: str = Field(description="The query as searched (control characters removed)")
-    did_you_mean: str = Field(
-        "", description="A corrected query that finds products, when few matched; else empty"
-    )
+    did_you_mean: str = Field("", description="A corrected query that finds products, when few matched; else empty")
     total_is_capped: bool = Field(
         False,
         description=f"More than `total` products match (only the first "
@@ -93,9 +91,7 @@ def search_products(
         ),
     ] = "",
     page: Annotated[str, Query(description="Page number, from 1")] = "1",
-    per_page: Annotated[
-        str, Query(description=f"Products per page, 1 to {search_service.MAX_PER_PAGE}")
-    ] = "24",
+    per_page: Annotated[str, Query(description=f"Products per page, 1 to {search_service.MAX_PER_PAGE}")] = "24",
 ):
     page_no = _int(page, field="page", low=1, high=100_000)
     if isinstance(page_no, JSONResponse):
@@ -134,8 +130,5 @@ def search_suggestions(
         return _bad("q", error)
     found = search_service.suggest(session=session, prefix=text)
     return Suggestions(
-        items=[
-            SuggestionOut(kind=s.kind, label=s.label, slug=s.slug, url=s.url, detail=s.detail)
-            for s in found
-        ]
+        items=[SuggestionOut(kind=s.kind, label=s.label, slug=s.slug, url=s.url, detail=s.detail) for s in found]
     )

@@ -66,8 +66,9 @@ def sidebar() -> rx.Component:
 def mobile_bar() -> rx.Component:
     return rx.hstack(
         rx.drawer.root(
-            rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Menu",
-                                             data_testid="admin-menu")),
+            rx.drawer.trigger(
+                rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Menu", data_testid="admin-menu")
+            ),
             rx.drawer.overlay(),
             rx.drawer.portal(
                 rx.drawer.content(
@@ -121,16 +122,18 @@ def field_error(error: rx.Var, error_field: rx.Var, name: str) -> rx.Component:
     )
 
 
-def labelled(label: str, control: rx.Component, error: rx.Var | None = None, error_field: rx.Var | None = None,
-             name: str = "") -> rx.Component:
+def labelled(
+    label: str, control: rx.Component, error: rx.Var | None = None, error_field: rx.Var | None = None, name: str = ""
+) -> rx.Component:
     parts = [rx.text(label, size="1", weight="medium"), control]
     if error is not None and error_field is not None and name:
         parts.append(field_error(error, error_field, name))
     return rx.el.label(rx.vstack(*parts, spacing="1", width="100%"), width="100%")
 
 
-def native_select(name: str, options: list[tuple[str, str]] | rx.Var, value, testid: str = "",
-                  placeholder: str | None = None, **props) -> rx.Component:
+def native_select(
+    name: str, options: list[tuple[str, str]] | rx.Var, value, testid: str = "", placeholder: str | None = None, **props
+) -> rx.Component:
     """A plain ``<select>`` (a form field by name), from (value, label) pairs or a Var of Choices."""
     first = [rx.el.option(placeholder, value="")] if placeholder is not None else []
     if isinstance(options, rx.Var):
@@ -142,8 +145,14 @@ def native_select(name: str, options: list[tuple[str, str]] | rx.Var, value, tes
         name=name,
         default_value=value,
         data_testid=testid or f"field-{name}",
-        style={"padding": "6px 8px", "border": f"1px solid {rx.color('gray', 7)}", "border_radius": "6px",
-               "background": rx.color("gray", 1), "width": "100%", "font_size": "14px"},
+        style={
+            "padding": "6px 8px",
+            "border": f"1px solid {rx.color('gray', 7)}",
+            "border_radius": "6px",
+            "background": rx.color("gray", 1),
+            "width": "100%",
+            "font_size": "14px",
+        },
         **props,
     )
 
@@ -151,8 +160,9 @@ def native_select(name: str, options: list[tuple[str, str]] | rx.Var, value, tes
 def error_banner(error: rx.Var, testid: str = "admin-error") -> rx.Component:
     return rx.cond(
         error != "",
-        rx.callout(error, icon="triangle_alert", color_scheme="red", role="alert", size="1", width="100%",
-                   data_testid=testid),
+        rx.callout(
+            error, icon="triangle_alert", color_scheme="red", role="alert", size="1", width="100%", data_testid=testid
+        ),
     )
 
 

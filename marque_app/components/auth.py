@@ -18,9 +18,7 @@ def auth_card(title: str, subtitle: rx.Component | str, *children: rx.Component,
         rx.card(
             rx.vstack(
                 rx.heading(title, as_="h1", size="7"),
-                rx.text(subtitle, size="2", color=rx.color("gray", 11))
-                if isinstance(subtitle, str)
-                else subtitle,
+                rx.text(subtitle, size="2", color=rx.color("gray", 11)) if isinstance(subtitle, str) else subtitle,
                 *children,
                 spacing="4",
                 width="100%",
@@ -180,9 +178,7 @@ def _account_menu() -> rx.Component:
                 padding="4px 12px 8px",
                 data_testid="account-menu-name",
             ),
-            rx.menu.item(
-                "Your account", on_select=rx.redirect(routes.ACCOUNT), data_testid="account-link"
-            ),
+            rx.menu.item("Your account", on_select=rx.redirect(routes.ACCOUNT), data_testid="account-link"),
             rx.menu.separator(),
             rx.menu.item(
                 "Log out",

@@ -30,9 +30,7 @@ def quantity_stepper(line: rx.Var[LineView]) -> rx.Component:
     return rx.hstack(
         rx.icon_button(
             rx.icon("minus", size=14),
-            on_click=CartState.apply(
-                op_arg(type="set", item_id=line.id, quantity=line.quantity - 1)
-            ),
+            on_click=CartState.apply(op_arg(type="set", item_id=line.id, quantity=line.quantity - 1)),
             disabled=line.quantity <= 1,
             variant="soft",
             color_scheme="gray",
@@ -49,12 +47,8 @@ def quantity_stepper(line: rx.Var[LineView]) -> rx.Component:
             max=line.max_quantity,
             input_mode="numeric",
             aria_label="Quantity",
-            on_blur=lambda value: CartState.apply(
-                op_arg(type="set", item_id=line.id, quantity=value)
-            ),
-            on_key_down=lambda key: rx.cond(
-                key == "Enter", rx.call_script("document.activeElement.blur()"), rx.noop()
-            ),
+            on_blur=lambda value: CartState.apply(op_arg(type="set", item_id=line.id, quantity=value)),
+            on_key_down=lambda key: rx.cond(key == "Enter", rx.call_script("document.activeElement.blur()"), rx.noop()),
             style={
                 "width": "48px",
                 "textAlign": "center",
@@ -68,9 +62,7 @@ def quantity_stepper(line: rx.Var[LineView]) -> rx.Component:
         ),
         rx.icon_button(
             rx.icon("plus", size=14),
-            on_click=CartState.apply(
-                op_arg(type="set", item_id=line.id, quantity=line.quantity + 1)
-            ),
+            on_click=CartState.apply(op_arg(type="set", item_id=line.id, quantity=line.quantity + 1)),
             disabled=(line.quantity >= line.max_quantity) | line.is_sold_out,
             variant="soft",
             color_scheme="gray",
@@ -158,8 +150,7 @@ def total_row(label: rx.Var | str, value: rx.Var, testid: str, strong: bool = Fa
     return rx.hstack(
         rx.text(label, size="3" if strong else "2", weight="bold" if strong else "regular"),
         rx.spacer(),
-        rx.text(value, size="3" if strong else "2", weight="bold" if strong else "medium",
-                data_testid=testid),
+        rx.text(value, size="3" if strong else "2", weight="bold" if strong else "medium", data_testid=testid),
         width="100%",
     )
 
@@ -249,16 +240,24 @@ def cart_drawer() -> rx.Component:
                         rx.drawer.title(rx.heading("Your cart", size="5")),
                         rx.spacer(),
                         rx.drawer.close(
-                            rx.icon_button(rx.icon("x", size=18), variant="ghost",
-                                           color_scheme="gray", aria_label="Close cart"),
+                            rx.icon_button(
+                                rx.icon("x", size=18), variant="ghost", color_scheme="gray", aria_label="Close cart"
+                            ),
                         ),
                         width="100%",
                         align="center",
                     ),
-                    rx.drawer.description("Items in your cart", class_name="sr-only",
-                                          style={"position": "absolute", "width": "1px",
-                                                 "height": "1px", "overflow": "hidden",
-                                                 "clip": "rect(0,0,0,0)"}),
+                    rx.drawer.description(
+                        "Items in your cart",
+                        class_name="sr-only",
+                        style={
+                            "position": "absolute",
+                            "width": "1px",
+                            "height": "1px",
+                            "overflow": "hidden",
+                            "clip": "rect(0,0,0,0)",
+                        },
+                    ),
                     rx.cond(
                         CartState.has_lines,
                         rx.vstack(
@@ -278,8 +277,7 @@ def cart_drawer() -> rx.Component:
                                 data_testid="drawer-checkout",
                             ),
                             rx.link(
-                                rx.button("View cart", size="3", width="100%", radius="full",
-                                          variant="outline"),
+                                rx.button("View cart", size="3", width="100%", radius="full", variant="outline"),
                                 href=routes.CART,
                                 width="100%",
                                 on_click=CartState.close_drawer,

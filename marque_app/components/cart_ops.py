@@ -13,7 +13,14 @@ from reflex.vars.function import FunctionStringVar
 
 CART_OPS_SCRIPT = "/cart_ops.js"
 OP_TYPES = (
-    "add", "set", "remove", "clear", "wish_add", "wish_remove", "wish_clear", "move_to_cart",
+    "add",
+    "set",
+    "remove",
+    "clear",
+    "wish_add",
+    "wish_remove",
+    "wish_clear",
+    "move_to_cart",
 )
 
 

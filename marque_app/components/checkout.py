@@ -50,8 +50,9 @@ def field_error(key: str) -> rx.Component:
     message = CheckoutState.errors[key]
     return rx.cond(
         message,
-        rx.text(message, size="1", color=rx.color("red", 11), id=f"{key}-error", role="alert",
-                data_testid=f"{key}-error"),
+        rx.text(
+            message, size="1", color=rx.color("red", 11), id=f"{key}-error", role="alert", data_testid=f"{key}-error"
+        ),
     )
 
 
@@ -103,8 +104,11 @@ def _saved_address(address: rx.Var[AddressView]) -> rx.Component:
             rx.vstack(
                 rx.text(address.first_name + " " + address.last_name, size="2", weight="bold"),
                 rx.text(address.address_line_1 + " " + address.address_line_2, size="2"),
-                rx.text(address.postal_code + " " + address.city + ", " + address.state + " "
-                        + address.country, size="1", color=rx.color("gray", 11)),
+                rx.text(
+                    address.postal_code + " " + address.city + ", " + address.state + " " + address.country,
+                    size="1",
+                    color=rx.color("gray", 11),
+                ),
                 spacing="0",
                 align="start",
             ),
@@ -128,8 +132,7 @@ def shipping_address() -> rx.Component:
             CheckoutState.is_user,
             rx.el.label(
                 rx.hstack(
-                    rx.checkbox(name="save_address", default_checked=True,
-                                data_testid="save-address"),
+                    rx.checkbox(name="save_address", default_checked=True, data_testid="save-address"),
                     rx.text("Save to my address book", size="2"),
                     spacing="2",
                     align="center",
@@ -179,9 +182,11 @@ def billing_address() -> rx.Component:
     return rx.vstack(
         rx.el.label(
             rx.hstack(
-                rx.checkbox(checked=CheckoutState.billing_same,
-                            on_change=CheckoutState.set_billing_same,
-                            data_testid="billing-same"),
+                rx.checkbox(
+                    checked=CheckoutState.billing_same,
+                    on_change=CheckoutState.set_billing_same,
+                    data_testid="billing-same",
+                ),
                 rx.text("Same as the shipping address", size="2"),
                 spacing="2",
                 align="center",
@@ -199,8 +204,7 @@ def _shipping_option(option: rx.Var[ShippingOptionView]) -> rx.Component:
             rx.radio_group.item(value=option.code, data_testid="shipping-method-" + option.code),
             rx.vstack(
                 rx.text(option.label, size="2", weight="medium"),
-                rx.cond(option.detail != "",
-                        rx.text(option.detail, size="1", color=rx.color("gray", 11))),
+                rx.cond(option.detail != "", rx.text(option.detail, size="1", color=rx.color("gray", 11))),
                 spacing="0",
                 align="start",
                 flex="1",
@@ -221,16 +225,17 @@ def _shipping_option(option: rx.Var[ShippingOptionView]) -> rx.Component:
 def shipping_methods() -> rx.Component:
     return rx.vstack(
         rx.radio_group.root(
-            rx.vstack(rx.foreach(CheckoutState.shipping_options, _shipping_option),
-                      spacing="2", width="100%"),
+            rx.vstack(rx.foreach(CheckoutState.shipping_options, _shipping_option), spacing="2", width="100%"),
             value=CheckoutState.shipping_method,
             on_change=CheckoutState.choose_shipping,
             aria_label="Shipping method",
             width="100%",
             data_testid="shipping-methods",
         ),
-        rx.cond(CheckoutState.free_shipping_note != "",
-                rx.text(CheckoutState.free_shipping_note, size="1", color=rx.color("gray", 11))),
+        rx.cond(
+            CheckoutState.free_shipping_note != "",
+            rx.text(CheckoutState.free_shipping_note, size="1", color=rx.color("gray", 11)),
+        ),
         width="100%",
     )
 
@@ -241,12 +246,24 @@ def coupon() -> rx.Component:
         rx.cond(
             CheckoutState.coupon_code != "",
             rx.hstack(
-                rx.badge(rx.icon("tag", size=12), CheckoutState.coupon_code, size="2",
-                         color_scheme="grass", data_testid="coupon-applied"),
+                rx.badge(
+                    rx.icon("tag", size=12),
+                    CheckoutState.coupon_code,
+                    size="2",
+                    color_scheme="grass",
+                    data_testid="coupon-applied",
+                ),
                 rx.text(CheckoutState.coupon_note, size="2", color=rx.color("gray", 11)),
                 rx.spacer(),
-                rx.button("Remove", type="button", variant="ghost", color_scheme="gray", size="1",
-                          on_click=CheckoutState.remove_coupon, data_testid="coupon-remove"),
+                rx.button(
+                    "Remove",
+                    type="button",
+                    variant="ghost",
+                    color_scheme="gray",
+                    size="1",
+                    on_click=CheckoutState.remove_coupon,
+                    data_testid="coupon-remove",
+                ),
                 align="center",
                 width="100%",
                 wrap="wrap",
@@ -262,17 +279,26 @@ def coupon() -> rx.Component:
                     flex="1",
                     data_testid="coupon-input",
                 ),
-                rx.button("Apply", type="button", variant="soft",
-                          on_click=CheckoutState.apply_coupon,
-                          loading=CheckoutState.coupon_busy,
-                          data_testid="coupon-apply"),
+                rx.button(
+                    "Apply",
+                    type="button",
+                    variant="soft",
+                    on_click=CheckoutState.apply_coupon,
+                    loading=CheckoutState.coupon_busy,
+                    data_testid="coupon-apply",
+                ),
                 width="100%",
             ),
         ),
         rx.cond(
             CheckoutState.coupon_error != "",
-            rx.text(CheckoutState.coupon_error, size="2", color=rx.color("red", 11), role="alert",
-                    data_testid="coupon-error"),
+            rx.text(
+                CheckoutState.coupon_error,
+                size="2",
+                color=rx.color("red", 11),
+                role="alert",
+                data_testid="coupon-error",
+            ),
         ),
         spacing="2",
         width="100%",
@@ -350,12 +376,19 @@ def problems() -> rx.Component:
             rx.callout.root(
                 rx.callout.icon(rx.icon("triangle_alert", size=16)),
                 rx.vstack(
-                    rx.text("Prices changed since you opened your cart. The total is now ",
-                            rx.text.strong(CheckoutState.quote.total, data_testid="new-total"),
-                            " (it was " + CheckoutState.old_total + ").", size="2"),
-                    rx.button("Confirm and place the order for " + CheckoutState.quote.total,
-                              type="submit", size="2", disabled=CheckoutState.placing,
-                              data_testid="confirm-new-total"),
+                    rx.text(
+                        "Prices changed since you opened your cart. The total is now ",
+                        rx.text.strong(CheckoutState.quote.total, data_testid="new-total"),
+                        " (it was " + CheckoutState.old_total + ").",
+                        size="2",
+                    ),
+                    rx.button(
+                        "Confirm and place the order for " + CheckoutState.quote.total,
+                        type="submit",
+                        size="2",
+                        disabled=CheckoutState.placing,
+                        data_testid="confirm-new-total",
+                    ),
                     spacing="2",
                     align="start",
                 ),
@@ -371,10 +404,10 @@ def problems() -> rx.Component:
                 rx.callout.icon(rx.icon("package-x", size=16)),
                 rx.vstack(
                     rx.text("Sold out since you added them:", size="2", weight="bold"),
-                    rx.foreach(CheckoutState.sold_out,
-                               lambda name: rx.text("• " + name, size="2", data_testid="sold-out-name")),
-                    rx.link("Back to the cart to change it", href=routes.CART, size="2",
-                            data_testid="back-to-cart"),
+                    rx.foreach(
+                        CheckoutState.sold_out, lambda name: rx.text("• " + name, size="2", data_testid="sold-out-name")
+                    ),
+                    rx.link("Back to the cart to change it", href=routes.CART, size="2", data_testid="back-to-cart"),
                     spacing="1",
                     align="start",
                 ),
@@ -390,10 +423,10 @@ def problems() -> rx.Component:
 def empty_checkout() -> rx.Component:
     return rx.vstack(
         rx.heading("Your cart is empty", as_="h1", size="7"),
-        rx.text("Add something to your cart before checking out.", size="2",
-                color=rx.color("gray", 11)),
-        rx.link(rx.button("Go to the shop", size="3", radius="full"), href=routes.SHOP,
-                data_testid="checkout-shop-link"),
+        rx.text("Add something to your cart before checking out.", size="2", color=rx.color("gray", 11)),
+        rx.link(
+            rx.button("Go to the shop", size="3", radius="full"), href=routes.SHOP, data_testid="checkout-shop-link"
+        ),
         spacing="3",
         align="center",
         padding_y="80px",

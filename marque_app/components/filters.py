@@ -281,9 +281,7 @@ def filters_toggle() -> rx.Component:
     return rx.button(
         rx.icon("sliders-horizontal", size=16),
         "Filters",
-        rx.cond(
-            ListingState.filter_count > 0, "(" + ListingState.filter_count.to_string() + ")", ""
-        ),
+        rx.cond(ListingState.filter_count > 0, "(" + ListingState.filter_count.to_string() + ")", ""),
         on_click=ListingState.toggle_filters,
         variant="outline",
         color_scheme="gray",

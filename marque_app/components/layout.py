@@ -166,9 +166,7 @@ def category_nav() -> rx.Component:
 def _nav_item(cat: rx.Var[NavCategory]) -> rx.Component:
     """A top-level category; on a pointer device hovering it lists its subcategories."""
     return rx.hover_card.root(
-        rx.hover_card.trigger(
-            rx.link(cat.name, href=f"/categories/{cat.slug}", **_nav_link_style())
-        ),
+        rx.hover_card.trigger(rx.link(cat.name, href=f"/categories/{cat.slug}", **_nav_link_style())),
         rx.hover_card.content(
             rx.vstack(
                 rx.link(
@@ -225,9 +223,7 @@ def header() -> rx.Component:
                 ),
                 rx.box(header_actions(), grid_area="actions"),
                 display="grid",
-                grid_template_columns=rx.breakpoints(
-                    initial="auto 1fr", md="auto minmax(0, 1fr) auto"
-                ),
+                grid_template_columns=rx.breakpoints(initial="auto 1fr", md="auto minmax(0, 1fr) auto"),
                 grid_template_areas=rx.breakpoints(
                     initial='"logo actions" "search search"', md='"logo search actions"'
                 ),
@@ -268,8 +264,7 @@ def footer() -> rx.Component:
                 rx.vstack(
                     logo(),
                     rx.text(
-                        "Everyday clothing and goods from independent brands, "
-                        "picked to be worn and used for years.",
+                        "Everyday clothing and goods from independent brands, picked to be worn and used for years.",
                         size="2",
                         color=rx.color("gray", 11),
                         max_width="320px",
@@ -325,8 +320,9 @@ def outage_banner() -> rx.Component:
         rx.callout.root(
             rx.callout.icon(rx.icon("cloud_off", size=16)),
             rx.callout.text(OUTAGE),
-            rx.button("Try again", on_click=OutageState.try_again, size="1", variant="soft",
-                      data_testid="outage-retry"),
+            rx.button(
+                "Try again", on_click=OutageState.try_again, size="1", variant="soft", data_testid="outage-retry"
+            ),
             color_scheme="amber",
             role="alert",
             width="100%",

@@ -18,13 +18,9 @@ def not_found_message(title: str, text: str) -> rx.Component:
                 background=rx.color("accent", 3),
             ),
             rx.heading(title, size="7", text_align="center", letter_spacing="-0.02em"),
-            rx.text(
-                text, size="3", color=rx.color("gray", 11), text_align="center", max_width="420px"
-            ),
+            rx.text(text, size="3", color=rx.color("gray", 11), text_align="center", max_width="420px"),
             rx.link(
-                rx.button(
-                    rx.icon("arrow-left", size=16), "Back to the home page", size="3", radius="full"
-                ),
+                rx.button(rx.icon("arrow-left", size=16), "Back to the home page", size="3", radius="full"),
                 href=routes.HOME,
                 data_testid="back-home",
             ),

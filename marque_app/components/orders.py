@@ -83,12 +83,14 @@ def _step(step: rx.Var[TimelineStepView]) -> rx.Component:
         rx.color("gray", 6),
     )
     return rx.hstack(
-        rx.box(width="12px", height="12px", border_radius="50%", background=colour,
-               flex_shrink="0", margin_top="4px"),
+        rx.box(width="12px", height="12px", border_radius="50%", background=colour, flex_shrink="0", margin_top="4px"),
         rx.vstack(
-            rx.text(step.label, size="2",
-                    weight=rx.cond(step.state == "todo", "regular", "medium"),
-                    color=rx.cond(step.state == "todo", rx.color("gray", 10), rx.color("gray", 12))),
+            rx.text(
+                step.label,
+                size="2",
+                weight=rx.cond(step.state == "todo", "regular", "medium"),
+                color=rx.cond(step.state == "todo", rx.color("gray", 10), rx.color("gray", 12)),
+            ),
             rx.cond(step.date != "", rx.text(step.date, size="1", color=rx.color("gray", 11))),
             spacing="0",
             align="start",
@@ -116,10 +118,8 @@ def priced_line(line: rx.Var, **props) -> rx.Component:
     return rx.hstack(
         rx.vstack(
             rx.text(line.name, size="2", weight="medium"),
-            rx.cond(line.variant_label != "",
-                    rx.text(line.variant_label, size="1", color=rx.color("gray", 11))),
-            rx.text(line.quantity.to_string() + " × " + line.unit_price, size="1",
-                    color=rx.color("gray", 11)),
+            rx.cond(line.variant_label != "", rx.text(line.variant_label, size="1", color=rx.color("gray", 11))),
+            rx.text(line.quantity.to_string() + " × " + line.unit_price, size="1", color=rx.color("gray", 11)),
             spacing="0",
             align="start",
             flex="1",
@@ -186,8 +186,7 @@ def _buttons(label: str, testid: str, colour: str = "") -> rx.Component:
     colour_prop = {"color_scheme": colour} if colour else {}
     return rx.hstack(
         rx.dialog.close(rx.button("Back", type="button", variant="soft", color_scheme="gray")),
-        rx.button(label, type="submit", loading=OrdersState.busy, data_testid=testid,
-                  **colour_prop),
+        rx.button(label, type="submit", loading=OrdersState.busy, data_testid=testid, **colour_prop),
         justify="end",
         width="100%",
     )
@@ -199,13 +198,11 @@ def cancel_dialog() -> rx.Component:
         "Cancel this order?",
         rx.form(
             rx.vstack(
-                rx.text("The order is cancelled at once and nothing is charged.", size="2",
-                        color=rx.color("gray", 11)),
+                rx.text("The order is cancelled at once and nothing is charged.", size="2", color=rx.color("gray", 11)),
                 rx.el.label(
                     rx.vstack(
                         rx.text("Why are you cancelling? (optional)", size="2", weight="medium"),
-                        rx.text_area(name="reason", max_length=500, width="100%",
-                                     data_testid="cancel-reason"),
+                        rx.text_area(name="reason", max_length=500, width="100%", data_testid="cancel-reason"),
                         spacing="1",
                         width="100%",
                     ),
@@ -229,10 +226,15 @@ def address_dialog() -> rx.Component:
         return rx.el.label(
             rx.vstack(
                 rx.text(label + ("" if required else " (optional)"), size="2", weight="medium"),
-                rx.input(name=name, default_value=current[name].to(str), max_length=limit,
-                         auto_complete=f"shipping {auto}", width="100%",
-                         aria_invalid=rx.cond(OrdersState.action_error_field == name, "true", "false"),
-                         data_testid=f"change-{name.replace('_', '-')}"),
+                rx.input(
+                    name=name,
+                    default_value=current[name].to(str),
+                    max_length=limit,
+                    auto_complete=f"shipping {auto}",
+                    width="100%",
+                    aria_invalid=rx.cond(OrdersState.action_error_field == name, "true", "false"),
+                    data_testid=f"change-{name.replace('_', '-')}",
+                ),
                 spacing="1",
                 width="100%",
             ),
@@ -306,15 +308,12 @@ def return_dialog() -> rx.Component:
         "Request a return",
         rx.form(
             rx.vstack(
-                rx.text("Choose the items to send back, how many, and why.", size="2",
-                        color=rx.color("gray", 11)),
+                rx.text("Choose the items to send back, how many, and why.", size="2", color=rx.color("gray", 11)),
                 rx.foreach(OrdersState.order.lines, _return_line),
                 rx.el.label(
                     rx.vstack(
-                        rx.text("Anything else we should know? (optional)", size="2",
-                                weight="medium"),
-                        rx.text_area(name="comments", max_length=1000, width="100%",
-                                     data_testid="return-comments"),
+                        rx.text("Anything else we should know? (optional)", size="2", weight="medium"),
+                        rx.text_area(name="comments", max_length=1000, width="100%", data_testid="return-comments"),
                         spacing="1",
                         width="100%",
                     ),

@@ -39,9 +39,7 @@ def product_image(
     )
 
 
-def price_line(
-    price: rx.Var, compare_price: rx.Var, size: str = "2", testid: str | None = None
-) -> rx.Component:
+def price_line(price: rx.Var, compare_price: rx.Var, size: str = "2", testid: str | None = None) -> rx.Component:
     """The selling price, and the compare-at price struck through when on sale."""
     extra = {"data_testid": testid} if testid else {}
     return rx.hstack(
@@ -70,9 +68,7 @@ def price_line(
 
 
 def _badge(text: str, color: str, testid: str) -> rx.Component:
-    return rx.badge(
-        text, color_scheme=color, variant="solid", radius="full", size="1", data_testid=testid
-    )
+    return rx.badge(text, color_scheme=color, variant="solid", radius="full", size="1", data_testid=testid)
 
 
 def product_card(card: rx.Var[ProductCard]) -> rx.Component:
@@ -170,9 +166,7 @@ def card_skeletons(count: int = 4) -> rx.Component:
     return rx.grid(
         *[
             rx.vstack(
-                rx.skeleton(
-                    rx.box(width="100%", aspect_ratio="4 / 5"), width="100%", border_radius="12px"
-                ),
+                rx.skeleton(rx.box(width="100%", aspect_ratio="4 / 5"), width="100%", border_radius="12px"),
                 rx.skeleton(rx.text("Loading product"), width="70%"),
                 rx.skeleton(rx.text("$00.00"), width="30%"),
                 spacing="2",
@@ -186,9 +180,7 @@ def card_skeletons(count: int = 4) -> rx.Component:
     )
 
 
-def section_heading(
-    title: str, subtitle: str = "", link: rx.Component | None = None, **props
-) -> rx.Component:
+def section_heading(title: str, subtitle: str = "", link: rx.Component | None = None, **props) -> rx.Component:
     return rx.hstack(
         rx.vstack(
             rx.heading(

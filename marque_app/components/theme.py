@@ -6,16 +6,11 @@ import reflex as rx
 
 ACCENT = "indigo"
 GRAY = "slate"
-FONT_STACK = (
-    "Inter, ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', "
-    "Arial, sans-serif"
-)
+FONT_STACK = "Inter, ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
 def theme() -> rx.Component:
-    return rx.theme(
-        appearance="light", accent_color=ACCENT, gray_color=GRAY, radius="medium", scaling="100%"
-    )
+    return rx.theme(appearance="light", accent_color=ACCENT, gray_color=GRAY, radius="medium", scaling="100%")
 
 
 STYLE = {

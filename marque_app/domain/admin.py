@@ -110,8 +110,9 @@ def money(value: object, name: str, label: str, *, required: bool = True) -> Dec
     return amount.quantize(_CENTS)
 
 
-def whole(value: object, name: str, label: str, *, required: bool = True, minimum: int | None = 0,
-          maximum: int = MAX_STOCK) -> int | None:
+def whole(
+    value: object, name: str, label: str, *, required: bool = True, minimum: int | None = 0, maximum: int = MAX_STOCK
+) -> int | None:
     """A whole number from JSON or text ("12", "-3"); floats and "1.5" are refused."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -236,8 +237,14 @@ def check_product(raw: Mapping[str, Any]) -> ProductInput:
         compare_price=compare,
         status=status,
         featured=flag(raw.get("featured")),
-        low_stock_threshold=whole(raw.get("low_stock_threshold", 5), "low_stock_threshold",
-                                  "Low-stock threshold", required=False, maximum=100_000) or 0,
+        low_stock_threshold=whole(
+            raw.get("low_stock_threshold", 5),
+            "low_stock_threshold",
+            "Low-stock threshold",
+            required=False,
+            maximum=100_000,
+        )
+        or 0,
     )
 
 
@@ -311,8 +318,11 @@ def check_images(rows: Sequence[Mapping[str, Any]]) -> list[ImageInput]:
         url = text(row, "url", "Picture", required=True, limit=500)
         if not url.startswith("/") or url.startswith("//"):
             raise invalid("A picture must be one uploaded here", f"images.{i}.url")
-        images.append(ImageInput(id=text(row, "id", "Picture", limit=64), url=url,
-                                 alt_text=text(row, "alt_text", "Alt text", limit=255)))
+        images.append(
+            ImageInput(
+                id=text(row, "id", "Picture", limit=64), url=url, alt_text=text(row, "alt_text", "Alt text", limit=255)
+            )
+        )
     return images
 
 
@@ -382,8 +392,10 @@ def check_category(raw: Mapping[str, Any]) -> TaxonomyInput:
         slug=slug_of(raw, source=name),
         description=text(raw, "description", "Description", limit=5000),
         parent_id=text(raw, "parent_id", "Parent", limit=64),
-        sort_order=whole(raw.get("sort_order"), "sort_order", "Sort order", required=False,
-                         minimum=None, maximum=100_000) or 0,
+        sort_order=whole(
+            raw.get("sort_order"), "sort_order", "Sort order", required=False, minimum=None, maximum=100_000
+        )
+        or 0,
         is_active=flag(raw.get("is_active"), default=True),
     )
 
@@ -443,13 +455,20 @@ def check_coupon(raw: Mapping[str, Any]) -> CouponInput:
         description=text(raw, "description", "Description", limit=2000),
         type=kind,
         value=value,
-        minimum_order_amount=money(raw.get("minimum_order_amount"), "minimum_order_amount",
-                                   "Minimum order", required=False),
-        maximum_discount_amount=money(raw.get("maximum_discount_amount"), "maximum_discount_amount",
-                                      "Maximum discount", required=False),
+        minimum_order_amount=money(
+            raw.get("minimum_order_amount"), "minimum_order_amount", "Minimum order", required=False
+        ),
+        maximum_discount_amount=money(
+            raw.get("maximum_discount_amount"), "maximum_discount_amount", "Maximum discount", required=False
+        ),
         usage_limit=whole(raw.get("usage_limit"), "usage_limit", "Usage limit", required=False, minimum=1),
-        usage_limit_per_customer=whole(raw.get("usage_limit_per_customer"), "usage_limit_per_customer",
-                                       "Limit per customer", required=False, minimum=1),
+        usage_limit_per_customer=whole(
+            raw.get("usage_limit_per_customer"),
+            "usage_limit_per_customer",
+            "Limit per customer",
+            required=False,
+            minimum=1,
+        ),
         starts_at=starts,
         expires_at=expires,
         is_active=flag(raw.get("is_active"), default=True),
@@ -468,8 +487,7 @@ class Adjustment:
 
 def check_adjustment(raw: Mapping[str, Any]) -> Adjustment:
     """A stock change: a non-zero whole number, a reason, "adjustment" or "restock" (adds only)."""
-    change = whole(raw.get("quantity_change", raw.get("quantity")), "quantity_change", "Quantity",
-                   minimum=None)
+    change = whole(raw.get("quantity_change", raw.get("quantity")), "quantity_change", "Quantity", minimum=None)
     assert change is not None  # whole() raises for a missing required number
     if change == 0:
         raise invalid("Quantity must not be 0", "quantity_change")

@@ -312,7 +312,11 @@ class TokenClaims:
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
-            "sub": self.sub, "role": self.role, "iat": self.iat, "exp": self.exp, "jti": self.jti,
+            "sub": self.sub,
+            "role": self.role,
+            "iat": self.iat,
+            "exp": self.exp,
+            "jti": self.jti,
             "gen": self.gen,
         }
         if self.email:
@@ -323,15 +327,28 @@ class TokenClaims:
 
 
 def build_claims(
-    *, user_id: str, role: str, now: datetime, ttl_seconds: int, jti: str,
-    email: str | None = None, phone: str | None = None, generation: int = 0,
+    *,
+    user_id: str,
+    role: str,
+    now: datetime,
+    ttl_seconds: int,
+    jti: str,
+    email: str | None = None,
+    phone: str | None = None,
+    generation: int = 0,
 ) -> TokenClaims:
     """The claims of a token issued at ``now`` that lives ``ttl_seconds``, for the account's
     current token ``generation``."""
     iat = int(now.timestamp())
     return TokenClaims(
-        sub=str(user_id), role=str(getattr(role, "value", role)), iat=iat, exp=iat + ttl_seconds,
-        jti=jti, email=email or None, phone=phone or None, gen=int(generation),
+        sub=str(user_id),
+        role=str(getattr(role, "value", role)),
+        iat=iat,
+        exp=iat + ttl_seconds,
+        jti=jti,
+        email=email or None,
+        phone=phone or None,
+        gen=int(generation),
     )
 
 
@@ -361,13 +378,22 @@ def validate_claims(payload: dict[str, Any], *, now: datetime) -> TokenClaims:
     if iat > stamp + CLOCK_SKEW_SECONDS:
         raise Unauthorized("Invalid token: issued in the future")
     return TokenClaims(
-        sub=str(payload["sub"]), role=payload["role"], iat=iat, exp=exp, jti=str(payload["jti"]),
-        email=payload.get("email") or None, phone=payload.get("phone") or None, gen=gen,
+        sub=str(payload["sub"]),
+        role=payload["role"],
+        iat=iat,
+        exp=exp,
+        jti=str(payload["jti"]),
+        email=payload.get("email") or None,
+        phone=payload.get("phone") or None,
+        gen=gen,
     )
 
 
 def check_session(
-    claims: TokenClaims, *, account_generation: int, sessions_valid_after: float | None = None,
+    claims: TokenClaims,
+    *,
+    account_generation: int,
+    sessions_valid_after: float | None = None,
 ) -> None:
     """Refuse a token issued before the account's last password change or reset.
 

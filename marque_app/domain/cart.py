@@ -103,7 +103,7 @@ def capped_sum(*quantities: int) -> int:
 
 
 def stock_message(available: int) -> str:
-    """"Only 2 left in stock", or the sold-out words for 0."""
+    """ "Only 2 left in stock", or the sold-out words for 0."""
     if available <= 0:
         return SOLD_OUT_MESSAGE
     return f"Only {available} left in stock"
@@ -348,7 +348,9 @@ def parse_guest_wishlist(raw: str | None) -> tuple[list[str], list[str]]:
             else:
                 out[product_id] = None
     if bad:
-        messages.append(f"{bad} wishlist entr{'ies' if bad != 1 else 'y'} could not be read and {'were' if bad != 1 else 'was'} removed")
+        messages.append(
+            f"{bad} wishlist entr{'ies' if bad != 1 else 'y'} could not be read and {'were' if bad != 1 else 'was'} removed"
+        )
     if cut:
         messages.append(f"Your wishlist holds at most {MAX_GUEST_WISHLIST} products; {cut} more removed")
     return list(out), messages
@@ -474,8 +476,13 @@ class CartOp:
             quantity = int(quantity.strip())
         sku = op.get("sku_id") if kind == ADD else (op.get("item_id") or op.get("sku_id"))
         line = GuestLine(
-            sku_id="", quantity=0, price_seen=str(op.get("price_seen") or ""), name=str(op.get("name") or ""),
-            image=str(op.get("image") or ""), product_id=str(op.get("product_id") or ""), added_at=now,
+            sku_id="",
+            quantity=0,
+            price_seen=str(op.get("price_seen") or ""),
+            name=str(op.get("name") or ""),
+            image=str(op.get("image") or ""),
+            product_id=str(op.get("product_id") or ""),
+            added_at=now,
         )
         return cls(type=str(kind or ""), sku_id=str(sku or ""), quantity=quantity, line=line)
 
@@ -502,9 +509,7 @@ def _refuse(lines: tuple[GuestLine, ...], refusal: Refusal) -> OpResult:
     return OpResult(lines=lines, refusal=refusal)
 
 
-def apply_op(
-    lines: Iterable[GuestLine], op: CartOp, *, sellable: Mapping[str, int | None] | None
-) -> OpResult:
+def apply_op(lines: Iterable[GuestLine], op: CartOp, *, sellable: Mapping[str, int | None] | None) -> OpResult:
     """Apply one op to a cart's lines: the new lines, or a refusal with its code and message.
 
     Rules: a quantity is a whole number from 1 to 99 (0 to 99 for ``set``, where 0 removes

@@ -356,7 +356,5 @@ def check_idempotency_key(key: str | None) -> str | None:
     if key is None or key == "":
         return None
     if not isinstance(key, str) or not key.strip() or len(key.strip()) > MAX_IDEMPOTENCY_KEY:
-        raise InvalidCheckout(
-            f"An idempotency key is 1 to {MAX_IDEMPOTENCY_KEY} characters", field="idempotency_key"
-        )
+        raise InvalidCheckout(f"An idempotency key is 1 to {MAX_IDEMPOTENCY_KEY} characters", field="idempotency_key")
     return key.strip()

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 #: The stable codes. Adding one means adding its HTTP status in ``api/errors.py`` (a unit test
 #: holds the two together).
-KINDS = frozenset({
-    "invalid",  # the input breaks a rule
-    "coupon",  # the coupon cannot be used (``reason`` says why)
-    "not_found",  # no such thing (or not this caller's)
-    "conflict",  # the state of the thing does not allow it (a taken e-mail, a shipped order)
-    "sold_out",  # lines sold out or short since the cart was shown
-    "price_changed",  # the total is not the one the shopper confirmed
-    "insufficient_stock",  # fewer left than the cart line asks
-    "unauthorized",  # not logged in, or the token is bad
-    "forbidden",  # logged in, but this role may not
-    "rate_limited",  # too many attempts (``retry_after`` seconds)
-    "bad_signature",  # a webhook not signed with this endpoint's secret
-    "unavailable",  # a provider that is not configured
-    "provider",  # the payment provider refused or could not be reached
-})
+KINDS = frozenset(
+    {
+        "invalid",  # the input breaks a rule
+        "coupon",  # the coupon cannot be used (``reason`` says why)
+        "not_found",  # no such thing (or not this caller's)
+        "conflict",  # the state of the thing does not allow it (a taken e-mail, a shipped order)
+        "sold_out",  # lines sold out or short since the cart was shown
+        "price_changed",  # the total is not the one the shopper confirmed
+        "insufficient_stock",  # fewer left than the cart line asks
+        "unauthorized",  # not logged in, or the token is bad
+        "forbidden",  # logged in, but this role may not
+        "rate_limited",  # too many attempts (``retry_after`` seconds)
+        "bad_signature",  # a webhook not signed with this endpoint's secret
+        "unavailable",  # a provider that is not configured
+        "provider",  # the payment provider refused or could not be reached
+    }
+)
 
 
 class DomainError(Exception):

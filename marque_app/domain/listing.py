@@ -27,8 +27,16 @@ MAX_PRICE = Decimal("99999999.99")
 MAX_VALUE_LENGTH = 100
 #: The query-string keys, in the order ``to_params`` writes them.
 PARAM_KEYS = (
-    "category", "brand", "min_price", "max_price", "rating", "in_stock", "sort", "order",
-    "page", "per_page",
+    "category",
+    "brand",
+    "min_price",
+    "max_price",
+    "rating",
+    "in_stock",
+    "sort",
+    "order",
+    "page",
+    "per_page",
 )
 #: Other spellings accepted for a sort field (the seed says ``created_at``).
 SORT_ALIASES = {"created_at": "newest", "created": "newest", "rating_average": "rating"}
@@ -180,9 +188,7 @@ def parse_listing_query(
             return
         try:
             if len(text) > MAX_VALUE_LENGTH:
-                raise ListingQueryError(
-                    field, f"{field} is too long (at most {MAX_VALUE_LENGTH} characters)"
-                )
+                raise ListingQueryError(field, f"{field} is too long (at most {MAX_VALUE_LENGTH} characters)")
             values[field] = read(field, text)
         except ListingQueryError as error:
             if strict:

@@ -108,9 +108,7 @@ def filter_phrase(query: _Filters, *, category_name: str = "", brand_name: str =
     if price := price_phrase(query.min_price, query.max_price):
         parts.append(price)
     if query.min_rating:
-        parts.append(
-            f"rated {query.min_rating} star{'s' if query.min_rating != 1 else ''} or more"
-        )
+        parts.append(f"rated {query.min_rating} star{'s' if query.min_rating != 1 else ''} or more")
     if query.in_stock:
         parts.append("in stock")
     return " ".join(parts)

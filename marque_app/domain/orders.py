@@ -18,7 +18,12 @@ from marque_app.domain.cart import normalize_uuid
 from marque_app.domain.checkout import InvalidCheckout, OrderConflict
 
 PENDING, PROCESSING, SHIPPED, DELIVERED, CANCELLED, REFUNDED = (
-    "pending", "processing", "shipped", "delivered", "cancelled", "refunded",
+    "pending",
+    "processing",
+    "shipped",
+    "delivered",
+    "cancelled",
+    "refunded",
 )
 STATUSES = (PENDING, PROCESSING, SHIPPED, DELIVERED, CANCELLED, REFUNDED)
 
@@ -76,9 +81,7 @@ def check_transition(current: object, to: object, *, paid: bool = False) -> str:
     if to not in STATUSES:
         raise OrderConflict(f"Unknown order status {to!r}", field="status")
     if to not in allowed_next(current, paid=paid):
-        raise OrderConflict(
-            f"An order that is {current} cannot become {to}", field="status"
-        )
+        raise OrderConflict(f"An order that is {current} cannot become {to}", field="status")
     return to
 
 
@@ -109,7 +112,7 @@ def make_return_number(*, choice: Callable[[str], str] = secrets.choice) -> str:
 
 def looks_like_order_number(ref: str) -> bool:
     ref = (ref or "").strip().upper()
-    body = ref[len(ORDER_PREFIX):] if ref.startswith(ORDER_PREFIX) else ""
+    body = ref[len(ORDER_PREFIX) :] if ref.startswith(ORDER_PREFIX) else ""
     return len(body) == NUMBER_LENGTH and all(c in ORDER_ALPHABET for c in body)
 
 
@@ -154,9 +157,7 @@ class ReturnableLine:
         return returnable_quantity(self.bought, self.returned)
 
 
-def check_return_items(
-    items: Sequence[object], lines: Mapping[str, ReturnableLine]
-) -> dict[str, tuple[int, str]]:
+def check_return_items(items: Sequence[object], lines: Mapping[str, ReturnableLine]) -> dict[str, tuple[int, str]]:
     """The return asked for, by line id: ``{line_id: (quantity, reason)}`` (quantities of a line
     sent twice add up; its first reason stays).
 
@@ -201,4 +202,3 @@ def return_reason(wanted: Mapping[str, tuple[int, str]]) -> str:
     """The reason a return shows: the one reason of its lines, or "Several reasons"."""
     reasons = {reason for _, reason in wanted.values()}
     return reasons.pop() if len(reasons) == 1 else "Several reasons"
-

@@ -14,7 +14,11 @@ CENTS = Decimal("0.01")
 
 # Payment statuses (the seed's payment_status enum values).
 PENDING, PAID, FAILED, REFUNDED, PARTIALLY_REFUNDED = (
-    "pending", "paid", "failed", "refunded", "partially_refunded",
+    "pending",
+    "paid",
+    "failed",
+    "refunded",
+    "partially_refunded",
 )
 REFUNDABLE = (PAID, PARTIALLY_REFUNDED)
 
@@ -74,7 +78,7 @@ def parse_amount(value: object, *, field: str = "amount") -> Decimal:
         PaymentError: ``invalid`` with words saying what is wrong.
     """
     if isinstance(value, (bool, float)):
-        raise PaymentError("invalid", "Send the amount as a decimal string such as \"12.50\"", field=field)
+        raise PaymentError("invalid", 'Send the amount as a decimal string such as "12.50"', field=field)
     try:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError):
@@ -112,9 +116,7 @@ def check_refund(*, status: str, paid: Decimal, refunded: Decimal, amount: Decim
         return left
     amount = parse_amount(amount)
     if amount > left:
-        raise PaymentError(
-            "invalid", f"The refund cannot be more than the {left} left of this payment", field="amount"
-        )
+        raise PaymentError("invalid", f"The refund cannot be more than the {left} left of this payment", field="amount")
     return amount
 
 

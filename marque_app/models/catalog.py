@@ -59,7 +59,9 @@ class Product(SQLModel, table=True):
         pg_only(
             sa.Index(
                 "idx_products_search",
-                sa.text("to_tsvector('english'::regconfig, (name::text || ' '::text) || COALESCE(description, ''::text))"),
+                sa.text(
+                    "to_tsvector('english'::regconfig, (name::text || ' '::text) || COALESCE(description, ''::text))"
+                ),
                 postgresql_using="gin",
             )
         ),
@@ -184,11 +186,7 @@ class ProductVariant(SQLModel, table=True):
     __tablename__ = "product_variants"
     __table_args__ = (
         sa.CheckConstraint("price IS NULL OR price >= 0", name="variant_price_not_negative"),
-        pg_only(
-            sa.Index(
-                "idx_product_variants_attributes", "attributes", postgresql_using="gin"
-            )
-        ),
+        pg_only(sa.Index("idx_product_variants_attributes", "attributes", postgresql_using="gin")),
     )
 
     id: uuid.UUID = pk()

@@ -14,9 +14,7 @@ from .types import created_at, pk
 
 class InventoryMovement(SQLModel, table=True):
     __tablename__ = "inventory_movements"
-    __table_args__ = (
-        sa.CheckConstraint(one_of("movement_type", MOVEMENT_TYPES), name="movement_type_known"),
-    )
+    __table_args__ = (sa.CheckConstraint(one_of("movement_type", MOVEMENT_TYPES), name="movement_type_known"),)
 
     id: uuid.UUID = pk()
     product_id: uuid.UUID = Field(foreign_key="products.id", index=True)

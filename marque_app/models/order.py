@@ -40,10 +40,18 @@ class Order(SQLModel, table=True):
         sa.Index("idx_orders_user", "user_id"),
         sa.Index("idx_orders_status", "status"),
         # the admin's "contains" searches (migration 0009), written as PostgreSQL prints them back
-        pg_only(sa.Index("idx_orders_number_trgm", sa.text("lower((order_number)::text) gin_trgm_ops"),
-                         postgresql_using="gin")),
-        pg_only(sa.Index("idx_orders_guest_email_trgm", sa.text("lower((guest_email)::text) gin_trgm_ops"),
-                         postgresql_using="gin")),
+        pg_only(
+            sa.Index(
+                "idx_orders_number_trgm", sa.text("lower((order_number)::text) gin_trgm_ops"), postgresql_using="gin"
+            )
+        ),
+        pg_only(
+            sa.Index(
+                "idx_orders_guest_email_trgm",
+                sa.text("lower((guest_email)::text) gin_trgm_ops"),
+                postgresql_using="gin",
+            )
+        ),
     )
 
     id: uuid.UUID = pk()

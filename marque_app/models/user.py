@@ -21,9 +21,13 @@ class User(SQLModel, table=True):
         sa.Index("idx_users_email", "email"),
         # the admin's customer search (migration 0009), written as PostgreSQL prints them back
         pg_only(sa.Index("idx_users_email_trgm", sa.text("lower((email)::text) gin_trgm_ops"), postgresql_using="gin")),
-        pg_only(sa.Index("idx_users_name_trgm",
-                         sa.text("lower((((first_name)::text || ' '::text) || (last_name)::text)) gin_trgm_ops"),
-                         postgresql_using="gin")),
+        pg_only(
+            sa.Index(
+                "idx_users_name_trgm",
+                sa.text("lower((((first_name)::text || ' '::text) || (last_name)::text)) gin_trgm_ops"),
+                postgresql_using="gin",
+            )
+        ),
     )
 
     id: uuid.UUID = pk()
@@ -60,9 +64,7 @@ class Address(SQLModel, table=True):
     """A saved shipping or billing address of a user."""
 
     __tablename__ = "addresses"
-    __table_args__ = (
-        sa.CheckConstraint(one_of("type", ADDRESS_TYPES), name="address_type_known"),
-    )
+    __table_args__ = (sa.CheckConstraint(one_of("type", ADDRESS_TYPES), name="address_type_known"),)
 
     id: uuid.UUID = pk()
     user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE", index=True)

@@ -28,20 +28,41 @@ def _profile() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.grid(
-                    field("First name", rx.input(name="first_name", default_value=AccountState.first_name,
-                                                 auto_complete="given-name", max_length=100,
-                                                 data_testid="profile-name")),
-                    field("Last name", rx.input(name="last_name", default_value=AccountState.last_name,
-                                                auto_complete="family-name", max_length=100,
-                                                data_testid="profile-last-name")),
-                    field("E-mail", rx.input(name="email", type="email", default_value=AccountState.email,
-                                             auto_complete="email", max_length=255,
-                                             data_testid="profile-email")),
+                    field(
+                        "First name",
+                        rx.input(
+                            name="first_name",
+                            default_value=AccountState.first_name,
+                            auto_complete="given-name",
+                            max_length=100,
+                            data_testid="profile-name",
+                        ),
+                    ),
+                    field(
+                        "Last name",
+                        rx.input(
+                            name="last_name",
+                            default_value=AccountState.last_name,
+                            auto_complete="family-name",
+                            max_length=100,
+                            data_testid="profile-last-name",
+                        ),
+                    ),
+                    field(
+                        "E-mail",
+                        rx.input(
+                            name="email",
+                            type="email",
+                            default_value=AccountState.email,
+                            auto_complete="email",
+                            max_length=255,
+                            data_testid="profile-email",
+                        ),
+                    ),
                     field(
                         "Phone",
                         rx.input(value=AccountState.phone, read_only=True, data_testid="profile-phone"),
-                        rx.text("Your log-in number; it cannot be changed here.", size="1",
-                                color=rx.color("gray", 10)),
+                        rx.text("Your log-in number; it cannot be changed here.", size="1", color=rx.color("gray", 10)),
                     ),
                     columns=rx.breakpoints(initial="1", sm="2"),
                     gap="12px",
@@ -72,22 +93,46 @@ def _address_item(address: rx.Var[AddressView]) -> rx.Component:
                     align="center",
                 ),
                 rx.text(address.address_line_1, " ", address.address_line_2, size="2"),
-                rx.text(address.postal_code, " ", address.city, ", ", address.state, " ",
-                        address.country, size="2", color=rx.color("gray", 11)),
+                rx.text(
+                    address.postal_code,
+                    " ",
+                    address.city,
+                    ", ",
+                    address.state,
+                    " ",
+                    address.country,
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
                 spacing="1",
                 align="start",
             ),
             rx.hstack(
                 rx.cond(
                     ~address.is_default,
-                    rx.button("Make default", variant="ghost", size="1",
-                              on_click=AccountState.make_default(address.id),
-                              data_testid="address-make-default"),
+                    rx.button(
+                        "Make default",
+                        variant="ghost",
+                        size="1",
+                        on_click=AccountState.make_default(address.id),
+                        data_testid="address-make-default",
+                    ),
                 ),
-                rx.button("Edit", variant="ghost", size="1", on_click=AccountState.open_address(address.id),
-                          data_testid="address-edit"),
-                rx.button("Delete", variant="ghost", color_scheme="red", size="1",
-                          on_click=AccountState.delete_address(address.id), data_testid="address-delete"),
+                rx.button(
+                    "Edit",
+                    variant="ghost",
+                    size="1",
+                    on_click=AccountState.open_address(address.id),
+                    data_testid="address-edit",
+                ),
+                rx.button(
+                    "Delete",
+                    variant="ghost",
+                    color_scheme="red",
+                    size="1",
+                    on_click=AccountState.delete_address(address.id),
+                    data_testid="address-delete",
+                ),
                 spacing="3",
                 wrap="wrap",
             ),
@@ -105,8 +150,16 @@ def _address_dialog() -> rx.Component:
     draft = AccountState.address_draft
 
     def text(label: str, name: str, value: rx.Var, required: bool = True, **props) -> rx.Component:
-        return field(label, rx.input(name=name, default_value=value, required=required,
-                                     data_testid=f"address-{name.replace('_', '-')}", **props))
+        return field(
+            label,
+            rx.input(
+                name=name,
+                default_value=value,
+                required=required,
+                data_testid=f"address-{name.replace('_', '-')}",
+                **props,
+            ),
+        )
 
     return rx.dialog.root(
         rx.dialog.content(
@@ -173,11 +226,15 @@ def _addresses() -> rx.Component:
         rx.cond(
             AccountState.addresses.length() > 0,
             rx.vstack(rx.foreach(AccountState.addresses, _address_item), spacing="2", width="100%"),
-            rx.text("No saved addresses yet.", size="2", color=rx.color("gray", 11),
-                    data_testid="no-addresses"),
+            rx.text("No saved addresses yet.", size="2", color=rx.color("gray", 11), data_testid="no-addresses"),
         ),
-        rx.button(rx.icon("plus", size=16), "Add an address", variant="soft",
-                  on_click=AccountState.open_address(""), data_testid="address-add"),
+        rx.button(
+            rx.icon("plus", size=16),
+            "Add an address",
+            variant="soft",
+            on_click=AccountState.open_address(""),
+            data_testid="address-add",
+        ),
         _address_dialog(),
     )
 
@@ -194,17 +251,42 @@ def _password() -> rx.Component:
             rx.vstack(
                 rx.cond(
                     AccountState.has_password,
-                    field("Current password", rx.input(name="current_password", id="current_password",
-                                                       type="password", auto_complete="current-password",
-                                                       max_length=256)),
+                    field(
+                        "Current password",
+                        rx.input(
+                            name="current_password",
+                            id="current_password",
+                            type="password",
+                            auto_complete="current-password",
+                            max_length=256,
+                        ),
+                    ),
                 ),
-                field("New password", rx.input(name="new_password", id="new_password", type="password",
-                                               auto_complete="new-password", required=True, max_length=256)),
-                field("New password again", rx.input(name="confirm_password", id="confirm_password",
-                                                     type="password", auto_complete="new-password",
-                                                     required=True, max_length=256)),
-                rx.text("8 or more characters, with a number and a special character.", size="1",
-                        color=rx.color("gray", 10)),
+                field(
+                    "New password",
+                    rx.input(
+                        name="new_password",
+                        id="new_password",
+                        type="password",
+                        auto_complete="new-password",
+                        required=True,
+                        max_length=256,
+                    ),
+                ),
+                field(
+                    "New password again",
+                    rx.input(
+                        name="confirm_password",
+                        id="confirm_password",
+                        type="password",
+                        auto_complete="new-password",
+                        required=True,
+                        max_length=256,
+                    ),
+                ),
+                rx.text(
+                    "8 or more characters, with a number and a special character.", size="1", color=rx.color("gray", 10)
+                ),
                 rx.button("Save password", type="submit", radius="full", data_testid="password-save"),
                 spacing="3",
                 align="start",
@@ -229,24 +311,30 @@ def _delete_account() -> rx.Component:
         ),
         rx.alert_dialog.root(
             rx.alert_dialog.trigger(
-                rx.button("Delete my account", color_scheme="red", variant="soft",
-                          data_testid="delete-account"),
+                rx.button("Delete my account", color_scheme="red", variant="soft", data_testid="delete-account"),
             ),
             rx.alert_dialog.content(
                 rx.alert_dialog.title("Delete your account?"),
-                rx.alert_dialog.description(
-                    "This cannot be undone. Type DELETE to confirm.", size="2"
-                ),
+                rx.alert_dialog.description("This cannot be undone. Type DELETE to confirm.", size="2"),
                 rx.form(
                     rx.vstack(
                         error_callout(AccountState.delete_error, "delete-error"),
-                        rx.input(name="confirm", placeholder="DELETE", auto_complete="off",
-                                 data_testid="delete-confirm-input"),
+                        rx.input(
+                            name="confirm",
+                            placeholder="DELETE",
+                            auto_complete="off",
+                            data_testid="delete-confirm-input",
+                        ),
                         rx.hstack(
-                            rx.alert_dialog.cancel(rx.button("Keep my account", type="button",
-                                                             variant="soft", color_scheme="gray")),
-                            rx.button("Delete account", type="submit", color_scheme="red",
-                                      data_testid="delete-account-confirm"),
+                            rx.alert_dialog.cancel(
+                                rx.button("Keep my account", type="button", variant="soft", color_scheme="gray")
+                            ),
+                            rx.button(
+                                "Delete account",
+                                type="submit",
+                                color_scheme="red",
+                                data_testid="delete-account-confirm",
+                            ),
                             justify="end",
                             width="100%",
                         ),
@@ -271,10 +359,12 @@ def account_page() -> rx.Component:
                 AuthState.is_logged_in & AccountState.is_loaded,
                 rx.vstack(
                     rx.heading("Your account", as_="h1", size="7"),
-                    rx.text(AuthState.user_name, size="2", color=rx.color("gray", 11),
-                            data_testid="account-name"),
-                    rx.link(rx.button(rx.icon("package", size=16), "Your orders", variant="soft"),
-                            href=routes.ACCOUNT_ORDERS, data_testid="account-orders-link"),
+                    rx.text(AuthState.user_name, size="2", color=rx.color("gray", 11), data_testid="account-name"),
+                    rx.link(
+                        rx.button(rx.icon("package", size=16), "Your orders", variant="soft"),
+                        href=routes.ACCOUNT_ORDERS,
+                        data_testid="account-orders-link",
+                    ),
                     _profile(),
                     _addresses(),
                     _password(),

@@ -19,7 +19,12 @@ from marque_app.state.auth import LoginState
 
 def _submit(label: str, testid: str) -> rx.Component:
     return rx.button(
-        label, type="submit", size="3", radius="full", width="100%", loading=LoginState.busy,
+        label,
+        type="submit",
+        size="3",
+        radius="full",
+        width="100%",
+        loading=LoginState.busy,
         data_testid=testid,
     )
 
@@ -39,8 +44,7 @@ def _phone_step() -> rx.Component:
                 auto_focus=True,
                 data_testid="phone-input",
             ),
-            rx.text("We text you a 6-digit code. Include the country code.", size="1",
-                    color=rx.color("gray", 10)),
+            rx.text("We text you a 6-digit code. Include the country code.", size="1", color=rx.color("gray", 10)),
         ),
         _submit("Send code", "send-code"),
         on_submit=LoginState.send_code,
@@ -51,8 +55,14 @@ def _code_step() -> rx.Component:
     return form_stack(
         rx.hstack(
             rx.text("Code sent to ", rx.text.strong(LoginState.code_sent_to), size="2"),
-            rx.button("Change number", on_click=LoginState.change_number, type="button",
-                      variant="ghost", size="1", data_testid="change-number"),
+            rx.button(
+                "Change number",
+                on_click=LoginState.change_number,
+                type="button",
+                variant="ghost",
+                size="1",
+                data_testid="change-number",
+            ),
             justify="between",
             width="100%",
             wrap="wrap",
@@ -102,16 +112,29 @@ def _email_form() -> rx.Component:
     return form_stack(
         field(
             "E-mail",
-            rx.input(name="email", type="email", auto_complete="email", size="3",
-                     required=True, max_length=255, data_testid="email-input"),
+            rx.input(
+                name="email",
+                type="email",
+                auto_complete="email",
+                size="3",
+                required=True,
+                max_length=255,
+                data_testid="email-input",
+            ),
         ),
         field(
             "Password",
-            rx.input(name="password", type="password", auto_complete="current-password",
-                     size="3", required=True, max_length=256, data_testid="password-input"),
+            rx.input(
+                name="password",
+                type="password",
+                auto_complete="current-password",
+                size="3",
+                required=True,
+                max_length=256,
+                data_testid="password-input",
+            ),
         ),
-        rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2",
-                data_testid="forgot-link"),
+        rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2", data_testid="forgot-link"),
         _submit("Log in", "login-submit"),
         on_submit=LoginState.log_in_with_email,
     )
@@ -168,26 +191,53 @@ def register_page() -> rx.Component:
             error_callout(LoginState.error),
             form_stack(
                 rx.hstack(
-                    field("First name", rx.input(name="first_name", auto_complete="given-name",
-                                                 size="3", max_length=100,
-                                                 data_testid="first-name-input")),
-                    field("Last name", rx.input(name="last_name", auto_complete="family-name",
-                                                size="3", max_length=100,
-                                                data_testid="last-name-input")),
+                    field(
+                        "First name",
+                        rx.input(
+                            name="first_name",
+                            auto_complete="given-name",
+                            size="3",
+                            max_length=100,
+                            data_testid="first-name-input",
+                        ),
+                    ),
+                    field(
+                        "Last name",
+                        rx.input(
+                            name="last_name",
+                            auto_complete="family-name",
+                            size="3",
+                            max_length=100,
+                            data_testid="last-name-input",
+                        ),
+                    ),
                     spacing="3",
                     width="100%",
                 ),
                 field(
                     "E-mail",
-                    rx.input(name="email", type="email", auto_complete="email", size="3",
-                             required=True, max_length=255, data_testid="email-input"),
+                    rx.input(
+                        name="email",
+                        type="email",
+                        auto_complete="email",
+                        size="3",
+                        required=True,
+                        max_length=255,
+                        data_testid="email-input",
+                    ),
                 ),
                 field(
                     "Password",
-                    rx.input(name="password", type="password", auto_complete="new-password",
-                             size="3", required=True, max_length=256,
-                             on_change=LoginState.check_password,
-                             data_testid="password-input"),
+                    rx.input(
+                        name="password",
+                        type="password",
+                        auto_complete="new-password",
+                        size="3",
+                        required=True,
+                        max_length=256,
+                        on_change=LoginState.check_password,
+                        data_testid="password-input",
+                    ),
                     password_checklist(LoginState.password_hints, LoginState.password_typed),
                 ),
                 _submit("Create account", "register-submit"),
@@ -209,8 +259,15 @@ def forgot_password_page() -> rx.Component:
             form_stack(
                 field(
                     "E-mail",
-                    rx.input(name="email", type="email", auto_complete="email", size="3",
-                             required=True, max_length=255, data_testid="email-input"),
+                    rx.input(
+                        name="email",
+                        type="email",
+                        auto_complete="email",
+                        size="3",
+                        required=True,
+                        max_length=255,
+                        data_testid="email-input",
+                    ),
                 ),
                 _submit("Send the link", "forgot-submit"),
                 on_submit=LoginState.request_reset,
@@ -230,17 +287,29 @@ def reset_password_page() -> rx.Component:
             form_stack(
                 field(
                     "New password",
-                    rx.input(name="new_password", type="password", auto_complete="new-password",
-                             size="3", required=True, max_length=256,
-                             on_change=LoginState.check_password,
-                             data_testid="password-input"),
+                    rx.input(
+                        name="new_password",
+                        type="password",
+                        auto_complete="new-password",
+                        size="3",
+                        required=True,
+                        max_length=256,
+                        on_change=LoginState.check_password,
+                        data_testid="password-input",
+                    ),
                     password_checklist(LoginState.password_hints, LoginState.password_typed),
                 ),
                 field(
                     "New password again",
-                    rx.input(name="confirm_password", type="password",
-                             auto_complete="new-password", size="3", required=True,
-                             max_length=256, data_testid="confirm-password-input"),
+                    rx.input(
+                        name="confirm_password",
+                        type="password",
+                        auto_complete="new-password",
+                        size="3",
+                        required=True,
+                        max_length=256,
+                        data_testid="confirm-password-input",
+                    ),
                 ),
                 _submit("Change password", "reset-submit"),
                 on_submit=LoginState.reset_password,

@@ -43,8 +43,7 @@ def cart_page() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.heading("Your cart", as_="h1", size="7"),
-                    rx.text("(" + CartState.cart_count.to_string() + " items)",
-                            color=rx.color("gray", 11)),
+                    rx.text("(" + CartState.cart_count.to_string() + " items)", color=rx.color("gray", 11)),
                     rx.spacer(),
                     rx.button(
                         "Empty cart",

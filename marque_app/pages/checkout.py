@@ -17,16 +17,23 @@ def _contact() -> rx.Component:
         "Contact",
         rx.cond(
             CheckoutState.is_user,
-            rx.text("Ordering as ", rx.text.strong(CheckoutState.user_label), size="2",
-                    data_testid="checkout-user"),
+            rx.text("Ordering as ", rx.text.strong(CheckoutState.user_label), size="2", data_testid="checkout-user"),
             rx.vstack(
                 rx.el.label(
                     rx.vstack(
                         rx.text("E-mail (for the order confirmation)", size="2", weight="medium"),
-                        rx.input(name="email", id="email", type="email", auto_complete="email",
-                                 max_length=255, width="100%", aria_required="true",
-                                 aria_invalid=rx.cond(CheckoutState.errors["email"], "true", "false"),
-                                 aria_describedby="email-error", data_testid="checkout-email"),
+                        rx.input(
+                            name="email",
+                            id="email",
+                            type="email",
+                            auto_complete="email",
+                            max_length=255,
+                            width="100%",
+                            aria_required="true",
+                            aria_invalid=rx.cond(CheckoutState.errors["email"], "true", "false"),
+                            aria_describedby="email-error",
+                            data_testid="checkout-email",
+                        ),
                         parts.field_error("email"),
                         spacing="1",
                         width="100%",
@@ -35,8 +42,7 @@ def _contact() -> rx.Component:
                 ),
                 rx.text(
                     "Have an account? ",
-                    rx.link("Log in", href=routes.login_url(routes.CHECKOUT),
-                            data_testid="checkout-login"),
+                    rx.link("Log in", href=routes.login_url(routes.CHECKOUT), data_testid="checkout-login"),
                     " to use your saved addresses; your cart comes with you.",
                     size="2",
                     color=rx.color("gray", 11),
@@ -59,8 +65,7 @@ def _form() -> rx.Component:
             parts.section("6", "Payment", parts.payment()),
             parts.problems(),
             rx.button(
-                rx.cond(CheckoutState.placing, "Placing your order…",
-                        "Place order · " + CheckoutState.quote.total),
+                rx.cond(CheckoutState.placing, "Placing your order…", "Place order · " + CheckoutState.quote.total),
                 type="submit",
                 size="4",
                 radius="full",
@@ -69,8 +74,9 @@ def _form() -> rx.Component:
                 disabled=CheckoutState.placing | (CheckoutState.sold_out.length() > 0),
                 data_testid="place-order",
             ),
-            rx.text("You pay the total shown in the summary; nothing else is added.", size="1",
-                    color=rx.color("gray", 10)),
+            rx.text(
+                "You pay the total shown in the summary; nothing else is added.", size="1", color=rx.color("gray", 10)
+            ),
             spacing="4",
             width="100%",
         ),
@@ -131,31 +137,36 @@ def _confirmation() -> rx.Component:
             background=rx.color("grass", 3),
         ),
         rx.heading("Thank you for your order", as_="h1", size="7"),
-        rx.text("Order number ", rx.text.strong(p.number, data_testid="confirmation-number"),
-                size="3"),
-        rx.cond(p.email != "",
-                rx.text("We sent the confirmation to " + p.email + ".", size="2",
-                        color=rx.color("gray", 11))),
+        rx.text("Order number ", rx.text.strong(p.number, data_testid="confirmation-number"), size="3"),
+        rx.cond(
+            p.email != "", rx.text("We sent the confirmation to " + p.email + ".", size="2", color=rx.color("gray", 11))
+        ),
         rx.card(
             rx.vstack(
                 rx.foreach(p.lines, _placed_line),
                 rx.separator(size="4"),
-                rx.hstack(rx.text("Subtotal", size="2"), rx.spacer(), rx.text(p.subtotal, size="2"),
-                          width="100%"),
-                rx.cond(p.has_discount,
-                        rx.hstack(rx.text("Discount", size="2"), rx.spacer(),
-                                  rx.text("−" + p.discount, size="2"), width="100%")),
-                rx.hstack(rx.text("Shipping", size="2"), rx.spacer(), rx.text(p.shipping, size="2"),
-                          width="100%"),
-                rx.hstack(rx.text("Tax", size="2"), rx.spacer(), rx.text(p.tax, size="2"),
-                          width="100%"),
-                rx.hstack(rx.text("Total", size="3", weight="bold"), rx.spacer(),
-                          rx.text(p.total, size="3", weight="bold", data_testid="confirmation-total"),
-                          width="100%"),
+                rx.hstack(rx.text("Subtotal", size="2"), rx.spacer(), rx.text(p.subtotal, size="2"), width="100%"),
+                rx.cond(
+                    p.has_discount,
+                    rx.hstack(
+                        rx.text("Discount", size="2"), rx.spacer(), rx.text("−" + p.discount, size="2"), width="100%"
+                    ),
+                ),
+                rx.hstack(rx.text("Shipping", size="2"), rx.spacer(), rx.text(p.shipping, size="2"), width="100%"),
+                rx.hstack(rx.text("Tax", size="2"), rx.spacer(), rx.text(p.tax, size="2"), width="100%"),
+                rx.hstack(
+                    rx.text("Total", size="3", weight="bold"),
+                    rx.spacer(),
+                    rx.text(p.total, size="3", weight="bold", data_testid="confirmation-total"),
+                    width="100%",
+                ),
                 rx.text("Payment: " + p.payment, size="2", color=rx.color("gray", 11)),
-                rx.vstack(rx.text("Shipping to", size="2", weight="bold"),
-                          rx.foreach(p.ship_to, lambda line: rx.text(line, size="2")),
-                          spacing="0", align="start"),
+                rx.vstack(
+                    rx.text("Shipping to", size="2", weight="bold"),
+                    rx.foreach(p.ship_to, lambda line: rx.text(line, size="2")),
+                    spacing="0",
+                    align="start",
+                ),
                 spacing="2",
                 width="100%",
             ),
@@ -164,8 +175,11 @@ def _confirmation() -> rx.Component:
         rx.hstack(
             rx.cond(
                 CheckoutState.is_user,
-                rx.link(rx.button("See the order", radius="full", variant="soft"),
-                        href="/account/orders/" + p.number, data_testid="confirmation-order-link"),
+                rx.link(
+                    rx.button("See the order", radius="full", variant="soft"),
+                    href="/account/orders/" + p.number,
+                    data_testid="confirmation-order-link",
+                ),
             ),
             rx.link(rx.button("Continue shopping", radius="full"), href=routes.SHOP),
             spacing="3",
@@ -185,10 +199,13 @@ def confirmation_page() -> rx.Component:
         rx.match(
             CheckoutState.confirmation_status,
             ("found", _confirmation()),
-            ("missing", not_found_message(
-                "We couldn't find that order",
-                "Log in to see your orders; a guest's confirmation was sent by e-mail.",
-            )),
+            (
+                "missing",
+                not_found_message(
+                    "We couldn't find that order",
+                    "Log in to see your orders; a guest's confirmation was sent by e-mail.",
+                ),
+            ),
             rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
         )
     )

@@ -12,9 +12,7 @@ from marque_app.views.catalog import CategoryLink, ProductCard
 
 def _hero_picture(card: rx.Var[ProductCard], index) -> rx.Component:
     return rx.link(
-        rx.image(
-            src=card.image_url, alt=card.image_alt, width="100%", height="100%", object_fit="cover"
-        ),
+        rx.image(src=card.image_url, alt=card.image_alt, width="100%", height="100%", object_fit="cover"),
         href=f"/products/{card.slug}",
         display="block",
         overflow="hidden",
@@ -46,9 +44,7 @@ def hero() -> rx.Component:
             ),
             rx.hstack(
                 rx.link(
-                    rx.button(
-                        "Shop new arrivals", size=rx.breakpoints(initial="2", sm="3"), radius="full"
-                    ),
+                    rx.button("Shop new arrivals", size=rx.breakpoints(initial="2", sm="3"), radius="full"),
                     href="#new-arrivals",
                 ),
                 rx.link(
@@ -157,9 +153,7 @@ def category_tiles() -> rx.Component:
 def _section(anchor: str, title: str, subtitle: str, cards) -> rx.Component:
     return rx.box(
         section_heading(title, subtitle),
-        rx.cond(
-            HomeState.is_loaded, product_grid(cards, testid=f"{anchor}-grid"), card_skeletons()
-        ),
+        rx.cond(HomeState.is_loaded, product_grid(cards, testid=f"{anchor}-grid"), card_skeletons()),
         id=anchor,
         width="100%",
         scroll_margin_top="140px",
@@ -172,9 +166,7 @@ def home() -> rx.Component:
             hero(),
             _section("featured", "Featured", "Our favourites this week.", HomeState.featured),
             category_tiles(),
-            _section(
-                "new-arrivals", "New arrivals", "Just landed in the shop.", HomeState.new_arrivals
-            ),
+            _section("new-arrivals", "New arrivals", "Just landed in the shop.", HomeState.new_arrivals),
             spacing=rx.breakpoints(initial="8", md="9"),
             width="100%",
         )

@@ -9,8 +9,4 @@ from marque_app.components.not_found import not_found_message
 
 
 def not_found_page() -> rx.Component:
-    return page_layout(
-        not_found_message(
-            "Page not found", "The page you are looking for does not exist or has moved."
-        )
-    )
+    return page_layout(not_found_message("Page not found", "The page you are looking for does not exist or has moved."))

@@ -19,8 +19,7 @@ def _pager() -> rx.Component:
     def step(label: str, href: rx.Var, testid: str) -> rx.Component:
         return rx.cond(
             href != "",
-            rx.link(rx.button(label, variant="soft", color_scheme="gray", size="2"), href=href,
-                    data_testid=testid),
+            rx.link(rx.button(label, variant="soft", color_scheme="gray", size="2"), href=href, data_testid=testid),
             rx.button(label, variant="soft", color_scheme="gray", size="2", disabled=True),
         )
 
@@ -28,8 +27,7 @@ def _pager() -> rx.Component:
         OrdersState.pages > 1,
         rx.hstack(
             step("Previous", OrdersState.prev_href, "orders-prev"),
-            rx.text(OrdersState.page_label, size="2", color=rx.color("gray", 11),
-                    data_testid="orders-page-label"),
+            rx.text(OrdersState.page_label, size="2", color=rx.color("gray", 11), data_testid="orders-page-label"),
             step("Next", OrdersState.next_href, "orders-next"),
             spacing="3",
             align="center",
@@ -104,15 +102,34 @@ def _card(title: str, *children: rx.Component, **props) -> rx.Component:
 def _actions() -> rx.Component:
     o = OrdersState.order
     return rx.hstack(
-        rx.cond(o.can_change_address,
-                rx.button("Change the address", variant="soft", on_click=OrdersState.open_dialog("address"),
-                          data_testid="order-change-address")),
-        rx.cond(o.can_return,
-                rx.button("Request a return", variant="soft", on_click=OrdersState.open_dialog("return"),
-                          data_testid="order-return-open")),
-        rx.cond(o.can_cancel,
-                rx.button("Cancel the order", variant="soft", color_scheme="red",
-                          on_click=OrdersState.open_dialog("cancel"), data_testid="order-cancel")),
+        rx.cond(
+            o.can_change_address,
+            rx.button(
+                "Change the address",
+                variant="soft",
+                on_click=OrdersState.open_dialog("address"),
+                data_testid="order-change-address",
+            ),
+        ),
+        rx.cond(
+            o.can_return,
+            rx.button(
+                "Request a return",
+                variant="soft",
+                on_click=OrdersState.open_dialog("return"),
+                data_testid="order-return-open",
+            ),
+        ),
+        rx.cond(
+            o.can_cancel,
+            rx.button(
+                "Cancel the order",
+                variant="soft",
+                color_scheme="red",
+                on_click=OrdersState.open_dialog("cancel"),
+                data_testid="order-cancel",
+            ),
+        ),
         spacing="2",
         wrap="wrap",
     )
@@ -138,13 +155,15 @@ def _order_detail() -> rx.Component:
         _actions(),
         rx.grid(
             rx.vstack(
-                _card("Items", rx.vstack(rx.foreach(o.lines, parts.order_line), spacing="0",
-                                         width="100%"),
-                      parts.order_totals(),
-                      rx.cond(o.coupon_code != "",
-                              rx.text("Coupon " + o.coupon_code, size="1", color=rx.color("gray", 11)))),
-                rx.cond(o.returns.length() > 0,
-                        _card("Returns", rx.foreach(o.returns, _return_row))),
+                _card(
+                    "Items",
+                    rx.vstack(rx.foreach(o.lines, parts.order_line), spacing="0", width="100%"),
+                    parts.order_totals(),
+                    rx.cond(
+                        o.coupon_code != "", rx.text("Coupon " + o.coupon_code, size="1", color=rx.color("gray", 11))
+                    ),
+                ),
+                rx.cond(o.returns.length() > 0, _card("Returns", rx.foreach(o.returns, _return_row))),
                 spacing="4",
                 width="100%",
             ),
@@ -154,11 +173,14 @@ def _order_detail() -> rx.Component:
                     parts.timeline(),
                     rx.cond(
                         o.tracking_number != "",
-                        rx.text("Tracking number ",
-                                rx.text.strong(o.tracking_number, data_testid="tracking-number"),
-                                size="2"),
-                        rx.text("A tracking number shows here once the order ships.", size="1",
-                                color=rx.color("gray", 11)),
+                        rx.text(
+                            "Tracking number ",
+                            rx.text.strong(o.tracking_number, data_testid="tracking-number"),
+                            size="2",
+                        ),
+                        rx.text(
+                            "A tracking number shows here once the order ships.", size="1", color=rx.color("gray", 11)
+                        ),
                     ),
                 ),
                 _card(
@@ -193,10 +215,13 @@ def order_page() -> rx.Component:
             rx.match(
                 OrdersState.status,
                 ("found", _order_detail()),
-                ("missing", not_found_message(
-                    "We couldn't find that order",
-                    "Check the order number, or find the order in your list of orders.",
-                )),
+                (
+                    "missing",
+                    not_found_message(
+                        "We couldn't find that order",
+                        "Check the order number, or find the order in your list of orders.",
+                    ),
+                ),
                 SPINNER,
             ),
         )

@@ -107,9 +107,7 @@ def rating_summary() -> rx.Component:
         rx.link(
             rx.hstack(
                 rx.hstack(rx.foreach(ProductState.rating_stars, star), spacing="0"),
-                rx.text(
-                    ProductState.product.rating, size="2", weight="bold", color=rx.color("gray", 12)
-                ),
+                rx.text(ProductState.product.rating, size="2", weight="bold", color=rx.color("gray", 12)),
                 rx.text(
                     "(" + ProductState.product.review_count.to_string() + " reviews)",
                     size="2",
@@ -264,9 +262,7 @@ def buy_box() -> rx.Component:
         ),
         rating_summary(),
         rx.hstack(
-            price_line(
-                ProductState.price, ProductState.compare_price, size="6", testid="product-price"
-            ),
+            price_line(ProductState.price, ProductState.compare_price, size="6", testid="product-price"),
             rx.cond(
                 ProductState.compare_price != "",
                 rx.badge(
@@ -285,9 +281,7 @@ def buy_box() -> rx.Component:
             rx.text(product.short_description, size="3", color=rx.color("gray", 11)),
         ),
         rx.separator(size="4"),
-        rx.vstack(
-            color_picker(), size_picker(), spacing="4", width="100%", data_testid="variant-select"
-        ),
+        rx.vstack(color_picker(), size_picker(), spacing="4", width="100%", data_testid="variant-select"),
         stock_status(),
         rx.hstack(
             rx.button(
@@ -394,7 +388,8 @@ def _review_summary() -> rx.Component:
             rx.vstack(
                 rx.heading(ReviewsState.average, size="8", data_testid="review-average"),
                 rx.text(
-                    "Based on " + ReviewsState.count.to_string()
+                    "Based on "
+                    + ReviewsState.count.to_string()
                     + rx.cond(ReviewsState.count == 1, " review", " reviews"),
                     size="2",
                     color=rx.color("gray", 11),
@@ -430,9 +425,7 @@ def _review_form() -> rx.Component:
 
     return rx.form(
         rx.vstack(
-            rx.heading(
-                rx.cond(ReviewsState.my_status == "pending", "Edit your review", "Write a review"), size="4"
-            ),
+            rx.heading(rx.cond(ReviewsState.my_status == "pending", "Edit your review", "Write a review"), size="4"),
             rx.hstack(
                 *[star_button(n) for n in range(1, 6)],
                 rx.text(ReviewsState.rating_label, size="2", color=rx.color("gray", 11)),
@@ -460,13 +453,19 @@ def _review_form() -> rx.Component:
             ),
             rx.cond(
                 ReviewsState.form_error != "",
-                rx.callout(ReviewsState.form_error, icon="triangle_alert", color_scheme="red", size="1",
-                           data_testid="review-error"),
+                rx.callout(
+                    ReviewsState.form_error,
+                    icon="triangle_alert",
+                    color_scheme="red",
+                    size="1",
+                    data_testid="review-error",
+                ),
             ),
             rx.cond(
                 ReviewsState.thanks != "",
-                rx.callout(ReviewsState.thanks, icon="check", color_scheme="grass", size="1",
-                           data_testid="review-thanks"),
+                rx.callout(
+                    ReviewsState.thanks, icon="check", color_scheme="grass", size="1", data_testid="review-thanks"
+                ),
             ),
             rx.button("Submit review", type="submit", data_testid="review-submit"),
             spacing="2",
@@ -490,8 +489,9 @@ def reviews() -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            rx.text(item.content, size="2", color=rx.color("gray", 11), white_space="pre-wrap",
-                    data_testid="review-content"),
+            rx.text(
+                item.content, size="2", color=rx.color("gray", 11), white_space="pre-wrap", data_testid="review-content"
+            ),
             rx.hstack(
                 rx.text(item.author, size="1", color=rx.color("gray", 10)),
                 rx.cond(
@@ -527,12 +527,23 @@ def reviews() -> rx.Component:
             rx.cond(
                 ReviewsState.pages > 1,
                 rx.hstack(
-                    rx.button("Previous", variant="soft", size="1", disabled=ReviewsState.page <= 1,
-                              on_click=ReviewsState.go_to_page(ReviewsState.page - 1)),
-                    rx.text("Page " + ReviewsState.page.to_string() + " of " + ReviewsState.pages.to_string(),
-                            size="1"),
-                    rx.button("Next", variant="soft", size="1", disabled=ReviewsState.page >= ReviewsState.pages,
-                              on_click=ReviewsState.go_to_page(ReviewsState.page + 1)),
+                    rx.button(
+                        "Previous",
+                        variant="soft",
+                        size="1",
+                        disabled=ReviewsState.page <= 1,
+                        on_click=ReviewsState.go_to_page(ReviewsState.page - 1),
+                    ),
+                    rx.text(
+                        "Page " + ReviewsState.page.to_string() + " of " + ReviewsState.pages.to_string(), size="1"
+                    ),
+                    rx.button(
+                        "Next",
+                        variant="soft",
+                        size="1",
+                        disabled=ReviewsState.page >= ReviewsState.pages,
+                        on_click=ReviewsState.go_to_page(ReviewsState.page + 1),
+                    ),
                     spacing="2",
                     align="center",
                 ),
@@ -542,8 +553,9 @@ def reviews() -> rx.Component:
                 _review_form(),
                 rx.cond(
                     ReviewsState.cannot_reason != "",
-                    rx.text(ReviewsState.cannot_reason, size="2", color=rx.color("gray", 11),
-                            data_testid="review-cannot"),
+                    rx.text(
+                        ReviewsState.cannot_reason, size="2", color=rx.color("gray", 11), data_testid="review-cannot"
+                    ),
                 ),
             ),
             spacing="5",
@@ -579,9 +591,7 @@ def product_view() -> rx.Component:
             width="100%",
             align_items="start",
         ),
-        rx.vstack(
-            description(), reviews(), related(), spacing="9", width="100%", margin_top="56px"
-        ),
+        rx.vstack(description(), reviews(), related(), spacing="9", width="100%", margin_top="56px"),
         width="100%",
         data_testid="product-page",
     )

@@ -21,8 +21,7 @@ def wishlist_item(item: rx.Var[WishView]) -> rx.Component:
             ),
             rx.cond(
                 item.href != "",
-                rx.link(item.name, href=item.href, size="3", weight="medium",
-                        color=rx.color("gray", 12)),
+                rx.link(item.name, href=item.href, size="3", weight="medium", color=rx.color("gray", 12)),
                 rx.text(item.name, size="3", weight="medium"),
             ),
             rx.text(item.price, size="2", weight="bold"),
@@ -32,9 +31,14 @@ def wishlist_item(item: rx.Var[WishView]) -> rx.Component:
                     rx.icon("shopping-bag", size=14),
                     "Move to cart",
                     on_click=CartState.apply(
-                        op_arg(type="move_to_cart", product_id=item.product_id,
-                               sku_id=item.default_sku_id, quantity=1, name=item.name,
-                               image=item.image_url)
+                        op_arg(
+                            type="move_to_cart",
+                            product_id=item.product_id,
+                            sku_id=item.default_sku_id,
+                            quantity=1,
+                            name=item.name,
+                            image=item.image_url,
+                        )
                     ),
                     disabled=item.is_sold_out | (item.default_sku_id == ""),
                     size="2",
@@ -43,9 +47,7 @@ def wishlist_item(item: rx.Var[WishView]) -> rx.Component:
                 ),
                 rx.button(
                     "Remove",
-                    on_click=CartState.apply(
-                        op_arg(type="wish_remove", product_id=item.product_id)
-                    ),
+                    on_click=CartState.apply(op_arg(type="wish_remove", product_id=item.product_id)),
                     variant="ghost",
                     color_scheme="gray",
                     size="2",
@@ -78,8 +80,9 @@ def _empty() -> rx.Component:
             background=rx.color("accent", 3),
         ),
         rx.heading("Your wishlist is empty", as_="h1", size="7"),
-        rx.text("Save the things you love for later: tap the heart on any product.",
-                size="3", color=rx.color("gray", 11)),
+        rx.text(
+            "Save the things you love for later: tap the heart on any product.", size="3", color=rx.color("gray", 11)
+        ),
         rx.link(rx.button("Browse the shop", size="3", radius="full"), href=routes.SHOP),
         spacing="3",
         align="center",
@@ -96,8 +99,7 @@ def wishlist_page() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.heading("Your wishlist", as_="h1", size="7"),
-                    rx.text("(" + CartState.wishlist_count.to_string() + ")",
-                            color=rx.color("gray", 11)),
+                    rx.text("(" + CartState.wishlist_count.to_string() + ")", color=rx.color("gray", 11)),
                     rx.spacer(),
                     rx.button(
                         "Clear wishlist",
@@ -111,8 +113,11 @@ def wishlist_page() -> rx.Component:
                     spacing="2",
                     width="100%",
                 ),
-                rx.box(rx.foreach(CartState.wishlist_items, lambda item: wishlist_item(item)), width="100%",
-                       max_width="760px"),
+                rx.box(
+                    rx.foreach(CartState.wishlist_items, lambda item: wishlist_item(item)),
+                    width="100%",
+                    max_width="760px",
+                ),
                 spacing="4",
                 width="100%",
             ),

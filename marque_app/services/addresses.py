@@ -93,10 +93,13 @@ def _uuid(value: Any) -> uuid.UUID:
 
 
 def _rows(session: Session, user_id: uuid.UUID) -> list[Address]:
-    return list(session.exec(
-        select(Address).where(Address.user_id == user_id)
-        .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id)
-    ).all())
+    return list(
+        session.exec(
+            select(Address)
+            .where(Address.user_id == user_id)
+            .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id)
+        ).all()
+    )
 
 
 def list_addresses(*, session: Session, user_id: Any) -> list[AddressView]:
@@ -121,7 +124,11 @@ def _make_default(session: Session, row: Address) -> None:
 
 
 def save_address(
-    *, session: Session, user_id: Any, data: dict[str, Any], address_id: Any = None,
+    *,
+    session: Session,
+    user_id: Any,
+    data: dict[str, Any],
+    address_id: Any = None,
 ) -> AddressView:
     """Add an address (``address_id`` None) or change one of the user's.
 
@@ -142,11 +149,14 @@ def save_address(
         row = Address(user_id=uid, **values)
     session.add(row)
     session.flush()
-    has_default = session.exec(
-        select(Address.id).where(
-            Address.user_id == uid, Address.type == row.type, Address.is_default, Address.id != row.id
-        )
-    ).first() is not None
+    has_default = (
+        session.exec(
+            select(Address.id).where(
+                Address.user_id == uid, Address.type == row.type, Address.is_default, Address.id != row.id
+            )
+        ).first()
+        is not None
+    )
     if bool(data.get("is_default")) or not has_default:
         _make_default(session, row)
     elif row.is_default and has_default:  # moved to a type that already has a default
@@ -182,7 +192,8 @@ def delete_address(*, session: Session, user_id: Any, address_id: Any) -> None:
     session.flush()
     if was_default:
         nxt = session.exec(
-            select(Address).where(Address.user_id == uid, Address.type == kind)
+            select(Address)
+            .where(Address.user_id == uid, Address.type == kind)
             .order_by(Address.created_at.desc(), Address.id)
         ).first()
         if nxt is not None:

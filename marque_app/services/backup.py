@@ -59,11 +59,16 @@ def _engine(url: str) -> sa.Engine:
 
 def _tables(conn: sa.Connection) -> list[str]:
     if conn.dialect.name == "postgresql":
-        return list(conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).scalars())
-    return list(conn.execute(sa.text(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name")).scalars())
+        return list(
+            conn.execute(
+                sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+            ).scalars()
+        )
+    return list(
+        conn.execute(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        ).scalars()
+    )
 
 
 def table_counts(url: str) -> dict[str, int]:
@@ -72,8 +77,10 @@ def table_counts(url: str) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             prep = conn.dialect.identifier_preparer
-            return {name: int(conn.exec_driver_sql(f"SELECT count(*) FROM {prep.quote(name)}").scalar())
-                    for name in _tables(conn)}
+            return {
+                name: int(conn.exec_driver_sql(f"SELECT count(*) FROM {prep.quote(name)}").scalar())
+                for name in _tables(conn)
+            }
     finally:
         engine.dispose()
 
@@ -111,8 +118,16 @@ def _revision(url: str) -> str | None:
 def _pg_args(url: str) -> tuple[list[str], dict[str, str]]:
     """libpq options for ``url`` (the password goes in the environment, never on argv)."""
     parsed = make_url(url)
-    args = ["--host", parsed.host or "127.0.0.1", "--port", str(parsed.port or 5432),
-            "--username", parsed.username or "postgres", "--dbname", parsed.database or "postgres"]
+    args = [
+        "--host",
+        parsed.host or "127.0.0.1",
+        "--port",
+        str(parsed.port or 5432),
+        "--username",
+        parsed.username or "postgres",
+        "--dbname",
+        parsed.database or "postgres",
+    ]
     env = dict(os.environ)
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)
@@ -122,8 +137,9 @@ def _pg_args(url: str) -> tuple[list[str], dict[str, str]]:
 def _pg_tool(name: str, args: list[str], env: dict[str, str]) -> None:
     tool = shutil.which(name)
     if tool is None:
-        raise BackupError(f"{name} is not installed; apt-get install -y postgresql-client-15 (the "
-                          "server's major version)")
+        raise BackupError(
+            f"{name} is not installed; apt-get install -y postgresql-client-15 (the server's major version)"
+        )
     result = subprocess.run([tool, *args], env=env, capture_output=True, text=True)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[0]
@@ -159,8 +175,7 @@ def backup(*, db_url: str, upload_dir: Path, out_dir: Path, now: datetime | None
         if backend == "postgresql":
             dump = work / PG_DUMP
             args, env = _pg_args(db_url)
-            _pg_tool("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "--file", str(dump),
-                                 *args], env)
+            _pg_tool("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "--file", str(dump), *args], env)
         elif backend == "sqlite":
             dump = work / SQLITE_COPY
             source = sqlite3.connect(f"file:{make_url(db_url).database}?mode=ro", uri=True)
@@ -241,37 +256,47 @@ def restore(*, archive: Path, db_url: str, upload_dir: Path, force: bool = False
     manifest = read_manifest(archive)
     backend = make_url(db_url).get_backend_name()
     if manifest["backend"] != backend:
-        raise BackupError(f"{archive} holds a {manifest['backend']} database; it cannot be restored "
-                          f"into {backend} ({redact(db_url)})")
+        raise BackupError(
+            f"{archive} holds a {manifest['backend']} database; it cannot be restored into {backend} ({redact(db_url)})"
+        )
     try:
         empty = _is_empty(db_url)
     except sa.exc.OperationalError as err:
         reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
         raise BackupError(f"cannot reach {redact(db_url)}: {reason}; create the database first") from None
     if not empty and not force:
-        raise BackupError(f"the database {redact(db_url)} is not empty; restore into a new database, or "
-                          "add --force to replace what it holds")
+        raise BackupError(
+            f"the database {redact(db_url)} is not empty; restore into a new database, or "
+            "add --force to replace what it holds"
+        )
     if _upload_files(upload_dir) and not force:
-        raise BackupError(f"the upload folder {upload_dir} is not empty; restore into an empty one, or "
-                          "add --force to overwrite files of the same name")
+        raise BackupError(
+            f"the upload folder {upload_dir} is not empty; restore into an empty one, or "
+            "add --force to overwrite files of the same name"
+        )
     with tempfile.TemporaryDirectory(prefix="marque-restore-") as tmp:
         work = Path(tmp)
         with tarfile.open(archive, "r") as tar:
             tar.extractall(work, filter="data")  # refuses absolute paths and ../
         dump = work / manifest["dump"]["name"]
         if not dump.is_file() or _sha256(dump) != manifest["dump"]["sha256"]:
-            raise BackupError(f"{archive}: the database file does not match its checksum; the archive "
-                              "is damaged, use another one")
+            raise BackupError(
+                f"{archive}: the database file does not match its checksum; the archive is damaged, use another one"
+            )
         for rel, digest in manifest["uploads"].items():
             path = work / UPLOADS / rel
             if not path.is_file() or _sha256(path) != digest:
-                raise BackupError(f"{archive}: upload {rel} does not match its checksum; the archive "
-                                  "is damaged, use another one")
+                raise BackupError(
+                    f"{archive}: upload {rel} does not match its checksum; the archive is damaged, use another one"
+                )
         if backend == "postgresql":
             args, env = _pg_args(db_url)
             clean = ["--clean", "--if-exists"] if not empty else []
-            _pg_tool("pg_restore", ["--no-owner", "--no-privileges", "--single-transaction",
-                                    "--exit-on-error", *clean, *args, str(dump)], env)
+            _pg_tool(
+                "pg_restore",
+                ["--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", *clean, *args, str(dump)],
+                env,
+            )
         else:
             target_path = make_url(db_url).database
             source = sqlite3.connect(dump)
@@ -287,6 +312,8 @@ def restore(*, archive: Path, db_url: str, upload_dir: Path, force: bool = False
             shutil.copy2(work / UPLOADS / rel, dest)
     counts = table_counts(db_url)
     if counts != manifest["tables"] or orders_checksum(db_url) != manifest["orders_checksum"]:
-        raise BackupError(f"restored {redact(db_url)}, but its rows differ from the backup's; do not "
-                          "serve it (restore into a new, empty database)")
+        raise BackupError(
+            f"restored {redact(db_url)}, but its rows differ from the backup's; do not "
+            "serve it (restore into a new, empty database)"
+        )
     return Restored(archive=archive, tables=counts, uploads=len(manifest["uploads"]))

@@ -149,8 +149,10 @@ class CatalogCache:
             self._down_until = time.monotonic() + RETRY_AFTER
         if first:
             log.warning(
-                "catalog cache: Redis %s failed (%s); reading the database until it answers "
-                "(tried every %.0f s)", action, error, RETRY_AFTER,
+                "catalog cache: Redis %s failed (%s); reading the database until it answers (tried every %.0f s)",
+                action,
+                error,
+                RETRY_AFTER,
             )
 
     def _answered(self) -> None:
@@ -208,7 +210,9 @@ class CatalogCache:
         except (redis_lib.RedisError, OSError) as error:
             log.error(
                 "catalog cache: could not invalidate %s (%s); stale entries expire within %d s",
-                kind, error, self.ttl[kind],
+                kind,
+                error,
+                self.ttl[kind],
             )
             return False
         return True
@@ -223,9 +227,7 @@ class CatalogCache:
 @lru_cache(maxsize=4)
 def _cache_for(url: str, products_ttl: int, categories_ttl: int) -> CatalogCache:
     client = redis_lib.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-    return CatalogCache(
-        client, products_ttl=products_ttl, categories_ttl=categories_ttl
-    )
+    return CatalogCache(client, products_ttl=products_ttl, categories_ttl=categories_ttl)
 
 
 def catalog_cache() -> CatalogCache | None:

@@ -132,9 +132,18 @@ class _Sku:
 
 
 _SKU_COLUMNS = (
-    ProductVariant.id, ProductVariant.product_id, ProductVariant.name, ProductVariant.price,
-    ProductVariant.inventory_quantity, ProductVariant.attributes, Product.name, Product.slug, Product.price,
-    Product.status, Product.track_inventory, Product.allow_backorder,
+    ProductVariant.id,
+    ProductVariant.product_id,
+    ProductVariant.name,
+    ProductVariant.price,
+    ProductVariant.inventory_quantity,
+    ProductVariant.attributes,
+    Product.name,
+    Product.slug,
+    Product.price,
+    Product.status,
+    Product.track_inventory,
+    Product.allow_backorder,
 )
 
 
@@ -269,8 +278,9 @@ def _user_lines(session: Session, user_id: uuid.UUID) -> list[tuple[CartLine, bo
     images = _first_images(session, (sku.product_id for *_, sku in skus))
     return [
         (
-            _line(line_id=str(item_id), sku=sku, image=images.get(sku.product_id, ""), quantity=quantity,
-                  seen=unit_price),
+            _line(
+                line_id=str(item_id), sku=sku, image=images.get(sku.product_id, ""), quantity=quantity, seen=unit_price
+            ),
             sku.is_active,
         )
         for item_id, quantity, unit_price, sku in skus
@@ -338,14 +348,23 @@ def price_guest_cart(
         if seen is None:
             seen = _unit_price(sku)
         cart_line = _line(
-            line_id=line.sku_id, sku=sku, image=images.get(sku.product_id, ""), quantity=quantity, seen=seen,
+            line_id=line.sku_id,
+            sku=sku,
+            image=images.get(sku.product_id, ""),
+            quantity=quantity,
+            seen=seen,
         )
         messages.extend(_findings(cart_line, active=True, currency=s.currency))
         out_lines.append(cart_line)
         survivors.append(
             GuestLine(
-                sku_id=line.sku_id, quantity=quantity, price_seen=decimal_string(seen), name=sku.product_name,
-                image=cart_line.image_url, product_id=str(sku.product_id), added_at=line.added_at,
+                sku_id=line.sku_id,
+                quantity=quantity,
+                price_seen=decimal_string(seen),
+                name=sku.product_name,
+                image=cart_line.image_url,
+                product_id=str(sku.product_id),
+                added_at=line.added_at,
             )
         )
     return _view(out_lines, settings=s, messages=messages), survivors
@@ -375,10 +394,12 @@ def check_guest_op(
     # The stock above is read live; the product's first image only changes with a catalog write
     # (which bumps the products generation), so this process keeps it.
     pid = info.product_id
-    image = local_fetch("cart_first_image", {"product": str(pid)},
-                        lambda: _first_images(session, [pid]).get(pid, ""))
+    image = local_fetch("cart_first_image", {"product": str(pid)}, lambda: _first_images(session, [pid]).get(pid, ""))
     priced = _line(
-        line_id=sku, sku=info, image=image, quantity=line.quantity if line else 0,
+        line_id=sku,
+        sku=info,
+        image=image,
+        quantity=line.quantity if line else 0,
         seen=parse_price(line.price_seen) if line else None,
     )
     return result, priced
@@ -425,7 +446,10 @@ def add_line(session: Session, uid: uuid.UUID, sku_id, quantity) -> None:
         assert info is not None  # the engine refuses a SKU it was not told is sellable
         session.add(
             CartItem(
-                user_id=uid, product_id=info.product_id, product_variant_id=info.id, quantity=new[0].quantity,
+                user_id=uid,
+                product_id=info.product_id,
+                product_variant_id=info.id,
+                quantity=new[0].quantity,
                 unit_price=_unit_price(info),
             )
         )
@@ -444,8 +468,14 @@ def _apply(session: Session, fn) -> None:
 
 
 def add_item(
-    *, session: Session, user_id, sku_id: str, quantity: int, op_id: str | None = None,
-    request_hash: str = "", settings: Settings | None = None,
+    *,
+    session: Session,
+    user_id,
+    sku_id: str,
+    quantity: int,
+    op_id: str | None = None,
+    request_hash: str = "",
+    settings: Settings | None = None,
 ) -> CartView:
     """Add ``quantity`` of a SKU (to its line when there is one).
 
@@ -477,8 +507,14 @@ def _item(session: Session, uid: uuid.UUID, item_id) -> CartItem:
 
 
 def set_quantity(
-    *, session: Session, user_id, item_id: str, quantity: int, op_id: str | None = None,
-    request_hash: str = "", settings: Settings | None = None,
+    *,
+    session: Session,
+    user_id,
+    item_id: str,
+    quantity: int,
+    op_id: str | None = None,
+    request_hash: str = "",
+    settings: Settings | None = None,
 ) -> CartView:
     """Set a line's quantity (0 removes it; at most 99 and the stock, though a line may always
     be lowered): :func:`marque_app.domain.cart.apply_op` decides.
@@ -508,7 +544,12 @@ def set_quantity(
 
 
 def remove_item(
-    *, session: Session, user_id, item_id: str, op_id: str | None = None, request_hash: str = "",
+    *,
+    session: Session,
+    user_id,
+    item_id: str,
+    op_id: str | None = None,
+    request_hash: str = "",
     settings: Settings | None = None,
 ) -> CartView:
     """Remove a line. Raises ``CartError("not_found")`` when it is not this user's."""
@@ -523,7 +564,11 @@ def remove_item(
 
 
 def clear_cart(
-    *, session: Session, user_id, op_id: str | None = None, request_hash: str = "",
+    *,
+    session: Session,
+    user_id,
+    op_id: str | None = None,
+    request_hash: str = "",
     settings: Settings | None = None,
 ) -> CartView:
     """Remove every line of the user's cart."""
@@ -548,7 +593,12 @@ def _result(session: Session, uid, outcome: MergeOutcome, *, already: bool, sett
 
 
 def merge_guest(
-    *, session: Session, user_id, merge_id: str, lines: Sequence[GuestLine], wishlist: Sequence[str],
+    *,
+    session: Session,
+    user_id,
+    merge_id: str,
+    lines: Sequence[GuestLine],
+    wishlist: Sequence[str],
     settings: Settings | None = None,
 ) -> MergeResult:
     """Merge a guest cart and wishlist into the user's, in one transaction, once per merge id.
@@ -606,11 +656,19 @@ def merge_guest(
             rows = []
             for sku, quantity in quantities.items():
                 info = found[uuid.UUID(sku)]
-                rows.append({
-                    "id": uuid.uuid4(), "user_id": uid, "session_id": None, "product_id": info.product_id,
-                    "product_variant_id": info.id, "quantity": quantity,
-                    "unit_price": _unit_price(info), "added_at": now, "updated_at": now,
-                })
+                rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "user_id": uid,
+                        "session_id": None,
+                        "product_id": info.product_id,
+                        "product_variant_id": info.id,
+                        "quantity": quantity,
+                        "unit_price": _unit_price(info),
+                        "added_at": now,
+                        "updated_at": now,
+                    }
+                )
             _upsert_lines(session, table, rows)
         wishlist_added = _union_wishlist(session, uid, wishlist)
         outcome = replace(outcome, dropped=[*bad, *outcome.dropped], wishlist_added=wishlist_added)
@@ -639,12 +697,18 @@ def _upsert_lines(session: Session, table: sa.Table, rows: list[dict]) -> None:
     number: on PostgreSQL the rows go as arrays through ``unnest`` (one round trip, one plan);
     elsewhere as an executemany of one cached statement."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_UPSERT_UNNEST, {
-            "user_id": rows[0]["user_id"], "now": rows[0]["added_at"],
-            "ids": [r["id"] for r in rows], "product_ids": [r["product_id"] for r in rows],
-            "variant_ids": [r["product_variant_id"] for r in rows],
-            "quantities": [r["quantity"] for r in rows], "prices": [r["unit_price"] for r in rows],
-        })
+        session.execute(
+            _UPSERT_UNNEST,
+            {
+                "user_id": rows[0]["user_id"],
+                "now": rows[0]["added_at"],
+                "ids": [r["id"] for r in rows],
+                "product_ids": [r["product_id"] for r in rows],
+                "variant_ids": [r["product_variant_id"] for r in rows],
+                "quantities": [r["quantity"] for r in rows],
+                "prices": [r["unit_price"] for r in rows],
+            },
+        )
         return
     stmt = dialect_insert(session, table)
     stmt = stmt.on_conflict_do_update(

@@ -52,15 +52,17 @@ def check_op_id(op_id: str | None) -> str | None:
     return op_id.strip()
 
 
-def claim_operation(
-    session: Session, *, user_id: uuid.UUID, op_id: str, kind: str, request_hash: str = ""
-) -> bool:
+def claim_operation(session: Session, *, user_id: uuid.UUID, op_id: str, kind: str, request_hash: str = "") -> bool:
     """Record ``op_id`` as applied for the user; False when it already was (do nothing then)."""
     table = CartOperation.__table__
     stmt = (
         dialect_insert(session, table)
         .values(
-            id=uuid.uuid4(), user_id=user_id, op_id=op_id, kind=kind, request_hash=request_hash,
+            id=uuid.uuid4(),
+            user_id=user_id,
+            op_id=op_id,
+            kind=kind,
+            request_hash=request_hash,
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["user_id", "op_id"])

@@ -141,14 +141,10 @@ def find_variant(variants: Sequence[VariantView], *, size: str, color: str) -> V
 
 def default_variant(variants: Sequence[VariantView]) -> VariantView | None:
     """The variant a product page opens with: the first one in stock, else the first one."""
-    return next(
-        (v for v in variants if v.stock_status != SOLD_OUT), variants[0] if variants else None
-    )
+    return next((v for v in variants if v.stock_status != SOLD_OUT), variants[0] if variants else None)
 
 
-def choose_variant(
-    variants: Sequence[VariantView], *, size: str, color: str, changed: str
-) -> VariantView | None:
+def choose_variant(variants: Sequence[VariantView], *, size: str, color: str, changed: str) -> VariantView | None:
     """The variant to select after the shopper picked ``size`` or ``color``.
 
     The option just picked (``changed`` is ``"size"`` or ``"color"``) is kept; when the other
@@ -239,11 +235,7 @@ def product_cards(session: Session, products: Sequence[Product]) -> list[Product
         return []
     ids = [p.id for p in products]
     brand_ids = {p.brand_id for p in products if p.brand_id}
-    brands = (
-        dict(session.exec(select(Brand.id, Brand.name).where(Brand.id.in_(brand_ids))).all())
-        if brand_ids
-        else {}
-    )
+    brands = dict(session.exec(select(Brand.id, Brand.name).where(Brand.id.in_(brand_ids))).all()) if brand_ids else {}
 
     first_image: dict[uuid.UUID, ProductImage] = {}
     for image in session.exec(
@@ -260,9 +252,7 @@ def product_cards(session: Session, products: Sequence[Product]) -> list[Product
             select(
                 ProductVariant.product_id,
                 sa.func.count().label("variants"),
-                sa.func.sum(sa.case((ProductVariant.inventory_quantity > 0, 1), else_=0)).label(
-                    "available"
-                ),
+                sa.func.sum(sa.case((ProductVariant.inventory_quantity > 0, 1), else_=0)).label("available"),
             )
             .where(ProductVariant.product_id.in_(ids))
             .group_by(ProductVariant.product_id)
@@ -274,9 +264,7 @@ def product_cards(session: Session, products: Sequence[Product]) -> list[Product
         variants, available = stock.get(p.id, (0, 0))
         # Sold out when no variant (or the product without variants) has a unit to sell.
         on_hand = available if variants else p.inventory_quantity
-        sold_out = sellable_quantity(
-            on_hand, track_inventory=p.track_inventory, allow_backorder=p.allow_backorder
-        ) == 0
+        sold_out = sellable_quantity(on_hand, track_inventory=p.track_inventory, allow_backorder=p.allow_backorder) == 0
         image = first_image.get(p.id)  # type: ignore[assignment]  # None: a product without images
         compare = _sale_price(p.price, p.compare_price)
         cards.append(
@@ -304,9 +292,7 @@ def all_categories(session: Session) -> list[Category]:
     """The whole (small) category tree in one query, in display order."""
     return list(
         session.exec(
-            select(Category)
-            .where(Category.is_active == sa.true())
-            .order_by(Category.sort_order, Category.name)
+            select(Category).where(Category.is_active == sa.true()).order_by(Category.sort_order, Category.name)
         )
     )
 
@@ -333,9 +319,7 @@ def descendant_ids(categories: Sequence[Category], root: uuid.UUID) -> list[uuid
     return found
 
 
-def category_breadcrumb(
-    categories: Sequence[Category], category_id: uuid.UUID | None
-) -> list[CategoryLink]:
+def category_breadcrumb(categories: Sequence[Category], category_id: uuid.UUID | None) -> list[CategoryLink]:
     """Root first, down to ``category_id`` itself."""
     by_id = {c.id: c for c in categories}
     trail: list[CategoryLink] = []
@@ -405,11 +389,7 @@ def _category_tiles(session: Session, categories: Sequence[Category]) -> list[Ca
             .where(_active(), Product.category_id.in_(list(root_of)), has_image)
             .subquery()
         )
-        leaders = dict(
-            session.exec(
-                select(ranked.c.product_id, ranked.c.root_id).where(ranked.c.rank == 1)
-            ).all()
-        )
+        leaders = dict(session.exec(select(ranked.c.product_id, ranked.c.root_id).where(ranked.c.rank == 1)).all())
         if leaders:
             for image in session.exec(
                 select(ProductImage)
@@ -652,17 +632,16 @@ def _read(fn, **kwargs):
 
 def cached_product_detail(*, slug: str) -> ProductDetail | None:
     """:func:`product_detail` for the product page (reviews and related products included)."""
-    return local_fetch("product_detail", {"slug": slug}, lambda: _read(product_detail, slug=slug),
-                       kinds=("products", "categories"))
+    return local_fetch(
+        "product_detail", {"slug": slug}, lambda: _read(product_detail, slug=slug), kinds=("products", "categories")
+    )
 
 
 def cached_category_tree() -> list[NavCategory]:
     """:func:`category_tree` for the header of every page."""
-    return local_fetch("category_tree", {}, lambda: _read(category_tree),
-                       kinds=("categories", "products"))
+    return local_fetch("category_tree", {}, lambda: _read(category_tree), kinds=("categories", "products"))
 
 
 def cached_home_sections() -> HomeSections:
     """:func:`home_sections` for the home page."""
-    return local_fetch("home_sections", {}, lambda: _read(home_sections),
-                       kinds=("products", "categories"))
+    return local_fetch("home_sections", {}, lambda: _read(home_sections), kinds=("products", "categories"))

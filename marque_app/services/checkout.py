@@ -129,9 +129,25 @@ from marque_app.settings import Settings, get_settings
 from marque_app.views.base import JsonView
 
 __all__ = [
-    "CheckoutError", "CheckoutUnauthorized", "CouponInfo", "CouponInvalid", "GuestLine", "InvalidCheckout",
-    "OrderConflict", "OrderNotFound", "PriceChanged", "Problem", "Quote", "QuoteLine", "ShippingOption",
-    "SoldOut", "SoldOutItem", "list_shipping_methods", "place_order", "quote_checkout", "validate_address",
+    "CheckoutError",
+    "CheckoutUnauthorized",
+    "CouponInfo",
+    "CouponInvalid",
+    "GuestLine",
+    "InvalidCheckout",
+    "OrderConflict",
+    "OrderNotFound",
+    "PriceChanged",
+    "Problem",
+    "Quote",
+    "QuoteLine",
+    "ShippingOption",
+    "SoldOut",
+    "SoldOutItem",
+    "list_shipping_methods",
+    "place_order",
+    "quote_checkout",
+    "validate_address",
 ]
 
 
@@ -354,9 +370,19 @@ class _Sku:
 
 
 _SKU_COLUMNS = (
-    ProductVariant.id, ProductVariant.product_id, ProductVariant.sku, ProductVariant.name, ProductVariant.price,
-    ProductVariant.inventory_quantity, ProductVariant.attributes, Product.name, Product.slug, Product.price,
-    Product.status, Product.track_inventory, Product.allow_backorder,
+    ProductVariant.id,
+    ProductVariant.product_id,
+    ProductVariant.sku,
+    ProductVariant.name,
+    ProductVariant.price,
+    ProductVariant.inventory_quantity,
+    ProductVariant.attributes,
+    Product.name,
+    Product.slug,
+    Product.price,
+    Product.status,
+    Product.track_inventory,
+    Product.allow_backorder,
 )
 
 
@@ -412,8 +438,16 @@ class _Priced:
 
 
 def _price(
-    session: Session, wants: list[_Want], skus: dict[str, _Sku], *, method: ShippingMethod, coupon_code: str | None,
-    user_id: uuid.UUID | None, guest_email: str | None, s: Settings, now: datetime,
+    session: Session,
+    wants: list[_Want],
+    skus: dict[str, _Sku],
+    *,
+    method: ShippingMethod,
+    coupon_code: str | None,
+    user_id: uuid.UUID | None,
+    guest_email: str | None,
+    s: Settings,
+    now: datetime,
 ) -> _Priced:
     from marque_app.services import coupons as coupon_service
 
@@ -432,13 +466,25 @@ def _price(
         sold_out = available <= 0
         is_short = not sold_out and want.quantity > available
         change = price_change(want.price_seen, sku.price)
-        lines.append(QuoteLine(
-            sku_id=want.sku_id, product_id=str(sku.product_id), product_slug=sku.slug, name=sku.product_name,
-            variant_label=sku.label, sku=sku.sku, image_url=images.get(sku.product_id, ""),
-            quantity=want.quantity, unit_price=cents(sku.price), line_total=cents(sku.price * want.quantity),
-            available=available, price_seen=want.price_seen, price_change=change, is_sold_out=sold_out,
-            is_short=is_short,
-        ))
+        lines.append(
+            QuoteLine(
+                sku_id=want.sku_id,
+                product_id=str(sku.product_id),
+                product_slug=sku.slug,
+                name=sku.product_name,
+                variant_label=sku.label,
+                sku=sku.sku,
+                image_url=images.get(sku.product_id, ""),
+                quantity=want.quantity,
+                unit_price=cents(sku.price),
+                line_total=cents(sku.price * want.quantity),
+                available=available,
+                price_seen=want.price_seen,
+                price_change=change,
+                is_sold_out=sold_out,
+                is_short=is_short,
+            )
+        )
         if sold_out:
             problems.append(Problem("sold_out", want.sku_id, f"{sku.product_name} is sold out"))
             short.append(SoldOutItem(want.sku_id, sku.product_name, want.quantity, 0))
@@ -448,11 +494,14 @@ def _price(
         if change:
             from marque_app.domain.money import format_money
 
-            problems.append(Problem(
-                "price_changed", want.sku_id,
-                f"The price of {sku.product_name} went {change} from "
-                f"{format_money(want.price_seen, s.currency)} to {format_money(sku.price, s.currency)}",
-            ))
+            problems.append(
+                Problem(
+                    "price_changed",
+                    want.sku_id,
+                    f"The price of {sku.product_name} went {change} from "
+                    f"{format_money(want.price_seen, s.currency)} to {format_money(sku.price, s.currency)}",
+                )
+            )
     priced = [(line.unit_price, line.quantity) for line in lines if not line.is_sold_out]
     subtotal = cents(sum((p * q for p, q in priced), Decimal("0")))
     coupon_row: Coupon | None = None
@@ -463,12 +512,18 @@ def _price(
     if code:
         try:
             coupon_row, check = coupon_service.check_coupon(
-                session, code, subtotal=subtotal, user_id=user_id, guest_email=guest_email, now=now,
+                session,
+                code,
+                subtotal=subtotal,
+                user_id=user_id,
+                guest_email=guest_email,
+                now=now,
                 currency=s.currency,
             )
             terms = coupon_service.terms_of(coupon_row)
-            coupon_info = CouponInfo(check.code, check.type, check.name, check.discount, check.free_shipping,
-                                     check.message)
+            coupon_info = CouponInfo(
+                check.code, check.type, check.name, check.discount, check.free_shipping, check.message
+            )
         except CouponInvalid as err:
             problem = err
     totals = checkout_totals(
@@ -476,18 +531,34 @@ def _price(
     )
     options = [
         ShippingOption(
-            m.code, m.name, m.days,
-            shipping_cost(m, subtotal=totals.subtotal, free_shipping_over=s.free_shipping_over,
-                          free_shipping_coupon=totals.free_shipping),
+            m.code,
+            m.name,
+            m.days,
+            shipping_cost(
+                m,
+                subtotal=totals.subtotal,
+                free_shipping_over=s.free_shipping_over,
+                free_shipping_coupon=totals.free_shipping,
+            ),
             selected=m.code == method.code,
         )
         for m in _methods(s)
     ]
     quote = Quote(
-        lines=lines, subtotal=totals.subtotal, discount=totals.discount, shipping=totals.shipping, tax=totals.tax,
-        tax_rate=Decimal(s.tax_rate), total=totals.total, currency=s.currency, shipping_method=method.code,
-        shipping_methods=options, coupon=coupon_info, coupon_error=problem.message if problem else "",
-        problems=problems, item_count=sum(line.quantity for line in lines),
+        lines=lines,
+        subtotal=totals.subtotal,
+        discount=totals.discount,
+        shipping=totals.shipping,
+        tax=totals.tax,
+        tax_rate=Decimal(s.tax_rate),
+        total=totals.total,
+        currency=s.currency,
+        shipping_method=method.code,
+        shipping_methods=options,
+        coupon=coupon_info,
+        coupon_error=problem.message if problem else "",
+        problems=problems,
+        item_count=sum(line.quantity for line in lines),
         can_place=bool(lines) and not short,
     )
     return _Priced(quote, skus, wants, short, coupon_row, problem)
@@ -521,8 +592,17 @@ def quote_checkout(
         uid = None
         wants = _guest_wants(guest_lines, strict=False)
     skus = _skus(session, (w.sku_id for w in wants), lock=False)
-    return _price(session, wants, skus, method=method, coupon_code=coupon_code, user_id=uid, guest_email=email,
-                  s=s, now=now or utcnow()).quote
+    return _price(
+        session,
+        wants,
+        skus,
+        method=method,
+        coupon_code=coupon_code,
+        user_id=uid,
+        guest_email=email,
+        s=s,
+        now=now or utcnow(),
+    ).quote
 
 
 # --------------------------------------------------------------------------------------------
@@ -571,8 +651,11 @@ def _take_stock(session: Session, lines: list[QuoteLine], skus: dict[str, _Sku])
     v = ProductVariant.__table__
     floor = -(10**9)
     params = [
-        {"b_id": skus[line.sku_id].id, "b_qty": line.quantity,
-         "b_floor": line.quantity if skus[line.sku_id].limited else floor}
+        {
+            "b_id": skus[line.sku_id].id,
+            "b_qty": line.quantity,
+            "b_floor": line.quantity if skus[line.sku_id].limited else floor,
+        }
         for line in sorted(tracked, key=lambda ln: skus[ln.sku_id].id)
     ]
     result = session.execute(
@@ -606,17 +689,22 @@ def _take_stock(session: Session, lines: list[QuoteLine], skus: dict[str, _Sku])
 
 def _snapshot(line: QuoteLine, sku: _Sku) -> dict[str, Any]:
     return {
-        "sku_id": line.sku_id, "sku": sku.sku, "product_id": line.product_id, "slug": sku.slug,
-        "name": sku.product_name, "variant_name": sku.variant_name, "variant_label": line.variant_label,
-        "attributes": sku.attributes or {}, "image_url": line.image_url, "unit_price": str(line.unit_price),
+        "sku_id": line.sku_id,
+        "sku": sku.sku,
+        "product_id": line.product_id,
+        "slug": sku.slug,
+        "name": sku.product_name,
+        "variant_name": sku.variant_name,
+        "variant_label": line.variant_label,
+        "attributes": sku.attributes or {},
+        "image_url": line.image_url,
+        "unit_price": str(line.unit_price),
     }
 
 
 def _save_address(session: Session, uid: uuid.UUID, address: dict[str, Any], now: datetime) -> None:
     """Add the shipping address to the user's book unless the same one is there (two statements)."""
-    rows = session.execute(
-        sa.select(Address).where(Address.user_id == uid, Address.type == "shipping")
-    ).scalars().all()
+    rows = session.execute(sa.select(Address).where(Address.user_id == uid, Address.type == "shipping")).scalars().all()
     keys = ("first_name", "last_name", "address_line_1", "address_line_2", "city", "state", "postal_code", "country")
     for row in rows:
         if all((getattr(row, k) or "") == (address.get(k) or "") for k in keys):
@@ -624,10 +712,16 @@ def _save_address(session: Session, uid: uuid.UUID, address: dict[str, Any], now
     values = {k: (address.get(k) or None) for k in (*keys, "company", "phone")}
     for k in ("first_name", "last_name", "address_line_1", "city", "state", "postal_code", "country"):
         values[k] = address.get(k) or ""
-    session.execute(sa.insert(Address.__table__).values(
-        id=uuid.uuid4(), user_id=uid, type="shipping", is_default=not any(r.is_default for r in rows),
-        created_at=now, **values,
-    ))
+    session.execute(
+        sa.insert(Address.__table__).values(
+            id=uuid.uuid4(),
+            user_id=uid,
+            type="shipping",
+            is_default=not any(r.is_default for r in rows),
+            created_at=now,
+            **values,
+        )
+    )
 
 
 def place_order(
@@ -670,9 +764,17 @@ def place_order(
     s = _settings(settings)
     now = now or utcnow()
     order = _check_input(
-        user_id=user_id, guest_email=guest_email, guest_lines=guest_lines, shipping_address=shipping_address,
-        billing_address=billing_address, shipping_method=shipping_method, payment_method=payment_method,
-        expected_total=expected_total, idempotency_key=idempotency_key, notes=notes, s=s,
+        user_id=user_id,
+        guest_email=guest_email,
+        guest_lines=guest_lines,
+        shipping_address=shipping_address,
+        billing_address=billing_address,
+        shipping_method=shipping_method,
+        payment_method=payment_method,
+        expected_total=expected_total,
+        idempotency_key=idempotency_key,
+        notes=notes,
+        s=s,
     )
     if limiter is not None:
         check_checkout_limit(limiter=limiter, user_id=order.uid, client=client, settings=s)
@@ -745,8 +847,18 @@ class _OrderInput:
 
 
 def _check_input(
-    *, user_id, guest_email, guest_lines, shipping_address, billing_address, shipping_method, payment_method,
-    expected_total, idempotency_key, notes, s: Settings,
+    *,
+    user_id,
+    guest_email,
+    guest_lines,
+    shipping_address,
+    billing_address,
+    shipping_method,
+    payment_method,
+    expected_total,
+    idempotency_key,
+    notes,
+    s: Settings,
 ) -> _OrderInput:
     """Step 1: the request's fields checked (method, payment, addresses, key, e-mail, guest lines).
 
@@ -772,8 +884,15 @@ def _check_input(
         scope = f"guest:{email}"
         guest_wants = _guest_wants(guest_lines, strict=True)
     return _OrderInput(
-        method=method, payment=payment, ship=ship, bill=bill, expected=expected,
-        notes=(notes or "").strip()[:2000], uid=uid, email=email, guest_wants=guest_wants,
+        method=method,
+        payment=payment,
+        ship=ship,
+        bill=bill,
+        expected=expected,
+        notes=(notes or "").strip()[:2000],
+        uid=uid,
+        email=email,
+        guest_wants=guest_wants,
         scoped_key=f"{scope}:{key}" if key else None,
     )
 
@@ -806,7 +925,13 @@ def _load_lines(session: Session, order: _OrderInput) -> tuple[list[_Want], uuid
 
 
 def _check_prices_and_stock(
-    session: Session, order: _OrderInput, wants: list[_Want], skus: dict[str, _Sku], *, coupon_code, s: Settings,
+    session: Session,
+    order: _OrderInput,
+    wants: list[_Want],
+    skus: dict[str, _Sku],
+    *,
+    coupon_code,
+    s: Settings,
     now: datetime,
 ) -> _Priced:
     """Step 3: the quote of the locked SKUs; refused when a line is short, the coupon does not
@@ -815,8 +940,17 @@ def _check_prices_and_stock(
     Raises:
         SoldOut, CouponInvalid, PriceChanged.
     """
-    priced = _price(session, wants, skus, method=order.method, coupon_code=coupon_code, user_id=order.uid,
-                    guest_email=order.email, s=s, now=now)
+    priced = _price(
+        session,
+        wants,
+        skus,
+        method=order.method,
+        coupon_code=coupon_code,
+        user_id=order.uid,
+        guest_email=order.email,
+        s=s,
+        now=now,
+    )
     quote = priced.quote
     if priced.short:
         raise SoldOut(priced.short)
@@ -830,59 +964,108 @@ def _check_prices_and_stock(
 def _order_values(order: _OrderInput, quote: Quote, *, s: Settings, now: datetime) -> dict[str, Any]:
     """Step 4: the order row (written by :func:`_insert_order`, which also makes its number)."""
     return {
-        "id": uuid.uuid4(), "user_id": order.uid, "guest_email": order.email, "status": OrderStatus.pending,
-        "payment_status": PaymentStatus.pending, "subtotal": quote.subtotal, "tax_rate": Decimal(s.tax_rate),
-        "tax_amount": quote.tax, "shipping_amount": quote.shipping, "discount_amount": quote.discount,
-        "total_amount": quote.total, "currency": s.currency, "shipping_address": order.ship,
-        "billing_address": order.bill, "shipping_method": order.method.code, "notes": order.notes or None,
-        "coupon_code": quote.coupon.code if quote.coupon else None, "idempotency_key": order.scoped_key,
-        "created_at": now, "updated_at": now,
+        "id": uuid.uuid4(),
+        "user_id": order.uid,
+        "guest_email": order.email,
+        "status": OrderStatus.pending,
+        "payment_status": PaymentStatus.pending,
+        "subtotal": quote.subtotal,
+        "tax_rate": Decimal(s.tax_rate),
+        "tax_amount": quote.tax,
+        "shipping_amount": quote.shipping,
+        "discount_amount": quote.discount,
+        "total_amount": quote.total,
+        "currency": s.currency,
+        "shipping_address": order.ship,
+        "billing_address": order.bill,
+        "shipping_method": order.method.code,
+        "notes": order.notes or None,
+        "coupon_code": quote.coupon.code if quote.coupon else None,
+        "idempotency_key": order.scoped_key,
+        "created_at": now,
+        "updated_at": now,
     }
 
 
 def _write_lines(
-    session: Session, order: _OrderInput, quote: Quote, skus: dict[str, _Sku], *, order_id: uuid.UUID,
-    number: str, now: datetime,
+    session: Session,
+    order: _OrderInput,
+    quote: Quote,
+    skus: dict[str, _Sku],
+    *,
+    order_id: uuid.UUID,
+    number: str,
+    now: datetime,
 ) -> None:
     """Step 6 (after the stock is taken): the order lines with their product snapshot, the "sale"
     stock movements and the first timeline entry; one insert per table."""
-    session.execute(sa.insert(OrderItem.__table__), [
-        {
-            "id": uuid.uuid4(), "order_id": order_id, "product_id": skus[line.sku_id].product_id,
-            "product_variant_id": skus[line.sku_id].id, "product_name": line.name[:255],
-            "product_sku": skus[line.sku_id].sku, "product_snapshot": _snapshot(line, skus[line.sku_id]),
-            "quantity": line.quantity, "unit_price": line.unit_price, "total_price": line.line_total,
-            "status": OrderStatus.pending, "created_at": now,
-        }
-        for line in quote.lines
-    ])
+    session.execute(
+        sa.insert(OrderItem.__table__),
+        [
+            {
+                "id": uuid.uuid4(),
+                "order_id": order_id,
+                "product_id": skus[line.sku_id].product_id,
+                "product_variant_id": skus[line.sku_id].id,
+                "product_name": line.name[:255],
+                "product_sku": skus[line.sku_id].sku,
+                "product_snapshot": _snapshot(line, skus[line.sku_id]),
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "total_price": line.line_total,
+                "status": OrderStatus.pending,
+                "created_at": now,
+            }
+            for line in quote.lines
+        ],
+    )
     moves = [
         {
-            "id": uuid.uuid4(), "product_id": skus[line.sku_id].product_id,
-            "product_variant_id": skus[line.sku_id].id, "movement_type": "sale",
-            "quantity_change": -line.quantity, "quantity_after": skus[line.sku_id].stock - line.quantity,
-            "reference_type": "order", "reference_id": order_id, "notes": f"Order {number}",
-            "created_by": order.uid, "created_at": now,
+            "id": uuid.uuid4(),
+            "product_id": skus[line.sku_id].product_id,
+            "product_variant_id": skus[line.sku_id].id,
+            "movement_type": "sale",
+            "quantity_change": -line.quantity,
+            "quantity_after": skus[line.sku_id].stock - line.quantity,
+            "reference_type": "order",
+            "reference_id": order_id,
+            "notes": f"Order {number}",
+            "created_by": order.uid,
+            "created_at": now,
         }
         for line in quote.lines
         if skus[line.sku_id].track_inventory
     ]
     if moves:
         session.execute(sa.insert(InventoryMovement.__table__), moves)
-    session.execute(sa.insert(OrderStatusHistory.__table__).values(
-        id=uuid.uuid4(), order_id=order_id, from_status=None, to_status=PENDING,
-        note=STATUS_LABELS[PENDING], actor_id=order.uid, created_at=now,
-    ))
+    session.execute(
+        sa.insert(OrderStatusHistory.__table__).values(
+            id=uuid.uuid4(),
+            order_id=order_id,
+            from_status=None,
+            to_status=PENDING,
+            note=STATUS_LABELS[PENDING],
+            actor_id=order.uid,
+            created_at=now,
+        )
+    )
 
 
 def _write_payment(
     session: Session, order: _OrderInput, quote: Quote, *, order_id: uuid.UUID, currency: str, now: datetime
 ) -> None:
     """Step 7: the pending payment of the order's total, with the method the shopper chose."""
-    session.execute(sa.insert(Payment.__table__).values(
-        id=uuid.uuid4(), order_id=order_id, payment_method=order.payment, amount=quote.total, currency=currency,
-        status=PaymentStatus.pending, created_at=now,
-    ))
+    session.execute(
+        sa.insert(Payment.__table__).values(
+            id=uuid.uuid4(),
+            order_id=order_id,
+            payment_method=order.payment,
+            amount=quote.total,
+            currency=currency,
+            status=PaymentStatus.pending,
+            created_at=now,
+        )
+    )
 
 
 def _use_coupon(session: Session, order: _OrderInput, priced: _Priced, *, order_id: uuid.UUID, now: datetime) -> None:
@@ -903,10 +1086,16 @@ def _use_coupon(session: Session, order: _OrderInput, priced: _Priced, *, order_
     ).rowcount
     if taken != 1:
         raise CouponInvalid("used_up", f"The coupon {priced.coupon.code} has been used up")
-    session.execute(sa.insert(CouponUsage.__table__).values(
-        id=uuid.uuid4(), coupon_id=priced.coupon.id, user_id=order.uid, order_id=order_id,
-        discount_amount=quote.discount, used_at=now,
-    ))
+    session.execute(
+        sa.insert(CouponUsage.__table__).values(
+            id=uuid.uuid4(),
+            coupon_id=priced.coupon.id,
+            user_id=order.uid,
+            order_id=order_id,
+            discount_amount=quote.discount,
+            used_at=now,
+        )
+    )
 
 
 def _notify_after_commit(session: Session, order: _OrderInput, *, number: str, sms, mailer) -> None:
@@ -915,8 +1104,15 @@ def _notify_after_commit(session: Session, order: _OrderInput, *, number: str, s
         return
     from marque_app.services.notifications import notify_status
 
-    notify_status(session=session, user_id=order.uid, guest_email=order.email, order_number=number,
-                  status=PENDING, sms=sms, mailer=mailer)
+    notify_status(
+        session=session,
+        user_id=order.uid,
+        guest_email=order.email,
+        order_number=number,
+        status=PENDING,
+        sms=sms,
+        mailer=mailer,
+    )
 
 
 def check_checkout_limit(*, limiter, user_id=None, client: str = "", settings: Settings | None = None) -> None:
@@ -937,9 +1133,7 @@ def check_checkout_limit(*, limiter, user_id=None, client: str = "", settings: S
 
 def _after_stock_change(skus: dict[str, _Sku], lines: list[QuoteLine]) -> None:
     """Listings show in-stock flags: drop the cached product results when a SKU sold out."""
-    sold_out = any(
-        skus[line.sku_id].track_inventory and skus[line.sku_id].stock - line.quantity <= 0 for line in lines
-    )
+    sold_out = any(skus[line.sku_id].track_inventory and skus[line.sku_id].stock - line.quantity <= 0 for line in lines)
     if sold_out:
         from marque_app.services import cache
 

@@ -58,10 +58,16 @@ def find_coupon(session: Session, code: str) -> Coupon | None:
 
 def terms_of(coupon: Coupon) -> CouponTerms:
     return CouponTerms(
-        code=coupon.code, type=coupon.type, value=coupon.value,
-        minimum_order_amount=coupon.minimum_order_amount, maximum_discount_amount=coupon.maximum_discount_amount,
-        usage_limit=coupon.usage_limit, usage_limit_per_customer=coupon.usage_limit_per_customer,
-        used_count=coupon.used_count, starts_at=coupon.starts_at, expires_at=coupon.expires_at,
+        code=coupon.code,
+        type=coupon.type,
+        value=coupon.value,
+        minimum_order_amount=coupon.minimum_order_amount,
+        maximum_discount_amount=coupon.maximum_discount_amount,
+        usage_limit=coupon.usage_limit,
+        usage_limit_per_customer=coupon.usage_limit_per_customer,
+        used_count=coupon.used_count,
+        starts_at=coupon.starts_at,
+        expires_at=coupon.expires_at,
         is_active=coupon.is_active,
     )
 
@@ -69,12 +75,15 @@ def terms_of(coupon: Coupon) -> CouponTerms:
 def used_by_customer(session: Session, coupon_id, *, user_id=None, guest_email: str | None = None) -> int:
     """How many times this customer (an account, or a guest's e-mail) used the coupon."""
     if user_id is not None:
-        q = sa.select(sa.func.count()).select_from(CouponUsage).where(
-            CouponUsage.coupon_id == coupon_id, CouponUsage.user_id == user_id
+        q = (
+            sa.select(sa.func.count())
+            .select_from(CouponUsage)
+            .where(CouponUsage.coupon_id == coupon_id, CouponUsage.user_id == user_id)
         )
     elif guest_email:
         q = (
-            sa.select(sa.func.count()).select_from(CouponUsage)
+            sa.select(sa.func.count())
+            .select_from(CouponUsage)
             .join(Order, Order.id == CouponUsage.order_id)
             .where(CouponUsage.coupon_id == coupon_id, sa.func.lower(Order.guest_email) == guest_email.lower())
         )
@@ -92,8 +101,14 @@ def describe(coupon: Coupon | CouponTerms, discount: Decimal, currency: str = "U
 
 
 def check_coupon(
-    session: Session, code: str, *, subtotal: Decimal, user_id=None, guest_email: str | None = None,
-    now: datetime | None = None, currency: str = "USD",
+    session: Session,
+    code: str,
+    *,
+    subtotal: Decimal,
+    user_id=None,
+    guest_email: str | None = None,
+    now: datetime | None = None,
+    currency: str = "USD",
 ) -> tuple[Coupon, CouponCheck]:
     """The coupon row and its effect. Raises CouponInvalid."""
     coupon = find_coupon(session, code)
@@ -109,20 +124,39 @@ def check_coupon(
         raise problem
     effect = coupon_effect(terms, subtotal=subtotal)
     return coupon, CouponCheck(
-        code=coupon.code, type=coupon.type, name=coupon.name, discount=effect.discount,
-        free_shipping=effect.free_shipping, message=describe(coupon, effect.discount, currency),
+        code=coupon.code,
+        type=coupon.type,
+        name=coupon.name,
+        discount=effect.discount,
+        free_shipping=effect.free_shipping,
+        message=describe(coupon, effect.discount, currency),
     )
 
 
-def validate_coupon(*, session, code: str, subtotal: Decimal, shipping: Decimal = Decimal("0"), user_id=None,
-                    guest_email: str | None = None, now: datetime | None = None,
-                    currency: str = "USD") -> CouponCheck:
+def validate_coupon(
+    *,
+    session,
+    code: str,
+    subtotal: Decimal,
+    shipping: Decimal = Decimal("0"),
+    user_id=None,
+    guest_email: str | None = None,
+    now: datetime | None = None,
+    currency: str = "USD",
+) -> CouponCheck:
     """The coupon's effect on an order of ``subtotal`` (``shipping`` is what a free-shipping
     coupon saves). Raises CouponInvalid with the reason."""
     _, check = check_coupon(
-        session, code, subtotal=cents(subtotal), user_id=user_id, guest_email=guest_email, now=now,
+        session,
+        code,
+        subtotal=cents(subtotal),
+        user_id=user_id,
+        guest_email=guest_email,
+        now=now,
         currency=currency,
     )
     if check.free_shipping and shipping:
-        return CouponCheck(**{**check.__dict__, "message": f"{check.code}: free shipping, -{format_money(shipping, currency)}"})
+        return CouponCheck(
+            **{**check.__dict__, "message": f"{check.code}: free shipping, -{format_money(shipping, currency)}"}
+        )
     return check

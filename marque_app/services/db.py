@@ -61,7 +61,11 @@ def make_engine(url: str) -> sa.Engine:
     # connect_timeout: a server that does not answer fails the request in seconds (a 503), and
     # pool_timeout bounds the wait for a connection when every one of them is busy.
     return sa.create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10,
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=10,
         connect_args={"connect_timeout": CONNECT_TIMEOUT},
     )
 
@@ -108,4 +112,3 @@ def run_unit(fn: Callable[..., T], /, **kwargs: Any) -> T:
                 raise
         time.sleep(random.uniform(0.01, 0.05) * attempt)
     raise AssertionError("unreachable")
-

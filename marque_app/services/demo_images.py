@@ -50,6 +50,7 @@ SHAPES: dict[str, str] = {
     "mat": "M160 230 L440 230 L440 400 L160 400 Z M440 230 Q490 230 490 315 Q490 400 440 400 Z",
 }
 
+
 def _tint(hex_colour: str, amount: float) -> str:
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     mix = [round(c + (255 - c) * amount) for c in (r, g, b)]
@@ -65,7 +66,7 @@ def product_svg(shape: str, colour: str, *, angle: int = 0, label: str = "") -> 
     title = f"<title>{label}</title>" if label else ""
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 600" width="600" height="600">'
-        f"{title}<defs><linearGradient id=\"bg\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"1\">"
+        f'{title}<defs><linearGradient id="bg" x1="0" y1="0" x2="0" y2="1">'
         f'<stop offset="0" stop-color="{bg_top}"/><stop offset="1" stop-color="{bg_bottom}"/>'
         '</linearGradient><linearGradient id="shine" x1="0" y1="0" x2="1" y2="1">'
         '<stop offset="0" stop-color="#ffffff" stop-opacity="0.28"/>'

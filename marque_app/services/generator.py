@@ -23,14 +23,43 @@ from marque_app.services import cache
 from marque_app.services import seed as demo
 
 PRODUCT_COLS = (
-    "id", "name", "slug", "description", "short_description", "sku", "price", "compare_price",
-    "track_inventory", "inventory_quantity", "low_stock_threshold", "allow_backorder",
-    "category_id", "brand_id", "meta_title", "meta_description", "status", "featured",
-    "requires_shipping", "is_digital", "rating_average", "review_count", "published_at",
-    "created_at", "updated_at",
+    "id",
+    "name",
+    "slug",
+    "description",
+    "short_description",
+    "sku",
+    "price",
+    "compare_price",
+    "track_inventory",
+    "inventory_quantity",
+    "low_stock_threshold",
+    "allow_backorder",
+    "category_id",
+    "brand_id",
+    "meta_title",
+    "meta_description",
+    "status",
+    "featured",
+    "requires_shipping",
+    "is_digital",
+    "rating_average",
+    "review_count",
+    "published_at",
+    "created_at",
+    "updated_at",
 )
-VARIANT_COLS = ("id", "product_id", "sku", "name", "price", "inventory_quantity", "attributes",
-                "sort_order", "created_at")
+VARIANT_COLS = (
+    "id",
+    "product_id",
+    "sku",
+    "name",
+    "price",
+    "inventory_quantity",
+    "attributes",
+    "sort_order",
+    "created_at",
+)
 IMAGE_COLS = ("id", "product_id", "url", "alt_text", "sort_order", "created_at")
 
 
@@ -67,8 +96,10 @@ def generate(*, session: Session, products: int = 100_000, seed: int = 7) -> dic
         kind = kinds[category.slug]
         brand = brands[rng.randrange(len(brands))]
         noun = kind.nouns[rng.randrange(len(kind.nouns))]
-        name = (f"{demo.ADJECTIVES[rng.randrange(len(demo.ADJECTIVES))]} "
-                f"{demo.MATERIALS[rng.randrange(len(demo.MATERIALS))]} {noun} {n + 1}")
+        name = (
+            f"{demo.ADJECTIVES[rng.randrange(len(demo.ADJECTIVES))]} "
+            f"{demo.MATERIALS[rng.randrange(len(demo.MATERIALS))]} {noun} {n + 1}"
+        )
         pid = uuid.uuid4()
         price = Decimal(rng.randrange(kind.price[0] * 100, kind.price[1] * 100 + 1)) / 100
         compare = (price * Decimal("1.25")).quantize(Decimal("0.01")) if rng.random() < 0.2 else None
@@ -80,18 +111,49 @@ def generate(*, session: Session, products: int = 100_000, seed: int = 7) -> dic
         for v, (colour, size) in enumerate(combos):
             stock = 0 if rng.random() < 0.08 else rng.randint(1, 150)
             stock_total += stock
-            variant_rows.append((
-                uuid.uuid4(), pid, f"{sku}-{v + 1}", f"{colour} / {size}", None, stock,
-                json.dumps({"size": size, "color": colour}), v, created,
-            ))
+            variant_rows.append(
+                (
+                    uuid.uuid4(),
+                    pid,
+                    f"{sku}-{v + 1}",
+                    f"{colour} / {size}",
+                    None,
+                    stock,
+                    json.dumps({"size": size, "color": colour}),
+                    v,
+                    created,
+                )
+            )
         rating = Decimal(rng.randint(25, 50)) / 10 if rng.random() < 0.7 else Decimal(0)
-        product_rows.append((
-            pid, name, f"{demo.slugify(name)}-{batch}", f"{name} by {brand.name}. {brand.description}",
-            f"{noun} by {brand.name}.", sku, price, compare, True, stock_total, 5, False,
-            category.id, brand.id, f"{name} | {brand.name}", f"Shop the {name} by {brand.name}.",
-            "active", rng.random() < 0.01, True, False, rating,
-            rng.randint(1, 40) if rating else 0, created, created, created,
-        ))
+        product_rows.append(
+            (
+                pid,
+                name,
+                f"{demo.slugify(name)}-{batch}",
+                f"{name} by {brand.name}. {brand.description}",
+                f"{noun} by {brand.name}.",
+                sku,
+                price,
+                compare,
+                True,
+                stock_total,
+                5,
+                False,
+                category.id,
+                brand.id,
+                f"{name} | {brand.name}",
+                f"Shop the {name} by {brand.name}.",
+                "active",
+                rng.random() < 0.01,
+                True,
+                False,
+                rating,
+                rng.randint(1, 40) if rating else 0,
+                created,
+                created,
+                created,
+            )
+        )
         urls = pictures.get(category.id) or ["/products/placeholder.svg"]
         image_rows.append((uuid.uuid4(), pid, urls[rng.randrange(len(urls))], name, 0, created))
 
@@ -99,8 +161,12 @@ def generate(*, session: Session, products: int = 100_000, seed: int = 7) -> dic
     bind = session.connection()
     if bind.dialect.name == "postgresql":
         # GIN indexes are much cheaper to build once than to maintain row by row.
-        gin = [ix for table in (Product.__table__, ProductVariant.__table__)
-               for ix in table.indexes if ix.info.get("pg_only")]
+        gin = [
+            ix
+            for table in (Product.__table__, ProductVariant.__table__)
+            for ix in table.indexes
+            if ix.info.get("pg_only")
+        ]
         for index in gin:
             bind.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
         _copy(bind, "products", PRODUCT_COLS, product_rows)
@@ -116,8 +182,11 @@ def generate(*, session: Session, products: int = 100_000, seed: int = 7) -> dic
     session.commit()
     cache.invalidate_products()
     return {
-        "products": len(product_rows), "variants": len(variant_rows), "images": len(image_rows),
-        "build_s": round(made - started, 2), "write_s": round(time.perf_counter() - made, 2),
+        "products": len(product_rows),
+        "variants": len(variant_rows),
+        "images": len(image_rows),
+        "build_s": round(made - started, 2),
+        "write_s": round(time.perf_counter() - made, 2),
     }
 
 

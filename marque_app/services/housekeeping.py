@@ -42,8 +42,10 @@ def run_once(upload_dir: Path | None = None, *, engine=None) -> dict[str, int] |
             log.info("housekeeping: another instance is doing this pass; skipped")
             return None
         with session_scope(engine) as session:
-            return {"cart_operations": prune_operations(session),
-                    "uploads": prune_uploads(session=session, upload_dir=upload_dir)}
+            return {
+                "cart_operations": prune_operations(session),
+                "uploads": prune_uploads(session=session, upload_dir=upload_dir),
+            }
 
 
 async def housekeeping() -> None:

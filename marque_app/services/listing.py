@@ -114,11 +114,7 @@ def _in_stock() -> sa.ColumnElement[bool]:
     stock; a product without variants when it has stock itself.
     """
     variant = ProductVariant
-    has_stock = (
-        sa.select(variant.id)
-        .where(variant.product_id == Product.id, variant.inventory_quantity > 0)
-        .exists()
-    )
+    has_stock = sa.select(variant.id).where(variant.product_id == Product.id, variant.inventory_quantity > 0).exists()
     has_variants = sa.select(variant.id).where(variant.product_id == Product.id).exists()
     return sa.or_(
         Product.track_inventory == sa.false(),
@@ -193,9 +189,7 @@ def _find_active_product(session: Session, ref: str) -> Product | None:
 # Services
 
 
-def list_products(
-    *, session: Session, query: ListingQuery, cache: CatalogCache | None = None
-) -> ListingPage:
+def list_products(*, session: Session, query: ListingQuery, cache: CatalogCache | None = None) -> ListingPage:
     """One page of active products matching ``query``.
 
     Args:
@@ -237,9 +231,7 @@ def _list_products(session: Session, query: ListingQuery) -> ListingPage:
         ids = descendant_ids(categories, found.id)
         where.append(Product.category_id == ids[0] if len(ids) == 1 else Product.category_id.in_(ids))
     if query.brand:
-        row = session.exec(
-            select(Brand).where(Brand.slug == query.brand, Brand.is_active == sa.true())
-        ).first()
+        row = session.exec(select(Brand).where(Brand.slug == query.brand, Brand.is_active == sa.true())).first()
         if row is None:
             raise UnknownBrand(query.brand)
         brand = _brand_link(row)
@@ -257,11 +249,7 @@ def _list_products(session: Session, query: ListingQuery) -> ListingPage:
     rows: Sequence[Product] = []
     if query.offset < total:
         rows = session.exec(
-            select(Product)
-            .where(*where)
-            .order_by(*_order_by(query))
-            .offset(query.offset)
-            .limit(query.per_page)
+            select(Product).where(*where).order_by(*_order_by(query)).offset(query.offset).limit(query.per_page)
         ).all()
     return ListingPage(
         products=product_cards(session, rows),
@@ -297,15 +285,11 @@ def _list_brands(session: Session) -> list[BrandLink]:
             .group_by(Product.brand_id)
         ).all()
     )
-    brands = session.exec(
-        select(Brand).where(Brand.is_active == sa.true()).order_by(Brand.name)
-    ).all()
+    brands = session.exec(select(Brand).where(Brand.is_active == sa.true()).order_by(Brand.name)).all()
     return [_brand_link(b, counts.get(b.id, 0)) for b in brands]
 
 
-def get_brand(
-    *, session: Session, slug: str, cache: CatalogCache | None = None
-) -> BrandLink | None:
+def get_brand(*, session: Session, slug: str, cache: CatalogCache | None = None) -> BrandLink | None:
     """The active brand with this slug and its number of active products, or None."""
     slug = _clean_ref(slug).lower()
     if not slug:
@@ -321,9 +305,7 @@ def get_brand(
 
 
 def _get_brand(session: Session, slug: str) -> BrandLink | None:
-    brand = session.exec(
-        select(Brand).where(Brand.slug == slug, Brand.is_active == sa.true())
-    ).first()
+    brand = session.exec(select(Brand).where(Brand.slug == slug, Brand.is_active == sa.true())).first()
     if brand is None:
         return None
     count = session.exec(
@@ -364,9 +346,7 @@ def _category_nodes(session: Session) -> list[CategoryNode]:
         children.setdefault(parent, []).append(c)
 
     def build(category: Category, seen: frozenset) -> CategoryNode:
-        kids = [
-            build(k, seen | {k.id}) for k in children.get(category.id, []) if k.id not in seen
-        ]
+        kids = [build(k, seen | {k.id}) for k in children.get(category.id, []) if k.id not in seen]
         return CategoryNode(
             id=str(category.id),
             slug=category.slug,
@@ -380,9 +360,7 @@ def _category_nodes(session: Session) -> list[CategoryNode]:
     return [build(c, frozenset({c.id})) for c in children.get(None, [])]
 
 
-def product_page(
-    *, session: Session, ref: str, cache: CatalogCache | None = None
-) -> ProductDetail | None:
+def product_page(*, session: Session, ref: str, cache: CatalogCache | None = None) -> ProductDetail | None:
     """The product page of the active product whose id or slug is ``ref``, or None."""
     ref = _clean_ref(ref)
     if not ref:

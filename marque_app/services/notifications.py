@@ -42,8 +42,15 @@ def recipient(*, session: Session, user_id: uuid.UUID | None, guest_email: str |
 
 
 def notify_status(
-    *, session: Session, user_id: uuid.UUID | None, guest_email: str | None, order_number: str, status: str,
-    tracking_number: str | None = None, sms=None, mailer=None,
+    *,
+    session: Session,
+    user_id: uuid.UUID | None,
+    guest_email: str | None,
+    order_number: str,
+    status: str,
+    tracking_number: str | None = None,
+    sms=None,
+    mailer=None,
 ) -> Notice:
     """Send the status message; returns what was sent (channel "" when nothing was)."""
     status = getattr(status, "value", status)

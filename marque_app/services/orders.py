@@ -107,10 +107,29 @@ from marque_app.services.addresses import validate_order_address as validate_add
 from marque_app.views.base import JsonView
 
 __all__ = [
-    "CheckoutError", "CheckoutUnauthorized", "InvalidCheckout", "OrderConflict", "OrderDetail", "OrderLineView",
-    "OrderNotFound", "OrderPage", "OrderSummary", "ReturnItemView", "ReturnView", "TimelineEntry",
-    "TrackingInfo", "allowed_statuses", "cancel_order", "change_address", "change_status", "get_guest_order",
-    "get_order", "list_orders", "list_returns", "request_return", "tracking",
+    "CheckoutError",
+    "CheckoutUnauthorized",
+    "InvalidCheckout",
+    "OrderConflict",
+    "OrderDetail",
+    "OrderLineView",
+    "OrderNotFound",
+    "OrderPage",
+    "OrderSummary",
+    "ReturnItemView",
+    "ReturnView",
+    "TimelineEntry",
+    "TrackingInfo",
+    "allowed_statuses",
+    "cancel_order",
+    "change_address",
+    "change_status",
+    "get_guest_order",
+    "get_order",
+    "list_orders",
+    "list_returns",
+    "request_return",
+    "tracking",
 ]
 
 
@@ -289,40 +308,54 @@ def _by_id(session: Session, order_id, *, lock: bool = False) -> Order:
 def _timeline(session: Session, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[TimelineEntry]]:
     out: dict[uuid.UUID, list[TimelineEntry]] = {}
     for row in session.execute(
-        sa.select(OrderStatusHistory.order_id, OrderStatusHistory.to_status, OrderStatusHistory.created_at,
-                  OrderStatusHistory.note)
+        sa.select(
+            OrderStatusHistory.order_id,
+            OrderStatusHistory.to_status,
+            OrderStatusHistory.created_at,
+            OrderStatusHistory.note,
+        )
         .where(OrderStatusHistory.order_id.in_(order_ids))
         .order_by(OrderStatusHistory.created_at, OrderStatusHistory.id)
     ):
-        out.setdefault(row[0], []).append(TimelineEntry(row[1], STATUS_LABELS.get(row[1], row[1]), row[2], row[3] or ""))
+        out.setdefault(row[0], []).append(
+            TimelineEntry(row[1], STATUS_LABELS.get(row[1], row[1]), row[2], row[3] or "")
+        )
     return out
 
 
 def _returns(session: Session, order_id: uuid.UUID, names: dict[uuid.UUID, str]) -> list[ReturnView]:
-    rows = session.execute(
-        sa.select(Return).where(Return.order_id == order_id).order_by(Return.requested_at, Return.id)
-    ).scalars().all()
+    rows = (
+        session.execute(sa.select(Return).where(Return.order_id == order_id).order_by(Return.requested_at, Return.id))
+        .scalars()
+        .all()
+    )
     if not rows:
         return []
     items: dict[uuid.UUID, list[ReturnItemView]] = {}
     for ri in session.execute(
-        sa.select(ReturnItem).where(ReturnItem.return_id.in_([r.id for r in rows])).order_by(ReturnItem.created_at,
-                                                                                               ReturnItem.id)
+        sa.select(ReturnItem)
+        .where(ReturnItem.return_id.in_([r.id for r in rows]))
+        .order_by(ReturnItem.created_at, ReturnItem.id)
     ).scalars():
         items.setdefault(ri.return_id, []).append(
             ReturnItemView(str(ri.order_item_id), names.get(ri.order_item_id, ""), ri.quantity, ri.reason)
         )
     return [
-        ReturnView(str(r.id), r.return_number, r.status, r.reason, r.comments or "", r.requested_at,
-                   items.get(r.id, []))
+        ReturnView(
+            str(r.id), r.return_number, r.status, r.reason, r.comments or "", r.requested_at, items.get(r.id, [])
+        )
         for r in rows
     ]
 
 
 def _detail(session: Session, order: Order) -> OrderDetail:
-    items = session.execute(
-        sa.select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.created_at, OrderItem.id)
-    ).scalars().all()
+    items = (
+        session.execute(
+            sa.select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.created_at, OrderItem.id)
+        )
+        .scalars()
+        .all()
+    )
     names = {i.id: i.product_name for i in items}
     returns = _returns(session, order.id, names)
     returned: dict[str, int] = {}
@@ -330,35 +363,66 @@ def _detail(session: Session, order: Order) -> OrderDetail:
         if r.status != "rejected":
             for ri in r.items:
                 returned[ri.order_item_id] = returned.get(ri.order_item_id, 0) + ri.quantity
-    payment = session.execute(
-        sa.select(Payment.payment_method).where(Payment.order_id == order.id).order_by(Payment.created_at.desc())
-    ).scalar() or ""
+    payment = (
+        session.execute(
+            sa.select(Payment.payment_method).where(Payment.order_id == order.id).order_by(Payment.created_at.desc())
+        ).scalar()
+        or ""
+    )
     email = order.guest_email or ""
     if order.user_id is not None:
         email = session.execute(sa.select(User.email).where(User.id == order.user_id)).scalar() or ""
     lines = []
     for i in items:
         snap = i.product_snapshot or {}
-        lines.append(OrderLineView(
-            id=str(i.id), sku_id=str(i.product_variant_id or snap.get("sku_id", "")),
-            product_id=str(i.product_id or snap.get("product_id", "")), product_slug=snap.get("slug", ""),
-            name=i.product_name, variant_label=snap.get("variant_label", ""), sku=i.product_sku,
-            image_url=snap.get("image_url", ""), quantity=i.quantity, unit_price=i.unit_price,
-            line_total=i.total_price, returned_quantity=returned.get(str(i.id), 0),
-        ))
+        lines.append(
+            OrderLineView(
+                id=str(i.id),
+                sku_id=str(i.product_variant_id or snap.get("sku_id", "")),
+                product_id=str(i.product_id or snap.get("product_id", "")),
+                product_slug=snap.get("slug", ""),
+                name=i.product_name,
+                variant_label=snap.get("variant_label", ""),
+                sku=i.product_sku,
+                image_url=snap.get("image_url", ""),
+                quantity=i.quantity,
+                unit_price=i.unit_price,
+                line_total=i.total_price,
+                returned_quantity=returned.get(str(i.id), 0),
+            )
+        )
     status = _value(order.status)
     returnable = can_return(status) and any(line.quantity > line.returned_quantity for line in lines)
     return OrderDetail(
-        id=str(order.id), order_number=order.order_number, created_at=order.created_at,
-        updated_at=order.updated_at, status=status, status_label=STATUS_LABELS.get(status, status),
-        payment_status=_value(order.payment_status), payment_method=payment, lines=lines,
-        subtotal=order.subtotal, discount=order.discount_amount, shipping=order.shipping_amount,
-        tax=order.tax_amount, total=order.total_amount, currency=order.currency, coupon_code=order.coupon_code or "",
-        shipping_address=dict(order.shipping_address or {}), billing_address=dict(order.billing_address or {}),
-        shipping_method=order.shipping_method or "", tracking_number=order.tracking_number or "",
-        shipped_at=order.shipped_at, delivered_at=order.delivered_at, cancelled_at=order.cancelled_at, email=email,
-        timeline=_timeline(session, [order.id]).get(order.id, []), can_cancel=can_cancel(status),
-        can_change_address=can_change_address(status), can_return=returnable, returns=returns,
+        id=str(order.id),
+        order_number=order.order_number,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        status=status,
+        status_label=STATUS_LABELS.get(status, status),
+        payment_status=_value(order.payment_status),
+        payment_method=payment,
+        lines=lines,
+        subtotal=order.subtotal,
+        discount=order.discount_amount,
+        shipping=order.shipping_amount,
+        tax=order.tax_amount,
+        total=order.total_amount,
+        currency=order.currency,
+        coupon_code=order.coupon_code or "",
+        shipping_address=dict(order.shipping_address or {}),
+        billing_address=dict(order.billing_address or {}),
+        shipping_method=order.shipping_method or "",
+        tracking_number=order.tracking_number or "",
+        shipped_at=order.shipped_at,
+        delivered_at=order.delivered_at,
+        cancelled_at=order.cancelled_at,
+        email=email,
+        timeline=_timeline(session, [order.id]).get(order.id, []),
+        can_cancel=can_cancel(status),
+        can_change_address=can_change_address(status),
+        can_return=returnable,
+        returns=returns,
     )
 
 
@@ -378,11 +442,17 @@ def list_orders(*, session, user_id, page: int = 1, per_page: int = 10) -> Order
     total = int(session.execute(sa.select(sa.func.count()).select_from(Order).where(Order.user_id == uid)).scalar_one())
     pages = max(1, math.ceil(total / per_page))
     page = max(1, min(int(page or 1), pages))
-    rows = session.execute(
-        sa.select(Order).where(Order.user_id == uid)
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            sa.select(Order)
+            .where(Order.user_id == uid)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+        .scalars()
+        .all()
+    )
     counts: dict[uuid.UUID, int] = {}
     images: dict[uuid.UUID, str] = {}
     if rows:
@@ -396,10 +466,16 @@ def list_orders(*, session, user_id, page: int = 1, per_page: int = 10) -> Order
                 images[order_id] = (snap or {}).get("image_url", "")
     items = [
         OrderSummary(
-            id=str(o.id), order_number=o.order_number, created_at=o.created_at, status=_value(o.status),
+            id=str(o.id),
+            order_number=o.order_number,
+            created_at=o.created_at,
+            status=_value(o.status),
             status_label=STATUS_LABELS.get(_value(o.status), _value(o.status)),
-            payment_status=_value(o.payment_status), item_count=counts.get(o.id, 0), total=o.total_amount,
-            currency=o.currency, first_image=images.get(o.id, ""),
+            payment_status=_value(o.payment_status),
+            item_count=counts.get(o.id, 0),
+            total=o.total_amount,
+            currency=o.currency,
+            first_image=images.get(o.id, ""),
         )
         for o in rows
     ]
@@ -420,9 +496,13 @@ def get_guest_order(*, session, order_ref, email: str) -> OrderDetail:
         raise OrderNotFound() from None
     if cond is None:
         raise OrderNotFound()
-    order = session.execute(
-        sa.select(Order).where(cond, Order.user_id.is_(None), sa.func.lower(Order.guest_email) == address)
-    ).scalars().first()
+    order = (
+        session.execute(
+            sa.select(Order).where(cond, Order.user_id.is_(None), sa.func.lower(Order.guest_email) == address)
+        )
+        .scalars()
+        .first()
+    )
     if order is None:
         raise OrderNotFound()
     return _detail(session, order)
@@ -430,9 +510,9 @@ def get_guest_order(*, session, order_ref, email: str) -> OrderDetail:
 
 def list_returns(*, session, user_id, order_ref) -> list[ReturnView]:
     order = _own(session, user_id, order_ref)
-    names = dict(session.execute(
-        sa.select(OrderItem.id, OrderItem.product_name).where(OrderItem.order_id == order.id)
-    ).all())
+    names = dict(
+        session.execute(sa.select(OrderItem.id, OrderItem.product_name).where(OrderItem.order_id == order.id)).all()
+    )
     return _returns(session, order.id, names)
 
 
@@ -440,9 +520,13 @@ def tracking(*, session, user_id, order_ref) -> TrackingInfo:
     order = _own(session, user_id, order_ref)
     status = _value(order.status)
     return TrackingInfo(
-        order_number=order.order_number, status=status, status_label=STATUS_LABELS.get(status, status),
-        shipping_method=order.shipping_method or "", tracking_number=order.tracking_number or "",
-        shipped_at=order.shipped_at, delivered_at=order.delivered_at,
+        order_number=order.order_number,
+        status=status,
+        status_label=STATUS_LABELS.get(status, status),
+        shipping_method=order.shipping_method or "",
+        tracking_number=order.tracking_number or "",
+        shipped_at=order.shipped_at,
+        delivered_at=order.delivered_at,
         timeline=_timeline(session, [order.id]).get(order.id, []),
     )
 
@@ -452,17 +536,27 @@ def tracking(*, session, user_id, order_ref) -> TrackingInfo:
 
 
 def _history(session: Session, order: Order, *, from_status, to_status, note: str, actor_id, now: datetime) -> None:
-    session.add(OrderStatusHistory(
-        order_id=order.id, from_status=_value(from_status) if from_status else None, to_status=_value(to_status),
-        note=note or None, actor_id=actor_id, created_at=now,
-    ))
+    session.add(
+        OrderStatusHistory(
+            order_id=order.id,
+            from_status=_value(from_status) if from_status else None,
+            to_status=_value(to_status),
+            note=note or None,
+            actor_id=actor_id,
+            created_at=now,
+        )
+    )
 
 
 def _restock(session: Session, order: Order, *, actor_id, now: datetime, why: str) -> bool:
     """Put the order's tracked stock back (a fixed number of statements); True when a SKU came back in stock."""
     rows = session.execute(
-        sa.select(OrderItem.product_variant_id, OrderItem.quantity, ProductVariant.product_id,
-                  ProductVariant.inventory_quantity)
+        sa.select(
+            OrderItem.product_variant_id,
+            OrderItem.quantity,
+            ProductVariant.product_id,
+            ProductVariant.inventory_quantity,
+        )
         .join(ProductVariant, ProductVariant.id == OrderItem.product_variant_id)
         .join(Product, Product.id == ProductVariant.product_id)
         .where(OrderItem.order_id == order.id, Product.track_inventory)
@@ -477,7 +571,8 @@ def _restock(session: Session, order: Order, *, actor_id, now: datetime, why: st
         entry[0] += quantity
     v = ProductVariant.__table__
     session.execute(
-        sa.update(v).where(v.c.id == sa.bindparam("b_id"))
+        sa.update(v)
+        .where(v.c.id == sa.bindparam("b_id"))
         .values(inventory_quantity=v.c.inventory_quantity + sa.bindparam("b_qty")),
         [{"b_id": vid, "b_qty": e[0]} for vid, e in sorted(per_variant.items())],
     )
@@ -486,24 +581,36 @@ def _restock(session: Session, order: Order, *, actor_id, now: datetime, why: st
         per_product[e[1]] = per_product.get(e[1], 0) + e[0]
     p = Product.__table__
     session.execute(
-        sa.update(p).where(p.c.id == sa.bindparam("b_id"))
+        sa.update(p)
+        .where(p.c.id == sa.bindparam("b_id"))
         .values(inventory_quantity=p.c.inventory_quantity + sa.bindparam("b_qty")),
         [{"b_id": pid, "b_qty": qty} for pid, qty in sorted(per_product.items())],
     )
-    session.execute(sa.insert(InventoryMovement.__table__), [
-        {
-            "id": uuid.uuid4(), "product_id": e[1], "product_variant_id": vid, "movement_type": "restock",
-            "quantity_change": e[0], "quantity_after": e[2] + e[0], "reference_type": "order",
-            "reference_id": order.id, "notes": f"{why} order {order.order_number}", "created_by": actor_id,
-            "created_at": now,
-        }
-        for vid, e in per_variant.items()
-    ])
+    session.execute(
+        sa.insert(InventoryMovement.__table__),
+        [
+            {
+                "id": uuid.uuid4(),
+                "product_id": e[1],
+                "product_variant_id": vid,
+                "movement_type": "restock",
+                "quantity_change": e[0],
+                "quantity_after": e[2] + e[0],
+                "reference_type": "order",
+                "reference_id": order.id,
+                "notes": f"{why} order {order.order_number}",
+                "created_by": actor_id,
+                "created_at": now,
+            }
+            for vid, e in per_variant.items()
+        ],
+    )
     return any(e[2] <= 0 for e in per_variant.values())
 
 
-def _move(session: Session, order: Order, to_status: str, *, actor_id, note: str, tracking_number: str | None,
-          now: datetime) -> bool:
+def _move(
+    session: Session, order: Order, to_status: str, *, actor_id, note: str, tracking_number: str | None, now: datetime
+) -> bool:
     """Apply a checked status change to a locked order; True when the catalog's stock flags changed."""
     current = _value(order.status)
     paid = _value(order.payment_status) == PaymentStatus.paid.value
@@ -520,14 +627,16 @@ def _move(session: Session, order: Order, to_status: str, *, actor_id, note: str
         order.cancelled_reason = note or None
         order.cancelled_by = actor_id
     if to == CANCELLED or (to == REFUNDED and current in (PENDING, PROCESSING)):
-        restocked = _restock(session, order, actor_id=actor_id, now=now,
-                             why="Cancelled" if to == CANCELLED else "Refunded")
+        restocked = _restock(
+            session, order, actor_id=actor_id, now=now, why="Cancelled" if to == CANCELLED else "Refunded"
+        )
     order.status = OrderStatus(to)
     order.updated_at = now
     session.add(order)
     session.execute(sa.update(OrderItem).where(OrderItem.order_id == order.id).values(status=OrderStatus(to)))
-    _history(session, order, from_status=current, to_status=to, note=note or STATUS_LABELS[to], actor_id=actor_id,
-             now=now)
+    _history(
+        session, order, from_status=current, to_status=to, note=note or STATUS_LABELS[to], actor_id=actor_id, now=now
+    )
     return restocked
 
 
@@ -539,22 +648,28 @@ def _finish(session: Session, order: Order, restocked: bool, *, sms, mailer) -> 
     if sms is not None or mailer is not None:
         from marque_app.services.notifications import notify_status
 
-        notify_status(session=session, user_id=order.user_id, guest_email=order.guest_email,
-                      order_number=order.order_number, status=_value(order.status),
-                      tracking_number=order.tracking_number, sms=sms, mailer=mailer)
+        notify_status(
+            session=session,
+            user_id=order.user_id,
+            guest_email=order.guest_email,
+            order_number=order.order_number,
+            status=_value(order.status),
+            tracking_number=order.tracking_number,
+            sms=sms,
+            mailer=mailer,
+        )
     return _detail(session, order)
 
 
-def cancel_order(*, session, user_id, order_ref, reason: str = "", sms=None, mailer=None,
-                 now: datetime | None = None) -> OrderDetail:
+def cancel_order(
+    *, session, user_id, order_ref, reason: str = "", sms=None, mailer=None, now: datetime | None = None
+) -> OrderDetail:
     """Cancel a pending or processing order; the stock goes back. Raises OrderConflict."""
     now = now or utcnow()
     try:
         order = _own(session, user_id, order_ref, lock=True)
         if not can_cancel(order.status):
-            raise OrderConflict(
-                f"This order is {_value(order.status)} and can no longer be cancelled", field="status"
-            )
+            raise OrderConflict(f"This order is {_value(order.status)} and can no longer be cancelled", field="status")
         note = (reason or "").strip()[:500] or "Cancelled by the customer"
         restocked = _move(session, order, CANCELLED, actor_id=order.user_id, note=note, tracking_number=None, now=now)
         session.commit()
@@ -564,8 +679,15 @@ def cancel_order(*, session, user_id, order_ref, reason: str = "", sms=None, mai
     return _finish(session, order, restocked, sms=sms, mailer=mailer)
 
 
-def change_address(*, session, user_id, order_ref, shipping_address: dict[str, Any],
-                   billing_address: dict[str, Any] | None = None, now: datetime | None = None) -> OrderDetail:
+def change_address(
+    *,
+    session,
+    user_id,
+    order_ref,
+    shipping_address: dict[str, Any],
+    billing_address: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> OrderDetail:
     """Change the addresses until the order ships. Raises OrderConflict, InvalidCheckout."""
     now = now or utcnow()
     ship = validate_address(shipping_address, prefix="shipping_address")
@@ -581,8 +703,15 @@ def change_address(*, session, user_id, order_ref, shipping_address: dict[str, A
             order.billing_address = bill
         order.updated_at = now
         session.add(order)
-        _history(session, order, from_status=order.status, to_status=order.status,
-                 note="Shipping address changed", actor_id=order.user_id, now=now)
+        _history(
+            session,
+            order,
+            from_status=order.status,
+            to_status=order.status,
+            note="Shipping address changed",
+            actor_id=order.user_id,
+            now=now,
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -603,8 +732,9 @@ def _returnable_lines(session: Session, order_id: uuid.UUID, lines: dict[str, Or
     return {k: ReturnableLine(i.product_name, i.quantity, already.get(k, 0)) for k, i in lines.items()}
 
 
-def request_return(*, session, user_id, order_ref, items: list[tuple[str, int, str]], comments: str = "",
-                   now: datetime | None = None) -> ReturnView:
+def request_return(
+    *, session, user_id, order_ref, items: list[tuple[str, int, str]], comments: str = "", now: datetime | None = None
+) -> ReturnView:
     """Ask to return items of a delivered order: ``items`` = [(order_item_id, quantity, reason)].
 
     Raises:
@@ -620,9 +750,7 @@ def request_return(*, session, user_id, order_ref, items: list[tuple[str, int, s
         if not can_return(order.status):
             raise OrderConflict("Only a delivered order can be returned", field="status")
         lines = {
-            str(i.id): i for i in session.execute(
-                sa.select(OrderItem).where(OrderItem.order_id == order.id)
-            ).scalars()
+            str(i.id): i for i in session.execute(sa.select(OrderItem).where(OrderItem.order_id == order.id)).scalars()
         }
         wanted = check_return_items(items, _returnable_lines(session, order.id, lines))
         ret = None
@@ -630,18 +758,33 @@ def request_return(*, session, user_id, order_ref, items: list[tuple[str, int, s
             number = make_return_number()
             taken = session.execute(sa.select(Return.id).where(Return.return_number == number)).first()
             if taken is None:
-                ret = Return(order_id=order.id, return_number=number, reason=return_reason(wanted),
-                             comments=comments or None, requested_at=now, created_at=now)
+                ret = Return(
+                    order_id=order.id,
+                    return_number=number,
+                    reason=return_reason(wanted),
+                    comments=comments or None,
+                    requested_at=now,
+                    created_at=now,
+                )
                 break
         if ret is None:
             raise CheckoutError("Could not number the return, please try again")
         session.add(ret)
         session.flush()
-        session.execute(sa.insert(ReturnItem.__table__), [
-            {"id": uuid.uuid4(), "return_id": ret.id, "order_item_id": lines[key].id, "quantity": quantity,
-             "reason": reason, "created_at": now}
-            for key, (quantity, reason) in wanted.items()
-        ])
+        session.execute(
+            sa.insert(ReturnItem.__table__),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "return_id": ret.id,
+                    "order_item_id": lines[key].id,
+                    "quantity": quantity,
+                    "reason": reason,
+                    "created_at": now,
+                }
+                for key, (quantity, reason) in wanted.items()
+            ],
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -650,8 +793,18 @@ def request_return(*, session, user_id, order_ref, items: list[tuple[str, int, s
     return next(r for r in views if r.id == str(ret.id))
 
 
-def change_status(*, session, order_id, to_status, actor_id=None, note: str = "", tracking_number: str | None = None,
-                  sms=None, mailer=None, now: datetime | None = None) -> OrderDetail:
+def change_status(
+    *,
+    session,
+    order_id,
+    to_status,
+    actor_id=None,
+    note: str = "",
+    tracking_number: str | None = None,
+    sms=None,
+    mailer=None,
+    now: datetime | None = None,
+) -> OrderDetail:
     """Move an order along the state machine (admin). Raises OrderNotFound, OrderConflict.
 
     Cancelling (and refunding an order that never shipped) puts the stock back with "restock"
@@ -665,8 +818,15 @@ def change_status(*, session, order_id, to_status, actor_id=None, note: str = ""
         actor = uuid.UUID(norm) if norm else None
     try:
         order = _by_id(session, order_id, lock=True)
-        restocked = _move(session, order, _value(to_status), actor_id=actor, note=(note or "").strip()[:2000],
-                          tracking_number=tracking_number, now=now)
+        restocked = _move(
+            session,
+            order,
+            _value(to_status),
+            actor_id=actor,
+            note=(note or "").strip()[:2000],
+            tracking_number=tracking_number,
+            now=now,
+        )
         session.commit()
     except BaseException:
         session.rollback()

@@ -46,13 +46,10 @@ def check_database(url: str, setting: str = "REFLEX_DB_URL") -> None:
         target = path if path.exists() else folder
         if not os.access(target, os.W_OK):
             raise StartupError(
-                f"cannot write the SQLite database {path} ({setting}): permission denied; "
-                "choose a writable path"
+                f"cannot write the SQLite database {path} ({setting}): permission denied; choose a writable path"
             )
     elif backend != "postgresql":
-        raise StartupError(
-            f"{setting} uses {backend!r}; Marque supports sqlite and postgresql(+psycopg) only"
-        )
+        raise StartupError(f"{setting} uses {backend!r}; Marque supports sqlite and postgresql(+psycopg) only")
     try:
         engine = sa.create_engine(parsed, connect_args={"connect_timeout": 5} if backend == "postgresql" else {})
     except Exception as err:  # noqa: BLE001 - e.g. a missing driver
@@ -64,8 +61,7 @@ def check_database(url: str, setting: str = "REFLEX_DB_URL") -> None:
         reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
         if backend == "sqlite":
             raise StartupError(
-                f"cannot open the SQLite database {parsed.database} ({setting}): {reason}; "
-                "choose a writable path"
+                f"cannot open the SQLite database {parsed.database} ({setting}): {reason}; choose a writable path"
             ) from None
         raise StartupError(
             f"cannot connect to the database {redact(url)} ({setting}): {reason}; start the "
@@ -146,6 +142,5 @@ def check_port(port: int, setting: str = "MARQUE_PORT") -> None:
             sock.bind(("0.0.0.0", port))
         except OSError:
             raise StartupError(
-                f"port {port} is already in use ({setting}); stop the other server or set "
-                f"{setting}={port + 1}"
+                f"port {port} is already in use ({setting}); stop the other server or set {setting}={port + 1}"
             ) from None

@@ -45,9 +45,15 @@ class ReplicaState:
 class ReadRouter:
     """Chooses the engine a catalog read runs on."""
 
-    def __init__(self, *, primary: Callable[[], sa.Engine], replica_url: str | None,
-                 max_lag_seconds: float, check_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        primary: Callable[[], sa.Engine],
+        replica_url: str | None,
+        max_lag_seconds: float,
+        check_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._primary = primary
         self.replica_url = replica_url or None
         self.max_lag_seconds = max_lag_seconds
@@ -80,8 +86,11 @@ class ReadRouter:
             self._state = self._check()
             self._checked_at = self._clock()
             if self._state.usable != previous.usable and previous.reason != "not checked yet":
-                log.warning("read replica %s: %s", "back in use" if self._state.usable else
-                            "not used, reads go to the primary", self._state.reason)
+                log.warning(
+                    "read replica %s: %s",
+                    "back in use" if self._state.usable else "not used, reads go to the primary",
+                    self._state.reason,
+                )
             return self._state
         finally:
             self._lock.release()
@@ -92,18 +101,25 @@ class ReadRouter:
         self._checked_at = self._clock()
 
     def _check(self) -> ReplicaState:
-        probe = sa.create_engine(self.replica_url, poolclass=sa.pool.NullPool,
-                                 connect_args={"connect_timeout": CHECK_CONNECT_TIMEOUT})
+        probe = sa.create_engine(
+            self.replica_url, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": CHECK_CONNECT_TIMEOUT}
+        )
         try:
             with probe.connect() as conn:
-                recovering, replay_lsn, lag = conn.execute(sa.text(
-                    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
-                    "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8")).one()
+                recovering, replay_lsn, lag = conn.execute(
+                    sa.text(
+                        "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
+                        "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8"
+                    )
+                ).one()
             if not recovering:
                 return ReplicaState(False, "not a replica (pg_is_in_recovery() is false)")
             with self._primary().connect() as conn:
-                behind = bool(conn.execute(sa.text("SELECT pg_current_wal_lsn() > CAST(:lsn AS pg_lsn)"),
-                                           {"lsn": replay_lsn}).scalar())
+                behind = bool(
+                    conn.execute(
+                        sa.text("SELECT pg_current_wal_lsn() > CAST(:lsn AS pg_lsn)"), {"lsn": replay_lsn}
+                    ).scalar()
+                )
         except Exception as err:  # noqa: BLE001 - any failure of the check: read from the primary
             reason = str(getattr(err, "orig", err)).strip().splitlines()[0] if str(err) else type(err).__name__
             return ReplicaState(False, f"down: {reason}")
@@ -130,9 +146,12 @@ class ReadRouter:
 def get_router() -> ReadRouter:
     """The process-wide router for the configured replica (none: every read is the primary's)."""
     s = get_settings()
-    return ReadRouter(primary=db.get_engine, replica_url=s.database_read_url,
-                      max_lag_seconds=s.database_read_max_lag_seconds,
-                      check_seconds=s.database_read_check_seconds)
+    return ReadRouter(
+        primary=db.get_engine,
+        replica_url=s.database_read_url,
+        max_lag_seconds=s.database_read_max_lag_seconds,
+        check_seconds=s.database_read_check_seconds,
+    )
 
 
 @contextmanager

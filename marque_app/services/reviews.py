@@ -144,14 +144,22 @@ def purchased_item(session: Session, *, user_id: uuid.UUID, product_id: uuid.UUI
 
 def _own_review(session: Session, *, user_id: uuid.UUID, product_id: uuid.UUID) -> ProductReview | None:
     return session.exec(
-        select(ProductReview).where(ProductReview.user_id == user_id, ProductReview.product_id == product_id)
-        .order_by(ProductReview.created_at.desc()).limit(1)
+        select(ProductReview)
+        .where(ProductReview.user_id == user_id, ProductReview.product_id == product_id)
+        .order_by(ProductReview.created_at.desc())
+        .limit(1)
     ).first()
 
 
 def _mine(review: ProductReview) -> MyReview:
-    return MyReview(id=str(review.id), rating=review.rating, title=review.title or "", content=review.content or "",
-                    status=review.status, verified_purchase=review.verified_purchase)
+    return MyReview(
+        id=str(review.id),
+        rating=review.rating,
+        title=review.title or "",
+        content=review.content or "",
+        status=review.status,
+        verified_purchase=review.verified_purchase,
+    )
 
 
 def _date(when: datetime) -> str:
@@ -253,21 +261,36 @@ def list_reviews(
     viewer = _as_uuid(viewer_id)
     voted: set[uuid.UUID] = set()
     if viewer is not None and rows:
-        voted = set(session.exec(
-            select(ReviewVote.review_id).where(ReviewVote.user_id == viewer,
-                                               ReviewVote.review_id.in_([r.id for r, _, _ in rows]))
-        ).all())
+        voted = set(
+            session.exec(
+                select(ReviewVote.review_id).where(
+                    ReviewVote.user_id == viewer, ReviewVote.review_id.in_([r.id for r, _, _ in rows])
+                )
+            ).all()
+        )
     items = [
         ReviewItem(
-            id=str(r.id), rating=r.rating, title=r.title or "", content=r.content or "",
-            author=author_name(first, last) if r.user_id else "Customer", verified_purchase=r.verified_purchase,
-            date=_date(r.created_at), helpful_count=r.helpful_count, voted=r.id in voted,
+            id=str(r.id),
+            rating=r.rating,
+            title=r.title or "",
+            content=r.content or "",
+            author=author_name(first, last) if r.user_id else "Customer",
+            verified_purchase=r.verified_purchase,
+            date=_date(r.created_at),
+            helpful_count=r.helpful_count,
+            voted=r.id in voted,
             is_own=viewer is not None and r.user_id == viewer,
         )
         for r, first, last in rows
     ]
-    return ReviewPage(items=items, summary=summary, page=page, per_page=per_page,
-                      pages=math.ceil(summary.count / per_page) if summary.count else 0, total=summary.count)
+    return ReviewPage(
+        items=items,
+        summary=summary,
+        page=page,
+        per_page=per_page,
+        pages=math.ceil(summary.count / per_page) if summary.count else 0,
+        total=summary.count,
+    )
 
 
 def vote_helpful(*, session: Session, review_id: object, user_id: object, now: datetime | None = None) -> int:
@@ -294,8 +317,9 @@ def vote_helpful(*, session: Session, review_id: object, user_id: object, now: d
         session.rollback()
         raise ReviewError("conflict", "You already found this review helpful") from None
     # Counted in SQL, so simultaneous votes of different users all count.
-    session.execute(sa.update(ProductReview).where(ProductReview.id == rid)
-                    .values(helpful_count=ProductReview.helpful_count + 1))
+    session.execute(
+        sa.update(ProductReview).where(ProductReview.id == rid).values(helpful_count=ProductReview.helpful_count + 1)
+    )
     session.commit()
     return session.exec(select(ProductReview.helpful_count).where(ProductReview.id == rid)).one()
 
@@ -314,10 +338,20 @@ def _moderation_query():
 def _moderation_item(row) -> ModerationItem:
     r, name, slug, first, last, email = row
     return ModerationItem(
-        id=str(r.id), product_id=str(r.product_id), product_name=name, product_slug=slug,
-        user_id=str(r.user_id or ""), author=author_name(first, last), email=email or "", rating=r.rating,
-        title=r.title or "", content=r.content or "", verified_purchase=r.verified_purchase, status=r.status,
-        helpful_count=r.helpful_count, created_at=r.created_at.isoformat(),
+        id=str(r.id),
+        product_id=str(r.product_id),
+        product_name=name,
+        product_slug=slug,
+        user_id=str(r.user_id or ""),
+        author=author_name(first, last),
+        email=email or "",
+        rating=r.rating,
+        title=r.title or "",
+        content=r.content or "",
+        verified_purchase=r.verified_purchase,
+        status=r.status,
+        helpful_count=r.helpful_count,
+        created_at=r.created_at.isoformat(),
     )
 
 
@@ -334,17 +368,29 @@ def list_reviews_for_moderation(
     where = [ProductReview.status == status]
     needle = (q or "").strip().lower() if isinstance(q, str) else ""
     if needle:
-        where.append(sa.or_(*(sa.func.lower(col).contains(needle, autoescape=True)
-                              for col in (Product.name, ProductReview.title, User.email))))
-    total = session.exec(
-        select(sa.func.count()).select_from(_moderation_query().where(*where).subquery())
-    ).one()
+        where.append(
+            sa.or_(
+                *(
+                    sa.func.lower(col).contains(needle, autoescape=True)
+                    for col in (Product.name, ProductReview.title, User.email)
+                )
+            )
+        )
+    total = session.exec(select(sa.func.count()).select_from(_moderation_query().where(*where).subquery())).one()
     rows = session.exec(
-        _moderation_query().where(*where)
-        .order_by(ProductReview.created_at, ProductReview.id).offset((page - 1) * per_page).limit(per_page)
+        _moderation_query()
+        .where(*where)
+        .order_by(ProductReview.created_at, ProductReview.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
-    return ModerationPage(items=[_moderation_item(row) for row in rows], total=total, page=page,
-                          pages=math.ceil(total / per_page) if total else 0, per_page=per_page)
+    return ModerationPage(
+        items=[_moderation_item(row) for row in rows],
+        total=total,
+        page=page,
+        pages=math.ceil(total / per_page) if total else 0,
+        per_page=per_page,
+    )
 
 
 def moderate_review(
@@ -390,8 +436,7 @@ def product_reviews(*, slug: str, user_id: str | None, page: int, per_page: int 
     def read():
         with session_scope() as session:
             product = find_product(session, slug)
-            view = list_reviews(session=session, product_id=product.id, page=page,
-                                per_page=per_page, viewer_id=user_id)
+            view = list_reviews(session=session, product_id=product.id, page=page, per_page=per_page, viewer_id=user_id)
             eligibility = review_eligibility(session=session, user_id=user_id, product_id=product.id)
             return str(product.id), view, eligibility
 

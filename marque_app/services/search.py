@@ -93,9 +93,7 @@ class Suggestion:
 def clean_query(raw: str | None) -> tuple[str, str]:
     """The query as it will be searched (control characters removed, spaces collapsed), and an
     error message when it is refused ("" otherwise)."""
-    text = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch for ch in raw or ""
-    )
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch for ch in raw or "")
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_LENGTH:
         return "", TOO_LONG
@@ -171,19 +169,13 @@ def _matching_ids(session: Session, model, words: list[str], text: str, pg: bool
     """Ids of the active brands or categories whose name matches the whole query."""
     condition: sa.ColumnElement[bool] | sa.TextClause
     if pg:
-        condition = sa.text(
-            "to_tsvector('english', name) @@ websearch_to_tsquery('english', :q)"
-        ).bindparams(q=text)
+        condition = sa.text("to_tsvector('english', name) @@ websearch_to_tsquery('english', :q)").bindparams(q=text)
     else:
         condition = _name_starts(model, words)
-    return list(
-        session.exec(select(model.id).where(model.is_active == sa.true(), condition)).all()
-    )
+    return list(session.exec(select(model.id).where(model.is_active == sa.true(), condition)).all())
 
 
-def _pg_search(
-    session: Session, text: str, *, offset: int, limit: int
-) -> tuple[list[uuid.UUID], int, bool]:
+def _pg_search(session: Session, text: str, *, offset: int, limit: int) -> tuple[list[uuid.UUID], int, bool]:
     brand_ids = _matching_ids(session, Brand, [], text, True)
     category_ids = _matching_ids(session, Category, [], text, True)
     params: dict = {"q": text, "window": RANK_WINDOW, "offset": offset, "limit": limit}
@@ -199,9 +191,7 @@ def _pg_search(
         params["category_ids"] = category_ids
     # ts_rank over the name only: a name hit ranks above a description-only one, and the
     # tsvector of a short name is cheap to build for every match in the window.
-    rank = " + ".join(
-        ["ts_rank(to_tsvector('english', h.name), (SELECT websearch_to_tsquery('english', :q)))", *boost]
-    )
+    rank = " + ".join(["ts_rank(to_tsvector('english', h.name), (SELECT websearch_to_tsquery('english', :q)))", *boost])
     hits = f"""
         WITH hits AS (
             SELECT p.id, p.name, p.brand_id, p.category_id, p.featured, p.rating_average
@@ -216,9 +206,7 @@ def _pg_search(
         ORDER BY {rank} DESC, h.featured DESC, h.rating_average DESC, h.name, h.id
         LIMIT :limit OFFSET :offset
     """
-    stmt = _with_arrays(
-        sa.text(page_sql).columns(sa.column("id", sa.Uuid), sa.column("total", sa.Integer)), params
-    )
+    stmt = _with_arrays(sa.text(page_sql).columns(sa.column("id", sa.Uuid), sa.column("total", sa.Integer)), params)
     rows = session.execute(stmt, params).all()
     if rows:
         total = rows[0].total
@@ -235,9 +223,7 @@ def _with_arrays(stmt: sa.TextClause, params: dict) -> sa.TextClause:
     return stmt.bindparams(*arrays) if arrays else stmt
 
 
-def _sqlite_search(
-    session: Session, words: list[str], *, offset: int, limit: int
-) -> tuple[list[uuid.UUID], int]:
+def _sqlite_search(session: Session, words: list[str], *, offset: int, limit: int) -> tuple[list[uuid.UUID], int]:
     # bm25 weights per column: product_id (unindexed), name, description, brand, category.
     stmt = sa.text(
         """
@@ -380,13 +366,14 @@ def _sqlite_corrections(session: Session, words: list[str]) -> list[str]:
             continue
         # The index's terms are porter stems ("candl"): compare against those of a similar
         # length, then show the word of a matching product that the stem came from.
-        terms = session.execute(
-            sa.text(
-                "SELECT term FROM products_fts_terms "
-                "WHERE length(term) BETWEEN :low AND :high LIMIT 20000"
-            ),
-            {"low": max(len(word) - 3, 2), "high": len(word) + 2},
-        ).scalars().all()
+        terms = (
+            session.execute(
+                sa.text("SELECT term FROM products_fts_terms WHERE length(term) BETWEEN :low AND :high LIMIT 20000"),
+                {"low": max(len(word) - 3, 2), "high": len(word) + 2},
+            )
+            .scalars()
+            .all()
+        )
         stems = difflib.get_close_matches(word, terms, n=1, cutoff=0.7)
         fixed.append(_sqlite_word_for_stem(session, stems[0], word) if stems else word)
     return fixed
@@ -394,10 +381,7 @@ def _sqlite_corrections(session: Session, words: list[str]) -> list[str]:
 
 def _sqlite_word_for_stem(session: Session, stem: str, typed: str) -> str:
     row = session.execute(
-        sa.text(
-            "SELECT name, brand, category, description FROM products_fts "
-            "WHERE products_fts MATCH :match LIMIT 1"
-        ),
+        sa.text("SELECT name, brand, category, description FROM products_fts WHERE products_fts MATCH :match LIMIT 1"),
         {"match": fts5_match([stem])},
     ).first()
     words = {w.lower() for part in (row or ()) for w in _WORD.findall(part or "")}
@@ -436,10 +420,7 @@ def suggest(*, session: Session, prefix: str, limit: int = 8) -> list[Suggestion
             .order_by(model.name)
             .limit(2)
         ).all()
-        out.extend(
-            Suggestion(kind=kind, label=n, slug=s, url=url(s), detail=kind.capitalize())
-            for n, s, _ in found
-        )
+        out.extend(Suggestion(kind=kind, label=n, slug=s, url=url(s), detail=kind.capitalize()) for n, s, _ in found)
         matched[kind] = [i for _, _, i in found]
     room = max(limit - len(out), 0)
     if room:
@@ -448,8 +429,7 @@ def suggest(*, session: Session, prefix: str, limit: int = 8) -> list[Suggestion
         else:
             rows = _sqlite_suggest(session, words, room)
         out.extend(
-            Suggestion(kind="product", label=n, slug=s, url=routes.product_url(s), detail=b or "")
-            for n, s, b in rows
+            Suggestion(kind="product", label=n, slug=s, url=routes.product_url(s), detail=b or "") for n, s, b in rows
         )
     return out[:limit]
 
@@ -457,14 +437,11 @@ def suggest(*, session: Session, prefix: str, limit: int = 8) -> list[Suggestion
 # The shopper's words through plainto_tsquery, the last lexeme made a prefix (``'cott':*``):
 # the tsquery text is PostgreSQL's own output, never the shopper's.
 _PG_PREFIX = (
-    "(SELECT CASE WHEN numnode(t) > 0 THEN (t::text || ':*')::tsquery END "
-    "FROM plainto_tsquery('english', :q) AS t)"
+    "(SELECT CASE WHEN numnode(t) > 0 THEN (t::text || ':*')::tsquery END FROM plainto_tsquery('english', :q) AS t)"
 )
 
 
-def _pg_suggest(
-    session: Session, text: str, limit: int, matched: dict[str, list]
-) -> list[tuple[str, str, str | None]]:
+def _pg_suggest(session: Session, text: str, limit: int, matched: dict[str, list]) -> list[tuple[str, str, str | None]]:
     # The first 100 matches by the index (or of the brands and categories suggested), the
     # name hits of those first.
     params: dict = {"q": text, "limit": limit}

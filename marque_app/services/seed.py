@@ -68,43 +68,115 @@ APPAREL = ("XS", "S", "M", "L", "XL")
 SHOES = ("7", "8", "9", "10", "11", "12")
 
 TREE: tuple[tuple[str, str, str, tuple[Kind, ...]], ...] = (
-    ("clothing", "Clothing", "Everyday layers in natural fibres.", (
-        Kind("t-shirts", "T-Shirts", "tee", ("Tee", "Crew Tee", "Pocket Tee", "Henley"), APPAREL, (18, 45)),
-        Kind("hoodies", "Hoodies & Sweatshirts", "hoodie", ("Hoodie", "Zip Hoodie", "Sweatshirt"), APPAREL, (45, 95)),
-        Kind("jackets", "Jackets", "jacket", ("Jacket", "Shell", "Overshirt", "Parka"), APPAREL, (85, 260)),
-    )),
-    ("footwear", "Footwear", "Shoes made to be worn in.", (
-        Kind("sneakers", "Sneakers", "sneaker", ("Sneaker", "Runner", "Court Shoe", "Trainer"), SHOES, (60, 160)),
-        Kind("boots", "Boots", "boot", ("Boot", "Chelsea Boot", "Hiker"), SHOES, (110, 240)),
-        Kind("sandals", "Sandals", "sandal", ("Sandal", "Slide", "Trail Sandal"), SHOES, (30, 90)),
-    )),
-    ("bags", "Bags", "Carry what matters.", (
-        Kind("backpacks", "Backpacks", "backpack", ("Backpack", "Daypack", "Rolltop Pack"), ("18 L", "24 L", "30 L"), (55, 180)),
-        Kind("totes", "Totes", "tote", ("Tote", "Market Tote", "Shopper"), ONE, (25, 80)),
-        Kind("duffels", "Duffels", "duffel", ("Duffel", "Weekender", "Gym Bag"), ("40 L", "60 L"), (70, 190)),
-    )),
-    ("accessories", "Accessories", "The finishing touches.", (
-        Kind("hats", "Hats", "cap", ("Cap", "Five-Panel", "Bucket Hat", "Beanie"), ONE, (20, 48)),
-        Kind("scarves", "Scarves", "scarf", ("Scarf", "Wrap", "Neck Gaiter"), ONE, (25, 85)),
-        Kind("sunglasses", "Sunglasses", "sunglasses", ("Sunglasses", "Aviators", "Round Frames"), ONE, (45, 150)),
-    )),
-    ("home", "Home", "Good things for slow mornings.", (
-        Kind("mugs", "Mugs", "mug", ("Mug", "Camp Mug", "Latte Cup"), ("10 oz", "14 oz"), (14, 36)),
-        Kind("candles", "Candles", "candle", ("Candle", "Travel Candle", "Pillar Candle"), ("Small", "Large"), (18, 52)),
-        Kind("blankets", "Blankets", "blanket", ("Blanket", "Throw", "Picnic Blanket"), ("Throw", "Queen"), (60, 190)),
-    )),
-    ("outdoor", "Outdoor", "Gear for the weekend and the long way round.", (
-        Kind("water-bottles", "Water Bottles", "bottle", ("Bottle", "Insulated Bottle", "Flask"), ("500 ml", "750 ml", "1 L"), (18, 48)),
-        Kind("camping", "Camping", "tent", ("Tent", "Shelter", "Tarp"), ("1P", "2P", "3P"), (120, 420)),
-    )),
-    ("kids", "Kids", "Built for climbing trees.", (
-        Kind("kids-tees", "Kids' Tees", "tee", ("Kids Tee", "Mini Tee"), ("2T", "4T", "6", "8", "10"), (14, 28)),
-        Kind("kids-shoes", "Kids' Shoes", "sneaker", ("Kids Sneaker", "Mini Runner"), ("10C", "11C", "12C", "1Y", "2Y"), (35, 70)),
-    )),
-    ("sport", "Sport", "Move more, in comfort.", (
-        Kind("yoga", "Yoga", "mat", ("Yoga Mat", "Travel Mat", "Studio Mat"), ("4 mm", "6 mm"), (35, 120)),
-        Kind("running", "Running", "sneaker", ("Road Runner", "Trail Runner", "Racer"), SHOES, (90, 190)),
-    )),
+    (
+        "clothing",
+        "Clothing",
+        "Everyday layers in natural fibres.",
+        (
+            Kind("t-shirts", "T-Shirts", "tee", ("Tee", "Crew Tee", "Pocket Tee", "Henley"), APPAREL, (18, 45)),
+            Kind(
+                "hoodies", "Hoodies & Sweatshirts", "hoodie", ("Hoodie", "Zip Hoodie", "Sweatshirt"), APPAREL, (45, 95)
+            ),
+            Kind("jackets", "Jackets", "jacket", ("Jacket", "Shell", "Overshirt", "Parka"), APPAREL, (85, 260)),
+        ),
+    ),
+    (
+        "footwear",
+        "Footwear",
+        "Shoes made to be worn in.",
+        (
+            Kind("sneakers", "Sneakers", "sneaker", ("Sneaker", "Runner", "Court Shoe", "Trainer"), SHOES, (60, 160)),
+            Kind("boots", "Boots", "boot", ("Boot", "Chelsea Boot", "Hiker"), SHOES, (110, 240)),
+            Kind("sandals", "Sandals", "sandal", ("Sandal", "Slide", "Trail Sandal"), SHOES, (30, 90)),
+        ),
+    ),
+    (
+        "bags",
+        "Bags",
+        "Carry what matters.",
+        (
+            Kind(
+                "backpacks",
+                "Backpacks",
+                "backpack",
+                ("Backpack", "Daypack", "Rolltop Pack"),
+                ("18 L", "24 L", "30 L"),
+                (55, 180),
+            ),
+            Kind("totes", "Totes", "tote", ("Tote", "Market Tote", "Shopper"), ONE, (25, 80)),
+            Kind("duffels", "Duffels", "duffel", ("Duffel", "Weekender", "Gym Bag"), ("40 L", "60 L"), (70, 190)),
+        ),
+    ),
+    (
+        "accessories",
+        "Accessories",
+        "The finishing touches.",
+        (
+            Kind("hats", "Hats", "cap", ("Cap", "Five-Panel", "Bucket Hat", "Beanie"), ONE, (20, 48)),
+            Kind("scarves", "Scarves", "scarf", ("Scarf", "Wrap", "Neck Gaiter"), ONE, (25, 85)),
+            Kind("sunglasses", "Sunglasses", "sunglasses", ("Sunglasses", "Aviators", "Round Frames"), ONE, (45, 150)),
+        ),
+    ),
+    (
+        "home",
+        "Home",
+        "Good things for slow mornings.",
+        (
+            Kind("mugs", "Mugs", "mug", ("Mug", "Camp Mug", "Latte Cup"), ("10 oz", "14 oz"), (14, 36)),
+            Kind(
+                "candles",
+                "Candles",
+                "candle",
+                ("Candle", "Travel Candle", "Pillar Candle"),
+                ("Small", "Large"),
+                (18, 52),
+            ),
+            Kind(
+                "blankets", "Blankets", "blanket", ("Blanket", "Throw", "Picnic Blanket"), ("Throw", "Queen"), (60, 190)
+            ),
+        ),
+    ),
+    (
+        "outdoor",
+        "Outdoor",
+        "Gear for the weekend and the long way round.",
+        (
+            Kind(
+                "water-bottles",
+                "Water Bottles",
+                "bottle",
+                ("Bottle", "Insulated Bottle", "Flask"),
+                ("500 ml", "750 ml", "1 L"),
+                (18, 48),
+            ),
+            Kind("camping", "Camping", "tent", ("Tent", "Shelter", "Tarp"), ("1P", "2P", "3P"), (120, 420)),
+        ),
+    ),
+    (
+        "kids",
+        "Kids",
+        "Built for climbing trees.",
+        (
+            Kind("kids-tees", "Kids' Tees", "tee", ("Kids Tee", "Mini Tee"), ("2T", "4T", "6", "8", "10"), (14, 28)),
+            Kind(
+                "kids-shoes",
+                "Kids' Shoes",
+                "sneaker",
+                ("Kids Sneaker", "Mini Runner"),
+                ("10C", "11C", "12C", "1Y", "2Y"),
+                (35, 70),
+            ),
+        ),
+    ),
+    (
+        "sport",
+        "Sport",
+        "Move more, in comfort.",
+        (
+            Kind("yoga", "Yoga", "mat", ("Yoga Mat", "Travel Mat", "Studio Mat"), ("4 mm", "6 mm"), (35, 120)),
+            Kind("running", "Running", "sneaker", ("Road Runner", "Trail Runner", "Racer"), SHOES, (90, 190)),
+        ),
+    ),
 )
 
 BRANDS = (
@@ -121,17 +193,65 @@ BRANDS = (
 )
 
 ADJECTIVES = (
-    "Everyday", "Ridge", "Harbor", "Summit", "Coastal", "Field", "Alpine", "Meridian", "Drift",
-    "Canyon", "Lumen", "Heritage", "Voyager", "Cedar", "Tidal", "Nomad", "Aurora", "Granite",
-    "Willow", "Beacon", "Horizon", "Juniper", "Basalt", "Marlow",
+    "Everyday",
+    "Ridge",
+    "Harbor",
+    "Summit",
+    "Coastal",
+    "Field",
+    "Alpine",
+    "Meridian",
+    "Drift",
+    "Canyon",
+    "Lumen",
+    "Heritage",
+    "Voyager",
+    "Cedar",
+    "Tidal",
+    "Nomad",
+    "Aurora",
+    "Granite",
+    "Willow",
+    "Beacon",
+    "Horizon",
+    "Juniper",
+    "Basalt",
+    "Marlow",
 )
 MATERIALS = (
-    "Organic Cotton", "Merino", "Recycled", "Waxed Canvas", "Linen", "Stoneware", "Ripstop",
-    "Heavyweight", "Lightweight", "Brushed", "Technical", "Classic",
+    "Organic Cotton",
+    "Merino",
+    "Recycled",
+    "Waxed Canvas",
+    "Linen",
+    "Stoneware",
+    "Ripstop",
+    "Heavyweight",
+    "Lightweight",
+    "Brushed",
+    "Technical",
+    "Classic",
 )
 COLOURS = (
-    "Black", "White", "Navy", "Olive", "Sand", "Rust", "Forest", "Sky", "Charcoal", "Cream",
-    "Burgundy", "Mustard", "Clay", "Sage", "Blush", "Slate", "Natural", "Amber", "Stone",
+    "Black",
+    "White",
+    "Navy",
+    "Olive",
+    "Sand",
+    "Rust",
+    "Forest",
+    "Sky",
+    "Charcoal",
+    "Cream",
+    "Burgundy",
+    "Mustard",
+    "Clay",
+    "Sage",
+    "Blush",
+    "Slate",
+    "Natural",
+    "Amber",
+    "Stone",
 )
 REVIEW_LINES = {
     5: ("Love it", "Exactly as pictured, great quality.", "Best purchase this year", "Fits perfectly."),
@@ -183,8 +303,14 @@ def load_demo(*, session: Session, seed: int = 20261121, write_images: bool = Tr
     session.flush()
 
     brands = [
-        Brand(id=_id("brand", name), name=name, slug=slugify(name), description=desc,
-              logo_url=None, created_at=ANCHOR - timedelta(days=400))
+        Brand(
+            id=_id("brand", name),
+            name=name,
+            slug=slugify(name),
+            description=desc,
+            logo_url=None,
+            created_at=ANCHOR - timedelta(days=400),
+        )
         for name, desc in BRANDS
     ]
     session.add_all(brands)
@@ -192,14 +318,25 @@ def load_demo(*, session: Session, seed: int = 20261121, write_images: bool = Tr
     kinds: list[tuple[Kind, Category]] = []
     categories: list[Category] = []
     for order, (slug, name, desc, subs) in enumerate(TREE):
-        parent = Category(id=_id("category", slug), name=name, slug=slug, description=desc,
-                          sort_order=order, created_at=ANCHOR - timedelta(days=400))
+        parent = Category(
+            id=_id("category", slug),
+            name=name,
+            slug=slug,
+            description=desc,
+            sort_order=order,
+            created_at=ANCHOR - timedelta(days=400),
+        )
         categories.append(parent)
         for sub_order, kind in enumerate(subs):
-            child = Category(id=_id("category", kind.slug), name=kind.name, slug=kind.slug,
-                             parent_id=parent.id, sort_order=sub_order,
-                             description=f"{kind.name} from brands we trust.",
-                             created_at=ANCHOR - timedelta(days=400))
+            child = Category(
+                id=_id("category", kind.slug),
+                name=kind.name,
+                slug=kind.slug,
+                parent_id=parent.id,
+                sort_order=sub_order,
+                description=f"{kind.name} from brands we trust.",
+                created_at=ANCHOR - timedelta(days=400),
+            )
             categories.append(child)
             kinds.append((kind, child))
     session.add_all(categories)
@@ -212,8 +349,10 @@ def load_demo(*, session: Session, seed: int = 20261121, write_images: bool = Tr
         kind, category = kinds[index % len(kinds)]
         brand = brands[rng.randrange(len(brands))]
         status = (
-            ProductStatus.active if index < ACTIVE_PRODUCTS
-            else ProductStatus.draft if index < ACTIVE_PRODUCTS + DRAFT_PRODUCTS
+            ProductStatus.active
+            if index < ACTIVE_PRODUCTS
+            else ProductStatus.draft
+            if index < ACTIVE_PRODUCTS + DRAFT_PRODUCTS
             else ProductStatus.archived
         )
         product, product_variants, product_images = _product(
@@ -233,17 +372,31 @@ def load_demo(*, session: Session, seed: int = 20261121, write_images: bool = Tr
     session.flush()
 
     counts.update(
-        users=len(users), brands=len(brands), categories=len(categories), products=len(products),
-        variants=len(variants), images=len(images), reviews=len(reviews),
+        users=len(users),
+        brands=len(brands),
+        categories=len(categories),
+        products=len(products),
+        variants=len(variants),
+        images=len(images),
+        reviews=len(reviews),
     )
     return counts
 
 
 def _users(rng: random.Random) -> list[User]:
     users = [
-        User(id=_id("user", a.email), email=a.email, password_hash=hash_password(a.password),
-             phone=a.phone, first_name=a.first_name, last_name=a.last_name, role=a.role,
-             email_verified=True, phone_verified=True, created_at=ANCHOR - timedelta(days=300))
+        User(
+            id=_id("user", a.email),
+            email=a.email,
+            password_hash=hash_password(a.password),
+            phone=a.phone,
+            first_name=a.first_name,
+            last_name=a.last_name,
+            role=a.role,
+            email_verified=True,
+            phone_verified=True,
+            created_at=ANCHOR - timedelta(days=300),
+        )
         for a in DEMO_ACCOUNTS
     ]
     firsts = ("Mia", "Noah", "Ava", "Liam", "Zoe", "Omar", "Ines", "Kai", "Lena", "Ravi", "Yuki", "Theo")
@@ -251,8 +404,15 @@ def _users(rng: random.Random) -> list[User]:
     for n in range(24):
         first, last = firsts[n % len(firsts)], lasts[(n * 5) % len(lasts)]
         email = f"{first.lower()}.{last.lower()}{n}@example.com"
-        users.append(User(id=_id("user", email), email=email, first_name=first, last_name=last,
-                          created_at=ANCHOR - timedelta(days=rng.randrange(20, 300))))
+        users.append(
+            User(
+                id=_id("user", email),
+                email=email,
+                first_name=first,
+                last_name=last,
+                created_at=ANCHOR - timedelta(days=rng.randrange(20, 300)),
+            )
+        )
     return users
 
 
@@ -283,22 +443,40 @@ def _product(rng, index, kind, category, brand, status, used_slugs, write_images
     for v, (colour, size) in enumerate(combos):
         roll = rng.random()
         stock = 0 if sold_out or roll < 0.08 else rng.randint(1, 4) if roll < 0.2 else rng.randint(5, 120)
-        bump = _money(rng.choice((2, 3, 5))) if size in ("XL", "12", "30 L", "60 L", "1 L", "3P", "Queen", "Large") and rng.random() < 0.5 else None
-        variants.append(ProductVariant(
-            id=_id("variant", slug, v), product_id=product_id,
-            sku=f"{sku_base}-{slugify(colour)[:3].upper()}-{slugify(size).upper()}",
-            name=f"{colour} / {size}", price=(price + bump) if bump else None,
-            inventory_quantity=stock, attributes={"size": size, "color": colour}, sort_order=v,
-            created_at=created,
-        ))
+        bump = (
+            _money(rng.choice((2, 3, 5)))
+            if size in ("XL", "12", "30 L", "60 L", "1 L", "3P", "Queen", "Large") and rng.random() < 0.5
+            else None
+        )
+        variants.append(
+            ProductVariant(
+                id=_id("variant", slug, v),
+                product_id=product_id,
+                sku=f"{sku_base}-{slugify(colour)[:3].upper()}-{slugify(size).upper()}",
+                name=f"{colour} / {size}",
+                price=(price + bump) if bump else None,
+                inventory_quantity=stock,
+                attributes={"size": size, "color": colour},
+                sort_order=v,
+                created_at=created,
+            )
+        )
 
     images = []
     for i, colour in enumerate(colours[:3]):
         filename = f"{slug}-{i + 1}.svg"
         svg = product_svg(kind.shape, colour, angle=(-6, 0, 6)[i % 3], label=f"{name} in {colour}")
         url = write_product_image(filename, svg) if write_images else f"/products/{filename}"
-        images.append(ProductImage(id=_id("image", slug, i), product_id=product_id, url=url,
-                                   alt_text=f"{name} in {colour}", sort_order=i, created_at=created))
+        images.append(
+            ProductImage(
+                id=_id("image", slug, i),
+                product_id=product_id,
+                url=url,
+                alt_text=f"{name} in {colour}",
+                sort_order=i,
+                created_at=created,
+            )
+        )
 
     material = name.split(" ", 1)[1].rsplit(" ", 1)[0]
     description = (
@@ -306,18 +484,27 @@ def _product(rng, index, kind, category, brand, status, used_slugs, write_images
         f"loved for years. Available in {', '.join(colours)}. {brand.description}"
     )
     product = Product(
-        id=product_id, name=name, slug=slug, sku=sku_base,
-        description=description, short_description=f"{material} {noun.lower()} by {brand.name}.",
-        price=price, compare_price=compare, cost_price=_money(float(price) * 0.45),
+        id=product_id,
+        name=name,
+        slug=slug,
+        sku=sku_base,
+        description=description,
+        short_description=f"{material} {noun.lower()} by {brand.name}.",
+        price=price,
+        compare_price=compare,
+        cost_price=_money(float(price) * 0.45),
         inventory_quantity=sum(v.inventory_quantity for v in variants),
-        category_id=category.id, brand_id=brand.id, status=status,
+        category_id=category.id,
+        brand_id=brand.id,
+        status=status,
         featured=status == ProductStatus.active and rng.random() < 0.08,
         meta_title=f"{name} | {brand.name} | Marque",
         meta_description=f"Shop the {name} by {brand.name}: {material.lower()}, in {len(colours)} colour"
         f"{'s' if len(colours) > 1 else ''}. Free shipping over $75.",
         weight=_money(rng.uniform(0.1, 3.0)),
         published_at=created if status == ProductStatus.active else None,
-        created_at=created, updated_at=created,
+        created_at=created,
+        updated_at=created,
     )
     return product, variants, images
 
@@ -333,13 +520,20 @@ def _reviews(rng, products, users) -> list[ProductReview]:
             rating = rng.choices((5, 4, 3, 2, 1), weights=(45, 30, 13, 7, 5))[0]
             status = "approved" if rng.random() < 0.9 else "pending"
             title = rng.choice(REVIEW_LINES[rating])
-            reviews.append(ProductReview(
-                id=_id("review", product.slug, r), product_id=product.id,
-                user_id=reviewers[rng.randrange(len(reviewers))].id, rating=rating, title=title,
-                content=f"{title}. {rng.choice(REVIEW_LINES[rating])}", status=status,
-                verified_purchase=rng.random() < 0.7, helpful_count=rng.randint(0, 12),
-                created_at=product.created_at + timedelta(days=rng.randint(3, 60)),
-            ))
+            reviews.append(
+                ProductReview(
+                    id=_id("review", product.slug, r),
+                    product_id=product.id,
+                    user_id=reviewers[rng.randrange(len(reviewers))].id,
+                    rating=rating,
+                    title=title,
+                    content=f"{title}. {rng.choice(REVIEW_LINES[rating])}",
+                    status=status,
+                    verified_purchase=rng.random() < 0.7,
+                    helpful_count=rng.randint(0, 12),
+                    created_at=product.created_at + timedelta(days=rng.randint(3, 60)),
+                )
+            )
             if status == "approved":
                 ratings.append(rating)
         if ratings:
@@ -351,14 +545,36 @@ def _reviews(rng, products, users) -> list[ProductReview]:
 def _coupons() -> list[Coupon]:
     start = ANCHOR - timedelta(days=30)
     return [
-        Coupon(id=_id("coupon", "WELCOME10"), code="WELCOME10", name="10% off your first order",
-               type="percentage", value=Decimal("10"), maximum_discount_amount=Decimal("50"),
-               usage_limit_per_customer=1, starts_at=start),
-        Coupon(id=_id("coupon", "SAVE15"), code="SAVE15", name="$15 off orders over $100",
-               type="fixed_amount", value=Decimal("15"), minimum_order_amount=Decimal("100"),
-               usage_limit=500, usage_limit_per_customer=3, starts_at=start),
-        Coupon(id=_id("coupon", "FREESHIP"), code="FREESHIP", name="Free shipping",
-               type="free_shipping", value=Decimal("0"), usage_limit_per_customer=None, starts_at=start),
+        Coupon(
+            id=_id("coupon", "WELCOME10"),
+            code="WELCOME10",
+            name="10% off your first order",
+            type="percentage",
+            value=Decimal("10"),
+            maximum_discount_amount=Decimal("50"),
+            usage_limit_per_customer=1,
+            starts_at=start,
+        ),
+        Coupon(
+            id=_id("coupon", "SAVE15"),
+            code="SAVE15",
+            name="$15 off orders over $100",
+            type="fixed_amount",
+            value=Decimal("15"),
+            minimum_order_amount=Decimal("100"),
+            usage_limit=500,
+            usage_limit_per_customer=3,
+            starts_at=start,
+        ),
+        Coupon(
+            id=_id("coupon", "FREESHIP"),
+            code="FREESHIP",
+            name="Free shipping",
+            type="free_shipping",
+            value=Decimal("0"),
+            usage_limit_per_customer=None,
+            starts_at=start,
+        ),
     ]
 
 

@@ -120,7 +120,12 @@ def clear_wishlist(*, session: Session, user_id, op_id: str | None = None, reque
 
 
 def move_to_cart(
-    *, session: Session, user_id, product_id, sku_id: str | None = None, op_id: str | None = None,
+    *,
+    session: Session,
+    user_id,
+    product_id,
+    sku_id: str | None = None,
+    op_id: str | None = None,
     request_hash: str = "",
 ):
     """Put one of a wishlist product in the cart, then take it off the wishlist (one transaction).

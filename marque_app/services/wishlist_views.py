@@ -64,8 +64,14 @@ def _view(session: Session, products: Sequence[Product]) -> WishlistView:
     skus = default_skus(session, products)
     items = [
         WishlistItem(
-            product_id=card.id, slug=card.slug, name=card.name, brand=card.brand, image_url=card.image_url,
-            price=card.price_amount, is_sold_out=card.is_sold_out, default_sku_id=skus.get(p.id, ""),
+            product_id=card.id,
+            slug=card.slug,
+            name=card.name,
+            brand=card.brand,
+            image_url=card.image_url,
+            price=card.price_amount,
+            is_sold_out=card.is_sold_out,
+            default_sku_id=skus.get(p.id, ""),
         )
         for p, card in zip(products, cards, strict=True)
     ]
@@ -92,12 +98,16 @@ def price_guest_wishlist(*, session: Session, product_ids: Sequence[str]) -> tup
     """
     ids = list(dict.fromkeys(normalize_uuid(p) for p in product_ids))
     valid = [uuid.UUID(i) for i in ids if i]
-    found = {
-        p.id: p
-        for p in session.exec(
-            select(Product).where(Product.id.in_(valid), Product.status == ProductStatus.active)
-        ).all()
-    } if valid else {}
+    found = (
+        {
+            p.id: p
+            for p in session.exec(
+                select(Product).where(Product.id.in_(valid), Product.status == ProductStatus.active)
+            ).all()
+        }
+        if valid
+        else {}
+    )
     products = [found[i] for i in valid if i in found]
     dropped = len(product_ids) - len(products)
     messages = []

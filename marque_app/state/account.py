@@ -73,8 +73,10 @@ class AccountState(rx.State):
         self.profile_error = self.profile_error_field = ""
         try:
             public = await call_service(
-                auth_services.update_profile, user_id=user.id,
-                first_name=_text(form, "first_name"), last_name=_text(form, "last_name"),
+                auth_services.update_profile,
+                user_id=user.id,
+                first_name=_text(form, "first_name"),
+                last_name=_text(form, "last_name"),
                 email=_text(form, "email") or None,
             )
         except AuthError as err:
@@ -98,8 +100,10 @@ class AccountState(rx.State):
             return None
         try:
             result = await call_service(
-                auth_services.change_password, user_id=user.id,
-                current_password=_text(form, "current_password") or None, new_password=new,
+                auth_services.change_password,
+                user_id=user.id,
+                current_password=_text(form, "current_password") or None,
+                new_password=new,
             )
         except AuthError as err:
             self.password_error = err.message
@@ -107,8 +111,12 @@ class AccountState(rx.State):
         self.has_password = True
         auth.token = result.access_token  # the other sessions ended; this one carries on
         auth._apply(result.user)
-        return [rx.toast.success("Password changed"), rx.set_value("current_password", ""),
-                rx.set_value("new_password", ""), rx.set_value("confirm_password", "")]
+        return [
+            rx.toast.success("Password changed"),
+            rx.set_value("current_password", ""),
+            rx.set_value("new_password", ""),
+            rx.set_value("confirm_password", ""),
+        ]
 
     # --- addresses -----------------------------------------------------------------------------
 
@@ -136,13 +144,27 @@ class AccountState(rx.State):
             self.reset()
             return auth.refusal()
         self.address_error = self.address_error_field = ""
-        data = {name: _text(form, name) for name in (
-            "type", "first_name", "last_name", "company", "address_line_1", "address_line_2",
-            "city", "state", "postal_code", "country", "phone")}
+        data = {
+            name: _text(form, name)
+            for name in (
+                "type",
+                "first_name",
+                "last_name",
+                "company",
+                "address_line_1",
+                "address_line_2",
+                "city",
+                "state",
+                "postal_code",
+                "country",
+                "phone",
+            )
+        }
         data["is_default"] = form.get("is_default") in (True, "on", "true")
         try:
-            await call_service(address_services.save_address, user_id=user.id, data=data,
-                               address_id=self.address_draft.id or None)
+            await call_service(
+                address_services.save_address, user_id=user.id, data=data, address_id=self.address_draft.id or None
+            )
         except AuthError as err:
             self.address_error, self.address_error_field = err.message, err.field or ""
             return None
@@ -190,8 +212,9 @@ class AccountState(rx.State):
             self.delete_error = "Type DELETE to confirm"
             return None
         try:
-            await call_service(auth_services.delete_account, user_id=user.id, claims=user.claims,
-                               redis=auth_services.get_redis())
+            await call_service(
+                auth_services.delete_account, user_id=user.id, claims=user.claims, redis=auth_services.get_redis()
+            )
         except AuthError as err:
             self.delete_error = err.message
             return None

@@ -354,7 +354,9 @@ class LoginState(rx.State):
             e164 = auth_services.normalize_phone(phone)
             check_login(get_rate_limiter(), scope="code", identifier=e164, client=self._client())
             sent = await call_service(
-                auth_services.send_phone_code, phone=e164, sms=auth_services.get_sms_sender(),
+                auth_services.send_phone_code,
+                phone=e164,
+                sms=auth_services.get_sms_sender(),
                 redis=auth_services.get_redis(),
             )
         except RateLimited as err:
@@ -388,7 +390,7 @@ class LoginState(rx.State):
 
     @rx.event
     async def resend_code(self):
-        """"Resend code" once the countdown is over (the server's gap is the truth)."""
+        """ "Resend code" once the countdown is over (the server's gap is the truth)."""
         if not self.code_sent_to:
             return
         self.busy = True
@@ -417,11 +419,13 @@ class LoginState(rx.State):
         self.busy = True
         yield
         try:
-            check_login(get_rate_limiter(), scope="login", identifier=self.code_sent_to,
-                        client=self._client())
+            check_login(get_rate_limiter(), scope="login", identifier=self.code_sent_to, client=self._client())
             result = await call_service(
-                auth_services.log_in_with_phone_code, phone=self.code_sent_to,
-                code=_text(form, "code"), redis=auth_services.get_redis(), client=self._client(),
+                auth_services.log_in_with_phone_code,
+                phone=self.code_sent_to,
+                code=_text(form, "code"),
+                redis=auth_services.get_redis(),
+                client=self._client(),
             )
         except AuthError as err:
             self._fail(err)
@@ -446,7 +450,9 @@ class LoginState(rx.State):
         try:
             check_login(get_rate_limiter(), scope="login", identifier=email, client=self._client())
             result = await call_service(
-                auth_services.log_in_with_password, email=email, password=_text(form, "password"),
+                auth_services.log_in_with_password,
+                email=email,
+                password=_text(form, "password"),
                 client=self._client(),
             )
         except AuthError as err:
@@ -465,8 +471,11 @@ class LoginState(rx.State):
         try:
             check_login(get_rate_limiter(), scope="register", identifier=email, client=self._client())
             result = await call_service(
-                auth_services.register, email=email, password=_text(form, "password"),
-                first_name=_text(form, "first_name"), last_name=_text(form, "last_name"),
+                auth_services.register,
+                email=email,
+                password=_text(form, "password"),
+                first_name=_text(form, "first_name"),
+                last_name=_text(form, "last_name"),
             )
         except AuthError as err:
             self._fail(err)
@@ -483,7 +492,8 @@ class LoginState(rx.State):
         try:
             check_login(get_rate_limiter(), scope="reset", identifier=email, client=self._client())
             await call_service(
-                auth_services.request_password_reset, email=email,
+                auth_services.request_password_reset,
+                email=email,
                 mailer=auth_services.get_email_sender(),
             )
         except AuthError as err:
@@ -493,10 +503,7 @@ class LoginState(rx.State):
             self.error, self.busy = "We could not send the e-mail just now; try again in a minute", False
             return
         self.busy = False
-        self.notice = (
-            "If an account uses this e-mail, we sent it a link to choose a new password. "
-            "The link works once."
-        )
+        self.notice = "If an account uses this e-mail, we sent it a link to choose a new password. The link works once."
 
     @rx.event
     async def reset_password(self, form: dict):
@@ -517,8 +524,7 @@ class LoginState(rx.State):
             return
         self.busy = False
         self.reset_done = True
-        yield [rx.toast.success("Password changed; log in with the new one"),
-               rx.redirect(routes.LOGIN + "?tab=email")]
+        yield [rx.toast.success("Password changed; log in with the new one"), rx.redirect(routes.LOGIN + "?tab=email")]
 
     @rx.var
     def is_code_step(self) -> bool:

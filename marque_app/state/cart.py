@@ -151,8 +151,7 @@ def guest_line_view(line: GuestLine, priced: CartLine | None, currency: str) -> 
         now = _amount(priced.unit_price) or Decimal(0)
         change = price_change(seen, now) if seen is not None else ""
         return line_view(
-            replace(priced, id=line.sku_id, quantity=line.quantity, price_seen=line.price_seen,
-                    price_change=change),
+            replace(priced, id=line.sku_id, quantity=line.quantity, price_seen=line.price_seen, price_change=change),
             currency,
         )
     unit = _amount(line.price_seen) or Decimal(0)
@@ -409,9 +408,7 @@ class CartState(rx.State):
                     repairs.extend(m for m in view.messages if m not in repairs)
                 lines = list(survivors)
             if wishlist and ids:
-                wview, dropped = await call_service(
-                    wishlist_services.price_guest_wishlist, product_ids=ids
-                )
+                wview, dropped = await call_service(wishlist_services.price_guest_wishlist, product_ids=ids)
                 currency = get_settings().currency
                 self._wish_known = {i.product_id: wish_view(i, currency) for i in wview.items}
                 ids = [item.product_id for item in wview.items]  # unknown/inactive dropped
@@ -575,9 +572,7 @@ class CartState(rx.State):
             yield [storage_patch(cart_patch, meta_patch), *([toast] if toast is not None else [])]
             return
         try:
-            result, priced = await call_service(
-                cart_services.check_guest_op, lines=before_lines, op=check
-            )
+            result, priced = await call_service(cart_services.check_guest_op, lines=before_lines, op=check)
         except OperationalError:
             self._queue_op(op)  # kept in the cart (and storage), saved once the database is back
             yield [storage_patch(cart_patch, meta_patch), rx.toast.warning(OFFLINE)]
@@ -616,9 +611,10 @@ class CartState(rx.State):
                 if local.refusal is not None:
                     raise _Refused(local.refusal.message)
                 self._optimistic_add(op, local)
-                call, kwargs = cart_services.add_item, {
-                    **kwargs, "sku_id": cart_op.sku_id, "quantity": cart_op.quantity
-                }
+                call, kwargs = (
+                    cart_services.add_item,
+                    {**kwargs, "sku_id": cart_op.sku_id, "quantity": cart_op.quantity},
+                )
                 success = rx.toast.success("Added to your cart")
             elif op_type == "set":
                 item_id = str(op.get("item_id") or "")
@@ -631,11 +627,10 @@ class CartState(rx.State):
                     self._user_lines = [line for line in self._user_lines if line.id != item_id]
                     call, kwargs = cart_services.remove_item, {**kwargs, "item_id": item_id}
                 else:
-                    self._user_lines = [_with_quantity(line, quantity) if line.id == item_id
-                                       else line for line in self._user_lines]
-                    call, kwargs = cart_services.set_quantity, {
-                        **kwargs, "item_id": item_id, "quantity": quantity
-                    }
+                    self._user_lines = [
+                        _with_quantity(line, quantity) if line.id == item_id else line for line in self._user_lines
+                    ]
+                    call, kwargs = cart_services.set_quantity, {**kwargs, "item_id": item_id, "quantity": quantity}
             elif op_type == "remove":
                 item_id = str(op.get("item_id") or "")
                 self._user_lines = [line for line in self._user_lines if line.id != item_id]
@@ -666,9 +661,10 @@ class CartState(rx.State):
                     if local.refusal is not None:
                         raise _Refused(local.refusal.message)
                     self._optimistic_add(op, local)
-                call, kwargs = wishlist_services.move_to_cart, {
-                    **kwargs, "product_id": pid, "sku_id": str(op.get("sku_id") or "") or None
-                }
+                call, kwargs = (
+                    wishlist_services.move_to_cart,
+                    {**kwargs, "product_id": pid, "sku_id": str(op.get("sku_id") or "") or None},
+                )
                 success = rx.toast.success("Moved to your cart")
             else:
                 raise _Refused("Unknown change")
@@ -720,15 +716,18 @@ class CartState(rx.State):
         quantity = next(line.quantity for line in local.lines if line.sku_id == sku)
         if any(line.sku_id == sku for line in self._user_lines):
             self._user_lines = [
-                _with_quantity(line, quantity) if line.sku_id == sku else line
-                for line in self._user_lines
+                _with_quantity(line, quantity) if line.sku_id == sku else line for line in self._user_lines
             ]
             return
-        guest = GuestLine(sku_id=sku, quantity=quantity, price_seen=str(op.get("price_seen") or ""),
-                          name=str(op.get("name") or ""), image=str(op.get("image") or ""),
-                          product_id=str(op.get("product_id") or ""))
-        pending = replace(guest_line_view(guest, None, get_settings().currency),
-                          id=f"pending-{op['id']}")
+        guest = GuestLine(
+            sku_id=sku,
+            quantity=quantity,
+            price_seen=str(op.get("price_seen") or ""),
+            name=str(op.get("name") or ""),
+            image=str(op.get("image") or ""),
+            product_id=str(op.get("product_id") or ""),
+        )
+        pending = replace(guest_line_view(guest, None, get_settings().currency), id=f"pending-{op['id']}")
         self._user_lines = [*self._user_lines, pending]
 
     # --- the offline queue, replayed on reconnect (assets/cart_ops.js asks for it) -------------
@@ -765,9 +764,7 @@ class CartState(rx.State):
             left = 0
         synced = len(ops) - left
         if synced:
-            yield rx.toast.success(
-                f"Back online - {synced} change{'s' if synced != 1 else ''} synced"
-            )
+            yield rx.toast.success(f"Back online - {synced} change{'s' if synced != 1 else ''} synced")
 
     # --- merge on log-in -----------------------------------------------------------------------
 
@@ -792,9 +789,7 @@ class CartState(rx.State):
         try:
             if not lines and not ids:
                 self._show_cart(await call_service(cart_services.get_cart, user_id=user_id))
-                self._show_wishlist(
-                    await call_service(wishlist_services.get_wishlist, user_id=user_id)
-                )
+                self._show_wishlist(await call_service(wishlist_services.get_wishlist, user_id=user_id))
                 self.guest_meta = ""
                 return None
             meta = read_meta(self.guest_meta)
@@ -802,7 +797,10 @@ class CartState(rx.State):
             if meta.get("merge_id") != merge_id:
                 self.guest_meta = json.dumps({**meta, "merge_id": merge_id}, separators=(",", ":"))
             result = await call_service(
-                cart_services.merge_guest, user_id=user_id, merge_id=merge_id, lines=lines,
+                cart_services.merge_guest,
+                user_id=user_id,
+                merge_id=merge_id,
+                lines=lines,
                 wishlist=ids,
             )
         except OperationalError:
@@ -835,8 +833,7 @@ def _error_message(err: CartError) -> str:
 
 def _with_quantity(line: LineView, quantity: int) -> LineView:
     unit = _amount(line.unit_amount) or Decimal(0)
-    return replace(line, quantity=quantity,
-                   line_total=format_money(unit * quantity, get_settings().currency))
+    return replace(line, quantity=quantity, line_total=format_money(unit * quantity, get_settings().currency))
 
 
 def _wish_from_op(op: dict) -> WishView:

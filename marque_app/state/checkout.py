@@ -149,8 +149,11 @@ def email_error(email: str) -> str:
 
 def address_lines(address: dict[str, Any] | AddressView) -> list[str]:
     """An address as the lines of a label."""
-    get = (lambda k: getattr(address, k, "")) if isinstance(address, AddressView) else (
-        lambda k: str(address.get(k) or ""))
+    get = (
+        (lambda k: getattr(address, k, ""))
+        if isinstance(address, AddressView)
+        else (lambda k: str(address.get(k) or ""))
+    )
     name = f"{get('first_name')} {get('last_name')}".strip()
     street = " ".join(p for p in (get("address_line_1"), get("address_line_2")) if p)
     place = f"{get('postal_code')} {get('city')}, {get('state')} {get('country')}".strip(" ,")
@@ -242,8 +245,11 @@ class CheckoutState(rx.State):
         code = self.coupon_code if coupon_code is None else coupon_code
         try:
             quote = await call_service(
-                checkout_services.quote_checkout, user_id=user_id, guest_lines=lines,
-                shipping_method=self.shipping_method or "standard", coupon_code=code,
+                checkout_services.quote_checkout,
+                user_id=user_id,
+                guest_lines=lines,
+                shipping_method=self.shipping_method or "standard",
+                coupon_code=code,
             )
         except CheckoutUnauthorized:
             self.error = "Your account is no longer available; log in again"
@@ -264,13 +270,17 @@ class CheckoutState(rx.State):
         self.shipping_method = quote.shipping_method
         self.shipping_options = [
             ShippingOptionView(
-                code=o.code, label=o.name, detail=o.days,
+                code=o.code,
+                label=o.name,
+                detail=o.days,
                 cost="Free" if o.cost == 0 else format_money(o.cost, currency),
             )
             for o in quote.shipping_methods
         ]
         self.free_shipping_note = free_shipping_note(
-            quote.subtotal, threshold=get_settings().free_shipping_over, currency=currency,
+            quote.subtotal,
+            threshold=get_settings().free_shipping_over,
+            currency=currency,
             has_lines=bool(quote.lines),
         )
         if quote.coupon is not None:
@@ -279,7 +289,8 @@ class CheckoutState(rx.State):
             self.coupon_code = self.coupon_note = ""
         self.sold_out = [
             line.name + (f" (only {line.available} left)" if line.is_short and line.available > 0 else "")
-            for line in quote.lines if line.is_sold_out or line.is_short
+            for line in quote.lines
+            if line.is_sold_out or line.is_short
         ]
 
     # --- the steps ---------------------------------------------------------------------------
@@ -401,7 +412,8 @@ class CheckoutState(rx.State):
                 guest_lines=lines or None,
                 shipping_address=shipping,
                 billing_address=billing,
-                save_address=self.is_user and self.address_choice == "new"
+                save_address=self.is_user
+                and self.address_choice == "new"
                 and form.get("save_address") in (True, "on", "true"),
                 shipping_method=self.shipping_method or "standard",
                 coupon_code=self.coupon_code,
@@ -467,8 +479,10 @@ class CheckoutState(rx.State):
         else:
             cart.user_lines = []
         cart.notices = []
-        yield [rx.toast.success(f"Order {order.order_number} placed"),
-               rx.redirect(routes.confirmation_url(order.order_number))]
+        yield [
+            rx.toast.success(f"Order {order.order_number} placed"),
+            rx.redirect(routes.confirmation_url(order.order_number)),
+        ]
 
     # --- the confirmation --------------------------------------------------------------------
 
@@ -503,14 +517,18 @@ def field_key(service_field: str) -> str:
         return f"ship_{name}" if f"ship_{name}" in NO_ERRORS else "ship_address"
     if head == "billing_address" and name:
         return f"bill_{name}" if f"bill_{name}" in NO_ERRORS else ""
-    return {"guest_email": "email", "shipping_method": "shipping_method",
-            "payment_method": "payment_method"}.get(service_field, "")
+    return {"guest_email": "email", "shipping_method": "shipping_method", "payment_method": "payment_method"}.get(
+        service_field, ""
+    )
 
 
 def _line_view(line, currency: str) -> QuoteLineView:
     return QuoteLineView(
-        sku_id=str(line.sku_id), name=line.name, variant_label=line.variant_label or "",
-        quantity=line.quantity, unit_price=format_money(line.unit_price, currency),
+        sku_id=str(line.sku_id),
+        name=line.name,
+        variant_label=line.variant_label or "",
+        quantity=line.quantity,
+        unit_price=format_money(line.unit_price, currency),
         line_total=format_money(line.line_total, currency),
         is_sold_out=bool(getattr(line, "is_sold_out", False) or getattr(line, "is_short", False)),
     )

@@ -148,8 +148,10 @@ class ListingState(rx.State):
             yield update
 
     async def _load(self, kind: str, slug: str):
-        if kind != self.kind or (kind == CATEGORY and self.category.slug != slug) or (
-            kind == BRAND and self.brand.slug != slug
+        if (
+            kind != self.kind
+            or (kind == CATEGORY and self.category.slug != slug)
+            or (kind == BRAND and self.brand.slug != slug)
         ):
             self.status = LOADING
             yield
@@ -217,14 +219,18 @@ class ListingState(rx.State):
         self._put("tree", self._tree(nav, listing))
         self._put("all_products_href", self._url(query.with_changes(category="")))
         self._put("category_choices", _category_choices(nav))
-        self._put("brand_choices", [Choice("", "All brands")] + [
-            Choice(b.slug, f"{b.name} ({b.product_count:,})") for b in brands
-        ])
+        self._put(
+            "brand_choices",
+            [Choice("", "All brands")] + [Choice(b.slug, f"{b.name} ({b.product_count:,})") for b in brands],
+        )
 
-        self._put("page_links", [
-            PageLink(n, self._url(query.with_changes(page=n)) if n else "", n == listing.page)
-            for n in words.page_window(listing.page, listing.pages)
-        ])
+        self._put(
+            "page_links",
+            [
+                PageLink(n, self._url(query.with_changes(page=n)) if n else "", n == listing.page)
+                for n in words.page_window(listing.page, listing.pages)
+            ],
+        )
         has_prev = 1 < listing.page <= max(listing.pages, 1)
         has_next = listing.page < listing.pages
         self._put("prev_href", self._url(query.with_changes(page=listing.page - 1)) if has_prev else "")
@@ -237,11 +243,14 @@ class ListingState(rx.State):
                 f"{listing.pages:,} page{'s' if listing.pages != 1 else ''}."
             )
         self._put("notices", notices)
-        self._put("empty_text", words.empty_message(
-            query,
-            category_name=self.category.name,
-            brand_name=self.brand.name,
-        ))
+        self._put(
+            "empty_text",
+            words.empty_message(
+                query,
+                category_name=self.category.name,
+                brand_name=self.brand.name,
+            ),
+        )
 
     def _tree(self, nav: list[NavCategory], listing: ListingPage) -> list[TreeNode]:
         current = listing.category.slug if listing.category else ""
@@ -314,14 +323,12 @@ class ListingState(rx.State):
         high = str(form_data.get("max_price", self.max_price_value) or "").strip()
         checked, errors = parse_listing_query({"min_price": low, "max_price": high}, strict=False)
         if errors:
-            self.price_error = errors[0].message.replace("min_price", "The minimum").replace(
-                "max_price", "the maximum"
-            ).capitalize()
+            self.price_error = (
+                errors[0].message.replace("min_price", "The minimum").replace("max_price", "the maximum").capitalize()
+            )
             return None
         self.price_error = ""
-        return self._go(
-            self._query().with_changes(min_price=checked.min_price, max_price=checked.max_price)
-        )
+        return self._go(self._query().with_changes(min_price=checked.min_price, max_price=checked.max_price))
 
     @rx.event
     def clear_filters(self):

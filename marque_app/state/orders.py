@@ -137,8 +137,7 @@ def timeline_view(status: str, entries: list) -> list[TimelineStepView]:
     for step in PATH:
         if step in seen:
             steps.append(TimelineStepView(STATUS_LABELS[step], show_time(seen[step]), "done"))
-    steps.append(TimelineStepView(STATUS_LABELS.get(status, status.title()),
-                                  show_time(seen.get(status)), "stopped"))
+    steps.append(TimelineStepView(STATUS_LABELS.get(status, status.title()), show_time(seen.get(status)), "stopped"))
     return steps
 
 
@@ -159,12 +158,19 @@ def order_view(order) -> OrderView:
     lines = []
     for line in order.lines:
         returnable = returnable_quantity(line.quantity, line.returned_quantity, order_returnable=order.can_return)
-        lines.append(OrderLineView(
-            id=str(line.id), name=line.name, sku=line.sku, variant_label=line.variant_label or "",
-            quantity=line.quantity, unit_price=format_money(line.unit_price, currency),
-            line_total=format_money(line.line_total, currency), returnable=returnable,
-            return_options=[str(n) for n in range(returnable + 1)],
-        ))
+        lines.append(
+            OrderLineView(
+                id=str(line.id),
+                name=line.name,
+                sku=line.sku,
+                variant_label=line.variant_label or "",
+                quantity=line.quantity,
+                unit_price=format_money(line.unit_price, currency),
+                line_total=format_money(line.line_total, currency),
+                returnable=returnable,
+                return_options=[str(n) for n in range(returnable + 1)],
+            )
+        )
     address = {k: str(v) for k, v in (order.shipping_address or {}).items() if v is not None}
     return OrderView(
         number=order.order_number,
@@ -189,7 +195,9 @@ def order_view(order) -> OrderView:
         timeline=timeline_view(order.status, order.timeline),
         returns=[
             ReturnRowView(
-                number=r.return_number, status=r.status.title(), date=show_date(r.requested_at),
+                number=r.return_number,
+                status=r.status.title(),
+                date=show_date(r.requested_at),
                 contents=", ".join(f"{i.quantity} × {i.name}" for i in r.items),
             )
             for r in order.returns
@@ -208,8 +216,7 @@ def return_items(form: dict, lines: list[OrderLineView]) -> list[tuple[str, int,
         qty = int(raw) if isinstance(raw, str) and raw.isdigit() else 0
         reason = form.get(f"reason_{line.id}")
         if qty > 0:
-            items.append((line.id, min(qty, line.returnable),
-                          reason if reason in REASON_CODES else "other"))
+            items.append((line.id, min(qty, line.returnable), reason if reason in REASON_CODES else "other"))
     return items
 
 
@@ -264,8 +271,7 @@ class OrdersState(rx.State):
         raw = str(self.router.url.query_parameters.get("page") or "1")
         page = int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
         try:
-            result = await call_service(orders_services.list_orders, user_id=user.id, page=page,
-                                        per_page=PAGE_SIZE)
+            result = await call_service(orders_services.list_orders, user_id=user.id, page=page, per_page=PAGE_SIZE)
         except OperationalError:
             return rx.toast.error(OFFLINE)
         self.rows = [row_view(s) for s in result.items]
@@ -319,8 +325,7 @@ class OrdersState(rx.State):
             self.action_error = err.message
             self.action_error_field = (err.field or "").rpartition(".")[2]
             try:  # the order may have moved on (shipped meanwhile): show it as it is
-                order = await call_service(orders_services.get_order, user_id=user.id,
-                                           order_ref=self.order.number)
+                order = await call_service(orders_services.get_order, user_id=user.id, order_ref=self.order.number)
                 self.order = order_view(order)
             except CheckoutError:
                 pass
@@ -333,8 +338,7 @@ class OrdersState(rx.State):
             self.busy = False
             self.action_error = SERVER_ERROR
             return rx.toast.error(SERVER_ERROR)
-        order = await call_service(orders_services.get_order, user_id=user.id,
-                                   order_ref=self.order.number)
+        order = await call_service(orders_services.get_order, user_id=user.id, order_ref=self.order.number)
         self.order = order_view(order)
         self.busy = False
         self.dialog = ""
@@ -344,9 +348,11 @@ class OrdersState(rx.State):
     async def cancel_order(self, form: dict):
         reason = form.get("reason")
         return await self._act(
-            orders_services.cancel_order, "Order cancelled",
+            orders_services.cancel_order,
+            "Order cancelled",
             reason=reason.strip()[:500] if isinstance(reason, str) else "",
-            sms=auth_services.get_sms_sender(), mailer=auth_services.get_email_sender(),
+            sms=auth_services.get_sms_sender(),
+            mailer=auth_services.get_email_sender(),
         )
 
     @rx.event
@@ -357,8 +363,7 @@ class OrdersState(rx.State):
             key, message = next(iter(errors.items()))
             self.action_error, self.action_error_field = message, key[2:]
             return None
-        return await self._act(orders_services.change_address, "Shipping address changed",
-                               shipping_address=address)
+        return await self._act(orders_services.change_address, "Shipping address changed", shipping_address=address)
 
     @rx.event
     async def request_return(self, form: dict):
@@ -367,9 +372,12 @@ class OrdersState(rx.State):
             self.action_error = "Choose at least one item and how many to return"
             return None
         comments = form.get("comments")
-        return await self._act(orders_services.request_return, "Return requested",
-                               items=items,
-                               comments=comments.strip()[:1000] if isinstance(comments, str) else "")
+        return await self._act(
+            orders_services.request_return,
+            "Return requested",
+            items=items,
+            comments=comments.strip()[:1000] if isinstance(comments, str) else "",
+        )
 
     # --- dialogs -----------------------------------------------------------------------------
 
@@ -383,5 +391,3 @@ class OrdersState(rx.State):
     def set_dialog_open(self, is_open: bool):
         if not is_open:
             self.dialog = ""
-
-

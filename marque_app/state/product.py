@@ -70,9 +70,7 @@ class ProductState(rx.State):
 
     @rx.var
     def selected_variant(self) -> VariantView:
-        found = find_variant(
-            self.product.variants, size=self.selected_size, color=self.selected_color
-        )
+        found = find_variant(self.product.variants, size=self.selected_size, color=self.selected_color)
         return found or VariantView()
 
     @rx.var

@@ -54,8 +54,11 @@ class ReviewsState(rx.State):
         user = await auth.current_user()
         try:
             product_id, view, eligibility = await asyncio.to_thread(
-                review_services.product_reviews, slug=self._slug,
-                user_id=str(user.id) if user else None, page=page or self.page, per_page=PER_PAGE,
+                review_services.product_reviews,
+                slug=self._slug,
+                user_id=str(user.id) if user else None,
+                page=page or self.page,
+                per_page=PER_PAGE,
             )
         except ReviewError:
             self._product_id, self.items, self.count, self.average, self.can_review = "", [], 0, "", False
@@ -63,7 +66,11 @@ class ReviewsState(rx.State):
             return
         self._product_id = product_id
         self.items = view.items
-        self.average, self.count, self.histogram = view.summary.average, view.summary.count, list(view.summary.histogram)
+        self.average, self.count, self.histogram = (
+            view.summary.average,
+            view.summary.count,
+            list(view.summary.histogram),
+        )
         self.page, self.pages = view.page, view.pages
         self.can_review, self.cannot_reason = eligibility.can_review, eligibility.reason
         existing = eligibility.existing
@@ -104,8 +111,12 @@ class ReviewsState(rx.State):
         self.form_error = self.form_field = self.thanks = ""
         try:
             mine = await call_service(
-                review_services.submit_review, user_id=user.id, product_id=self._product_id, rating=self.rating,
-                title=self.title, text=self.text,
+                review_services.submit_review,
+                user_id=user.id,
+                product_id=self._product_id,
+                rating=self.rating,
+                title=self.title,
+                text=self.text,
             )
         except ReviewError as err:
             self.form_error, self.form_field = err.message, err.field or ""
@@ -141,7 +152,9 @@ class ReviewsState(rx.State):
     def histogram_rows(self) -> list[HistogramRow]:
         """One bar per star count, 5..1, for the summary."""
         total = self.count or 1
-        return [HistogramRow(stars=5 - i, count=n, percent=round(100 * n / total)) for i, n in enumerate(self.histogram)]
+        return [
+            HistogramRow(stars=5 - i, count=n, percent=round(100 * n / total)) for i, n in enumerate(self.histogram)
+        ]
 
     @rx.var
     def has_reviews(self) -> bool:

@@ -30,10 +30,18 @@ class AddressView:
     @classmethod
     def of(cls, row: Address) -> AddressView:
         return cls(
-            id=str(row.id), type=row.type, first_name=row.first_name, last_name=row.last_name,
-            company=row.company or "", address_line_1=row.address_line_1,
-            address_line_2=row.address_line_2 or "", city=row.city, state=row.state,
-            postal_code=row.postal_code, country=row.country, phone=row.phone or "",
+            id=str(row.id),
+            type=row.type,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            company=row.company or "",
+            address_line_1=row.address_line_1,
+            address_line_2=row.address_line_2 or "",
+            city=row.city,
+            state=row.state,
+            postal_code=row.postal_code,
+            country=row.country,
+            phone=row.phone or "",
             is_default=row.is_default,
         )
 

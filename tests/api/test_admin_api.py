@@ -64,12 +64,21 @@ ADMIN_ROUTES = admin_routes()
 def test_the_route_list_holds_the_admin_api():
     paths = {f"{m} {re.sub(r'[0-9a-f-]{36}', '{id}', p)}" for m, p in ADMIN_ROUTES}
     assert {
-        "POST /api/v1/products", "PUT /api/v1/products/{id}", "DELETE /api/v1/products/{id}",
-        "POST /api/v1/products/{id}/variants", "GET /api/v1/admin/customers", "GET /api/v1/admin/customers/{id}",
-        "PUT /api/v1/admin/customers/{id}/notes", "GET /api/v1/admin/inventory/low-stock",
-        "POST /api/v1/admin/inventory/adjust", "GET /api/v1/admin/inventory/movements",
-        "GET /api/v1/admin/coupons", "POST /api/v1/admin/coupons", "PUT /api/v1/admin/coupons/{id}",
-        "DELETE /api/v1/admin/coupons/{id}", "GET /api/v1/admin/activity",
+        "POST /api/v1/products",
+        "PUT /api/v1/products/{id}",
+        "DELETE /api/v1/products/{id}",
+        "POST /api/v1/products/{id}/variants",
+        "GET /api/v1/admin/customers",
+        "GET /api/v1/admin/customers/{id}",
+        "PUT /api/v1/admin/customers/{id}/notes",
+        "GET /api/v1/admin/inventory/low-stock",
+        "POST /api/v1/admin/inventory/adjust",
+        "GET /api/v1/admin/inventory/movements",
+        "GET /api/v1/admin/coupons",
+        "POST /api/v1/admin/coupons",
+        "PUT /api/v1/admin/coupons/{id}",
+        "DELETE /api/v1/admin/coupons/{id}",
+        "GET /api/v1/admin/activity",
     } <= paths
 
 
@@ -85,9 +94,15 @@ def test_every_admin_endpoint_refuses_guests_and_customers(client, customer, met
 
 def product_body(t: str, **over) -> dict:
     return {
-        "name": f"Api Shirt {t}", "price": "30.00", "status": "active", "category_id": "", "meta_title": "T",
-        "variants": [{"sku": f"API-{t}-S", "name": "S", "attributes": {"size": "S"}, "stock": 2},
-                     {"sku": f"API-{t}-M", "name": "M", "attributes": {"size": "M"}, "stock": 0}],
+        "name": f"Api Shirt {t}",
+        "price": "30.00",
+        "status": "active",
+        "category_id": "",
+        "meta_title": "T",
+        "variants": [
+            {"sku": f"API-{t}-S", "name": "S", "attributes": {"size": "S"}, "stock": 2},
+            {"sku": f"API-{t}-M", "name": "M", "attributes": {"size": "M"}, "stock": 0},
+        ],
         **over,
     }
 
@@ -102,13 +117,15 @@ def test_product_create_update_variant_delete(client, admin, db):
     # the storefront's public API shows the new active product at once
     assert client.get(f"{API}/products/{body['slug']}").status_code == 200
 
-    updated = client.put(f"{API}/products/{pid}", json={"name": f"Api Shirt {t}", "price": "28.50",
-                                                        "status": "active"}, headers=admin)
+    updated = client.put(
+        f"{API}/products/{pid}", json={"name": f"Api Shirt {t}", "price": "28.50", "status": "active"}, headers=admin
+    )
     assert updated.status_code == 200 and updated.json()["price"] == "28.50"
     assert len(updated.json()["variants"]) == 2  # variants left out of the body stay
 
-    variant = client.post(f"{API}/products/{pid}/variants", json={"sku": f"API-{t}-L", "name": "L", "stock": 5},
-                          headers=admin)
+    variant = client.post(
+        f"{API}/products/{pid}/variants", json={"sku": f"API-{t}-L", "name": "L", "stock": 5}, headers=admin
+    )
     assert variant.status_code == 201 and variant.json()["stock"] == 5
     duplicate = client.post(f"{API}/products/{pid}/variants", json={"sku": f"API-{t}-L", "name": "L"}, headers=admin)
     assert duplicate.status_code == 409 and duplicate.json()["field"] == "sku"
@@ -150,13 +167,19 @@ def test_duplicate_slug_and_forbidden_status_move(client, admin):
     pid = client.post(f"{API}/products", json=product_body(t), headers=admin).json()["id"]
     again = client.post(f"{API}/products", json=product_body(t, variants=[], status="draft"), headers=admin)
     assert again.status_code == 409 and again.json()["field"] == "slug"
-    assert client.put(f"{API}/products/{pid}", json={"name": f"Api Shirt {t}", "price": "30", "status": "archived"},
-                      headers=admin).status_code == 200
-    moved = client.put(f"{API}/products/{pid}", json={"name": f"Api Shirt {t}", "price": "30", "status": "active"},
-                       headers=admin)
+    assert (
+        client.put(
+            f"{API}/products/{pid}", json={"name": f"Api Shirt {t}", "price": "30", "status": "archived"}, headers=admin
+        ).status_code
+        == 200
+    )
+    moved = client.put(
+        f"{API}/products/{pid}", json={"name": f"Api Shirt {t}", "price": "30", "status": "active"}, headers=admin
+    )
     assert moved.status_code == 409 and moved.json()["field"] == "status"
-    assert client.put(f"{API}/products/{uuid.uuid4()}", json={"name": "x", "price": "1"},
-                      headers=admin).status_code == 404
+    assert (
+        client.put(f"{API}/products/{uuid.uuid4()}", json={"name": "x", "price": "1"}, headers=admin).status_code == 404
+    )
 
 
 # --- inventory ----------------------------------------------------------------------------------
@@ -164,14 +187,21 @@ def test_duplicate_slug_and_forbidden_status_move(client, admin):
 
 def test_adjust_stock_and_history(client, admin, db):
     product, (variant,) = make_product(db, stock=(2,))
-    ok = client.post(f"{API}/admin/inventory/adjust",
-                     json={"sku": variant.sku, "quantity_change": 5, "reason": "Delivery"}, headers=admin)
+    ok = client.post(
+        f"{API}/admin/inventory/adjust",
+        json={"sku": variant.sku, "quantity_change": 5, "reason": "Delivery"},
+        headers=admin,
+    )
     assert ok.status_code == 200 and ok.json()["stock"] == 7 and ok.json()["movement"]["movement_type"] == "restock"
-    too_many = client.post(f"{API}/admin/inventory/adjust",
-                           json={"variant_id": str(variant.id), "quantity_change": -8, "reason": "Count"}, headers=admin)
+    too_many = client.post(
+        f"{API}/admin/inventory/adjust",
+        json={"variant_id": str(variant.id), "quantity_change": -8, "reason": "Count"},
+        headers=admin,
+    )
     assert too_many.status_code == 409 and too_many.json()["field"] == "quantity_change"
-    no_reason = client.post(f"{API}/admin/inventory/adjust",
-                            json={"variant_id": str(variant.id), "quantity_change": -1}, headers=admin)
+    no_reason = client.post(
+        f"{API}/admin/inventory/adjust", json={"variant_id": str(variant.id), "quantity_change": -1}, headers=admin
+    )
     assert no_reason.status_code == 422 and no_reason.json()["field"] == "reason"
     db.expire_all()
     assert db.get(ProductVariant, variant.id).inventory_quantity == 7
@@ -203,15 +233,22 @@ def test_customer_search_detail_and_notes(client, admin, db):
 
 def test_coupons_crud(client, admin):
     t = tag().upper()
-    created = client.post(f"{API}/admin/coupons", json={"code": f"x{t}", "name": "X", "type": "fixed_amount",
-                                                         "value": "5.00", "usage_limit": 10}, headers=admin)
+    created = client.post(
+        f"{API}/admin/coupons",
+        json={"code": f"x{t}", "name": "X", "type": "fixed_amount", "value": "5.00", "usage_limit": 10},
+        headers=admin,
+    )
     assert created.status_code == 201 and created.json()["code"] == f"X{t}"
     cid = created.json()["id"]
-    bad = client.put(f"{API}/admin/coupons/{cid}", json={"code": f"X{t}", "name": "X", "type": "percentage",
-                                                         "value": "150"}, headers=admin)
+    bad = client.put(
+        f"{API}/admin/coupons/{cid}",
+        json={"code": f"X{t}", "name": "X", "type": "percentage", "value": "150"},
+        headers=admin,
+    )
     assert bad.status_code == 422 and bad.json()["field"] == "value"
-    dup = client.post(f"{API}/admin/coupons", json={"code": f"X{t}", "name": "Y", "type": "free_shipping"},
-                      headers=admin)
+    dup = client.post(
+        f"{API}/admin/coupons", json={"code": f"X{t}", "name": "Y", "type": "free_shipping"}, headers=admin
+    )
     assert dup.status_code == 409 and dup.json()["field"] == "code"
     off = client.delete(f"{API}/admin/coupons/{cid}", headers=admin)
     assert off.status_code == 200 and off.json()["is_active"] is False

@@ -27,19 +27,26 @@ def test_orders_list_detail_status_tracking_notes(client, admin, db):
     listed = client.get(f"{API}/admin/orders", params={"q": user.email, "status": "pending"}, headers=admin)
     assert listed.status_code == 200 and [o["order_number"] for o in listed.json()["items"]] == [order.order_number]
     bad = client.put(f"{API}/admin/orders/{order.id}/status", json={"status": "delivered"}, headers=admin)
-    assert bad.status_code == 409 and bad.json()["field"] == "status" and "cannot become delivered" in bad.json()["detail"]
+    assert (
+        bad.status_code == 409 and bad.json()["field"] == "status" and "cannot become delivered" in bad.json()["detail"]
+    )
     db.expire_all()
     assert db.get(Order, uuid.UUID(order.id)).status.value == "pending"
     db.rollback()
     ok = client.put(f"{API}/admin/orders/{order.id}/status", json={"status": "processing"}, headers=admin)
     assert ok.status_code == 200 and ok.json()["next_statuses"] == ["shipped", "cancelled"]
-    shipped = client.put(f"{API}/admin/orders/{order.id}/status",
-                         json={"status": "shipped", "tracking_number": "TRK-API-1"}, headers=admin)
+    shipped = client.put(
+        f"{API}/admin/orders/{order.id}/status",
+        json={"status": "shipped", "tracking_number": "TRK-API-1"},
+        headers=admin,
+    )
     assert shipped.json()["tracking_number"] == "TRK-API-1"
     fixed = client.put(f"{API}/admin/orders/{order.id}/tracking", json={"tracking_number": "TRK-API-2"}, headers=admin)
     assert fixed.status_code == 200 and fixed.json()["tracking_number"] == "TRK-API-2"
-    assert client.put(f"{API}/admin/orders/{order.id}/tracking", json={}, headers=admin).json()["field"] \
+    assert (
+        client.put(f"{API}/admin/orders/{order.id}/tracking", json={}, headers=admin).json()["field"]
         == "tracking_number"
+    )
     noted = client.post(f"{API}/admin/orders/{order.id}/notes", json={"note": "Fragile"}, headers=admin)
     assert noted.status_code == 200 and noted.json()["admin_notes"].endswith("Fragile")
     detail = client.get(f"{API}/admin/orders/{order.id}", headers=admin).json()
@@ -65,15 +72,23 @@ def test_reports_json_and_csv_and_dashboard(client, admin, db):
     user, order = place(db, 3, now=datetime(year, 2, 3, 10, tzinfo=UTC))
     params = {"date_from": f"{year}-02-01", "date_to": f"{year}-02-05"}
     sales = client.get(f"{API}/admin/reports/sales", params=params, headers=admin).json()
-    assert len(sales["rows"]) == 5 and sales["totals"]["orders"] == 1 and sales["rows"][2]["revenue"] == f"{order.total:.2f}"
+    assert (
+        len(sales["rows"]) == 5
+        and sales["totals"]["orders"] == 1
+        and sales["rows"][2]["revenue"] == f"{order.total:.2f}"
+    )
     csv = client.get(f"{API}/admin/reports/customers", params={**params, "format": "csv"}, headers=admin)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-    assert csv.headers["content-disposition"] == f'attachment; filename="marque-customers-{year}-02-01-to-{year}-02-05.csv"'
+    assert (
+        csv.headers["content-disposition"]
+        == f'attachment; filename="marque-customers-{year}-02-01-to-{year}-02-05.csv"'
+    )
     assert csv.text.splitlines() == ["customer,name,orders,revenue", f"{user.email},,1,{order.total:.2f}"]
     products = client.get(f"{API}/admin/reports/products", params=params, headers=admin).json()
     assert products["rows"][0]["quantity"] == 3
-    bad = client.get(f"{API}/admin/reports/sales", params={"date_from": f"{year}-02-05", "date_to": f"{year}-02-01"},
-                     headers=admin)
+    bad = client.get(
+        f"{API}/admin/reports/sales", params={"date_from": f"{year}-02-05", "date_to": f"{year}-02-01"}, headers=admin
+    )
     assert bad.status_code == 422 and bad.json()["field"] == "date_to"
     board = client.get(f"{API}/admin/dashboard", headers=admin)
     assert board.status_code == 200 and len(board.json()["series"]) == 30

@@ -27,8 +27,13 @@ from marque_app.services.auth.guard import AuthUser
 from marque_app.settings import get_settings
 
 API = "/api/v1/auth"
-PROTECTED = [("get", "/me"), ("put", "/profile"), ("post", "/change-password"), ("post", "/logout"),
-             ("delete", "/delete-account")]
+PROTECTED = [
+    ("get", "/me"),
+    ("put", "/profile"),
+    ("post", "/change-password"),
+    ("post", "/logout"),
+    ("delete", "/delete-account"),
+]
 
 
 @pytest.fixture
@@ -98,8 +103,7 @@ def test_phone_log_in_end_to_end(client, sms):
     phone = _phone()
     sent = client.post(f"{API}/verify/send", json={"phone": phone[:2] + " " + phone[2:5] + "-" + phone[5:]})
     assert sent.status_code == 200
-    assert sent.json() == {"message": f"We sent a code to {phone}", "phone": phone, "expires_in": 300,
-                           "resend_in": 60}
+    assert sent.json() == {"message": f"We sent a code to {phone}", "phone": phone, "expires_in": 300, "resend_in": 60}
     code = sms.last_code(phone)
     assert code not in sent.text
     body = client.post(f"{API}/verify/code", json={"phone": phone, "code": code}).json()
@@ -156,8 +160,10 @@ def test_malformed_code_is_refused(client, sms, code):
 
 def test_schema_errors_are_422_not_500(client):
     assert client.post(f"{API}/verify/send", json={}).status_code == 422
-    assert client.post(f"{API}/verify/send", content=b"not json",
-                       headers={"content-type": "application/json"}).status_code == 422
+    assert (
+        client.post(f"{API}/verify/send", content=b"not json", headers={"content-type": "application/json"}).status_code
+        == 422
+    )
     assert client.post(f"{API}/login", json={"email": "a" * 300, "password": "x"}).status_code == 422
 
 
@@ -235,14 +241,19 @@ def test_profile_change_password_logout_and_delete(client, sms):
     other = _register(client)
     r = client.put(f"{API}/profile", json={"email": other["user"]["email"]}, headers=headers)
     assert r.status_code == 409
-    r = client.post(f"{API}/change-password", json={"current_password": "bad", "new_password": "Next#1234"},
-                    headers=headers)
+    r = client.post(
+        f"{API}/change-password", json={"current_password": "bad", "new_password": "Next#1234"}, headers=headers
+    )
     assert r.status_code == 401
-    other_session = _bearer(client.post(f"{API}/login", json={"email": body["user"]["email"],
-                                                               "password": "Secret#123"}).json()["access_token"])
+    other_session = _bearer(
+        client.post(f"{API}/login", json={"email": body["user"]["email"], "password": "Secret#123"}).json()[
+            "access_token"
+        ]
+    )
     time.sleep(1.05)  # iat has whole seconds: the tokens above are from an earlier second
-    r = client.post(f"{API}/change-password", json={"current_password": "Secret#123", "new_password": "Next#1234"},
-                    headers=headers)
+    r = client.post(
+        f"{API}/change-password", json={"current_password": "Secret#123", "new_password": "Next#1234"}, headers=headers
+    )
     assert r.status_code == 200
     # A password change ends every other session; the caller carries on with the fresh token.
     assert client.get(f"{API}/me", headers=other_session).status_code == 401
@@ -256,7 +267,9 @@ def test_profile_change_password_logout_and_delete(client, sms):
     assert client.delete(f"{API}/delete-account", headers=fresh).status_code == 200
     assert client.get(f"{API}/me", headers=fresh).status_code == 401
     # A token that was not the one used to delete is refused too: the account is gone.
-    assert client.post(f"{API}/login", json={"email": body["user"]["email"], "password": "Next#1234"}).status_code == 401
+    assert (
+        client.post(f"{API}/login", json={"email": body["user"]["email"], "password": "Next#1234"}).status_code == 401
+    )
 
 
 # --- every 401 ----------------------------------------------------------------------------------
@@ -369,8 +382,7 @@ def test_general_api_limit(make_client):
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0 and r.json()["detail"].startswith("Too many")
     assert client.get("/_health").status_code == 200  # outside the API's limit
     # a payment webhook is never refused for the limit: it answers for its signature (400)
-    webhook = client.post("/api/v1/payments/stripe/webhook", content=b"{}",
-                          headers={"Stripe-Signature": "t=1,v1=00"})
+    webhook = client.post("/api/v1/payments/stripe/webhook", content=b"{}", headers={"Stripe-Signature": "t=1,v1=00"})
     assert webhook.status_code == 400
 
 
@@ -378,5 +390,19 @@ def test_openapi_documents_the_bearer_scheme(client):
     spec = client.get("/api/v1/openapi.json").json()
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert spec["paths"][f"{API}/me"]["get"]["security"] == [{"HTTPBearer": []}]
-    assert {f"{API}/{p}" for p in ("verify/send", "verify/code", "register", "login", "forgot-password",
-            "reset-password", "me", "profile", "change-password", "logout", "delete-account")} <= set(spec["paths"])
+    assert {
+        f"{API}/{p}"
+        for p in (
+            "verify/send",
+            "verify/code",
+            "register",
+            "login",
+            "forgot-password",
+            "reset-password",
+            "me",
+            "profile",
+            "change-password",
+            "logout",
+            "delete-account",
+        )
+    } <= set(spec["paths"])

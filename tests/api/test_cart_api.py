@@ -70,9 +70,17 @@ def _post(client, path, headers, **body):
 # --- auth ---------------------------------------------------------------------------------------
 
 ENDPOINTS = [
-    ("GET", "/cart"), ("GET", "/cart/validate"), ("POST", "/cart/items"), ("PUT", f"/cart/items/{uuid.uuid4()}"),
-    ("DELETE", f"/cart/items/{uuid.uuid4()}"), ("DELETE", "/cart"), ("POST", "/cart/merge"), ("GET", "/wishlist"),
-    ("POST", "/wishlist/items"), ("DELETE", f"/wishlist/items/{uuid.uuid4()}"), ("DELETE", "/wishlist"),
+    ("GET", "/cart"),
+    ("GET", "/cart/validate"),
+    ("POST", "/cart/items"),
+    ("PUT", f"/cart/items/{uuid.uuid4()}"),
+    ("DELETE", f"/cart/items/{uuid.uuid4()}"),
+    ("DELETE", "/cart"),
+    ("POST", "/cart/merge"),
+    ("GET", "/wishlist"),
+    ("POST", "/wishlist/items"),
+    ("DELETE", f"/wishlist/items/{uuid.uuid4()}"),
+    ("DELETE", "/wishlist"),
     ("POST", f"/wishlist/items/{uuid.uuid4()}/move-to-cart"),
 ]
 
@@ -89,9 +97,17 @@ def test_every_endpoint_needs_a_bearer_token(client, method, path):
 def test_openapi_lists_every_endpoint(client):
     paths = client.get(f"{API}/openapi.json").json()["paths"]
     expected = {
-        ("get", "/cart"), ("get", "/cart/validate"), ("post", "/cart/items"), ("put", "/cart/items/{item_id}"),
-        ("delete", "/cart/items/{item_id}"), ("delete", "/cart"), ("post", "/cart/merge"), ("get", "/wishlist"),
-        ("post", "/wishlist/items"), ("delete", "/wishlist/items/{product_id}"), ("delete", "/wishlist"),
+        ("get", "/cart"),
+        ("get", "/cart/validate"),
+        ("post", "/cart/items"),
+        ("put", "/cart/items/{item_id}"),
+        ("delete", "/cart/items/{item_id}"),
+        ("delete", "/cart"),
+        ("post", "/cart/merge"),
+        ("get", "/wishlist"),
+        ("post", "/wishlist/items"),
+        ("delete", "/wishlist/items/{product_id}"),
+        ("delete", "/wishlist"),
         ("post", "/wishlist/items/{product_id}/move-to-cart"),
     }
     for method, path in expected:
@@ -139,7 +155,12 @@ def test_bad_quantities_are_422(client, db, shopper, quantity):
 
 def test_malformed_bodies_are_422_not_500(client, shopper):
     _, headers = shopper
-    assert client.post(f"{API}/cart/items", content=b"not json", headers={**headers, "content-type": "application/json"}).status_code == 422
+    assert (
+        client.post(
+            f"{API}/cart/items", content=b"not json", headers={**headers, "content-type": "application/json"}
+        ).status_code
+        == 422
+    )
     assert _post(client, "/cart/items", headers).status_code == 422
     assert _post(client, "/cart/items", headers, sku_id="x" * 500, quantity=1).status_code == 422
     assert _post(client, "/cart/merge", headers, merge_id="", lines=[]).status_code == 422
@@ -220,7 +241,12 @@ def test_idempotency_key_makes_a_retried_post_safe(client, db, shopper):
     assert ok.status_code == 200 and ok.json()["total_items"] == 3
     # the same key belongs to each user on their own
     _, other = _auth(db)
-    assert _post(client, "/cart/items", {**other, "Idempotency-Key": "k-1"}, sku_id=str(v.id), quantity=2).json()["total_items"] == 2
+    assert (
+        _post(client, "/cart/items", {**other, "Idempotency-Key": "k-1"}, sku_id=str(v.id), quantity=2).json()[
+            "total_items"
+        ]
+        == 2
+    )
     assert _post(client, "/cart/items", {**headers, "Idempotency-Key": "x" * 101}, sku_id=str(v.id)).status_code == 422
 
 
@@ -327,10 +353,13 @@ def test_a_merge_whose_dropped_lines_carry_nul_characters_is_stored_and_repeats(
     # its name is echoed in the stored answer (PostgreSQL's jsonb refuses \u0000: was a 500)
     user, headers = shopper
     product, (s,) = make_product(db, stock=(5,))
-    body = {"merge_id": "nul-merge", "lines": [
-        {"sku_id": str(s.id), "quantity": 1},
-        {"sku_id": "not-a-sku", "quantity": 1, "name": "Tee\u0000 \udb4d\udceb"},
-    ]}
+    body = {
+        "merge_id": "nul-merge",
+        "lines": [
+            {"sku_id": str(s.id), "quantity": 1},
+            {"sku_id": "not-a-sku", "quantity": 1, "name": "Tee\u0000 \udb4d\udceb"},
+        ],
+    }
     raw = json.dumps(body)  # escaped as a browser's JSON.stringify sends it
     headers = {**headers, "Content-Type": "application/json"}
     first = client.post(f"{API}/cart/merge", content=raw, headers=headers)

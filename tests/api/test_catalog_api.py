@@ -47,13 +47,39 @@ def shop(session):
     acme = add_brand(session, "Acme")
     zenith = add_brand(session, "Zenith")
     p = {
-        "oxford": add_product(session, "Oxford Shirt", category=shirts, brand=acme, price="40.00",
-                              compare_price="50.00", variants=[("M", "Navy", 3, None), ("L", "Navy", 0, "42.50")],
-                              images=2, days_ago=5, rating_average=Decimal("4.50"), review_count=4),
-        "linen": add_product(session, "Linen Shirt", category=shirts, brand=zenith, price="60.00",
-                             variants=[("M", "White", 0, None)], days_ago=1),
-        "cardigan": add_product(session, "Cardigan", category=knitwear, brand=acme, price="80.00",
-                                inventory_quantity=4, days_ago=3, rating_average=Decimal("5.00"), review_count=1),
+        "oxford": add_product(
+            session,
+            "Oxford Shirt",
+            category=shirts,
+            brand=acme,
+            price="40.00",
+            compare_price="50.00",
+            variants=[("M", "Navy", 3, None), ("L", "Navy", 0, "42.50")],
+            images=2,
+            days_ago=5,
+            rating_average=Decimal("4.50"),
+            review_count=4,
+        ),
+        "linen": add_product(
+            session,
+            "Linen Shirt",
+            category=shirts,
+            brand=zenith,
+            price="60.00",
+            variants=[("M", "White", 0, None)],
+            days_ago=1,
+        ),
+        "cardigan": add_product(
+            session,
+            "Cardigan",
+            category=knitwear,
+            brand=acme,
+            price="80.00",
+            inventory_quantity=4,
+            days_ago=3,
+            rating_average=Decimal("5.00"),
+            review_count=1,
+        ),
         "jumper": add_product(session, "Jumper", category=knitwear, brand=zenith, price="25.10", days_ago=2),
         "draft": add_product(session, "Draft Shirt", category=shirts, brand=acme, status=ProductStatus.draft),
         "archived": add_product(session, "Old Shirt", category=shirts, brand=acme, status=ProductStatus.archived),
@@ -81,8 +107,14 @@ def test_listing_by_category_includes_subcategories_and_hides_drafts(api, shop):
 
 def test_every_filter(api, shop):
     base = {"category": shop["clothing"].slug, "sort": "price", "order": "asc"}
-    assert names(api.get("/api/v1/products", params={**base, "brand": shop["acme"].slug})) == ["Oxford Shirt", "Cardigan"]
-    assert names(api.get("/api/v1/products", params={**base, "min_price": "30", "max_price": "60"})) == ["Oxford Shirt", "Linen Shirt"]
+    assert names(api.get("/api/v1/products", params={**base, "brand": shop["acme"].slug})) == [
+        "Oxford Shirt",
+        "Cardigan",
+    ]
+    assert names(api.get("/api/v1/products", params={**base, "min_price": "30", "max_price": "60"})) == [
+        "Oxford Shirt",
+        "Linen Shirt",
+    ]
     assert names(api.get("/api/v1/products", params={**base, "rating": "5"})) == ["Cardigan"]
     assert names(api.get("/api/v1/products", params={**base, "in_stock": "true"})) == ["Oxford Shirt", "Cardigan"]
     brand_page = api.get("/api/v1/products", params={"brand": shop["zenith"].slug}).json()
@@ -123,7 +155,9 @@ def test_prices_are_decimal_strings_with_a_currency(api, shop):
     assert oxford["compare_price"] == "50.00" and oxford["is_on_sale"] is True
     assert oxford["currency"] == "USD"
     assert oxford["url"] == f"/products/{shop['oxford'].slug}"
-    jumper = api.get("/api/v1/products", params={"category": shop["knitwear"].slug, "sort": "price", "order": "asc"}).json()["items"][0]
+    jumper = api.get(
+        "/api/v1/products", params={"category": shop["knitwear"].slug, "sort": "price", "order": "asc"}
+    ).json()["items"][0]
     assert jumper["price"] == "25.10" and jumper["compare_price"] is None
 
 
@@ -170,7 +204,9 @@ NASTY = [
 
 
 @pytest.mark.parametrize("value", NASTY, ids=lambda v: repr(v[:12]))
-@pytest.mark.parametrize("key", ["category", "brand", "min_price", "max_price", "rating", "in_stock", "sort", "order", "page", "per_page"])
+@pytest.mark.parametrize(
+    "key", ["category", "brand", "min_price", "max_price", "rating", "in_stock", "sort", "order", "page", "per_page"]
+)
 def test_bad_input_is_never_a_500_nor_echoed(api, shop, key, value):
     response = api.get("/api/v1/products", params={key: value})
     assert response.status_code in (200, 404, 422), response.text
@@ -222,7 +258,9 @@ def test_draft_archived_and_unknown_products_are_404(api, shop, which):
 def test_recommendations(api, shop):
     response = api.get(f"/api/v1/products/recommendations/{shop['oxford'].id}")
     assert names(response) == ["Linen Shirt", "Cardigan"]  # same category, then same brand
-    assert names(api.get(f"/api/v1/products/recommendations/{shop['oxford'].slug}", params={"limit": "1"})) == ["Linen Shirt"]
+    assert names(api.get(f"/api/v1/products/recommendations/{shop['oxford'].slug}", params={"limit": "1"})) == [
+        "Linen Shirt"
+    ]
     assert api.get(f"/api/v1/products/recommendations/{shop['draft'].id}").status_code == 404
     bad = api.get(f"/api/v1/products/recommendations/{shop['oxford'].slug}", params={"limit": "0"})
     assert bad.status_code == 422 and bad.json()["field"] == "limit"
@@ -243,11 +281,27 @@ def test_categories_tree_and_brands(api, shop):
 def test_openapi_documents_the_catalog(api):
     schema = api.get("/api/v1/openapi.json").json()
     paths = schema["paths"]
-    for path in ("/api/v1/products", "/api/v1/products/{ref}", "/api/v1/products/recommendations/{ref}",
-                 "/api/v1/categories", "/api/v1/brands"):
+    for path in (
+        "/api/v1/products",
+        "/api/v1/products/{ref}",
+        "/api/v1/products/recommendations/{ref}",
+        "/api/v1/categories",
+        "/api/v1/brands",
+    ):
         assert path in paths and paths[path]["get"]["summary"]
     params = {p["name"]: p for p in paths["/api/v1/products"]["get"]["parameters"]}
-    assert set(params) >= {"category", "brand", "min_price", "max_price", "rating", "in_stock", "sort", "order", "page", "per_page"}
+    assert set(params) >= {
+        "category",
+        "brand",
+        "min_price",
+        "max_price",
+        "rating",
+        "in_stock",
+        "sort",
+        "order",
+        "page",
+        "per_page",
+    }
     assert all(p.get("description") for p in params.values())
     price = schema["components"]["schemas"]["ProductSummary"]["properties"]["price"]
     assert price["type"] == "string"

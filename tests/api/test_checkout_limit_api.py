@@ -37,19 +37,24 @@ def test_the_third_order_in_an_hour_is_429_with_retry_after(limited_client, db):
     _, (a,) = make_product(db, price="10.00", stock=(10,))
     for i in range(2):
         fill_cart(db, user, [a], 1)
-        r = limited_client.post(f"{API}/orders", json={"shipping_address": address()},
-                                headers={**bearer(user), "Idempotency-Key": f"k{i}"})
+        r = limited_client.post(
+            f"{API}/orders", json={"shipping_address": address()}, headers={**bearer(user), "Idempotency-Key": f"k{i}"}
+        )
         assert r.status_code == 201, r.text
     fill_cart(db, user, [a], 1)
-    r = limited_client.post(f"{API}/orders", json={"shipping_address": address()},
-                            headers={**bearer(user), "Idempotency-Key": "k3"})
+    r = limited_client.post(
+        f"{API}/orders", json={"shipping_address": address()}, headers={**bearer(user), "Idempotency-Key": "k3"}
+    )
     assert r.status_code == 429, r.text
     assert 3540 <= int(r.headers["Retry-After"]) <= 3600
     assert r.json() == {"detail": "Too many checkout attempts, try again in 60 minutes"}
     assert orders_of(db, user.id) == 2
     # a guest from the same test client address has a count of its own
-    guest = {"guest_email": "walkin@example.com", "lines": [{"sku_id": str(a.id), "quantity": 1}],
-             "shipping_address": address()}
+    guest = {
+        "guest_email": "walkin@example.com",
+        "lines": [{"sku_id": str(a.id), "quantity": 1}],
+        "shipping_address": address(),
+    }
     assert limited_client.post(f"{API}/orders", json=guest).status_code == 201
     assert limited_client.post(f"{API}/orders", json=guest).status_code == 201
     third = limited_client.post(f"{API}/orders", json={**guest, "guest_email": "other@example.com"})

@@ -97,8 +97,15 @@ def test_health_is_degraded_when_database_is_gone(tmp_path):
 
 @pytest.mark.parametrize(
     ("host", "headers", "local"),
-    [("127.0.0.1", {}, True), ("::1", {}, True), ("127.0.0.5", {}, True), ("10.0.0.2", {}, False),
-     ("testclient", {}, False), (None, {}, False), ("127.0.0.1", {"x-forwarded-for": "1.2.3.4"}, False)],
+    [
+        ("127.0.0.1", {}, True),
+        ("::1", {}, True),
+        ("127.0.0.5", {}, True),
+        ("10.0.0.2", {}, False),
+        ("testclient", {}, False),
+        (None, {}, False),
+        ("127.0.0.1", {"x-forwarded-for": "1.2.3.4"}, False),
+    ],
 )
 def test_who_counts_as_local(host, headers, local):
     assert is_local_caller(host, headers) is local

@@ -68,8 +68,12 @@ def from_address(db_url, engine, monkeypatch, sms, mail) -> Iterator[Callable[..
 def owner(engine) -> User:
     """An admin with an e-mail, a password and a phone (the account an attacker would name)."""
     with Session(engine, expire_on_commit=False) as session:
-        user = User(email=f"owner-{uuid.uuid4().hex[:8]}@example.com", phone=f"+1202555{uuid.uuid4().int % 10000:04d}",
-                    password_hash=passwords.hash_password(PASSWORD), role=UserRole.admin)
+        user = User(
+            email=f"owner-{uuid.uuid4().hex[:8]}@example.com",
+            phone=f"+1202555{uuid.uuid4().int % 10000:04d}",
+            password_hash=passwords.hash_password(PASSWORD),
+            role=UserRole.admin,
+        )
         session.add(user)
         session.commit()
         return user
@@ -100,8 +104,9 @@ def test_the_seed_limit_still_holds_per_account_and_address(from_address, owner)
 
 def test_past_the_budget_the_account_backs_off_and_recovery_paths_work(from_address, owner, sms, mail, engine):
     from_address.configure(MARQUE_LOGIN_FAILURE_BUDGET="8", MARQUE_OTP_RESEND_SECONDS="0")
-    statuses = [_login(from_address(f"10.0.3.{n // 4}"), owner.email, "Wrong#0000").status_code
-                for n in range(9)]  # 4 tries from each address: under the per-address limit
+    statuses = [
+        _login(from_address(f"10.0.3.{n // 4}"), owner.email, "Wrong#0000").status_code for n in range(9)
+    ]  # 4 tries from each address: under the per-address limit
     assert statuses == [401] * 9
     # the 9th failure (budget 8) paused the password log-in for 30 s: even the right password waits
     r = _login(from_address("192.0.2.12"), owner.email, PASSWORD)
@@ -112,8 +117,11 @@ def test_past_the_budget_the_account_backs_off_and_recovery_paths_work(from_addr
 
     # the activity log says so, for the admin
     with Session(engine) as session:
-        rows = session.exec(select(AdminActivity).where(AdminActivity.action == "auth.login_failures",
-                                                        AdminActivity.entity_id == str(owner.id))).all()
+        rows = session.exec(
+            select(AdminActivity).where(
+                AdminActivity.action == "auth.login_failures", AdminActivity.entity_id == str(owner.id)
+            )
+        ).all()
     assert len(rows) == 1
     assert "9 failed password log-ins" in rows[0].summary and "10.0.3.2" in rows[0].summary
     assert rows[0].details["pause_seconds"] == 30
@@ -173,6 +181,9 @@ def test_wrong_codes_past_the_budget_pause_codes_but_not_the_password(from_addre
     assert r.status_code == 429 and "e-mail and password" in r.json()["detail"]
     assert _login(owner_client, owner.email, PASSWORD).status_code == 200
     with Session(engine) as session:
-        row = session.exec(select(AdminActivity).where(AdminActivity.action == "auth.login_failures",
-                                                       AdminActivity.entity_id == str(owner.id))).one()
+        row = session.exec(
+            select(AdminActivity).where(
+                AdminActivity.action == "auth.login_failures", AdminActivity.entity_id == str(owner.id)
+            )
+        ).one()
     assert "phone-code log-ins" in row.summary

@@ -40,19 +40,28 @@ SESSION_ENDING = {"/api/v1/auth/logout", "/api/v1/auth/delete-account", "/api/v1
 
 
 def _config(*, coverage: bool) -> schemathesis.config.SchemathesisConfig:
-    return schemathesis.config.SchemathesisConfig.from_dict({
-        "seed": SEED,
-        "generation": {
-            "max-examples": MAX_EXAMPLES, "database": "none", "deterministic": True, "no-shrink": True,
-            # no unknown query parameters: the API ignores them, and the document does not forbid them
-            "allow-extra-parameters": False,
-        },
-        # A 422 for a well-formed value that a rule of domain/ refuses (a phone number that cannot
-        # exist, a weak password, an unknown status) is documented; JSON Schema cannot hold them all.
-        "checks": {"positive_data_acceptance": {"enabled": False}},
-        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": coverage},
-                   "fuzzing": {"enabled": True}, "stateful": {"enabled": False}},
-    })
+    return schemathesis.config.SchemathesisConfig.from_dict(
+        {
+            "seed": SEED,
+            "generation": {
+                "max-examples": MAX_EXAMPLES,
+                "database": "none",
+                "deterministic": True,
+                "no-shrink": True,
+                # no unknown query parameters: the API ignores them, and the document does not forbid them
+                "allow-extra-parameters": False,
+            },
+            # A 422 for a well-formed value that a rule of domain/ refuses (a phone number that cannot
+            # exist, a weak password, an unknown status) is documented; JSON Schema cannot hold them all.
+            "checks": {"positive_data_acceptance": {"enabled": False}},
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": coverage},
+                "fuzzing": {"enabled": True},
+                "stateful": {"enabled": False},
+            },
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +125,9 @@ def _load_schema(*, coverage: bool):
 schema = _load_schema(coverage=COVERAGE)
 
 
-FUZZ_SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-                         suppress_health_check=list(HealthCheck))
+FUZZ_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 
 
 @schema.parametrize()

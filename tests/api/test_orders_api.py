@@ -34,7 +34,13 @@ def test_quote_then_order_for_a_user(client, db):
     quote = client.post(f"{API}/checkout/quote", json={"coupon_code": coupon.code}, headers=headers)
     assert quote.status_code == 200, quote.text
     q = quote.json()
-    assert (q["subtotal"], q["discount"], q["shipping"], q["tax"], q["total"]) == ("40.00", "4.00", "5.99", "2.88", "44.87")
+    assert (q["subtotal"], q["discount"], q["shipping"], q["tax"], q["total"]) == (
+        "40.00",
+        "4.00",
+        "5.99",
+        "2.88",
+        "44.87",
+    )
     assert q["lines"][0]["sku_id"] == str(a.id) and q["can_place"] is True
     body = {"shipping_address": address(), "coupon_code": coupon.code, "expected_total": q["total"]}
     r = client.post(f"{API}/orders", json=body, headers={**headers, "Idempotency-Key": "dbl-1"})
@@ -57,7 +63,8 @@ def test_quote_then_order_for_a_user(client, db):
 def test_guest_order_without_a_token(client, db):
     _, (a,) = make_product(db, price="10.00", stock=(2,))
     body = {
-        "guest_email": "walkin@example.com", "lines": [{"sku_id": str(a.id), "quantity": 2}],
+        "guest_email": "walkin@example.com",
+        "lines": [{"sku_id": str(a.id), "quantity": 2}],
         "shipping_address": address(),
     }
     r = client.post(f"{API}/orders", json=body)
@@ -68,8 +75,12 @@ def test_guest_order_without_a_token(client, db):
     assert client.get(f"{API}/orders/{number}").status_code == 401
     sold = client.post(f"{API}/orders", json=body)
     assert sold.status_code == 409 and sold.json()["field"] == "lines"
-    assert sold.json()["items"][0] == {"sku_id": str(a.id), "name": sold.json()["items"][0]["name"], "requested": 2,
-                                       "available": 0}
+    assert sold.json()["items"][0] == {
+        "sku_id": str(a.id),
+        "name": sold.json()["items"][0]["name"],
+        "requested": 2,
+        "available": 0,
+    }
     assert "sold out" in sold.json()["detail"]
 
 
@@ -80,8 +91,7 @@ def test_bad_input_answers_422_with_the_field(client, db):
     r = client.post(f"{API}/orders", json={"shipping_address": address(city="")}, headers=headers)
     assert r.status_code == 422 and r.json()["field"] == "shipping_address.city"
     expired = make_coupon(db, is_active=False)
-    r = client.post(f"{API}/orders", json={"shipping_address": address(), "coupon_code": expired.code},
-                    headers=headers)
+    r = client.post(f"{API}/orders", json={"shipping_address": address(), "coupon_code": expired.code}, headers=headers)
     assert r.status_code == 422 and r.json()["field"] == "coupon_code" and r.json()["reason"] == "inactive"
     r = client.post(f"{API}/orders", json={"guest_email": "x", "lines": [], "shipping_address": address()})
     assert r.status_code == 422 and r.json()["field"] == "guest_email"
@@ -99,7 +109,9 @@ def test_price_change_answers_409_with_the_new_quote(client, db):
     assert r.status_code == 409 and r.json()["field"] == "expected_total"
     new_total = r.json()["quote"]["total"]
     assert r.json()["total"] == new_total == "27.59"
-    ok = client.post(f"{API}/orders", json={"shipping_address": address(), "expected_total": new_total}, headers=headers)
+    ok = client.post(
+        f"{API}/orders", json={"shipping_address": address(), "expected_total": new_total}, headers=headers
+    )
     assert ok.status_code == 201 and ok.json()["total"] == new_total
 
 
@@ -110,8 +122,11 @@ def test_another_users_order_is_not_found(client, db):
     fill_cart(db, owner, [a], 1)
     order = client.post(f"{API}/orders", json={"shipping_address": address()}, headers=owner_headers).json()
     for method, path, body in [
-        ("GET", "", None), ("PUT", "/cancel", {}), ("PUT", "/change-address", {"shipping_address": address()}),
-        ("GET", "/returns", None), ("GET", "/tracking", None),
+        ("GET", "", None),
+        ("PUT", "/cancel", {}),
+        ("PUT", "/change-address", {"shipping_address": address()}),
+        ("GET", "/returns", None),
+        ("GET", "/tracking", None),
         ("POST", "/return", {"items": [{"order_item_id": order["lines"][0]["id"], "quantity": 1, "reason": "x"}]}),
     ]:
         r = client.request(method, f"{API}/orders/{order['id']}{path}", json=body, headers=stranger_headers)
@@ -127,34 +142,46 @@ def test_cancel_change_address_return_and_returns(client, db):
     _, (a, b) = make_product(db, stock=(5, 5))
     fill_cart(db, user, [a, b], 2)
     order = client.post(f"{API}/orders", json={"shipping_address": address()}, headers=headers).json()
-    moved = client.put(f"{API}/orders/{order['id']}/change-address",
-                       json={"shipping_address": address(city="Chicago")}, headers=headers)
+    moved = client.put(
+        f"{API}/orders/{order['id']}/change-address",
+        json={"shipping_address": address(city="Chicago")},
+        headers=headers,
+    )
     assert moved.status_code == 200 and moved.json()["shipping_address"]["city"] == "Chicago"
-    bad = client.put(f"{API}/orders/{order['id']}/change-address", json={"shipping_address": address(state="")},
-                     headers=headers)
+    bad = client.put(
+        f"{API}/orders/{order['id']}/change-address", json={"shipping_address": address(state="")}, headers=headers
+    )
     assert bad.status_code == 422 and bad.json()["field"] == "shipping_address.state"
 
-    early = client.post(f"{API}/orders/{order['id']}/return",
-                        json={"items": [{"order_item_id": order["lines"][0]["id"], "quantity": 1, "reason": "Too big"}]},
-                        headers=headers)
+    early = client.post(
+        f"{API}/orders/{order['id']}/return",
+        json={"items": [{"order_item_id": order["lines"][0]["id"], "quantity": 1, "reason": "Too big"}]},
+        headers=headers,
+    )
     assert early.status_code == 409
 
     for status in ("processing", "shipped", "delivered"):
         orders.change_status(session=db, order_id=order["id"], to_status=status, tracking_number="1ZTRACK")
     assert client.put(f"{API}/orders/{order['id']}/cancel", headers=headers).status_code == 409
-    late = client.put(f"{API}/orders/{order['id']}/change-address", json={"shipping_address": address()},
-                      headers=headers)
+    late = client.put(
+        f"{API}/orders/{order['id']}/change-address", json={"shipping_address": address()}, headers=headers
+    )
     assert late.status_code == 409
     assert client.get(f"{API}/orders/{order['id']}/tracking", headers=headers).json()["tracking_number"] == "1ZTRACK"
 
     line = order["lines"][0]["id"]
-    ret = client.post(f"{API}/orders/{order['id']}/return",
-                      json={"items": [{"order_item_id": line, "quantity": 1, "reason": "Too big"}], "comments": "sorry"},
-                      headers=headers)
+    ret = client.post(
+        f"{API}/orders/{order['id']}/return",
+        json={"items": [{"order_item_id": line, "quantity": 1, "reason": "Too big"}], "comments": "sorry"},
+        headers=headers,
+    )
     assert ret.status_code == 201, ret.text
     assert ret.json()["return_number"].startswith("RT-") and ret.json()["items"][0]["quantity"] == 1
-    over = client.post(f"{API}/orders/{order['id']}/return",
-                       json={"items": [{"order_item_id": line, "quantity": 2, "reason": "Too big"}]}, headers=headers)
+    over = client.post(
+        f"{API}/orders/{order['id']}/return",
+        json={"items": [{"order_item_id": line, "quantity": 2, "reason": "Too big"}]},
+        headers=headers,
+    )
     assert over.status_code == 422 and over.json()["field"] == "items" and "Only 1" in over.json()["detail"]
     listed = client.get(f"{API}/orders/{order['id']}/returns", headers=headers).json()
     assert [r["return_number"] for r in listed] == [ret.json()["return_number"]]

@@ -67,8 +67,11 @@ class Shop:
         email = f"{key}@example.com"
         response = self.client.post(
             f"{API}/orders",
-            json={"guest_email": email, "lines": [{"sku_id": str(self.variant.id), "quantity": 1}],
-                  "shipping_address": address()},
+            json={
+                "guest_email": email,
+                "lines": [{"sku_id": str(self.variant.id), "quantity": 1}],
+                "shipping_address": address(),
+            },
             headers={"Idempotency-Key": key},
         )
         if response.status_code == 201:
@@ -156,9 +159,16 @@ def test_redis_outage_keeps_the_api_answering(app_env, engine, caplog):
     during = load.of("catalog", down_at, up_at)
     health_down = load.of("health", down_at, up_at)
     health_back = first_after(load, "health", up_at, lambda a: a.body.get("status") == "ok")
-    report("redis", statuses=statuses, requests=len(load.answers), catalog_while_down=len(during),
-           health_ok_after_s=health_back, limits_in_redis_after_s=limits_back,
-           cache_in_redis_after_s=cache_back, orders_acked=len(shop.acked))
+    report(
+        "redis",
+        statuses=statuses,
+        requests=len(load.answers),
+        catalog_while_down=len(during),
+        health_ok_after_s=health_back,
+        limits_in_redis_after_s=limits_back,
+        cache_in_redis_after_s=cache_back,
+        orders_acked=len(shop.acked),
+    )
     assert 500 not in statuses, statuses
     assert during and all(a.status == 200 for a in during), "catalog reads failed while Redis was down"
     carts = load.of("account", down_at, up_at)
@@ -176,8 +186,10 @@ def test_redis_outage_keeps_the_api_answering(app_env, engine, caplog):
     assert_no_change_lost(engine, shop)
 
 
-@pytest.mark.skipif(not dbutil.test_database_url(), reason="PostgreSQL outage: runs in `make test-pg` "
-                    "(MARQUE_TEST_DATABASE_URL); SQLite has no server to lose")
+@pytest.mark.skipif(
+    not dbutil.test_database_url(),
+    reason="PostgreSQL outage: runs in `make test-pg` (MARQUE_TEST_DATABASE_URL); SQLite has no server to lose",
+)
 def test_database_outage_is_503_with_retry_after_and_recovers(app_env, db_url, engine):
     url = make_url(db_url)
     proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
@@ -215,8 +227,15 @@ def test_database_outage_is_503_with_retry_after_and_recovers(app_env, db_url, e
     down = [a for a in load.answers if down_at <= a.at and a.done < up_at]
     refused = [a for a in down if a.status == 503]
     recovered = {what: first_after(load, what, up_at) for what in ("catalog", "order", "health")}
-    report("postgresql", statuses=statuses, requests=len(load.answers), answers_while_down=len(down),
-           refused_503_while_down=len(refused), recovery_s=recovered, orders_acked=len(shop.acked))
+    report(
+        "postgresql",
+        statuses=statuses,
+        requests=len(load.answers),
+        answers_while_down=len(down),
+        refused_503_while_down=len(refused),
+        recovery_s=recovered,
+        orders_acked=len(shop.acked),
+    )
     assert 500 not in statuses, statuses
     assert down and len(refused) == len(down), {a.status for a in down}
     for a in refused:

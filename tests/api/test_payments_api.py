@@ -76,8 +76,9 @@ def test_card_payment_end_to_end_with_the_webhook(client, db, buyer, fake):
 def test_webhook_with_a_bad_signature_is_400_and_changes_nothing(client, db, buyer, fake):
     user, headers = buyer
     order, payment = make_order(db, user)
-    intent_id = client.post(f"{API}/create-intent", json={"order_id": str(order.id)},
-                            headers=headers).json()["payment"]["intent_id"]
+    intent_id = client.post(f"{API}/create-intent", json={"order_id": str(order.id)}, headers=headers).json()[
+        "payment"
+    ]["intent_id"]
     fake.succeed(intent_id)
     payload = event("payment_intent.succeeded", {**fake.intents[intent_id]})
     for signature in (sign(payload, secret="whsec_wrong"), "t=1,v1=deadbeef", None):
@@ -93,14 +94,19 @@ def test_webhook_with_a_bad_signature_is_400_and_changes_nothing(client, db, buy
 def test_confirm_and_a_declined_card(client, db, buyer):
     user, headers = buyer
     order, payment = make_order(db, user)
-    intent_id = client.post(f"{API}/create-intent", json={"order_id": str(order.id)},
-                            headers=headers).json()["payment"]["intent_id"]
-    r = client.post(f"{API}/confirm", json={"payment_intent_id": intent_id, "payment_method": "pm_card_chargeDeclined"},
-                    headers=headers)
+    intent_id = client.post(f"{API}/create-intent", json={"order_id": str(order.id)}, headers=headers).json()[
+        "payment"
+    ]["intent_id"]
+    r = client.post(
+        f"{API}/confirm",
+        json={"payment_intent_id": intent_id, "payment_method": "pm_card_chargeDeclined"},
+        headers=headers,
+    )
     assert r.status_code == 502 and r.json()["detail"] == "Your card was declined."
     assert _fresh(db, Payment, payment.id).status == PaymentStatus.pending
-    r = client.post(f"{API}/confirm", json={"payment_intent_id": intent_id, "payment_method": "pm_card_visa"},
-                    headers=headers)
+    r = client.post(
+        f"{API}/confirm", json={"payment_intent_id": intent_id, "payment_method": "pm_card_visa"}, headers=headers
+    )
     assert r.status_code == 200 and r.json()["status"] == "paid"
 
 
@@ -117,10 +123,13 @@ def test_bad_input_is_422_with_a_field(client, db, buyer):
     r = client.post(f"{API}/create-intent", json={}, headers=headers)
     assert r.status_code == 422 and r.json()["field"] == "order_id"
     order, payment = make_order(db, user)
-    r = client.post(f"{API}/create-intent", json={"order_id": str(order.id), "payment_method": "bitcoin"},
-                    headers=headers)
-    assert r.status_code == 422 and r.json() == {"detail": "Payment method must be cod or stripe",
-                                                 "field": "payment_method"}
+    r = client.post(
+        f"{API}/create-intent", json={"order_id": str(order.id), "payment_method": "bitcoin"}, headers=headers
+    )
+    assert r.status_code == 422 and r.json() == {
+        "detail": "Payment method must be cod or stripe",
+        "field": "payment_method",
+    }
     assert _fresh(db, Payment, payment.id).payment_intent_id is None
 
 
@@ -135,10 +144,12 @@ def test_cash_on_delivery_intent(client, db, buyer):
 def test_refund_is_for_admin_and_support_only_and_never_more_than_paid(client, db, buyer, fake):
     user, headers = buyer
     order, payment = make_order(db, user, total="20.00")
-    intent_id = client.post(f"{API}/create-intent", json={"order_id": str(order.id)},
-                            headers=headers).json()["payment"]["intent_id"]
-    client.post(f"{API}/confirm", json={"payment_intent_id": intent_id, "payment_method": "pm_card_visa"},
-                headers=headers)
+    intent_id = client.post(f"{API}/create-intent", json={"order_id": str(order.id)}, headers=headers).json()[
+        "payment"
+    ]["intent_id"]
+    client.post(
+        f"{API}/confirm", json={"payment_intent_id": intent_id, "payment_method": "pm_card_visa"}, headers=headers
+    )
     r = client.post(f"{API}/refund", json={"order_id": str(order.id)}, headers=headers)
     assert r.status_code == 403
 

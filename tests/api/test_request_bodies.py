@@ -99,8 +99,9 @@ def test_an_order_with_an_unknown_field_is_not_placed(client, db, field):
     assert db.get(ProductVariant, sku.id).inventory_quantity == 5
     typo = client.post(f"{API}/orders", json={"shipping_address": address(zip="62701")}, headers=headers)
     assert typo.status_code == 422 and typo.json()["field"] == "shipping_address.zip"
-    placed = client.post(f"{API}/orders", json={"shipping_address": address()},
-                         headers={**headers, "Idempotency-Key": f"o-{field}"})
+    placed = client.post(
+        f"{API}/orders", json={"shipping_address": address()}, headers={**headers, "Idempotency-Key": f"o-{field}"}
+    )
     assert placed.status_code == 201, placed.text
 
 
@@ -108,33 +109,50 @@ def test_a_variant_with_stock_quantity_is_refused(client, db):
     _, admin = headers_for(db, UserRole.admin)
     product, _ = make_product(db, stock=(1,))
     sku = f"SQ-{uuid.uuid4().hex[:8]}"
-    r = client.post(f"{API}/products/{product.id}/variants", json={"sku": sku, "name": "XL", "stock_quantity": 7},
-                    headers=admin)
+    r = client.post(
+        f"{API}/products/{product.id}/variants", json={"sku": sku, "name": "XL", "stock_quantity": 7}, headers=admin
+    )
     assert r.status_code == 422 and r.json() == {"detail": "Unknown field: stock_quantity", "field": "stock_quantity"}
     assert db.exec(select(ProductVariant).where(ProductVariant.sku == sku)).first() is None
-    ok = client.post(f"{API}/products/{product.id}/variants", json={"sku": sku, "name": "XL", "stock": 7},
-                     headers=admin)
+    ok = client.post(
+        f"{API}/products/{product.id}/variants", json={"sku": sku, "name": "XL", "stock": 7}, headers=admin
+    )
     assert ok.status_code == 201 and ok.json()["stock"] == 7
-    nested = client.put(f"{API}/products/{product.id}", headers=admin, json={
-        "name": "Tee", "price": "20.00", "variants": [{"sku": sku, "name": "XL", "stock_quantity": 7}]})
+    nested = client.put(
+        f"{API}/products/{product.id}",
+        headers=admin,
+        json={"name": "Tee", "price": "20.00", "variants": [{"sku": sku, "name": "XL", "stock_quantity": 7}]},
+    )
     assert nested.status_code == 422 and nested.json()["field"] == "variants.0.stock_quantity"
 
 
 def test_malformed_requests_answer_the_documented_error_shape(client, db):
     _, headers = headers_for(db)
     cases = [
-        (client.post(f"{API}/cart/items", content=b"{not json", headers={**headers, "content-type": "application/json"}),
-         422, {"detail": "The body is not valid JSON", "field": None}),
-        (client.post(f"{API}/cart/items", json={"sku_id": "a", "quantity": "many"}, headers=headers), 422,
-         {"detail": "quantity: Input should be a valid integer", "field": "quantity"}),
+        (
+            client.post(
+                f"{API}/cart/items", content=b"{not json", headers={**headers, "content-type": "application/json"}
+            ),
+            422,
+            {"detail": "The body is not valid JSON", "field": None},
+        ),
+        (
+            client.post(f"{API}/cart/items", json={"sku_id": "a", "quantity": "many"}, headers=headers),
+            422,
+            {"detail": "quantity: Input should be a valid integer", "field": "quantity"},
+        ),
         (client.post(f"{API}/cart/items", headers=headers), 422, {"detail": "A JSON body is required", "field": None}),
-        (client.get(f"{API}/orders", params={"page": "0"}, headers=headers), 422,
-         {"detail": "page: Input should be greater than or equal to 1", "field": "page"}),
+        (
+            client.get(f"{API}/orders", params={"page": "0"}, headers=headers),
+            422,
+            {"detail": "page: Input should be greater than or equal to 1", "field": "page"},
+        ),
     ]
     for response, status, body in cases:
         assert (response.status_code, response.json()) == (status, body)
-    latin1 = client.post(f"{API}/auth/login", content='{"email": "é"}'.encode("latin-1"),
-                         headers={"content-type": "application/json"})
+    latin1 = client.post(
+        f"{API}/auth/login", content='{"email": "é"}'.encode("latin-1"), headers={"content-type": "application/json"}
+    )
     assert latin1.status_code == 400 and set(latin1.json()) <= {"detail", "field"}
     assert "400" in _document(client)["paths"][f"{API}/auth/login"]["post"]["responses"]
 
@@ -176,8 +194,12 @@ def test_a_guest_operation_refuses_a_malformed_authorization_header(client):
 def test_a_405_lists_every_method_of_the_path(client):
     """As the document has them: a concrete path (/products/search) before a template."""
     paths = _document(client)["paths"]
-    cases = [("/cart", "/cart"), ("/products", "/products"), ("/products/search", "/products/search"),
-             (f"/products/{uuid.uuid4()}", "/products/{ref}")]
+    cases = [
+        ("/cart", "/cart"),
+        ("/products", "/products"),
+        ("/products/search", "/products/search"),
+        (f"/products/{uuid.uuid4()}", "/products/{ref}"),
+    ]
     for path, documented in cases:
         r = client.request("PATCH", f"{API}{path}")
         assert r.status_code == 405 and r.json() == {"detail": "Method Not Allowed", "field": None}, path

@@ -75,9 +75,16 @@ def test_non_buyers_get_a_clear_403(client, db, product):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"rating": 0}, "rating"), ({"rating": "five"}, "rating"), ({"rating": 3.5}, "rating"),
-     ({"title": ""}, "title"), ({"title": "x" * 201}, "title"), ({"text": " "}, "text"),
-     ({"text": "x" * 5001}, "text"), ({"text": 42}, "text")],
+    [
+        ({"rating": 0}, "rating"),
+        ({"rating": "five"}, "rating"),
+        ({"rating": 3.5}, "rating"),
+        ({"title": ""}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"text": " "}, "text"),
+        ({"text": "x" * 5001}, "text"),
+        ({"text": 42}, "text"),
+    ],
 )
 def test_bad_reviews_are_422_with_the_field(client, db, product, body, field):
     _, headers = _buyer(db, product)
@@ -96,7 +103,9 @@ def test_moderation_is_admin_only_and_checks_the_status(client, db, product, adm
     buyer, headers = _buyer(db, product)
     review_id = _submit(client, product, headers).json()["id"]
     assert client.get(f"{API}/admin/reviews", headers=headers).status_code == 403
-    assert client.put(f"{API}/admin/reviews/{review_id}", json={"status": "approved"}, headers=headers).status_code == 403
+    assert (
+        client.put(f"{API}/admin/reviews/{review_id}", json={"status": "approved"}, headers=headers).status_code == 403
+    )
     r = client.put(f"{API}/admin/reviews/{review_id}", json={"status": "great"}, headers=admin)
     assert r.status_code == 422 and r.json()["field"] == "status"
     assert client.put(f"{API}/admin/reviews/not-an-id", json={"status": "approved"}, headers=admin).status_code == 404
@@ -110,8 +119,9 @@ def test_moderation_is_logged_with_who_did_it_and_guarded(client, db, product):
 
     def log() -> list[AdminActivity]:
         db.rollback()  # a fresh read (SQLite keeps a read transaction's snapshot)
-        return db.exec(select(AdminActivity).where(AdminActivity.entity_id == review_id)
-                       .order_by(AdminActivity.at)).all()
+        return db.exec(
+            select(AdminActivity).where(AdminActivity.entity_id == review_id).order_by(AdminActivity.at)
+        ).all()
 
     url = f"{API}/admin/reviews/{review_id}"
     assert client.put(url, json={"status": "approved"}).status_code == 401
@@ -127,7 +137,11 @@ def test_moderation_is_logged_with_who_did_it_and_guarded(client, db, product):
     assert r.status_code == 200 and r.json()["status"] == "approved"
     (row,) = log()
     assert (row.actor_id, row.actor_email, row.action, row.entity_type) == (
-        staff.id, staff.email, "review.approved", "review")
+        staff.id,
+        staff.email,
+        "review.approved",
+        "review",
+    )
     assert db.get(Product, product.id).review_count == 1
 
     r = client.put(url, json={"status": "rejected"}, headers=_headers(staff))

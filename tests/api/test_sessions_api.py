@@ -61,8 +61,11 @@ def test_logout_survives_a_redis_restart_and_a_password_change_ends_older_tokens
     assert r.status_code == 401 and "logged out" in r.json()["detail"]
     assert client.get(f"{API}/me", headers=_bearer(second)).status_code == 200
 
-    changed = client.post(f"{API}/change-password", headers=_bearer(second),
-                          json={"current_password": "Secret#123", "new_password": "Second#456"})
+    changed = client.post(
+        f"{API}/change-password",
+        headers=_bearer(second),
+        json={"current_password": "Secret#123", "new_password": "Second#456"},
+    )
     assert changed.status_code == 200
     redis_server.restart()
     assert client.get(f"{API}/me", headers=_bearer(second)).status_code == 401

@@ -95,8 +95,10 @@ def fill(engine: sa.Engine, orders: int) -> dict[str, int]:
     with engine.begin() as conn:
         for statement in FILL:
             conn.execute(sa.text(statement), {"orders": orders, "customers": CUSTOMERS, "products": PRODUCTS})
-        counts = {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
-                  for t in ("orders", "order_items", "users", "products", "cart_items", "wishlists")}
+        counts = {
+            t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("orders", "order_items", "users", "products", "cart_items", "wishlists")
+        }
     counts["fill_s"] = round(time.perf_counter() - started, 1)
     return counts
 
@@ -126,25 +128,38 @@ def main() -> None:
                     "report_sales_30d": lambda: reports.report(session=session, kind="sales"),
                     "report_products_30d": lambda: reports.report(session=session, kind="products"),
                     "report_customers_30d": lambda: reports.report(session=session, kind="customers"),
-                    "report_sales_366d": lambda: reports.report(session=session, kind="sales",
-                                                                date_from=year_ago.isoformat() if year_ago else "",
-                                                                date_to=today.isoformat()),
-                    "report_products_366d": lambda: reports.report(session=session, kind="products",
-                                                                   date_from=str(year_ago), date_to=str(today)),
-                    "report_customers_366d": lambda: reports.report(session=session, kind="customers",
-                                                                    date_from=str(year_ago), date_to=str(today)),
+                    "report_sales_366d": lambda: reports.report(
+                        session=session,
+                        kind="sales",
+                        date_from=year_ago.isoformat() if year_ago else "",
+                        date_to=today.isoformat(),
+                    ),
+                    "report_products_366d": lambda: reports.report(
+                        session=session, kind="products", date_from=str(year_ago), date_to=str(today)
+                    ),
+                    "report_customers_366d": lambda: reports.report(
+                        session=session, kind="customers", date_from=str(year_ago), date_to=str(today)
+                    ),
                     "orders_first_page": lambda: admin_orders.list_orders(session=session, paging=Paging(1, 20)),
-                    "orders_by_number": lambda: admin_orders.list_orders(session=session, paging=Paging(1, 20),
-                                                                         q=sample),
+                    "orders_by_number": lambda: admin_orders.list_orders(
+                        session=session, paging=Paging(1, 20), q=sample
+                    ),
                     "orders_status_and_dates": lambda: admin_orders.list_orders(
-                        session=session, paging=Paging(1, 20), status="shipped", date_from=str(month_ago),
-                        date_to=str(today)),
-                    "orders_by_email": lambda: admin_orders.list_orders(session=session, paging=Paging(1, 20),
-                                                                        q="bench4242@"),
+                        session=session,
+                        paging=Paging(1, 20),
+                        status="shipped",
+                        date_from=str(month_ago),
+                        date_to=str(today),
+                    ),
+                    "orders_by_email": lambda: admin_orders.list_orders(
+                        session=session, paging=Paging(1, 20), q="bench4242@"
+                    ),
                     "customers_by_email": lambda: admin_customers.search_customers(
-                        session=session, paging=Paging(1, 20), q="bench4242@"),
+                        session=session, paging=Paging(1, 20), q="bench4242@"
+                    ),
                     "customers_by_name": lambda: admin_customers.search_customers(
-                        session=session, paging=Paging(1, 20), q="buyer 4242"),
+                        session=session, paging=Paging(1, 20), q="buyer 4242"
+                    ),
                 }
                 for name, fn in cases.items():
                     results[name] = figures(timings(fn, repeat=args.repeat))
@@ -156,8 +171,12 @@ def main() -> None:
             engine.dispose()
     report(
         "admin",
-        median_ms=results["dashboard"]["median_ms"], p95_ms=results["dashboard"]["p95_ms"],
-        orders=args.orders, order_items=counts["order_items"], fill_s=counts["fill_s"], sold_out_rows=demand,
+        median_ms=results["dashboard"]["median_ms"],
+        p95_ms=results["dashboard"]["p95_ms"],
+        orders=args.orders,
+        order_items=counts["order_items"],
+        fill_s=counts["fill_s"],
+        sold_out_rows=demand,
         median_ms_by_query={k: v["median_ms"] for k, v in results.items()},
         p95_ms_by_query={k: v["p95_ms"] for k, v in results.items()},
     )

@@ -116,15 +116,31 @@ def _env(port: int, web_dir: Path, tmp: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serve(name: str, cwd: Path, env: dict[str, str], port: int, log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+def serve(
+    name: str, cwd: Path, env: dict[str, str], port: int, log_path: Path
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """``reflex run --env prod`` in ``cwd`` on ``port``; yields the URL and the process (the
     leader of its own process group) once it serves pages."""
     started = time.monotonic()
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod",
-             "--frontend-port", str(port), "--backend-port", str(port)],
-            cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, stopped as a whole
         )
     url = f"http://127.0.0.1:{port}"
@@ -235,8 +251,13 @@ def bench_add_to_cart(browser, clicks: int, warmup: int) -> tuple[list[float], l
     env["REFLEX_DB_URL"] = f"sqlite:///{tmp / 'marque-bench.db'}"
     env.setdefault("MARQUE_RATE_LIMIT_CART", "100000/5minutes")
     setup = subprocess.run(
-        [sys.executable, "-m", "marque_app.cli", "setup"], cwd=ROOT, env=env,
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "marque_app.cli", "setup"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if setup.returncode:
         raise SystemExit(f"marque_app.cli setup failed:\n{setup.stdout}{setup.stderr}")
@@ -281,21 +302,34 @@ def main(argv: list[str] | None = None) -> None:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             counter = figures(bench_counter(browser, args.clicks, args.warmup))
-            print(f"bare Reflex counter: median {counter['median_ms']} ms, p95 {counter['p95_ms']} ms "
-                  f"over {counter['n']} clicks", flush=True)
+            print(
+                f"bare Reflex counter: median {counter['median_ms']} ms, p95 {counter['p95_ms']} ms "
+                f"over {counter['n']} clicks",
+                flush=True,
+            )
             if args.counter_only:
-                report("cart_latency", counter_median_ms=counter["median_ms"],
-                       counter_p95_ms=counter["p95_ms"], clicks=counter["n"])
+                report(
+                    "cart_latency",
+                    counter_median_ms=counter["median_ms"],
+                    counter_p95_ms=counter["p95_ms"],
+                    clicks=counter["n"],
+                )
                 return
             shown, confirmed = bench_add_to_cart(browser, args.clicks, args.warmup)
             cart, saved = figures(shown), figures(confirmed)
         finally:
             browser.close()
     ratio = round(cart["p95_ms"] / counter["p95_ms"], 2) if counter["p95_ms"] else None
-    print(f"add-to-cart (guest, product page -> header badge): median {cart['median_ms']} ms, "
-          f"p95 {cart['p95_ms']} ms over {cart['n']} clicks", flush=True)
-    print(f"add-to-cart confirmed by the server (badge no longer pending): median "
-          f"{saved['median_ms']} ms, p95 {saved['p95_ms']} ms", flush=True)
+    print(
+        f"add-to-cart (guest, product page -> header badge): median {cart['median_ms']} ms, "
+        f"p95 {cart['p95_ms']} ms over {cart['n']} clicks",
+        flush=True,
+    )
+    print(
+        f"add-to-cart confirmed by the server (badge no longer pending): median "
+        f"{saved['median_ms']} ms, p95 {saved['p95_ms']} ms",
+        flush=True,
+    )
     print(f"p95 ratio add-to-cart / counter: {ratio} (target <= 2)", flush=True)
     report(
         "cart_latency",

@@ -45,8 +45,12 @@ def _skus(session: Session, n: int) -> list[str]:
     rows = session.exec(
         select(ProductVariant.id)
         .join(Product, Product.id == ProductVariant.product_id)
-        .where(Product.status == ProductStatus.active, ProductVariant.inventory_quantity >= 5,
-               Product.track_inventory, sa.not_(Product.allow_backorder))
+        .where(
+            Product.status == ProductStatus.active,
+            ProductVariant.inventory_quantity >= 5,
+            Product.track_inventory,
+            sa.not_(Product.allow_backorder),
+        )
         .order_by(ProductVariant.id)
         .limit(n)
     ).all()
@@ -112,8 +116,9 @@ def main() -> None:
 
                 def service_merge(lines=lines):
                     with Session(engine, expire_on_commit=False) as session:
-                        result = cart.merge_guest(session=session, user_id=user.id, merge_id=uuid.uuid4().hex,
-                                                  lines=lines, wishlist=[])
+                        result = cart.merge_guest(
+                            session=session, user_id=user.id, merge_id=uuid.uuid4().hex, lines=lines, wishlist=[]
+                        )
                     assert result.cart.total_items == len(lines), result.message
 
                 def http_merge(payload_lines=payload_lines, size=size):
@@ -134,10 +139,22 @@ def main() -> None:
                 slow_repeat = max(3, min(args.repeat, 300 // size))
                 seed = figures(_timed(engine, user.id, per_line, slow_repeat, warmup=1))
                 ratio = round(seed["median_ms"] / merged["median_ms"], 1)
-                results[size] = {"service": service, "http_merge": merged, "http_per_line": seed, "ratio": ratio,
-                                 "statements": statements}
-                report(f"cart_merge_{size}", lines=size, statements=statements, **service,
-                       http_merge=merged, http_per_line=seed, ratio=ratio)
+                results[size] = {
+                    "service": service,
+                    "http_merge": merged,
+                    "http_per_line": seed,
+                    "ratio": ratio,
+                    "statements": statements,
+                }
+                report(
+                    f"cart_merge_{size}",
+                    lines=size,
+                    statements=statements,
+                    **service,
+                    http_merge=merged,
+                    http_per_line=seed,
+                    ratio=ratio,
+                )
     finally:
         with Session(engine) as session:
             session.execute(sa.delete(User).where(User.id == user.id))
@@ -154,10 +171,16 @@ def main() -> None:
         statements=statements,
         statements_constant=len(set(statements.values())) == 1,
         ratios={size: r["ratio"] for size, r in results.items()},
-        per_size={size: {"service_median_ms": r["service"]["median_ms"], "service_p95_ms": r["service"]["p95_ms"],
-                         "http_merge_median_ms": r["http_merge"]["median_ms"],
-                         "http_merge_p95_ms": r["http_merge"]["p95_ms"],
-                         "http_per_line_median_ms": r["http_per_line"]["median_ms"]} for size, r in results.items()},
+        per_size={
+            size: {
+                "service_median_ms": r["service"]["median_ms"],
+                "service_p95_ms": r["service"]["p95_ms"],
+                "http_merge_median_ms": r["http_merge"]["median_ms"],
+                "http_merge_p95_ms": r["http_merge"]["p95_ms"],
+                "http_per_line_median_ms": r["http_per_line"]["median_ms"],
+            }
+            for size, r in results.items()
+        },
         target_p95_ms=TARGET_P95_MS,
         target_ratio=TARGET_RATIO,
         meets_targets=hundred["http_merge"]["p95_ms"] < TARGET_P95_MS and hundred["ratio"] >= TARGET_RATIO,

@@ -63,9 +63,7 @@ def scenarios(session: Session) -> dict[str, object]:
     department = max(by_parent.get(None, []), key=total)
     leaf = max((c for c in categories if c.parent_id is not None), key=lambda c: counts.get(c.id, 0))
     brand = session.exec(select(Brand).order_by(Brand.name)).first()
-    slugs = session.exec(
-        select(Product.slug).where(Product.status == "active").order_by(Product.id).limit(2000)
-    ).all()
+    slugs = session.exec(select(Product.slug).where(Product.status == "active").order_by(Product.id).limit(2000)).all()
     return {
         "department": department.slug,
         "department_products": total(department),
@@ -118,9 +116,7 @@ def seq_scans(engine: sa.Engine, statements: list[tuple[str, object]]) -> list[s
 def plans(engine: sa.Engine, statements: list[tuple[str, object]]) -> str:
     with engine.connect() as conn:
         return "\n\n".join(
-            " ".join(s.split())[:300] + "\n" + "\n".join(
-                r[0] for r in conn.exec_driver_sql("EXPLAIN ANALYZE " + s, p)
-            )
+            " ".join(s.split())[:300] + "\n" + "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN ANALYZE " + s, p))
             for s, p in statements
         )
 
@@ -179,12 +175,13 @@ def main() -> None:
         with serve_api(url, ready_path="/api/v1/categories") as base, httpx.Client(base_url=base, timeout=10) as client:
             paths = {
                 "http_listing_unfiltered": lambda: "/api/v1/products",
-                "http_listing_filtered": lambda: "/api/v1/products?" + httpx.QueryParams(
-                    setup["queries"]["listing_filtered"].to_params()
-                ).__str__(),
+                "http_listing_filtered": lambda: (
+                    "/api/v1/products?" + httpx.QueryParams(setup["queries"]["listing_filtered"].to_params()).__str__()
+                ),
                 "http_product_page": lambda: f"/api/v1/products/{rng.choice(slugs)}",
             }
             for name, path in paths.items():
+
                 def get(path=path):
                     response = client.get(path())
                     assert response.status_code == 200, response.text[:200]
@@ -235,6 +232,7 @@ def cached_figures(engine: sa.Engine, setup: dict, repeat: int) -> dict[str, dic
     out = {}
     try:
         for name, query in setup["queries"].items():
+
             def run(query=query):
                 with Session(engine) as session:
                     return listing.list_products(session=session, query=query, cache=cache)

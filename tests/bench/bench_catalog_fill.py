@@ -42,9 +42,15 @@ def main() -> None:
         finally:
             engine.dispose()
     print(f"generated {result['products']} products, {result['variants']} variants in {seconds:.1f} s")
-    report("catalog_fill", products=result["products"], variants=result["variants"],
-           seconds=round(seconds, 2), products_per_s=round(result["products"] / seconds),
-           build_s=result["build_s"], write_s=result["write_s"])
+    report(
+        "catalog_fill",
+        products=result["products"],
+        variants=result["variants"],
+        seconds=round(seconds, 2),
+        products_per_s=round(result["products"] / seconds),
+        build_s=result["build_s"],
+        write_s=result["write_s"],
+    )
 
 
 if __name__ == "__main__":

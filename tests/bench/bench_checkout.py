@@ -37,8 +37,13 @@ SIZES = (1, 10, 50)
 SKUS = 300
 BUYERS = 20
 ADDRESS = {
-    "first_name": "Bench", "last_name": "Buyer", "address_line_1": "1 Main St", "city": "Springfield",
-    "state": "IL", "postal_code": "62701", "country": "US",
+    "first_name": "Bench",
+    "last_name": "Buyer",
+    "address_line_1": "1 Main St",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "62701",
+    "country": "US",
 }
 
 
@@ -48,12 +53,23 @@ def _catalog(engine: sa.Engine) -> list[tuple[uuid.UUID, uuid.UUID, Decimal]]:
     with Session(engine) as session:
         for i in range(SKUS):
             tag = uuid.uuid4().hex[:10]
-            product = Product(name=f"Bench {i}", slug=f"bench-{tag}", sku=f"B-{tag}", price=Decimal("19.99"),
-                              status=ProductStatus.active, inventory_quantity=1_000_000)
+            product = Product(
+                name=f"Bench {i}",
+                slug=f"bench-{tag}",
+                sku=f"B-{tag}",
+                price=Decimal("19.99"),
+                status=ProductStatus.active,
+                inventory_quantity=1_000_000,
+            )
             session.add(product)
             session.flush()
-            variant = ProductVariant(product_id=product.id, sku=f"B-{tag}-0", name="One size",
-                                     inventory_quantity=1_000_000, attributes={"size": "M"})
+            variant = ProductVariant(
+                product_id=product.id,
+                sku=f"B-{tag}-0",
+                name="One size",
+                inventory_quantity=1_000_000,
+                attributes={"size": "M"},
+            )
             session.add(variant)
             session.flush()
             rows.append((variant.id, product.id, Decimal("19.99")))
@@ -64,11 +80,20 @@ def _catalog(engine: sa.Engine) -> list[tuple[uuid.UUID, uuid.UUID, Decimal]]:
 def _fill(engine: sa.Engine, user_id: uuid.UUID, skus) -> None:
     with engine.begin() as conn:
         conn.execute(sa.delete(CartItem).where(CartItem.user_id == user_id))
-        conn.execute(sa.insert(CartItem), [
-            {"id": uuid.uuid4(), "user_id": user_id, "product_id": pid, "product_variant_id": vid, "quantity": 1,
-             "unit_price": price}
-            for vid, pid, price in skus
-        ])
+        conn.execute(
+            sa.insert(CartItem),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "user_id": user_id,
+                    "product_id": pid,
+                    "product_variant_id": vid,
+                    "quantity": 1,
+                    "unit_price": price,
+                }
+                for vid, pid, price in skus
+            ],
+        )
 
 
 def _statements(engine: sa.Engine, fn) -> int:
@@ -93,6 +118,7 @@ def bench_sizes(engine: sa.Engine, skus, repeat: int) -> dict[int, dict]:
         user_id = user.id
     out = {}
     for size in SIZES:
+
         def place():
             with Session(engine, expire_on_commit=False) as session:
                 return checkout.place_order(session=session, user_id=user_id, shipping_address=ADDRESS)
@@ -129,8 +155,12 @@ def bench_concurrent(db_url: str, skus, per_buyer: int) -> dict:
                 lines = [GuestLine(sku_id=str(vid), quantity=1) for vid, _, _ in rnd.sample(skus, 3)]
                 started = time.perf_counter()
                 try:
-                    checkout.place_order(session=session, guest_email=f"buyer{n}@example.com", guest_lines=lines,
-                                         shipping_address=ADDRESS)
+                    checkout.place_order(
+                        session=session,
+                        guest_email=f"buyer{n}@example.com",
+                        guest_lines=lines,
+                        shipping_address=ADDRESS,
+                    )
                 except Exception as err:  # noqa: BLE001 - counted and reported
                     with lock:
                         errors.append(err)
@@ -148,8 +178,12 @@ def bench_concurrent(db_url: str, skus, per_buyer: int) -> dict:
     engine.dispose()
     orders = BUYERS * per_buyer - len(errors)
     result = {
-        "buyers": BUYERS, "orders": orders, "errors": len(errors), "wall_s": round(wall, 3),
-        "orders_per_s": round(orders / wall, 1), **{f"order_{k}": v for k, v in figures(samples).items()},
+        "buyers": BUYERS,
+        "orders": orders,
+        "errors": len(errors),
+        "wall_s": round(wall, 3),
+        "orders_per_s": round(orders / wall, 1),
+        **{f"order_{k}": v for k, v in figures(samples).items()},
     }
     if errors:
         result["first_error"] = repr(errors[0])[:200]
@@ -178,11 +212,14 @@ def main() -> None:
     counts = {s: sizes[s]["statements"] for s in SIZES}
     report(
         "checkout",
-        median_ms=sizes[10]["median_ms"], p95_ms=sizes[10]["p95_ms"],
+        median_ms=sizes[10]["median_ms"],
+        p95_ms=sizes[10]["p95_ms"],
         median_ms_by_lines={s: sizes[s]["median_ms"] for s in SIZES},
         p95_ms_by_lines={s: sizes[s]["p95_ms"] for s in SIZES},
-        statements_by_lines=counts, statements_constant=len(set(counts.values())) == 1,
-        orders_per_s_20_buyers=concurrent["orders_per_s"], concurrent_errors=concurrent["errors"],
+        statements_by_lines=counts,
+        statements_constant=len(set(counts.values())) == 1,
+        orders_per_s_20_buyers=concurrent["orders_per_s"],
+        concurrent_errors=concurrent["errors"],
     )
 
 

@@ -66,9 +66,7 @@ def _explain(engine: sa.Engine, kind: str, text: str) -> list[str]:
     with engine.connect() as conn:
         conn.exec_driver_sql("SET pg_trgm.similarity_threshold = 0.2")
         for statement, parameters in statements:
-            plan = "\n".join(
-                r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters)
-            )
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
             found += [line.strip() for line in plan.splitlines() if any(s in line for s in SEQ_SCANS)]
     return found
 

@@ -74,7 +74,7 @@ def _group_pids(pgid: int) -> list[int]:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         if int(fields[2]) == pgid:  # field 5: pgrp
             pids.append(int(entry))
     return pids
@@ -90,7 +90,7 @@ def group_cpu_seconds(pgid: int) -> float:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
     return total / tick
 
@@ -127,15 +127,17 @@ def catalog(db_url: str) -> tuple[list[Sku], list[str]]:
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                """
+            rows = conn.execute(
+                sa.text(
+                    """
                 SELECT v.id, p.id, p.slug, p.name, v.price,
                        (SELECT min(i.url) FROM product_images i WHERE i.product_id = p.id)
                 FROM product_variants v JOIN products p ON p.id = v.product_id
                 WHERE p.status = 'active' AND v.inventory_quantity >= 50
                 ORDER BY p.slug, v.sku
                 """
-            )).all()
+                )
+            ).all()
             cats = [r[0] for r in conn.execute(sa.text("SELECT slug FROM categories")).all()]
     finally:
         engine.dispose()
@@ -171,8 +173,17 @@ class Figures:
 
 
 class Shopper:
-    def __init__(self, n: int, base_url: str, template: proto.Template, skus: list[Sku],
-                 categories: list[str], figures: Figures, rng: random.Random, logged_in: bool):
+    def __init__(
+        self,
+        n: int,
+        base_url: str,
+        template: proto.Template,
+        skus: list[Sku],
+        categories: list[str],
+        figures: Figures,
+        rng: random.Random,
+        logged_in: bool,
+    ):
         self.n, self.base_url, self.template = n, base_url, template
         self.skus, self.categories, self.figures, self.rng = skus, categories, figures, rng
         self.logged_in = logged_in
@@ -201,8 +212,9 @@ class Shopper:
                 if frame == "2":
                     await self.ws.send("3")
                     continue
-                if ("_rx_state_" in frame and any(k.rsplit(".", 1)[1] in frame for k in self.storage)) \
-                        or "patchStorage" in frame:
+                if (
+                    "_rx_state_" in frame and any(k.rsplit(".", 1)[1] in frame for k in self.storage)
+                ) or "patchStorage" in frame:
                     self._keep_storage(frame)
                 for i, (needle, fut) in enumerate(self.waiters):
                     if needle in frame and not fut.done():
@@ -240,8 +252,11 @@ class Shopper:
         import websockets
 
         self.ws = await websockets.connect(
-            proto.ws_url(self.base_url, self.token), origin=self.base_url, max_size=2**24,
-            open_timeout=TIMEOUT, ping_interval=None,
+            proto.ws_url(self.base_url, self.token),
+            origin=self.base_url,
+            max_size=2**24,
+            open_timeout=TIMEOUT,
+            ping_interval=None,
         )
         opened = await asyncio.wait_for(self.ws.recv(), TIMEOUT)
         assert proto.parse(opened)[0] == "open", opened
@@ -276,8 +291,16 @@ class Shopper:
 
     async def add(self, sku: Sku) -> int:
         """One add op; the bytes received until its toast (0 when it failed)."""
-        op = {"type": "add", "sku_id": sku.id, "product_id": sku.product_id, "quantity": 1,
-              "price_seen": sku.price, "name": sku.name, "image": sku.image, "id": str(uuid.uuid4())}
+        op = {
+            "type": "add",
+            "sku_id": sku.id,
+            "product_id": sku.product_id,
+            "quantity": 1,
+            "price_seen": sku.price,
+            "name": sku.name,
+            "image": sku.image,
+            "id": str(uuid.uuid4()),
+        }
         before = self.received_bytes
         started = time.perf_counter()
         done = self._wait("__toast")
@@ -367,7 +390,9 @@ def capture_template(base_url: str, sku: Sku) -> proto.Template:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(base_url=base_url).new_page()
-            page.on("websocket", lambda ws: ws.on("framesent", lambda p: sent.append(p) if isinstance(p, str) else None))
+            page.on(
+                "websocket", lambda ws: ws.on("framesent", lambda p: sent.append(p) if isinstance(p, str) else None)
+            )
             page.goto(f"/products/{sku.slug}")
             page.get_by_test_id("add-to-cart").wait_for(state="visible")
             deadline = time.monotonic() + 30
@@ -392,8 +417,10 @@ async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], c
     rng = random.Random(args.seed)
     figures = Figures()
     n_logged = round(args.shoppers * args.logged_in)
-    shoppers = [Shopper(i, base_url, template, skus, cats, figures, random.Random(rng.random()), i < n_logged)
-                for i in range(args.shoppers)]
+    shoppers = [
+        Shopper(i, base_url, template, skus, cats, figures, random.Random(rng.random()), i < n_logged)
+        for i in range(args.shoppers)
+    ]
     ramp = min(args.ramp, args.seconds)
     start = time.monotonic()
     until = start + ramp + args.seconds
@@ -414,10 +441,24 @@ async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], c
     spy = None
     if os.environ.get("MARQUE_BENCH_PYSPY"):  # collapsed stacks of the server over the window
         spy = subprocess.Popen(
-            [str(Path(sys.executable).with_name("py-spy")), "record", "--nonblocking", "--subprocesses",
-             "-f", "raw", "-r", "50", "-o", os.environ["MARQUE_BENCH_PYSPY"],
-             "-d", str(max(1, int(until - time.monotonic()))), "-p", str(pgid)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--nonblocking",
+                "--subprocesses",
+                "-f",
+                "raw",
+                "-r",
+                "50",
+                "-o",
+                os.environ["MARQUE_BENCH_PYSPY"],
+                "-d",
+                str(max(1, int(until - time.monotonic()))),
+                "-p",
+                str(pgid),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
     await asyncio.sleep(max(0.0, until - time.monotonic()))
     if spy is not None:
@@ -528,8 +569,15 @@ def main(argv: list[str] | None = None) -> None:
         env["REFLEX_REDIS_URL"] = redis_url
     if args.workers:
         env["GRANIAN_WORKERS"] = str(args.workers)
-    setup = subprocess.run([sys.executable, "-m", "marque_app.cli", "setup"], cwd=ROOT, env=env,
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    setup = subprocess.run(
+        [sys.executable, "-m", "marque_app.cli", "setup"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if setup.returncode:
         raise SystemExit(f"marque_app.cli setup failed:\n{setup.stdout}{setup.stderr}")
     skus, cats = catalog(env["REFLEX_DB_URL"])
@@ -579,9 +627,13 @@ def lost_adds(shoppers: list[Shopper], db_url: str) -> int:
         with engine.connect() as conn:
             for s in shoppers:
                 if s.email:
-                    have = conn.execute(sa.text(
-                        "SELECT coalesce(sum(ci.quantity), 0) FROM cart_items ci "
-                        "JOIN users u ON u.id = ci.user_id WHERE u.email = :e"), {"e": s.email}).scalar_one()
+                    have = conn.execute(
+                        sa.text(
+                            "SELECT coalesce(sum(ci.quantity), 0) FROM cart_items ci "
+                            "JOIN users u ON u.id = ci.user_id WHERE u.email = :e"
+                        ),
+                        {"e": s.email},
+                    ).scalar_one()
                 else:
                     have = s.cart_quantity()
                 lost += max(0, s.confirmed - int(have))  # an add that timed out may still land

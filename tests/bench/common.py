@@ -131,13 +131,31 @@ def serve_api(db_url: str, *, ready_path: str = "/api/v1/openapi.json"):
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "REFLEX_REDIS_URL"}
-    env.update(MARQUE_BENCH_APP_DB=db_url, REFLEX_DB_URL=db_url, MARQUE_ENV="test",
-               MARQUE_RATE_LIMIT_ENABLED="false")
+    env.update(MARQUE_BENCH_APP_DB=db_url, REFLEX_DB_URL=db_url, MARQUE_ENV="test", MARQUE_RATE_LIMIT_ENABLED="false")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning",
-         "--no-access-log", "tests.bench.common:api_app"],
-        cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "tests.bench.common:api_app",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -97,8 +97,14 @@ def add_frame(op: dict[str, Any], path: str, query: dict[str, str] | None) -> st
 
 def register_frame(email: str, password: str, path: str = "/register") -> str:
     """The register form, sent as Reflex sends a form (``__reflex_form_data__``)."""
-    form = {"__reflex_form_data__": [["first_name", "Bench"], ["last_name", "Shopper"],
-                                      ["email", email], ["password", password]]}
+    form = {
+        "__reflex_form_data__": [
+            ["first_name", "Bench"],
+            ["last_name", "Shopper"],
+            ["email", email],
+            ["password", password],
+        ]
+    }
     return event_frame(REGISTER, {"form": form}, path)
 
 
@@ -116,7 +122,7 @@ def parse(frame: str) -> tuple[str, Any]:
     if frame.startswith(f"44{NS}"):
         return "error", frame
     if frame.startswith(f"42{NS},"):
-        name, body = json.loads(frame[len(NS) + 3:])[:2]
+        name, body = json.loads(frame[len(NS) + 3 :])[:2]
         return ("event", body) if name == "event" else ("other", body)
     return "other", frame
 
@@ -127,15 +133,24 @@ def shape(frame: str) -> dict[str, Any]:
     if frame.startswith("0"):
         return {"packet": "open", "keys": sorted(json.loads(frame[1:]))}
     if frame.startswith(f"40{NS},"):
-        body = json.loads(frame[len(NS) + 3:])
+        body = json.loads(frame[len(NS) + 3 :])
         event = body.get("event", {})
-        return {"packet": "connect", "keys": sorted(body), "event": event.get("name", ""),
-                "payload": sorted(event.get("payload", {})), "router_data": sorted(event.get("router_data", {}))}
+        return {
+            "packet": "connect",
+            "keys": sorted(body),
+            "event": event.get("name", ""),
+            "payload": sorted(event.get("payload", {})),
+            "router_data": sorted(event.get("router_data", {})),
+        }
     if frame.startswith(f"42{NS},"):
-        name, body = json.loads(frame[len(NS) + 3:])[:2]
+        name, body = json.loads(frame[len(NS) + 3 :])[:2]
         if "name" in body:
-            return {"packet": "event", "event": body["name"], "payload": sorted(body.get("payload") or {}),
-                    "router_data": sorted(body.get("router_data") or {})}
+            return {
+                "packet": "event",
+                "event": body["name"],
+                "payload": sorted(body.get("payload") or {}),
+                "router_data": sorted(body.get("router_data") or {}),
+            }
         return {"packet": "update", "keys": sorted(body)}
     return {"packet": frame[:2]}
 
@@ -146,13 +161,13 @@ def template_from_frames(sent: list[str]) -> Template:
     keys: list[str] = []
     for frame in sent:
         if frame.startswith(f"40{NS},"):
-            body = json.loads(frame[len(NS) + 3:])
+            body = json.loads(frame[len(NS) + 3 :])
             payload = body.get("event", {}).get("payload", {})
             template.hashes = template.hashes or list(payload.get("hashes") or [])
             template.state_schema = template.state_schema or body.get("state_schema", "")
             keys.extend(k for k in (payload.get("vars") or {}) if k not in keys)
         elif UPDATE_VARS in frame:
-            body = json.loads(frame[len(NS) + 3:])[1]
+            body = json.loads(frame[len(NS) + 3 :])[1]
             keys.extend(k for k in body.get("payload", {}).get("vars", {}) if k not in keys)
     template.storage_keys = keys
     return template
@@ -174,7 +189,7 @@ def storage_patches(update: dict[str, Any]) -> list[dict[str, Any]]:
         code = (event.get("payload") or {}).get("javascript_code") or ""
         at = code.find(_PATCH_CALL)
         if at >= 0:
-            out.append(json.loads(code[at + len(_PATCH_CALL):code.rindex(")")]))
+            out.append(json.loads(code[at + len(_PATCH_CALL) : code.rindex(")")]))
     return out
 
 
@@ -203,7 +218,7 @@ def apply_storage_patch(storage: dict[str, str], patch: dict[str, Any]) -> None:
         if meta.get("merge_id") and not stored.get("merge_id"):
             stored["merge_id"] = meta["merge_id"]
         ops = [i for i in stored.get("ops", []) if i != meta["op"]]
-        stored["ops"] = [*ops, meta["op"]][-meta["keep"]:]
+        stored["ops"] = [*ops, meta["op"]][-meta["keep"] :]
         storage[var] = json.dumps(stored)
 
 

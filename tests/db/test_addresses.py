@@ -18,8 +18,13 @@ from marque_app.services.addresses import (
 )
 
 HOME = {
-    "first_name": "Sam", "last_name": "Lee", "address_line_1": "1 Main St", "city": "Springfield",
-    "state": "IL", "postal_code": "62701", "country": "us",
+    "first_name": "Sam",
+    "last_name": "Lee",
+    "address_line_1": "1 Main St",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "62701",
+    "country": "us",
 }
 
 
@@ -61,8 +66,12 @@ def test_default_moves_and_deleting_it_promotes_another(session):
 def test_edit_changes_only_own_address(session):
     user, other = _user(session), _user(session)
     mine = save_address(session=session, user_id=user.id, data=HOME)
-    edited = save_address(session=session, user_id=user.id, address_id=mine.id,
-                          data={**HOME, "address_line_2": "Apt 4", "is_default": True})
+    edited = save_address(
+        session=session,
+        user_id=user.id,
+        address_id=mine.id,
+        data={**HOME, "address_line_2": "Apt 4", "is_default": True},
+    )
     assert edited.id == mine.id and edited.address_line_2 == "Apt 4"
     with pytest.raises(AddressNotFound):
         save_address(session=session, user_id=other.id, address_id=mine.id, data=HOME)

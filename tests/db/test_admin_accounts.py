@@ -31,8 +31,9 @@ def test_create_admin_then_demote_and_promote_with_the_log(session):
     with pytest.raises(auth.Forbidden):
         auth.require_role(auth.authenticate(session=session, token=result.access_token), "admin")
 
-    rows = session.exec(select(AdminActivity).where(AdminActivity.entity_id == str(admin.id))
-                        .order_by(AdminActivity.at)).all()
+    rows = session.exec(
+        select(AdminActivity).where(AdminActivity.entity_id == str(admin.id)).order_by(AdminActivity.at)
+    ).all()
     assert [r.action for r in rows] == ["user.create_admin", "user.role"]
     assert rows[1].summary == f"Role of {email} changed from admin to customer"
     assert rows[1].actor_email == "ops@example.com" and rows[1].details == {"from": "admin", "to": "customer"}

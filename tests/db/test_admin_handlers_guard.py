@@ -43,11 +43,13 @@ from tests.statetest import module_database
 #: Handlers that are not admin actions, by name, with the reason they need no role check.
 NOT_ADMIN_ACTIONS = {
     "setvar": "Reflex's generic setter of the caller's own copy of one state var: it reads and writes no "
-              "data, and every admin load and action checks the role again on the server",
+    "data, and every admin load and action checks the role again on the server",
 }
 REFUSED = {"guest": "Please log in first", "customer": "This needs the admin role"}
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
-       b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+    b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def _tag() -> str:
@@ -59,8 +61,7 @@ def admin_state_classes() -> list[type[rx.State]]:
     import marque_app.marque_app  # noqa: F401  (registers every state, as the app does)
     import marque_app.state.admin as package
 
-    modules = [importlib.import_module(m.name)
-               for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
+    modules = [importlib.import_module(m.name) for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
     names = {m.__name__ for m in modules}
     found: list[type[rx.State]] = []
     todo = list(rx.State.__subclasses__())
@@ -73,8 +74,12 @@ def admin_state_classes() -> list[type[rx.State]]:
 
 
 def _handlers() -> list[tuple[type[rx.State], str]]:
-    return [(cls, name) for cls in admin_state_classes() for name in sorted(cls.event_handlers)
-            if name not in NOT_ADMIN_ACTIONS]
+    return [
+        (cls, name)
+        for cls in admin_state_classes()
+        for name in sorted(cls.event_handlers)
+        if name not in NOT_ADMIN_ACTIONS
+    ]
 
 
 # --- the database ---------------------------------------------------------------------------------
@@ -101,8 +106,9 @@ def rows(own_db) -> dict:
         delivered = checkout.place_order(session=s, user_id=customer.id, shipping_address=address())
         for to in ("processing", "shipped", "delivered"):
             order_service.change_status(session=s, order_id=delivered.id, to_status=to)
-        ret = order_service.request_return(session=s, user_id=customer.id, order_ref=delivered.id,
-                                           items=[(delivered.lines[0].id, 1, "Too small")])
+        ret = order_service.request_return(
+            session=s, user_id=customer.id, order_ref=delivered.id, items=[(delivered.lines[0].id, 1, "Too small")]
+        )
         t = _tag()
         coupon = Coupon(code=f"GUARD{t.upper()}", name="Guard", type="percentage", value=Decimal("10"))
         category = Category(name=f"Guard {t}", slug=f"guard-{t}")
@@ -113,11 +119,22 @@ def rows(own_db) -> dict:
         spare = Coupon(code=f"SPARE{t.upper()}", name="Spare", type="percentage", value=Decimal("5"))
         s.add(spare)
         s.commit()
-        admin_coupons.deactivate_coupon(session=s, actor=Actor(id=admin.id, email=admin.email),
-                                        coupon_id=str(spare.id))  # an activity row
-        return {"customer": customer, "admin": admin, "product": product, "variant": a, "order": order,
-                "return": ret, "coupon": coupon, "category": category, "brand": brand, "review": review,
-                "tag": t}
+        admin_coupons.deactivate_coupon(
+            session=s, actor=Actor(id=admin.id, email=admin.email), coupon_id=str(spare.id)
+        )  # an activity row
+        return {
+            "customer": customer,
+            "admin": admin,
+            "product": product,
+            "variant": a,
+            "order": order,
+            "return": ret,
+            "coupon": coupon,
+            "category": category,
+            "brand": brand,
+            "review": review,
+            "tag": t,
+        }
 
 
 def checksum(engine: sa.Engine) -> dict[str, str]:
@@ -146,9 +163,15 @@ class FakeUpload:
 
 def ids(rows: dict) -> dict[str, str]:
     return {
-        "order": str(rows["order"].id), "return": str(rows["return"].id), "product": str(rows["product"].id),
-        "variant": str(rows["variant"].id), "coupon": str(rows["coupon"].id), "category": str(rows["category"].id),
-        "brand": str(rows["brand"].id), "review": str(rows["review"].id), "customer": str(rows["customer"].id),
+        "order": str(rows["order"].id),
+        "return": str(rows["return"].id),
+        "product": str(rows["product"].id),
+        "variant": str(rows["variant"].id),
+        "coupon": str(rows["coupon"].id),
+        "category": str(rows["category"].id),
+        "brand": str(rows["brand"].id),
+        "review": str(rows["review"].id),
+        "customer": str(rows["customer"].id),
         "user": str(rows["customer"].id),
     }
 
@@ -157,13 +180,30 @@ def form(rows: dict) -> dict[str, str]:
     """A filled-in form with what any admin form asks for, valid for an admin."""
     t = rows["tag"]
     return {
-        "q": t, "status": "processing", "payment_status": "pending", "note": f"Guard note {t}",
-        "tracking_number": f"TRK{t.upper()}", "amount": "1.00", "sku": rows["variant"].sku,
-        "quantity_change": "-1", "reason": "Guard check", "action": "approve", "name": f"Guard {t} new",
-        "slug": f"guard-{t}-new", "code": f"NEW{t.upper()}", "type": "percentage", "value": "10", "price": "12.00",
-        "is_active": "on", "description": "Made by the guard test", "_base": routes.ADMIN_CUSTOMERS,
-        "variants.0.sku": f"NEW-{t.upper()}", "variants.0.name": "One", "variants.0.stock": "3",
-        "date_from": "2020-01-01", "date_to": "2030-12-31",
+        "q": t,
+        "status": "processing",
+        "payment_status": "pending",
+        "note": f"Guard note {t}",
+        "tracking_number": f"TRK{t.upper()}",
+        "amount": "1.00",
+        "sku": rows["variant"].sku,
+        "quantity_change": "-1",
+        "reason": "Guard check",
+        "action": "approve",
+        "name": f"Guard {t} new",
+        "slug": f"guard-{t}-new",
+        "code": f"NEW{t.upper()}",
+        "type": "percentage",
+        "value": "10",
+        "price": "12.00",
+        "is_active": "on",
+        "description": "Made by the guard test",
+        "_base": routes.ADMIN_CUSTOMERS,
+        "variants.0.sku": f"NEW-{t.upper()}",
+        "variants.0.name": "One",
+        "variants.0.stock": "3",
+        "date_from": "2020-01-01",
+        "date_to": "2030-12-31",
         **{f"{kind}_id": value for kind, value in ids(rows).items()},
     }
 
@@ -212,8 +252,13 @@ def call(own_db, rows, monkeypatch, tmp_path):
 
     from marque_app.state.auth import AuthState
 
-    tokens = {"guest": "", **{who: issue_token(user_id=rows[who].id, role=rows[who].role, email=rows[who].email)
-                             .access_token for who in ("customer", "admin")}}
+    tokens = {
+        "guest": "",
+        **{
+            who: issue_token(user_id=rows[who].id, role=rows[who].role, email=rows[who].email).access_token
+            for who in ("customer", "admin")
+        },
+    }
 
     def _call(cls, name: str, who: str):
         root = State(_reflex_internal_init=True)
@@ -222,7 +267,8 @@ def call(own_db, rows, monkeypatch, tmp_path):
         sub = root.get_substate(cls.get_full_name().split("."))
         handler = cls.event_handlers[name]
         assert not getattr(handler, "is_background", False), (
-            f"{cls.__name__}.{name} is a background event: extend this test to call it through a StateProxy")
+            f"{cls.__name__}.{name} is a background event: extend this test to call it through a StateProxy"
+        )
         defaults = vars_of(sub)
         prime(sub, ids(rows))
         before = vars_of(sub)
@@ -257,6 +303,7 @@ def vars_of(sub: rx.State) -> dict:
 
 def drain(result) -> list:
     """What a handler answered: its return value, or everything it yielded."""
+
     async def run():
         if inspect.isasyncgen(result):
             return [item async for item in result]

@@ -54,9 +54,13 @@ def states(own_db, monkeypatch) -> Iterator[dict]:
     from marque_app.state.admin.moderation import AdminReturnsState, AdminReviewsState
     from marque_app.state.auth import AuthState
 
-
-    yield {"auth": sub(AuthState), "returns": sub(AdminReturnsState), "reviews": sub(AdminReviewsState),
-           "Returns": AdminReturnsState, "Reviews": AdminReviewsState}
+    yield {
+        "auth": sub(AuthState),
+        "returns": sub(AdminReturnsState),
+        "reviews": sub(AdminReviewsState),
+        "Returns": AdminReturnsState,
+        "Reviews": AdminReviewsState,
+    }
     get_settings.cache_clear()
 
 
@@ -89,16 +93,28 @@ def _delivered_return(db, shopper=None):
     admin_orders.mark_paid(session=db, actor=Actor(id=staff.id, email=staff.email), order_id=placed.id)
     for status in ("shipped", "delivered"):
         order_service.change_status(session=db, order_id=placed.id, to_status=status)
-    ret = order_service.request_return(session=db, user_id=shopper.id, order_ref=placed.id,
-                                       items=[(placed.lines[0].id, 1, "Too small")], comments="Runs small")
+    ret = order_service.request_return(
+        session=db,
+        user_id=shopper.id,
+        order_ref=placed.id,
+        items=[(placed.lines[0].id, 1, "Too small")],
+        comments="Runs small",
+    )
     return placed, ret, variant, shopper
 
 
 def _pending_review(db, rating=2):
     author = make_user(db, first_name="Ned", last_name=_tag())
     product, _ = make_product(db, "Reviewed")
-    review = ProductReview(product_id=product.id, user_id=author.id, rating=rating, title=f"Title {_tag()}",
-                           content="Scratchy wool", status="pending", verified_purchase=True)
+    review = ProductReview(
+        product_id=product.id,
+        user_id=author.id,
+        rating=rating,
+        title=f"Title {_tag()}",
+        content="Scratchy wool",
+        status="pending",
+        verified_purchase=True,
+    )
     db.add(review)
     db.commit()
     return product, review
@@ -112,8 +128,12 @@ def _fresh(db) -> None:
 
 def _log(db, entity_id) -> list[str]:
     _fresh(db)
-    return [a.action for a in db.exec(select(AdminActivity).where(AdminActivity.entity_id == str(entity_id))
-                                      .order_by(AdminActivity.at)).all()]
+    return [
+        a.action
+        for a in db.exec(
+            select(AdminActivity).where(AdminActivity.entity_id == str(entity_id)).order_by(AdminActivity.at)
+        ).all()
+    ]
 
 
 def _stock(db, variant) -> int:
@@ -159,7 +179,11 @@ def test_admin_lists_filters_and_walks_a_return_to_refunded(states, db):
     _call(returns_cls.load_returns, returns)
     (row,) = returns.items
     assert (row.return_number, row.order_number, row.customer, row.status) == (
-        ret.return_number, placed.order_number, shopper.email, "requested")
+        ret.return_number,
+        placed.order_number,
+        shopper.email,
+        "requested",
+    )
     assert (row.value, row.item_count, row.reason, row.actions) == ("25.00", 1, "Too small", ["approve", "reject"])
     assert row.items[0]["quantity"] == 1 and returns.loaded
     _at(returns, f"/admin/returns?q={shopper.email}&status=approved")
@@ -195,7 +219,10 @@ def test_admin_lists_filters_and_walks_a_return_to_refunded(states, db):
     out = _call(returns_cls.refund, returns, {"return_id": ret.id, "amount": "20.00"})
     assert "refunded" in str(out) and returns.form_key == key + 1
     assert (returns.items[0].status, returns.items[0].refund_amount, returns.items[0].actions) == (
-        "refunded", "20.00", [])
+        "refunded",
+        "20.00",
+        [],
+    )
     _fresh(db)
     assert db.get(Return, uuid.UUID(ret.id)).refund_amount == Decimal("20.00")
     assert _log(db, ret.id) == ["return.approve", "return.receive", "return.refund"]
@@ -225,7 +252,11 @@ def test_admin_moderates_reviews_and_the_rating_follows(states, db):
     assert reviews.status == "pending" and reviews.loaded
     row = next(r for r in reviews.items if r.id == str(review.id))
     assert (row.stars, row.title, row.verified_purchase, row.product_url) == (
-        "★★☆☆☆", review.title, True, f"/products/{product.slug}")
+        "★★☆☆☆",
+        review.title,
+        True,
+        f"/products/{product.slug}",
+    )
     assert row.author.startswith("Ned ") and row.date.endswith(" UTC")
     pending = reviews.counts["pending"]
     _pending_review(db)  # another one, not found by the search below
@@ -233,7 +264,10 @@ def test_admin_moderates_reviews_and_the_rating_follows(states, db):
     _at(reviews, f"/admin/reviews?q={review.title[-8:].upper()}")
     _call(reviews_cls.load_reviews, reviews)
     assert [r.id for r in reviews.items] == [str(review.id)] and reviews.counts == {
-        "pending": 1, "approved": 0, "rejected": 0}
+        "pending": 1,
+        "approved": 0,
+        "rejected": 0,
+    }
     assert reviews.tab_urls["approved"] == f"/admin/reviews?status=approved&q={review.title[-8:].upper()}"
     assert "/admin/reviews?status=pending&q=wool" in str(_call(reviews_cls.apply, reviews, {"q": " wool "}))
 
@@ -252,8 +286,9 @@ def test_admin_moderates_reviews_and_the_rating_follows(states, db):
     _fresh(db)
     assert db.get(Product, product.id).review_count == 0
     assert db.get(ProductReview, review.id).status == "rejected"
-    (first, second) = db.exec(select(AdminActivity).where(AdminActivity.entity_id == str(review.id))
-                              .order_by(AdminActivity.at)).all()
+    (first, second) = db.exec(
+        select(AdminActivity).where(AdminActivity.entity_id == str(review.id)).order_by(AdminActivity.at)
+    ).all()
     assert (first.action, second.action, second.actor_id) == ("review.approved", "review.rejected", staff.id)
 
     out = _call(reviews_cls.moderate, reviews, str(review.id), "maybe")

@@ -49,13 +49,15 @@ def buy(session, user, variants, quantity=1, now=None):
 
 
 def log(session, entity_id) -> list[AdminActivity]:
-    return session.exec(select(AdminActivity).where(AdminActivity.entity_id == str(entity_id))
-                        .order_by(AdminActivity.at)).all()
+    return session.exec(
+        select(AdminActivity).where(AdminActivity.entity_id == str(entity_id)).order_by(AdminActivity.at)
+    ).all()
 
 
 def stock(session, variant) -> int:
-    return session.execute(sa.select(ProductVariant.inventory_quantity)
-                           .where(ProductVariant.id == variant.id)).scalar_one()
+    return session.execute(
+        sa.select(ProductVariant.inventory_quantity).where(ProductVariant.id == variant.id)
+    ).scalar_one()
 
 
 # --- orders -------------------------------------------------------------------------------------
@@ -92,8 +94,12 @@ def test_search_by_part_of_an_e_mail_finds_the_accounts_orders(session, admin, m
     both = admin_orders.list_orders(session=session, q=t)
     assert {r.id for r in both.items} == {mine.id, theirs.id} and both.total == 2
     assert admin_orders.list_orders(session=session, q=f"{t}%").total == 0  # LIKE specials are text
-    for bad in ({"status": "lost"}, {"date_from": "yesterday"}, {"payment_status": "x"},
-                {"date_from": "2091-03-05", "date_to": "2091-03-01"}):
+    for bad in (
+        {"status": "lost"},
+        {"date_from": "yesterday"},
+        {"payment_status": "x"},
+        {"date_from": "2091-03-05", "date_to": "2091-03-01"},
+    ):
         with pytest.raises(AdminError) as err:
             admin_orders.list_orders(session=session, **bad)
         assert http_status(err.value) == 422 and err.value.field in ("status", "date_from", "date_to", "payment_status")
@@ -104,9 +110,12 @@ def test_status_moves_follow_the_state_machine_and_are_logged(session, admin):
     _, (a,) = make_product(session, stock=(5,))
     placed = buy(session, user, [a])
     with pytest.raises(AdminError) as err:  # pending -> shipped is forbidden: nothing saved, no log row
-        admin_orders.change_status(session=session, actor=admin, order_id=placed.id,
-                                   data={"status": "shipped", "tracking_number": "TRK1"})
-    assert http_status(err.value) == 409 and err.value.field == "status" and "cannot become shipped" in err.value.message
+        admin_orders.change_status(
+            session=session, actor=admin, order_id=placed.id, data={"status": "shipped", "tracking_number": "TRK1"}
+        )
+    assert (
+        http_status(err.value) == 409 and err.value.field == "status" and "cannot become shipped" in err.value.message
+    )
     session.expire_all()
     order = session.get(Order, uuid.UUID(placed.id))
     assert order.status.value == "pending" and order.tracking_number is None and log(session, placed.id) == []
@@ -117,8 +126,12 @@ def test_status_moves_follow_the_state_machine_and_are_logged(session, admin):
     assert http_status(err.value) == 422 and err.value.field == "tracking_number"
     session.expire_all()
     assert session.get(Order, uuid.UUID(placed.id)).status.value == "processing" and len(log(session, placed.id)) == 1
-    view = admin_orders.change_status(session=session, actor=admin, order_id=placed.id,
-                                      data={"status": "shipped", "tracking_number": " 1Z999AA1 ", "note": "DHL"})
+    view = admin_orders.change_status(
+        session=session,
+        actor=admin,
+        order_id=placed.id,
+        data={"status": "shipped", "tracking_number": " 1Z999AA1 ", "note": "DHL"},
+    )
     assert view.status == "shipped" and view.tracking_number == "1Z999AA1" and view.next_statuses == ["delivered"]
     assert [t["label"] for t in view.timeline][-2:] == ["Processing", "Shipped"]
     rows = log(session, placed.id)
@@ -166,8 +179,9 @@ def test_refund_and_cod_paid_through_the_payment_interface(session, admin):
     assert http_status(err.value) == 422 and err.value.field == "amount"
     view = admin_orders.refund(session=session, actor=admin, order_id=placed.id, data={"amount": "10.00"})
     assert view.payment_status == "partially_refunded"
-    assert payments.refunded_total(session, payments.payment_for_order(session, uuid.UUID(placed.id)).id) \
-        == Decimal("10.00")
+    assert payments.refunded_total(session, payments.payment_for_order(session, uuid.UUID(placed.id)).id) == Decimal(
+        "10.00"
+    )
     assert [r.action for r in log(session, placed.id)] == ["order.paid", "order.refund"]
 
 
@@ -181,8 +195,9 @@ def delivered_with_return(session, admin, quantity=2):
     assert admin_orders.mark_paid(session=session, actor=admin, order_id=placed.id).status == "processing"
     for s in ("shipped", "delivered"):
         order_service.change_status(session=session, order_id=placed.id, to_status=s)
-    ret = order_service.request_return(session=session, user_id=user.id, order_ref=placed.id,
-                                       items=[(placed.lines[0].id, 1, "Too small")])
+    ret = order_service.request_return(
+        session=session, user_id=user.id, order_ref=placed.id, items=[(placed.lines[0].id, 1, "Too small")]
+    )
     return placed, ret, a
 
 
@@ -225,8 +240,9 @@ def test_return_reject_and_refused_refund_saves_nothing(session, admin):
 def test_review_moderation_logged(session, admin):
     user = make_user(session)
     product, _ = make_product(session)
-    review = ProductReview(product_id=product.id, user_id=user.id, rating=4, title="Nice", content="Fits well",
-                           status="pending")
+    review = ProductReview(
+        product_id=product.id, user_id=user.id, rating=4, title="Nice", content="Fits well", status="pending"
+    )
     session.add(review)
     session.commit()
     queue = returns.moderation_queue(session=session, paging=Paging(1, 50))
@@ -257,18 +273,26 @@ def test_reports_by_day_product_customer_exclude_cancelled(session, admin):
     admin_orders.change_status(session=session, actor=admin, order_id=gone.id, data={"status": "cancelled"})
     kw = {"date_from": f"{year}-05-10", "date_to": f"{year}-05-12"}
     sales = reports.report(session=session, kind="sales", **kw)
-    assert [(r["day"], r["orders"]) for r in sales.rows] == [(f"{year}-05-10", 1), (f"{year}-05-11", 0),
-                                                              (f"{year}-05-12", 1)]
+    assert [(r["day"], r["orders"]) for r in sales.rows] == [
+        (f"{year}-05-10", 1),
+        (f"{year}-05-11", 0),
+        (f"{year}-05-12", 1),
+    ]
     assert sales.totals["orders"] == 2 and sales.totals["subtotal"] == "40.00"
     products = reports.report(session=session, kind="products", **kw)
-    assert [(r["sku"], r["quantity"], r["revenue"]) for r in products.rows] == [(a.sku, 3, "30.00"),
-                                                                                  (b.sku, 1, "10.00")]
+    assert [(r["sku"], r["quantity"], r["revenue"]) for r in products.rows] == [
+        (a.sku, 3, "30.00"),
+        (b.sku, 1, "10.00"),
+    ]
     customers = reports.report(session=session, kind="customers", **kw)
     assert [(r["customer"], r["orders"]) for r in customers.rows] == [(user.email, 2)]
     text = reports.to_csv(products)
     assert text.splitlines()[0] == "product,sku,orders,quantity,revenue" and f"{a.sku},2,3,30.00" in text
-    for bad in ({"kind": "sales", "date_from": "x"}, {"kind": "taxes"},
-                {"kind": "sales", "date_from": "2090-01-01", "date_to": "2092-01-01"}):
+    for bad in (
+        {"kind": "sales", "date_from": "x"},
+        {"kind": "taxes"},
+        {"kind": "sales", "date_from": "2090-01-01", "date_to": "2092-01-01"},
+    ):
         with pytest.raises(AdminError) as err:
             reports.report(session=session, **bad)
         assert http_status(err.value) == 422
@@ -286,8 +310,11 @@ def test_dashboard_numbers(session, admin):
     admin_orders.change_status(session=session, actor=admin, order_id=gone.id, data={"status": "cancelled"})
     board = reports.dashboard(session=session, now=now)
     # other tests' orders are in the present, far before this year
-    assert [(p.orders, p.revenue) for p in board.periods] == [(1, f"{t1:.2f}"), (2, f"{t1 + t2:.2f}"),
-                                                           (3, f"{t1 + t2 + t3:.2f}")]
+    assert [(p.orders, p.revenue) for p in board.periods] == [
+        (1, f"{t1:.2f}"),
+        (2, f"{t1 + t2:.2f}"),
+        (3, f"{t1 + t2 + t3:.2f}"),
+    ]
     assert len(board.series) == 30 and board.series[-1].day == now.date().isoformat()
     assert board.series[-1].orders == 1 and board.series[-4].revenue_text == f"{t2:.2f}"
     assert board.top_products[0]["quantity"] == 6
@@ -305,5 +332,13 @@ def test_sold_out_demand_counts_carts_and_wishlists(session):
         session.add(Wishlist(user_id=u.id, product_id=product.id))
     session.commit()
     mine = [r for r in reports.sold_out_demand(session=session, limit=100) if r["product_id"] == str(product.id)]
-    assert mine == [{"product_id": str(product.id), "name": product.name, "sku": gone.sku, "variant": gone.name,
-                     "carts": 3, "wishlists": 3}]
+    assert mine == [
+        {
+            "product_id": str(product.id),
+            "name": product.name,
+            "sku": gone.sku,
+            "variant": gone.name,
+            "carts": 3,
+            "wishlists": 3,
+        }
+    ]

@@ -40,9 +40,14 @@ def states(own_db, monkeypatch) -> Iterator[dict]:
     from marque_app.state.admin.reports import AdminDashboardState, AdminReportsState
     from marque_app.state.auth import AuthState
 
-
-    yield {"root": root, "auth": sub(AuthState), "dash": sub(AdminDashboardState),
-           "reports": sub(AdminReportsState), "dash_cls": AdminDashboardState, "reports_cls": AdminReportsState}
+    yield {
+        "root": root,
+        "auth": sub(AuthState),
+        "dash": sub(AdminDashboardState),
+        "reports": sub(AdminReportsState),
+        "dash_cls": AdminDashboardState,
+        "reports_cls": AdminReportsState,
+    }
     get_settings.cache_clear()
 
 
@@ -111,8 +116,15 @@ def test_non_admins_read_no_figures_and_get_no_csv(states, db, who):
     assert expected in str(out) and expected in str(out_apply)
     assert "_download" not in str(out) and "/admin/reports" not in str(out_apply)
     dash, rep = states["dash"], states["reports"]
-    assert (dash.loaded, dash.periods, dash.series, dash.by_status, dash.top_products, dash.low_stock,
-            dash.sold_out) == (False, [], [], [], [], [], [])
+    assert (
+        dash.loaded,
+        dash.periods,
+        dash.series,
+        dash.by_status,
+        dash.top_products,
+        dash.low_stock,
+        dash.sold_out,
+    ) == (False, [], [], [], [], [], [])
     assert (rep.loaded, rep.rows, rep.totals, rep.columns) == (False, [], [], [])
 
 
@@ -131,10 +143,12 @@ def test_an_admin_gets_the_dashboards_figures(states, db):
     assert [p.label for p in dash.periods] == ["Today", "Last 7 days", "Last 30 days"]
     assert dash.periods[0].orders >= 1 and dash.currency == "USD"
     assert [(s["day"], s["orders"], s["revenue"]) for s in dash.series] == [
-        (p.day, p.orders, p.revenue) for p in expected.series]
+        (p.day, p.orders, p.revenue) for p in expected.series
+    ]
     assert dash.series[-1]["day"] == utcnow().date().isoformat() and dash.has_sales
     assert [(r["status"], int(r["count"])) for r in dash.by_status] == [
-        (r["status"], r["count"]) for r in expected.by_status]
+        (r["status"], r["count"]) for r in expected.by_status
+    ]
     pending = next(r for r in dash.by_status if r["status"] == "pending")
     assert pending["href"] == "/admin/orders?status=pending" and pending["share"] == "100%"
     lamp = next(r for r in dash.top_products if r["name"] == product.name)
@@ -184,12 +198,15 @@ def test_an_admin_gets_the_report_and_its_csv(states, db):
     assert f"/admin/reports?kind=customers&date_from={frm}" in str(out)
 
 
-@pytest.mark.parametrize(("query", "field", "words"), [
-    ("date_from=2026-03-10&date_to=2026-03-01", "date_to", "Date to: The end date comes before the start date"),
-    ("date_from=2024-01-01&date_to=2026-01-01", "date_from", "Date from: Choose at most 366 days"),
-    ("date_from=2026-02-31", "date_from", "Date from: Date from must be a date (YYYY-MM-DD)"),
-    ("kind=refunds", "kind", "Report: Report must be one of sales, products, customers"),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ("date_from=2026-03-10&date_to=2026-03-01", "date_to", "Date to: The end date comes before the start date"),
+        ("date_from=2024-01-01&date_to=2026-01-01", "date_from", "Date from: Choose at most 366 days"),
+        ("date_from=2026-02-31", "date_from", "Date from: Date from must be a date (YYYY-MM-DD)"),
+        ("kind=refunds", "kind", "Report: Report must be one of sales, products, customers"),
+    ],
+)
 def test_bad_choices_give_a_form_error_and_no_table(states, db, query, field, words):
     states["auth"].token = _token(make_user(db, role=UserRole.admin))
     cls, rep_state = states["reports_cls"], states["reports"]

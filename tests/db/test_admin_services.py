@@ -88,7 +88,10 @@ def log_rows(session, entity_id) -> list[AdminActivity]:
 def test_create_product_with_variants_and_images_in_one_save(session, admin):
     t = tag()
     form = products.save_product(
-        session=session, actor=admin, data=product_data(t, meta_title="SEO"), variants=variant_rows(t),
+        session=session,
+        actor=admin,
+        data=product_data(t, meta_title="SEO"),
+        variants=variant_rows(t),
         images=[{"url": "/_upload/products/a.png", "alt_text": "front"}, {"url": "/_upload/products/b.png"}],
     )
     assert form.slug == f"linen-shirt-{t}" and form.status == "active" and form.meta_title == "SEO"
@@ -105,12 +108,20 @@ def test_create_product_with_variants_and_images_in_one_save(session, admin):
 
 def test_edit_reorders_images_and_removes_a_fresh_variant(session, admin):
     t = tag()
-    form = products.save_product(session=session, actor=admin, data=product_data(t), variants=variant_rows(t),
-                                 images=[{"url": "/_upload/products/a.png"}, {"url": "/_upload/products/b.png"}])
+    form = products.save_product(
+        session=session,
+        actor=admin,
+        data=product_data(t),
+        variants=variant_rows(t),
+        images=[{"url": "/_upload/products/a.png"}, {"url": "/_upload/products/b.png"}],
+    )
     first, second = form.images
     keep = form.variants[0]
     edited = products.save_product(
-        session=session, actor=admin, product_id=form.id, data=product_data(t, price="45.00"),
+        session=session,
+        actor=admin,
+        product_id=form.id,
+        data=product_data(t, price="45.00"),
         variants=[{"id": keep.id, "sku": keep.sku, "name": "Medium"}],
         images=[{"id": second.id, "url": second.url, "alt_text": "back"}, {"id": first.id, "url": first.url}],
     )
@@ -162,8 +173,12 @@ def test_slug_and_sku_taken_by_another_product(session, admin):
         products.save_product(session=session, actor=admin, data=product_data(t, status="draft"), variants=[])
     assert http_status(err.value) == 409 and err.value.field == "slug"
     with pytest.raises(AdminError) as err:
-        products.save_product(session=session, actor=admin, data=product_data(f"{t}x", status="draft"),
-                              variants=[{"sku": f"LS-{t}-M", "name": "Again", "stock": 1}])
+        products.save_product(
+            session=session,
+            actor=admin,
+            data=product_data(f"{t}x", status="draft"),
+            variants=[{"sku": f"LS-{t}-M", "name": "Again", "stock": 1}],
+        )
     assert http_status(err.value) == 409 and err.value.field == "variants.0.sku"
     assert session.exec(select(Product).where(Product.slug == f"linen-shirt-{t}x")).first() is None
 
@@ -184,13 +199,29 @@ def test_status_machine(session, admin):
 def test_delete_archives_an_ordered_product_and_deletes_an_unused_one(session, admin):
     ordered, variants = make_product(session)
     buyer = make_user(session)
-    order = Order(order_number=f"T-{tag()}", user_id=buyer.id, subtotal=Decimal("20"), total_amount=Decimal("20"),
-                  shipping_address={}, billing_address={})
+    order = Order(
+        order_number=f"T-{tag()}",
+        user_id=buyer.id,
+        subtotal=Decimal("20"),
+        total_amount=Decimal("20"),
+        shipping_address={},
+        billing_address={},
+    )
     session.add(order)
     session.flush()
-    session.add(OrderItem(order_id=order.id, product_id=ordered.id, product_variant_id=variants[0].id,
-                          product_name=ordered.name, product_sku=variants[0].sku, product_snapshot={},
-                          quantity=1, unit_price=Decimal("20"), total_price=Decimal("20")))
+    session.add(
+        OrderItem(
+            order_id=order.id,
+            product_id=ordered.id,
+            product_variant_id=variants[0].id,
+            product_name=ordered.name,
+            product_sku=variants[0].sku,
+            product_snapshot={},
+            quantity=1,
+            unit_price=Decimal("20"),
+            total_price=Decimal("20"),
+        )
+    )
     session.commit()
     assert products.delete_product(session=session, actor=admin, product_id=ordered.id) == "archived"
     session.refresh(ordered)
@@ -198,7 +229,9 @@ def test_delete_archives_an_ordered_product_and_deletes_an_unused_one(session, a
 
     unused, unused_variants = make_product(session)
     shopper = make_user(session)
-    session.add(CartItem(user_id=shopper.id, product_id=unused.id, product_variant_id=unused_variants[0].id, quantity=1))
+    session.add(
+        CartItem(user_id=shopper.id, product_id=unused.id, product_variant_id=unused_variants[0].id, quantity=1)
+    )
     session.add(Wishlist(user_id=shopper.id, product_id=unused.id))
     session.commit()
     assert products.delete_product(session=session, actor=admin, product_id=unused.id) == "deleted"
@@ -211,8 +244,9 @@ def test_delete_archives_an_ordered_product_and_deletes_an_unused_one(session, a
 def test_add_variant_and_list_search(session, admin):
     t = tag()
     form = products.save_product(session=session, actor=admin, data=product_data(t, status="draft"), variants=[])
-    view = products.add_variant(session=session, actor=admin, product_id=form.id,
-                                data={"sku": f"AV-{t}", "name": "One size", "stock": 3})
+    view = products.add_variant(
+        session=session, actor=admin, product_id=form.id, data={"sku": f"AV-{t}", "name": "One size", "stock": 3}
+    )
     assert view.stock == 3
     with pytest.raises(AdminError) as err:
         products.add_variant(session=session, actor=admin, product_id=form.id, data={"sku": f"av-{t}", "name": "x"})
@@ -243,15 +277,19 @@ def test_categories_and_brands(session, admin):
     child = taxonomy.save_category(session=session, actor=admin, data={"name": f"Coats {t}", "parent_id": parent.id})
     assert child.parent == f"Outer {t}" and child.slug == f"coats-{t}"
     with pytest.raises(AdminError) as err:  # no loops
-        taxonomy.save_category(session=session, actor=admin, category_id=parent.id,
-                               data={"name": f"Outer {t}", "parent_id": child.id})
+        taxonomy.save_category(
+            session=session, actor=admin, category_id=parent.id, data={"name": f"Outer {t}", "parent_id": child.id}
+        )
     assert err.value.field == "parent_id"
     with pytest.raises(AdminError) as err:
         taxonomy.save_category(session=session, actor=admin, data={"name": "x", "slug": f"coats-{t}"})
     assert http_status(err.value) == 409
-    brand = taxonomy.save_brand(session=session, actor=admin, data={"name": f"Acme {t}", "website": "https://a.example"})
-    hidden = taxonomy.save_brand(session=session, actor=admin, brand_id=brand.id,
-                                 data={"name": f"Acme {t}", "is_active": False})
+    brand = taxonomy.save_brand(
+        session=session, actor=admin, data={"name": f"Acme {t}", "website": "https://a.example"}
+    )
+    hidden = taxonomy.save_brand(
+        session=session, actor=admin, brand_id=brand.id, data={"name": f"Acme {t}", "is_active": False}
+    )
     assert hidden.is_active is False and session.get(Brand, uuid.UUID(brand.id)).is_active is False
     with pytest.raises(AdminError) as err:
         taxonomy.save_brand(session=session, actor=admin, data={"name": f"acme {t}"})
@@ -265,24 +303,32 @@ def test_categories_and_brands(session, admin):
 
 def test_adjust_writes_a_movement_and_never_goes_below_zero(session, admin):
     product, (variant,) = make_product(session, stock=(3,))
-    result = inventory.adjust_stock(session=session, actor=admin, variant_id=variant.id,
-                                    data={"quantity_change": "-2", "reason": "Damaged"})
+    result = inventory.adjust_stock(
+        session=session, actor=admin, variant_id=variant.id, data={"quantity_change": "-2", "reason": "Damaged"}
+    )
     assert result.stock == 1 and result.movement.movement_type == "adjustment"
     with pytest.raises(AdminError) as err:
-        inventory.adjust_stock(session=session, actor=admin, variant_id=variant.id,
-                               data={"quantity_change": -2, "reason": "Lost"})
+        inventory.adjust_stock(
+            session=session, actor=admin, variant_id=variant.id, data={"quantity_change": -2, "reason": "Lost"}
+        )
     assert http_status(err.value) == 409 and "Only 1 in stock" in err.value.message
     with pytest.raises(AdminError) as err:
         inventory.adjust_stock(session=session, actor=admin, variant_id=variant.id, data={"quantity_change": 5})
     assert err.value.field == "reason"
-    inventory.adjust_stock(session=session, actor=admin, variant_id=variant.id,
-                           data={"quantity_change": 10, "reason": "Delivery", "movement_type": "restock"})
+    inventory.adjust_stock(
+        session=session,
+        actor=admin,
+        variant_id=variant.id,
+        data={"quantity_change": 10, "reason": "Delivery", "movement_type": "restock"},
+    )
     session.expire_all()
     assert session.get(ProductVariant, variant.id).inventory_quantity == 11
     assert session.get(Product, product.id).inventory_quantity == 11
     history = inventory.movements(session=session, variant_id=variant.id)
     assert [(m.quantity_change, m.quantity_after, m.reason, m.by) for m in history.items] == [
-        (10, 11, "Delivery", admin.email), (-2, 1, "Damaged", admin.email)]
+        (10, 11, "Delivery", admin.email),
+        (-2, 1, "Damaged", admin.email),
+    ]
     assert inventory.movements(session=session, product_id=product.id, paging=Paging(2, 1)).items[0].reason == "Damaged"
 
 
@@ -306,8 +352,9 @@ def test_concurrent_removals_cannot_oversell(own_db):
         with Session(engine, expire_on_commit=False) as s:
             barrier.wait()
             try:
-                inventory.adjust_stock(session=s, actor=actor, variant_id=variant.id,
-                                       data={"quantity_change": -3, "reason": "Race"})
+                inventory.adjust_stock(
+                    session=s, actor=actor, variant_id=variant.id, data={"quantity_change": -3, "reason": "Race"}
+                )
                 outcomes.append("ok")
             except AdminError as err:
                 outcomes.append(str(err.status))
@@ -334,8 +381,16 @@ def test_customer_search_detail_and_notes(session, admin):
     product, (variant,) = make_product(session)
     session.add(CartItem(user_id=shopper.id, product_id=product.id, product_variant_id=variant.id, quantity=2))
     session.add(Wishlist(user_id=shopper.id, product_id=product.id))
-    session.add(Order(order_number=f"MQ-{t}", user_id=shopper.id, subtotal=Decimal("40"), total_amount=Decimal("45.99"),
-                      shipping_address={}, billing_address={}))
+    session.add(
+        Order(
+            order_number=f"MQ-{t}",
+            user_id=shopper.id,
+            subtotal=Decimal("40"),
+            total_amount=Decimal("45.99"),
+            shipping_address={},
+            billing_address={},
+        )
+    )
     session.commit()
     assert [r.id for r in customers.search_customers(session=session, q=f"rita q{t}").items] == [str(shopper.id)]
     assert str(shopper.id) in [r.id for r in customers.search_customers(session=session, q=shopper.email).items]
@@ -358,21 +413,46 @@ def test_customer_search_detail_and_notes(session, admin):
 
 def test_coupon_create_edit_deactivate(session, admin):
     t = tag().upper()
-    view = coupons.save_coupon(session=session, actor=admin, data={
-        "code": f"sale{t}", "name": "Sale", "type": "percentage", "value": "15",
-        "starts_at": "2026-12-01T00:00", "expires_at": "2026-12-31T23:59", "usage_limit": "100"})
+    view = coupons.save_coupon(
+        session=session,
+        actor=admin,
+        data={
+            "code": f"sale{t}",
+            "name": "Sale",
+            "type": "percentage",
+            "value": "15",
+            "starts_at": "2026-12-01T00:00",
+            "expires_at": "2026-12-31T23:59",
+            "usage_limit": "100",
+        },
+    )
     assert view.code == f"SALE{t}" and view.value == "15.00" and view.usage_limit == "100"
-    for bad, field in [({"value": "101"}, "value"), ({"value": "-1", "type": "fixed_amount"}, "value"),
-                       ({"expires_at": "2026-11-01T00:00"}, "expires_at"), ({"usage_limit": "0"}, "usage_limit"),
-                       ({"type": "bogo"}, "type")]:
+    for bad, field in [
+        ({"value": "101"}, "value"),
+        ({"value": "-1", "type": "fixed_amount"}, "value"),
+        ({"expires_at": "2026-11-01T00:00"}, "expires_at"),
+        ({"usage_limit": "0"}, "usage_limit"),
+        ({"type": "bogo"}, "type"),
+    ]:
         with pytest.raises(AdminError) as err:
-            coupons.save_coupon(session=session, actor=admin, coupon_id=view.id, data={
-                "code": f"SALE{t}", "name": "Sale", "type": "percentage", "value": "15",
-                "starts_at": "2026-12-01T00:00", **bad})
+            coupons.save_coupon(
+                session=session,
+                actor=admin,
+                coupon_id=view.id,
+                data={
+                    "code": f"SALE{t}",
+                    "name": "Sale",
+                    "type": "percentage",
+                    "value": "15",
+                    "starts_at": "2026-12-01T00:00",
+                    **bad,
+                },
+            )
         assert err.value.field == field
     with pytest.raises(AdminError) as err:
-        coupons.save_coupon(session=session, actor=admin, data={"code": f"Sale{t}", "name": "x",
-                                                                "type": "free_shipping"})
+        coupons.save_coupon(
+            session=session, actor=admin, data={"code": f"Sale{t}", "name": "x", "type": "free_shipping"}
+        )
     assert http_status(err.value) == 409 and err.value.field == "code"
     assert coupons.deactivate_coupon(session=session, actor=admin, coupon_id=view.id).is_active is False
     assert session.get(Coupon, uuid.UUID(view.id)).value == Decimal("15.00")

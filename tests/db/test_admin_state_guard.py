@@ -38,10 +38,14 @@ def states(own_db, monkeypatch) -> Iterator[dict]:
     from marque_app.state.admin.products import AdminProductsState
     from marque_app.state.auth import AuthState
 
-
-    yield {"auth": sub(AuthState), "coupons": sub(AdminCouponsState), "inventory": sub(AdminInventoryState),
-           "products": sub(AdminProductsState), "brands": sub(AdminBrandsState), "classes": (AdminCouponsState, AdminInventoryState,
-                                                             AdminProductsState)}
+    yield {
+        "auth": sub(AuthState),
+        "coupons": sub(AdminCouponsState),
+        "inventory": sub(AdminInventoryState),
+        "products": sub(AdminProductsState),
+        "brands": sub(AdminBrandsState),
+        "classes": (AdminCouponsState, AdminInventoryState, AdminProductsState),
+    }
     get_settings.cache_clear()
 
 
@@ -70,8 +74,9 @@ def test_admin_handlers_called_directly_refuse_non_admins(states, db, who):
     product, (variant,) = make_product(db, stock=(4,))
 
     out = asyncio.run(coupons_cls.deactivate.fn(states["coupons"], str(coupon.id)))
-    out += asyncio.run(inventory_cls.adjust.fn(states["inventory"], {"sku": variant.sku, "quantity_change": "-4",
-                                                                      "reason": "x"}))
+    out += asyncio.run(
+        inventory_cls.adjust.fn(states["inventory"], {"sku": variant.sku, "quantity_change": "-4", "reason": "x"})
+    )
     asyncio.run(products_cls.load_products.fn(states["products"]))
 
     expected = "Please log in first" if who == "guest" else "This needs the admin role"
@@ -89,8 +94,11 @@ def test_admin_handlers_work_for_an_admin(states, db):
     product, (variant,) = make_product(db, stock=(4,))
 
     asyncio.run(coupons_cls.deactivate.fn(states["coupons"], str(coupon.id)))
-    asyncio.run(inventory_cls.adjust.fn(states["inventory"], {"sku": variant.sku, "quantity_change": "-4",
-                                                               "reason": "Shrinkage"}))
+    asyncio.run(
+        inventory_cls.adjust.fn(
+            states["inventory"], {"sku": variant.sku, "quantity_change": "-4", "reason": "Shrinkage"}
+        )
+    )
     db.expire_all()
     assert db.get(Coupon, coupon.id).is_active is False
     assert db.get(ProductVariant, variant.id).inventory_quantity == 0

@@ -93,13 +93,15 @@ def test_good_code_logs_in_and_is_used_up(session, sms, store):
     phone = _phone()
     _send(session, sms, phone, store)
     code = sms.last_code(phone)
-    result = auth.log_in_with_phone_code(session=session, phone=phone, code=code, redis=store,
-                                         now=NOW + timedelta(seconds=30))
+    result = auth.log_in_with_phone_code(
+        session=session, phone=phone, code=code, redis=store, now=NOW + timedelta(seconds=30)
+    )
     assert result.created and result.user.phone == phone and result.user.phone_verified
     assert result.user.role.value == "customer" and result.token_type == "bearer"
     with pytest.raises(auth.Unauthorized, match="No code is waiting"):
-        auth.log_in_with_phone_code(session=session, phone=phone, code=code, redis=store,
-                                    now=NOW + timedelta(seconds=31))
+        auth.log_in_with_phone_code(
+            session=session, phone=phone, code=code, redis=store, now=NOW + timedelta(seconds=31)
+        )
 
 
 def test_second_log_in_finds_the_same_customer(session, sms, store):
@@ -108,8 +110,9 @@ def test_second_log_in_finds_the_same_customer(session, sms, store):
     for n in range(2):
         now = NOW + timedelta(minutes=2 * n)
         _send(session, sms, phone, store, now=now)
-        result = auth.log_in_with_phone_code(session=session, phone=phone, code=sms.last_code(phone),
-                                             redis=store, now=now)
+        result = auth.log_in_with_phone_code(
+            session=session, phone=phone, code=sms.last_code(phone), redis=store, now=now
+        )
         ids.append((result.user.id, result.created))
     assert ids[0][0] == ids[1][0] and [c for _, c in ids] == [True, False]
     assert len(session.exec(select(User).where(User.phone == phone)).all()) == 1
@@ -128,16 +131,18 @@ def test_resend_gap(session, sms, store):
     old = sms.sent[0][1].split(" is ")[1][:6]
     if old != sms.last_code(phone):
         with pytest.raises(auth.Unauthorized, match="Wrong code"):
-            auth.log_in_with_phone_code(session=session, phone=phone, code=old, redis=store,
-                                        now=NOW + timedelta(seconds=62))
+            auth.log_in_with_phone_code(
+                session=session, phone=phone, code=old, redis=store, now=NOW + timedelta(seconds=62)
+            )
 
 
 def test_code_expires_after_five_minutes(session, sms, store):
     phone = _phone()
     _send(session, sms, phone, store)
     with pytest.raises(auth.Unauthorized, match="expired"):
-        auth.log_in_with_phone_code(session=session, phone=phone, code=sms.last_code(phone),
-                                    redis=store, now=NOW + timedelta(minutes=5))
+        auth.log_in_with_phone_code(
+            session=session, phone=phone, code=sms.last_code(phone), redis=store, now=NOW + timedelta(minutes=5)
+        )
 
 
 def _wrong(code: str) -> str:
@@ -282,15 +287,19 @@ def test_reset_token_is_hashed_single_use_and_expires(session):
 
 
 def test_change_password_and_profile(session):
-    result = auth.register(session=session, email=f"{uuid.uuid4().hex[:8]}@example.com", password="First#123",
-                           now=NOW)
+    result = auth.register(session=session, email=f"{uuid.uuid4().hex[:8]}@example.com", password="First#123", now=NOW)
     uid = result.user.id
     with pytest.raises(auth.Unauthorized, match="current password"):
         auth.change_password(session=session, user_id=uid, current_password="nope", new_password="Second#123")
     with pytest.raises(auth.InvalidInput, match="a number"):
         auth.change_password(session=session, user_id=uid, current_password="First#123", new_password="Second#abc")
-    changed = auth.change_password(session=session, user_id=uid, current_password="First#123",
-                                   new_password="Second#123", now=NOW + timedelta(seconds=5))
+    changed = auth.change_password(
+        session=session,
+        user_id=uid,
+        current_password="First#123",
+        new_password="Second#123",
+        now=NOW + timedelta(seconds=5),
+    )
     # Every session from before the change ends; the fresh token of the result carries on.
     with pytest.raises(auth.Unauthorized, match="password was changed"):
         auth.authenticate(session=session, token=result.access_token, now=NOW + timedelta(seconds=6))
@@ -309,30 +318,58 @@ def test_delete_account_removes_personal_data_and_keeps_orders(session, store):
     brand = Brand(name=f"B{tag}", slug=f"b-{tag}")
     session.add_all([category, brand])
     session.flush()
-    product = Product(name="Tee", slug=f"tee-{tag}", sku=f"T-{tag}", price=Decimal("19.99"),
-                      status=ProductStatus.active, category_id=category.id, brand_id=brand.id)
+    product = Product(
+        name="Tee",
+        slug=f"tee-{tag}",
+        sku=f"T-{tag}",
+        price=Decimal("19.99"),
+        status=ProductStatus.active,
+        category_id=category.id,
+        brand_id=brand.id,
+    )
     session.add(product)
     session.flush()
-    variant = ProductVariant(product_id=product.id, sku=f"T-{tag}-M", name="M", inventory_quantity=3,
-                             attributes={"size": "M"})
+    variant = ProductVariant(
+        product_id=product.id, sku=f"T-{tag}-M", name="M", inventory_quantity=3, attributes={"size": "M"}
+    )
     phone = _phone()
-    user = User(email=f"gone-{tag}@example.com", phone=phone, first_name="Gone", last_name="Soon",
-                password_hash="x")
+    user = User(email=f"gone-{tag}@example.com", phone=phone, first_name="Gone", last_name="Soon", password_hash="x")
     session.add_all([variant, user])
     session.flush()
-    address = {"first_name": "Gone", "last_name": "Soon", "address_line_1": "1 Main St", "city": "X",
-               "postal_code": "12345", "country": "US"}
-    order = Order(order_number=f"MQ-{tag}", user_id=user.id, subtotal=Decimal("19.99"),
-                  total_amount=Decimal("19.99"), shipping_address=address, billing_address=address,
-                  notes="Leave it with Gone Soon")
-    session.add_all([
-        order,
-        Address(user_id=user.id, first_name="Gone", last_name="Soon", address_line_1="1 Main St",
-                city="X", state="Y", postal_code="12345"),
-        CartItem(user_id=user.id, product_id=product.id, product_variant_id=variant.id, quantity=1),
-        Wishlist(user_id=user.id, product_id=product.id),
-        ProductReview(product_id=product.id, user_id=user.id, rating=5, status="approved"),
-    ])
+    address = {
+        "first_name": "Gone",
+        "last_name": "Soon",
+        "address_line_1": "1 Main St",
+        "city": "X",
+        "postal_code": "12345",
+        "country": "US",
+    }
+    order = Order(
+        order_number=f"MQ-{tag}",
+        user_id=user.id,
+        subtotal=Decimal("19.99"),
+        total_amount=Decimal("19.99"),
+        shipping_address=address,
+        billing_address=address,
+        notes="Leave it with Gone Soon",
+    )
+    session.add_all(
+        [
+            order,
+            Address(
+                user_id=user.id,
+                first_name="Gone",
+                last_name="Soon",
+                address_line_1="1 Main St",
+                city="X",
+                state="Y",
+                postal_code="12345",
+            ),
+            CartItem(user_id=user.id, product_id=product.id, product_variant_id=variant.id, quantity=1),
+            Wishlist(user_id=user.id, product_id=product.id),
+            ProductReview(product_id=product.id, user_id=user.id, rating=5, status="approved"),
+        ]
+    )
     session.commit()
     issued = tokens.issue_token(user_id=user.id, role="customer", email=user.email)
     me = auth.authenticate(session=session, token=issued.access_token, redis=store)
@@ -341,7 +378,10 @@ def test_delete_account_removes_personal_data_and_keeps_orders(session, store):
     session.expire_all()
 
     assert session.get(User, me.id) is None
-    assert session.exec(select(User).where(sa.or_(User.email == f"gone-{tag}@example.com", User.phone == phone))).first() is None
+    assert (
+        session.exec(select(User).where(sa.or_(User.email == f"gone-{tag}@example.com", User.phone == phone))).first()
+        is None
+    )
     for table in (Address, CartItem, Wishlist):
         assert session.exec(select(table).where(table.user_id == me.id)).all() == []
     kept = session.get(Order, order.id)
@@ -356,8 +396,7 @@ def test_delete_account_removes_personal_data_and_keeps_orders(session, store):
     # The number is free again: a new phone log-in creates a new, empty account.
     sms = auth.CapturingSmsSender()
     _send(session, sms, phone, store, now=NOW)
-    again = auth.log_in_with_phone_code(session=session, phone=phone, code=sms.last_code(phone),
-                                        redis=store, now=NOW)
+    again = auth.log_in_with_phone_code(session=session, phone=phone, code=sms.last_code(phone), redis=store, now=NOW)
     assert again.created and again.user.id != me.id and again.user.first_name == ""
 
 

@@ -63,8 +63,7 @@ def test_logged_out_token_stays_refused_after_redis_restarts_empty(session, tmp_
         assert _refused(session, gone.access_token, client)
 
         # a password change is in the account row, whatever happens to Redis
-        auth.change_password(session=session, user_id=user.id, current_password=PASSWORD,
-                             new_password="Second#2026")
+        auth.change_password(session=session, user_id=user.id, current_password=PASSWORD, new_password="Second#2026")
         server.restart()
         assert _refused(session, kept.access_token, client)
         client.close()
@@ -89,8 +88,9 @@ def test_no_token_of_the_same_second_survives_a_password_change(session):
         now = utcnow()
         other = auth.log_in_with_password(session=session, email=user.email, password=current, now=now)
         new = f"Changed#{attempt:04d}"
-        mine = auth.change_password(session=session, user_id=user.id, current_password=current,
-                                    new_password=new, now=now)
+        mine = auth.change_password(
+            session=session, user_id=user.id, current_password=current, new_password=new, now=now
+        )
         current = new
         same_second += other.claims.iat == mine.claims.iat
         survivors += not _refused(session, other.access_token)

@@ -46,14 +46,16 @@ def store(tmp_path):
                     user = make_user(session)
                     fill_cart(session, user, variants, quantity=n + 1)
                     checkout.place_order(session=session, user_id=user.id, shipping_address=address())
-                checkout.place_order(session=session, guest_email="guest@example.com",
-                                     guest_lines=[checkout.GuestLine(sku_id=str(variants[0].id), quantity=3)],
-                                     shipping_address=address())
+                checkout.place_order(
+                    session=session,
+                    guest_email="guest@example.com",
+                    guest_lines=[checkout.GuestLine(sku_id=str(variants[0].id), quantity=3)],
+                    shipping_address=address(),
+                )
                 session.commit()
         finally:
             engine.dispose()
-        names = [store_upload(upload_dir=uploads, filename=f"p{n}.png", data=_png((n, 2, 3)))
-                 for n in range(2)]
+        names = [store_upload(upload_dir=uploads, filename=f"p{n}.png", data=_png((n, 2, 3))) for n in range(2)]
         yield url, uploads, names
 
 
@@ -91,8 +93,12 @@ def test_the_checksum_sees_a_changed_order_line(store, tmp_path):
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(sa.text("UPDATE order_items SET quantity = quantity + 1 WHERE id IN "
-                                 "(SELECT id FROM order_items ORDER BY id LIMIT 1)"))
+            conn.execute(
+                sa.text(
+                    "UPDATE order_items SET quantity = quantity + 1 WHERE id IN "
+                    "(SELECT id FROM order_items ORDER BY id LIMIT 1)"
+                )
+            )
     finally:
         engine.dispose()
     assert backup.orders_checksum(url) != before
@@ -150,7 +156,9 @@ def test_cli_backup_keeps_the_newest_archives(store, tmp_path, monkeypatch):
     removed = backup.prune_backups(out, keep=2)
     assert [p.name for p in removed] == ["marque-backup-20260101T000000000000Z.tar"]
     assert sorted(p.name for p in out.glob("*.tar")) == [
-        "marque-backup-20260102T000000000000Z.tar", "marque-backup-20260103T000000000000Z.tar"]
+        "marque-backup-20260102T000000000000Z.tar",
+        "marque-backup-20260103T000000000000Z.tar",
+    ]
     assert not list(out.glob(".backup-*"))  # no half-written leftovers
 
     from marque_app import cli

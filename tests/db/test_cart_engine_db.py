@@ -27,7 +27,10 @@ def _sku(session, case: Case) -> str:
     if case.sku == "unknown":
         return str(uuid.uuid4())
     _, (variant,) = make_product(
-        session, stock=(case.on_hand,), track_inventory=case.track, allow_backorder=case.backorder,
+        session,
+        stock=(case.on_hand,),
+        track_inventory=case.track,
+        allow_backorder=case.backorder,
         status=ProductStatus.active if case.sku == "known" else ProductStatus.draft,
     )
     return str(variant.id)

@@ -221,7 +221,9 @@ def test_merge_rules_and_message(session):
     kept_product, _ = make_product(session, name="Kept")
     cart.add_item(session=session, user_id=user.id, sku_id=str(same.id), quantity=3)
     result = cart.merge_guest(
-        session=session, user_id=user.id, merge_id="m-1",
+        session=session,
+        user_id=user.id,
+        merge_id="m-1",
         lines=[
             GuestLine(sku_id=str(same.id), quantity=4),
             GuestLine(sku_id=str(fresh.id), quantity=1),
@@ -250,7 +252,9 @@ def test_merge_caps_at_99_and_never_lowers_a_line(session):
     cart.add_item(session=session, user_id=user.id, sku_id=str(free.id), quantity=90)
     cart.add_item(session=session, user_id=user.id, sku_id=str(tight.id), quantity=5)
     result = cart.merge_guest(
-        session=session, user_id=user.id, merge_id="m-cap",
+        session=session,
+        user_id=user.id,
+        merge_id="m-cap",
         lines=[GuestLine(sku_id=str(free.id), quantity=50), GuestLine(sku_id=str(tight.id), quantity=3)],
         wishlist=[],
     )
@@ -344,9 +348,7 @@ def test_move_to_cart_checks_stock_and_keeps_the_wish_on_failure(session):
         wishlist.move_to_cart(session=session, user_id=user.id, product_id=str(sold_out.id))
     assert err.value.kind == "insufficient_stock" and err.value.message == "This item is sold out"
     with pytest.raises(CartError) as err:
-        wishlist.move_to_cart(
-            session=session, user_id=user.id, product_id=str(sold_out.id), sku_id=str(other_sku.id)
-        )
+        wishlist.move_to_cart(session=session, user_id=user.id, product_id=str(sold_out.id), sku_id=str(other_sku.id))
     assert err.value.kind == "not_found"
     assert [i.product_id for i in wishlist.get_wishlist(session=session, user_id=user.id).items] == [str(sold_out.id)]
 

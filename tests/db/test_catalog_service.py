@@ -145,9 +145,7 @@ def test_home_shows_only_active_products(session, tree):
         images=2,
     )
     add_product(session, "Draft Shirt", category=shirts, featured=True, status=ProductStatus.draft)
-    add_product(
-        session, "Old Sweater", category=knitwear, featured=True, status=ProductStatus.archived
-    )
+    add_product(session, "Old Sweater", category=knitwear, featured=True, status=ProductStatus.archived)
 
     home = catalog.home_sections(session=session)
 
@@ -206,9 +204,7 @@ def test_sold_out_and_sale_cards(session, tree):
         featured=True,
         variants=[("S", "Navy", 0, None), ("M", "Navy", 1, None)],
     )
-    add_product(
-        session, "Sale Shirt", category=shirts, featured=True, price="40.00", compare_price="55.00"
-    )
+    add_product(session, "Sale Shirt", category=shirts, featured=True, price="40.00", compare_price="55.00")
     add_product(
         session, "Odd Shirt", category=shirts, featured=True, price="40.00", compare_price="30.00"
     )  # a compare-at below the price is not a sale
@@ -295,9 +291,7 @@ def test_product_detail_with_variants_images_and_breadcrumb(session, tree):
     assert detail.rating == "4.2"  # the rating is shown with one decimal
     assert detail.meta_title == "Oxford Shirt | Marque"
     assert detail.meta_description == "A crisp oxford shirt."
-    assert [i.url for i in detail.images] == [
-        f"/products/{product.slug}-{n}.svg" for n in (1, 2, 3)
-    ]
+    assert [i.url for i in detail.images] == [f"/products/{product.slug}-{n}.svg" for n in (1, 2, 3)]
     assert [(b.name, b.slug) for b in detail.breadcrumb] == [
         ("Clothing", clothing.slug),
         ("Shirts", shirts.slug),
@@ -337,9 +331,7 @@ def test_draft_archived_and_unknown_products_are_not_found(session, tree):
 
 def test_sold_out_product(session, tree):
     _, shirts, _, _ = tree
-    product = add_product(
-        session, "Gone", category=shirts, variants=[("S", "Navy", 0, None), ("M", "Navy", 0, None)]
-    )
+    product = add_product(session, "Gone", category=shirts, variants=[("S", "Navy", 0, None), ("M", "Navy", 0, None)])
     no_variants = add_product(session, "Mug", category=shirts, inventory_quantity=0)
 
     detail = catalog.product_detail(session=session, slug=product.slug)
@@ -367,9 +359,7 @@ def test_related_products_and_reviews_exclude_hidden_rows(session, tree):
                 status="approved",
                 verified_purchase=True,
             ),
-            ProductReview(
-                product_id=product.id, user_id=user.id, rating=1, title="Spam", status="pending"
-            ),
+            ProductReview(product_id=product.id, user_id=user.id, rating=1, title="Spam", status="pending"),
         ]
     )
     session.flush()
@@ -377,9 +367,7 @@ def test_related_products_and_reviews_exclude_hidden_rows(session, tree):
     detail = catalog.product_detail(session=session, slug=product.slug)
 
     assert detail.related == []  # the draft twin is hidden; other categories are not related
-    assert [(r.title, r.author, r.verified_purchase) for r in detail.reviews] == [
-        ("Great", "Ann L.", True)
-    ]
+    assert [(r.title, r.author, r.verified_purchase) for r in detail.reviews] == [("Great", "Ann L.", True)]
 
 
 def test_product_detail_runs_a_fixed_number_of_queries(session, connection, tree):
@@ -411,9 +399,7 @@ def test_product_detail_runs_a_fixed_number_of_queries(session, connection, tree
 def test_category_tree_for_navigation(session, tree):
     clothing, *_ = tree
     nav = catalog.category_tree(session=session)
-    assert [(c.name, [s.name for s in c.children]) for c in nav] == [
-        ("Clothing", ["Shirts", "Knitwear"])
-    ]
+    assert [(c.name, [s.name for s in c.children]) for c in nav] == [("Clothing", ["Shirts", "Knitwear"])]
     assert nav[0].slug == clothing.slug
 
 
@@ -433,10 +419,7 @@ PICKER = [
 
 
 def test_default_variant_is_the_first_in_stock():
-    assert (
-        catalog.default_variant([_variant("S", "Navy", "sold_out"), _variant("M", "Navy")]).size
-        == "M"
-    )
+    assert catalog.default_variant([_variant("S", "Navy", "sold_out"), _variant("M", "Navy")]).size == "M"
     assert catalog.default_variant([_variant("S", "Navy", "sold_out")]).size == "S"
     assert catalog.default_variant([]) is None
 

@@ -77,14 +77,16 @@ def test_quote_of_a_users_cart(session):
     fill_cart(session, user, [b], 1, price_seen="30.00")
     quote = checkout.quote_checkout(session=session, user_id=user.id)
     assert [(ln.sku_id, ln.quantity, ln.unit_price, ln.line_total) for ln in quote.lines] == [
-        (str(a.id), 2, D("20.00"), D("40.00")), (str(b.id), 1, D("30.00"), D("30.00")),
+        (str(a.id), 2, D("20.00"), D("40.00")),
+        (str(b.id), 1, D("30.00"), D("30.00")),
     ]
     line = quote.lines[0]
     assert line.name == product.name and line.variant_label == "S / Navy" and line.image_url and line.available == 5
     assert (quote.subtotal, quote.discount, quote.shipping, quote.tax) == (D("70.00"), D("0.00"), D("5.99"), D("5.60"))
     assert quote.total == D("81.59") and quote.can_place and quote.problems == []
     assert [(o.code, o.cost, o.selected) for o in quote.shipping_methods] == [
-        ("standard", D("5.99"), True), ("express", D("14.99"), False),
+        ("standard", D("5.99"), True),
+        ("express", D("14.99"), False),
     ]
     assert quote.to_dict()["total"] == "81.59"
 
@@ -108,9 +110,13 @@ def test_quote_of_guest_lines_with_coupon_and_express(session):
     _, (a,) = make_product(session, price="50.00", stock=(4,))
     coupon = make_coupon(session, type="percentage", value="10", maximum_discount_amount=D("8"))
     quote = checkout.quote_checkout(
-        session=session, guest_lines=[GuestLine(sku_id=str(a.id), quantity=2, price_seen="50.00"),
-                                      GuestLine(sku_id=str(uuid.uuid4()), quantity=1, name="Ghost")],
-        shipping_method="express", coupon_code=coupon.code.lower(),
+        session=session,
+        guest_lines=[
+            GuestLine(sku_id=str(a.id), quantity=2, price_seen="50.00"),
+            GuestLine(sku_id=str(uuid.uuid4()), quantity=1, name="Ghost"),
+        ],
+        shipping_method="express",
+        coupon_code=coupon.code.lower(),
     )
     assert quote.subtotal == D("100.00") and quote.discount == D("8.00")
     assert quote.shipping == D("14.99") and quote.tax == D("7.36") and quote.total == D("114.35")
@@ -147,12 +153,12 @@ def test_place_order_writes_everything_in_one_go(session):
     )
     assert items[0].product_snapshot["name"] == product.name and items[0].product_snapshot["unit_price"] == "20.00"
     assert (stock(session, a), stock(session, b), product_stock(session, product)) == (3, 0, 3)
-    moves = session.execute(
-        sa.select(InventoryMovement).where(InventoryMovement.reference_id == order.id)
-    ).scalars().all()
-    assert sorted((m.product_variant_id, m.quantity_change, m.quantity_after, m.movement_type) for m in moves) == sorted(
-        [(a.id, -2, 3, "sale"), (b.id, -2, 0, "sale")]
+    moves = (
+        session.execute(sa.select(InventoryMovement).where(InventoryMovement.reference_id == order.id)).scalars().all()
     )
+    assert sorted(
+        (m.product_variant_id, m.quantity_change, m.quantity_after, m.movement_type) for m in moves
+    ) == sorted([(a.id, -2, 3, "sale"), (b.id, -2, 0, "sale")])
     assert {m.reference_type for m in moves} == {"order"}
     payment = session.execute(sa.select(Payment).where(Payment.order_id == order.id)).scalar_one()
     assert (payment.payment_method, payment.amount, payment.status.value) == ("cod", detail.total, "pending")
@@ -168,8 +174,12 @@ def test_place_order_writes_everything_in_one_go(session):
 def test_guest_order_by_email(session):
     _, (a,) = make_product(session, price="10.00", stock=(3,))
     detail = checkout.place_order(
-        session=session, guest_email="Guest@Example.com", guest_lines=[GuestLine(sku_id=str(a.id), quantity=3)],
-        shipping_address=address(), billing_address=address(city="Chicago"), payment_method="stripe",
+        session=session,
+        guest_email="Guest@Example.com",
+        guest_lines=[GuestLine(sku_id=str(a.id), quantity=3)],
+        shipping_address=address(),
+        billing_address=address(city="Chicago"),
+        payment_method="stripe",
     )
     order = session.execute(sa.select(Order).where(Order.order_number == detail.order_number)).scalar_one()
     assert order.user_id is None and order.guest_email == "guest@example.com"
@@ -276,11 +286,21 @@ def test_guest_coupon_per_customer_limit_by_email(session):
     _, (a,) = make_product(session, stock=(9,))
     coupon = make_coupon(session, usage_limit_per_customer=1)
     lines = [GuestLine(sku_id=str(a.id), quantity=1)]
-    checkout.place_order(session=session, guest_email="g@example.com", guest_lines=lines, shipping_address=address(),
-                         coupon_code=coupon.code)
+    checkout.place_order(
+        session=session,
+        guest_email="g@example.com",
+        guest_lines=lines,
+        shipping_address=address(),
+        coupon_code=coupon.code,
+    )
     with pytest.raises(CouponInvalid) as err:
-        checkout.place_order(session=session, guest_email="G@example.com", guest_lines=lines,
-                             shipping_address=address(), coupon_code=coupon.code)
+        checkout.place_order(
+            session=session,
+            guest_email="G@example.com",
+            guest_lines=lines,
+            shipping_address=address(),
+            coupon_code=coupon.code,
+        )
     assert err.value.reason == "customer_limit"
 
 
@@ -307,8 +327,12 @@ def test_other_bad_input(session):
         checkout.place_order(session=session, guest_email="nope", guest_lines=[], shipping_address=address())
     assert err.value.field == "guest_email"
     with pytest.raises(InvalidCheckout) as err:
-        checkout.place_order(session=session, guest_email="a@b.co", shipping_address=address(),
-                             guest_lines=[GuestLine(sku_id=str(uuid.uuid4()), quantity=0)])
+        checkout.place_order(
+            session=session,
+            guest_email="a@b.co",
+            shipping_address=address(),
+            guest_lines=[GuestLine(sku_id=str(uuid.uuid4()), quantity=0)],
+        )
     assert err.value.field == "lines"
 
 
@@ -317,8 +341,12 @@ def test_inactive_product_in_a_guest_order(session):
 
     _, (a,) = make_product(session, stock=(5,), status=ProductStatus.archived)
     with pytest.raises(SoldOut) as err:
-        checkout.place_order(session=session, guest_email="a@b.co", shipping_address=address(),
-                             guest_lines=[GuestLine(sku_id=str(a.id), quantity=1)])
+        checkout.place_order(
+            session=session,
+            guest_email="a@b.co",
+            shipping_address=address(),
+            guest_lines=[GuestLine(sku_id=str(a.id), quantity=1)],
+        )
     assert "sold out" in err.value.message
 
 
@@ -345,10 +373,20 @@ def test_idempotency_key_is_scoped_to_the_customer(session):
     fill_cart(session, u2, [a], 1)
     assert place(session, u1, idempotency_key="same").id != place(session, u2, idempotency_key="same").id
     lines = [GuestLine(sku_id=str(a.id), quantity=1)]
-    g1 = checkout.place_order(session=session, guest_email="x@example.com", guest_lines=lines,
-                              shipping_address=address(), idempotency_key="same")
-    g2 = checkout.place_order(session=session, guest_email="x@example.com", guest_lines=lines,
-                              shipping_address=address(), idempotency_key="same")
+    g1 = checkout.place_order(
+        session=session,
+        guest_email="x@example.com",
+        guest_lines=lines,
+        shipping_address=address(),
+        idempotency_key="same",
+    )
+    g2 = checkout.place_order(
+        session=session,
+        guest_email="x@example.com",
+        guest_lines=lines,
+        shipping_address=address(),
+        idempotency_key="same",
+    )
     assert g1.id == g2.id and stock(session, a) == 2
 
 
@@ -364,9 +402,13 @@ def test_untracked_and_backorder_products(session):
     place(session, user)
     assert stock(session, free) == 0 and stock(session, back) == -2
     order = orders_of(session, user)[0]
-    moves = session.execute(
-        sa.select(InventoryMovement.product_variant_id).where(InventoryMovement.reference_id == order.id)
-    ).scalars().all()
+    moves = (
+        session.execute(
+            sa.select(InventoryMovement.product_variant_id).where(InventoryMovement.reference_id == order.id)
+        )
+        .scalars()
+        .all()
+    )
     assert moves == [back.id]
 
 
@@ -378,8 +420,14 @@ def test_order_confirmation_goes_by_sms_or_email(session):
     fill_cart(session, user, [a], 1)
     detail = place(session, user, sms=sms, mailer=mail)
     assert sms.sent[-1][0] == phone and detail.order_number in sms.sent[-1][1] and mail.sent == []
-    checkout.place_order(session=session, guest_email="buyer@example.com", shipping_address=address(),
-                         guest_lines=[GuestLine(sku_id=str(a.id), quantity=1)], sms=sms, mailer=mail)
+    checkout.place_order(
+        session=session,
+        guest_email="buyer@example.com",
+        shipping_address=address(),
+        guest_lines=[GuestLine(sku_id=str(a.id), quantity=1)],
+        sms=sms,
+        mailer=mail,
+    )
     assert mail.sent[-1][0] == "buyer@example.com"
 
 
@@ -388,7 +436,11 @@ def test_history_row_written(session):
     _, (a,) = make_product(session, stock=(5,))
     fill_cart(session, user, [a], 1)
     detail = place(session, user)
-    rows = session.execute(
-        sa.select(OrderStatusHistory.to_status).where(OrderStatusHistory.order_id == uuid.UUID(detail.id))
-    ).scalars().all()
+    rows = (
+        session.execute(
+            sa.select(OrderStatusHistory.to_status).where(OrderStatusHistory.order_id == uuid.UUID(detail.id))
+        )
+        .scalars()
+        .all()
+    )
     assert rows == ["pending"]

@@ -36,14 +36,26 @@ def test_a_user_is_refused_after_the_limit_with_the_wait_and_nothing_written(ses
     _, (a,) = make_product(session, price="10.00", stock=(20,))
     for _ in range(3):
         fill_cart(session, user, [a], 1)
-        checkout.place_order(session=session, user_id=user.id, shipping_address=address(),
-                             limiter=limiter, client="10.0.0.1", settings=LIMIT)
+        checkout.place_order(
+            session=session,
+            user_id=user.id,
+            shipping_address=address(),
+            limiter=limiter,
+            client="10.0.0.1",
+            settings=LIMIT,
+        )
     fill_cart(session, user, [a], 1)
     before = orders_count(session)
     with pytest.raises(CheckoutRateLimited) as refused:
         # another address does not help a logged-in user
-        checkout.place_order(session=session, user_id=user.id, shipping_address=address(),
-                             limiter=limiter, client="10.0.0.2", settings=LIMIT)
+        checkout.place_order(
+            session=session,
+            user_id=user.id,
+            shipping_address=address(),
+            limiter=limiter,
+            client="10.0.0.2",
+            settings=LIMIT,
+        )
     err = refused.value
     assert http_status(err) == 429 and 3540 <= err.retry_after <= 3600
     assert err.message == "Too many checkout attempts, try again in 60 minutes"
@@ -51,8 +63,14 @@ def test_a_user_is_refused_after_the_limit_with_the_wait_and_nothing_written(ses
     # another user is counted on their own
     other = make_user(session)
     fill_cart(session, other, [a], 1)
-    checkout.place_order(session=session, user_id=other.id, shipping_address=address(),
-                         limiter=limiter, client="10.0.0.1", settings=LIMIT)
+    checkout.place_order(
+        session=session,
+        user_id=other.id,
+        shipping_address=address(),
+        limiter=limiter,
+        client="10.0.0.1",
+        settings=LIMIT,
+    )
 
 
 def test_guests_are_counted_per_client_address(session):
@@ -61,9 +79,15 @@ def test_guests_are_counted_per_client_address(session):
     lines = [GuestLine(sku_id=str(a.id), quantity=1)]
 
     def place(email: str, client: str):
-        return checkout.place_order(session=session, guest_email=email, guest_lines=lines,
-                                    shipping_address=address(), limiter=limiter, client=client,
-                                    settings=LIMIT)
+        return checkout.place_order(
+            session=session,
+            guest_email=email,
+            guest_lines=lines,
+            shipping_address=address(),
+            limiter=limiter,
+            client=client,
+            settings=LIMIT,
+        )
 
     for i in range(3):
         place(f"g{i}@example.com", "192.0.2.7")
@@ -77,8 +101,14 @@ def test_invalid_input_is_not_an_attempt(session):
     user = make_user(session)
     for _ in range(5):
         with pytest.raises(InvalidCheckout):
-            checkout.place_order(session=session, user_id=user.id, shipping_address={"city": "x"},
-                                 limiter=limiter, client="10.0.0.1", settings=LIMIT)
+            checkout.place_order(
+                session=session,
+                user_id=user.id,
+                shipping_address={"city": "x"},
+                limiter=limiter,
+                client="10.0.0.1",
+                settings=LIMIT,
+            )
     assert limiter.hit("checkout", f"user:{user.id}", LIMIT.rate_limit_checkout).remaining == 2
 
 

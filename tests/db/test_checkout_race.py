@@ -135,11 +135,14 @@ def test_fifty_buyers_for_ten_units_sell_exactly_ten(real, racing_engine):
     assert len(refused) == buyers - 10 and all(isinstance(r, SoldOut) for r in refused), refused[:3]
     assert all(r.message.endswith("is sold out") and http_status(r) == 409 for r in refused)
     real.expire_all()
-    assert real.execute(sa.select(ProductVariant.inventory_quantity).where(ProductVariant.id == sku.id)).scalar_one() == 0
+    assert (
+        real.execute(sa.select(ProductVariant.inventory_quantity).where(ProductVariant.id == sku.id)).scalar_one() == 0
+    )
     assert real.execute(sa.select(Product.inventory_quantity).where(Product.id == product.id)).scalar_one() == 0
     moves = real.execute(
-        sa.select(InventoryMovement.quantity_change, InventoryMovement.quantity_after)
-        .where(InventoryMovement.product_variant_id == sku.id)
+        sa.select(InventoryMovement.quantity_change, InventoryMovement.quantity_after).where(
+            InventoryMovement.product_variant_id == sku.id
+        )
     ).all()
     assert len(moves) == 10 and all(change == -1 for change, _ in moves)
     assert sorted(after for _, after in moves) == list(range(10))  # 9, 8, ... 0: never below zero
@@ -163,7 +166,9 @@ def test_double_submit_race_makes_one_order(real, racing_engine):
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len({r.id for r in results}) == 1
     real.expire_all()
-    assert real.execute(sa.select(ProductVariant.inventory_quantity).where(ProductVariant.id == sku.id)).scalar_one() == 3
+    assert (
+        real.execute(sa.select(ProductVariant.inventory_quantity).where(ProductVariant.id == sku.id)).scalar_one() == 3
+    )
     assert real.execute(sa.select(sa.func.count()).select_from(Order).where(Order.user_id == user.id)).scalar_one() == 1
 
 
@@ -173,13 +178,20 @@ def test_guest_double_submit_race_makes_one_order(real, racing_engine):
     from marque_app.domain.cart import GuestLine
 
     def submit(session):
-        return checkout.place_order(session=session, guest_email=email, shipping_address=address(),
-                                    guest_lines=[GuestLine(sku_id=str(sku.id), quantity=1)], idempotency_key="k")
+        return checkout.place_order(
+            session=session,
+            guest_email=email,
+            shipping_address=address(),
+            guest_lines=[GuestLine(sku_id=str(sku.id), quantity=1)],
+            idempotency_key="k",
+        )
 
     results = run_together(racing_engine, [submit] * 4)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len({r.id for r in results}) == 1
-    assert real.execute(sa.select(sa.func.count()).select_from(Order).where(Order.guest_email == email)).scalar_one() == 1
+    assert (
+        real.execute(sa.select(sa.func.count()).select_from(Order).where(Order.guest_email == email)).scalar_one() == 1
+    )
 
 
 def test_a_coupon_with_one_use_left_is_used_once(real, racing_engine):
@@ -199,6 +211,9 @@ def test_a_coupon_with_one_use_left_is_used_once(real, racing_engine):
     assert all(isinstance(r, CouponInvalid) and r.reason == "used_up" for r in results if r not in ok)
     real.expire_all()
     assert real.execute(sa.select(Coupon.used_count).where(Coupon.id == coupon.id)).scalar_one() == 1
-    assert real.execute(
-        sa.select(sa.func.count()).select_from(CouponUsage).where(CouponUsage.coupon_id == coupon.id)
-    ).scalar_one() == 1
+    assert (
+        real.execute(
+            sa.select(sa.func.count()).select_from(CouponUsage).where(CouponUsage.coupon_id == coupon.id)
+        ).scalar_one()
+        == 1
+    )

@@ -36,13 +36,24 @@ def catalog(session):
     brand = Brand(name=f"B{uuid.uuid4().hex[:6]}", slug=f"b-{uuid.uuid4().hex[:6]}")
     session.add_all([category, brand])
     session.flush()
-    product = Product(name="Tee", slug=f"tee-{uuid.uuid4().hex[:6]}", sku=f"T-{uuid.uuid4().hex[:6]}",
-                      price=Decimal("19.99"), status=ProductStatus.active,
-                      category_id=category.id, brand_id=brand.id)
+    product = Product(
+        name="Tee",
+        slug=f"tee-{uuid.uuid4().hex[:6]}",
+        sku=f"T-{uuid.uuid4().hex[:6]}",
+        price=Decimal("19.99"),
+        status=ProductStatus.active,
+        category_id=category.id,
+        brand_id=brand.id,
+    )
     session.add(product)
     session.flush()
-    variant = ProductVariant(product_id=product.id, sku=f"{product.sku}-M", name="M",
-                             inventory_quantity=3, attributes={"size": "M", "color": "Navy"})
+    variant = ProductVariant(
+        product_id=product.id,
+        sku=f"{product.sku}-M",
+        name="M",
+        inventory_quantity=3,
+        attributes={"size": "M", "color": "Navy"},
+    )
     user = User(email=f"{uuid.uuid4().hex[:8]}@example.com")
     session.add_all([variant, user])
     session.flush()
@@ -83,10 +94,26 @@ def test_review_rating_is_one_to_five(session, catalog, rating):
 
 def test_order_needs_a_user_or_a_guest_email(session):
     address = {"line1": "1 Main St"}
-    _fails(session, Order(order_number="MQ-TEST-1", subtotal=Decimal("1"), total_amount=Decimal("1"),
-                          shipping_address=address, billing_address=address))
-    session.add(Order(order_number="MQ-TEST-2", guest_email="g@example.com", subtotal=Decimal("1"),
-                      total_amount=Decimal("1"), shipping_address=address, billing_address=address))
+    _fails(
+        session,
+        Order(
+            order_number="MQ-TEST-1",
+            subtotal=Decimal("1"),
+            total_amount=Decimal("1"),
+            shipping_address=address,
+            billing_address=address,
+        ),
+    )
+    session.add(
+        Order(
+            order_number="MQ-TEST-2",
+            guest_email="g@example.com",
+            subtotal=Decimal("1"),
+            total_amount=Decimal("1"),
+            shipping_address=address,
+            billing_address=address,
+        )
+    )
     session.flush()
 
 

@@ -98,10 +98,13 @@ def test_a_pass_skips_while_another_instance_holds_the_lock(own_engine, tmp_path
             assert conn.execute(sa.select(sa.func.count()).select_from(CartOperation)).scalar() == 2
             if own_engine.dialect.name == "postgresql":
                 key = advisory_key(housekeeping.LOCK_NAME) & 0xFFFFFFFFFFFFFFFF
-                held = conn.execute(sa.text(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                    "AND objsubid = 1 AND classid::bigint = :hi AND objid::bigint = :lo"),
-                    {"hi": key >> 32, "lo": key & 0xFFFFFFFF}).scalar()
+                held = conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                        "AND objsubid = 1 AND classid::bigint = :hi AND objid::bigint = :lo"
+                    ),
+                    {"hi": key >> 32, "lo": key & 0xFFFFFFFF},
+                ).scalar()
                 assert held == 1
     assert housekeeping.run_once(upload_dir=tmp_path, engine=own_engine) == {"cart_operations": 2, "uploads": 0}
 

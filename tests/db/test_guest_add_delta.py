@@ -63,7 +63,7 @@ def _patches(events) -> list[dict]:
     for event in _sent(events):
         code = event.payload.get("javascript_code") or ""
         if "patchStorage(" in code:
-            out.append(json.loads(code[code.index("patchStorage(") + 13:code.rindex(")")]))
+            out.append(json.loads(code[code.index("patchStorage(") + 13 : code.rindex(")")]))
     return out
 
 
@@ -76,8 +76,10 @@ def _toasts(events) -> str:
 
 
 def _stored(skus, n) -> list[GuestLine]:
-    return [GuestLine(sku_id=sku, quantity=1, price_seen="20.00", name=f"Tee {i}", product_id=pid)
-            for i, (sku, pid) in enumerate(skus[:n])]
+    return [
+        GuestLine(sku_id=sku, quantity=1, price_seen="20.00", name=f"Tee {i}", product_id=pid)
+        for i, (sku, pid) in enumerate(skus[:n])
+    ]
 
 
 @pytest.mark.parametrize("held", [1, 100])
@@ -87,8 +89,18 @@ def test_an_add_sends_a_patch_of_its_line_not_the_stored_cart(cart, held):
     state.guest_cart = dump_guest_cart(stored)  # as the page's hydrate brought it
     root._clean()
     sku = skus[0][0]
-    events = _apply(state, {"id": str(uuid.uuid4()), "type": "add", "sku_id": sku, "quantity": 2,
-                            "product_id": skus[0][1], "name": "Tee 0", "price_seen": "20.00"})
+    events = _apply(
+        state,
+        {
+            "id": str(uuid.uuid4()),
+            "type": "add",
+            "sku_id": sku,
+            "quantity": 2,
+            "product_id": skus[0][1],
+            "name": "Tee 0",
+            "price_seen": "20.00",
+        },
+    )
     # the server holds the new cart; the delta leaves the stored cart and the op ids out
     lines, _ = parse_guest_cart(state.guest_cart)
     assert lines == [replace(stored[0], quantity=3), *stored[1:]]

@@ -24,28 +24,85 @@ def shop(session):
     acme = add_brand(session, "Acme")
     zenith = add_brand(session, "Zenith")
     p = {}
-    p["oxford"] = add_product(session, "Oxford Shirt", category=shirts, brand=acme, price="40.00",
-                              variants=[("M", "Navy", 3, None)], days_ago=5, rating_average=Decimal("4.50"), review_count=4)
-    p["linen"] = add_product(session, "Linen Shirt", category=shirts, brand=zenith, price="60.00",
-                             variants=[("M", "White", 0, None)], days_ago=1, rating_average=Decimal("3.00"), review_count=2)
-    p["cardigan"] = add_product(session, "Cardigan", category=knitwear, brand=acme, price="80.00",
-                                inventory_quantity=4, days_ago=3, rating_average=Decimal("5.00"), review_count=1)
-    p["jumper"] = add_product(session, "Jumper", category=knitwear, brand=zenith, price="25.00",
-                              inventory_quantity=0, days_ago=2)
-    p["boot"] = add_product(session, "Boot", category=shoes, brand=acme, price="120.00",
-                            inventory_quantity=0, allow_backorder=True, days_ago=4)
-    p["draft"] = add_product(session, "Draft Shirt", category=shirts, brand=acme, price="10.00",
-                             status=ProductStatus.draft, inventory_quantity=9)
-    p["archived"] = add_product(session, "Old Shirt", category=shirts, brand=acme, price="11.00",
-                                status=ProductStatus.archived, inventory_quantity=9)
+    p["oxford"] = add_product(
+        session,
+        "Oxford Shirt",
+        category=shirts,
+        brand=acme,
+        price="40.00",
+        variants=[("M", "Navy", 3, None)],
+        days_ago=5,
+        rating_average=Decimal("4.50"),
+        review_count=4,
+    )
+    p["linen"] = add_product(
+        session,
+        "Linen Shirt",
+        category=shirts,
+        brand=zenith,
+        price="60.00",
+        variants=[("M", "White", 0, None)],
+        days_ago=1,
+        rating_average=Decimal("3.00"),
+        review_count=2,
+    )
+    p["cardigan"] = add_product(
+        session,
+        "Cardigan",
+        category=knitwear,
+        brand=acme,
+        price="80.00",
+        inventory_quantity=4,
+        days_ago=3,
+        rating_average=Decimal("5.00"),
+        review_count=1,
+    )
+    p["jumper"] = add_product(
+        session, "Jumper", category=knitwear, brand=zenith, price="25.00", inventory_quantity=0, days_ago=2
+    )
+    p["boot"] = add_product(
+        session,
+        "Boot",
+        category=shoes,
+        brand=acme,
+        price="120.00",
+        inventory_quantity=0,
+        allow_backorder=True,
+        days_ago=4,
+    )
+    p["draft"] = add_product(
+        session,
+        "Draft Shirt",
+        category=shirts,
+        brand=acme,
+        price="10.00",
+        status=ProductStatus.draft,
+        inventory_quantity=9,
+    )
+    p["archived"] = add_product(
+        session,
+        "Old Shirt",
+        category=shirts,
+        brand=acme,
+        price="11.00",
+        status=ProductStatus.archived,
+        inventory_quantity=9,
+    )
     p["hidden"] = add_product(session, "Hidden Thing", category=hidden, price="12.00")
-    return {"clothing": clothing, "shirts": shirts, "knitwear": knitwear, "shoes": shoes,
-            "hidden": hidden, "acme": acme, "zenith": zenith, **p}
+    return {
+        "clothing": clothing,
+        "shirts": shirts,
+        "knitwear": knitwear,
+        "shoes": shoes,
+        "hidden": hidden,
+        "acme": acme,
+        "zenith": zenith,
+        **p,
+    }
 
 
 def names(page):
     return [c.name for c in page.products]
-
 
 
 def test_category_includes_subcategories_and_only_active_products(session, shop):
@@ -83,7 +140,9 @@ def test_brand_filter_with_its_link(session, shop):
 
 
 def test_price_range_is_inclusive(session, shop):
-    q = ListingQuery(category=shop["clothing"].slug, min_price=Decimal("40"), max_price=Decimal("60"), sort="price", order="asc")
+    q = ListingQuery(
+        category=shop["clothing"].slug, min_price=Decimal("40"), max_price=Decimal("60"), sort="price", order="asc"
+    )
     assert names(listing.list_products(session=session, query=q)) == ["Oxford Shirt", "Linen Shirt"]
     q = ListingQuery(brand=shop["acme"].slug, min_price=Decimal("100"))
     assert names(listing.list_products(session=session, query=q)) == ["Boot"]
@@ -126,7 +185,9 @@ def test_in_stock_matches_the_sold_out_badge(session, shop):
     ],
 )
 def test_sorts(session, shop, sort, order, expected):
-    page_one = listing.list_products(session=session, query=ListingQuery(min_price=Decimal("20"), sort=sort, order=order))
+    page_one = listing.list_products(
+        session=session, query=ListingQuery(min_price=Decimal("20"), sort=sort, order=order)
+    )
     mine = [n for n in names(page_one) if n in {"Linen Shirt", "Jumper", "Cardigan", "Boot", "Oxford Shirt"}]
     assert mine[: len(expected)] == expected
 
@@ -160,7 +221,9 @@ def test_nothing_matched(session, shop):
 
 
 def test_prices_stay_decimal_strings_on_cards(session, shop):
-    page = listing.list_products(session=session, query=ListingQuery(category=shop["shirts"].slug, sort="price", order="asc"))
+    page = listing.list_products(
+        session=session, query=ListingQuery(category=shop["shirts"].slug, sort="price", order="asc")
+    )
     oxford = page.products[0]
     assert oxford.price == "$40.00" and oxford.price_amount == "40.00"
     assert oxford.compare_price_amount == ""
@@ -169,13 +232,27 @@ def test_prices_stay_decimal_strings_on_cards(session, shop):
 @pytest.mark.parametrize("extra", [0, 30])
 def test_listing_page_runs_a_fixed_number_of_queries(session, connection, shop, extra):
     for i in range(extra):
-        add_product(session, f"More {i}", category=shop["shirts"], brand=shop["acme"], price="50.00",
-                    variants=[("S", "Red", 1, None), ("M", "Red", 0, None)], images=2)
+        add_product(
+            session,
+            f"More {i}",
+            category=shop["shirts"],
+            brand=shop["acme"],
+            price="50.00",
+            variants=[("S", "Red", 1, None), ("M", "Red", 0, None)],
+            images=2,
+        )
     counter = QueryCounter(connection)
     page = listing.list_products(
         session=session,
-        query=ListingQuery(category=shop["clothing"].slug, brand=shop["acme"].slug, min_price=Decimal("1"),
-                           max_price=Decimal("500"), in_stock=True, sort="price", per_page=100),
+        query=ListingQuery(
+            category=shop["clothing"].slug,
+            brand=shop["acme"].slug,
+            min_price=Decimal("1"),
+            max_price=Decimal("500"),
+            in_stock=True,
+            sort="price",
+            per_page=100,
+        ),
     )
     assert len(page.products) == 2 + extra
     # categories, brand, count, page, then brands + images + stock for the cards

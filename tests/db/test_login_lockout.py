@@ -17,8 +17,7 @@ def test_failure_budget_in_redis_is_shared_by_workers():
     prefix = f"marque-test-{uuid.uuid4().hex[:10]}"
     policy = FailureBudget(budget=3, base_delay_seconds=30)
     try:
-        workers = [FailureCounter(storage=RedisStorage(REDIS_URL, key_prefix=prefix), policy=policy)
-                   for _ in range(2)]
+        workers = [FailureCounter(storage=RedisStorage(REDIS_URL, key_prefix=prefix), policy=policy) for _ in range(2)]
         assert [workers[n % 2].fail("password", "a@b.co").pause for n in range(4)] == [0, 0, 0, 30]
         for worker in workers:
             with pytest.raises(RateLimited) as err:

@@ -49,10 +49,25 @@ def test_downgrade_to_empty_and_back(tmp_path):
 
 def test_every_seed_table_exists(engine):
     expected = {
-        "users", "addresses", "categories", "brands", "products", "product_images",
-        "product_variants", "cart_items", "orders", "order_items", "payments",
-        "product_reviews", "wishlists", "coupons", "coupon_usage", "inventory_movements",
-        "returns", "return_items", "analytics_events",
+        "users",
+        "addresses",
+        "categories",
+        "brands",
+        "products",
+        "product_images",
+        "product_variants",
+        "cart_items",
+        "orders",
+        "order_items",
+        "payments",
+        "product_reviews",
+        "wishlists",
+        "coupons",
+        "coupon_usage",
+        "inventory_movements",
+        "returns",
+        "return_items",
+        "analytics_events",
     }
     assert expected <= set(sa.inspect(engine).get_table_names())
 

@@ -80,8 +80,12 @@ def test_get_by_id_or_number_and_never_anothers(session):
 
 def test_guest_lookup_needs_the_email(session):
     _, (a,) = make_product(session, stock=(5,))
-    placed = checkout.place_order(session=session, guest_email="g@example.com", shipping_address=address(),
-                                  guest_lines=[GuestLine(sku_id=str(a.id), quantity=1)])
+    placed = checkout.place_order(
+        session=session,
+        guest_email="g@example.com",
+        shipping_address=address(),
+        guest_lines=[GuestLine(sku_id=str(a.id), quantity=1)],
+    )
     assert orders.get_guest_order(session=session, order_ref=placed.order_number, email="G@example.com").id == placed.id
     for email in ("h@example.com", "", "bad"):
         with pytest.raises(OrderNotFound):
@@ -95,16 +99,20 @@ def test_cancel_puts_stock_back_with_a_movement(session):
     assert (stock(session, a), stock(session, b)) == (0, 2)
     sms = CapturingSmsSender()
     mail = CapturingEmailSender()
-    detail = orders.cancel_order(session=session, user_id=user.id, order_ref=placed.order_number, reason="Too slow",
-                                 sms=sms, mailer=mail)
+    detail = orders.cancel_order(
+        session=session, user_id=user.id, order_ref=placed.order_number, reason="Too slow", sms=sms, mailer=mail
+    )
     assert detail.status == "cancelled" and not detail.can_cancel and detail.cancelled_at is not None
     assert [(t.status, t.note) for t in detail.timeline] == [("pending", "Order placed"), ("cancelled", "Too slow")]
     assert (stock(session, a), stock(session, b)) == (2, 4)
     assert session.execute(sa.select(Product.inventory_quantity).where(Product.id == product.id)).scalar_one() == 6
     moves = session.execute(
-        sa.select(InventoryMovement.product_variant_id, InventoryMovement.movement_type, InventoryMovement.quantity_change,
-                  InventoryMovement.quantity_after)
-        .where(InventoryMovement.reference_id == uuid.UUID(placed.id), InventoryMovement.movement_type == "restock")
+        sa.select(
+            InventoryMovement.product_variant_id,
+            InventoryMovement.movement_type,
+            InventoryMovement.quantity_change,
+            InventoryMovement.quantity_after,
+        ).where(InventoryMovement.reference_id == uuid.UUID(placed.id), InventoryMovement.movement_type == "restock")
     ).all()
     assert sorted(moves) == sorted([(a.id, "restock", 2, 2), (b.id, "restock", 2, 4)])
     assert mail.sent[-1][0] == user.email and "cancelled" in mail.sent[-1][2] and sms.sent == []
@@ -132,10 +140,19 @@ def test_change_status_runs_the_state_machine_and_notifies(session):
     _, (a,) = make_product(session, stock=(5,))
     placed = buy(session, user, [a])
     sms, mail = CapturingSmsSender(), CapturingEmailSender()
-    orders.change_status(session=session, order_id=placed.id, to_status="processing", actor_id=admin.id,
-                         sms=sms, mailer=mail)
-    shipped = orders.change_status(session=session, order_id=placed.id, to_status="shipped", actor_id=admin.id,
-                                   note="Left the warehouse", tracking_number="1Z999AA1", sms=sms, mailer=mail)
+    orders.change_status(
+        session=session, order_id=placed.id, to_status="processing", actor_id=admin.id, sms=sms, mailer=mail
+    )
+    shipped = orders.change_status(
+        session=session,
+        order_id=placed.id,
+        to_status="shipped",
+        actor_id=admin.id,
+        note="Left the warehouse",
+        tracking_number="1Z999AA1",
+        sms=sms,
+        mailer=mail,
+    )
     assert shipped.tracking_number == "1Z999AA1" and shipped.shipped_at is not None and not shipped.can_change_address
     assert sms.sent[-1] == (phone, f"Marque: Your order {placed.order_number} has shipped. Tracking number: 1Z999AA1.")
     assert mail.sent == []
@@ -171,17 +188,20 @@ def test_change_address_until_shipped(session):
     user = make_user(session)
     _, (a,) = make_product(session, stock=(5,))
     placed = buy(session, user, [a])
-    changed = orders.change_address(session=session, user_id=user.id, order_ref=placed.id,
-                                    shipping_address=address(city="Chicago"))
+    changed = orders.change_address(
+        session=session, user_id=user.id, order_ref=placed.id, shipping_address=address(city="Chicago")
+    )
     assert changed.shipping_address["city"] == "Chicago" and changed.billing_address["city"] == "Springfield"
     assert changed.timeline[-1].note == "Shipping address changed"
     with pytest.raises(InvalidCheckout) as err:
-        orders.change_address(session=session, user_id=user.id, order_ref=placed.id,
-                              shipping_address=address(postal_code=""))
+        orders.change_address(
+            session=session, user_id=user.id, order_ref=placed.id, shipping_address=address(postal_code="")
+        )
     assert err.value.field == "shipping_address.postal_code"
     with pytest.raises(OrderNotFound):
-        orders.change_address(session=session, user_id=make_user(session).id, order_ref=placed.id,
-                              shipping_address=address())
+        orders.change_address(
+            session=session, user_id=make_user(session).id, order_ref=placed.id, shipping_address=address()
+        )
     orders.change_status(session=session, order_id=placed.id, to_status="processing")
     orders.change_status(session=session, order_id=placed.id, to_status="shipped")
     with pytest.raises(OrderConflict):
@@ -194,12 +214,18 @@ def test_return_request_with_items_and_reasons(session):
     _, (a, b) = make_product(session, stock=(5, 5))
     placed = buy(session, user, [a, b], 2)
     with pytest.raises(OrderConflict):
-        orders.request_return(session=session, user_id=user.id, order_ref=placed.id,
-                              items=[(placed.lines[0].id, 1, "Too big")])
+        orders.request_return(
+            session=session, user_id=user.id, order_ref=placed.id, items=[(placed.lines[0].id, 1, "Too big")]
+        )
     deliver(session, placed.id)
     first, second = placed.lines
-    ret = orders.request_return(session=session, user_id=user.id, order_ref=placed.id,
-                                items=[(first.id, 1, "Too big"), (second.id, 2, "Damaged")], comments="Box was wet")
+    ret = orders.request_return(
+        session=session,
+        user_id=user.id,
+        order_ref=placed.id,
+        items=[(first.id, 1, "Too big"), (second.id, 2, "Damaged")],
+        comments="Box was wet",
+    )
     assert ret.return_number.startswith("RT-") and ret.status == "requested" and ret.comments == "Box was wet"
     assert sorted((i.order_item_id, i.quantity, i.reason) for i in ret.items) == sorted(
         [(first.id, 1, "Too big"), (second.id, 2, "Damaged")]
@@ -218,23 +244,34 @@ def test_return_request_with_items_and_reasons(session):
             orders.request_return(session=session, user_id=user.id, order_ref=placed.id, items=items)
         assert words in err.value.message and err.value.field == "items"
     assert len(orders.list_returns(session=session, user_id=user.id, order_ref=placed.id)) == 1
-    assert session.execute(
-        sa.select(sa.func.count()).select_from(ReturnItem).join(Return).where(Return.order_id == uuid.UUID(placed.id))
-    ).scalar_one() == 2
+    assert (
+        session.execute(
+            sa.select(sa.func.count())
+            .select_from(ReturnItem)
+            .join(Return)
+            .where(Return.order_id == uuid.UUID(placed.id))
+        ).scalar_one()
+        == 2
+    )
     detail = orders.get_order(session=session, user_id=user.id, order_ref=placed.id)
     assert [(ln.quantity, ln.returned_quantity) for ln in detail.lines] == [(2, 1), (2, 2)] and detail.can_return
     last = orders.request_return(session=session, user_id=user.id, order_ref=placed.id, items=[(first.id, 1, "Colour")])
     assert last.reason == "Colour"
     assert not orders.get_order(session=session, user_id=user.id, order_ref=placed.id).can_return
     with pytest.raises(OrderNotFound):
-        orders.request_return(session=session, user_id=make_user(session).id, order_ref=placed.id,
-                              items=[(first.id, 1, "x")])
+        orders.request_return(
+            session=session, user_id=make_user(session).id, order_ref=placed.id, items=[(first.id, 1, "x")]
+        )
 
 
 def test_guest_status_change_goes_by_email(session):
     _, (a,) = make_product(session, stock=(5,))
-    placed = checkout.place_order(session=session, guest_email="walkin@example.com", shipping_address=address(),
-                                  guest_lines=[GuestLine(sku_id=str(a.id), quantity=1)])
+    placed = checkout.place_order(
+        session=session,
+        guest_email="walkin@example.com",
+        shipping_address=address(),
+        guest_lines=[GuestLine(sku_id=str(a.id), quantity=1)],
+    )
     sms, mail = CapturingSmsSender(), CapturingEmailSender()
     orders.change_status(session=session, order_id=placed.id, to_status="cancelled", sms=sms, mailer=mail)
     assert sms.sent == [] and mail.sent[-1][0] == "walkin@example.com"

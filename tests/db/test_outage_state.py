@@ -31,8 +31,15 @@ def down(monkeypatch) -> Iterator[dict]:
     from marque_app.state.outage import OutageState
 
     _, sub = state_tree()
-    yield {"sub": sub, "loads": [(HomeState, HomeState.load_home), (HeaderState, HeaderState.load_header),
-                                 (BrandsState, BrandsState.load_brands)], "outage": OutageState}
+    yield {
+        "sub": sub,
+        "loads": [
+            (HomeState, HomeState.load_home),
+            (HeaderState, HeaderState.load_header),
+            (BrandsState, BrandsState.load_brands),
+        ],
+        "outage": OutageState,
+    }
     engine.dispose()
     get_settings.cache_clear()
 
@@ -43,6 +50,7 @@ def run(handler, state):
     if inspect.iscoroutine(result):
         return asyncio.run(result)
     if inspect.isasyncgen(result):
+
         async def drain():
             return [item async for item in result]
 
@@ -81,8 +89,9 @@ def test_a_page_load_with_the_database_down_shows_the_try_again_banner(down):
     with pytest.raises(sa.exc.OperationalError) as raised:
         run(FrameState.load_frame, sub(FrameState))
     assert outage.is_down is False
-    assert down["outage"].show_outage.fn in [getattr(e.handler, "fn", None)
-                                             for e in backend_exception_handler(raised.value)]
+    assert down["outage"].show_outage.fn in [
+        getattr(e.handler, "fn", None) for e in backend_exception_handler(raised.value)
+    ]
 
 
 def test_other_errors_keep_reflexs_own_handling(down):

@@ -51,8 +51,9 @@ def _reload(session, *rows):
 def test_cash_on_delivery_is_pending_until_the_admin_marks_it_paid(session, buyer):
     order, payment = make_order(session, buyer, method="cod")
     # No network: the cod provider alone, no Stripe settings at all.
-    view = payments.create_intent(session=session, order_id=order.id, user_id=buyer.id,
-                                  providers={"cod": CashOnDelivery()})
+    view = payments.create_intent(
+        session=session, order_id=order.id, user_id=buyer.id, providers={"cod": CashOnDelivery()}
+    )
     assert view.client_secret == ""
     assert view.payment.status == "pending" and view.payment.provider == "cod"
     assert view.payment.intent_id == f"cod_{payment.id}"
@@ -68,10 +69,12 @@ def test_cash_on_delivery_is_pending_until_the_admin_marks_it_paid(session, buye
 
 
 def test_cod_refund_is_recorded(session, buyer):
-    order, payment = make_order(session, buyer, method="cod", total="30.00", payment_status=PaymentStatus.paid,
-                                status=OrderStatus.delivered)
-    result = payments.refund(session=session, order_id=order.id, amount="10.00", actor_id=buyer.id,
-                             providers={"cod": CashOnDelivery()})
+    order, payment = make_order(
+        session, buyer, method="cod", total="30.00", payment_status=PaymentStatus.paid, status=OrderStatus.delivered
+    )
+    result = payments.refund(
+        session=session, order_id=order.id, amount="10.00", actor_id=buyer.id, providers={"cod": CashOnDelivery()}
+    )
     assert result.amount == "10.00" and result.payment.status == "partially_refunded"
     assert result.payment.refunded == "10.00"
     (row,) = _events(session, payment.id)
@@ -102,8 +105,13 @@ def test_stripe_intent_sends_cents_currency_metadata_and_an_idempotency_key(sess
 def test_confirm_with_a_card_pays_the_order(session, buyer, providers):
     order, payment = make_order(session, buyer)
     intent = payments.create_intent(session=session, order_id=order.id, user_id=buyer.id, providers=providers)
-    view = payments.confirm_payment(session=session, payment_intent_id=intent.payment.intent_id, user_id=buyer.id,
-                                    payment_method="pm_card_visa", providers=providers)
+    view = payments.confirm_payment(
+        session=session,
+        payment_intent_id=intent.payment.intent_id,
+        user_id=buyer.id,
+        payment_method="pm_card_visa",
+        providers=providers,
+    )
     _reload(session, order, payment)
     assert view.status == "paid" and payment.status == PaymentStatus.paid
     assert order.payment_status == PaymentStatus.paid and order.status == OrderStatus.processing
@@ -115,8 +123,13 @@ def test_a_declined_card_says_so_and_changes_nothing(session, buyer, providers):
     order, payment = make_order(session, buyer)
     intent = payments.create_intent(session=session, order_id=order.id, user_id=buyer.id, providers=providers)
     with pytest.raises(PaymentError) as err:
-        payments.confirm_payment(session=session, payment_intent_id=intent.payment.intent_id, user_id=buyer.id,
-                                 payment_method="pm_card_chargeDeclined", providers=providers)
+        payments.confirm_payment(
+            session=session,
+            payment_intent_id=intent.payment.intent_id,
+            user_id=buyer.id,
+            payment_method="pm_card_chargeDeclined",
+            providers=providers,
+        )
     assert http_status(err.value) == 502 and err.value.message == "Your card was declined."
     session.rollback()
     _reload(session, order, payment)
@@ -147,16 +160,22 @@ def test_only_the_owner_may_pay_a_pending_order(session, buyer, providers):
 def test_stripe_off_is_a_clear_error(session, buyer):
     order, _ = make_order(session, buyer)
     with pytest.raises(PaymentError, match="Card payments is not available") as err:
-        payments.create_intent(session=session, order_id=order.id, user_id=buyer.id,
-                               providers={"cod": CashOnDelivery()})
+        payments.create_intent(
+            session=session, order_id=order.id, user_id=buyer.id, providers={"cod": CashOnDelivery()}
+        )
     assert http_status(err.value) == 503
 
 
 def _paid_by_card(session, buyer, providers, total="50.00"):
     order, payment = make_order(session, buyer, total=total)
     intent = payments.create_intent(session=session, order_id=order.id, user_id=buyer.id, providers=providers)
-    payments.confirm_payment(session=session, payment_intent_id=intent.payment.intent_id, user_id=buyer.id,
-                             payment_method="pm_card_visa", providers=providers)
+    payments.confirm_payment(
+        session=session,
+        payment_intent_id=intent.payment.intent_id,
+        user_id=buyer.id,
+        payment_method="pm_card_visa",
+        providers=providers,
+    )
     _reload(session, order, payment)
     return order, payment
 
@@ -208,15 +227,23 @@ def test_an_unpaid_payment_cannot_be_refunded(session, buyer, providers):
 
 def _hook(session, body: bytes, signature: str | None = None):
     return payments.handle_stripe_webhook(
-        session=session, payload=body, signature=sign(body) if signature is None else signature,
+        session=session,
+        payload=body,
+        signature=sign(body) if signature is None else signature,
         secret=WEBHOOK_SECRET,
     )
 
 
 def _intent_obj(payment, status="succeeded"):
     cents = int(payment.amount * 100)
-    return {"id": payment.payment_intent_id, "object": "payment_intent", "amount": cents,
-            "amount_received": cents if status == "succeeded" else 0, "currency": "usd", "status": status}
+    return {
+        "id": payment.payment_intent_id,
+        "object": "payment_intent",
+        "amount": cents,
+        "amount_received": cents if status == "succeeded" else 0,
+        "currency": "usd",
+        "status": status,
+    }
 
 
 def _with_intent(session, buyer, providers, total="48.00"):
@@ -282,8 +309,16 @@ def test_a_bad_signature_is_refused_and_changes_nothing(session, buyer, provider
 
 
 def test_unknown_intent_is_acknowledged_and_logged(session, caplog):
-    body = event("payment_intent.succeeded", {"id": "pi_nobodyknows", "object": "payment_intent",
-                                              "amount": 100, "amount_received": 100, "status": "succeeded"})
+    body = event(
+        "payment_intent.succeeded",
+        {
+            "id": "pi_nobodyknows",
+            "object": "payment_intent",
+            "amount": 100,
+            "amount_received": 100,
+            "status": "succeeded",
+        },
+    )
     assert _hook(session, body).result == "unknown_payment"
     assert "pi_nobodyknows" in caplog.text
     assert _hook(session, body).result == "replayed"
@@ -293,8 +328,14 @@ def test_charge_refunded_records_a_dashboard_refund_once(session, buyer, provide
     order, payment = _paid_by_card(session, buyer, providers, total="40.00")
     # Our own refund first: Stripe's webhook for it must not count it twice.
     payments.refund(session=session, order_id=order.id, amount="10.00", providers=providers)
-    charge = {"id": "ch_x", "object": "charge", "payment_intent": payment.payment_intent_id,
-              "amount": 4000, "amount_refunded": 1000, "refunded": False}
+    charge = {
+        "id": "ch_x",
+        "object": "charge",
+        "payment_intent": payment.payment_intent_id,
+        "amount": 4000,
+        "amount_refunded": 1000,
+        "refunded": False,
+    }
     assert _hook(session, event("charge.refunded", charge)).result == "ignored"
     assert payments.refunded_total(session, payment.id) == Decimal("10.00")
     # Then the rest refunded in Stripe's dashboard.

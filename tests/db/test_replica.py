@@ -79,14 +79,17 @@ def pair(tmp_path) -> Iterator[Pair]:
         if not _in_recovery(admin):
             pytest.fail(f"{REPLICA_URL} (MARQUE_TEST_REPLICA_URL) is not a replica (pg_is_in_recovery() is false)")
     except sa.exc.OperationalError as err:
-        pytest.fail(f"no read replica at {REPLICA_URL} ({str(err).splitlines()[0]}): run `.ci/replica` as root "
-                    "(it makes cluster 15/replica on port 5433 with pg_basebackup), or set MARQUE_TEST_REPLICA_URL")
+        pytest.fail(
+            f"no read replica at {REPLICA_URL} ({str(err).splitlines()[0]}): run `.ci/replica` as root "
+            "(it makes cluster 15/replica on port 5433 with pg_basebackup), or set MARQUE_TEST_REPLICA_URL"
+        )
     with scratch_database(tmp_path) as url:
         migrations.upgrade(url)
         primary = db.make_engine(url)
         try:
-            yield Pair(url, server.set(database=make_url(url).database).render_as_string(hide_password=False),
-                       primary, admin)
+            yield Pair(
+                url, server.set(database=make_url(url).database).render_as_string(hide_password=False), primary, admin
+            )
         finally:
             with admin.connect() as conn:  # never leave the shared replica paused
                 if conn.execute(sa.text("SELECT pg_is_wal_replay_paused()")).scalar():
@@ -103,8 +106,12 @@ def _product(pair: Pair) -> str:
 
 
 def _router(pair: Pair, url: str | None = None, **kw) -> ReadRouter:
-    return ReadRouter(primary=lambda: pair.primary, replica_url=url or pair.replica_url,
-                      max_lag_seconds=kw.get("max_lag_seconds", 5.0), check_seconds=kw.get("check_seconds", 0.0))
+    return ReadRouter(
+        primary=lambda: pair.primary,
+        replica_url=url or pair.replica_url,
+        max_lag_seconds=kw.get("max_lag_seconds", 5.0),
+        check_seconds=kw.get("check_seconds", 0.0),
+    )
 
 
 def _served_by_replica(router: ReadRouter) -> bool:
@@ -122,8 +129,9 @@ def test_catalog_reads_go_to_the_replica_and_writes_to_the_primary(pair, monkeyp
     try:
         router = replica.get_router()
         on_replica: list[str] = []
-        sa.event.listen(router.replica, "before_cursor_execute",
-                        lambda _c, _cur, statement, *_: on_replica.append(statement))
+        sa.event.listen(
+            router.replica, "before_cursor_execute", lambda _c, _cur, statement, *_: on_replica.append(statement)
+        )
         wait_until(lambda: router.state().usable, "the replica to be caught up")
         # the product page's read (what ProductState.load_product calls, in a worker thread)
         detail = catalog.cached_product_detail(slug=slug)
@@ -177,7 +185,9 @@ def test_a_replica_lagging_past_the_threshold_falls_back_to_the_primary(pair):
     assert router.state().reason.startswith("lag ")
     with read_session(router) as session:
         assert session.execute(sa.text("SELECT pg_is_in_recovery()")).scalar() is False
-        assert session.execute(sa.text("SELECT count(*) FROM products WHERE slug = :s"), {"s": fresh.slug}).scalar() == 1
+        assert (
+            session.execute(sa.text("SELECT count(*) FROM products WHERE slug = :s"), {"s": fresh.slug}).scalar() == 1
+        )
     assert not _replica_has(pair.replica_url, fresh.slug)  # the replica itself has not got it yet
     with pair.replica_admin.connect() as conn:
         conn.execute(sa.text("SELECT pg_wal_replay_resume()"))

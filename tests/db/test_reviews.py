@@ -30,8 +30,9 @@ def _buyer(session, product, status=OrderStatus.delivered, **user):
 
 
 def _review(session, user, product, rating=5, title="Great", text="Soft and warm."):
-    return reviews.submit_review(session=session, user_id=user.id, product_id=product.id, rating=rating,
-                                 title=title, text=text)
+    return reviews.submit_review(
+        session=session, user_id=user.id, product_id=product.id, rating=rating, title=title, text=text
+    )
 
 
 def _rows(session, product):
@@ -73,9 +74,17 @@ def test_buying_another_product_is_not_enough(session, product):
 
 @pytest.mark.parametrize(
     ("rating", "title", "text", "field"),
-    [(0, "t", "x", "rating"), (6, "t", "x", "rating"), ("5", "t", "x", "rating"), (4.5, "t", "x", "rating"),
-     (True, "t", "x", "rating"), (5, "   ", "x", "title"), (5, "t" * 201, "x", "title"), (5, "t", "", "text"),
-     (5, "t", "x" * 5001, "text")],
+    [
+        (0, "t", "x", "rating"),
+        (6, "t", "x", "rating"),
+        ("5", "t", "x", "rating"),
+        (4.5, "t", "x", "rating"),
+        (True, "t", "x", "rating"),
+        (5, "   ", "x", "title"),
+        (5, "t" * 201, "x", "title"),
+        (5, "t", "", "text"),
+        (5, "t", "x" * 5001, "text"),
+    ],
 )
 def test_bad_reviews_name_the_field_and_save_nothing(session, product, rating, title, text, field):
     buyer = _buyer(session, product)

@@ -35,11 +35,15 @@ def behind(tmp_path):
 
 def _run(args: list[str], url: str, tmp_path: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "MARQUE_", "GRANIAN_"))}
-    env.update(MARQUE_ENV="test", REFLEX_DB_URL=url, REFLEX_WEB_WORKDIR=str(tmp_path / "web"),
-               REFLEX_STATES_WORKDIR=str(tmp_path / "states"), REFLEX_TELEMETRY_ENABLED="false",
-               NO_COLOR="1")
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    env.update(
+        MARQUE_ENV="test",
+        REFLEX_DB_URL=url,
+        REFLEX_WEB_WORKDIR=str(tmp_path / "web"),
+        REFLEX_STATES_WORKDIR=str(tmp_path / "states"),
+        REFLEX_TELEMETRY_ENABLED="false",
+        NO_COLOR="1",
+    )
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def _refusal(parent: str) -> str:
@@ -75,13 +79,16 @@ def test_an_empty_database_is_refused_too(tmp_path):
     assert "is at migration none but this code needs" in refused.stderr
 
 
-@pytest.mark.parametrize(("argv", "serving"), [
-    (["/srv/marque/.venv/bin/reflex", "run", "--env", "prod"], True),
-    (["/srv/marque/.venv/lib/python3.11/site-packages/reflex/__main__.py", "run"], True),
-    (["/srv/marque/.venv/bin/reflex", "run", "--frontend-only"], False),
-    (["/srv/marque/.venv/bin/reflex", "export"], False),
-    (["/srv/marque/.venv/bin/pytest", "run"], False),
-    (["python"], False),
-])
+@pytest.mark.parametrize(
+    ("argv", "serving"),
+    [
+        (["/srv/marque/.venv/bin/reflex", "run", "--env", "prod"], True),
+        (["/srv/marque/.venv/lib/python3.11/site-packages/reflex/__main__.py", "run"], True),
+        (["/srv/marque/.venv/bin/reflex", "run", "--frontend-only"], False),
+        (["/srv/marque/.venv/bin/reflex", "export"], False),
+        (["/srv/marque/.venv/bin/pytest", "run"], False),
+        (["python"], False),
+    ],
+)
 def test_only_reflex_run_checks_the_schema(argv, serving):
     assert serving_command(argv) is serving

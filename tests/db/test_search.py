@@ -205,9 +205,7 @@ def test_suggestions_complete_the_last_word(session, shop):
 
 def test_generated_catalog_is_searchable(session):
     generate(session=session, products=40, seed=11)
-    product = session.exec(
-        select(Product).where(Product.sku.like("GEN-%")).order_by(Product.sku.desc())
-    ).first()
+    product = session.exec(select(Product).where(Product.sku.like("GEN-%")).order_by(Product.sku.desc())).first()
     number = product.name.rsplit(" ", 1)[1]
     assert product.name in names(search(session=session, query=product.name))
     assert names(search(session=session, query=number)) == [product.name]

@@ -82,9 +82,7 @@ def test_every_product_has_a_local_image(demo):
 def test_reviews_match_product_ratings(demo):
     product = demo.exec(select(Product).where(Product.review_count > 2)).first()
     ratings = demo.exec(
-        select(ProductReview.rating).where(
-            ProductReview.product_id == product.id, ProductReview.status == "approved"
-        )
+        select(ProductReview.rating).where(ProductReview.product_id == product.id, ProductReview.status == "approved")
     ).all()
     assert product.review_count == len(ratings)
     assert abs(float(product.rating_average) - sum(ratings) / len(ratings)) < 0.01
@@ -105,8 +103,9 @@ def test_demo_accounts_can_be_checked(demo):
 def test_same_seed_same_store(demo, tmp_path):
     def fingerprint(sess):
         rows = sess.exec(
-            select(Product.id, Product.slug, Product.price, Product.compare_price, Product.status)
-            .order_by(Product.slug)
+            select(Product.id, Product.slug, Product.price, Product.compare_price, Product.status).order_by(
+                Product.slug
+            )
         ).all()
         stock = sess.exec(
             select(ProductVariant.sku, ProductVariant.inventory_quantity).order_by(ProductVariant.sku)

@@ -51,8 +51,9 @@ def _raced_writer(engine, tries: list[int], races: int):
 
 def _commit_user(engine) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.insert(User.__table__).values(
-            id=uuid.uuid4(), email=f"other-{uuid.uuid4().hex[:8]}@example.com"))
+        conn.execute(
+            sa.insert(User.__table__).values(id=uuid.uuid4(), email=f"other-{uuid.uuid4().hex[:8]}@example.com")
+        )
 
 
 def test_a_unit_that_lost_the_race_runs_again_and_commits(sqlite_app):
@@ -60,8 +61,12 @@ def test_a_unit_that_lost_the_race_runs_again_and_commits(sqlite_app):
     email = run_unit(_raced_writer(sqlite_app, tries, races=1))
     assert len(tries) == 2
     with sqlite_app.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(User.__table__)
-                            .where(User.__table__.c.email == email)).scalar() == 1
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(User.__table__).where(User.__table__.c.email == email)
+            ).scalar()
+            == 1
+        )
 
 
 def test_a_unit_that_keeps_losing_fails_after_a_few_tries(sqlite_app):

@@ -30,8 +30,10 @@ def _age(upload_dir, url: str, by: timedelta) -> None:
 
 
 def test_prune_deletes_only_old_unreferenced_uploads(session, tmp_path):
-    urls = {k: store_upload(upload_dir=tmp_path, filename=f"{k}.png", data=_png())
-            for k in ("on_product", "on_brand", "orphan_old", "orphan_young")}
+    urls = {
+        k: store_upload(upload_dir=tmp_path, filename=f"{k}.png", data=_png())
+        for k in ("on_product", "on_brand", "orphan_old", "orphan_young")
+    }
     product, _ = make_product(session)
     session.add(ProductImage(product_id=product.id, url=urls["on_product"], sort_order=1))
     session.add(Brand(name=f"Prune {product.slug}", slug=f"prune-{product.slug}", logo_url=urls["on_brand"]))

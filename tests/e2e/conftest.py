@@ -224,8 +224,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     )
     if setup.returncode != 0:
         pytest.fail(
-            f"`python -m marque_app.cli setup` failed (exit {setup.returncode}):\n"
-            f"{setup.stdout}{setup.stderr}",
+            f"`python -m marque_app.cli setup` failed (exit {setup.returncode}):\n{setup.stdout}{setup.stderr}",
             pytrace=False,
         )
 
@@ -342,9 +341,7 @@ def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -66,8 +66,14 @@ def test_a_pending_review_shows_on_the_product_page_once_the_admin_approves_it(g
     product, _ = make_product(app_db, f"Moderated {t}", image=False)
     buyer = make_user(app_db, first_name="Mona", last_name="Moderated")
     make_order(app_db, buyer, product, status=OrderStatus.delivered)
-    mine = reviews.submit_review(session=app_db, user_id=buyer.id, product_id=product.id, rating=4,
-                                 title=f"Soft and warm {t}", text="Wore it all winter.")
+    mine = reviews.submit_review(
+        session=app_db,
+        user_id=buyer.id,
+        product_id=product.id,
+        rating=4,
+        title=f"Soft and warm {t}",
+        text="Wore it all winter.",
+    )
     assert mine.status == "pending"
 
     # Pending: not on the product page.
@@ -118,8 +124,9 @@ def _delivered_order_with_return(db):
     admin_orders.mark_paid(session=db, actor=Actor(id=admin.id, email=admin.email), order_id=placed.id)
     for status in ("shipped", "delivered"):
         order_service.change_status(session=db, order_id=placed.id, to_status=status)
-    ret = order_service.request_return(session=db, user_id=shopper.id, order_ref=placed.id,
-                                       items=[(placed.lines[0].id, 1, "Too small")])
+    ret = order_service.request_return(
+        session=db, user_id=shopper.id, order_ref=placed.id, items=[(placed.lines[0].id, 1, "Too small")]
+    )
     return placed, ret, variant, shopper
 
 

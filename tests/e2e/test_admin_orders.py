@@ -29,8 +29,16 @@ from tests.e2e.conftest import log_in_with_email, log_out, wait_for_hydration
 
 ADMIN = ("admin@marque.test", "Admin#2026")
 SHOPPER = ("shopper@marque.test", "Shopper#2026")
-ADDRESS = {"first_name": "Sam", "last_name": "Shopper", "address_line_1": "1 Main St", "city": "Springfield",
-           "state": "IL", "postal_code": "62701", "country": "US", "phone": "+15555550101"}
+ADDRESS = {
+    "first_name": "Sam",
+    "last_name": "Shopper",
+    "address_line_1": "1 Main St",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "62701",
+    "country": "US",
+    "phone": "+15555550101",
+}
 
 
 def _tag() -> str:
@@ -54,8 +62,12 @@ def _variant(app_db_url: str, stock: int) -> dict:
     with _engine(app_db_url).connect() as conn:
         row = conn.execute(query, {"stock": stock}).mappings().first()
     assert row is not None, f"the demo store has no SKU with {stock} in stock"
-    return {"sku_id": uuid.UUID(str(row["sku_id"])), "product_id": uuid.UUID(str(row["product_id"])),
-            "price": Decimal(str(row["price"])), "name": row["name"]}
+    return {
+        "sku_id": uuid.UUID(str(row["sku_id"])),
+        "product_id": uuid.UUID(str(row["product_id"])),
+        "price": Decimal(str(row["price"])),
+        "name": row["name"],
+    }
 
 
 def _shopper_order(app_db_url: str) -> tuple[str, str]:
@@ -63,24 +75,42 @@ def _shopper_order(app_db_url: str) -> tuple[str, str]:
     item = _variant(app_db_url, 5)
     with Session(_engine(app_db_url), expire_on_commit=False) as session:
         shopper = session.exec(select(User).where(User.email == SHOPPER[0])).one()
-        session.add(CartItem(user_id=shopper.id, product_id=item["product_id"], product_variant_id=item["sku_id"],
-                             quantity=1, unit_price=item["price"]))
+        session.add(
+            CartItem(
+                user_id=shopper.id,
+                product_id=item["product_id"],
+                product_variant_id=item["sku_id"],
+                quantity=1,
+                unit_price=item["price"],
+            )
+        )
         session.commit()
-        order = checkout.place_order(session=session, user_id=shopper.id, shipping_address=ADDRESS,
-                                     payment_method="cod")
+        order = checkout.place_order(
+            session=session, user_id=shopper.id, shipping_address=ADDRESS, payment_method="cod"
+        )
     return str(order.id), order.order_number
 
 
 def _guest_orders(app_db_url: str, t: str, count: int) -> list[str]:
     """``count`` guests' orders whose e-mails hold the tag ``t``: their numbers."""
     item = _variant(app_db_url, count + 5)
-    line = GuestLine(sku_id=str(item["sku_id"]), quantity=1, price_seen=str(item["price"]), name=item["name"],
-                     product_id=str(item["product_id"]))
+    line = GuestLine(
+        sku_id=str(item["sku_id"]),
+        quantity=1,
+        price_seen=str(item["price"]),
+        name=item["name"],
+        product_id=str(item["product_id"]),
+    )
     numbers = []
     with Session(_engine(app_db_url), expire_on_commit=False) as session:
         for i in range(count):
-            order = checkout.place_order(session=session, guest_email=f"{t}{i}@example.com", guest_lines=[line],
-                                         shipping_address=ADDRESS, payment_method="cod")
+            order = checkout.place_order(
+                session=session,
+                guest_email=f"{t}{i}@example.com",
+                guest_lines=[line],
+                shipping_address=ADDRESS,
+                payment_method="cod",
+            )
             numbers.append(order.order_number)
     return numbers
 
@@ -147,8 +177,7 @@ def test_admin_ships_the_shoppers_order_and_the_shopper_sees_the_tracking_number
     assert _options(page, "status-select") == ["", "processing", "cancelled"]
 
     # A forbidden move (a stale or hand-made form: pending -> delivered): refused, nothing changed.
-    page.get_by_test_id("status-select").evaluate(
-        "el => el.add(new Option('Delivered', 'delivered'))")
+    page.get_by_test_id("status-select").evaluate("el => el.add(new Option('Delivered', 'delivered'))")
     page.get_by_test_id("status-select").select_option("delivered")
     page.get_by_test_id("change-status").click()
     expect(page.get_by_test_id("order-error")).to_contain_text("An order that is pending cannot become delivered")
@@ -253,8 +282,9 @@ def test_orders_list_filters_and_pages_through_the_url(goto, page, app_db_url):
     page.get_by_test_id("orders-status").select_option("pending")
     page.get_by_test_id("orders-from").fill("2020-01-01")
     page.get_by_test_id("filter-apply").click()
-    expect(page).to_have_url(re.compile(
-        rf"/admin/orders\?q={t}&status=pending&payment_status=pending&date_from=2020-01-01$"))
+    expect(page).to_have_url(
+        re.compile(rf"/admin/orders\?q={t}&status=pending&payment_status=pending&date_from=2020-01-01$")
+    )
     _filters_loaded(page, q=t, status="pending", payment_status="pending", date_from="2020-01-01")
     expect(page.get_by_text("Page 1 of 2 (21)")).to_be_visible()
     expect(page.get_by_test_id("orders-from")).to_have_value("2020-01-01")

@@ -59,8 +59,9 @@ def our_order(db) -> dict:
     product.status = ProductStatus.archived
     db.add(product)
     admin = db.exec(select(User).where(User.email == ADMIN[0])).one()
-    admin_orders.change_status(session=db, actor=Actor(id=admin.id, email=admin.email), order_id=placed.id,
-                               data={"status": "processing"})
+    admin_orders.change_status(
+        session=db, actor=Actor(id=admin.id, email=admin.email), order_id=placed.id, data={"status": "processing"}
+    )
     db.commit()
     return {"email": user.email, "name": f"Reba Reports{t}", "product": product.name, "sku": variant.sku}
 
@@ -105,7 +106,8 @@ def test_the_dashboard_shows_charts_and_the_services_figures(goto, page, db, our
     if expected.low_stock:
         first = expected.low_stock[0]
         expect(low.first.get_by_test_id("low-stock-sku")).to_have_attribute(
-            "href", f"/admin/inventory?variant_id={first['variant_id']}")
+            "href", f"/admin/inventory?variant_id={first['variant_id']}"
+        )
 
     # a phone: the period cards stack and nothing is wider than the screen
     page.set_viewport_size({"width": 375, "height": 800})

@@ -26,9 +26,7 @@ def _fresh_phone() -> tuple[str, str]:
 
 
 def _storage(page) -> dict:
-    return page.evaluate(
-        "() => ({local: {...localStorage}, session: {...sessionStorage}, cookies: document.cookie})"
-    )
+    return page.evaluate("() => ({local: {...localStorage}, session: {...sessionStorage}, cookies: document.cookie})")
 
 
 def _token(page) -> str:
@@ -37,9 +35,7 @@ def _token(page) -> str:
 
 
 def _me_status(base_url: str, token: str) -> int:
-    request = urllib.request.Request(
-        f"{base_url}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
-    )
+    request = urllib.request.Request(f"{base_url}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=10) as resp:
             return resp.status
@@ -55,9 +51,7 @@ def _log_in_with_email(page, email: str = SHOPPER_EMAIL, password: str = SHOPPER
     log_in_with_email(page, email, password)
 
 
-def test_guest_logs_in_with_the_phone_code_stays_logged_in_and_logs_out(
-    goto, page, base_url, server_log
-):
+def test_guest_logs_in_with_the_phone_code_stays_logged_in_and_logs_out(goto, page, base_url, server_log):
     typed, e164 = _fresh_phone()
     goto("/")
     page.get_by_test_id("login-link").click()
@@ -78,9 +72,7 @@ def test_guest_logs_in_with_the_phone_code_stays_logged_in_and_logs_out(
     expect(code_input).to_have_attribute("autocomplete", "one-time-code")
     expect(code_input).to_have_attribute("inputmode", "numeric")
     expect(page.get_by_test_id("auth-error")).to_have_count(0)
-    code = server_log.wait_for(
-        rf"SMS to {re.escape(e164)}: Your Marque code is (\d{{6}})\.", after=mark
-    ).group(1)
+    code = server_log.wait_for(rf"SMS to {re.escape(e164)}: Your Marque code is (\d{{6}})\.", after=mark).group(1)
     assert code not in page.content()  # the code is only in the SMS
 
     # the resend link waits for a live countdown (the server's 60 s gap)
@@ -267,9 +259,9 @@ def test_forgot_and_reset_password_with_the_e_mailed_link(goto, page, base_url, 
     page.get_by_test_id("email-input").fill(email)
     page.get_by_test_id("forgot-submit").click()
     expect(page.get_by_test_id("auth-notice")).to_contain_text("If an account uses this e-mail")
-    token = server_log.wait_for(
-        rf"E-mail to {re.escape(email)}: .*?/reset-password\?token=([\w-]+)", after=mark
-    ).group(1)
+    token = server_log.wait_for(rf"E-mail to {re.escape(email)}: .*?/reset-password\?token=([\w-]+)", after=mark).group(
+        1
+    )
 
     goto(f"/reset-password?token={token}")
     page.get_by_test_id("password-input").fill("Second#pass2")

@@ -40,8 +40,12 @@ def _products(app_db_url: str, count: int, offset: int = 0) -> list[dict]:
         rows = conn.execute(query, {"count": count, "offset": offset}).mappings().all()
     assert len(rows) == count, "the demo store has too few single-variant products in stock"
     return [
-        {**row, "product_id": _uuid(row["product_id"]), "sku_id": _uuid(row["sku_id"]),
-         "price": Decimal(str(row["price"]))}
+        {
+            **row,
+            "product_id": _uuid(row["product_id"]),
+            "sku_id": _uuid(row["sku_id"]),
+            "price": Decimal(str(row["price"])),
+        }
         for row in rows
     ]
 
@@ -68,9 +72,7 @@ def _add_from_product_page(goto, page, slug: str, expected_count: int) -> None:
     expect_count(page, "cart-count", str(expected_count))
 
 
-def test_guest_cart_survives_reloads_syncs_tabs_and_steppers_update_totals(
-    goto, page, app_db_url
-):
+def test_guest_cart_survives_reloads_syncs_tabs_and_steppers_update_totals(goto, page, app_db_url):
     a, b, c = _products(app_db_url, 3)
     _add_from_product_page(goto, page, a["slug"], 1)
     _add_from_product_page(goto, page, b["slug"], 2)
@@ -92,8 +94,9 @@ def test_guest_cart_survives_reloads_syncs_tabs_and_steppers_update_totals(
     expect_count(other, "cart-count", "3")
     page.get_by_test_id("add-to-cart").click()  # c again, in the first tab
     expect_count(other, "cart-count", "4")
-    expect(other.locator(f'[data-testid="cart-line"][data-sku="{c["sku_id"]}"]')
-           .get_by_test_id("cart-line-qty")).to_have_value("2")
+    expect(
+        other.locator(f'[data-testid="cart-line"][data-sku="{c["sku_id"]}"]').get_by_test_id("cart-line-qty")
+    ).to_have_value("2")
     other.close()
 
     goto("/cart")
@@ -124,15 +127,14 @@ def test_guest_cart_survives_reloads_syncs_tabs_and_steppers_update_totals(
     subtotal += 2 * a["price"]
     expect(page.get_by_test_id("cart-subtotal")).to_have_text(_money(subtotal))
 
-    page.locator(f'[data-testid="cart-line"][data-sku="{b["sku_id"]}"]').get_by_test_id(
-        "cart-line-remove"
-    ).click()
+    page.locator(f'[data-testid="cart-line"][data-sku="{b["sku_id"]}"]').get_by_test_id("cart-line-remove").click()
     expect(lines).to_have_count(2)
     subtotal -= b["price"]
     expect(page.get_by_test_id("cart-subtotal")).to_have_text(_money(subtotal))
     stored = json.loads(_storage(page, CART_KEY))
     assert {line["sku_id"]: line["quantity"] for line in stored["lines"]} == {
-        a["sku_id"]: 3, c["sku_id"]: 2,
+        a["sku_id"]: 3,
+        c["sku_id"]: 2,
     }
 
     # the header's drawer shows the same lines and leads to the cart page
@@ -188,13 +190,13 @@ def test_wishlist_hearts_move_to_cart_remove_and_clear(goto, page, app_db_url):
     expect_count(page, "wishlist-count", "1")
     for count, item in enumerate((b, c), start=2):
         goto(f"/products/{item['slug']}")
-        page.get_by_test_id("add-to-cart").locator("xpath=..").get_by_test_id(
-            "heart-toggle"
-        ).click()
+        page.get_by_test_id("add-to-cart").locator("xpath=..").get_by_test_id("heart-toggle").click()
         expect_count(page, "wishlist-count", str(count))
     expect_count(page, "wishlist-count", "3")
     assert set(json.loads(_storage(page, WISHLIST_KEY))["product_ids"]) == {
-        a["product_id"], b["product_id"], c["product_id"]
+        a["product_id"],
+        b["product_id"],
+        c["product_id"],
     }
 
     # the heart on a product card (it does not open the product)
@@ -284,18 +286,14 @@ def _log_in_by_phone(page, server_log) -> str:
     page.get_by_test_id("phone-input").fill(typed)
     page.get_by_test_id("send-code").click()
     expect(page.get_by_test_id("code-input")).to_be_visible()
-    code = server_log.wait_for(
-        rf"SMS to {re.escape(e164)}: Your Marque code is (\d{{6}})\.", after=mark
-    ).group(1)
+    code = server_log.wait_for(rf"SMS to {re.escape(e164)}: Your Marque code is (\d{{6}})\.", after=mark).group(1)
     page.get_by_test_id("code-input").fill(code)
     page.get_by_test_id("verify-code").click()
     expect(_toast(page, "Logged in!")).to_be_visible()
     return e164
 
 
-def test_guest_cart_merges_into_the_account_on_log_in_and_log_out_empties_it(
-    goto, page, app_db_url, server_log
-):
+def test_guest_cart_merges_into_the_account_on_log_in_and_log_out_empties_it(goto, page, app_db_url, server_log):
     a, b, c = _products(app_db_url, 3, offset=9)
     _add_from_product_page(goto, page, a["slug"], 1)
     page.get_by_test_id("add-to-cart").click()

@@ -50,9 +50,15 @@ def _products(app_db_url: str, count: int, offset: int) -> list[dict]:
     with _engine(app_db_url).connect() as conn:
         rows = conn.execute(query, {"count": count, "offset": offset}).mappings().all()
     assert len(rows) == count, "the demo store has too few single-variant products in stock"
-    return [{**row, "sku_id": str(uuid.UUID(str(row["sku_id"]))),
-             "product_id": str(uuid.UUID(str(row["product_id"]))),
-             "price": Decimal(str(row["price"]))} for row in rows]
+    return [
+        {
+            **row,
+            "sku_id": str(uuid.UUID(str(row["sku_id"]))),
+            "product_id": str(uuid.UUID(str(row["product_id"]))),
+            "price": Decimal(str(row["price"])),
+        }
+        for row in rows
+    ]
 
 
 def _money(amount: Decimal) -> str:
@@ -61,14 +67,20 @@ def _money(amount: Decimal) -> str:
 
 def _totals(subtotal: Decimal, percent_off: Decimal = Decimal(0)) -> dict[str, Decimal]:
     """What the e2e app (default settings: 8% tax, $5.99 shipping, free from $75) charges."""
+
     def cents(x: Decimal) -> Decimal:
         return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
     discount = cents(subtotal * percent_off / 100)
     shipping = Decimal("0.00") if subtotal >= Decimal("75") else Decimal("5.99")
     tax = cents((subtotal - discount) * Decimal("0.08"))
-    return {"subtotal": subtotal, "discount": discount, "shipping": shipping, "tax": tax,
-            "total": subtotal - discount + shipping + tax}
+    return {
+        "subtotal": subtotal,
+        "discount": discount,
+        "shipping": shipping,
+        "tax": tax,
+        "total": subtotal - discount + shipping + tax,
+    }
 
 
 def _toast(page, text: str):
@@ -78,12 +90,19 @@ def _toast(page, text: str):
 def _guest_cart(goto, page, *items: dict) -> None:
     """A guest's cart with one of each item, as the cart's own code stores it (local storage),
     shown on /cart."""
-    raw = dump_guest_cart([
-        GuestLine(sku_id=item["sku_id"], quantity=1, price_seen=str(item["price"]),
-                  name=item["name"], product_id=item["product_id"],
-                  added_at="2026-11-21T09:00:00+00:00")
-        for item in items
-    ])
+    raw = dump_guest_cart(
+        [
+            GuestLine(
+                sku_id=item["sku_id"],
+                quantity=1,
+                price_seen=str(item["price"]),
+                name=item["name"],
+                product_id=item["product_id"],
+                added_at="2026-11-21T09:00:00+00:00",
+            )
+            for item in items
+        ]
+    )
     goto("/")
     page.evaluate("([k, v]) => localStorage.setItem(k, v)", [CART_KEY, raw])
     goto("/cart")
@@ -92,9 +111,13 @@ def _guest_cart(goto, page, *items: dict) -> None:
 
 def _fill_address(page, *, city: str = "Springfield") -> None:
     values = {
-        "ship-first-name": "Ada", "ship-last-name": "Lovelace",
-        "ship-address-line-1": "12 Analytical Row", "ship-city": city,
-        "ship-state": "IL", "ship-postal-code": "62701", "ship-country": "US",
+        "ship-first-name": "Ada",
+        "ship-last-name": "Lovelace",
+        "ship-address-line-1": "12 Analytical Row",
+        "ship-city": city,
+        "ship-state": "IL",
+        "ship-postal-code": "62701",
+        "ship-country": "US",
     }
     for testid, value in values.items():
         page.get_by_test_id(testid).fill(value)
@@ -108,9 +131,7 @@ def _log_in_by_phone(page, server_log) -> str:
     page.get_by_test_id("phone-input").fill(typed)
     page.get_by_test_id("send-code").click()
     expect(page.get_by_test_id("code-input")).to_be_visible()
-    code = server_log.wait_for(
-        rf"SMS to {re.escape(e164)}: Your Marque code is (\d{{6}})\.", after=mark
-    ).group(1)
+    code = server_log.wait_for(rf"SMS to {re.escape(e164)}: Your Marque code is (\d{{6}})\.", after=mark).group(1)
     page.get_by_test_id("code-input").fill(code)
     page.get_by_test_id("verify-code").click()
     expect(_toast(page, "Logged in!")).to_be_visible()
@@ -119,19 +140,23 @@ def _log_in_by_phone(page, server_log) -> str:
 
 def _user_orders(app_db_url: str, phone: str) -> list[Order]:
     with Session(_engine(app_db_url)) as session:
-        return list(session.exec(
-            select(Order).join(User, User.id == Order.user_id).where(User.phone == phone)
-        ).all())
+        return list(session.exec(select(Order).join(User, User.id == Order.user_id).where(User.phone == phone)).all())
 
 
-def test_guest_logs_in_checks_out_with_a_coupon_and_cash_and_sees_the_order(
-    goto, page, app_db_url, server_log
-):
+def test_guest_logs_in_checks_out_with_a_coupon_and_cash_and_sees_the_order(goto, page, app_db_url, server_log):
     a, b = _products(app_db_url, 2, offset=14)
     code = "E2E" + _tag()
     with Session(_engine(app_db_url)) as session:
-        session.add(Coupon(code=code, name="E2E ten percent", type="percentage",
-                           value=Decimal("10"), usage_limit=5, usage_limit_per_customer=1))
+        session.add(
+            Coupon(
+                code=code,
+                name="E2E ten percent",
+                type="percentage",
+                value=Decimal("10"),
+                usage_limit=5,
+                usage_limit_per_customer=1,
+            )
+        )
         session.commit()
 
     _guest_cart(goto, page, a, b)
@@ -233,9 +258,7 @@ def test_guest_logs_in_checks_out_with_a_coupon_and_cash_and_sees_the_order(
     expect(page.get_by_test_id("not-found")).to_be_visible()
 
 
-def test_guest_checkout_names_a_missing_field_confirms_a_new_price_and_empties_the_cart(
-    goto, page, app_db_url
-):
+def test_guest_checkout_names_a_missing_field_confirms_a_new_price_and_empties_the_cart(goto, page, app_db_url):
     (item,) = _products(app_db_url, 1, offset=17)
     email = f"guest-{_tag().lower()}@example.com"
     _guest_cart(goto, page, item)
@@ -256,10 +279,12 @@ def test_guest_checkout_names_a_missing_field_confirms_a_new_price_and_empties_t
     new_price = item["price"] + Decimal("3.00")
     sku_hex = uuid.UUID(item["sku_id"]).hex
     with _engine(app_db_url).begin() as conn:
-        original = conn.execute(sa.text("SELECT price FROM product_variants WHERE id = :id"),
-                                {"id": sku_hex}).scalar_one()
-        conn.execute(sa.text("UPDATE product_variants SET price = :p WHERE id = :id"),
-                     {"p": str(new_price), "id": sku_hex})
+        original = conn.execute(
+            sa.text("SELECT price FROM product_variants WHERE id = :id"), {"id": sku_hex}
+        ).scalar_one()
+        conn.execute(
+            sa.text("UPDATE product_variants SET price = :p WHERE id = :id"), {"p": str(new_price), "id": sku_hex}
+        )
     try:
         page.get_by_test_id("checkout-email").fill(email)
         page.get_by_test_id("ship-postal-code").fill("62701")
@@ -279,13 +304,12 @@ def test_guest_checkout_names_a_missing_field_confirms_a_new_price_and_empties_t
         expect(page.get_by_test_id("cart-count")).to_have_text("0")
         with Session(_engine(app_db_url)) as session:
             orders = session.exec(select(Order).where(Order.guest_email == email)).all()
-        assert [(o.order_number, o.total_amount, o.user_id) for o in orders] == [
-            (number, changed["total"], None)
-        ]
+        assert [(o.order_number, o.total_amount, o.user_id) for o in orders] == [(number, changed["total"], None)]
     finally:
         with _engine(app_db_url).begin() as conn:
-            conn.execute(sa.text("UPDATE product_variants SET price = :p WHERE id = :id"),
-                         {"p": original, "id": sku_hex})
+            conn.execute(
+                sa.text("UPDATE product_variants SET price = :p WHERE id = :id"), {"p": original, "id": sku_hex}
+            )
 
 
 def test_logged_out_order_pages_go_to_log_in(goto, page):
@@ -300,8 +324,7 @@ def test_checkout_fits_a_phone(browser, base_url, app_db_url):
     try:
         page = context.new_page()
         page._marque_frames = []
-        page.on("websocket", lambda ws: ws.on(
-            "framereceived", lambda payload: page._marque_frames.append(payload)))
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: page._marque_frames.append(payload)))
 
         def goto(path: str):
             page._marque_frames.clear()

@@ -103,15 +103,12 @@ class Catalog:
         if rating is not None:
             where.append("p.rating_average >= :rating")
             params["rating"] = rating
-        return self.rows(f"SELECT count(*) FROM products p WHERE {' AND '.join(where)}", **params)[
-            0
-        ][0]
+        return self.rows(f"SELECT count(*) FROM products p WHERE {' AND '.join(where)}", **params)[0][0]
 
     def busiest_category_and_brand(self):
         """A top-level category and the brand with the most active products in it."""
         tops = self.rows(
-            "SELECT id, slug, name FROM categories WHERE is_active AND parent_id IS NULL "
-            "ORDER BY sort_order, name"
+            "SELECT id, slug, name FROM categories WHERE is_active AND parent_id IS NULL ORDER BY sort_order, name"
         )
         best = None
         for top in tops:
@@ -143,17 +140,13 @@ def test_filters_live_in_the_url_survive_reload_and_go_back(goto, catalog):
     top, brand = catalog.busiest_category_and_brand()
     prices = sorted(
         r.price
-        for r in catalog.rows(
-            "SELECT price FROM products p WHERE status = 'active' AND brand_id = :b", b=brand.id
-        )
+        for r in catalog.rows("SELECT price FROM products p WHERE status = 'active' AND brand_id = :b", b=brand.id)
     )
     low, high = math.floor(prices[0]), math.ceil(prices[len(prices) // 2])
 
     page = goto(f"/categories/{top.slug}")
     expect(page.get_by_test_id("listing-heading")).to_have_text(top.name)
-    expect(page.get_by_test_id("listing-total")).to_have_text(
-        count_label(catalog.count(category_id=top.id))
-    )
+    expect(page.get_by_test_id("listing-total")).to_have_text(count_label(catalog.count(category_id=top.id)))
     expect(page.get_by_test_id("category-tree")).to_contain_text(top.name)
     expect(page.get_by_test_id("breadcrumb")).to_contain_text(top.name)
 
@@ -166,17 +159,13 @@ def test_filters_live_in_the_url_survive_reload_and_go_back(goto, catalog):
     page.get_by_test_id("filter-max-price").fill(str(high))
     navigated(page, lambda: page.get_by_test_id("apply-price").click())
     expect(page).to_have_url(re.compile(rf"max_price={high}"))
-    by_price = catalog.count(
-        category_id=top.id, brand_id=brand.id, low=low, high=high
-    )
+    by_price = catalog.count(category_id=top.id, brand_id=brand.id, low=low, high=high)
     expect(page.get_by_test_id("listing-total")).to_have_text(count_label(by_price))
     assert all(low <= p <= high for p in card_prices(page))
 
     navigated(page, lambda: page.get_by_test_id("filter-in-stock").click())
     expect(page).to_have_url(re.compile(r"in_stock=1"))
-    in_stock = catalog.count(
-        category_id=top.id, brand_id=brand.id, low=low, high=high, in_stock=True
-    )
+    in_stock = catalog.count(category_id=top.id, brand_id=brand.id, low=low, high=high, in_stock=True)
     expect(page.get_by_test_id("listing-total")).to_have_text(count_label(in_stock))
     expect(page.get_by_test_id("product-grid").get_by_test_id("sold-out-badge")).to_have_count(0)
     assert query_of(page.url) == {
@@ -208,9 +197,7 @@ def test_filters_live_in_the_url_survive_reload_and_go_back(goto, catalog):
     # Clear filters: back to the whole category (the page's own filter stays).
     navigated(page, lambda: page.get_by_test_id("filter-panel").get_by_test_id("clear-filters").click())
     expect(page).to_have_url(re.compile(rf"/categories/{top.slug}$"))
-    expect(page.get_by_test_id("listing-total")).to_have_text(
-        count_label(catalog.count(category_id=top.id))
-    )
+    expect(page.get_by_test_id("listing-total")).to_have_text(count_label(catalog.count(category_id=top.id)))
 
 
 def test_sort_by_price_and_pagination(goto, catalog):
@@ -224,9 +211,7 @@ def test_sort_by_price_and_pagination(goto, catalog):
 
     navigated(page, lambda: page.get_by_test_id("sort-select").select_option("price-asc"))
     assert query_of(page.url) == {"sort": "price", "order": "asc"}
-    expect(page.get_by_test_id("product-grid").get_by_test_id("product-card")).to_have_count(
-        PER_PAGE
-    )
+    expect(page.get_by_test_id("product-grid").get_by_test_id("product-card")).to_have_count(PER_PAGE)
     first_page = card_prices(page)
     assert first_page == sorted(first_page), f"not ascending: {first_page}"
     cheapest = catalog.rows("SELECT min(price) FROM products WHERE status = 'active'")[0][0]
@@ -256,9 +241,7 @@ def test_an_impossible_filter_says_why_and_clears(goto, catalog):
     page = goto(f"/categories/{top.slug}?brand={brand.slug}&min_price=99999&in_stock=1")
 
     empty = page.get_by_test_id("listing-empty")
-    expect(empty).to_contain_text(
-        f"No products in {top.name} from {brand.name} at $99,999.00 or more in stock."
-    )
+    expect(empty).to_contain_text(f"No products in {top.name} from {brand.name} at $99,999.00 or more in stock.")
     expect(page.get_by_test_id("listing-total")).to_have_text("0 products")
     expect(page.get_by_test_id("product-card")).to_have_count(0)
 
@@ -292,9 +275,7 @@ def test_bad_url_values_are_dropped_with_a_notice(goto, catalog):
 
 
 def test_unknown_category_brand_and_draft_product_are_not_found(goto, catalog):
-    draft = catalog.rows(
-        "SELECT slug FROM products WHERE status = 'draft' ORDER BY slug LIMIT 1"
-    )[0].slug
+    draft = catalog.rows("SELECT slug FROM products WHERE status = 'draft' ORDER BY slug LIMIT 1")[0].slug
     for path, title in [
         ("/categories/no-such-category", "We couldn't find that category"),
         ("/brands/no-such-brand", "We couldn't find that brand"),
@@ -318,9 +299,7 @@ def test_brands_index_and_a_brand_page(goto, catalog):
     navigated(page, lambda: links.filter(has_text=brand.name).first.click())
     expect(page).to_have_url(re.compile(rf"/brands/{brand.slug}$"))
     expect(page.get_by_test_id("listing-heading")).to_have_text(brand.name)
-    expect(page.get_by_test_id("listing-total")).to_have_text(
-        count_label(catalog.count(brand_id=brand.id))
-    )
+    expect(page.get_by_test_id("listing-total")).to_have_text(count_label(catalog.count(brand_id=brand.id)))
     expect(page.get_by_test_id("breadcrumb")).to_contain_text("Brands")
     names = page.get_by_test_id("product-grid").locator("[data-testid=product-card]")
     expect(names.first).to_contain_text(brand.name)
@@ -339,9 +318,7 @@ def test_brands_index_and_a_brand_page(goto, catalog):
     navigated(page, lambda: page.get_by_test_id("filter-category").select_option(""))
     navigated(page, lambda: page.get_by_test_id("filter-rating").select_option("4"))
     assert query_of(page.url) == {"rating": "4"}
-    expect(page.get_by_test_id("listing-total")).to_have_text(
-        count_label(catalog.count(brand_id=brand.id, rating=4))
-    )
+    expect(page.get_by_test_id("listing-total")).to_have_text(count_label(catalog.count(brand_id=brand.id, rating=4)))
 
 
 def test_phone_listing_has_a_filter_drawer_and_no_sideways_scroll(page, catalog):
@@ -352,15 +329,11 @@ def test_phone_listing_has_a_filter_drawer_and_no_sideways_scroll(page, catalog)
     wait_for_hydration(page)
     expect(page.get_by_test_id("product-card").first).to_be_visible()
 
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], f"the listing scrolls sideways on a phone: {widths}"
     expect(page.get_by_test_id("filter-brand")).to_be_hidden()
     page.get_by_test_id("filters-toggle").click()
     expect(page.get_by_test_id("filter-brand")).to_be_visible()
     expect(page.get_by_test_id("sort-select")).to_be_visible()
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], f"the open filters scroll sideways: {widths}"

@@ -60,8 +60,7 @@ def store_behind_proxy(app_process, pg_database) -> Iterator[TcpProxy]:
         proxy.cut()
 
 
-def test_pages_say_try_again_while_the_database_is_down(store_behind_proxy, page, goto, page_problems,
-                                                        server_log):
+def test_pages_say_try_again_while_the_database_is_down(store_behind_proxy, page, goto, page_problems, server_log):
     proxy = store_behind_proxy
     goto("/")
     banner = page.get_by_test_id("outage-banner")

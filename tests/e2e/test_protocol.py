@@ -36,8 +36,12 @@ REFERENCE = Path(__file__).resolve().parents[1] / "bench" / "reference_frames.js
 def _kind(frame: str) -> str | None:
     if frame.startswith(f"40{proto.NS},") and proto.HYDRATE in frame:
         return "connect"
-    for name, kind in ((proto.APPLY, "add"), (proto.UPDATE_VARS, "update_vars"),
-                       (proto.ON_LOAD, "on_load"), (proto.REGISTER, "register")):
+    for name, kind in (
+        (proto.APPLY, "add"),
+        (proto.UPDATE_VARS, "update_vars"),
+        (proto.ON_LOAD, "on_load"),
+        (proto.REGISTER, "register"),
+    ):
         if f'"name":"{name}"' in frame:
             return kind
     return None
@@ -51,18 +55,19 @@ def _first(frames: list[str], kind: str) -> str:
 
 def test_bench_frames_match_what_chromium_sends(page, base_url, app_db_url):
     sent: list[str] = []
-    page.on("websocket", lambda ws: ws.on(
-        "framesent", lambda p: sent.append(p) if isinstance(p, str) else None))
+    page.on("websocket", lambda ws: ws.on("framesent", lambda p: sent.append(p) if isinstance(p, str) else None))
     import sqlalchemy as sa
 
     from marque_app.services.db import make_engine
 
     engine = make_engine(app_db_url)
     with engine.connect() as conn:
-        slug = conn.execute(sa.text(
-            "SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id "
-            "WHERE p.status = 'active' AND v.inventory_quantity >= 20 ORDER BY p.slug LIMIT 1"
-        )).scalar_one()
+        slug = conn.execute(
+            sa.text(
+                "SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id "
+                "WHERE p.status = 'active' AND v.inventory_quantity >= 20 ORDER BY p.slug LIMIT 1"
+            )
+        ).scalar_one()
     engine.dispose()
 
     page.goto(f"/products/{slug}")
@@ -101,7 +106,7 @@ def test_bench_frames_match_what_chromium_sends(page, base_url, app_db_url):
     template = proto.template_from_frames(sent)
     assert template.hashes and template.state_schema
     storage = dict.fromkeys(template.storage_keys, "x")
-    op = json.loads(live["add"][len(proto.NS) + 3:])[1]["payload"]["op"]
+    op = json.loads(live["add"][len(proto.NS) + 3 :])[1]["payload"]["op"]
     built = {  # the first connect of a new browser has no client storage to send yet
         "connect": proto.connect_frame(template, f"/products/{slug}", {"slug": slug}, {}),
         "add": proto.add_frame(op, f"/products/{slug}", {"slug": slug}),
@@ -110,10 +115,9 @@ def test_bench_frames_match_what_chromium_sends(page, base_url, app_db_url):
         "register": proto.register_frame("a@example.com", "pw"),
     }
     assert {kind: proto.shape(frame) for kind, frame in built.items()} == live_shapes
-    register_form = json.loads(live["register"][len(proto.NS) + 3:])[1]["payload"]["form"]
-    built_form = json.loads(built["register"][len(proto.NS) + 3:])[1]["payload"]["form"]
-    assert [k for k, _ in register_form["__reflex_form_data__"]] == [
-        k for k, _ in built_form["__reflex_form_data__"]]
+    register_form = json.loads(live["register"][len(proto.NS) + 3 :])[1]["payload"]["form"]
+    built_form = json.loads(built["register"][len(proto.NS) + 3 :])[1]["payload"]["form"]
+    assert [k for k, _ in register_form["__reflex_form_data__"]] == [k for k, _ in built_form["__reflex_form_data__"]]
     assert set(template.storage_keys) >= {f"{proto.CART_STATE}.guest_cart_rx_state_"}
 
     # 3. the answers the benchmark waits for

@@ -57,8 +57,9 @@ def _open(page, slug: str):
 def test_reviews_show_escaped_with_badge_and_helpful_votes(page, app_db, product):
     author = make_user(app_db, first_name="Eve", last_name="Hacker")
     make_order(app_db, author, product, status=OrderStatus.delivered)
-    mine = reviews.submit_review(session=app_db, user_id=author.id, product_id=product.id, rating=5,
-                                 title="<i>Title</i>", text=SCRIPT)
+    mine = reviews.submit_review(
+        session=app_db, user_id=author.id, product_id=product.id, rating=5, title="<i>Title</i>", text=SCRIPT
+    )
     reviews.moderate_review(session=app_db, review_id=mine.id, status="approved")
 
     voter = make_user(app_db)
@@ -78,9 +79,7 @@ def test_reviews_show_escaped_with_badge_and_helpful_votes(page, app_db, product
     expect(helpful).to_have_text("Helpful (1)")
     expect(helpful).to_be_disabled()  # once per user
     # A non-buyer is told why there is no form.
-    expect(section.get_by_test_id("review-cannot")).to_have_text(
-        "Only customers who bought this product can review it"
-    )
+    expect(section.get_by_test_id("review-cannot")).to_have_text("Only customers who bought this product can review it")
     expect(section.get_by_test_id("review-form")).to_have_count(0)
 
 

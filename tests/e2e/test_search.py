@@ -24,8 +24,7 @@ def active_names(engine, word: str) -> list[tuple[str, str]]:
             tuple(r)
             for r in conn.execute(
                 sa.text(
-                    "SELECT name, slug FROM products WHERE status = 'active' "
-                    "AND lower(name) LIKE :w ORDER BY name"
+                    "SELECT name, slug FROM products WHERE status = 'active' AND lower(name) LIKE :w ORDER BY name"
                 ),
                 {"w": f"%{word}%"},
             )

@@ -140,13 +140,13 @@ def test_the_api_allows_only_the_sites_own_origin(base_url):
     assert headers["access-control-allow-origin"] == base_url
     assert headers["access-control-allow-credentials"] == "true"
 
-    preflight = {"Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization,content-type"}
-    status, headers = _request(base_url, "OPTIONS", "/api/v1/cart/items",
-                               {"Origin": EVIL, **preflight})
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    status, headers = _request(base_url, "OPTIONS", "/api/v1/cart/items", {"Origin": EVIL, **preflight})
     assert status == 400 and "access-control-allow-origin" not in headers
-    status, headers = _request(base_url, "OPTIONS", "/api/v1/cart/items",
-                               {"Origin": base_url, **preflight})
+    status, headers = _request(base_url, "OPTIONS", "/api/v1/cart/items", {"Origin": base_url, **preflight})
     assert status == 200 and headers["access-control-allow-origin"] == base_url
 
 

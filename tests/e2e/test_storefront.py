@@ -88,9 +88,7 @@ def default_variant(variants: list[Variant]) -> Variant:
 def product_with_a_different_variant(engine) -> tuple[str, str, Variant, Variant]:
     """An active product whose second choice differs from the first in price or stock words."""
     with engine.connect() as conn:
-        products = conn.execute(
-            sa.text("SELECT name, slug FROM products WHERE status = 'active' ORDER BY slug")
-        ).all()
+        products = conn.execute(sa.text("SELECT name, slug FROM products WHERE status = 'active' ORDER BY slug")).all()
     best = None
     for name, slug in products:
         variants = variants_of(engine, slug)
@@ -132,11 +130,7 @@ def test_a_product_card_opens_its_product_page(goto, app_db):
     expected_price = default_variant(variants).price if variants else money(featured.price)
     page = goto("/")
 
-    card = (
-        page.get_by_test_id("featured-grid")
-        .get_by_test_id("product-card")
-        .filter(has_text=featured.name)
-    )
+    card = page.get_by_test_id("featured-grid").get_by_test_id("product-card").filter(has_text=featured.name)
     card.first.click()
 
     expect(page).to_have_url(re.compile(rf"/products/{re.escape(featured.slug)}$"))
@@ -144,9 +138,7 @@ def test_a_product_card_opens_its_product_page(goto, app_db):
     expect(page.get_by_test_id("product-price")).to_have_text(expected_price)
     expect(page).to_have_title(featured.meta_title or featured.name)
     if featured.meta_description:
-        expect(page.locator('meta[name="description"]')).to_have_attribute(
-            "content", featured.meta_description
-        )
+        expect(page.locator('meta[name="description"]')).to_have_attribute("content", featured.meta_description)
     expect(page.get_by_test_id("breadcrumb")).to_contain_text("Home")
 
 
@@ -219,9 +211,7 @@ def test_phone_layout_has_no_horizontal_overflow(page, base_url):
     cards = page.get_by_test_id("featured-grid").get_by_test_id("product-card")
     expect(cards.first).to_be_visible()
 
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], f"the page scrolls sideways on a phone: {widths}"
     # Two cards side by side, each inside the screen.
     first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()

@@ -36,8 +36,15 @@ def test_money_accepts(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("-1", "cannot be negative"), ("1.234", "more than 2 decimals"), ("abc", "an amount"), ("NaN", "an amount"),
-     (True, "an amount"), ("", "is required"), ("100000000", "too large")],
+    [
+        ("-1", "cannot be negative"),
+        ("1.234", "more than 2 decimals"),
+        ("abc", "an amount"),
+        ("NaN", "an amount"),
+        (True, "an amount"),
+        ("", "is required"),
+        ("100000000", "too large"),
+    ],
 )
 def test_money_refuses(value, message):
     with pytest.raises(AdminError, match=message) as err:
@@ -48,28 +55,36 @@ def test_money_refuses(value, message):
 def test_product_rules():
     data = rules.check_product({"name": " Linen Shirt ", "price": "49", "compare_price": "60"})
     assert (data.slug, data.sku, data.status, data.price) == ("linen-shirt", "LINEN-SHIRT", "draft", Decimal("49.00"))
-    for raw, field in [({"name": "x", "price": "5", "compare_price": "5"}, "compare_price"),
-                       ({"name": "x", "price": "5", "slug": "A B"}, "slug"),
-                       ({"name": "x", "price": "5", "status": "live"}, "status"),
-                       ({"name": "", "price": "5"}, "name"),
-                       ({"name": "x", "price": "5", "sku": "bad sku"}, "sku")]:
+    for raw, field in [
+        ({"name": "x", "price": "5", "compare_price": "5"}, "compare_price"),
+        ({"name": "x", "price": "5", "slug": "A B"}, "slug"),
+        ({"name": "x", "price": "5", "status": "live"}, "status"),
+        ({"name": "", "price": "5"}, "name"),
+        ({"name": "x", "price": "5", "sku": "bad sku"}, "sku"),
+    ]:
         with pytest.raises(AdminError) as err:
             rules.check_product(raw)
         assert err.value.field == field
 
 
 def test_variant_rules():
-    rows = rules.check_variants([{"sku": "A-1", "name": "M", "attributes": "size=M, color=Navy", "stock": "3"},
-                                 {"sku": "A-2", "name": "L", "attributes": {"size": "L"}, "price": ""}])
+    rows = rules.check_variants(
+        [
+            {"sku": "A-1", "name": "M", "attributes": "size=M, color=Navy", "stock": "3"},
+            {"sku": "A-2", "name": "L", "attributes": {"size": "L"}, "price": ""},
+        ]
+    )
     assert rows[0].attributes == {"size": "M", "color": "Navy"} and rows[0].stock == 3
     assert rows[1].stock is None and rows[1].price is None
     with pytest.raises(AdminError) as err:
         rules.check_variants([{"sku": "A-1", "name": "M"}, {"sku": "a-1", "name": "L"}])
     assert http_status(err.value) == 409 and err.value.field == "variants.1.sku"
-    for row, field in [({"sku": "A", "name": "M", "stock": "-1"}, "variants.0.stock"),
-                       ({"sku": "A", "name": "M", "stock": "1.5"}, "variants.0.stock"),
-                       ({"sku": "A", "name": "M", "attributes": "size"}, "variants.0.attributes"),
-                       ({"sku": "", "name": "M"}, "variants.0.sku")]:
+    for row, field in [
+        ({"sku": "A", "name": "M", "stock": "-1"}, "variants.0.stock"),
+        ({"sku": "A", "name": "M", "stock": "1.5"}, "variants.0.stock"),
+        ({"sku": "A", "name": "M", "attributes": "size"}, "variants.0.attributes"),
+        ({"sku": "", "name": "M"}, "variants.0.sku"),
+    ]:
         with pytest.raises(AdminError) as err:
             rules.check_variants([row])
         assert err.value.field == field
@@ -101,16 +116,28 @@ def test_image_sniffing():
 
 
 def test_coupon_rules():
-    c = rules.check_coupon({"code": "welcome-10", "name": "W", "type": "percentage", "value": "10",
-                            "starts_at": "2026-12-01T10:00", "expires_at": "2026-12-02T10:00+01:00"})
+    c = rules.check_coupon(
+        {
+            "code": "welcome-10",
+            "name": "W",
+            "type": "percentage",
+            "value": "10",
+            "starts_at": "2026-12-01T10:00",
+            "expires_at": "2026-12-02T10:00+01:00",
+        }
+    )
     assert c.code == "WELCOME-10" and c.starts_at.tzinfo == UTC and c.expires_at.hour == 9
     free = rules.check_coupon({"code": "FREE", "name": "F", "type": "free_shipping"})
     assert free.value == Decimal("0.00") and free.usage_limit is None
-    for raw, field in [({"value": "100.01"}, "value"), ({"value": "-1"}, "value"), ({"code": "a b"}, "code"),
-                       ({"usage_limit": "0"}, "usage_limit"), ({"usage_limit_per_customer": "-1"},
-                                                                "usage_limit_per_customer"),
-                       ({"starts_at": "2026-12-02T00:00", "expires_at": "2026-12-01T00:00"}, "expires_at"),
-                       ({"starts_at": "tomorrow"}, "starts_at")]:
+    for raw, field in [
+        ({"value": "100.01"}, "value"),
+        ({"value": "-1"}, "value"),
+        ({"code": "a b"}, "code"),
+        ({"usage_limit": "0"}, "usage_limit"),
+        ({"usage_limit_per_customer": "-1"}, "usage_limit_per_customer"),
+        ({"starts_at": "2026-12-02T00:00", "expires_at": "2026-12-01T00:00"}, "expires_at"),
+        ({"starts_at": "tomorrow"}, "starts_at"),
+    ]:
         with pytest.raises(AdminError) as err:
             rules.check_coupon({"code": "X", "name": "X", "type": "percentage", "value": "10", **raw})
         assert err.value.field == field
@@ -120,11 +147,13 @@ def test_adjustment_rules():
     a = rules.check_adjustment({"quantity_change": "+5", "reason": " Delivery "})
     assert (a.quantity_change, a.reason, a.movement_type) == (5, "Delivery", "restock")
     assert rules.check_adjustment({"quantity": -2, "reason": "Lost"}).movement_type == "adjustment"
-    for raw, field in [({"quantity_change": 0, "reason": "x"}, "quantity_change"),
-                       ({"quantity_change": "1.5", "reason": "x"}, "quantity_change"),
-                       ({"quantity_change": 2}, "reason"),
-                       ({"quantity_change": -2, "reason": "x", "movement_type": "restock"}, "quantity_change"),
-                       ({"quantity_change": 2, "reason": "x", "movement_type": "sale"}, "movement_type")]:
+    for raw, field in [
+        ({"quantity_change": 0, "reason": "x"}, "quantity_change"),
+        ({"quantity_change": "1.5", "reason": "x"}, "quantity_change"),
+        ({"quantity_change": 2}, "reason"),
+        ({"quantity_change": -2, "reason": "x", "movement_type": "restock"}, "quantity_change"),
+        ({"quantity_change": 2, "reason": "x", "movement_type": "sale"}, "movement_type"),
+    ]:
         with pytest.raises(AdminError) as err:
             rules.check_adjustment(raw)
         assert err.value.field == field

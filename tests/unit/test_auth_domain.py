@@ -150,8 +150,7 @@ USER_ID = uuid.UUID("11111111-2222-3333-4444-555555555555")
 
 
 def _issue(now=NOW, settings=SETTINGS, **kw):
-    return tokens.issue_token(user_id=USER_ID, role=UserRole.customer, email="a@b.co", now=now,
-                              settings=settings, **kw)
+    return tokens.issue_token(user_id=USER_ID, role=UserRole.customer, email="a@b.co", now=now, settings=settings, **kw)
 
 
 def _b64(data: dict) -> str:
@@ -218,8 +217,11 @@ def test_token_missing_a_claim_is_refused(claim):
 
 @pytest.mark.parametrize(
     ("change", "message"),
-    [({"role": "superuser"}, "unknown role"), ({"sub": "not-a-uuid"}, "bad subject"),
-     ({"iat": int((NOW + timedelta(hours=1)).timestamp())}, "future")],
+    [
+        ({"role": "superuser"}, "unknown role"),
+        ({"sub": "not-a-uuid"}, "bad subject"),
+        ({"iat": int((NOW + timedelta(hours=1)).timestamp())}, "future"),
+    ],
 )
 def test_claims_rules(change, message):
     payload = {**_issue().claims.to_payload(), **change}
@@ -248,8 +250,12 @@ def test_placeholder_secret_is_refused_outside_development():
 
 @pytest.mark.parametrize(
     ("raw", "e164"),
-    [("+1 202 555 0143", "+12025550143"), ("(202) 555-0143", "+12025550143"),
-     ("0044 20 7946 0958", "+442079460958"), ("+1 555-555-0100", "+15555550100")],
+    [
+        ("+1 202 555 0143", "+12025550143"),
+        ("(202) 555-0143", "+12025550143"),
+        ("0044 20 7946 0958", "+442079460958"),
+        ("+1 555-555-0100", "+15555550100"),
+    ],
 )
 def test_phone_numbers_are_normalised_to_e164(raw, e164):
     assert normalize_phone(raw, region="US", allow_fictional=True) == e164

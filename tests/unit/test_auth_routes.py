@@ -7,9 +7,7 @@ import pytest
 from marque_app.routes import login_url, safe_next
 
 
-@pytest.mark.parametrize(
-    "raw", ["/account", "/products/red-shirt?size=m", "/search?q=caf%C3%A9", "/"]
-)
+@pytest.mark.parametrize("raw", ["/account", "/products/red-shirt?size=m", "/search?q=caf%C3%A9", "/"])
 def test_same_site_paths_are_kept(raw):
     assert safe_next(raw) == raw
 
@@ -17,8 +15,17 @@ def test_same_site_paths_are_kept(raw):
 @pytest.mark.parametrize(
     "raw",
     [
-        None, "", "account", "https://evil.example/", "//evil.example", "/\\evil.example",
-        "/\\\\evil.example", " //evil.example", "javascript:alert(1)", "/a\nb", "/a\\b",
+        None,
+        "",
+        "account",
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "/\\\\evil.example",
+        " //evil.example",
+        "javascript:alert(1)",
+        "/a\nb",
+        "/a\\b",
         "/" + "x" * 2001,
     ],
 )

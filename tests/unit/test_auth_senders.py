@@ -32,8 +32,13 @@ def test_capturing_sender_reads_back_the_code():
 
 def _twilio(handler) -> senders.TwilioSmsSender:
     client = httpx.Client(transport=httpx.MockTransport(handler), base_url="https://api.twilio.test")
-    return senders.TwilioSmsSender(account_sid="AC123", auth_token="tok", from_number="+15005550006",
-                                   base_url="https://api.twilio.test", client=client)
+    return senders.TwilioSmsSender(
+        account_sid="AC123",
+        auth_token="tok",
+        from_number="+15005550006",
+        base_url="https://api.twilio.test",
+        client=client,
+    )
 
 
 def test_twilio_posts_the_message_form():
@@ -48,7 +53,9 @@ def test_twilio_posts_the_message_form():
     assert request.method == "POST"
     assert request.url.path == "/2010-04-01/Accounts/AC123/Messages.json"
     assert parse_qs(request.content.decode()) == {
-        "To": ["+12025550143"], "From": ["+15005550006"], "Body": ["Your Marque code is 123456"],
+        "To": ["+12025550143"],
+        "From": ["+15005550006"],
+        "Body": ["Your Marque code is 123456"],
     }
     assert request.headers["authorization"] == httpx.BasicAuth("AC123", "tok")._auth_header
 
@@ -74,8 +81,13 @@ def test_twilio_needs_its_settings():
 
 def test_providers_are_chosen_by_settings():
     assert isinstance(senders.get_sms_sender(Settings(env="test")), senders.LogSmsSender)
-    twilio = Settings(env="test", sms_provider="twilio", twilio_account_sid="AC1",
-                      twilio_auth_token="t", twilio_from_number="+15005550006")
+    twilio = Settings(
+        env="test",
+        sms_provider="twilio",
+        twilio_account_sid="AC1",
+        twilio_auth_token="t",
+        twilio_from_number="+15005550006",
+    )
     assert isinstance(senders.get_sms_sender(twilio), senders.TwilioSmsSender)
     assert isinstance(senders.get_email_sender(Settings(env="test")), senders.LogEmailSender)
     smtp = senders.get_email_sender(Settings(env="test", email_provider="smtp", smtp_port=2525))
@@ -112,8 +124,9 @@ def smtp_server():
 
 def test_smtp_sender_delivers_to_a_loopback_server(smtp_server):
     controller, sink = smtp_server
-    sender = senders.SmtpEmailSender(host="127.0.0.1", port=controller.port,
-                                     sender="Marque <no-reply@marque.test>", starttls=False)
+    sender = senders.SmtpEmailSender(
+        host="127.0.0.1", port=controller.port, sender="Marque <no-reply@marque.test>", starttls=False
+    )
     sender.send("sam@example.com", "Reset your Marque password", "Open https://x/reset?token=abc")
     (envelope,) = sink.messages
     assert envelope.mail_from == "no-reply@marque.test"

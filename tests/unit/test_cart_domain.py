@@ -63,18 +63,20 @@ def test_wrong_version_is_refused():
 
 
 def test_bad_lines_are_dropped_one_by_one_and_valid_lines_survive():
-    raw = _raw([
-        {"sku_id": A, "quantity": 2, "name": "Good", "colour": "unknown field"},
-        {"sku_id": B, "quantity": -1, "name": "Negative"},
-        {"sku_id": B, "quantity": 0, "name": "Zero"},
-        {"sku_id": B, "quantity": 1.5, "name": "Float"},
-        {"sku_id": B, "quantity": "3", "name": "String"},
-        {"sku_id": B, "quantity": True, "name": "Bool"},
-        {"sku_id": "not-a-uuid", "quantity": 1},
-        {"quantity": 1},
-        "a string line",
-        {"sku_id": C.upper(), "quantity": 150},
-    ])
+    raw = _raw(
+        [
+            {"sku_id": A, "quantity": 2, "name": "Good", "colour": "unknown field"},
+            {"sku_id": B, "quantity": -1, "name": "Negative"},
+            {"sku_id": B, "quantity": 0, "name": "Zero"},
+            {"sku_id": B, "quantity": 1.5, "name": "Float"},
+            {"sku_id": B, "quantity": "3", "name": "String"},
+            {"sku_id": B, "quantity": True, "name": "Bool"},
+            {"sku_id": "not-a-uuid", "quantity": 1},
+            {"quantity": 1},
+            "a string line",
+            {"sku_id": C.upper(), "quantity": 150},
+        ]
+    )
     lines, messages = parse_guest_cart(raw)
     assert [(line.sku_id, line.quantity) for line in lines] == [(A, 2), (C, 99)]
     assert lines[0].name == "Good"
@@ -86,10 +88,16 @@ def test_bad_lines_are_dropped_one_by_one_and_valid_lines_survive():
 
 
 def test_duplicates_are_summed_and_capped():
-    lines, messages = parse_guest_cart(_raw([
-        {"sku_id": A, "quantity": 2}, {"sku_id": A, "quantity": 3},
-        {"sku_id": B, "quantity": 60}, {"sku_id": B, "quantity": 60},
-    ]))
+    lines, messages = parse_guest_cart(
+        _raw(
+            [
+                {"sku_id": A, "quantity": 2},
+                {"sku_id": A, "quantity": 3},
+                {"sku_id": B, "quantity": 60},
+                {"sku_id": B, "quantity": 60},
+            ]
+        )
+    )
     assert [(line.sku_id, line.quantity) for line in lines] == [(A, 5), (B, 99)]
     assert "Line 2 appeared twice; the quantities were added up" in messages
     assert "Line 4 appeared twice; reduced to 99, the most per item" in messages
@@ -110,11 +118,15 @@ def test_many_bad_lines_give_a_bounded_number_of_messages():
 
 def test_prices_and_text_from_the_browser_are_never_trusted():
     huge = "x" * 1_000_000
-    lines, messages = parse_guest_cart(_raw([
-        {"sku_id": A, "quantity": 1, "price_seen": "0.01", "name": huge, "image": huge, "added_at": huge},
-        {"sku_id": B, "quantity": 1, "price_seen": "-5"},
-        {"sku_id": C, "quantity": 1, "price_seen": 12.5, "product_id": "junk"},
-    ]))
+    lines, messages = parse_guest_cart(
+        _raw(
+            [
+                {"sku_id": A, "quantity": 1, "price_seen": "0.01", "name": huge, "image": huge, "added_at": huge},
+                {"sku_id": B, "quantity": 1, "price_seen": "-5"},
+                {"sku_id": C, "quantity": 1, "price_seen": 12.5, "product_id": "junk"},
+            ]
+        )
+    )
     # a lowered price_seen is kept only as what the shopper saw: it never prices anything
     assert lines[0].price_seen == "0.01"
     assert len(lines[0].name) == 255 and len(lines[0].image) == 500 and len(lines[0].added_at) == 40
@@ -159,17 +171,23 @@ def test_plan_merge_rules():
 def test_plan_merge_caps_at_99_and_never_lowers_existing_lines():
     quantities, outcome = plan_merge(
         [GuestLine(sku_id=A, quantity=50), GuestLine(sku_id=B, quantity=1), GuestLine(sku_id=C, quantity=1)],
-        existing={A: 60, B: 5}, sellable={A: 99, B: 3, C: 0},
+        existing={A: 60, B: 5},
+        sellable={A: 99, B: 3, C: 0},
         names={A: "Socks", B: "Hat", C: "Scarf"},
     )
     assert quantities == {A: 99}
     assert outcome.reduced == [("Socks", 99), ("Hat", 5)] and outcome.dropped == ["Scarf"]
-    assert merge_message(outcome) == "1 item added to your cart; 2 reduced to the stock available; 1 no longer available"
+    assert (
+        merge_message(outcome) == "1 item added to your cart; 2 reduced to the stock available; 1 no longer available"
+    )
 
 
 def test_merge_messages():
     assert merge_message(MergeOutcome()) == ""
-    assert merge_message(MergeOutcome(added=3, reduced=[("X", 2)])) == "3 items added to your cart; 1 reduced to the 2 in stock"
+    assert (
+        merge_message(MergeOutcome(added=3, reduced=[("X", 2)]))
+        == "3 items added to your cart; 1 reduced to the 2 in stock"
+    )
     assert merge_message(MergeOutcome(reduced=[("X", 99)])) == "1 reduced to 99, the most per item"
     assert merge_message(MergeOutcome(wishlist_added=2)) == "2 added to your wishlist"
     outcome = MergeOutcome(added=1, reduced=[("X", 2)], dropped=["Y"], wishlist_added=1)
@@ -195,8 +213,9 @@ def test_free_shipping_at_or_over_the_threshold_and_for_an_empty_cart():
 
 
 def test_totals_follow_the_settings_rates():
-    totals = cart_totals([(Decimal("10.00"), 1)], tax_rate=Decimal("0.2"), shipping_flat=Decimal("3"),
-                         free_shipping_over=Decimal("100"))
+    totals = cart_totals(
+        [(Decimal("10.00"), 1)], tax_rate=Decimal("0.2"), shipping_flat=Decimal("3"), free_shipping_over=Decimal("100")
+    )
     assert (totals.tax, totals.shipping, totals.total) == (Decimal("2.00"), Decimal("3.00"), Decimal("15.00"))
 
 

@@ -67,8 +67,7 @@ CASES: list[Case] = [
     Case("add up to 99 exactly", "add", 1, ("ok", 99), have=98, on_hand=500),
     Case("98 + 5 is refused, not capped", "add", 5, _line_limit(98), have=98, on_hand=500),
     Case("add more than the stock", "add", 2, ("insufficient_stock", "Only 2 left in stock", 2), have=1, on_hand=2),
-    Case("add past 99 and past the stock: the line limit says it", "add", 97, _line_limit(3),
-         have=3, on_hand=50),
+    Case("add past 99 and past the stock: the line limit says it", "add", 97, _line_limit(3), have=3, on_hand=50),
     Case("add a sold-out SKU", "add", 1, ("insufficient_stock", "This item is sold out", 0), on_hand=0),
     Case("untracked stock is unlimited", "add", 50, ("ok", 50), on_hand=0, track=False),
     Case("untracked stock: still at most 99", "add", 40, _line_limit(60), have=60, on_hand=0, track=False),
@@ -90,8 +89,14 @@ CASES: list[Case] = [
     Case("set untracked to 99", "set", 99, ("ok", 99), have=1, on_hand=0, track=False),
     Case("set backordered past the stock", "set", 30, ("ok", 30), have=1, on_hand=2, backorder=True),
     Case("set a line that is not in the cart", "set", 2, ("not_found", ITEM_NOT_FOUND, None)),
-    Case("set a line whose product is no longer for sale", "set", 3,
-         ("not_found", PRODUCT_NOT_FOUND, None), have=1, sku="draft"),
+    Case(
+        "set a line whose product is no longer for sale",
+        "set",
+        3,
+        ("not_found", PRODUCT_NOT_FOUND, None),
+        have=1,
+        sku="draft",
+    ),
     Case("set 'x'", "set", "x", BAD, have=1),
     Case("set -1", "set", -1, BAD, have=1),
     Case("set 100", "set", 100, BAD, have=1),
@@ -159,8 +164,15 @@ def test_a_refused_op_leaves_the_lines_as_they_were(case):
 
 @pytest.mark.parametrize(
     ("on_hand", "track", "backorder", "expected"),
-    [(5, True, False, 5), (0, True, False, 0), (-2, True, False, 0), (0, False, False, None),
-     (7, False, False, None), (0, True, True, None), (-4, True, True, None)],
+    [
+        (5, True, False, 5),
+        (0, True, False, 0),
+        (-2, True, False, 0),
+        (0, False, False, None),
+        (7, False, False, None),
+        (0, True, True, None),
+        (-4, True, True, None),
+    ],
 )
 def test_sellable_quantity_untracked_or_backordered_is_unlimited(on_hand, track, backorder, expected):
     assert sellable_quantity(on_hand, track_inventory=track, allow_backorder=backorder) == expected
@@ -180,7 +192,12 @@ def test_a_refusal_raises_as_the_cart_error_the_api_maps():
     result = apply_op([GuestLine(sku_id=SKU, quantity=98)], CartOp("add", SKU, 5), sellable={SKU: None})
     with pytest.raises(Exception) as err:
         result.checked()
-    assert (err.value.kind, err.value.code, http_status(err.value), err.value.available) == ("invalid", "line_limit", 422, 1)
+    assert (err.value.kind, err.value.code, http_status(err.value), err.value.available) == (
+        "invalid",
+        "line_limit",
+        422,
+        1,
+    )
     result = apply_op([], CartOp("add", SKU, 5), sellable={SKU: 2})
     with pytest.raises(Exception) as err:
         result.checked()

@@ -24,9 +24,25 @@ SKU_B = "1d07f31b-0710-52d0-82a4-60e12c3e712b"
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1, 1), ("3", 3), (" 7 ", 7), (99, 99), (0, 0), (2.0, 2), ("0", 0),
-     (100, None), (-1, None), ("-2", None), ("1.5", None), (1.5, None), ("", None),
-     ("abc", None), (None, None), (True, None), ([1], None)],
+    [
+        (1, 1),
+        ("3", 3),
+        (" 7 ", 7),
+        (99, 99),
+        (0, 0),
+        (2.0, 2),
+        ("0", 0),
+        (100, None),
+        (-1, None),
+        ("-2", None),
+        ("1.5", None),
+        (1.5, None),
+        ("", None),
+        ("abc", None),
+        (None, None),
+        (True, None),
+        ([1], None),
+    ],
 )
 def test_a_typed_quantity_is_a_whole_number_from_0_to_99_only(value, expected):
     lines = [GuestLine(sku_id=SKU_A, quantity=5)]
@@ -39,8 +55,9 @@ def test_a_typed_quantity_is_a_whole_number_from_0_to_99_only(value, expected):
 
 
 def test_local_add_sums_the_same_sku_refuses_past_99_and_appends_new_skus():
-    _, result = local_op([], {"type": "add", "sku_id": SKU_A, "price_seen": "24.00", "name": "Tee",
-                              "quantity": 2}, now="t0")
+    _, result = local_op(
+        [], {"type": "add", "sku_id": SKU_A, "price_seen": "24.00", "name": "Tee", "quantity": 2}, now="t0"
+    )
     lines = list(result.lines)
     assert lines == [GuestLine(sku_id=SKU_A, quantity=2, price_seen="24.00", name="Tee", added_at="t0")]
     _, result = local_op(lines, {"type": "add", "sku_id": SKU_A, "price_seen": "1.00", "quantity": 97})
@@ -80,16 +97,23 @@ def test_read_meta_survives_anything_in_local_storage(raw):
 
 
 def test_guest_line_view_uses_the_server_price_and_flags_the_change():
-    priced = CartLine(id=SKU_A, sku_id=SKU_A, product_slug="tee", name="Tee", unit_price="24.00",
-                      price_seen="24.00", quantity=1, available=5, line_total="24.00")
+    priced = CartLine(
+        id=SKU_A,
+        sku_id=SKU_A,
+        product_slug="tee",
+        name="Tee",
+        unit_price="24.00",
+        price_seen="24.00",
+        quantity=1,
+        available=5,
+        line_total="24.00",
+    )
     view = guest_line_view(GuestLine(sku_id=SKU_A, quantity=3, price_seen="0.01"), priced, "USD")
     assert (view.unit_price, view.line_total, view.price_change) == ("$24.00", "$72.00", "up")
     assert (view.max_quantity, view.href, view.price_seen) == (5, "/products/tee", "$0.01")
     # before the server priced it: what the shopper saw
     unpriced = guest_line_view(GuestLine(sku_id=SKU_B, quantity=2, price_seen="10.00"), None, "USD")
-    assert (unpriced.unit_price, unpriced.line_total, unpriced.price_change) == (
-        "$10.00", "$20.00", ""
-    )
+    assert (unpriced.unit_price, unpriced.line_total, unpriced.price_change) == ("$10.00", "$20.00", "")
 
 
 def test_summarize_totals_with_rates_from_settings_and_skips_sold_out_lines():

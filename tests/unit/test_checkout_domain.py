@@ -105,8 +105,12 @@ def test_below_minimum_says_how_much_more_to_spend():
 
 def test_valid_coupon_has_no_problem():
     ok = terms(
-        starts_at=NOW - timedelta(days=1), expires_at=NOW + timedelta(days=1), usage_limit=5, used_count=4,
-        usage_limit_per_customer=2, minimum_order_amount=D("30"),
+        starts_at=NOW - timedelta(days=1),
+        expires_at=NOW + timedelta(days=1),
+        usage_limit=5,
+        used_count=4,
+        usage_limit_per_customer=2,
+        minimum_order_amount=D("30"),
     )
     assert coupon_problem(ok, subtotal=D("30"), now=NOW, used_by_customer=1) is None
 
@@ -129,7 +133,10 @@ def test_standard_shipping_is_free_from_the_threshold_express_never():
 
 def test_totals_tax_the_discounted_subtotal():
     totals = checkout_totals(
-        [(D("20.00"), 2), (D("9.99"), 1)], method=STANDARD, tax_rate=D("0.08"), free_shipping_over=D("75"),
+        [(D("20.00"), 2), (D("9.99"), 1)],
+        method=STANDARD,
+        tax_rate=D("0.08"),
+        free_shipping_over=D("75"),
         coupon=terms(value=D("10")),
     )
     assert totals.subtotal == D("49.99")
@@ -143,7 +150,10 @@ def test_totals_tax_the_discounted_subtotal():
 
 def test_totals_with_a_free_shipping_coupon_on_express():
     totals = checkout_totals(
-        [(D("10"), 1)], method=EXPRESS, tax_rate=D("0"), free_shipping_over=D("75"),
+        [(D("10"), 1)],
+        method=EXPRESS,
+        tax_rate=D("0"),
+        free_shipping_over=D("75"),
         coupon=terms(type="free_shipping", value=D("0")),
     )
     assert (totals.shipping, totals.total, totals.free_shipping) == (D("0.00"), D("10.00"), True)
@@ -192,8 +202,15 @@ def test_state_machine_allows_the_documented_moves():
 
 @pytest.mark.parametrize(
     ("current", "to"),
-    [("shipped", "cancelled"), ("delivered", "pending"), ("cancelled", "processing"), ("pending", "shipped"),
-     ("pending", "refunded"), ("refunded", "delivered"), ("pending", "lost")],
+    [
+        ("shipped", "cancelled"),
+        ("delivered", "pending"),
+        ("cancelled", "processing"),
+        ("pending", "shipped"),
+        ("pending", "refunded"),
+        ("refunded", "delivered"),
+        ("pending", "lost"),
+    ],
 )
 def test_state_machine_refuses_other_moves(current, to):
     with pytest.raises(OrderConflict):

@@ -14,8 +14,15 @@ from marque_app.settings import Settings
 from marque_app.state.checkout import address_errors, email_error
 
 GOOD = {
-    "first_name": "Ada", "last_name": "Lovelace", "address_line_1": "1 Main St", "address_line_2": "",
-    "city": "Springfield", "state": "IL", "postal_code": "62701", "country": "US", "phone": "",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "address_line_1": "1 Main St",
+    "address_line_2": "",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "62701",
+    "country": "US",
+    "phone": "",
 }
 
 

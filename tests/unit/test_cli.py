@@ -15,8 +15,12 @@ def _setup(**env: str) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "MARQUE_"))}
     full.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "marque_app.cli", "setup"], cwd=PROJECT_ROOT, env=full,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "marque_app.cli", "setup"],
+        cwd=PROJECT_ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -29,8 +33,10 @@ def _setup(**env: str) -> subprocess.CompletedProcess:
         ({"REFLEX_REDIS_URL": "redis://127.0.0.1:1"}, "REFLEX_REDIS_URL"),
         ({"MARQUE_ENV": "production"}, "MARQUE_SECRET_KEY"),
         ({"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "s" * 48}, "MARQUE_SMS_PROVIDER"),
-        ({"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "s" * 48, "MARQUE_SMS_PROVIDER": "twilio"},
-         "MARQUE_EMAIL_PROVIDER"),
+        (
+            {"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "s" * 48, "MARQUE_SMS_PROVIDER": "twilio"},
+            "MARQUE_EMAIL_PROVIDER",
+        ),
     ],
 )
 def test_bad_setting_gives_one_clear_line(env, expected, tmp_path):
@@ -58,9 +64,13 @@ def test_production_setup_never_loads_the_demo_accounts(tmp_path):
     import sqlite3
 
     db = tmp_path / "prod.db"
-    result = _setup(REFLEX_DB_URL=f"sqlite:///{db}", MARQUE_ENV="production",
-                    MARQUE_SECRET_KEY="a-real-secret-of-enough-length-0123456789abcdef",
-                    MARQUE_SMS_PROVIDER="twilio", MARQUE_EMAIL_PROVIDER="smtp")
+    result = _setup(
+        REFLEX_DB_URL=f"sqlite:///{db}",
+        MARQUE_ENV="production",
+        MARQUE_SECRET_KEY="a-real-secret-of-enough-length-0123456789abcdef",
+        MARQUE_SMS_PROVIDER="twilio",
+        MARQUE_EMAIL_PROVIDER="smtp",
+    )
     assert result.returncode == 0, result.stderr
     assert "not loaded" in result.stderr + result.stdout
     with sqlite3.connect(db) as conn:

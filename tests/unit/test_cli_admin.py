@@ -14,15 +14,26 @@ import pytest
 from marque_app.services import passwords
 from marque_app.settings import PROJECT_ROOT
 
-PRODUCTION = {"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "a-real-secret-of-enough-length-0123456789abcdef",
-              "MARQUE_SMS_PROVIDER": "twilio", "MARQUE_EMAIL_PROVIDER": "smtp"}
+PRODUCTION = {
+    "MARQUE_ENV": "production",
+    "MARQUE_SECRET_KEY": "a-real-secret-of-enough-length-0123456789abcdef",
+    "MARQUE_SMS_PROVIDER": "twilio",
+    "MARQUE_EMAIL_PROVIDER": "smtp",
+}
 
 
 def _cli(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "MARQUE_"))}
     full.update(env)
-    return subprocess.run([sys.executable, "-m", "marque_app.cli", *args], cwd=PROJECT_ROOT, env=full,
-                          input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "marque_app.cli", *args],
+        cwd=PROJECT_ROOT,
+        env=full,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +59,15 @@ def _rows(db, sql, *params):
 
 def test_create_admin_reads_the_password_from_stdin_and_logs_it(prod_db):
     db, env = prod_db
-    result = _cli("create-admin", "--email", "Boss@Shop.example", "--phone", "+1 202 555 0199",
-                  stdin="Boss#Secret2026\n", **env)
+    result = _cli(
+        "create-admin", "--email", "Boss@Shop.example", "--phone", "+1 202 555 0199", stdin="Boss#Secret2026\n", **env
+    )
     assert result.returncode == 0, result.stderr
     assert "admin boss@shop.example created" in result.stderr
     assert "Boss#Secret2026" not in result.stdout + result.stderr
     [(role, pw_hash, phone, verified)] = _rows(
-        db, "SELECT role, password_hash, phone, email_verified FROM users WHERE email = ?", "boss@shop.example")
+        db, "SELECT role, password_hash, phone, email_verified FROM users WHERE email = ?", "boss@shop.example"
+    )
     assert role == "admin" and phone == "+12025550199" and verified
     assert passwords.verify_password(pw_hash, "Boss#Secret2026") and "Boss#Secret2026" not in pw_hash
     [(action, actor, summary)] = _rows(db, "SELECT action, actor_email, summary FROM admin_activity")

@@ -29,9 +29,17 @@ def _sku(n: int) -> str:
 
 
 def _lines(n: int) -> list[GuestLine]:
-    return [GuestLine(sku_id=_sku(i), quantity=1 + i % 3, price_seen="20.00", name=f"Tee {i}",
-                      product_id=_sku(1000 + i), added_at="2026-12-01T10:00:00+00:00")
-            for i in range(n)]
+    return [
+        GuestLine(
+            sku_id=_sku(i),
+            quantity=1 + i % 3,
+            price_seen="20.00",
+            name=f"Tee {i}",
+            product_id=_sku(1000 + i),
+            added_at="2026-12-01T10:00:00+00:00",
+        )
+        for i in range(n)
+    ]
 
 
 HUNDRED = _lines(100)
@@ -39,12 +47,20 @@ HUNDRED = _lines(100)
 # (name, before, after, whether a patch can say it)
 CASES = [
     ("first line of an empty cart", [], _lines(1), True),
-    ("a quantity changed in place", HUNDRED,
-     [replace(line, quantity=7) if i == 40 else line for i, line in enumerate(HUNDRED)], True),
+    (
+        "a quantity changed in place",
+        HUNDRED,
+        [replace(line, quantity=7) if i == 40 else line for i, line in enumerate(HUNDRED)],
+        True,
+    ),
     ("a new line appended", HUNDRED[:99], HUNDRED, True),
     ("a line removed", HUNDRED, HUNDRED[:10] + HUNDRED[11:], True),
-    ("changed, removed and appended at once", HUNDRED[:50],
-     [replace(HUNDRED[0], quantity=9), *HUNDRED[2:50], *HUNDRED[60:62]], True),
+    (
+        "changed, removed and appended at once",
+        HUNDRED[:50],
+        [replace(HUNDRED[0], quantity=9), *HUNDRED[2:50], *HUNDRED[60:62]],
+        True,
+    ),
     ("nothing changed", HUNDRED, HUNDRED, True),
     ("the kept lines change order", HUNDRED[:3], [HUNDRED[1], HUNDRED[0], HUNDRED[2]], False),
     ("emptied", HUNDRED, [], False),
@@ -108,17 +124,25 @@ def test_the_page_applies_each_patch_as_the_server_does(tmp_path):
     # the op ids kept in the meta: the last `keep`, once each; a merge id only when none is stored
     meta_cases = [
         [None, {"meta": {"key": "m", "op": "a", "keep": 2, "merge_id": "M1"}}],
-        [json.dumps({"merge_id": "M0", "ops": ["a", "b"]}), {"meta": {"key": "m", "op": "a", "keep": 2, "merge_id": "M1"}}],
+        [
+            json.dumps({"merge_id": "M0", "ops": ["a", "b"]}),
+            {"meta": {"key": "m", "op": "a", "keep": 2, "merge_id": "M1"}},
+        ],
         [json.dumps({"merge_id": "M0", "ops": ["a", "b"]}), {"meta": {"key": "m", "op": "c", "keep": 2}}],
         ["{not json", {"meta": {"key": "m", "op": "c", "keep": 2}}],
     ]
-    run = subprocess.run([node, str(harness), str(ROOT / "assets" / "cart_ops.js")],
-                         input=json.dumps(cases + meta_cases), capture_output=True, text=True,
-                         timeout=60, check=True)
+    run = subprocess.run(
+        [node, str(harness), str(ROOT / "assets" / "cart_ops.js")],
+        input=json.dumps(cases + meta_cases),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     results = json.loads(run.stdout)
     for got, after in zip(results, wanted, strict=False):
         assert parse_guest_cart(got) == (after, [])
-    assert [json.loads(r) for r in results[len(wanted):]] == [
+    assert [json.loads(r) for r in results[len(wanted) :]] == [
         {"merge_id": "M1", "ops": ["a"]},
         {"merge_id": "M0", "ops": ["b", "a"]},
         {"merge_id": "M0", "ops": ["b", "c"]},

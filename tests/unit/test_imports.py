@@ -71,9 +71,12 @@ def import_edges(root: Path, package: str) -> tuple[dict[str, set[str]], list[st
                         private.append(f"{path.relative_to(root)}:{node.lineno}: {alias.name} from {target}")
         for node in ast.walk(tree):  # `other_module._helper(...)`
             if (
-                isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in module_aliases and module_aliases[node.value.id] != name
-                and node.attr.startswith("_") and not node.attr.startswith("__")
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in module_aliases
+                and module_aliases[node.value.id] != name
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
             ):
                 target = module_aliases[node.value.id]
                 private.append(f"{path.relative_to(root)}:{node.lineno}: {node.attr} from {target}")
@@ -164,34 +167,59 @@ def _write(root: Path, files: dict[str, str]) -> None:
     [
         # a cycle through a lazy import inside a function
         (
-            {"pkg/__init__.py": "", "pkg/a.py": "from pkg.b import f\n",
-             "pkg/b.py": "def f():\n    from pkg import a\n"},
-            [["pkg.a", "pkg.b"]], [],
+            {
+                "pkg/__init__.py": "",
+                "pkg/a.py": "from pkg.b import f\n",
+                "pkg/b.py": "def f():\n    from pkg import a\n",
+            },
+            [["pkg.a", "pkg.b"]],
+            [],
         ),
         # a relative-import cycle of three
         (
-            {"pkg/__init__.py": "", "pkg/s/__init__.py": "", "pkg/s/a.py": "from .b import x\n",
-             "pkg/s/b.py": "from . import c\n", "pkg/s/c.py": "import pkg.s.a\n"},
-            [["pkg.s.a", "pkg.s.b", "pkg.s.c"]], [],
+            {
+                "pkg/__init__.py": "",
+                "pkg/s/__init__.py": "",
+                "pkg/s/a.py": "from .b import x\n",
+                "pkg/s/b.py": "from . import c\n",
+                "pkg/s/c.py": "import pkg.s.a\n",
+            },
+            [["pkg.s.a", "pkg.s.b", "pkg.s.c"]],
+            [],
         ),
         # a private name across modules, and a private module from outside its package
         (
-            {"pkg/__init__.py": "", "pkg/a.py": "from pkg.b import _helper, public\n",
-             "pkg/b.py": "_helper = public = 1\n", "pkg/c.py": "from pkg.s._impl import y\n",
-             "pkg/s/__init__.py": "", "pkg/s/_impl.py": "y = 1\n", "pkg/s/ok.py": "from ._impl import y\n"},
-            [], ["pkg/a.py:1: _helper from pkg.b", "private module pkg.s._impl"],
+            {
+                "pkg/__init__.py": "",
+                "pkg/a.py": "from pkg.b import _helper, public\n",
+                "pkg/b.py": "_helper = public = 1\n",
+                "pkg/c.py": "from pkg.s._impl import y\n",
+                "pkg/s/__init__.py": "",
+                "pkg/s/_impl.py": "y = 1\n",
+                "pkg/s/ok.py": "from ._impl import y\n",
+            },
+            [],
+            ["pkg/a.py:1: _helper from pkg.b", "private module pkg.s._impl"],
         ),
         # a private function reached through a module alias
         (
-            {"pkg/__init__.py": "", "pkg/a.py": "def f():\n    from pkg import b as other\n    other._add()\n",
-             "pkg/b.py": "def _add():\n    pass\n"},
-            [], ["pkg/a.py:3: _add from pkg.b"],
+            {
+                "pkg/__init__.py": "",
+                "pkg/a.py": "def f():\n    from pkg import b as other\n    other._add()\n",
+                "pkg/b.py": "def _add():\n    pass\n",
+            },
+            [],
+            ["pkg/a.py:3: _add from pkg.b"],
         ),
         # a clean tree: a package importing its children and children importing the package
         (
-            {"pkg/__init__.py": "from pkg import a\n", "pkg/a.py": "import pkg\nfrom pkg.b import x\n",
-             "pkg/b.py": "x = 1\n"},
-            [], [],
+            {
+                "pkg/__init__.py": "from pkg import a\n",
+                "pkg/a.py": "import pkg\nfrom pkg.b import x\n",
+                "pkg/b.py": "x = 1\n",
+            },
+            [],
+            [],
         ),
     ],
 )

@@ -69,19 +69,35 @@ def test_to_params_is_canonical_and_round_trips():
     params = query.to_params()
     assert list(params) == ["category", "min_price", "max_price", "in_stock", "per_page"]
     assert params == {
-        "category": "shoes", "min_price": "10", "max_price": "99.50", "in_stock": "1", "per_page": "48",
+        "category": "shoes",
+        "min_price": "10",
+        "max_price": "99.50",
+        "in_stock": "1",
+        "per_page": "48",
     }
     again, _ = parse(params)
     assert again == query
     assert again.to_params() == params
     # The same listing written differently gives the same parameters (the cache key).
-    other, _ = parse({"category": "SHOES", "min_price": "10.00", "max_price": "99.5", "in_stock": "yes", "per_page": "48", "order": "desc", "page": "1"})
+    other, _ = parse(
+        {
+            "category": "SHOES",
+            "min_price": "10.00",
+            "max_price": "99.5",
+            "in_stock": "yes",
+            "per_page": "48",
+            "order": "desc",
+            "page": "1",
+        }
+    )
     assert other.to_params() == params
 
 
 def test_defaults_are_left_out_and_other_values_kept():
     assert ListingQuery(sort="name", order="asc", page=2).to_params() == {
-        "sort": "name", "order": "asc", "page": "2",
+        "sort": "name",
+        "order": "asc",
+        "page": "2",
     }
     assert ListingQuery(sort="newest", order="desc", page=1, per_page=DEFAULT_PER_PAGE).to_params() == {}
     assert ListingQuery(min_price=Decimal("0")).to_params() == {"min_price": "0"}
@@ -97,7 +113,9 @@ def test_seed_spelling_of_newest_is_accepted():
     assert parse({"sort": "created_at"})[0].sort == "newest"
 
 
-@pytest.mark.parametrize("value,expected", [("1", True), ("true", True), ("YES", True), ("0", False), ("false", False), ("off", False)])
+@pytest.mark.parametrize(
+    "value,expected", [("1", True), ("true", True), ("YES", True), ("0", False), ("false", False), ("off", False)]
+)
 def test_in_stock_flag(value, expected):
     assert parse({"in_stock": value})[0].in_stock is expected
 
@@ -176,7 +194,14 @@ def test_with_changes_resets_the_page_unless_given():
 
 def test_is_filtered_ignores_sort_and_page():
     assert ListingQuery(sort="price", order="asc", page=9, per_page=10).is_filtered is False
-    for change in ({"category": "a"}, {"brand": "b"}, {"min_price": Decimal(1)}, {"max_price": Decimal(1)}, {"min_rating": 3}, {"in_stock": True}):
+    for change in (
+        {"category": "a"},
+        {"brand": "b"},
+        {"min_price": Decimal(1)},
+        {"max_price": Decimal(1)},
+        {"min_rating": 3},
+        {"in_stock": True},
+    ):
         assert ListingQuery(**change).is_filtered is True
 
 

@@ -33,9 +33,7 @@ def test_empty_message_names_every_filter_that_is_set():
         "No products at $1,000.00 or more rated 1 star or more."
     )
     assert text.empty_message(Filters()) == "No products here yet."
-    assert text.empty_message(Filters(min_price=Decimal(3), max_price=Decimal(3))) == (
-        "No products at $3.00."
-    )
+    assert text.empty_message(Filters(min_price=Decimal(3), max_price=Decimal(3))) == ("No products at $3.00.")
 
 
 @pytest.mark.parametrize(

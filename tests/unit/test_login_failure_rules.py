@@ -17,6 +17,8 @@ def test_pause_is_zero_within_the_budget_then_doubles_up_to_the_cap():
 def test_the_refusal_names_the_way_back_in():
     err = paused("password", 75)
     assert http_status(err) == 429 and err.retry_after == 75
-    assert err.message == ("Too many failed log-ins for this account; try again in 75 seconds, or log in "
-                           "with a phone code or reset your password")
+    assert err.message == (
+        "Too many failed log-ins for this account; try again in 75 seconds, or log in "
+        "with a phone code or reset your password"
+    )
     assert "2 minutes" in paused("code", 91).message and "e-mail and password" in paused("code", 91).message

@@ -25,8 +25,10 @@ from tests.stripe_fake import API_KEY, FakeStripe
 
 
 def test_domain_modules_stay_pure():
-    code = ("import sys, marque_app.domain.payments, marque_app.domain.reviews; "
-            "print(sorted(m for m in ('reflex', 'sqlmodel', 'sqlalchemy', 'stripe') if m in sys.modules))")
+    code = (
+        "import sys, marque_app.domain.payments, marque_app.domain.reviews; "
+        "print(sorted(m for m in ('reflex', 'sqlmodel', 'sqlalchemy', 'stripe') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -97,8 +99,9 @@ def test_cash_on_delivery_needs_no_network():
     cod = CashOnDelivery()
     intent = cod.create_intent(amount=Decimal("9.99"), currency="USD", reference="abc", metadata={})
     assert (intent.intent_id, intent.status, intent.client_secret) == ("cod_abc", "pending", "")
-    refund = cod.refund(SimpleNamespace(id="abc", payment_intent_id="cod_abc", amount=Decimal("9.99"),
-                                        currency="USD"), Decimal("5.00"))
+    refund = cod.refund(
+        SimpleNamespace(id="abc", payment_intent_id="cod_abc", amount=Decimal("9.99"), currency="USD"), Decimal("5.00")
+    )
     assert refund.amount == Decimal("5.00") and refund.refund_id.startswith("cod_refund_")
 
 
@@ -110,13 +113,18 @@ def fake():
 
 def test_stripe_adapter_speaks_stripes_wire_format(fake):
     provider = StripeProvider(api_key=API_KEY, api_base=fake.url)
-    intent = provider.create_intent(amount=Decimal("12.34"), currency="USD", reference="pay1",
-                                    metadata={"order_id": "o1"})
+    intent = provider.create_intent(
+        amount=Decimal("12.34"), currency="USD", reference="pay1", metadata={"order_id": "o1"}
+    )
     request = fake.requests[-1]
     assert request["headers"]["authorization"] == f"Bearer {API_KEY}"
     assert request["headers"]["content-type"].startswith("application/x-www-form-urlencoded")
-    assert request["params"] == {"amount": "1234", "currency": "usd", "metadata": {"order_id": "o1"},
-                                 "automatic_payment_methods": {"enabled": "true"}}
+    assert request["params"] == {
+        "amount": "1234",
+        "currency": "usd",
+        "metadata": {"order_id": "o1"},
+        "automatic_payment_methods": {"enabled": "true"},
+    }
     assert intent.status == "pending" and intent.provider_status == "requires_payment_method"
     assert "client_secret" not in intent.raw
 
@@ -133,7 +141,8 @@ def test_stripe_adapter_speaks_stripes_wire_format(fake):
 def test_stripe_errors_become_clear_messages(fake):
     with pytest.raises(PaymentError) as err:
         StripeProvider(api_key="sk_test_wrong", api_base=fake.url).create_intent(
-            amount=Decimal("1.00"), currency="USD", reference="x", metadata={})
+            amount=Decimal("1.00"), currency="USD", reference="x", metadata={}
+        )
     assert http_status(err.value) == 502 and "could not be started" in err.value.message
     unreachable = StripeProvider(api_key=API_KEY, api_base="http://127.0.0.1:9")
     with pytest.raises(PaymentError, match="cannot be reached"):

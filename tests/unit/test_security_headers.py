@@ -56,8 +56,10 @@ def _app(settings: Settings) -> TestClient:
     routes = [
         Route("/", lambda r: HTMLResponse(PAGE)),
         Route("/streamed", _streamed),
-        Route("/gzipped", lambda r: Response(
-            gzip.compress(PAGE), media_type="text/html", headers={"content-encoding": "gzip"})),
+        Route(
+            "/gzipped",
+            lambda r: Response(gzip.compress(PAGE), media_type="text/html", headers={"content-encoding": "gzip"}),
+        ),
         Route("/cached", lambda r: Response(status_code=304, headers={"etag": '"1"'})),
         Route("/account/orders", lambda r: HTMLResponse(PAGE)),
         Route("/accountant", lambda r: HTMLResponse(PAGE)),
@@ -159,15 +161,19 @@ def test_a_file_sent_by_its_path_gets_its_policy(tmp_path):
     sent: list[dict] = []
 
     async def app(scope, receive, send):
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", b"text/html; charset=utf-8"), (b"content-encoding", b"gzip")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-encoding", b"gzip")],
+            }
+        )
         await send({"type": "http.response.pathsend", "path": str(tmp_path / "index.html.gz")})
 
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "path": "/", "headers": [], "method": "GET",
-             "extensions": {"http.response.pathsend": {}}}
+    scope = {"type": "http", "path": "/", "headers": [], "method": "GET", "extensions": {"http.response.pathsend": {}}}
     middleware = SecurityHeaders(app, settings=Settings(env="test"))
     asyncio.run(middleware(scope, None, send))
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.pathsend"]
@@ -184,17 +190,15 @@ def test_page_csp_lists_hashes_before_eval():
 
 
 def test_allowed_origins_default_to_the_public_url():
-    assert Settings(env="test", port=3001).allowed_origins() == [
-        "http://localhost:3001", "http://127.0.0.1:3001"]
+    assert Settings(env="test", port=3001).allowed_origins() == ["http://localhost:3001", "http://127.0.0.1:3001"]
     assert Settings(env="test", public_url="https://Shop.example.com/").allowed_origins() == [
-        "https://shop.example.com"]
+        "https://shop.example.com"
+    ]
     settings = Settings(env="test", cors_origins="https://a.example, https://B.example:8443")
     assert settings.allowed_origins() == ["https://a.example", "https://b.example:8443"]
 
 
-@pytest.mark.parametrize(
-    "bad", ["https://a.example/", "a.example", "https://a.example/x", "ftp://a"]
-)
+@pytest.mark.parametrize("bad", ["https://a.example/", "a.example", "https://a.example/x", "ftp://a"])
 def test_an_origin_with_a_path_or_no_scheme_is_refused(bad):
     with pytest.raises(ValueError, match="MARQUE_CORS_ORIGINS"):
         Settings(env="test", cors_origins=bad)
@@ -212,9 +216,12 @@ def _rxconfig(**env: str) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "MARQUE_"))}
     full.update({"MARQUE_ENV": "test", **env})
     return subprocess.run(
-        [sys.executable, "-c",
-         "import rxconfig; print(','.join(rxconfig.config.cors_allowed_origins))"],
-        cwd=PROJECT_ROOT, env=full, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", "import rxconfig; print(','.join(rxconfig.config.cors_allowed_origins))"],
+        cwd=PROJECT_ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -24,8 +24,9 @@ def test_log_senders_are_refused_in_production_unless_allowed():
     with pytest.raises(ValueError, match=r"MARQUE_EMAIL_PROVIDER is log.*MARQUE_ALLOW_LOG_SENDERS"):
         Settings(env="production", secret_key=secret, sms_provider="twilio").check_production()
     with pytest.raises(ValueError, match="MARQUE_SECRET_KEY"):  # the secret is checked first
-        Settings(env="production", secret_key=PLACEHOLDER_SECRET, sms_provider="twilio",
-                 email_provider="smtp").check_production()
+        Settings(
+            env="production", secret_key=PLACEHOLDER_SECRET, sms_provider="twilio", email_provider="smtp"
+        ).check_production()
     Settings(env="production", secret_key=secret, sms_provider="twilio", email_provider="smtp").check_production()
     Settings(env="production", secret_key=secret, allow_log_senders=True).check_production()
     Settings(env="development").check_production()
@@ -110,8 +111,10 @@ def test_port_in_use_is_reported():
     [
         ({"MARQUE_ENV": "production"}, "MARQUE_SECRET_KEY"),
         ({"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "x" * 48}, "MARQUE_SMS_PROVIDER is log"),
-        ({"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "x" * 48, "MARQUE_SMS_PROVIDER": "twilio"},
-         "MARQUE_EMAIL_PROVIDER is log"),
+        (
+            {"MARQUE_ENV": "production", "MARQUE_SECRET_KEY": "x" * 48, "MARQUE_SMS_PROVIDER": "twilio"},
+            "MARQUE_EMAIL_PROVIDER is log",
+        ),
     ],
 )
 def test_reflex_itself_refuses_to_start_production_with_a_log_sender(env, expected):
@@ -124,14 +127,29 @@ def test_reflex_itself_refuses_to_start_production_with_a_log_sender(env, expect
 
     full = {k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "MARQUE_"))}
     full.update(env)
-    result = subprocess.run([sys.executable, "-c", "import rxconfig"], cwd=PROJECT_ROOT, env=full,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "import rxconfig"],
+        cwd=PROJECT_ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
     ok = {**full, "MARQUE_SECRET_KEY": "x" * 48, "MARQUE_ALLOW_LOG_SENDERS": "true"}
-    assert subprocess.run([sys.executable, "-c", "import rxconfig"], cwd=PROJECT_ROOT, env=ok,
-                          capture_output=True, text=True, timeout=60).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", "import rxconfig"],
+            cwd=PROJECT_ROOT,
+            env=ok,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).returncode
+        == 0
+    )
 
 
 def test_express_shipping_costs_what_marque_shipping_express_says(monkeypatch):

@@ -32,8 +32,10 @@ def _app_states() -> list[type[rx.State]]:
 def _is_rx_event(decorator: ast.expr) -> bool:
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
     return (
-        isinstance(target, ast.Attribute) and target.attr == "event"
-        and isinstance(target.value, ast.Name) and target.value.id == "rx"
+        isinstance(target, ast.Attribute)
+        and target.attr == "event"
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "rx"
     )
 
 
@@ -47,7 +49,9 @@ def is_declared_event(fn: object) -> bool:
         return True
     module = ast.parse(inspect.getsource(inspect.getmodule(fn)))
     return any(  # `name = rx.event(name)` after the def
-        isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and _is_rx_event(n.value)
+        isinstance(n, ast.Assign)
+        and isinstance(n.value, ast.Call)
+        and _is_rx_event(n.value)
         and any(isinstance(t, ast.Name) and t.id == node.name for t in n.targets)
         for n in module.body
     )

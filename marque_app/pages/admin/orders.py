@@ -27,35 +27,63 @@ def orders_list() -> rx.Component:
         "Orders",
         # shown once loaded: the inputs are uncontrolled, and a new key (the URL's filters) remounts
         # them with their values
-        rx.cond(s.filter_key != "", rx.form(
-            rx.flex(
-                labelled("Search", rx.input(name="q", default_value=f["q"], placeholder="Order number or e-mail",
-                                            data_testid="orders-q")),
-                labelled("Status", native_select("status", STATUS_CHOICES, f["status"], testid="orders-status")),
-                labelled("Payment", native_select("payment_status", PAYMENT_CHOICES, f["payment_status"],
-                                                  testid="orders-payment")),
-                labelled("From", rx.input(name="date_from", type="date", default_value=f["date_from"],
-                                          data_testid="orders-from")),
-                labelled("To", rx.input(name="date_to", type="date", default_value=f["date_to"],
-                                        data_testid="orders-to")),
-                rx.button("Apply", type="submit", size="2", data_testid="filter-apply"),
-                gap="8px", wrap="wrap", align="end", width="100%",
+        rx.cond(
+            s.filter_key != "",
+            rx.form(
+                rx.flex(
+                    labelled(
+                        "Search",
+                        rx.input(
+                            name="q", default_value=f["q"], placeholder="Order number or e-mail", data_testid="orders-q"
+                        ),
+                    ),
+                    labelled("Status", native_select("status", STATUS_CHOICES, f["status"], testid="orders-status")),
+                    labelled(
+                        "Payment",
+                        native_select("payment_status", PAYMENT_CHOICES, f["payment_status"], testid="orders-payment"),
+                    ),
+                    labelled(
+                        "From",
+                        rx.input(
+                            name="date_from", type="date", default_value=f["date_from"], data_testid="orders-from"
+                        ),
+                    ),
+                    labelled(
+                        "To", rx.input(name="date_to", type="date", default_value=f["date_to"], data_testid="orders-to")
+                    ),
+                    rx.button("Apply", type="submit", size="2", data_testid="filter-apply"),
+                    gap="8px",
+                    wrap="wrap",
+                    align="end",
+                    width="100%",
+                ),
+                on_submit=s.apply,
+                reset_on_submit=False,
+                key=s.filter_key,
+                width="100%",
+                data_testid="orders-filters",
+                data_filters=s.filter_key,
             ),
-            on_submit=s.apply, reset_on_submit=False, key=s.filter_key, width="100%", data_testid="orders-filters",
-            data_filters=s.filter_key,
-        )),
+        ),
         error_banner(s.error, "orders-error"),
-        table(["Number", "Date (UTC)", "Customer", "Status", "Payment", "Items", "Total", "Tracking"],
-              rx.foreach(s.items, lambda o: rx.table.row(
-                  rx.table.cell(rx.link(o.order_number, href="/admin/orders/" + o.id, data_testid="order-link")),
-                  rx.table.cell(o.created_at, data_testid="order-date"),
-                  rx.table.cell(o.customer, data_testid="order-customer"),
-                  rx.table.cell(o.status_label, data_testid="order-row-status"),
-                  rx.table.cell(o.payment_status, data_testid="order-payment"),
-                  rx.table.cell(o.item_count), rx.table.cell(o.total + " " + o.currency, data_testid="order-total"),
-                  rx.table.cell(o.tracking_number),
-                  data_testid="order-row",
-              )), "orders-table"),
+        table(
+            ["Number", "Date (UTC)", "Customer", "Status", "Payment", "Items", "Total", "Tracking"],
+            rx.foreach(
+                s.items,
+                lambda o: rx.table.row(
+                    rx.table.cell(rx.link(o.order_number, href="/admin/orders/" + o.id, data_testid="order-link")),
+                    rx.table.cell(o.created_at, data_testid="order-date"),
+                    rx.table.cell(o.customer, data_testid="order-customer"),
+                    rx.table.cell(o.status_label, data_testid="order-row-status"),
+                    rx.table.cell(o.payment_status, data_testid="order-payment"),
+                    rx.table.cell(o.item_count),
+                    rx.table.cell(o.total + " " + o.currency, data_testid="order-total"),
+                    rx.table.cell(o.tracking_number),
+                    data_testid="order-row",
+                ),
+            ),
+            "orders-table",
+        ),
         pager(s.page, s.pages, s.total, s.prev_url, s.next_url),
     )
 
@@ -80,17 +108,43 @@ def order_page() -> rx.Component:
                     rx.text("Placed ", o.created_at, " by ", o.email, size="2"),
                     rx.text("Status: ", rx.text.strong(o.status_label, data_testid="order-status"), size="2"),
                     rx.text("Payment: ", o.payment_status, " (", o.payment_method, ")", size="2"),
-                    rx.text("Total ", o.total, " ", o.currency, " (subtotal ", o.subtotal, ", discount ", o.discount,
-                            ", shipping ", o.shipping, ", tax ", o.tax, ")", size="2"),
+                    rx.text(
+                        "Total ",
+                        o.total,
+                        " ",
+                        o.currency,
+                        " (subtotal ",
+                        o.subtotal,
+                        ", discount ",
+                        o.discount,
+                        ", shipping ",
+                        o.shipping,
+                        ", tax ",
+                        o.tax,
+                        ")",
+                        size="2",
+                    ),
                     rx.text("Ship to: ", o.shipping_address, size="2"),
                     rx.text("Tracking: ", rx.text.span(o.tracking_number, data_testid="order-tracking"), size="2"),
                 ),
-                _section("Lines", table(["Product", "Variant", "SKU", "Qty", "Price", "Total"],
-                                        rx.foreach(o.lines, lambda li: rx.table.row(
-                                            rx.table.cell(li["name"]), rx.table.cell(li["variant_label"]),
-                                            rx.table.cell(li["sku"]), rx.table.cell(li["quantity"]),
-                                            rx.table.cell(li["unit_price"]), rx.table.cell(li["line_total"]))),
-                                        "order-lines")),
+                _section(
+                    "Lines",
+                    table(
+                        ["Product", "Variant", "SKU", "Qty", "Price", "Total"],
+                        rx.foreach(
+                            o.lines,
+                            lambda li: rx.table.row(
+                                rx.table.cell(li["name"]),
+                                rx.table.cell(li["variant_label"]),
+                                rx.table.cell(li["sku"]),
+                                rx.table.cell(li["quantity"]),
+                                rx.table.cell(li["unit_price"]),
+                                rx.table.cell(li["line_total"]),
+                            ),
+                        ),
+                        "order-lines",
+                    ),
+                ),
                 _section(
                     "Change status",
                     error_banner(s.error, "order-error"),
@@ -99,17 +153,30 @@ def order_page() -> rx.Component:
                         rx.form(
                             rx.vstack(
                                 # only the moves the state machine allows now (the server checks again)
-                                labelled("New status", native_select(
-                                    "status", s.next_choices, "", testid="status-select", placeholder="Choose"),
-                                    s.error, s.error_field, "status"),
-                                labelled("Tracking number (when shipping)",
-                                         rx.input(name="tracking_number", data_testid="tracking-input"),
-                                         s.error, s.error_field, "tracking_number"),
+                                labelled(
+                                    "New status",
+                                    native_select(
+                                        "status", s.next_choices, "", testid="status-select", placeholder="Choose"
+                                    ),
+                                    s.error,
+                                    s.error_field,
+                                    "status",
+                                ),
+                                labelled(
+                                    "Tracking number (when shipping)",
+                                    rx.input(name="tracking_number", data_testid="tracking-input"),
+                                    s.error,
+                                    s.error_field,
+                                    "tracking_number",
+                                ),
                                 labelled("Note", rx.input(name="note", data_testid="status-note")),
                                 rx.button("Change status", type="submit", data_testid="change-status"),
-                                spacing="2", width="100%",
+                                spacing="2",
+                                width="100%",
                             ),
-                            on_submit=s.change_status, reset_on_submit=False, key=s.form_key.to_string(),
+                            on_submit=s.change_status,
+                            reset_on_submit=False,
+                            key=s.form_key.to_string(),
                             width="100%",
                         ),
                         rx.text("No further status change is possible.", size="2"),
@@ -117,28 +184,50 @@ def order_page() -> rx.Component:
                 ),
                 _section(
                     "Payment",
-                    rx.cond(o.can_mark_paid, rx.button("Cash received", on_click=s.mark_paid, variant="soft",
-                                                       data_testid="mark-paid")),
-                    rx.cond(o.can_refund, rx.form(
-                        rx.hstack(rx.input(name="amount", placeholder="Amount (empty: all that is left)",
-                                           inputmode="decimal", data_testid="refund-amount"),
-                                  rx.button("Refund", type="submit", color_scheme="red", data_testid="refund")),
-                        field_error(s.error, s.error_field, "amount"),
-                        on_submit=s.refund, reset_on_submit=True,
-                    )),
+                    rx.cond(
+                        o.can_mark_paid,
+                        rx.button("Cash received", on_click=s.mark_paid, variant="soft", data_testid="mark-paid"),
+                    ),
+                    rx.cond(
+                        o.can_refund,
+                        rx.form(
+                            rx.hstack(
+                                rx.input(
+                                    name="amount",
+                                    placeholder="Amount (empty: all that is left)",
+                                    inputmode="decimal",
+                                    data_testid="refund-amount",
+                                ),
+                                rx.button("Refund", type="submit", color_scheme="red", data_testid="refund"),
+                            ),
+                            field_error(s.error, s.error_field, "amount"),
+                            on_submit=s.refund,
+                            reset_on_submit=True,
+                        ),
+                    ),
                 ),
                 _section(
                     "Admin notes",
                     rx.text(o.admin_notes, white_space="pre-wrap", size="2", data_testid="admin-notes"),
                     rx.form(
-                        rx.hstack(rx.input(name="note", placeholder="Note for the team", data_testid="order-note"),
-                                  rx.button("Add note", type="submit", data_testid="add-order-note")),
+                        rx.hstack(
+                            rx.input(name="note", placeholder="Note for the team", data_testid="order-note"),
+                            rx.button("Add note", type="submit", data_testid="add-order-note"),
+                        ),
                         field_error(s.error, s.error_field, "note"),
-                        on_submit=s.add_note, reset_on_submit=True,
+                        on_submit=s.add_note,
+                        reset_on_submit=True,
                     ),
                 ),
-                _section("Timeline", rx.foreach(o.timeline, lambda t: rx.text(
-                    t["at"], " - ", t["label"], " ", t["note"], size="2", data_testid="timeline-row"))),
+                _section(
+                    "Timeline",
+                    rx.foreach(
+                        o.timeline,
+                        lambda t: rx.text(
+                            t["at"], " - ", t["label"], " ", t["note"], size="2", data_testid="timeline-row"
+                        ),
+                    ),
+                ),
                 spacing="3",
                 width="100%",
             ),

@@ -20,15 +20,18 @@ from marque_app.state.admin.products import AdminProductsState as L
 from marque_app.state.admin.products import ImageRow, VariantRow
 
 STATUSES = [("draft", "Draft"), ("active", "Active"), ("archived", "Archived")]
-SORTS = [("updated", "Last changed"), ("created", "Created"), ("name", "Name"), ("price", "Price"),
-         ("stock", "Stock")]
+SORTS = [("updated", "Last changed"), ("created", "Created"), ("name", "Name"), ("price", "Price"), ("stock", "Stock")]
 UPLOAD_ID = "product-images"
 
 
 def _row(p) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.cond(p.image_url != "", rx.image(src=p.image_url, width="40px", height="40px",
-                                                           object_fit="cover", border_radius="4px"))),
+        rx.table.cell(
+            rx.cond(
+                p.image_url != "",
+                rx.image(src=p.image_url, width="40px", height="40px", object_fit="cover", border_radius="4px"),
+            )
+        ),
         rx.table.cell(rx.link(p.name, href=f"{routes.ADMIN_PRODUCTS}/" + p.id, data_testid="product-link")),
         rx.table.cell(p.sku),
         rx.table.cell(rx.badge(p.status)),
@@ -36,9 +39,12 @@ def _row(p) -> rx.Component:
         rx.table.cell(p.stock),
         rx.table.cell(p.category),
         rx.table.cell(p.brand),
-        rx.table.cell(rx.cond(p.status != "archived",
-                              rx.button("Archive", size="1", variant="soft", color_scheme="red",
-                                        on_click=L.archive(p.id)))),
+        rx.table.cell(
+            rx.cond(
+                p.status != "archived",
+                rx.button("Archive", size="1", variant="soft", color_scheme="red", on_click=L.archive(p.id)),
+            )
+        ),
         data_testid="product-row",
     )
 
@@ -56,14 +62,19 @@ def products_list() -> rx.Component:
                 native_select("sort", SORTS, L.sort),
                 native_select("order", [("desc", "Descending"), ("asc", "Ascending")], L.order),
                 rx.button("Apply", type="submit", data_testid="filter-apply"),
-                gap="8px", wrap="wrap", align="center",
+                gap="8px",
+                wrap="wrap",
+                align="center",
             ),
             on_submit=L.apply_filters,
             reset_on_submit=False,
             key=L.q + L.status + L.category_id + L.brand_id + L.sort + L.order,
         ),
-        table(["", "Name", "SKU", "Status", "Price", "Stock", "Category", "Brand", ""],
-              rx.foreach(L.items, _row), "products-table"),
+        table(
+            ["", "Name", "SKU", "Status", "Price", "Stock", "Category", "Brand", ""],
+            rx.foreach(L.items, _row),
+            "products-table",
+        ),
         pager(L.page, L.pages, L.total, L.prev_url, L.next_url),
     )
 
@@ -72,8 +83,13 @@ def products_list() -> rx.Component:
 
 
 def _input(name: str, value, label: str, **props) -> rx.Component:
-    return labelled(label, rx.input(name=name, default_value=value, data_testid=f"field-{name}", **props),
-                    F.error, F.error_field, name)
+    return labelled(
+        label,
+        rx.input(name=name, default_value=value, data_testid=f"field-{name}", **props),
+        F.error,
+        F.error_field,
+        name,
+    )
 
 
 def _variant_row(v: rx.Var[VariantRow], i: rx.Var[int]) -> rx.Component:
@@ -81,10 +97,11 @@ def _variant_row(v: rx.Var[VariantRow], i: rx.Var[int]) -> rx.Component:
 
     def cell(name: str, value, width: str = "auto", **props) -> rx.Component:
         return rx.table.cell(
-            rx.input(name=prefix + name, default_value=value, width=width, data_testid=f"variant-{name}",
-                     **props),
-            rx.cond(F.error_field == prefix + name, rx.text(F.error, color=rx.color("red", 11), size="1",
-                                                            data_testid="variant-error")),
+            rx.input(name=prefix + name, default_value=value, width=width, data_testid=f"variant-{name}", **props),
+            rx.cond(
+                F.error_field == prefix + name,
+                rx.text(F.error, color=rx.color("red", 11), size="1", data_testid="variant-error"),
+            ),
         )
 
     return rx.table.row(
@@ -96,13 +113,24 @@ def _variant_row(v: rx.Var[VariantRow], i: rx.Var[int]) -> rx.Component:
             v.is_new,
             cell("stock", v.stock, "70px", type="number", min="0"),
             rx.table.cell(
-                rx.hstack(rx.text(v.stock),
-                          rx.link("adjust", href=f"{routes.ADMIN_INVENTORY}?sku=" + v.sku, size="1"), spacing="2")
+                rx.hstack(
+                    rx.text(v.stock),
+                    rx.link("adjust", href=f"{routes.ADMIN_INVENTORY}?sku=" + v.sku, size="1"),
+                    spacing="2",
+                )
             ),
         ),
-        rx.table.cell(rx.icon_button(rx.icon("trash-2", size=14), type="button", size="1", variant="ghost",
-                                     color_scheme="red", on_click=F.remove_variant(v.key),
-                                     aria_label="Remove variant")),
+        rx.table.cell(
+            rx.icon_button(
+                rx.icon("trash-2", size=14),
+                type="button",
+                size="1",
+                variant="ghost",
+                color_scheme="red",
+                on_click=F.remove_variant(v.key),
+                aria_label="Remove variant",
+            )
+        ),
         key=v.key,
         data_testid="variant-row",
     )
@@ -111,14 +139,39 @@ def _variant_row(v: rx.Var[VariantRow], i: rx.Var[int]) -> rx.Component:
 def _image_row(img: rx.Var[ImageRow], i: rx.Var[int]) -> rx.Component:
     return rx.hstack(
         rx.image(src=img.url, width="64px", height="64px", object_fit="cover", border_radius="6px"),
-        rx.input(name="images." + i.to_string() + ".alt_text", default_value=img.alt_text, placeholder="Alt text",
-                 data_testid="image-alt"),
-        rx.icon_button(rx.icon("arrow-up", size=14), type="button", size="1", variant="soft",
-                       on_click=F.move_image(img.key, -1), aria_label="Move up", data_testid="image-up"),
-        rx.icon_button(rx.icon("arrow-down", size=14), type="button", size="1", variant="soft",
-                       on_click=F.move_image(img.key, 1), aria_label="Move down", data_testid="image-down"),
-        rx.icon_button(rx.icon("trash-2", size=14), type="button", size="1", variant="soft", color_scheme="red",
-                       on_click=F.remove_image(img.key), aria_label="Remove picture"),
+        rx.input(
+            name="images." + i.to_string() + ".alt_text",
+            default_value=img.alt_text,
+            placeholder="Alt text",
+            data_testid="image-alt",
+        ),
+        rx.icon_button(
+            rx.icon("arrow-up", size=14),
+            type="button",
+            size="1",
+            variant="soft",
+            on_click=F.move_image(img.key, -1),
+            aria_label="Move up",
+            data_testid="image-up",
+        ),
+        rx.icon_button(
+            rx.icon("arrow-down", size=14),
+            type="button",
+            size="1",
+            variant="soft",
+            on_click=F.move_image(img.key, 1),
+            aria_label="Move down",
+            data_testid="image-down",
+        ),
+        rx.icon_button(
+            rx.icon("trash-2", size=14),
+            type="button",
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            on_click=F.remove_image(img.key),
+            aria_label="Remove picture",
+        ),
         key=img.key,
         align="center",
         spacing="2",
@@ -137,29 +190,59 @@ def _form() -> rx.Component:
                 labelled("Status", native_select("status", STATUSES, F.status), F.error, F.error_field, "status"),
                 _input("price", F.price, "Price", inputmode="decimal"),
                 _input("compare_price", F.compare_price, "Compare-at price", inputmode="decimal"),
-                labelled("Category", native_select("category_id", F.categories, F.category_id, placeholder="None"),
-                         F.error, F.error_field, "category_id"),
-                labelled("Brand", native_select("brand_id", F.brands, F.brand_id, placeholder="None"),
-                         F.error, F.error_field, "brand_id"),
+                labelled(
+                    "Category",
+                    native_select("category_id", F.categories, F.category_id, placeholder="None"),
+                    F.error,
+                    F.error_field,
+                    "category_id",
+                ),
+                labelled(
+                    "Brand",
+                    native_select("brand_id", F.brands, F.brand_id, placeholder="None"),
+                    F.error,
+                    F.error_field,
+                    "brand_id",
+                ),
                 _input("meta_title", F.meta_title, "SEO title", max_length=255),
                 _input("low_stock_threshold", F.low_stock_threshold, "Low-stock threshold", type="number", min="0"),
                 columns=rx.breakpoints(initial="1", md="2"),
                 gap="12px",
                 width="100%",
             ),
-            labelled("Description", rx.text_area(name="description", default_value=F.description, rows="4",
-                                                 data_testid="field-description")),
-            labelled("SEO description", rx.text_area(name="meta_description", default_value=F.meta_description,
-                                                     rows="2", data_testid="field-meta_description"),
-                     F.error, F.error_field, "meta_description"),
-            rx.el.label(rx.hstack(rx.checkbox(name="featured", default_checked=F.featured), rx.text("Featured"),
-                                  spacing="2")),
+            labelled(
+                "Description",
+                rx.text_area(
+                    name="description", default_value=F.description, rows="4", data_testid="field-description"
+                ),
+            ),
+            labelled(
+                "SEO description",
+                rx.text_area(
+                    name="meta_description",
+                    default_value=F.meta_description,
+                    rows="2",
+                    data_testid="field-meta_description",
+                ),
+                F.error,
+                F.error_field,
+                "meta_description",
+            ),
+            rx.el.label(
+                rx.hstack(rx.checkbox(name="featured", default_checked=F.featured), rx.text("Featured"), spacing="2")
+            ),
             rx.heading("Variants", size="4"),
             field_error(F.error, F.error_field, "variants"),
             rx.box(
                 rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                                   ["SKU", "Name", "Attributes", "Price", "Stock", ""]])),
+                    rx.table.header(
+                        rx.table.row(
+                            *[
+                                rx.table.column_header_cell(h)
+                                for h in ["SKU", "Name", "Attributes", "Price", "Stock", ""]
+                            ]
+                        )
+                    ),
                     rx.table.body(rx.foreach(F.variants, _variant_row)),
                     size="1",
                 ),
@@ -170,11 +253,18 @@ def _form() -> rx.Component:
             rx.heading("Pictures", size="4"),
             rx.vstack(rx.foreach(F.images, _image_row), spacing="2", width="100%"),
             rx.upload(
-                rx.vstack(rx.icon("image-plus"), rx.text("Drop PNG, JPEG, WebP or GIF pictures (5 MB at most) "
-                                                         "or click to choose", size="2"), align="center"),
+                rx.vstack(
+                    rx.icon("image-plus"),
+                    rx.text("Drop PNG, JPEG, WebP or GIF pictures (5 MB at most) or click to choose", size="2"),
+                    align="center",
+                ),
                 id=UPLOAD_ID,
-                accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"],
-                        "image/gif": [".gif"]},
+                accept={
+                    "image/png": [".png"],
+                    "image/jpeg": [".jpg", ".jpeg"],
+                    "image/webp": [".webp"],
+                    "image/gif": [".gif"],
+                },
                 multiple=True,
                 on_drop=F.upload_images(rx.upload_files(upload_id=UPLOAD_ID)),
                 border=f"1px dashed {rx.color('gray', 8)}",
@@ -182,12 +272,16 @@ def _form() -> rx.Component:
                 width="100%",
                 data_testid="image-upload",
             ),
-            rx.cond(F.image_error != "", rx.text(F.image_error, color=rx.color("red", 11), size="2",
-                                                 data_testid="image-error")),
+            rx.cond(
+                F.image_error != "",
+                rx.text(F.image_error, color=rx.color("red", 11), size="2", data_testid="image-error"),
+            ),
             rx.hstack(
                 rx.button("Save product", type="submit", size="3", data_testid="save-product"),
-                rx.cond(F.product_id != "", rx.link("View in the shop", href="/products/" + F.slug,
-                                                    data_testid="view-in-shop")),
+                rx.cond(
+                    F.product_id != "",
+                    rx.link("View in the shop", href="/products/" + F.slug, data_testid="view-in-shop"),
+                ),
                 spacing="4",
                 align="center",
             ),

@@ -33,14 +33,18 @@ def _period(p) -> rx.Component:
             rx.text(p.label, size="2", color=rx.color("gray", 11), weight="medium"),
             rx.hstack(
                 rx.text(p.revenue, size="7", weight="bold", data_testid="period-revenue"),
-                rx.text(AdminDashboardState.currency, size="2", color=rx.color("gray", 11),
-                        data_testid="period-currency"),
+                rx.text(
+                    AdminDashboardState.currency, size="2", color=rx.color("gray", 11), data_testid="period-currency"
+                ),
                 align="baseline",
                 spacing="1",
                 wrap="wrap",
             ),
-            rx.text(rx.text.span(p.orders, weight="bold", data_testid="period-orders"),
-                    rx.cond(p.orders == 1, " order", " orders"), size="2"),
+            rx.text(
+                rx.text.span(p.orders, weight="bold", data_testid="period-orders"),
+                rx.cond(p.orders == 1, " order", " orders"),
+                size="2",
+            ),
             spacing="1",
         ),
         width="100%",
@@ -66,8 +70,16 @@ def _revenue_chart() -> rx.Component:
         rx.recharts.x_axis(data_key="label", min_tick_gap=16, tick_line=False, font_size=11),
         rx.recharts.y_axis(width=56, tick_line=False, font_size=11),
         rx.recharts.tooltip(),
-        rx.recharts.area(data_key="revenue", name="Revenue", type_="monotone", stroke=ACCENT, fill=ACCENT,
-                         fill_opacity=0.2, stroke_width=2, is_animation_active=False),
+        rx.recharts.area(
+            data_key="revenue",
+            name="Revenue",
+            type_="monotone",
+            stroke=ACCENT,
+            fill=ACCENT,
+            fill_opacity=0.2,
+            stroke_width=2,
+            is_animation_active=False,
+        ),
         data=AdminDashboardState.series,
         height=240,
         margin={"top": 8, "right": 8, "left": 0, "bottom": 0},
@@ -80,8 +92,7 @@ def _orders_chart() -> rx.Component:
         rx.recharts.x_axis(data_key="label", min_tick_gap=16, tick_line=False, font_size=11),
         rx.recharts.y_axis(width=40, allow_decimals=False, tick_line=False, font_size=11),
         rx.recharts.tooltip(),
-        rx.recharts.bar(data_key="orders", name="Orders", fill=ACCENT, radius=[3, 3, 0, 0],
-                        is_animation_active=False),
+        rx.recharts.bar(data_key="orders", name="Orders", fill=ACCENT, radius=[3, 3, 0, 0], is_animation_active=False),
         data=AdminDashboardState.series,
         height=240,
         margin={"top": 8, "right": 8, "left": 0, "bottom": 0},
@@ -113,8 +124,9 @@ def _link_or_text(text, href) -> rx.Component:
 def _low_row(r) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(r.product, href=f"{routes.ADMIN_PRODUCTS}/" + r.product_id)),
-        rx.table.cell(rx.link(r.sku, href=f"{routes.ADMIN_INVENTORY}?variant_id=" + r.variant_id,
-                              data_testid="low-stock-sku")),
+        rx.table.cell(
+            rx.link(r.sku, href=f"{routes.ADMIN_INVENTORY}?variant_id=" + r.variant_id, data_testid="low-stock-sku")
+        ),
         rx.table.cell(r.stock),
         rx.table.cell(r.threshold),
         data_testid="dash-low-stock-row",
@@ -137,8 +149,9 @@ def _form_field(label: str, control: rx.Component, name: str, min_width: str = "
 
 
 def _date_input(name: str, value) -> rx.Component:
-    return rx.input(name=name, type="date", default_value=value, width="100%",
-                    data_testid=f"report-{name.replace('_', '-')}")
+    return rx.input(
+        name=name, type="date", default_value=value, width="100%", data_testid=f"report-{name.replace('_', '-')}"
+    )
 
 
 def dashboard() -> rx.Component:
@@ -176,12 +189,19 @@ def dashboard() -> rx.Component:
                         "Top products (30 days)",
                         rx.cond(
                             s.top_products.length() > 0,
-                            table(["Product", "Sold", "Revenue"], rx.foreach(s.top_products, lambda r: rx.table.row(
-                                rx.table.cell(_link_or_text(r["name"], r["href"])),
-                                rx.table.cell(r["quantity"]),
-                                rx.table.cell(r["revenue"]),
-                                data_testid="top-product-row",
-                            )), "top-products-table"),
+                            table(
+                                ["Product", "Sold", "Revenue"],
+                                rx.foreach(
+                                    s.top_products,
+                                    lambda r: rx.table.row(
+                                        rx.table.cell(_link_or_text(r["name"], r["href"])),
+                                        rx.table.cell(r["quantity"]),
+                                        rx.table.cell(r["revenue"]),
+                                        data_testid="top-product-row",
+                                    ),
+                                ),
+                                "top-products-table",
+                            ),
                             _empty("No products sold in the last 30 days.", "top-products-empty"),
                         ),
                     ),
@@ -194,8 +214,11 @@ def dashboard() -> rx.Component:
                         "Low stock",
                         rx.cond(
                             s.low_stock.length() > 0,
-                            table(["Product", "SKU", "In stock", "Alert at"], rx.foreach(s.low_stock, _low_row),
-                                  "dash-low-stock-table"),
+                            table(
+                                ["Product", "SKU", "In stock", "Alert at"],
+                                rx.foreach(s.low_stock, _low_row),
+                                "dash-low-stock-table",
+                            ),
                             _empty("Nothing is low in stock.", "low-stock-empty"),
                         ),
                         rx.link("All of the inventory", href=routes.ADMIN_INVENTORY, size="2"),
@@ -204,8 +227,11 @@ def dashboard() -> rx.Component:
                         "Wanted but sold out",
                         rx.cond(
                             s.sold_out.length() > 0,
-                            table(["Product", "SKU", "Carts", "Wishlists"], rx.foreach(s.sold_out, _sold_out_row),
-                                  "sold-out-table"),
+                            table(
+                                ["Product", "SKU", "Carts", "Wishlists"],
+                                rx.foreach(s.sold_out, _sold_out_row),
+                                "sold-out-table",
+                            ),
                             _empty("No cart or wishlist holds a sold-out SKU.", "sold-out-empty"),
                         ),
                     ),
@@ -229,8 +255,12 @@ def reports_page() -> rx.Component:
         rx.card(
             rx.form(
                 rx.flex(
-                    _form_field("Report", native_select("kind", list(KIND_LABELS.items()), s.kind,
-                                                        testid="report-kind"), "kind", "180px"),
+                    _form_field(
+                        "Report",
+                        native_select("kind", list(KIND_LABELS.items()), s.kind, testid="report-kind"),
+                        "kind",
+                        "180px",
+                    ),
                     _form_field("Date from (UTC)", _date_input("date_from", s.date_from), "date_from"),
                     _form_field("Date to (UTC)", _date_input("date_to", s.date_to), "date_to"),
                     rx.button("Show report", type="submit", data_testid="report-apply"),
@@ -257,8 +287,13 @@ def reports_page() -> rx.Component:
                         spacing="1",
                     ),
                     rx.spacer(),
-                    rx.button(rx.icon("download", size=16), "Download CSV", variant="soft", on_click=s.download_csv,
-                              data_testid="report-csv"),
+                    rx.button(
+                        rx.icon("download", size=16),
+                        "Download CSV",
+                        variant="soft",
+                        on_click=s.download_csv,
+                        data_testid="report-csv",
+                    ),
                     gap="12px",
                     wrap="wrap",
                     align="end",
@@ -270,9 +305,13 @@ def reports_page() -> rx.Component:
                         rx.table.root(
                             rx.table.header(rx.table.row(rx.foreach(s.headers, rx.table.column_header_cell))),
                             rx.table.body(
-                                rx.foreach(s.rows, lambda row: rx.table.row(
-                                    rx.foreach(row, lambda c: rx.table.cell(c, white_space="nowrap")),
-                                    data_testid="report-row")),
+                                rx.foreach(
+                                    s.rows,
+                                    lambda row: rx.table.row(
+                                        rx.foreach(row, lambda c: rx.table.cell(c, white_space="nowrap")),
+                                        data_testid="report-row",
+                                    ),
+                                ),
                                 rx.table.row(
                                     rx.foreach(s.totals, lambda c: rx.table.cell(rx.text.strong(c))),
                                     data_testid="report-totals",
@@ -294,4 +333,3 @@ def reports_page() -> rx.Component:
             ),
         ),
     )
-

@@ -48,12 +48,19 @@ def _local(moment: datetime | None) -> str:
 
 def coupon_view(c: Coupon) -> CouponView:
     return CouponView(
-        id=str(c.id), code=c.code, name=c.name, description=c.description or "", type=c.type,
-        value=_money(c.value), minimum_order_amount=_money(c.minimum_order_amount),
+        id=str(c.id),
+        code=c.code,
+        name=c.name,
+        description=c.description or "",
+        type=c.type,
+        value=_money(c.value),
+        minimum_order_amount=_money(c.minimum_order_amount),
         maximum_discount_amount=_money(c.maximum_discount_amount),
         usage_limit="" if c.usage_limit is None else str(c.usage_limit),
         usage_limit_per_customer="" if c.usage_limit_per_customer is None else str(c.usage_limit_per_customer),
-        used_count=c.used_count, starts_at=_local(c.starts_at), expires_at=_local(c.expires_at),
+        used_count=c.used_count,
+        starts_at=_local(c.starts_at),
+        expires_at=_local(c.expires_at),
         is_active=c.is_active,
     )
 
@@ -62,15 +69,20 @@ def list_coupons(*, session: Session, paging: Paging = Paging(), q: str = "", ac
     stmt = select(Coupon)
     if q:
         needle = q.strip().lower()
-        stmt = stmt.where(sa.or_(sa.func.lower(Coupon.code).contains(needle, autoescape=True),
-                                 sa.func.lower(Coupon.name).contains(needle, autoescape=True)))
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Coupon.code).contains(needle, autoescape=True),
+                sa.func.lower(Coupon.name).contains(needle, autoescape=True),
+            )
+        )
     if active in ("1", "true", "yes"):
         stmt = stmt.where(Coupon.is_active)
     elif active in ("0", "false", "no"):
         stmt = stmt.where(~Coupon.is_active)
     total = session.exec(select(sa.func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(Coupon.created_at.desc(), Coupon.code).offset(paging.offset)
-                        .limit(paging.per_page)).all()
+    rows = session.exec(
+        stmt.order_by(Coupon.created_at.desc(), Coupon.code).offset(paging.offset).limit(paging.per_page)
+    ).all()
     return Page([coupon_view(c) for c in rows], total, paging.page, paging.per_page)
 
 
@@ -82,7 +94,11 @@ def get_coupon(*, session: Session, coupon_id: object) -> CouponView:
 
 
 def save_coupon(
-    *, session: Session, actor: Actor, data: Mapping[str, Any], coupon_id: object = None,
+    *,
+    session: Session,
+    actor: Actor,
+    data: Mapping[str, Any],
+    coupon_id: object = None,
     now: datetime | None = None,
 ) -> CouponView:
     """Create or edit a coupon.
@@ -106,8 +122,7 @@ def save_coupon(
     if fields.expires_at and fields.expires_at <= starts:
         raise AdminError("invalid", "The end must come after the start", field="expires_at")
     created = coupon is None
-    coupon = coupon or Coupon(code=fields.code, name=fields.name, type=fields.type, value=fields.value,
-                              created_at=now)
+    coupon = coupon or Coupon(code=fields.code, name=fields.name, type=fields.type, value=fields.value, created_at=now)
     coupon.code, coupon.name, coupon.type, coupon.value = fields.code, fields.name, fields.type, fields.value
     coupon.description = fields.description or None
     coupon.minimum_order_amount = fields.minimum_order_amount
@@ -118,10 +133,16 @@ def save_coupon(
     coupon.is_active = fields.is_active
     session.add(coupon)
     session.flush()
-    record(session=session, actor=actor, action="coupon.create" if created else "coupon.update",
-           entity_type="coupon", entity_id=coupon.id,
-           summary=f"{'Created' if created else 'Updated'} coupon {fields.code} ({fields.type} {fields.value})"
-           + ("" if fields.is_active else ", inactive"), now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="coupon.create" if created else "coupon.update",
+        entity_type="coupon",
+        entity_id=coupon.id,
+        summary=f"{'Created' if created else 'Updated'} coupon {fields.code} ({fields.type} {fields.value})"
+        + ("" if fields.is_active else ", inactive"),
+        now=now,
+    )
     commit_or_conflict(session)
     return coupon_view(coupon)
 
@@ -132,7 +153,14 @@ def deactivate_coupon(*, session: Session, actor: Actor, coupon_id: object, now:
         raise AdminError("not_found", "Coupon not found")
     coupon.is_active = False
     session.add(coupon)
-    record(session=session, actor=actor, action="coupon.deactivate", entity_type="coupon", entity_id=coupon.id,
-           summary=f"Deactivated coupon {coupon.code}", now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="coupon.deactivate",
+        entity_type="coupon",
+        entity_id=coupon.id,
+        summary=f"Deactivated coupon {coupon.code}",
+        now=now,
+    )
     session.commit()
     return coupon_view(coupon)

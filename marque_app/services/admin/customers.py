@@ -107,22 +107,38 @@ def search_customers(*, session: Session, paging: Paging = Paging(), q: str = ""
         conditions = [
             sa.func.lower(User.email).contains(needle, autoescape=True),
             # the very expression of idx_users_name_trgm (a bound ' ' would not match the index)
-            sa.func.lower(User.first_name.op("||")(sa.literal_column("' '")).op("||")(User.last_name))
-            .contains(needle, autoescape=True),
+            sa.func.lower(User.first_name.op("||")(sa.literal_column("' '")).op("||")(User.last_name)).contains(
+                needle, autoescape=True
+            ),
         ]
         if len(digits) >= 3:
             conditions.append(User.phone.contains(digits, autoescape=True))
         stmt = stmt.where(sa.or_(*conditions))
     total = session.exec(select(sa.func.count()).select_from(stmt.subquery())).one()
-    users = session.exec(stmt.order_by(User.created_at.desc(), User.id).offset(paging.offset)
-                         .limit(paging.per_page)).all()
-    counts = dict(session.exec(
-        select(Order.user_id, sa.func.count()).where(Order.user_id.in_([u.id for u in users])).group_by(Order.user_id)
-    ).all()) if users else {}
+    users = session.exec(
+        stmt.order_by(User.created_at.desc(), User.id).offset(paging.offset).limit(paging.per_page)
+    ).all()
+    counts = (
+        dict(
+            session.exec(
+                select(Order.user_id, sa.func.count())
+                .where(Order.user_id.in_([u.id for u in users]))
+                .group_by(Order.user_id)
+            ).all()
+        )
+        if users
+        else {}
+    )
     items = [
         CustomerRow(
-            id=str(u.id), name=_name(u), email=u.email or "", phone=u.phone or "", role=_value(u.role),
-            is_active=u.is_active, joined=u.created_at.strftime("%Y-%m-%d"), order_count=counts.get(u.id, 0),
+            id=str(u.id),
+            name=_name(u),
+            email=u.email or "",
+            phone=u.phone or "",
+            role=_value(u.role),
+            is_active=u.is_active,
+            joined=u.created_at.strftime("%Y-%m-%d"),
+            order_count=counts.get(u.id, 0),
         )
         for u in users
     ]
@@ -130,8 +146,15 @@ def search_customers(*, session: Session, paging: Paging = Paging(), q: str = ""
 
 
 def _address(a: Address) -> str:
-    parts = [f"{a.first_name} {a.last_name}".strip(), a.company, a.address_line_1, a.address_line_2,
-             f"{a.postal_code} {a.city}".strip(), a.state, a.country]
+    parts = [
+        f"{a.first_name} {a.last_name}".strip(),
+        a.company,
+        a.address_line_1,
+        a.address_line_2,
+        f"{a.postal_code} {a.city}".strip(),
+        a.state,
+        a.country,
+    ]
     return f"{a.type}{' (default)' if a.is_default else ''}: " + ", ".join(p for p in parts if p)
 
 
@@ -150,33 +173,58 @@ def get_customer(*, session: Session, user_id: object, order_limit: int = 50) ->
         .order_by(CartItem.added_at)
     ).all()
     wishlist = session.exec(
-        select(Product.name).join(Wishlist, Wishlist.product_id == Product.id)
-        .where(Wishlist.user_id == user.id).order_by(Wishlist.added_at.desc())
+        select(Product.name)
+        .join(Wishlist, Wishlist.product_id == Product.id)
+        .where(Wishlist.user_id == user.id)
+        .order_by(Wishlist.added_at.desc())
     ).all()
     addresses = session.exec(select(Address).where(Address.user_id == user.id).order_by(Address.created_at)).all()
     notes = session.exec(
         select(CustomerNote).where(CustomerNote.user_id == user.id).order_by(CustomerNote.created_at.desc())
     ).all()
     return CustomerDetail(
-        id=str(user.id), name=_name(user), email=user.email or "", phone=user.phone or "", role=_value(user.role),
-        is_active=user.is_active, joined=user.created_at.strftime("%Y-%m-%d"),
+        id=str(user.id),
+        name=_name(user),
+        email=user.email or "",
+        phone=user.phone or "",
+        role=_value(user.role),
+        is_active=user.is_active,
+        joined=user.created_at.strftime("%Y-%m-%d"),
         last_login=user.last_login.strftime("%Y-%m-%d %H:%M UTC") if user.last_login else "",
         orders=[
-            OrderLine(id=str(o.id), number=o.order_number, date=o.created_at.strftime("%Y-%m-%d"),
-                      status=_value(o.status), payment_status=_value(o.payment_status),
-                      total=f"{o.total_amount:.2f} {o.currency}", tracking_number=o.tracking_number or "")
+            OrderLine(
+                id=str(o.id),
+                number=o.order_number,
+                date=o.created_at.strftime("%Y-%m-%d"),
+                status=_value(o.status),
+                payment_status=_value(o.payment_status),
+                total=f"{o.total_amount:.2f} {o.currency}",
+                tracking_number=o.tracking_number or "",
+            )
             for o in orders
         ],
         cart=[CartLine(sku=v.sku, product=p.name, variant=v.name, quantity=c.quantity) for c, v, p in cart],
         wishlist=list(wishlist),
         addresses=[_address(a) for a in addresses],
-        notes=[NoteView(id=str(n.id), body=n.body, author=n.author_email or "(deleted account)",
-                        at=n.created_at.strftime("%Y-%m-%d %H:%M UTC")) for n in notes],
+        notes=[
+            NoteView(
+                id=str(n.id),
+                body=n.body,
+                author=n.author_email or "(deleted account)",
+                at=n.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            )
+            for n in notes
+        ],
     )
 
 
 def add_note(
-    *, session: Session, actor: Actor, user_id: object, data: Mapping[str, Any], now: datetime | None = None,
+    *,
+    session: Session,
+    actor: Actor,
+    user_id: object,
+    data: Mapping[str, Any],
+    now: datetime | None = None,
 ) -> CustomerDetail:
     """Append a note (with its author and time) to a customer's record."""
     now = now or utcnow()
@@ -184,9 +232,17 @@ def add_note(
     user = session.get(User, as_uuid(user_id, what="Customer"))
     if user is None:
         raise AdminError("not_found", "Customer not found")
-    session.add(CustomerNote(user_id=user.id, author_id=actor.id, author_email=actor.email[:255], body=body,
-                             created_at=now))
-    record(session=session, actor=actor, action="customer.note", entity_type="customer", entity_id=user.id,
-           summary=f"Note on {user.email or user.phone or user.id}: {body[:200]}", now=now)
+    session.add(
+        CustomerNote(user_id=user.id, author_id=actor.id, author_email=actor.email[:255], body=body, created_at=now)
+    )
+    record(
+        session=session,
+        actor=actor,
+        action="customer.note",
+        entity_type="customer",
+        entity_id=user.id,
+        summary=f"Note on {user.email or user.phone or user.id}: {body[:200]}",
+        now=now,
+    )
     session.commit()
     return get_customer(session=session, user_id=user.id)

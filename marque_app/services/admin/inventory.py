@@ -71,20 +71,28 @@ def low_stock(*, session: Session, paging: Paging = Paging(), q: str = "", inclu
         stmt = stmt.where(Product.status != ProductStatus.archived)
     if q:
         needle = q.strip().lower()
-        stmt = stmt.where(sa.or_(
-            sa.func.lower(Product.name).contains(needle, autoescape=True),
-            sa.func.lower(ProductVariant.sku).contains(needle, autoescape=True),
-        ))
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Product.name).contains(needle, autoescape=True),
+                sa.func.lower(ProductVariant.sku).contains(needle, autoescape=True),
+            )
+        )
     total = session.exec(select(sa.func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(
         stmt.order_by(ProductVariant.inventory_quantity, Product.name, ProductVariant.sku)
-        .offset(paging.offset).limit(paging.per_page)
+        .offset(paging.offset)
+        .limit(paging.per_page)
     ).all()
     items = [
         LowStockRow(
-            variant_id=str(v.id), product_id=str(p.id), product=p.name,
+            variant_id=str(v.id),
+            product_id=str(p.id),
+            product=p.name,
             product_status=p.status.value if isinstance(p.status, ProductStatus) else str(p.status),
-            sku=v.sku, variant=v.name, stock=v.inventory_quantity, threshold=p.low_stock_threshold,
+            sku=v.sku,
+            variant=v.name,
+            stock=v.inventory_quantity,
+            threshold=p.low_stock_threshold,
         )
         for v, p in rows
     ]
@@ -92,7 +100,12 @@ def low_stock(*, session: Session, paging: Paging = Paging(), q: str = "", inclu
 
 
 def adjust_stock(
-    *, session: Session, actor: Actor, variant_id: object, data: Mapping[str, Any], now: datetime | None = None,
+    *,
+    session: Session,
+    actor: Actor,
+    variant_id: object,
+    data: Mapping[str, Any],
+    now: datetime | None = None,
 ) -> AdjustmentResult:
     """Add or remove stock of one variant, with a reason.
 
@@ -117,28 +130,39 @@ def adjust_stock(
         current = session.get(ProductVariant, vid)
         raise AdminError(
             "conflict",
-            f"Only {current.inventory_quantity if current else 0} in stock: cannot remove "
-            f"{-change.quantity_change}",
+            f"Only {current.inventory_quantity if current else 0} in stock: cannot remove {-change.quantity_change}",
             field="quantity_change",
         )
     after = session.execute(sa.select(table.c.inventory_quantity).where(table.c.id == vid)).scalar_one()
     products = Product.__table__
     session.execute(
-        sa.update(products).where(products.c.id == variant.product_id)
-        .values(inventory_quantity=sa.func.greatest(products.c.inventory_quantity + change.quantity_change, 0)
-                if session.get_bind().dialect.name == "postgresql"
-                else sa.func.max(products.c.inventory_quantity + change.quantity_change, 0),
-                updated_at=now)
+        sa.update(products)
+        .where(products.c.id == variant.product_id)
+        .values(
+            inventory_quantity=sa.func.greatest(products.c.inventory_quantity + change.quantity_change, 0)
+            if session.get_bind().dialect.name == "postgresql"
+            else sa.func.max(products.c.inventory_quantity + change.quantity_change, 0),
+            updated_at=now,
+        )
     )
     movement = InventoryMovement(
-        product_id=variant.product_id, product_variant_id=vid, movement_type=change.movement_type,
-        quantity_change=change.quantity_change, quantity_after=after, reference_type="manual",
-        notes=change.reason, created_by=actor.id, created_at=now,
+        product_id=variant.product_id,
+        product_variant_id=vid,
+        movement_type=change.movement_type,
+        quantity_change=change.quantity_change,
+        quantity_after=after,
+        reference_type="manual",
+        notes=change.reason,
+        created_by=actor.id,
+        created_at=now,
     )
     session.add(movement)
     product = session.get(Product, variant.product_id)
     record(
-        session=session, actor=actor, action=f"inventory.{change.movement_type}", entity_type="variant",
+        session=session,
+        actor=actor,
+        action=f"inventory.{change.movement_type}",
+        entity_type="variant",
         entity_id=vid,
         summary=f"{change.quantity_change:+d} {variant.sku} ({product.name if product else ''}): {change.reason}"[:500],
         details={"quantity_change": change.quantity_change, "quantity_after": after, "reason": change.reason},
@@ -148,18 +172,31 @@ def adjust_stock(
     session.expire_all()
     cache.invalidate_products()
     return AdjustmentResult(
-        variant_id=str(vid), sku=variant.sku, stock=after,
+        variant_id=str(vid),
+        sku=variant.sku,
+        stock=after,
         movement=MovementView(
-            id=str(movement.id), product_id=str(variant.product_id), variant_id=str(vid),
-            product=product.name if product else "", sku=variant.sku, movement_type=change.movement_type,
-            quantity_change=change.quantity_change, quantity_after=after, reason=change.reason,
-            by=actor.email, at=now.strftime("%Y-%m-%d %H:%M UTC"),
+            id=str(movement.id),
+            product_id=str(variant.product_id),
+            variant_id=str(vid),
+            product=product.name if product else "",
+            sku=variant.sku,
+            movement_type=change.movement_type,
+            quantity_change=change.quantity_change,
+            quantity_after=after,
+            reason=change.reason,
+            by=actor.email,
+            at=now.strftime("%Y-%m-%d %H:%M UTC"),
         ),
     )
 
 
 def movements(
-    *, session: Session, paging: Paging = Paging(), product_id: object = None, variant_id: object = None,
+    *,
+    session: Session,
+    paging: Paging = Paging(),
+    product_id: object = None,
+    variant_id: object = None,
 ) -> Page:
     """The stock history of a product or one variant (or of everything), newest first."""
     stmt = (
@@ -175,13 +212,21 @@ def movements(
     total = session.exec(select(sa.func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(
         stmt.order_by(InventoryMovement.created_at.desc(), InventoryMovement.id)
-        .offset(paging.offset).limit(paging.per_page)
+        .offset(paging.offset)
+        .limit(paging.per_page)
     ).all()
     items = [
         MovementView(
-            id=str(m.id), product_id=str(m.product_id), variant_id=str(m.product_variant_id or ""), product=name,
-            sku=sku or "", movement_type=m.movement_type, quantity_change=m.quantity_change,
-            quantity_after=m.quantity_after, reason=m.notes or "", by=email or "",
+            id=str(m.id),
+            product_id=str(m.product_id),
+            variant_id=str(m.product_variant_id or ""),
+            product=name,
+            sku=sku or "",
+            movement_type=m.movement_type,
+            quantity_change=m.quantity_change,
+            quantity_after=m.quantity_after,
+            reason=m.notes or "",
+            by=email or "",
             at=m.created_at.strftime("%Y-%m-%d %H:%M UTC"),
         )
         for m, sku, name, email in rows

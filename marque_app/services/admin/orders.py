@@ -102,8 +102,9 @@ def parse_day(value: object, name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise AdminError("invalid", f"{name.replace('_', ' ').capitalize()} must be a date (YYYY-MM-DD)",
-                         field=name) from None
+        raise AdminError(
+            "invalid", f"{name.replace('_', ' ').capitalize()} must be a date (YYYY-MM-DD)", field=name
+        ) from None
 
 
 def day_start(day: date) -> datetime:
@@ -114,16 +115,23 @@ MAX_ACCOUNT_IDS = 200  # more accounts match an e-mail search: a subquery instea
 
 
 def list_orders(
-    *, session: Session, paging: Paging = Paging(), status: str = "", payment_status: str = "", q: str = "",
-    date_from: str = "", date_to: str = "",
+    *,
+    session: Session,
+    paging: Paging = Paging(),
+    status: str = "",
+    payment_status: str = "",
+    q: str = "",
+    date_from: str = "",
+    date_to: str = "",
 ) -> Page:
     """Orders newest first, filtered by status, payment status, number or e-mail, dates (UTC days,
     both included). Two queries (three with a search)."""
     if status and status not in STATUSES:
         raise AdminError("invalid", f"Status must be one of {', '.join(STATUSES)}", field="status")
     if payment_status and payment_status not in PAYMENT_STATUSES:
-        raise AdminError("invalid", f"Payment status must be one of {', '.join(PAYMENT_STATUSES)}",
-                         field="payment_status")
+        raise AdminError(
+            "invalid", f"Payment status must be one of {', '.join(PAYMENT_STATUSES)}", field="payment_status"
+        )
     start, end = parse_day(date_from, "date_from"), parse_day(date_to, "date_to")
     if start and end and end < start:
         raise AdminError("invalid", "The end date comes before the start date", field="date_to")
@@ -140,29 +148,45 @@ def list_orders(
         # the planner sees a short id list (a subquery here made it walk every order by date).
         accounts = sa.select(User.id).where(sa.func.lower(User.email).contains(needle, autoescape=True))
         ids = session.execute(accounts.limit(MAX_ACCOUNT_IDS + 1)).scalars().all()
-        where.append(sa.or_(
-            sa.func.lower(Order.order_number).contains(needle, autoescape=True),
-            sa.func.lower(Order.guest_email).contains(needle, autoescape=True),
-            Order.user_id.in_(ids if len(ids) <= MAX_ACCOUNT_IDS else accounts),
-        ))
+        where.append(
+            sa.or_(
+                sa.func.lower(Order.order_number).contains(needle, autoescape=True),
+                sa.func.lower(Order.guest_email).contains(needle, autoescape=True),
+                Order.user_id.in_(ids if len(ids) <= MAX_ACCOUNT_IDS else accounts),
+            )
+        )
     if start:
         where.append(Order.created_at >= day_start(start))
     if end:
         where.append(Order.created_at < day_start(end + timedelta(days=1)))
     # The count reads orders alone; the page counts its 20 orders' items with a correlated subquery (never an aggregate over every order line).
     total = session.execute(sa.select(sa.func.count()).select_from(Order).where(*where)).scalar_one()
-    item_count = (sa.select(sa.func.coalesce(sa.func.sum(OrderItem.quantity), 0))
-                  .where(OrderItem.order_id == Order.id).scalar_subquery())
+    item_count = (
+        sa.select(sa.func.coalesce(sa.func.sum(OrderItem.quantity), 0))
+        .where(OrderItem.order_id == Order.id)
+        .scalar_subquery()
+    )
     rows = session.execute(
-        sa.select(Order, email.label("email"), item_count).outerjoin(User, User.id == Order.user_id).where(*where)
-        .order_by(Order.created_at.desc(), Order.id).offset(paging.offset).limit(paging.per_page)
+        sa.select(Order, email.label("email"), item_count)
+        .outerjoin(User, User.id == Order.user_id)
+        .where(*where)
+        .order_by(Order.created_at.desc(), Order.id)
+        .offset(paging.offset)
+        .limit(paging.per_page)
     ).all()
     out = [
         OrderRow(
-            id=str(o.id), order_number=o.order_number, created_at=o.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-            customer=mail or "", status=_value(o.status), status_label=STATUS_LABELS.get(_value(o.status), ""),
-            payment_status=_value(o.payment_status), item_count=int(n or 0), total=f"{o.total_amount:.2f}",
-            currency=o.currency, tracking_number=o.tracking_number or "",
+            id=str(o.id),
+            order_number=o.order_number,
+            created_at=o.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            customer=mail or "",
+            status=_value(o.status),
+            status_label=STATUS_LABELS.get(_value(o.status), ""),
+            payment_status=_value(o.payment_status),
+            item_count=int(n or 0),
+            total=f"{o.total_amount:.2f}",
+            currency=o.currency,
+            tracking_number=o.tracking_number or "",
         )
         for o, mail, n in rows
     ]
@@ -170,9 +194,16 @@ def list_orders(
 
 
 def _address_line(a: dict[str, Any]) -> str:
-    parts = [f"{a.get('first_name', '')} {a.get('last_name', '')}".strip(), a.get("address_line_1", ""),
-             a.get("address_line_2", ""), a.get("city", ""), a.get("state", ""), a.get("postal_code", ""),
-             a.get("country", ""), a.get("phone", "")]
+    parts = [
+        f"{a.get('first_name', '')} {a.get('last_name', '')}".strip(),
+        a.get("address_line_1", ""),
+        a.get("address_line_2", ""),
+        a.get("city", ""),
+        a.get("state", ""),
+        a.get("postal_code", ""),
+        a.get("country", ""),
+        a.get("phone", ""),
+    ]
     return ", ".join(p for p in parts if p)
 
 
@@ -188,19 +219,41 @@ def get_order(*, session: Session, order_id: object) -> AdminOrder:
     d = order_service.order_detail(session=session, order_id=order.id)
     paid = d.payment_status == PaymentStatus.paid.value
     return AdminOrder(
-        id=d.id, order_number=d.order_number, created_at=d.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-        status=d.status, status_label=d.status_label, payment_status=d.payment_status,
-        payment_method=d.payment_method, email=d.email, customer_id=str(order.user_id or ""),
-        subtotal=f"{d.subtotal:.2f}", discount=f"{d.discount:.2f}", shipping=f"{d.shipping:.2f}",
-        tax=f"{d.tax:.2f}", total=f"{d.total:.2f}", currency=d.currency, coupon_code=d.coupon_code,
-        shipping_address=_address_line(d.shipping_address), shipping_method=d.shipping_method,
-        tracking_number=d.tracking_number, admin_notes=order.admin_notes or "",
-        lines=[{"name": li.name, "variant_label": li.variant_label, "sku": li.sku, "quantity": li.quantity,
-                "unit_price": f"{li.unit_price:.2f}", "line_total": f"{li.line_total:.2f}"} for li in d.lines],
-        timeline=[{"label": t.label, "at": t.at.strftime("%Y-%m-%d %H:%M UTC"), "note": t.note}
-                  for t in d.timeline],
+        id=d.id,
+        order_number=d.order_number,
+        created_at=d.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        status=d.status,
+        status_label=d.status_label,
+        payment_status=d.payment_status,
+        payment_method=d.payment_method,
+        email=d.email,
+        customer_id=str(order.user_id or ""),
+        subtotal=f"{d.subtotal:.2f}",
+        discount=f"{d.discount:.2f}",
+        shipping=f"{d.shipping:.2f}",
+        tax=f"{d.tax:.2f}",
+        total=f"{d.total:.2f}",
+        currency=d.currency,
+        coupon_code=d.coupon_code,
+        shipping_address=_address_line(d.shipping_address),
+        shipping_method=d.shipping_method,
+        tracking_number=d.tracking_number,
+        admin_notes=order.admin_notes or "",
+        lines=[
+            {
+                "name": li.name,
+                "variant_label": li.variant_label,
+                "sku": li.sku,
+                "quantity": li.quantity,
+                "unit_price": f"{li.unit_price:.2f}",
+                "line_total": f"{li.line_total:.2f}",
+            }
+            for li in d.lines
+        ],
+        timeline=[{"label": t.label, "at": t.at.strftime("%Y-%m-%d %H:%M UTC"), "note": t.note} for t in d.timeline],
         next_statuses=list(allowed_next(d.status, paid=paid)),
-        can_mark_paid=d.payment_method == "cod" and d.payment_status == PaymentStatus.pending.value
+        can_mark_paid=d.payment_method == "cod"
+        and d.payment_status == PaymentStatus.pending.value
         and d.status not in ("cancelled", "refunded"),
         can_refund=d.payment_status in (PaymentStatus.paid.value, PaymentStatus.partially_refunded.value),
     )
@@ -214,13 +267,18 @@ def _text(data: dict[str, Any], name: str, limit: int) -> str:
         raise AdminError("invalid", f"{name.replace('_', ' ').capitalize()} must be text", field=name)
     value = value.strip()
     if len(value) > limit:
-        raise AdminError("invalid", f"{name.replace('_', ' ').capitalize()} is at most {limit} characters",
-                         field=name)
+        raise AdminError("invalid", f"{name.replace('_', ' ').capitalize()} is at most {limit} characters", field=name)
     return value
 
 
 def change_status(
-    *, session: Session, actor: Actor, order_id: object, data: dict[str, Any], sms=None, mailer=None,
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: object,
+    data: dict[str, Any],
+    sms=None,
+    mailer=None,
     now: datetime | None = None,
 ) -> AdminOrder:
     """Move an order to ``data["status"]`` (with ``note``, and ``tracking_number`` when shipping).
@@ -241,40 +299,68 @@ def change_status(
     if to == "shipped" and to in allowed_next(current) and not (tracking or order.tracking_number):
         # the customer is told the tracking number when the order ships: page and API both ask for it
         raise AdminError("invalid", "Enter the tracking number to ship the order", field="tracking_number")
-    record(session=session, actor=actor, action="order.status", entity_type="order", entity_id=order.id,
-           summary=f"Order {order.order_number}: {current} -> {to}" + (f", tracking {tracking}" if tracking else "")
-           + (f" ({note[:200]})" if note else ""), details={"from": current, "to": to}, now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="order.status",
+        entity_type="order",
+        entity_id=order.id,
+        summary=f"Order {order.order_number}: {current} -> {to}"
+        + (f", tracking {tracking}" if tracking else "")
+        + (f" ({note[:200]})" if note else ""),
+        details={"from": current, "to": to},
+        now=now,
+    )
     try:
-        order_service.change_status(session=session, order_id=order.id, to_status=to, actor_id=actor.id, note=note,
-                                    tracking_number=tracking or None, sms=sms, mailer=mailer, now=now)
+        order_service.change_status(
+            session=session,
+            order_id=order.id,
+            to_status=to,
+            actor_id=actor.id,
+            note=note,
+            tracking_number=tracking or None,
+            sms=sms,
+            mailer=mailer,
+            now=now,
+        )
     except CheckoutError as err:
         session.rollback()
         raise admin_error(err) from None
     return get_order(session=session, order_id=order.id)
 
 
-def set_tracking(*, session: Session, actor: Actor, order_id: object, data: dict[str, Any],
-                 now: datetime | None = None) -> AdminOrder:
+def set_tracking(
+    *, session: Session, actor: Actor, order_id: object, data: dict[str, Any], now: datetime | None = None
+) -> AdminOrder:
     """Set or correct the tracking number of a processing, shipped or delivered order."""
     tracking = _text(data, "tracking_number", 100)
     if not tracking:
         raise AdminError("invalid", "Enter the tracking number", field="tracking_number")
     order = _order(session, order_id)
     if _value(order.status) not in ("processing", "shipped", "delivered"):
-        raise AdminError("conflict", f"An order that is {_value(order.status)} has no tracking number",
-                         field="tracking_number")
+        raise AdminError(
+            "conflict", f"An order that is {_value(order.status)} has no tracking number", field="tracking_number"
+        )
     old = order.tracking_number or ""
     order.tracking_number = tracking
     order.updated_at = now or utcnow()
     session.add(order)
-    record(session=session, actor=actor, action="order.tracking", entity_type="order", entity_id=order.id,
-           summary=f"Order {order.order_number}: tracking {old or '(none)'} -> {tracking}", now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="order.tracking",
+        entity_type="order",
+        entity_id=order.id,
+        summary=f"Order {order.order_number}: tracking {old or '(none)'} -> {tracking}",
+        now=now,
+    )
     session.commit()
     return get_order(session=session, order_id=order.id)
 
 
-def add_note(*, session: Session, actor: Actor, order_id: object, data: dict[str, Any],
-             now: datetime | None = None) -> AdminOrder:
+def add_note(
+    *, session: Session, actor: Actor, order_id: object, data: dict[str, Any], now: datetime | None = None
+) -> AdminOrder:
     """Append an admin note (kept with its author and time; the customer never sees it)."""
     now = now or utcnow()
     note = _text(data, "note", MAX_NOTE)
@@ -284,8 +370,15 @@ def add_note(*, session: Session, actor: Actor, order_id: object, data: dict[str
     line = f"[{now.strftime('%Y-%m-%d %H:%M UTC')} {actor.email}] {note}"
     order.admin_notes = f"{order.admin_notes}\n{line}" if order.admin_notes else line
     session.add(order)
-    record(session=session, actor=actor, action="order.note", entity_type="order", entity_id=order.id,
-           summary=f"Note on order {order.order_number}: {note[:200]}", now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="order.note",
+        entity_type="order",
+        entity_id=order.id,
+        summary=f"Note on order {order.order_number}: {note[:200]}",
+        now=now,
+    )
     session.commit()
     return get_order(session=session, order_id=order.id)
 
@@ -303,17 +396,32 @@ def parse_amount(value: object) -> Decimal | None:
     return amount
 
 
-def refund(*, session: Session, actor: Actor, order_id: object, data: dict[str, Any], providers=None,
-           now: datetime | None = None) -> AdminOrder:
+def refund(
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: object,
+    data: dict[str, Any],
+    providers=None,
+    now: datetime | None = None,
+) -> AdminOrder:
     """Refund through the payment interface: ``amount`` (empty: all that is left)."""
     amount = parse_amount(data.get("amount"))
     order = _order(session, order_id)
-    record(session=session, actor=actor, action="order.refund", entity_type="order", entity_id=order.id,
-           summary=f"Refunded {amount if amount is not None else 'the rest'} {order.currency} "
-                   f"of order {order.order_number}", now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="order.refund",
+        entity_type="order",
+        entity_id=order.id,
+        summary=f"Refunded {amount if amount is not None else 'the rest'} {order.currency} "
+        f"of order {order.order_number}",
+        now=now,
+    )
     try:
-        payments.refund(session=session, order_id=order.id, amount=amount, actor_id=actor.id, providers=providers,
-                        now=now)
+        payments.refund(
+            session=session, order_id=order.id, amount=amount, actor_id=actor.id, providers=providers, now=now
+        )
     except PaymentError as err:
         session.rollback()
         raise admin_error(err) from None
@@ -323,8 +431,15 @@ def refund(*, session: Session, actor: Actor, order_id: object, data: dict[str, 
 def mark_paid(*, session: Session, actor: Actor, order_id: object, now: datetime | None = None) -> AdminOrder:
     """Cash on delivery: the cash was taken."""
     order = _order(session, order_id)
-    record(session=session, actor=actor, action="order.paid", entity_type="order", entity_id=order.id,
-           summary=f"Marked order {order.order_number} paid (cash on delivery)", now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="order.paid",
+        entity_type="order",
+        entity_id=order.id,
+        summary=f"Marked order {order.order_number} paid (cash on delivery)",
+        now=now,
+    )
     try:
         payments.mark_cod_paid(session=session, order_id=order.id, actor_id=actor.id, now=now)
     except PaymentError as err:

@@ -140,8 +140,13 @@ def _money(value) -> str:
 
 def variant_view(v: ProductVariant, threshold: int = 0) -> VariantView:
     return VariantView(
-        id=str(v.id), sku=v.sku, name=v.name, attributes=format_attributes(v.attributes),
-        price=_money(v.price), stock=v.inventory_quantity, low_stock_threshold=threshold,
+        id=str(v.id),
+        sku=v.sku,
+        name=v.name,
+        attributes=format_attributes(v.attributes),
+        price=_money(v.price),
+        stock=v.inventory_quantity,
+        low_stock_threshold=threshold,
     )
 
 
@@ -190,26 +195,50 @@ def list_products(
     products = session.exec(stmt.order_by(ordered, Product.id).offset(paging.offset).limit(paging.per_page)).all()
     ids = [p.id for p in products]
     names = {
-        **{c.id: c.name for c in session.exec(select(Category).where(
-            Category.id.in_({p.category_id for p in products if p.category_id}))).all()},
-        **{b.id: b.name for b in session.exec(select(Brand).where(
-            Brand.id.in_({p.brand_id for p in products if p.brand_id}))).all()},
+        **{
+            c.id: c.name
+            for c in session.exec(
+                select(Category).where(Category.id.in_({p.category_id for p in products if p.category_id}))
+            ).all()
+        },
+        **{
+            b.id: b.name
+            for b in session.exec(select(Brand).where(Brand.id.in_({p.brand_id for p in products if p.brand_id}))).all()
+        },
     }
-    counts = dict(session.exec(
-        select(ProductVariant.product_id, sa.func.count()).where(ProductVariant.product_id.in_(ids))
-        .group_by(ProductVariant.product_id)
-    ).all()) if ids else {}
+    counts = (
+        dict(
+            session.exec(
+                select(ProductVariant.product_id, sa.func.count())
+                .where(ProductVariant.product_id.in_(ids))
+                .group_by(ProductVariant.product_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     images: dict[uuid.UUID, str] = {}
-    for image in session.exec(
-        select(ProductImage).where(ProductImage.product_id.in_(ids)).order_by(ProductImage.sort_order.desc())
-    ).all() if ids else []:
+    for image in (
+        session.exec(
+            select(ProductImage).where(ProductImage.product_id.in_(ids)).order_by(ProductImage.sort_order.desc())
+        ).all()
+        if ids
+        else []
+    ):
         images[image.product_id] = image.url  # the last written is the lowest sort_order
     rows = [
         ProductRow(
-            id=str(p.id), name=p.name, slug=p.slug, sku=p.sku, status=p.status.value
-            if isinstance(p.status, ProductStatus) else str(p.status),
-            price=_money(p.price), category=names.get(p.category_id, ""), brand=names.get(p.brand_id, ""),
-            stock=p.inventory_quantity, variant_count=counts.get(p.id, 0), image_url=images.get(p.id, ""),
+            id=str(p.id),
+            name=p.name,
+            slug=p.slug,
+            sku=p.sku,
+            status=p.status.value if isinstance(p.status, ProductStatus) else str(p.status),
+            price=_money(p.price),
+            category=names.get(p.category_id, ""),
+            brand=names.get(p.brand_id, ""),
+            stock=p.inventory_quantity,
+            variant_count=counts.get(p.id, 0),
+            image_url=images.get(p.id, ""),
             updated=p.updated_at.strftime("%Y-%m-%d %H:%M"),
         )
         for p in products
@@ -226,20 +255,31 @@ def get_product(*, session: Session, product_id: object) -> ProductForm:
     if product is None:
         raise not_found()
     variants = session.exec(
-        select(ProductVariant).where(ProductVariant.product_id == product.id)
+        select(ProductVariant)
+        .where(ProductVariant.product_id == product.id)
         .order_by(ProductVariant.sort_order, ProductVariant.created_at, ProductVariant.sku)
     ).all()
     images = session.exec(
-        select(ProductImage).where(ProductImage.product_id == product.id)
+        select(ProductImage)
+        .where(ProductImage.product_id == product.id)
         .order_by(ProductImage.sort_order, ProductImage.created_at)
     ).all()
     return ProductForm(
-        id=str(product.id), name=product.name, slug=product.slug, sku=product.sku,
-        description=product.description or "", short_description=product.short_description or "",
-        meta_title=product.meta_title or "", meta_description=product.meta_description or "",
-        category_id=str(product.category_id or ""), brand_id=str(product.brand_id or ""),
-        price=_money(product.price), compare_price=_money(product.compare_price),
-        status=_status(product), featured=product.featured, low_stock_threshold=product.low_stock_threshold,
+        id=str(product.id),
+        name=product.name,
+        slug=product.slug,
+        sku=product.sku,
+        description=product.description or "",
+        short_description=product.short_description or "",
+        meta_title=product.meta_title or "",
+        meta_description=product.meta_description or "",
+        category_id=str(product.category_id or ""),
+        brand_id=str(product.brand_id or ""),
+        price=_money(product.price),
+        compare_price=_money(product.compare_price),
+        status=_status(product),
+        featured=product.featured,
+        low_stock_threshold=product.low_stock_threshold,
         variants=[variant_view(v, product.low_stock_threshold) for v in variants],
         images=[ImageView(id=str(i.id), url=i.url, alt_text=i.alt_text or "") for i in images],
         has_orders=_has_orders(session, product.id),
@@ -266,7 +306,10 @@ def _reference(session: Session, model, value: str, field_name: str, what: str) 
 
 
 def _check_unique_product(session: Session, data: ProductInput, product_id: uuid.UUID | None) -> None:
-    for column, value, name, label in ((Product.slug, data.slug, "slug", "slug"), (Product.sku, data.sku, "sku", "SKU")):
+    for column, value, name, label in (
+        (Product.slug, data.slug, "slug", "slug"),
+        (Product.sku, data.sku, "sku", "SKU"),
+    ):
         stmt = select(Product.id).where(sa.func.lower(column) == value.lower())
         if product_id is not None:
             stmt = stmt.where(Product.id != product_id)
@@ -275,7 +318,10 @@ def _check_unique_product(session: Session, data: ProductInput, product_id: uuid
 
 
 def _check_unique_skus(
-    session: Session, variants: Sequence[VariantInput], product_id: uuid.UUID | None, offset: int = 0,
+    session: Session,
+    variants: Sequence[VariantInput],
+    product_id: uuid.UUID | None,
+    offset: int = 0,
     name_prefix: str = "variants",
 ) -> None:
     if not variants:
@@ -309,13 +355,22 @@ def commit_or_conflict(session: Session) -> None:
         raise AdminError("conflict", "The change conflicts with another one; reload and try again") from None
 
 
-def _move(session: Session, *, variant: ProductVariant, change: int, kind: str, reason: str,
-          actor: Actor, now: datetime) -> None:
-    session.add(InventoryMovement(
-        product_id=variant.product_id, product_variant_id=variant.id, movement_type=kind,
-        quantity_change=change, quantity_after=variant.inventory_quantity, reference_type="manual",
-        notes=reason, created_by=actor.id, created_at=now,
-    ))
+def _move(
+    session: Session, *, variant: ProductVariant, change: int, kind: str, reason: str, actor: Actor, now: datetime
+) -> None:
+    session.add(
+        InventoryMovement(
+            product_id=variant.product_id,
+            product_variant_id=variant.id,
+            movement_type=kind,
+            quantity_change=change,
+            quantity_after=variant.inventory_quantity,
+            reference_type="manual",
+            notes=reason,
+            created_by=actor.id,
+            created_at=now,
+        )
+    )
 
 
 def save_product(
@@ -359,16 +414,21 @@ def save_product(
     existing: dict[str, ProductVariant] = {}
     existing_images: dict[str, ProductImage] = {}
     if product is not None:
-        existing = {str(v.id): v for v in session.exec(
-            select(ProductVariant).where(ProductVariant.product_id == product.id)).all()}
-        existing_images = {str(i.id): i for i in session.exec(
-            select(ProductImage).where(ProductImage.product_id == product.id)).all()}
+        existing = {
+            str(v.id): v
+            for v in session.exec(select(ProductVariant).where(ProductVariant.product_id == product.id)).all()
+        }
+        existing_images = {
+            str(i.id): i for i in session.exec(select(ProductImage).where(ProductImage.product_id == product.id)).all()
+        }
     for i, row in enumerate(rows):
         if row.id and row.id not in existing:
             raise invalid("This variant is not one of this product's; reload the page", f"variants.{i}.id")
         if row.id and row.stock is not None and row.stock != existing[row.id].inventory_quantity:
-            raise invalid("Change an existing variant's stock with an inventory adjustment (it needs a reason)",
-                          f"variants.{i}.stock")
+            raise invalid(
+                "Change an existing variant's stock with an inventory adjustment (it needs a reason)",
+                f"variants.{i}.stock",
+            )
     for i, picture in enumerate(pictures):
         if picture.id and picture.id not in existing_images:
             raise invalid("This picture is not one of this product's; reload the page", f"images.{i}.id")
@@ -391,8 +451,9 @@ def save_product(
     created = product is None
     before = {} if created else {"status": _status(product), "price": _money(product.price), "name": product.name}
     if created:
-        product = Product(id=uuid.uuid4(), name=fields.name, slug=fields.slug, sku=fields.sku, price=fields.price,
-                          created_at=now)
+        product = Product(
+            id=uuid.uuid4(), name=fields.name, slug=fields.slug, sku=fields.sku, price=fields.price, created_at=now
+        )
     product.name, product.slug, product.sku = fields.name, fields.slug, fields.sku
     product.description = fields.description or None
     product.short_description = fields.short_description or None
@@ -422,14 +483,28 @@ def save_product(
             session.add(variant)
         else:
             variant = ProductVariant(
-                id=uuid.uuid4(), product_id=product.id, sku=row.sku, name=row.name, attributes=row.attributes,
-                price=row.price, inventory_quantity=row.stock or 0, sort_order=order, created_at=now,
+                id=uuid.uuid4(),
+                product_id=product.id,
+                sku=row.sku,
+                name=row.name,
+                attributes=row.attributes,
+                price=row.price,
+                inventory_quantity=row.stock or 0,
+                sort_order=order,
+                created_at=now,
             )
             session.add(variant)
             session.flush()
             if variant.inventory_quantity:
-                _move(session, variant=variant, change=variant.inventory_quantity, kind="restock",
-                      reason="Initial stock", actor=actor, now=now)
+                _move(
+                    session,
+                    variant=variant,
+                    change=variant.inventory_quantity,
+                    kind="restock",
+                    reason="Initial stock",
+                    actor=actor,
+                    now=now,
+                )
         total += variant.inventory_quantity
     product.inventory_quantity = total
     session.add(product)
@@ -443,18 +518,27 @@ def save_product(
             image = existing_images[picture.id]
             image.alt_text, image.sort_order = picture.alt_text or None, order
         else:
-            image = ProductImage(product_id=product.id, url=picture.url, alt_text=picture.alt_text or None,
-                                 sort_order=order, created_at=now)
+            image = ProductImage(
+                product_id=product.id,
+                url=picture.url,
+                alt_text=picture.alt_text or None,
+                sort_order=order,
+                created_at=now,
+            )
         session.add(image)
 
     after = {"status": fields.status, "price": _money(fields.price), "name": fields.name}
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     record(
-        session=session, actor=actor, action="product.create" if created else "product.update",
-        entity_type="product", entity_id=product.id,
+        session=session,
+        actor=actor,
+        action="product.create" if created else "product.update",
+        entity_type="product",
+        entity_id=product.id,
         summary=f"{'Created' if created else 'Updated'} product {fields.name} ({len(rows)} variants, "
         f"{len(pictures)} pictures)",
-        details={"changes": changes, "variants_removed": [v.sku for v in removed]}, now=now,
+        details={"changes": changes, "variants_removed": [v.sku for v in removed]},
+        now=now,
     )
     commit_or_conflict(session)
     invalidate()
@@ -462,7 +546,12 @@ def save_product(
 
 
 def set_status(
-    *, session: Session, actor: Actor, product_id: object, status: str, now: datetime | None = None,
+    *,
+    session: Session,
+    actor: Actor,
+    product_id: object,
+    status: str,
+    now: datetime | None = None,
     invalidate=cache.invalidate_products,
 ) -> ProductForm:
     """Move a product to ``status`` if the status machine allows it (archive, restore, publish)."""
@@ -479,16 +568,27 @@ def set_status(
         product.published_at = now
     product.updated_at = now
     session.add(product)
-    record(session=session, actor=actor, action=f"product.{status}", entity_type="product", entity_id=product.id,
-           summary=f"Product {product.name}: {current} -> {status}", details={"from": current, "to": status},
-           now=now)
+    record(
+        session=session,
+        actor=actor,
+        action=f"product.{status}",
+        entity_type="product",
+        entity_id=product.id,
+        summary=f"Product {product.name}: {current} -> {status}",
+        details={"from": current, "to": status},
+        now=now,
+    )
     commit_or_conflict(session)
     invalidate()
     return get_product(session=session, product_id=product.id)
 
 
 def delete_product(
-    *, session: Session, actor: Actor, product_id: object, now: datetime | None = None,
+    *,
+    session: Session,
+    actor: Actor,
+    product_id: object,
+    now: datetime | None = None,
     invalidate=cache.invalidate_products,
 ) -> str:
     """Delete a product nobody ordered and with no stock history; otherwise archive it.
@@ -500,9 +600,11 @@ def delete_product(
     product = session.get(Product, as_uuid(product_id))
     if product is None:
         raise not_found()
-    referenced = _has_orders(session, product.id) or session.exec(
-        select(InventoryMovement.id).where(InventoryMovement.product_id == product.id).limit(1)
-    ).first() is not None
+    referenced = (
+        _has_orders(session, product.id)
+        or session.exec(select(InventoryMovement.id).where(InventoryMovement.product_id == product.id).limit(1)).first()
+        is not None
+    )
     if referenced:
         if _status(product) != "archived":
             product.status = ProductStatus.archived
@@ -514,16 +616,27 @@ def delete_product(
         session.flush()
         session.delete(product)  # variants, pictures, wishlist rows and reviews cascade
         outcome = "deleted"
-    record(session=session, actor=actor, action=f"product.{'delete' if outcome == 'deleted' else 'archive'}",
-           entity_type="product", entity_id=product.id, summary=f"{outcome.capitalize()} product {product.name}",
-           now=now)
+    record(
+        session=session,
+        actor=actor,
+        action=f"product.{'delete' if outcome == 'deleted' else 'archive'}",
+        entity_type="product",
+        entity_id=product.id,
+        summary=f"{outcome.capitalize()} product {product.name}",
+        now=now,
+    )
     commit_or_conflict(session)
     invalidate()
     return outcome
 
 
 def add_variant(
-    *, session: Session, actor: Actor, product_id: object, data: Mapping[str, Any], now: datetime | None = None,
+    *,
+    session: Session,
+    actor: Actor,
+    product_id: object,
+    data: Mapping[str, Any],
+    now: datetime | None = None,
     invalidate=cache.invalidate_products,
 ) -> VariantView:
     """Add one variant (its initial stock is recorded as a restock)."""
@@ -533,23 +646,45 @@ def add_variant(
         raise not_found()
     row = check_variant({k: v for k, v in data.items() if k != "id"})
     _check_unique_skus(session, [row], product.id, name_prefix="sku")
-    last = session.exec(select(sa.func.max(ProductVariant.sort_order)).where(
-        ProductVariant.product_id == product.id)).one()
+    last = session.exec(
+        select(sa.func.max(ProductVariant.sort_order)).where(ProductVariant.product_id == product.id)
+    ).one()
     variant = ProductVariant(
-        id=uuid.uuid4(), product_id=product.id, sku=row.sku, name=row.name, attributes=row.attributes,
-        price=row.price, inventory_quantity=row.stock or 0, sort_order=(last or 0) + 1 if last is not None else 0,
+        id=uuid.uuid4(),
+        product_id=product.id,
+        sku=row.sku,
+        name=row.name,
+        attributes=row.attributes,
+        price=row.price,
+        inventory_quantity=row.stock or 0,
+        sort_order=(last or 0) + 1 if last is not None else 0,
         created_at=now,
     )
     session.add(variant)
     session.flush()
     if variant.inventory_quantity:
-        _move(session, variant=variant, change=variant.inventory_quantity, kind="restock", reason="Initial stock",
-              actor=actor, now=now)
+        _move(
+            session,
+            variant=variant,
+            change=variant.inventory_quantity,
+            kind="restock",
+            reason="Initial stock",
+            actor=actor,
+            now=now,
+        )
     product.inventory_quantity = (product.inventory_quantity or 0) + variant.inventory_quantity
     product.updated_at = now
     session.add(product)
-    record(session=session, actor=actor, action="variant.create", entity_type="variant", entity_id=variant.id,
-           summary=f"Added variant {row.sku} to {product.name}", details={"product_id": str(product.id)}, now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="variant.create",
+        entity_type="variant",
+        entity_id=variant.id,
+        summary=f"Added variant {row.sku} to {product.name}",
+        details={"product_id": str(product.id)},
+        now=now,
+    )
     commit_or_conflict(session)
     invalidate()
     return variant_view(variant, product.low_stock_threshold)
@@ -572,8 +707,9 @@ def store_upload(*, upload_dir: Path, filename: str, data: bytes) -> str:
 UPLOAD_GRACE = timedelta(hours=24)  # an open product form may still save a picture this old
 
 
-def prune_uploads(*, session: Session, upload_dir: Path, now: datetime | None = None,
-                  grace: timedelta = UPLOAD_GRACE) -> int:
+def prune_uploads(
+    *, session: Session, upload_dir: Path, now: datetime | None = None, grace: timedelta = UPLOAD_GRACE
+) -> int:
     """Delete stored pictures no product, category or brand refers to: uploads from a form that was
     never saved, pictures removed from a product, products deleted. Files younger than ``grace``
     stay (their form may still be saved); other files in the folder are never touched. Returns
@@ -589,8 +725,12 @@ def prune_uploads(*, session: Session, upload_dir: Path, now: datetime | None = 
     cutoff = ((now or utcnow()) - grace).timestamp()
     removed = 0
     for path in folder.iterdir():
-        if (path.is_file() and UPLOAD_NAME.fullmatch(path.name) and path.name not in used
-                and path.stat().st_mtime < cutoff):
+        if (
+            path.is_file()
+            and UPLOAD_NAME.fullmatch(path.name)
+            and path.name not in used
+            and path.stat().st_mtime < cutoff
+        ):
             path.unlink(missing_ok=True)
             removed += 1
     return removed

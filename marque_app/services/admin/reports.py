@@ -76,19 +76,29 @@ class Dashboard:
 def dashboard(*, session: Session, now: datetime | None = None, top: int = 5) -> Dashboard:
     now = now or utcnow()
     today = now.date()
-    starts = {"Today": day_start(today), "Last 7 days": day_start(today - timedelta(days=6)),
-              "Last 30 days": day_start(today - timedelta(days=29))}
-    row = session.execute(sa.select(*[
-        expr for start in starts.values() for expr in (
-            sa.func.count(sa.case((Order.created_at >= start, 1))),
-            sa.func.coalesce(sa.func.sum(sa.case((Order.created_at >= start, Order.total_amount))), 0),
-        )
-    ]).where(_counted(), Order.created_at >= starts["Last 30 days"], Order.created_at <= now)).one()
+    starts = {
+        "Today": day_start(today),
+        "Last 7 days": day_start(today - timedelta(days=6)),
+        "Last 30 days": day_start(today - timedelta(days=29)),
+    }
+    row = session.execute(
+        sa.select(
+            *[
+                expr
+                for start in starts.values()
+                for expr in (
+                    sa.func.count(sa.case((Order.created_at >= start, 1))),
+                    sa.func.coalesce(sa.func.sum(sa.case((Order.created_at >= start, Order.total_amount))), 0),
+                )
+            ]
+        ).where(_counted(), Order.created_at >= starts["Last 30 days"], Order.created_at <= now)
+    ).one()
     periods = [Period(label, int(row[2 * i]), _money(row[2 * i + 1])) for i, label in enumerate(starts)]
 
     day = _day(session, Order.created_at)
     per_day = {
-        d: (int(n), Decimal(r or 0)) for d, n, r in session.execute(
+        d: (int(n), Decimal(r or 0))
+        for d, n, r in session.execute(
             sa.select(day, sa.func.count(), sa.func.sum(Order.total_amount))
             .where(_counted(), Order.created_at >= starts["Last 30 days"], Order.created_at <= now)
             .group_by(day)
@@ -100,26 +110,38 @@ def dashboard(*, session: Session, now: datetime | None = None, top: int = 5) ->
         n, r = per_day.get(d, (0, Decimal("0")))
         series.append(DayPoint(d, n, float(r), _money(r)))
 
-    counts = {getattr(s, "value", s): int(n) for s, n in session.execute(
-        sa.select(Order.status, sa.func.count()).group_by(Order.status))}
+    counts = {
+        getattr(s, "value", s): int(n)
+        for s, n in session.execute(sa.select(Order.status, sa.func.count()).group_by(Order.status))
+    }
     by_status = [{"status": s, "label": STATUS_LABELS[s], "count": counts.get(s, 0)} for s in STATUSES]
 
     top_rows = session.execute(
-        sa.select(OrderItem.product_id, sa.func.max(OrderItem.product_name), sa.func.sum(OrderItem.quantity),
-                  sa.func.sum(OrderItem.total_price))
+        sa.select(
+            OrderItem.product_id,
+            sa.func.max(OrderItem.product_name),
+            sa.func.sum(OrderItem.quantity),
+            sa.func.sum(OrderItem.total_price),
+        )
         .join(Order, Order.id == OrderItem.order_id)
         .where(_counted(), Order.created_at >= starts["Last 30 days"], Order.created_at <= now)
         .group_by(OrderItem.product_id)
         .order_by(sa.func.sum(OrderItem.quantity).desc(), sa.func.max(OrderItem.product_name))
         .limit(top)
     ).all()
-    top_products = [{"product_id": str(pid or ""), "name": name, "quantity": int(q), "revenue": _money(r)}
-                    for pid, name, q, r in top_rows]
+    top_products = [
+        {"product_id": str(pid or ""), "name": name, "quantity": int(q), "revenue": _money(r)}
+        for pid, name, q, r in top_rows
+    ]
 
     low = inventory.low_stock(session=session, paging=Paging(1, 10))
     return Dashboard(
-        periods=periods, series=series, by_status=by_status, top_products=top_products,
-        low_stock=[asdict(r) for r in low.items], sold_out_demand=sold_out_demand(session=session),
+        periods=periods,
+        series=series,
+        by_status=by_status,
+        top_products=top_products,
+        low_stock=[asdict(r) for r in low.items],
+        sold_out_demand=sold_out_demand(session=session),
     )
 
 
@@ -127,14 +149,17 @@ def sold_out_demand(*, session: Session, limit: int = 10) -> list[dict]:
     """Sold-out SKUs of live products with how many carts hold them and how many wishlists hold
     their product, most wanted first."""
     carts = (
-        sa.select(CartItem.product_variant_id.label("vid"),
-                  sa.func.count(sa.distinct(sa.func.coalesce(sa.cast(CartItem.user_id, sa.String),
-                                                             CartItem.session_id))).label("n"))
-        .group_by(CartItem.product_variant_id).subquery()
+        sa.select(
+            CartItem.product_variant_id.label("vid"),
+            sa.func.count(
+                sa.distinct(sa.func.coalesce(sa.cast(CartItem.user_id, sa.String), CartItem.session_id))
+            ).label("n"),
+        )
+        .group_by(CartItem.product_variant_id)
+        .subquery()
     )
     wishes = (
-        sa.select(Wishlist.product_id.label("pid"), sa.func.count().label("n"))
-        .group_by(Wishlist.product_id).subquery()
+        sa.select(Wishlist.product_id.label("pid"), sa.func.count().label("n")).group_by(Wishlist.product_id).subquery()
     )
     n_carts, n_wishes = sa.func.coalesce(carts.c.n, 0), sa.func.coalesce(wishes.c.n, 0)
     rows = session.execute(
@@ -142,13 +167,20 @@ def sold_out_demand(*, session: Session, limit: int = 10) -> list[dict]:
         .join(Product, Product.id == ProductVariant.product_id)
         .outerjoin(carts, carts.c.vid == ProductVariant.id)
         .outerjoin(wishes, wishes.c.pid == Product.id)
-        .where(ProductVariant.inventory_quantity <= 0, Product.track_inventory, ~Product.allow_backorder,
-               Product.status == ProductStatus.active, (n_carts + n_wishes) > 0)
+        .where(
+            ProductVariant.inventory_quantity <= 0,
+            Product.track_inventory,
+            ~Product.allow_backorder,
+            Product.status == ProductStatus.active,
+            (n_carts + n_wishes) > 0,
+        )
         .order_by((n_carts + n_wishes).desc(), Product.name, ProductVariant.sku)
         .limit(limit)
     ).all()
-    return [{"product_id": str(pid), "name": name, "sku": sku, "variant": vname, "carts": int(c), "wishlists": int(w)}
-            for pid, name, sku, vname, c, w in rows]
+    return [
+        {"product_id": str(pid), "name": name, "sku": sku, "variant": vname, "carts": int(c), "wishlists": int(w)}
+        for pid, name, sku, vname, c, w in rows
+    ]
 
 
 # --- reports ------------------------------------------------------------------------------------
@@ -177,8 +209,15 @@ def report_range(date_from: object, date_to: object, *, now: datetime | None = N
     return start, end
 
 
-def report(*, session: Session, kind: str, date_from: object = "", date_to: object = "",
-           now: datetime | None = None, limit: int = 1000) -> Report:
+def report(
+    *,
+    session: Session,
+    kind: str,
+    date_from: object = "",
+    date_to: object = "",
+    now: datetime | None = None,
+    limit: int = 1000,
+) -> Report:
     """``sales`` (by day, gaps as 0), ``products`` or ``customers`` over the chosen days."""
     if kind not in KINDS:
         raise AdminError("invalid", f"Report must be one of {', '.join(KINDS)}", field="kind")
@@ -186,11 +225,22 @@ def report(*, session: Session, kind: str, date_from: object = "", date_to: obje
     window = (_counted(), Order.created_at >= day_start(start), Order.created_at < day_start(end + timedelta(days=1)))
     if kind == "sales":
         day = _day(session, Order.created_at)
-        got = {d: r for d, *r in session.execute(
-            sa.select(day, sa.func.count(), sa.func.sum(Order.subtotal), sa.func.sum(Order.discount_amount),
-                      sa.func.sum(Order.shipping_amount), sa.func.sum(Order.tax_amount),
-                      sa.func.sum(Order.total_amount))
-            .where(*window).group_by(day))}
+        got = {
+            d: r
+            for d, *r in session.execute(
+                sa.select(
+                    day,
+                    sa.func.count(),
+                    sa.func.sum(Order.subtotal),
+                    sa.func.sum(Order.discount_amount),
+                    sa.func.sum(Order.shipping_amount),
+                    sa.func.sum(Order.tax_amount),
+                    sa.func.sum(Order.total_amount),
+                )
+                .where(*window)
+                .group_by(day)
+            )
+        }
         columns = ["day", "orders", "subtotal", "discount", "shipping", "tax", "revenue"]
         rows = []
         for i in range((end - start).days + 1):
@@ -202,12 +252,19 @@ def report(*, session: Session, kind: str, date_from: object = "", date_to: obje
         rows = [
             dict(zip(columns, [name, sku, int(n), int(q), _money(r)], strict=False))
             for name, sku, n, q, r in session.execute(
-                sa.select(sa.func.max(OrderItem.product_name), OrderItem.product_sku,
-                          sa.func.count(sa.distinct(OrderItem.order_id)), sa.func.sum(OrderItem.quantity),
-                          sa.func.sum(OrderItem.total_price))
-                .join(Order, Order.id == OrderItem.order_id).where(*window)
+                sa.select(
+                    sa.func.max(OrderItem.product_name),
+                    OrderItem.product_sku,
+                    sa.func.count(sa.distinct(OrderItem.order_id)),
+                    sa.func.sum(OrderItem.quantity),
+                    sa.func.sum(OrderItem.total_price),
+                )
+                .join(Order, Order.id == OrderItem.order_id)
+                .where(*window)
                 .group_by(OrderItem.product_sku)
-                .order_by(sa.func.sum(OrderItem.total_price).desc(), OrderItem.product_sku).limit(limit))
+                .order_by(sa.func.sum(OrderItem.total_price).desc(), OrderItem.product_sku)
+                .limit(limit)
+            )
         ]
     else:
         columns = ["customer", "name", "orders", "revenue"]
@@ -217,8 +274,13 @@ def report(*, session: Session, kind: str, date_from: object = "", date_to: obje
             dict(zip(columns, [mail, (full or "").strip(), int(n), _money(r)], strict=False))
             for mail, full, n, r in session.execute(
                 sa.select(email, name, sa.func.count(), sa.func.sum(Order.total_amount))
-                .select_from(Order).outerjoin(User, User.id == Order.user_id).where(*window)
-                .group_by(email).order_by(sa.func.sum(Order.total_amount).desc(), email).limit(limit))
+                .select_from(Order)
+                .outerjoin(User, User.id == Order.user_id)
+                .where(*window)
+                .group_by(email)
+                .order_by(sa.func.sum(Order.total_amount).desc(), email)
+                .limit(limit)
+            )
         ]
     totals: dict = {}
     for c in columns:

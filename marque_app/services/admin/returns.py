@@ -75,19 +75,29 @@ def _rows(session: Session, returns: list[tuple[Return, str, str]]) -> list[Retu
         for ri, name, sku, price in session.execute(
             sa.select(ReturnItem, OrderItem.product_name, OrderItem.product_sku, OrderItem.unit_price)
             .join(OrderItem, OrderItem.id == ReturnItem.order_item_id)
-            .where(ReturnItem.return_id.in_(ids)).order_by(ReturnItem.created_at, ReturnItem.id)
+            .where(ReturnItem.return_id.in_(ids))
+            .order_by(ReturnItem.created_at, ReturnItem.id)
         ):
             items.setdefault(ri.return_id, []).append(
-                {"name": name, "sku": sku, "quantity": ri.quantity, "reason": ri.reason})
+                {"name": name, "sku": sku, "quantity": ri.quantity, "reason": ri.reason}
+            )
             value[ri.return_id] = value.get(ri.return_id, Decimal("0")) + price * ri.quantity
     return [
         ReturnRow(
-            id=str(r.id), return_number=r.return_number, order_id=str(r.order_id), order_number=number,
-            status=r.status, reason=r.reason, comments=r.comments or "",
-            item_count=sum(i["quantity"] for i in items.get(r.id, [])), value=f"{value.get(r.id, Decimal('0')):.2f}",
+            id=str(r.id),
+            return_number=r.return_number,
+            order_id=str(r.order_id),
+            order_number=number,
+            status=r.status,
+            reason=r.reason,
+            comments=r.comments or "",
+            item_count=sum(i["quantity"] for i in items.get(r.id, [])),
+            value=f"{value.get(r.id, Decimal('0')):.2f}",
             refund_amount="" if r.refund_amount is None else f"{r.refund_amount:.2f}",
-            requested_at=r.requested_at.strftime("%Y-%m-%d %H:%M UTC"), items=items.get(r.id, []),
-            actions=[a for a, (frm, _) in MOVES.items() if frm == r.status], customer=email or "",
+            requested_at=r.requested_at.strftime("%Y-%m-%d %H:%M UTC"),
+            items=items.get(r.id, []),
+            actions=[a for a, (frm, _) in MOVES.items() if frm == r.status],
+            customer=email or "",
         )
         for r, number, email in returns
     ]
@@ -95,8 +105,11 @@ def _rows(session: Session, returns: list[tuple[Return, str, str]]) -> list[Retu
 
 def _select():
     email = sa.func.coalesce(User.email, Order.guest_email, "")
-    return (sa.select(Return, Order.order_number, email).join(Order, Order.id == Return.order_id)
-            .outerjoin(User, User.id == Order.user_id)), email
+    return (
+        sa.select(Return, Order.order_number, email)
+        .join(Order, Order.id == Return.order_id)
+        .outerjoin(User, User.id == Order.user_id)
+    ), email
 
 
 def list_returns(*, session: Session, paging: Paging = Paging(), status: str = "", q: str = "") -> Page:
@@ -109,12 +122,17 @@ def list_returns(*, session: Session, paging: Paging = Paging(), status: str = "
         stmt = stmt.where(Return.status == status)
     if q.strip():
         needle = q.strip().lower()
-        stmt = stmt.where(sa.or_(sa.func.lower(Return.return_number).contains(needle, autoescape=True),
-                                 sa.func.lower(Order.order_number).contains(needle, autoescape=True),
-                                 sa.func.lower(email).contains(needle, autoescape=True)))
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Return.return_number).contains(needle, autoescape=True),
+                sa.func.lower(Order.order_number).contains(needle, autoescape=True),
+                sa.func.lower(email).contains(needle, autoescape=True),
+            )
+        )
     total = session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = session.execute(stmt.order_by(Return.requested_at.desc(), Return.id).offset(paging.offset)
-                           .limit(paging.per_page)).all()
+    rows = session.execute(
+        stmt.order_by(Return.requested_at.desc(), Return.id).offset(paging.offset).limit(paging.per_page)
+    ).all()
     return Page(_rows(session, [tuple(r) for r in rows]), total, paging.page, paging.per_page)
 
 
@@ -127,8 +145,13 @@ def get_return(*, session: Session, return_id: object) -> ReturnRow:
 
 def _locked(session: Session, return_id: object) -> tuple[Return, Order]:
     rid = as_uuid(return_id, what="Return")
-    ret = session.execute(sa.select(Return).where(Return.id == rid).with_for_update()
-                          .execution_options(populate_existing=True)).scalars().first()
+    ret = (
+        session.execute(
+            sa.select(Return).where(Return.id == rid).with_for_update().execution_options(populate_existing=True)
+        )
+        .scalars()
+        .first()
+    )
     if ret is None:
         raise AdminError("not_found", "Return not found")
     order = session.get(Order, ret.order_id)
@@ -150,16 +173,31 @@ def _restock(session: Session, ret: Return, order: Order, *, actor: Actor, now: 
         variant.inventory_quantity += quantity
         product.inventory_quantity = (product.inventory_quantity or 0) + quantity
         session.add_all([variant, product])
-        session.add(InventoryMovement(
-            product_id=product.id, product_variant_id=variant.id, movement_type="return", quantity_change=quantity,
-            quantity_after=variant.inventory_quantity, reference_type="return", reference_id=ret.id,
-            notes=f"Return {ret.return_number} of order {order.order_number}", created_by=actor.id, created_at=now,
-        ))
+        session.add(
+            InventoryMovement(
+                product_id=product.id,
+                product_variant_id=variant.id,
+                movement_type="return",
+                quantity_change=quantity,
+                quantity_after=variant.inventory_quantity,
+                reference_type="return",
+                reference_id=ret.id,
+                notes=f"Return {ret.return_number} of order {order.order_number}",
+                created_by=actor.id,
+                created_at=now,
+            )
+        )
 
 
 def act(
-    *, session: Session, actor: Actor, return_id: object, action: str, data: dict[str, Any] | None = None,
-    providers=None, now: datetime | None = None,
+    *,
+    session: Session,
+    actor: Actor,
+    return_id: object,
+    action: str,
+    data: dict[str, Any] | None = None,
+    providers=None,
+    now: datetime | None = None,
 ) -> ReturnRow:
     """``approve``, ``reject``, ``receive`` (restock) or ``refund`` (``data["amount"]``, default
     the returned lines' price) a return.
@@ -189,11 +227,20 @@ def act(
         ret.status = to
         ret.processed_at = now
         session.add(ret)
-        record(session=session, actor=actor, action=f"return.{action}", entity_type="return", entity_id=ret.id,
-               summary=summary, details={"order": order.order_number}, now=now)
+        record(
+            session=session,
+            actor=actor,
+            action=f"return.{action}",
+            entity_type="return",
+            entity_id=ret.id,
+            summary=summary,
+            details={"order": order.order_number},
+            now=now,
+        )
         if action == "refund":
-            payments.refund(session=session, order_id=order.id, amount=amount, actor_id=actor.id,
-                            providers=providers, now=now)  # commits the return and the log too
+            payments.refund(
+                session=session, order_id=order.id, amount=amount, actor_id=actor.id, providers=providers, now=now
+            )  # commits the return and the log too
         else:
             session.commit()
     except PaymentError as err:
@@ -211,8 +258,9 @@ def act(
 def moderation_queue(*, session: Session, status: str = "pending", paging: Paging = Paging(), q: str = ""):
     """Reviews of ``status``, oldest first; ``q``: part of the product name, the title or the e-mail."""
     try:
-        return reviews.list_reviews_for_moderation(session=session, status=status or "pending", page=paging.page,
-                                                   per_page=paging.per_page, q=q)
+        return reviews.list_reviews_for_moderation(
+            session=session, status=status or "pending", page=paging.page, per_page=paging.per_page, q=q
+        )
     except ReviewError as err:
         raise admin_error(err) from None
 
@@ -224,11 +272,19 @@ def moderate(*, session: Session, actor: Actor, review_id: object, status: str, 
     rid = as_uuid(review_id, what="Review")
     about = session.execute(
         sa.select(Product.name, ProductReview.rating)
-        .join(Product, Product.id == ProductReview.product_id).where(ProductReview.id == rid)
+        .join(Product, Product.id == ProductReview.product_id)
+        .where(ProductReview.id == rid)
     ).first()  # None: moderate_review below answers the 404 and the log row is rolled back
     what = f"{about[1]}-star review of {about[0]}" if about else f"Review {str(rid)[:8]}"
-    record(session=session, actor=actor, action=f"review.{status}", entity_type="review", entity_id=rid,
-           summary=f"{what[:1].upper()}{what[1:]} {status}", now=now)
+    record(
+        session=session,
+        actor=actor,
+        action=f"review.{status}",
+        entity_type="review",
+        entity_id=rid,
+        summary=f"{what[:1].upper()}{what[1:]} {status}",
+        now=now,
+    )
     try:
         return reviews.moderate_review(session=session, review_id=rid, status=status, actor_id=actor.id, now=now)
     except ReviewError as err:

@@ -59,9 +59,15 @@ def list_categories(*, session: Session, q: str = "") -> list[CategoryView]:
     needle = q.strip().lower()
     return [
         CategoryView(
-            id=str(c.id), name=c.name, slug=c.slug, description=c.description or "",
-            parent_id=str(c.parent_id or ""), parent=names.get(c.parent_id, ""), sort_order=c.sort_order,
-            is_active=c.is_active, product_count=counts.get(c.id, 0),
+            id=str(c.id),
+            name=c.name,
+            slug=c.slug,
+            description=c.description or "",
+            parent_id=str(c.parent_id or ""),
+            parent=names.get(c.parent_id, ""),
+            sort_order=c.sort_order,
+            is_active=c.is_active,
+            product_count=counts.get(c.id, 0),
         )
         for c in rows
         if not needle or needle in c.name.lower() or needle in c.slug
@@ -73,8 +79,13 @@ def list_brands(*, session: Session, q: str = "") -> list[BrandView]:
     needle = q.strip().lower()
     return [
         BrandView(
-            id=str(b.id), name=b.name, slug=b.slug, description=b.description or "", website=b.website or "",
-            is_active=b.is_active, product_count=counts.get(b.id, 0),
+            id=str(b.id),
+            name=b.name,
+            slug=b.slug,
+            description=b.description or "",
+            website=b.website or "",
+            is_active=b.is_active,
+            product_count=counts.get(b.id, 0),
         )
         for b in session.exec(select(Brand).order_by(Brand.name)).all()
         if not needle or needle in b.name.lower() or needle in b.slug
@@ -89,7 +100,11 @@ def _taken(session: Session, model, column, value: str, own: uuid.UUID | None) -
 
 
 def save_category(
-    *, session: Session, actor: Actor, data: Mapping[str, Any], category_id: object = None,
+    *,
+    session: Session,
+    actor: Actor,
+    data: Mapping[str, Any],
+    category_id: object = None,
     now: datetime | None = None,
 ) -> CategoryView:
     """Create or edit a category.
@@ -129,10 +144,16 @@ def save_category(
     category.sort_order, category.is_active = fields.sort_order, fields.is_active
     session.add(category)
     session.flush()
-    record(session=session, actor=actor, action="category.create" if created else "category.update",
-           entity_type="category", entity_id=category.id,
-           summary=f"{'Created' if created else 'Updated'} category {fields.name}"
-           + ("" if fields.is_active else " (hidden)"), now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="category.create" if created else "category.update",
+        entity_type="category",
+        entity_id=category.id,
+        summary=f"{'Created' if created else 'Updated'} category {fields.name}"
+        + ("" if fields.is_active else " (hidden)"),
+        now=now,
+    )
     commit_or_conflict(session)
     cache.invalidate_categories()
     cache.invalidate_products()
@@ -140,7 +161,11 @@ def save_category(
 
 
 def save_brand(
-    *, session: Session, actor: Actor, data: Mapping[str, Any], brand_id: object = None,
+    *,
+    session: Session,
+    actor: Actor,
+    data: Mapping[str, Any],
+    brand_id: object = None,
     now: datetime | None = None,
 ) -> BrandView:
     """Create or edit a brand (name and slug unique)."""
@@ -163,10 +188,16 @@ def save_brand(
     brand.is_active = fields.is_active
     session.add(brand)
     session.flush()
-    record(session=session, actor=actor, action="brand.create" if created else "brand.update",
-           entity_type="brand", entity_id=brand.id,
-           summary=f"{'Created' if created else 'Updated'} brand {fields.name}"
-           + ("" if fields.is_active else " (hidden)"), now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="brand.create" if created else "brand.update",
+        entity_type="brand",
+        entity_id=brand.id,
+        summary=f"{'Created' if created else 'Updated'} brand {fields.name}"
+        + ("" if fields.is_active else " (hidden)"),
+        now=now,
+    )
     commit_or_conflict(session)
     cache.invalidate_categories()
     cache.invalidate_products()

@@ -88,8 +88,10 @@ class AuthResult:
     def to_response(self) -> dict[str, Any]:
         """``{access_token, token_type, expires_in, user}`` (JSON-ready)."""
         return {
-            "access_token": self.access_token, "token_type": self.token_type,
-            "expires_in": self.expires_in, "user": self.user.model_dump(mode="json"),
+            "access_token": self.access_token,
+            "token_type": self.token_type,
+            "expires_in": self.expires_in,
+            "user": self.user.model_dump(mode="json"),
         }
 
 
@@ -111,8 +113,14 @@ def _log_in(user: User, *, session: Session, now: datetime, created: bool = Fals
     user.last_login = now
     session.add(user)
     session.commit()
-    token = issue_token(user_id=user.id, role=user.role, email=user.email, phone=user.phone,
-                        generation=user.token_generation or 0, now=now)
+    token = issue_token(
+        user_id=user.id,
+        role=user.role,
+        email=user.email,
+        phone=user.phone,
+        generation=user.token_generation or 0,
+        now=now,
+    )
     return AuthResult(token.access_token, token.expires_in, UserPublic.of(user), token.claims, created)
 
 
@@ -147,7 +155,12 @@ def _clean_name(value: str | None, field: str) -> str:
 
 
 def send_phone_code(
-    *, session: Session, phone: str, sms: SmsSender, redis=None, now: datetime | None = None,
+    *,
+    session: Session,
+    phone: str,
+    sms: SmsSender,
+    redis=None,
+    now: datetime | None = None,
 ) -> otp.CodeSent:
     """Normalise ``phone`` and text it a new log-in code.
 
@@ -160,8 +173,14 @@ def send_phone_code(
 
 
 def log_in_with_phone_code(
-    *, session: Session, phone: str, code: str, redis=None, now: datetime | None = None,
-    client: str = "", failures: FailureCounter | None = None,
+    *,
+    session: Session,
+    phone: str,
+    code: str,
+    redis=None,
+    now: datetime | None = None,
+    client: str = "",
+    failures: FailureCounter | None = None,
 ) -> AuthResult:
     """Check the code and log in; the first good code for a new number creates the customer.
 
@@ -208,7 +227,12 @@ def log_in_with_phone_code(
 
 
 def register(
-    *, session: Session, email: str, password: str, first_name: str = "", last_name: str = "",
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
     now: datetime | None = None,
 ) -> AuthResult:
     """Create a customer with an e-mail and password and log them in.
@@ -226,8 +250,7 @@ def register(
     password_hash = passwords.hash_password(password)
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
         raise Conflict("An account with this e-mail already exists; log in instead", field="email")
-    user = User(email=email, password_hash=password_hash, first_name=first,
-                last_name=last, role=UserRole.customer)
+    user = User(email=email, password_hash=password_hash, first_name=first, last_name=last, role=UserRole.customer)
     session.add(user)
     try:
         session.flush()
@@ -238,8 +261,13 @@ def register(
 
 
 def log_in_with_password(
-    *, session: Session, email: str, password: str, now: datetime | None = None,
-    client: str = "", failures: FailureCounter | None = None,
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    now: datetime | None = None,
+    client: str = "",
+    failures: FailureCounter | None = None,
 ) -> AuthResult:
     """Log in with e-mail and password.
 
@@ -273,7 +301,13 @@ def log_in_with_password(
 
 
 def _note_failures(
-    session: Session, user: User | None, failed: Failure, *, scope: str, client: str, now: datetime,
+    session: Session,
+    user: User | None,
+    failed: Failure,
+    *,
+    scope: str,
+    client: str,
+    now: datetime,
 ) -> None:
     """An ``auth.login_failures`` row in the admin's activity log (existing accounts only, so
     guessed addresses cannot fill the log)."""
@@ -284,12 +318,16 @@ def _note_failures(
     what = "password log-ins" if scope == "password" else "phone-code log-ins"
     who = user.email if scope == "password" else user.phone
     record(
-        session=session, actor=Actor(id=None, email="(log-in guard)"), action="auth.login_failures",
-        entity_type="user", entity_id=user.id,
-        summary=(f"{failed.count} failed {what} for {who} within the hour (last from "
-                 f"{client or 'an unknown address'}); paused {failed.pause} s"),
-        details={"scope": scope, "failures": failed.count, "pause_seconds": failed.pause,
-                 "client": client or None},
+        session=session,
+        actor=Actor(id=None, email="(log-in guard)"),
+        action="auth.login_failures",
+        entity_type="user",
+        entity_id=user.id,
+        summary=(
+            f"{failed.count} failed {what} for {who} within the hour (last from "
+            f"{client or 'an unknown address'}); paused {failed.pause} s"
+        ),
+        details={"scope": scope, "failures": failed.count, "pause_seconds": failed.pause, "client": client or None},
         now=now,
     )
     session.commit()
@@ -305,7 +343,11 @@ def reset_link(token: str, settings: Settings | None = None) -> str:
 
 
 def request_password_reset(
-    *, session: Session, email: str, mailer: EmailSender, now: datetime | None = None,
+    *,
+    session: Session,
+    email: str,
+    mailer: EmailSender,
+    now: datetime | None = None,
 ) -> None:
     """E-mail a single-use reset link to ``email`` when it has an account; silent otherwise.
 
@@ -337,7 +379,11 @@ def request_password_reset(
 
 
 def reset_password(
-    *, session: Session, token: str, new_password: str, now: datetime | None = None,
+    *,
+    session: Session,
+    token: str,
+    new_password: str,
+    now: datetime | None = None,
     failures: FailureCounter | None = None,
 ) -> UserPublic:
     """Set a new password with a reset token; the token is used up. The account's count of
@@ -371,7 +417,11 @@ def reset_password(
 
 
 def change_password(
-    *, session: Session, user_id: Any, current_password: str | None, new_password: str,
+    *,
+    session: Session,
+    user_id: Any,
+    current_password: str | None,
+    new_password: str,
     now: datetime | None = None,
 ) -> AuthResult:
     """Change the password (set a first one for a phone-only account).
@@ -411,8 +461,13 @@ _UNSET: Any = object()
 
 
 def update_profile(
-    *, session: Session, user_id: Any, first_name: str | None = None, last_name: str | None = None,
-    email: str | None = None, date_of_birth: date | Any | None = _UNSET,
+    *,
+    session: Session,
+    user_id: Any,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    date_of_birth: date | Any | None = _UNSET,
 ) -> UserPublic:
     """Change names, e-mail (unverified again) or birth date; ``None`` leaves a field as it is.
 
@@ -454,7 +509,11 @@ def log_out(*, session: Session, claims: TokenClaims, redis=None, now: datetime 
 
 
 def delete_account(
-    *, session: Session, user_id: Any, claims: TokenClaims | None = None, redis=None,
+    *,
+    session: Session,
+    user_id: Any,
+    claims: TokenClaims | None = None,
+    redis=None,
     now: datetime | None = None,
 ) -> None:
     """Remove the account and its personal data; keep its orders, anonymised.
@@ -480,7 +539,9 @@ def delete_account(
     session.exec(sa.update(InventoryMovement).where(InventoryMovement.created_by == uid).values(created_by=None))
     session.exec(sa.update(ProductReview).where(ProductReview.user_id == uid).values(user_id=None))
     session.exec(
-        sa.update(AnalyticsEvent).where(AnalyticsEvent.user_id == uid).values(user_id=None, ip_address=None, user_agent=None)
+        sa.update(AnalyticsEvent)
+        .where(AnalyticsEvent.user_id == uid)
+        .values(user_id=None, ip_address=None, user_agent=None)
     )
     for table in (Address, CartItem, Wishlist):
         session.exec(sa.delete(table).where(table.user_id == uid))

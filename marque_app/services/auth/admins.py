@@ -26,17 +26,33 @@ def _actor(actor_email: str):
     return Actor(id=None, email=actor_email)
 
 
-def _record(session: Session, *, actor_email: str, action: str, user: User, summary: str,
-            details: dict, now: datetime) -> None:
+def _record(
+    session: Session, *, actor_email: str, action: str, user: User, summary: str, details: dict, now: datetime
+) -> None:
     from marque_app.services.admin.activity import record
 
-    record(session=session, actor=_actor(actor_email), action=action, entity_type="user",
-           entity_id=user.id, summary=summary, details=details, now=now)
+    record(
+        session=session,
+        actor=_actor(actor_email),
+        action=action,
+        entity_type="user",
+        entity_id=user.id,
+        summary=summary,
+        details=details,
+        now=now,
+    )
 
 
 def create_admin(
-    *, session: Session, email: str, password: str, phone: str | None = None, first_name: str = "",
-    last_name: str = "", actor_email: str = "(command line)", now: datetime | None = None,
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    phone: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    actor_email: str = "(command line)",
+    now: datetime | None = None,
 ) -> UserPublic:
     """Create an admin account with an e-mail and password (and a phone for code log-in).
 
@@ -53,19 +69,38 @@ def create_admin(
         raise Conflict(f"{email} already has an account; give it the role with set-role", field="email")
     if e164 and session.exec(select(User.id).where(User.phone == e164)).first() is not None:
         raise Conflict(f"{e164} already belongs to an account", field="phone")
-    user = User(email=email, password_hash=passwords.hash_password(password), phone=e164,
-                first_name=first_name.strip()[:100], last_name=last_name.strip()[:100],
-                role=UserRole.admin, email_verified=True, phone_verified=bool(e164))
+    user = User(
+        email=email,
+        password_hash=passwords.hash_password(password),
+        phone=e164,
+        first_name=first_name.strip()[:100],
+        last_name=last_name.strip()[:100],
+        role=UserRole.admin,
+        email_verified=True,
+        phone_verified=bool(e164),
+    )
     session.add(user)
     session.flush()
-    _record(session, actor_email=actor_email, action="user.create_admin", user=user,
-            summary=f"Admin account {email} created", details={"role": "admin", "email": email}, now=now)
+    _record(
+        session,
+        actor_email=actor_email,
+        action="user.create_admin",
+        user=user,
+        summary=f"Admin account {email} created",
+        details={"role": "admin", "email": email},
+        now=now,
+    )
     session.commit()
     return UserPublic.of(user)
 
 
 def set_role(
-    *, session: Session, email: str = "", phone: str = "", role: str, actor_email: str,
+    *,
+    session: Session,
+    email: str = "",
+    phone: str = "",
+    role: str,
+    actor_email: str,
     now: datetime | None = None,
 ) -> UserPublic:
     """Give the account of ``email`` (or ``phone``) the ``role``; logged with the old role.
@@ -100,8 +135,14 @@ def set_role(
     user.role = new
     session.add(user)
     who = user.email or user.phone
-    _record(session, actor_email=actor_email, action="user.role", user=user,
-            summary=f"Role of {who} changed from {old.value} to {new.value}",
-            details={"from": old.value, "to": new.value}, now=now)
+    _record(
+        session,
+        actor_email=actor_email,
+        action="user.role",
+        user=user,
+        summary=f"Role of {who} changed from {old.value} to {new.value}",
+        details={"from": old.value, "to": new.value},
+        now=now,
+    )
     session.commit()
     return UserPublic.of(user)

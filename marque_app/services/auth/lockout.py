@@ -51,8 +51,10 @@ class FailureCounter:
     def from_settings(cls, settings: Settings | None = None) -> FailureCounter:
         s = settings or get_settings()
         policy = FailureBudget(
-            budget=s.login_failure_budget, window_seconds=s.login_failure_window_seconds,
-            base_delay_seconds=s.login_backoff_seconds, max_delay_seconds=s.login_backoff_max_seconds,
+            budget=s.login_failure_budget,
+            window_seconds=s.login_failure_window_seconds,
+            base_delay_seconds=s.login_backoff_seconds,
+            max_delay_seconds=s.login_backoff_max_seconds,
         )
         if s.redis_url:
             storage: Storage = RedisStorage(s.redis_url, key_prefix=f"{s.redis_prefix}failures")
@@ -115,10 +117,18 @@ _shared: dict[str, FailureCounter] = {}
 def get_failure_counter(settings: Settings | None = None) -> FailureCounter:
     """The process-wide counter for the current settings (API and Reflex state share it)."""
     s = settings or get_settings()
-    key = "|".join(str(v) for v in (
-        s.redis_url, s.redis_prefix, s.rate_limit_enabled, s.login_failure_budget,
-        s.login_failure_window_seconds, s.login_backoff_seconds, s.login_backoff_max_seconds,
-    ))
+    key = "|".join(
+        str(v)
+        for v in (
+            s.redis_url,
+            s.redis_prefix,
+            s.rate_limit_enabled,
+            s.login_failure_budget,
+            s.login_failure_window_seconds,
+            s.login_backoff_seconds,
+            s.login_backoff_max_seconds,
+        )
+    )
     if key not in _shared:
         _shared[key] = FailureCounter.from_settings(s)
     return _shared[key]

@@ -43,7 +43,9 @@ def otp_policy(settings: Settings | None = None) -> OtpPolicy:
     """The code policy from settings (``MARQUE_OTP_*``)."""
     s = settings or get_settings()
     return OtpPolicy(
-        length=s.otp_length, ttl_seconds=s.otp_ttl_seconds, max_attempts=s.otp_max_attempts,
+        length=s.otp_length,
+        ttl_seconds=s.otp_ttl_seconds,
+        max_attempts=s.otp_max_attempts,
         resend_seconds=s.otp_resend_seconds,
     )
 
@@ -104,7 +106,8 @@ class DbOtpStore:
             self.session.rollback()
             raise RateLimited(
                 "A code was just sent; wait a minute before asking for a new one",
-                retry_after=60, field="phone",
+                retry_after=60,
+                field="phone",
             ) from None
 
     def count_attempt(self, phone: str) -> OtpRecord | None:
@@ -137,8 +140,10 @@ class RedisOtpStore:
         if not data or "code_hash" not in data:
             return None
         return OtpRecord(
-            data["code_hash"], datetime.fromisoformat(data["created_at"]),
-            datetime.fromisoformat(data["expires_at"]), int(data.get("attempts", 0)),
+            data["code_hash"],
+            datetime.fromisoformat(data["created_at"]),
+            datetime.fromisoformat(data["expires_at"]),
+            int(data.get("attempts", 0)),
         )
 
     def get(self, phone: str, *, lock: bool = False) -> OtpRecord | None:
@@ -154,10 +159,15 @@ class RedisOtpStore:
         # Kept past the code's life for the resend gap; a code's own expiry is in the record.
         ttl = max(1, int((record.expires_at - record.created_at).total_seconds()) + 60)
         pipe.delete(key)
-        pipe.hset(key, mapping={
-            "code_hash": record.code_hash, "created_at": record.created_at.isoformat(),
-            "expires_at": record.expires_at.isoformat(), "attempts": record.attempts,
-        })
+        pipe.hset(
+            key,
+            mapping={
+                "code_hash": record.code_hash,
+                "created_at": record.created_at.isoformat(),
+                "expires_at": record.expires_at.isoformat(),
+                "attempts": record.attempts,
+            },
+        )
         pipe.expire(key, ttl)
 
     def replace(self, phone: str, record: OtpRecord, *, check) -> None:
@@ -173,7 +183,8 @@ class RedisOtpStore:
             except WatchError:  # another request sent a code to this number meanwhile
                 raise RateLimited(
                     "A code was just sent; wait a minute before asking for a new one",
-                    retry_after=60, field="phone",
+                    retry_after=60,
+                    field="phone",
                 ) from None
 
     def count_attempt(self, phone: str) -> OtpRecord | None:
@@ -208,7 +219,12 @@ class CodeSent:
 
 
 def send_code(
-    *, phone: str, session: Session, sms: SmsSender, redis=None, now: datetime | None = None,
+    *,
+    phone: str,
+    session: Session,
+    sms: SmsSender,
+    redis=None,
+    now: datetime | None = None,
     settings: Settings | None = None,
 ) -> CodeSent:
     """Make a new code for an E.164 ``phone``, store its hash and send it by SMS.
@@ -238,7 +254,12 @@ def resend_wait(*, phone: str, session: Session, redis=None, now: datetime | Non
 
 
 def verify_code(
-    *, phone: str, code: str, session: Session, redis=None, now: datetime | None = None,
+    *,
+    phone: str,
+    code: str,
+    session: Session,
+    redis=None,
+    now: datetime | None = None,
     settings: Settings | None = None,
 ) -> None:
     """Accept ``code`` for ``phone`` once: the code is used up on success.

@@ -68,8 +68,11 @@ class RateLimiter:
         s = settings or get_settings()
         if s.redis_url:
             storage: Storage = RedisStorage(
-                s.redis_url, key_prefix=f"{s.redis_prefix}limits", wrap_exceptions=True,
-                socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                s.redis_url,
+                key_prefix=f"{s.redis_prefix}limits",
+                wrap_exceptions=True,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             )
         else:
             storage = MemoryStorage()
@@ -90,8 +93,12 @@ class RateLimiter:
             first = self._down_until == 0.0
             self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
         if first:
-            log.warning("rate limits: Redis failed (%s); counting in this process's memory until it "
-                        "answers again (tried every %.0f s)", error, REDIS_RETRY_SECONDS)
+            log.warning(
+                "rate limits: Redis failed (%s); counting in this process's memory until it "
+                "answers again (tried every %.0f s)",
+                error,
+                REDIS_RETRY_SECONDS,
+            )
 
     def _storage_answered(self) -> None:
         if self._down_until:
@@ -145,8 +152,9 @@ class RateLimiter:
         """Like :meth:`hit_many`, raising :class:`RateLimited` (with ``retry_after``) when refused."""
         decision = self.hit_many(scope, keys, limit)
         if not decision.allowed:
-            raise RateLimited(f"{message}; try again in {_in_words(decision.retry_after)}",
-                              retry_after=decision.retry_after)
+            raise RateLimited(
+                f"{message}; try again in {_in_words(decision.retry_after)}", retry_after=decision.retry_after
+            )
         return decision
 
     @staticmethod
@@ -172,7 +180,12 @@ def _in_words(seconds: int) -> str:
 
 
 def check_login(
-    limiter: RateLimiter, *, scope: str, identifier: str, client: str, settings: Settings | None = None,
+    limiter: RateLimiter,
+    *,
+    scope: str,
+    identifier: str,
+    client: str,
+    settings: Settings | None = None,
 ) -> RateDecision:
     """Count a log-in attempt against the phone/e-mail from this address, and the address.
 

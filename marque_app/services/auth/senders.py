@@ -68,8 +68,13 @@ class TwilioSmsSender:
     """Twilio's Messages REST API (``POST /2010-04-01/Accounts/<sid>/Messages.json``)."""
 
     def __init__(
-        self, *, account_sid: str, auth_token: str, from_number: str,
-        base_url: str = "https://api.twilio.com", client: httpx.Client | None = None,
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        base_url: str = "https://api.twilio.com",
+        client: httpx.Client | None = None,
         timeout: float = 10.0,
     ) -> None:
         if not (account_sid and auth_token and from_number):
@@ -85,9 +90,7 @@ class TwilioSmsSender:
     def send(self, phone: str, text: str) -> None:
         url = f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         try:
-            response = self.client.post(
-                url, data={"To": phone, "From": self.from_number, "Body": text}, auth=self.auth
-            )
+            response = self.client.post(url, data={"To": phone, "From": self.from_number, "Body": text}, auth=self.auth)
         except httpx.HTTPError as err:
             raise DeliveryError(f"Twilio could not be reached: {err}") from None
         if response.status_code >= 400:
@@ -122,8 +125,15 @@ class SmtpEmailSender:
     """Plain-text e-mail through an SMTP server (STARTTLS and log-in when configured)."""
 
     def __init__(
-        self, *, host: str, port: int, sender: str, username: str = "", password: str = "",
-        starttls: bool = True, timeout: float = 10.0,
+        self,
+        *,
+        host: str,
+        port: int,
+        sender: str,
+        username: str = "",
+        password: str = "",
+        starttls: bool = True,
+        timeout: float = 10.0,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.username, self.password = username, password
@@ -153,8 +163,10 @@ def get_sms_sender(settings: Settings | None = None) -> SmsSender:
     s = settings or get_settings()
     if s.sms_provider == "twilio":
         return TwilioSmsSender(
-            account_sid=s.twilio_account_sid, auth_token=s.twilio_auth_token,
-            from_number=s.twilio_from_number, base_url=s.twilio_api_base,
+            account_sid=s.twilio_account_sid,
+            auth_token=s.twilio_auth_token,
+            from_number=s.twilio_from_number,
+            base_url=s.twilio_api_base,
         )
     s.check_senders("sms")  # a code never goes to the log in production, even if start-up was skipped
     return LogSmsSender()
@@ -165,8 +177,13 @@ def get_email_sender(settings: Settings | None = None) -> EmailSender:
     s = settings or get_settings()
     if s.email_provider == "smtp":
         return SmtpEmailSender(
-            host=s.smtp_host, port=s.smtp_port, sender=s.email_from, username=s.smtp_username,
-            password=s.smtp_password, starttls=s.smtp_starttls, timeout=s.smtp_timeout_seconds,
+            host=s.smtp_host,
+            port=s.smtp_port,
+            sender=s.email_from,
+            username=s.smtp_username,
+            password=s.smtp_password,
+            starttls=s.smtp_starttls,
+            timeout=s.smtp_timeout_seconds,
         )
     s.check_senders("email")
     return LogEmailSender()

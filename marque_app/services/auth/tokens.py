@@ -54,8 +54,14 @@ def _signing_key(settings: Settings) -> bytes:
 
 
 def issue_token(
-    *, user_id: Any, role: Any, email: str | None = None, phone: str | None = None,
-    generation: int = 0, now: datetime | None = None, settings: Settings | None = None,
+    *,
+    user_id: Any,
+    role: Any,
+    email: str | None = None,
+    phone: str | None = None,
+    generation: int = 0,
+    now: datetime | None = None,
+    settings: Settings | None = None,
 ) -> IssuedToken:
     """Sign an access token for a user.
 
@@ -71,8 +77,14 @@ def issue_token(
     settings = settings or get_settings()
     now = now or utcnow()
     claims = build_claims(
-        user_id=str(user_id), role=role, now=now, ttl_seconds=settings.jwt_ttl_seconds,
-        jti=secrets.token_urlsafe(16), email=email, phone=phone, generation=generation,
+        user_id=str(user_id),
+        role=role,
+        now=now,
+        ttl_seconds=settings.jwt_ttl_seconds,
+        jti=secrets.token_urlsafe(16),
+        email=email,
+        phone=phone,
+        generation=generation,
     )
     token = jwt.encode(claims.to_payload(), _signing_key(settings), algorithm=ALGORITHM)
     return IssuedToken(access_token=token, expires_in=claims.exp - claims.iat, claims=claims)

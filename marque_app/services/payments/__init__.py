@@ -58,9 +58,25 @@ from .stripe_provider import StripeProvider
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "CashOnDelivery", "IntentResult", "IntentView", "PaymentError", "PaymentProvider", "PaymentView",
-    "RefundResult", "RefundView", "StripeProvider", "WebhookOutcome", "card_payments_enabled", "confirm_payment", "create_intent",
-    "get_providers", "handle_stripe_webhook", "mark_cod_paid", "payment_for_order", "refund", "refunded_total",
+    "CashOnDelivery",
+    "IntentResult",
+    "IntentView",
+    "PaymentError",
+    "PaymentProvider",
+    "PaymentView",
+    "RefundResult",
+    "RefundView",
+    "StripeProvider",
+    "WebhookOutcome",
+    "card_payments_enabled",
+    "confirm_payment",
+    "create_intent",
+    "get_providers",
+    "handle_stripe_webhook",
+    "mark_cod_paid",
+    "payment_for_order",
+    "refund",
+    "refunded_total",
 ]
 
 PROVIDER_NAMES = ("cod", "stripe")
@@ -149,9 +165,13 @@ def refunded_total(session: Session, payment_id: uuid.UUID) -> Decimal:
 
 def _view(session: Session, payment: Payment) -> PaymentView:
     return PaymentView(
-        payment_id=str(payment.id), order_id=str(payment.order_id), provider=payment.payment_method,
-        intent_id=payment.payment_intent_id or "", status=PaymentStatus(payment.status).value,
-        amount=f"{payment.amount:.2f}", refunded=f"{refunded_total(session, payment.id):.2f}",
+        payment_id=str(payment.id),
+        order_id=str(payment.order_id),
+        provider=payment.payment_method,
+        intent_id=payment.payment_intent_id or "",
+        status=PaymentStatus(payment.status).value,
+        amount=f"{payment.amount:.2f}",
+        refunded=f"{refunded_total(session, payment.id):.2f}",
         currency=payment.currency,
     )
 
@@ -192,9 +212,15 @@ def _mark_paid(session: Session, payment: Payment, order: Order, *, now: datetim
         # A plain move in this transaction (not orders.change_status, which commits and
         # notifies on its own), with its timeline entry.
         order.status = OrderStatus.processing
-        session.add(OrderStatusHistory(order_id=order.id, from_status=OrderStatus.pending.value,
-                                       to_status=OrderStatus.processing.value, note="Payment received",
-                                       created_at=now))
+        session.add(
+            OrderStatusHistory(
+                order_id=order.id,
+                from_status=OrderStatus.pending.value,
+                to_status=OrderStatus.processing.value,
+                note="Payment received",
+                created_at=now,
+            )
+        )
     order.updated_at = now
     session.add_all([payment, order])
     return True
@@ -251,23 +277,27 @@ def create_intent(
     if order.status == OrderStatus.cancelled:
         raise PaymentError("conflict", "This order was cancelled", field="order_id")
     if order.payment_status not in (PaymentStatus.pending, PaymentStatus.failed):
-        raise PaymentError("conflict", f"This order's payment is {PaymentStatus(order.payment_status).value}, "
-                                       "not waiting for payment", field="order_id")
+        raise PaymentError(
+            "conflict",
+            f"This order's payment is {PaymentStatus(order.payment_status).value}, not waiting for payment",
+            field="order_id",
+        )
     payment = payment_for_order(session, order.id, lock=True)
     if payment_method is not None and payment_method not in PROVIDER_NAMES:
         raise PaymentError("invalid", "Payment method must be cod or stripe", field="payment_method")
     method = payment_method or (payment.payment_method if payment else "stripe")
     provider = _provider(providers, method)
     if payment is None or payment.status not in (PaymentStatus.pending, PaymentStatus.failed):
-        payment = Payment(order_id=order.id, payment_method=method, amount=order.total_amount,
-                          currency=order.currency)
+        payment = Payment(order_id=order.id, payment_method=method, amount=order.total_amount, currency=order.currency)
         session.add(payment)
         session.flush()
     payment.payment_method = method
     payment.amount = order.total_amount
     payment.currency = order.currency
     result = provider.create_intent(
-        amount=order.total_amount, currency=order.currency, reference=str(payment.id),
+        amount=order.total_amount,
+        currency=order.currency,
+        reference=str(payment.id),
         metadata={"order_id": str(order.id), "order_number": order.order_number, "payment_id": str(payment.id)},
     )
     payment.payment_intent_id = result.intent_id
@@ -304,8 +334,9 @@ def confirm_payment(
         raise PaymentError("not_found", NOT_FOUND, field="payment_intent_id")
     order = _owned_order(session, payment.order_id, user_id, lock=True)
     if payment.status not in (PaymentStatus.pending, PaymentStatus.failed):
-        raise PaymentError("conflict", f"This payment is {PaymentStatus(payment.status).value} already",
-                           field="payment_intent_id")
+        raise PaymentError(
+            "conflict", f"This payment is {PaymentStatus(payment.status).value} already", field="payment_intent_id"
+        )
     result = _provider(providers, payment.payment_method).confirm(intent_id, payment_method)
     _apply(session, payment, order, result, now=now)
     session.commit()
@@ -345,12 +376,23 @@ def refund(
     if payment is None:
         raise PaymentError("not_found", NOT_FOUND, field="payment_id" if payment_id is not None else "order_id")
     already = refunded_total(session, payment.id)
-    value = check_refund(status=PaymentStatus(payment.status).value, paid=payment.amount, refunded=already,
-                         amount=amount)
+    value = check_refund(
+        status=PaymentStatus(payment.status).value, paid=payment.amount, refunded=already, amount=amount
+    )
     result = _provider(providers, payment.payment_method).refund(payment, value)
     actor = _uuid(actor_id, message="Unknown user", field="actor_id") if actor_id else None
-    session.add(PaymentEvent(payment_id=payment.id, provider=payment.payment_method, event_id=result.refund_id,
-                             kind="refund", amount=value, actor_id=actor, data=result.raw, created_at=now))
+    session.add(
+        PaymentEvent(
+            payment_id=payment.id,
+            provider=payment.payment_method,
+            event_id=result.refund_id,
+            kind="refund",
+            amount=value,
+            actor_id=actor,
+            data=result.raw,
+            created_at=now,
+        )
+    )
     _set_refund_status(session, payment, refunded=already + value, now=now)
     session.commit()
     return RefundView(payment=_view(session, payment), refund_id=result.refund_id, amount=f"{value:.2f}")
@@ -367,8 +409,9 @@ def _set_refund_status(session: Session, payment: Payment, *, refunded: Decimal,
         session.add(order)
 
 
-def mark_cod_paid(*, session: Session, order_id: object, actor_id: object | None = None,
-                  now: datetime | None = None) -> PaymentView:
+def mark_cod_paid(
+    *, session: Session, order_id: object, actor_id: object | None = None, now: datetime | None = None
+) -> PaymentView:
     """Cash on delivery: the cash was taken (the admin marks it, usually on delivery).
 
     Raises:
@@ -433,8 +476,13 @@ def handle_stripe_webhook(
         log.info("stripe webhook %s (%s) replayed: ignored", event_id, kind)
         return WebhookOutcome(event_id=event_id, type=kind, result="replayed")
 
-    record = PaymentEvent(provider="stripe", event_id=event_id, kind=kind[:60], created_at=now,
-                          data={"type": kind, "object_id": obj.get("id"), "status": obj.get("status")})
+    record = PaymentEvent(
+        provider="stripe",
+        event_id=event_id,
+        kind=kind[:60],
+        created_at=now,
+        data={"type": kind, "object_id": obj.get("id"), "status": obj.get("status")},
+    )
     result = _apply_event(session, kind, obj, record, now=now)
     session.add(record)
     try:
@@ -453,9 +501,11 @@ def _apply_event(session: Session, kind: str, obj: dict, record: PaymentEvent, *
         intent_id = str(obj.get("payment_intent") or "")
     else:
         return "ignored"
-    payment = session.exec(
-        select(Payment).where(Payment.payment_intent_id == intent_id).with_for_update()
-    ).first() if intent_id else None
+    payment = (
+        session.exec(select(Payment).where(Payment.payment_intent_id == intent_id).with_for_update()).first()
+        if intent_id
+        else None
+    )
     if payment is None:
         # Answered 200 all the same: Stripe would retry a non-2xx for days.
         log.warning("stripe webhook %s: no payment has intent %r", kind, intent_id)
@@ -466,8 +516,12 @@ def _apply_event(session: Session, kind: str, obj: dict, record: PaymentEvent, *
     if kind == "payment_intent.succeeded":
         received = obj.get("amount_received")
         if isinstance(received, int) and from_cents(received) != payment.amount:
-            log.warning("stripe webhook: intent %s received %s, the payment is %s", intent_id,
-                        from_cents(received), payment.amount)
+            log.warning(
+                "stripe webhook: intent %s received %s, the payment is %s",
+                intent_id,
+                from_cents(received),
+                payment.amount,
+            )
         return "applied" if _mark_paid(session, payment, order, now=now, raw=raw) else "ignored"
     if kind == "payment_intent.payment_failed":
         return "applied" if _mark_failed(session, payment, order, now=now, raw=raw) else "ignored"

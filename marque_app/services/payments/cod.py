@@ -19,7 +19,10 @@ class CashOnDelivery:
     ) -> IntentResult:
         intent_id = f"cod_{reference}"
         return IntentResult(
-            client_secret="", intent_id=intent_id, status=PENDING, provider_status="awaiting_delivery",
+            client_secret="",
+            intent_id=intent_id,
+            status=PENDING,
+            provider_status="awaiting_delivery",
             raw={"id": intent_id, "amount": str(amount), "currency": currency, "method": "cash_on_delivery"},
         )
 
@@ -29,5 +32,9 @@ class CashOnDelivery:
 
     def refund(self, payment: PaymentRef, amount: Decimal) -> RefundResult:
         refund_id = f"cod_refund_{uuid.uuid4().hex}"
-        return RefundResult(refund_id=refund_id, status="succeeded", amount=amount,
-                            raw={"id": refund_id, "amount": str(amount), "method": "cash"})
+        return RefundResult(
+            refund_id=refund_id,
+            status="succeeded",
+            amount=amount,
+            raw={"id": refund_id, "amount": str(amount), "method": "cash"},
+        )

@@ -40,15 +40,14 @@ def _fail(err: stripe.StripeError, doing: str) -> PaymentError:
 class StripeProvider:
     name = "stripe"
 
-    def __init__(self, *, api_key: str, api_base: str = "https://api.stripe.com",
-                 client: stripe.StripeClient | None = None) -> None:
+    def __init__(
+        self, *, api_key: str, api_base: str = "https://api.stripe.com", client: stripe.StripeClient | None = None
+    ) -> None:
         if not api_key and client is None:
             raise PaymentError("unavailable", "Card payments are not set up (MARQUE_STRIPE_SECRET_KEY)")
         # No automatic retries: a retried create is made safe by its idempotency key anyway,
         # and the shopper gets an answer quickly.
-        self.client = client or stripe.StripeClient(
-            api_key, base_addresses={"api": api_base}, max_network_retries=0
-        )
+        self.client = client or stripe.StripeClient(api_key, base_addresses={"api": api_base}, max_network_retries=0)
 
     def create_intent(
         self, *, amount: Decimal, currency: str, reference: str, metadata: dict[str, str]
@@ -86,13 +85,17 @@ class StripeProvider:
             raise _fail(err, "refunded") from err
         if refund.status in ("failed", "canceled"):
             raise PaymentError("provider", "Stripe refused the refund")
-        return RefundResult(refund_id=refund.id, status=refund.status, amount=from_cents(refund.amount),
-                            raw=_keep(refund))
+        return RefundResult(
+            refund_id=refund.id, status=refund.status, amount=from_cents(refund.amount), raw=_keep(refund)
+        )
 
     @staticmethod
     def _result(intent: Any) -> IntentResult:
         status = STRIPE_STATUS.get(intent.status, PENDING)
         return IntentResult(
-            client_secret=intent.client_secret or "", intent_id=intent.id, status=status,
-            provider_status=intent.status, raw=_keep(intent),
+            client_secret=intent.client_secret or "",
+            intent_id=intent.id,
+            status=status,
+            provider_status=intent.status,
+            raw=_keep(intent),
         )

@@ -24,8 +24,12 @@ from .base import form_text, query, refuse, require_admin, run, url_with
 
 PER_PAGE = 20
 REVIEW_STATUSES = ("pending", "approved", "rejected")
-ACTION_DONE = {"approve": "approved", "reject": "rejected", "receive": "received (stock put back)",
-               "refund": "refunded"}
+ACTION_DONE = {
+    "approve": "approved",
+    "reject": "rejected",
+    "receive": "received (stock put back)",
+    "refund": "refunded",
+}
 
 
 def _paging(state: rx.State):
@@ -65,8 +69,12 @@ class AdminReturnsState(rx.State):
         try:
             result = await run(admin_returns.list_returns, paging=_paging(self), status=self.status, q=self.q)
             if not result.items and result.page > 1 and result.pages:  # an action emptied this page
-                result = await run(admin_returns.list_returns, paging=paging(result.pages, None, PER_PAGE),
-                                   status=self.status, q=self.q)
+                result = await run(
+                    admin_returns.list_returns,
+                    paging=paging(result.pages, None, PER_PAGE),
+                    status=self.status,
+                    q=self.q,
+                )
         except AdminError as err:
             self.items, self.total, self.page, self.pages = [], 0, 1, 0
             self.error = err.message
@@ -88,8 +96,12 @@ class AdminReturnsState(rx.State):
         if await require_admin(self) is None:
             return await refuse(self)
         status = form_text(form, "status").strip()
-        return rx.redirect(url_with(routes.ADMIN_RETURNS, {
-            "status": status if status in RETURN_STATUSES else "", "q": form_text(form, "q").strip()}))
+        return rx.redirect(
+            url_with(
+                routes.ADMIN_RETURNS,
+                {"status": status if status in RETURN_STATUSES else "", "q": form_text(form, "q").strip()},
+            )
+        )
 
     async def _act(self, return_id: str, action: str, data: dict | None = None):
         user = await require_admin(self)
@@ -139,11 +151,20 @@ class ReviewRow:
 
     @classmethod
     def of(cls, item) -> ReviewRow:
-        return cls(id=item.id, product_name=item.product_name, product_url=routes.product_url(item.product_slug),
-                   stars="★" * item.rating + "☆" * (5 - item.rating), rating=item.rating, title=item.title,
-                   content=item.content, author=item.author, email=item.email,
-                   verified_purchase=item.verified_purchase, status=item.status,
-                   date=item.created_at[:16].replace("T", " ") + " UTC")
+        return cls(
+            id=item.id,
+            product_name=item.product_name,
+            product_url=routes.product_url(item.product_slug),
+            stars="★" * item.rating + "☆" * (5 - item.rating),
+            rating=item.rating,
+            title=item.title,
+            content=item.content,
+            author=item.author,
+            email=item.email,
+            verified_purchase=item.verified_purchase,
+            status=item.status,
+            date=item.created_at[:16].replace("T", " ") + " UTC",
+        )
 
 
 class AdminReviewsState(rx.State):
@@ -176,8 +197,9 @@ class AdminReviewsState(rx.State):
     async def _read(self) -> None:
         counts = {}
         for status in REVIEW_STATUSES:
-            counts[status] = (await run(admin_returns.moderation_queue, status=status, paging=paging(1, 1),
-                                        q=self.q)).total
+            counts[status] = (
+                await run(admin_returns.moderation_queue, status=status, paging=paging(1, 1), q=self.q)
+            ).total
         self.counts = counts
         if self.status not in REVIEW_STATUSES:
             self.items, self.total, self.page, self.pages = [], 0, 1, 0
@@ -185,8 +207,12 @@ class AdminReviewsState(rx.State):
             return
         result = await run(admin_returns.moderation_queue, status=self.status, paging=_paging(self), q=self.q)
         if not result.items and result.page > 1 and result.pages:  # the last one of a page left it
-            result = await run(admin_returns.moderation_queue, status=self.status,
-                               paging=paging(result.pages, None, PER_PAGE), q=self.q)
+            result = await run(
+                admin_returns.moderation_queue,
+                status=self.status,
+                paging=paging(result.pages, None, PER_PAGE),
+                q=self.q,
+            )
         self.items = [ReviewRow.of(i) for i in result.items]
         self.total, self.page, self.pages = result.total, result.page, result.pages
 

@@ -71,10 +71,28 @@ class AdminOrdersState(rx.State):
 
 
 class AdminOrderState(rx.State):
-    order: AdminOrder = AdminOrder(id="", order_number="", created_at="", status="", status_label="",
-                                   payment_status="", payment_method="", email="", customer_id="", subtotal="",
-                                   discount="", shipping="", tax="", total="", currency="", coupon_code="",
-                                   shipping_address="", shipping_method="", tracking_number="", admin_notes="")
+    order: AdminOrder = AdminOrder(
+        id="",
+        order_number="",
+        created_at="",
+        status="",
+        status_label="",
+        payment_status="",
+        payment_method="",
+        email="",
+        customer_id="",
+        subtotal="",
+        discount="",
+        shipping="",
+        tax="",
+        total="",
+        currency="",
+        coupon_code="",
+        shipping_address="",
+        shipping_method="",
+        tracking_number="",
+        admin_notes="",
+    )
     not_found: bool = False
     error: str = ""
     error_field: str = ""
@@ -92,8 +110,9 @@ class AdminOrderState(rx.State):
             return None
         self.reset()
         try:
-            self.order = await run(admin_orders.get_order,
-                                   order_id=str(self.router.page.params.get("admin_order", "") or ""))
+            self.order = await run(
+                admin_orders.get_order, order_id=str(self.router.page.params.get("admin_order", "") or "")
+            )
         except AdminError:
             self.not_found = True
         return None
@@ -116,13 +135,17 @@ class AdminOrderState(rx.State):
     @rx.event
     async def change_status(self, form: dict):
         data = {k: form_text(form, k).strip() for k in ("status", "note", "tracking_number")}
-        return await self._write(admin_orders.change_status, "Status changed", data=data, sms=get_sms_sender(),
-                                 mailer=get_email_sender())
+        return await self._write(
+            admin_orders.change_status, "Status changed", data=data, sms=get_sms_sender(), mailer=get_email_sender()
+        )
 
     @rx.event
     async def set_tracking(self, form: dict):
-        return await self._write(admin_orders.set_tracking, "Tracking number saved",
-                                 data={"tracking_number": form_text(form, "tracking_number")})
+        return await self._write(
+            admin_orders.set_tracking,
+            "Tracking number saved",
+            data={"tracking_number": form_text(form, "tracking_number")},
+        )
 
     @rx.event
     async def add_note(self, form: dict):

@@ -91,8 +91,14 @@ class AdminCategoriesState(rx.State):
 
     @rx.event
     async def save(self, form: dict):
-        return await _save(self, form, taxonomy.save_category, "category_id", lambda c: f"Category {c.name} saved",
-                           AdminCategoriesState.load_categories)
+        return await _save(
+            self,
+            form,
+            taxonomy.save_category,
+            "category_id",
+            lambda c: f"Category {c.name} saved",
+            AdminCategoriesState.load_categories,
+        )
 
 
 class AdminBrandsState(rx.State):
@@ -117,8 +123,9 @@ class AdminBrandsState(rx.State):
 
     @rx.event
     async def save(self, form: dict):
-        return await _save(self, form, taxonomy.save_brand, "brand_id", lambda b: f"Brand {b.name} saved",
-                           AdminBrandsState.load_brands)
+        return await _save(
+            self, form, taxonomy.save_brand, "brand_id", lambda b: f"Brand {b.name} saved", AdminBrandsState.load_brands
+        )
 
 
 # --- inventory ------------------------------------------------------------------------------------
@@ -142,21 +149,33 @@ class AdminInventoryState(rx.State):
 
     @rx.var
     def prev_url(self) -> str:
-        return url_with(routes.ADMIN_INVENTORY, {"q": self.q, "product_id": self.product_id,
-                                                 "variant_id": self.variant_id,
-                                                 "page": self.page - 1 if self.page > 2 else ""})
+        return url_with(
+            routes.ADMIN_INVENTORY,
+            {
+                "q": self.q,
+                "product_id": self.product_id,
+                "variant_id": self.variant_id,
+                "page": self.page - 1 if self.page > 2 else "",
+            },
+        )
 
     @rx.var
     def next_url(self) -> str:
-        return url_with(routes.ADMIN_INVENTORY, {"q": self.q, "product_id": self.product_id,
-                                                 "variant_id": self.variant_id, "page": self.page + 1})
+        return url_with(
+            routes.ADMIN_INVENTORY,
+            {"q": self.q, "product_id": self.product_id, "variant_id": self.variant_id, "page": self.page + 1},
+        )
 
     @rx.event
     async def load_inventory(self):
         if await require_admin(self) is None:
             self.reset()
             return None
-        self.q, self.product_id, self.variant_id = query(self, "q"), query(self, "product_id"), query(self, "variant_id")
+        self.q, self.product_id, self.variant_id = (
+            query(self, "q"),
+            query(self, "product_id"),
+            query(self, "variant_id"),
+        )
         sku = query(self, "sku") or self.sku
         if sku != self.sku or not self.form_key:
             # the form's inputs are uncontrolled: a new key remounts them with the new SKU
@@ -165,8 +184,12 @@ class AdminInventoryState(rx.State):
         low = await run(inventory.low_stock, q=self.q, paging=paging(None, 50))
         self.low, self.low_total = low.items, low.total
         try:
-            moves = await run(inventory.movements, paging=_paging(self), product_id=self.product_id or None,
-                              variant_id=self.variant_id or None)
+            moves = await run(
+                inventory.movements,
+                paging=_paging(self),
+                product_id=self.product_id or None,
+                variant_id=self.variant_id or None,
+            )
         except AdminError as err:
             self.movements, self.movements_total, self.page, self.pages = [], 0, 1, 0
             self.error = err.message
@@ -243,8 +266,9 @@ class AdminCustomerState(rx.State):
             return None
         self.reset()
         try:
-            self.customer = await run(customers.get_customer,
-                                      user_id=str(self.router.page.params.get("admin_customer", "") or ""))
+            self.customer = await run(
+                customers.get_customer, user_id=str(self.router.page.params.get("admin_customer", "") or "")
+            )
         except AdminError:
             self.not_found = True
         return None
@@ -280,8 +304,9 @@ class AdminCouponsState(rx.State):
 
     @rx.var
     def prev_url(self) -> str:
-        return url_with(routes.ADMIN_COUPONS, {"q": self.q, "active": self.active,
-                                               "page": self.page - 1 if self.page > 2 else ""})
+        return url_with(
+            routes.ADMIN_COUPONS, {"q": self.q, "active": self.active, "page": self.page - 1 if self.page > 2 else ""}
+        )
 
     @rx.var
     def next_url(self) -> str:
@@ -304,8 +329,14 @@ class AdminCouponsState(rx.State):
 
     @rx.event
     async def save(self, form: dict):
-        return await _save(self, form, coupons.save_coupon, "coupon_id", lambda c: f"Coupon {c.code} saved",
-                           AdminCouponsState.load_coupons)
+        return await _save(
+            self,
+            form,
+            coupons.save_coupon,
+            "coupon_id",
+            lambda c: f"Coupon {c.code} saved",
+            AdminCouponsState.load_coupons,
+        )
 
     @rx.event
     async def deactivate(self, coupon_id: str):
@@ -333,13 +364,22 @@ class AdminActivityState(rx.State):
 
     @rx.var
     def prev_url(self) -> str:
-        return url_with(routes.ADMIN_ACTIVITY, {"entity_type": self.entity_type, "actor": self.actor, "q": self.q,
-                                                "page": self.page - 1 if self.page > 2 else ""})
+        return url_with(
+            routes.ADMIN_ACTIVITY,
+            {
+                "entity_type": self.entity_type,
+                "actor": self.actor,
+                "q": self.q,
+                "page": self.page - 1 if self.page > 2 else "",
+            },
+        )
 
     @rx.var
     def next_url(self) -> str:
-        return url_with(routes.ADMIN_ACTIVITY, {"entity_type": self.entity_type, "actor": self.actor, "q": self.q,
-                                                "page": self.page + 1})
+        return url_with(
+            routes.ADMIN_ACTIVITY,
+            {"entity_type": self.entity_type, "actor": self.actor, "q": self.q, "page": self.page + 1},
+        )
 
     @rx.event
     async def load_activity(self):
@@ -347,8 +387,9 @@ class AdminActivityState(rx.State):
             self.reset()
             return None
         self.entity_type, self.actor, self.q = query(self, "entity_type"), query(self, "actor"), query(self, "q")
-        result = await run(activity.list_activity, paging=_paging(self), entity_type=self.entity_type,
-                           actor=self.actor, q=self.q)
+        result = await run(
+            activity.list_activity, paging=_paging(self), entity_type=self.entity_type, actor=self.actor, q=self.q
+        )
         self.items, self.total, self.page, self.pages = result.items, result.total, result.page, result.pages
         return None
 
@@ -361,7 +402,13 @@ class AdminFilterState(rx.State):
         if await require_admin(self) is None:
             return await refuse(self)
         base = form_text(form, "_base")
-        if base not in {routes.ADMIN_CUSTOMERS, routes.ADMIN_COUPONS, routes.ADMIN_ACTIVITY, routes.ADMIN_INVENTORY,
-                        routes.ADMIN_CATEGORIES, routes.ADMIN_BRANDS}:
+        if base not in {
+            routes.ADMIN_CUSTOMERS,
+            routes.ADMIN_COUPONS,
+            routes.ADMIN_ACTIVITY,
+            routes.ADMIN_INVENTORY,
+            routes.ADMIN_CATEGORIES,
+            routes.ADMIN_BRANDS,
+        }:
             return None
         return rx.redirect(url_with(base, {k: form_text(form, k).strip() for k in form if not k.startswith("_")}))

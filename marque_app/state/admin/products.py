@@ -64,9 +64,15 @@ class AdminProductsState(rx.State):
     error: str = ""
 
     def _params(self, **over) -> dict:
-        params = {"q": self.q, "status": self.status, "category_id": self.category_id, "brand_id": self.brand_id,
-                  "sort": self.sort if self.sort != "updated" else "", "order": self.order if self.order != "desc" else "",
-                  "page": self.page if self.page > 1 else ""}
+        params = {
+            "q": self.q,
+            "status": self.status,
+            "category_id": self.category_id,
+            "brand_id": self.brand_id,
+            "sort": self.sort if self.sort != "updated" else "",
+            "order": self.order if self.order != "desc" else "",
+            "page": self.page if self.page > 1 else "",
+        }
         params.update(over)
         return params
 
@@ -91,8 +97,16 @@ class AdminProductsState(rx.State):
             paged = paging(query(self, "page"), None, PER_PAGE)
         except AdminError:
             paged = paging(None, None, PER_PAGE)
-        result = await run(products.list_products, paging=paged, q=self.q, status=self.status,
-                           category_id=self.category_id, brand_id=self.brand_id, sort=self.sort, order=self.order)
+        result = await run(
+            products.list_products,
+            paging=paged,
+            q=self.q,
+            status=self.status,
+            category_id=self.category_id,
+            brand_id=self.brand_id,
+            sort=self.sort,
+            order=self.order,
+        )
         self.items, self.total, self.page, self.pages = result.items, result.total, result.page, result.pages
         self.categories = await run(products.category_choices)
         self.brands = await run(products.brand_choices)
@@ -103,11 +117,19 @@ class AdminProductsState(rx.State):
         """The filter form: the new filters go into the URL (which loads the page)."""
         if await require_admin(self) is None:
             return await refuse(self)
-        return rx.redirect(url_with(routes.ADMIN_PRODUCTS, {
-            "q": form_text(form, "q").strip(), "status": form_text(form, "status"),
-            "category_id": form_text(form, "category_id"), "brand_id": form_text(form, "brand_id"),
-            "sort": form_text(form, "sort"), "order": form_text(form, "order"),
-        }))
+        return rx.redirect(
+            url_with(
+                routes.ADMIN_PRODUCTS,
+                {
+                    "q": form_text(form, "q").strip(),
+                    "status": form_text(form, "status"),
+                    "category_id": form_text(form, "category_id"),
+                    "brand_id": form_text(form, "brand_id"),
+                    "sort": form_text(form, "sort"),
+                    "order": form_text(form, "order"),
+                },
+            )
+        )
 
     @rx.event
     async def archive(self, product_id: str):
@@ -152,14 +174,34 @@ class AdminProductFormState(rx.State):
 
     def _fill(self, form: products.ProductForm) -> None:
         self.product_id = form.id
-        for name in ("name", "slug", "sku", "description", "short_description", "meta_title", "meta_description",
-                     "category_id", "brand_id", "price", "compare_price", "status"):
+        for name in (
+            "name",
+            "slug",
+            "sku",
+            "description",
+            "short_description",
+            "meta_title",
+            "meta_description",
+            "category_id",
+            "brand_id",
+            "price",
+            "compare_price",
+            "status",
+        ):
             setattr(self, name, getattr(form, name))
         self.featured, self.has_orders = form.featured, form.has_orders
         self.low_stock_threshold = str(form.low_stock_threshold)
         self.variants = [
-            VariantRow(key=_key(), id=v.id, sku=v.sku, name=v.name, attributes=v.attributes, price=v.price,
-                       stock=str(v.stock), is_new=False)
+            VariantRow(
+                key=_key(),
+                id=v.id,
+                sku=v.sku,
+                name=v.name,
+                attributes=v.attributes,
+                price=v.price,
+                stock=str(v.stock),
+                is_new=False,
+            )
             for v in form.variants
         ]
         self.images = [ImageRow(key=_key(), id=i.id, url=i.url, alt_text=i.alt_text) for i in form.images]
@@ -250,8 +292,10 @@ class AdminProductFormState(rx.State):
             if row.is_new:
                 values["stock"] = form_text(form, f"variants.{i}.stock") or "0"
             variants.append(values)
-        images = [{"id": r.id, "url": r.url, "alt_text": form_text(form, f"images.{i}.alt_text")}
-                  for i, r in enumerate(self.images)]
+        images = [
+            {"id": r.id, "url": r.url, "alt_text": form_text(form, f"images.{i}.alt_text")}
+            for i, r in enumerate(self.images)
+        ]
         return variants, images
 
     @rx.event
@@ -264,8 +308,14 @@ class AdminProductFormState(rx.State):
         data = {k: v for k, v in form.items() if not k.startswith(("variants.", "images."))}
         data["featured"] = form.get("featured") in ("on", "true", True)
         try:
-            saved = await run(products.save_product, actor=Actor.of(user), product_id=self.product_id or None,
-                              data=data, variants=variants, images=images)
+            saved = await run(
+                products.save_product,
+                actor=Actor.of(user),
+                product_id=self.product_id or None,
+                data=data,
+                variants=variants,
+                images=images,
+            )
         except AdminError as err:
             self.error, self.error_field = err.message, err.field
             return rx.toast.error(err.message)

@@ -22,9 +22,18 @@ from .base import form_text, query, refuse, require_admin, run, url_with
 
 KIND_LABELS = {"sales": "Sales by day", "products": "Sales by product", "customers": "Sales by customer"}
 COLUMN_LABELS = {
-    "day": "Day", "orders": "Orders", "subtotal": "Subtotal", "discount": "Discount", "shipping": "Shipping",
-    "tax": "Tax", "revenue": "Revenue", "product": "Product", "sku": "SKU", "quantity": "Quantity",
-    "customer": "Customer", "name": "Name",
+    "day": "Day",
+    "orders": "Orders",
+    "subtotal": "Subtotal",
+    "discount": "Discount",
+    "shipping": "Shipping",
+    "tax": "Tax",
+    "revenue": "Revenue",
+    "product": "Product",
+    "sku": "SKU",
+    "quantity": "Quantity",
+    "customer": "Customer",
+    "name": "Name",
 }
 FIELD_LABELS = {"kind": "Report", "date_from": "Date from", "date_to": "Date to"}
 REPORT_PARAMS = ("kind", "date_from", "date_to")
@@ -50,19 +59,29 @@ class AdminDashboardState(rx.State):
             return None
         dash = await run(reports.dashboard)
         self.currency, self.revenue_rule, self.periods = dash.currency, dash.revenue_rule, dash.periods
-        self.series = [{"day": p.day, "label": p.day[5:], "orders": p.orders, "revenue": p.revenue}
-                       for p in dash.series]
+        self.series = [
+            {"day": p.day, "label": p.day[5:], "orders": p.orders, "revenue": p.revenue} for p in dash.series
+        ]
         self.has_sales = any(p.orders for p in dash.series)
         most = max((r["count"] for r in dash.by_status), default=0)
         self.by_status = [
-            {"status": r["status"], "label": r["label"], "count": str(r["count"]),
-             "share": f"{(100 * r['count'] / most) if most else 0:.0f}%",
-             "href": url_with(routes.ADMIN_ORDERS, {"status": r["status"]})}
+            {
+                "status": r["status"],
+                "label": r["label"],
+                "count": str(r["count"]),
+                "share": f"{(100 * r['count'] / most) if most else 0:.0f}%",
+                "href": url_with(routes.ADMIN_ORDERS, {"status": r["status"]}),
+            }
             for r in dash.by_status
         ]
         self.top_products = [
-            {"product_id": r["product_id"], "name": r["name"], "quantity": str(r["quantity"]),
-             "revenue": r["revenue"], "href": f"{routes.ADMIN_PRODUCTS}/{r['product_id']}" if r["product_id"] else ""}
+            {
+                "product_id": r["product_id"],
+                "name": r["name"],
+                "quantity": str(r["quantity"]),
+                "revenue": r["revenue"],
+                "href": f"{routes.ADMIN_PRODUCTS}/{r['product_id']}" if r["product_id"] else "",
+            }
             for r in dash.top_products
         ]
         self.low_stock = [LowStockRow(**r) for r in dash.low_stock]
