@@ -429,12 +429,25 @@ def goto(page) -> Callable[..., object]:
     return _goto
 
 
-def log_in_with_email(page, email: str, password: str) -> None:
-    """Fill and send the log-in page's e-mail form (the page must be showing it)."""
-    page.get_by_test_id("login-tab-email").click()
-    page.get_by_test_id("email-input").fill(email)
-    page.get_by_test_id("password-input").fill(password)
-    page.get_by_test_id("login-submit").click()
+def log_in_with_email(page, email: str, password: str, attempts: int = 3) -> None:
+    """Fill and send the log-in page's e-mail form (the page must be showing it).
+
+    A guarded page redirects to /login on the client; the log-in page's own load (a fresh form,
+    the phone tab) may then land just after the e-mail tab was chosen: the form is chosen and
+    filled again until its submit button is there to click.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        page.get_by_test_id("login-tab-email").click()
+        page.get_by_test_id("email-input").fill(email)
+        page.get_by_test_id("password-input").fill(password)
+        try:
+            page.get_by_test_id("login-submit").click(timeout=5000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
 
 
 def log_out(page, attempts: int = 3) -> None:
