@@ -5,6 +5,7 @@ import reflex as rx
 from marque_app import routes
 from marque_app.api import create_api
 from marque_app.api.headers import SecurityHeaders
+from marque_app.api.instance import InstanceHeader
 from marque_app.components.cart_ops import cart_ops_script
 from marque_app.components.theme import STYLE
 from marque_app.pages.account import account_page
@@ -46,8 +47,9 @@ app = rx.App(
         cart_ops_script(),  # window.marqueCart: cart ops with client-made ids
     ],
     # The REST API (/api/v1, /_health) shares this process, port and services; SecurityHeaders
-    # wraps it and the Reflex backend and pages mounted beneath it (CSP, nosniff, ...).
-    api_transformer=[create_api(), SecurityHeaders],
+    # wraps it and the Reflex backend and pages mounted beneath it (CSP, nosniff, ...);
+    # InstanceHeader names the instance that answered (MARQUE_INSTANCE_ID, for a fleet).
+    api_transformer=[create_api(), SecurityHeaders, InstanceHeader],
     # A database outage in any page event: a "try again" banner, not an error (state/outage.py).
     backend_exception_handler=backend_exception_handler,
 )

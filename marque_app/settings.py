@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     # websocket /_event from a browser with credentials: Reflex's CORSMiddleware and socket.io
     # both get this list (rxconfig.py). Empty: the public URL's origin. Production refuses `*`.
     cors_origins: str = ""
+    # Names this process in an ``X-Marque-Instance`` header on every answer (and on the
+    # websocket's handshake) when several instances serve one store behind a load balancer;
+    # empty: no header. Letters, digits, '.', '_' and '-' only.
+    instance_id: str = Field("", pattern=r"^[A-Za-z0-9._-]{0,64}$")
     # Rate limits, in the `limits` library's notation ("5/15minutes", "100 per 15 minutes").
     rate_limit_login: str = "5/15minutes"  # per phone or e-mail from one address, and per address
     rate_limit_api: str = "100/15minutes"  # the whole API, per client address
