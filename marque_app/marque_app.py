@@ -34,7 +34,6 @@ from marque_app.state.listing import BrandsState, ListingState
 from marque_app.state.orders import OrdersState
 from marque_app.state.outage import OutageState, backend_exception_handler
 from marque_app.state.product import ProductState
-from marque_app.state.reviews import ReviewsState
 from marque_app.state.search import SearchState
 
 app = rx.App(
@@ -67,21 +66,21 @@ app.add_page(
     route=routes.PRODUCT,
     title=ProductState.page_title,
     description=ProductState.page_description,
-    on_load=[*PAGE_FRAME, ProductState.load_product, ReviewsState.load_reviews],
+    on_load=ProductState.load_page,
 )
 app.add_page(
     category_page,
     route=routes.CATEGORY,
     title=ListingState.page_title,
     description=DESCRIPTION,
-    on_load=[*PAGE_FRAME, ListingState.load_category],
+    on_load=ListingState.load_category_page,
 )
 app.add_page(
     brand_page,
     route=routes.BRAND,
     title=ListingState.page_title,
     description=DESCRIPTION,
-    on_load=[*PAGE_FRAME, ListingState.load_brand],
+    on_load=ListingState.load_brand_page,
 )
 app.add_page(
     order_page,
@@ -106,7 +105,7 @@ app.add_page(
     route=routes.SHOP,
     title=ListingState.page_title,
     description=DESCRIPTION,
-    on_load=[*PAGE_FRAME, ListingState.load_shop],
+    on_load=ListingState.load_shop_page,
 )
 app.add_page(
     brands_page,
@@ -120,14 +119,14 @@ app.add_page(
     route=routes.HOME,
     title="Marque | Clothing and everyday goods from independent brands",
     description=DESCRIPTION,
-    on_load=[*PAGE_FRAME, HomeState.load_home],
+    on_load=HomeState.load_page,
 )
 app.add_page(
     search_page,
     route=routes.SEARCH,
     title="Search | Marque",
     description=DESCRIPTION,
-    on_load=[*PAGE_FRAME, SearchState.load_search],
+    on_load=SearchState.load_page,
 )
 app.add_page(
     login_page,

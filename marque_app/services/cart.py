@@ -370,12 +370,30 @@ def price_guest_cart(
     return _view(out_lines, settings=s, messages=messages), survivors
 
 
+#: Seconds a process answers a guest's add from the SKU's price and stock as it last read them.
+#: A guest cart holds nothing back (stock is taken at checkout, which reads it live under a
+#: lock, as a user's add does), and a sell-out, a restock, an adjustment or a catalog change
+#: bumps the products generation, which drops these copies at once: what a few seconds can
+#: miss is a stock count that fell without reaching zero.
+GUEST_SKU_SECONDS = 5.0
+
+
+def _guest_sku(session: Session, sku: str) -> _Sku | None:
+    """The SKU's columns for a guest's op: from this process's memory for a few seconds
+    (``GUEST_SKU_SECONDS``), else one query (a shopper adds the same SKU 1-3 times in a row)."""
+    sku_id = uuid.UUID(sku)
+    return local_fetch(
+        "guest_sku", {"sku": sku}, lambda: _variants(session, [sku_id]).get(sku_id), ttl=GUEST_SKU_SECONDS
+    )
+
+
 def check_guest_op(
     *, session: Session, lines: Sequence[GuestLine], op: CartOp, settings: Settings | None = None
 ) -> tuple[OpResult, CartLine | None]:
-    """The guest path's server check of one op (two queries): the engine's answer with the stock.
+    """The guest path's server check of one op: the engine's answer with the stock.
 
-    ``lines`` are the guest's lines before the op; the op's SKU is read from the database and
+    ``lines`` are the guest's lines before the op; the op's SKU is read from the database (or
+    this process's copy of a few seconds, :data:`GUEST_SKU_SECONDS`) and
     :func:`marque_app.domain.cart.apply_op` applies the op with its sellable quantity, exactly
     as :func:`add_item` and :func:`set_quantity` do for a user.
 
@@ -386,13 +404,13 @@ def check_guest_op(
     """
     sku = _sku_key(op.sku_id)
     clean = [GuestLine(**{**line.__dict__, "sku_id": _sku_key(line.sku_id) or line.sku_id}) for line in lines]
-    info = _variants(session, [uuid.UUID(sku)]).get(uuid.UUID(sku)) if sku else None
+    info = _guest_sku(session, sku) if sku else None
     result = apply_op(clean, replace(op, sku_id=sku or op.sku_id), sellable=_sellable_map([info] if info else []))
     if info is None or not info.is_active:
         return result, None
     line = next((line for line in result.lines if line.sku_id == sku), None)
-    # The stock above is read live; the product's first image only changes with a catalog write
-    # (which bumps the products generation), so this process keeps it.
+    # The product's first image only changes with a catalog write (which bumps the products
+    # generation), so this process keeps it.
     pid = info.product_id
     image = local_fetch("cart_first_image", {"product": str(pid)}, lambda: _first_images(session, [pid]).get(pid, ""))
     priced = _line(

@@ -25,6 +25,8 @@ log-out (and an expired session) reset, so nothing of the account stays in the b
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -57,6 +59,16 @@ def holds_user_data(state_cls: type[rx.State]) -> type[rx.State]:
     """Class decorator: ``state_cls`` keeps account data; log-out resets it to its defaults."""
     _user_data_states.append(state_cls)
     return state_cls
+
+
+#: Seconds an event may reuse the token check it already made (a page load checks the token for
+#: the frame and again for the page's own reads; one check serves both).
+CHECK_REUSE_SECONDS = 2.0
+#: The last token check of the current event (each event runs in its own asyncio task, so a
+#: context variable set there is seen by that event only): (token, user, when).
+_checked: contextvars.ContextVar[tuple[str, auth_services.AuthUser, float] | None] = contextvars.ContextVar(
+    "marque_token_checked", default=None
+)
 
 
 def _authenticate(token: str) -> auth_services.AuthUser:
@@ -136,13 +148,18 @@ class AuthState(rx.State):
                 self._forget()
             self._refusal = "login"
             return None
+        checked = _checked.get()
+        if checked is not None and checked[0] == self.token and time.monotonic() - checked[2] < CHECK_REUSE_SECONDS:
+            return checked[1]  # this event checked this token a moment ago
         try:
             user = await asyncio.to_thread(_authenticate, self.token)  # off the event loop
         except Unauthorized:
+            _checked.set(None)
             self._forget()
             self._refusal = "expired"
             return None
         self._apply(user.user)
+        _checked.set((self.token, user, time.monotonic()))
         return user
 
     async def _require_user(self, *roles: str) -> auth_services.AuthUser | None:

@@ -1,8 +1,11 @@
-"""What every storefront page loads first, in one event: the header, the user, the cart.
+"""What every storefront page loads first: the header, the user, the cart.
 
 One event instead of three (``HeaderState.load_header``, ``AuthState.load_auth``,
 ``CartState.load_cart``, still there for pages that load them apart): each event costs Reflex a
 state lock, a delta and a message, and a navigation is most of what a shopper's tab asks for.
+The busiest pages (product, listings, home, search) go further: their own ``load_page`` event
+runs :func:`frame_events` and then the page's own load, so a navigation is one event of ours
+(Reflex adds its ``on_load_internal`` and ``is_hydrated``).
 """
 
 from __future__ import annotations
@@ -17,19 +20,25 @@ from marque_app.state.header import HeaderState
 from marque_app.state.outage import OutageState
 
 
+async def frame_events(state: rx.State) -> list[Any]:
+    """The frame of a page load, from any state's event: the category navigation (once per
+    tab), the user from the stored token, then the cart and wishlist (the order of the three
+    events it replaces). Returns the events to send back (an expired token's toast, ...)."""
+    (await state.get_state(OutageState)).clear()  # a new page: no "try again" banner yet
+    await (await state.get_state(HeaderState))._load()
+    events: list[Any] = []
+    for answer in (
+        await (await state.get_state(AuthState))._restore(),
+        await (await state.get_state(CartState))._load(),
+    ):
+        if answer is None:
+            continue
+        events.extend(answer if isinstance(answer, list) else [answer])
+    return events
+
+
 class FrameState(rx.State):
     @rx.event
     async def load_frame(self):
-        """The category navigation (once per tab), the user from the stored token, then the
-        cart and wishlist (the order of the three events it replaces)."""
-        (await self.get_state(OutageState)).clear()  # a new page: no "try again" banner yet
-        await (await self.get_state(HeaderState))._load()
-        events: list[Any] = []
-        for answer in (
-            await (await self.get_state(AuthState))._restore(),
-            await (await self.get_state(CartState))._load(),
-        ):
-            if answer is None:
-                continue
-            events.extend(answer if isinstance(answer, list) else [answer])
-        return events or None
+        """The frame alone (:func:`frame_events`), for pages without a ``load_page`` of their own."""
+        return (await frame_events(self)) or None

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from marque_app.services.catalog import CategoryLink, ProductCard, cached_home_sections
+from marque_app.state.frame import frame_events
 
 
 class HomeState(rx.State):
@@ -16,7 +17,17 @@ class HomeState(rx.State):
     is_loaded: bool = False
 
     @rx.event
+    async def load_page(self):
+        """The home page's one load event: the frame, then the sections (``state/frame.py``)."""
+        events = await frame_events(self)
+        await self._load_home()
+        return events or None
+
+    @rx.event
     async def load_home(self):
+        await self._load_home()
+
+    async def _load_home(self) -> None:
         sections = await asyncio.to_thread(cached_home_sections)  # usually no statement
         self.featured = sections.featured
         self.new_arrivals = sections.new_arrivals

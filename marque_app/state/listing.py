@@ -30,6 +30,7 @@ from marque_app.services.listing import (
     cached_brands,
     cached_listing,
 )
+from marque_app.state.frame import frame_events
 
 LOADING, FOUND, MISSING = "loading", "found", "missing"
 SHOP, CATEGORY, BRAND = "shop", "category", "brand"
@@ -147,8 +148,28 @@ class ListingState(rx.State):
         async for update in self._load(BRAND, self.slug):  # /brands/[slug]'s argument
             yield update
 
-    async def _load(self, kind: str, slug: str):
-        if (
+    # One event per navigation (frame + listing, one delta): see ``state/frame.py``.
+
+    @rx.event
+    async def load_shop_page(self):
+        return await self._load_page(SHOP, "")
+
+    @rx.event
+    async def load_category_page(self):
+        return await self._load_page(CATEGORY, self.slug)
+
+    @rx.event
+    async def load_brand_page(self):
+        return await self._load_page(BRAND, self.slug)
+
+    async def _load_page(self, kind: str, slug: str) -> list | None:
+        events = await frame_events(self)
+        async for _ in self._load(kind, slug, show_loading=False):
+            pass
+        return events or None
+
+    async def _load(self, kind: str, slug: str, *, show_loading: bool = True):
+        if show_loading and (
             kind != self.kind
             or (kind == CATEGORY and self.category.slug != slug)
             or (kind == BRAND and self.brand.slug != slug)

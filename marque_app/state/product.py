@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from marque_app.domain.reviews import ReviewError
 from marque_app.services import catalog
 from marque_app.services.catalog import (
     SOLD_OUT,
@@ -18,6 +19,9 @@ from marque_app.services.catalog import (
     find_variant,
     image_index_for_color,
 )
+from marque_app.state.auth import AuthState
+from marque_app.state.frame import frame_events
+from marque_app.state.reviews import ReviewsState
 
 LOADING, FOUND, MISSING = "loading", "found", "missing"
 
@@ -30,13 +34,39 @@ class ProductState(rx.State):
     image_index: int = 0
 
     @rx.event
+    async def load_page(self):
+        """The product page's one load event: the frame (header, user, cart), the product and
+        its reviews, read in one worker thread (usually from the process's catalog cache), sent
+        in one delta."""
+        events = await frame_events(self)
+        slug = self.slug  # the dynamic route argument of /products/[slug]
+        reviews = await self.get_state(ReviewsState)
+        reviews._start(slug)
+        user = await (await self.get_state(AuthState)).current_user()  # checked by the frame above
+        read_reviews = reviews._reader(str(user.id) if user else None)
+
+        def read() -> tuple[ProductDetail | None, tuple | None]:
+            detail = cached_product_detail(slug=slug)
+            try:
+                return detail, read_reviews()
+            except ReviewError:
+                return detail, None
+
+        detail, answer = await asyncio.to_thread(read)
+        self._show(detail)
+        reviews._show(answer)
+        return events or None
+
+    @rx.event
     async def load_product(self):
         slug = self.slug  # the dynamic route argument of /products/[slug]
         if self.product.slug != slug:
             self.status = LOADING
             yield
         # Off the event loop; usually from the process's catalog cache (no statement at all).
-        detail = await asyncio.to_thread(cached_product_detail, slug=slug)
+        self._show(await asyncio.to_thread(cached_product_detail, slug=slug))
+
+    def _show(self, detail: ProductDetail | None) -> None:
         if detail is None:
             self.product = ProductDetail()
             self.status = MISSING

@@ -7,6 +7,7 @@ handler calls one service of :mod:`marque_app.services.reviews` in a worker thre
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,17 +54,32 @@ class ReviewsState(rx.State):
         auth = await self.get_state(AuthState)
         user = await auth.current_user()
         try:
-            product_id, view, eligibility = await asyncio.to_thread(
-                review_services.product_reviews,
-                slug=self._slug,
-                user_id=str(user.id) if user else None,
-                page=page or self.page,
-                per_page=PER_PAGE,
-            )
+            answer = await asyncio.to_thread(self._reader(str(user.id) if user else None, page))
         except ReviewError:
+            answer = None
+        self._show(answer)
+
+    def _reader(self, user_id: str | None, page: int | None = None) -> Callable[[], Any]:
+        """The blocking read of this product's reviews (for a worker thread: see
+        ``ProductState.load_page``, which reads them with the product in one)."""
+        slug, page = self._slug, page or self.page
+        return lambda: review_services.product_reviews(slug=slug, user_id=user_id, page=page, per_page=PER_PAGE)
+
+    def _start(self, slug: str) -> None:
+        """A product page opens: a new product starts with an empty form on page 1."""
+        if slug != self._slug:
+            self._slug = slug
+            self.rating, self.title, self.text = 0, "", ""
+            self.form_error = self.form_field = self.thanks = ""
+            self.page = 1
+
+    def _show(self, answer: tuple | None) -> None:
+        """Show what :meth:`_reader` read (None: no such product)."""
+        if answer is None:
             self._product_id, self.items, self.count, self.average, self.can_review = "", [], 0, "", False
             self.cannot_reason = ""
             return
+        product_id, view, eligibility = answer
         self._product_id = product_id
         self.items = view.items
         self.average, self.count, self.histogram = (
@@ -80,12 +96,7 @@ class ReviewsState(rx.State):
 
     @rx.event
     async def load_reviews(self):
-        slug = self.slug  # the dynamic route argument of /products/[slug]
-        if slug != self._slug:
-            self._slug = slug
-            self.rating, self.title, self.text = 0, "", ""
-            self.form_error = self.form_field = self.thanks = ""
-            self.page = 1
+        self._start(self.slug)  # the dynamic route argument of /products/[slug]
         await self._refresh()
 
     @rx.event

@@ -10,6 +10,7 @@ from marque_app.routes import search_url
 from marque_app.services.catalog import ProductCard
 from marque_app.services.replica import read_session
 from marque_app.services.search import search
+from marque_app.state.frame import frame_events
 
 
 class SearchState(rx.State):
@@ -24,7 +25,17 @@ class SearchState(rx.State):
     is_loaded: bool = False
 
     @rx.event
+    async def load_page(self):
+        """The search page's one load event: the frame, then the results (``state/frame.py``)."""
+        events = await frame_events(self)
+        await self._load_search()
+        return events or None
+
+    @rx.event
     async def load_search(self):
+        await self._load_search()
+
+    async def _load_search(self) -> None:
         params = self.router.url.query_parameters
         raw_page = str(params.get("page") or "1")
         page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1

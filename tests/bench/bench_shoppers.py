@@ -440,26 +440,7 @@ async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], c
     cpu0, t0 = group_cpu_seconds(pgid), time.monotonic()
     spy = None
     if os.environ.get("MARQUE_BENCH_PYSPY"):  # collapsed stacks of the server over the window
-        spy = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("py-spy")),
-                "record",
-                "--nonblocking",
-                "--subprocesses",
-                "-f",
-                "raw",
-                "-r",
-                "50",
-                "-o",
-                os.environ["MARQUE_BENCH_PYSPY"],
-                "-d",
-                str(max(1, int(until - time.monotonic()))),
-                "-p",
-                str(pgid),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        spy = _pyspy(pgid, max(1, int(until - time.monotonic())))
     await asyncio.sleep(max(0.0, until - time.monotonic()))
     if spy is not None:
         spy.wait(timeout=30)
@@ -472,6 +453,30 @@ async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], c
     for s in shoppers:
         await s.close()
     return figures, shoppers, (cpu1 - cpu0), (t1 - t0), rss
+
+
+def _pyspy(pgid: int, seconds: int) -> subprocess.Popen:
+    """py-spy recording the server's processes into ``MARQUE_BENCH_PYSPY`` (raw collapsed stacks)."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "--nonblocking",
+            "--subprocesses",
+            "-f",
+            "raw",
+            "-r",
+            os.environ.get("MARQUE_BENCH_PYSPY_RATE", "50"),
+            "-o",
+            os.environ["MARQUE_BENCH_PYSPY"],
+            "-d",
+            str(seconds),
+            "-p",
+            str(pgid),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def solo(base_url: str, template: proto.Template, skus: list[Sku], cats: list[str], pgid: int) -> dict:
@@ -551,6 +556,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=None, help="GRANIAN_WORKERS (with --redis)")
     parser.add_argument("--logged-in", type=float, default=0.1, help="share of shoppers that register")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--solo-only",
+        action="store_true",
+        help="skip the load run: only one guest alone (server CPU per navigation and per add)",
+    )
     args = parser.parse_args(argv)
     if args.shoppers > 2000 or args.seconds > 600:
         raise SystemExit("bounded: at most 2000 shoppers and 600 seconds")
@@ -586,8 +596,15 @@ def main(argv: list[str] | None = None) -> None:
 
     with serve("store", ROOT, env, port, tmp / "reflex.log") as (url, proc):
         template = capture_template(url, skus[0])
-        figures, shoppers, cpu, wall, rss = asyncio.run(shop(args, url, template, skus, cats, proc.pid))
+        if args.solo_only:
+            figures, shoppers, cpu, wall, rss = Figures(), [], 0.0, 0.0, group_rss_mb(proc.pid)
+        else:
+            figures, shoppers, cpu, wall, rss = asyncio.run(shop(args, url, template, skus, cats, proc.pid))
+        spy = _pyspy(proc.pid, 60) if args.solo_only and os.environ.get("MARQUE_BENCH_PYSPY") else None
         alone = asyncio.run(solo(url, template, skus, cats, proc.pid))
+        if spy is not None:
+            spy.send_signal(2)  # SIGINT: py-spy writes what it has
+            spy.wait(timeout=30)
         lost = lost_adds(shoppers, env["REFLEX_DB_URL"])
     adds = len(figures.adds)
     result = {

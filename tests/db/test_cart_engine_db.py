@@ -91,3 +91,56 @@ def test_the_guest_server_check_gives_the_table_outcome(session, case):
         else:
             assert priced is None
     assert got == case.expect
+
+
+def _guest_add(session, sku: str, quantity: int = 1):
+    op = CartOp.from_browser({"id": str(uuid.uuid4()), "type": "add", "sku_id": sku, "quantity": quantity})
+    result, _ = cart.check_guest_op(session=session, lines=[], op=op)
+    return result
+
+
+def test_a_guest_add_again_within_seconds_reads_no_sku_and_a_sell_out_is_seen_at_once(session):
+    import sqlalchemy as sa
+
+    from marque_app.services import cache
+
+    cache.clear_local()
+    _, (variant,) = make_product(session, stock=(3,))
+    sku = str(variant.id)
+    assert _guest_add(session, sku).refusal is None
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    bind = session.get_bind()
+    sa.event.listen(bind, "before_cursor_execute", count)
+    try:
+        assert _guest_add(session, sku, 2).refusal is None  # the second add of a row: from memory
+        assert not [s for s in statements if "product_variants" in s]
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", count)
+
+    # Sold out elsewhere: the checkout (and every stock write) bumps the products generation.
+    variant.inventory_quantity = 0
+    session.add(variant)
+    session.commit()
+    cache.invalidate_products()
+    refused = _guest_add(session, sku)
+    assert refused.refusal is not None and refused.refusal.available == 0
+
+
+def test_a_guest_add_reads_the_stock_again_after_the_few_seconds(session, monkeypatch):
+    from marque_app.services import cache
+
+    cache.clear_local()
+    _, (variant,) = make_product(session, stock=(2,))
+    sku = str(variant.id)
+    assert _guest_add(session, sku).refusal is None
+    variant.inventory_quantity = 1  # fell without selling out: no generation bump
+    session.add(variant)
+    session.commit()
+    monkeypatch.setattr(cache.time, "monotonic", lambda: 10_000_000.0)  # GUEST_SKU_SECONDS later
+    refused = _guest_add(session, sku, 2)
+    assert refused.refusal is not None and refused.refusal.available == 1
