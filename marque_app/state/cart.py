@@ -30,6 +30,7 @@ import reflex as rx
 from sqlalchemy.exc import OperationalError
 
 from marque_app import routes
+from marque_app.domain.auth import Unauthorized
 from marque_app.domain.cart import (
     GUEST_STORAGE_VERSION,
     MAX_LINE_QUANTITY,
@@ -600,10 +601,9 @@ class CartState(rx.State):
     # user: the database is the truth; the services apply an op id once
 
     async def _apply_user(self, op: dict, op_type: Any, auth: AuthState):
-        user_id = auth._user_id
         before = (list(self._user_lines), list(self._user_wishlist))
         call: Callable[..., Any]
-        kwargs: dict[str, Any] = {"user_id": user_id, "op_id": op["id"]}
+        kwargs: dict[str, Any] = {"op_id": op["id"]}  # the user comes from the token's check
         success: Any = None
         try:
             if op_type == "add":
@@ -673,13 +673,15 @@ class CartState(rx.State):
             yield rx.toast.error(refused.message)
             return
         # No delta before the database answered: the badge is optimistic in the page, and one
-        # delta (count, settled op id, toast) is all an add sends.
-        if await auth.require_user() is None:  # expired or logged out meanwhile
+        # delta (count, settled op id, toast) is all an add sends. The token is checked in the
+        # same worker thread and transaction as the change.
+        try:
+            result = await auth.call_as_user(call, **kwargs)
+        except Unauthorized:  # expired or logged out meanwhile
+            self._user_lines, self._user_wishlist = before
             await auth._reset_user_data()
             yield [rx.toast.error(EXPIRED), *auth.refusal()[1:]]
             return
-        try:
-            result = await call_service(call, **kwargs)
         except OperationalError:
             self._queue_op(op)
             yield rx.toast.warning(OFFLINE)

@@ -5,7 +5,8 @@
 
 The store is served in production mode (``reflex run --env prod``: pages, websocket and API on
 one port, as ``make run`` does) on a free loopback port with its own database (a temporary
-SQLite file with the demo store, or a scratch PostgreSQL database ``marque_bench_shoppers``),
+SQLite file with the demo store, or a scratch PostgreSQL database ``marque_bench_shoppers``,
+or ``MARQUE_BENCH_PG_DATABASE``),
 with the Redis state manager and ``GRANIAN_WORKERS`` workers when ``--redis`` is given (Redis
 database 5 of ``MARQUE_BENCH_REDIS_URL``, emptied first). Log-in and cart rate limits are off in
 that instance (``MARQUE_RATE_LIMIT_ENABLED=false``): every shopper speaks from 127.0.0.1.
@@ -537,13 +538,16 @@ def _database(args, tmp: Path) -> str:
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
+    name = os.environ.get("MARQUE_BENCH_PG_DATABASE", "marque_bench_shoppers")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise SystemExit(f"MARQUE_BENCH_PG_DATABASE must be a plain name, not {name!r}")
     server = make_url(server_url())
     admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS marque_bench_shoppers WITH (FORCE)"))
-        conn.execute(sa.text("CREATE DATABASE marque_bench_shoppers"))
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
     admin.dispose()
-    return server.set(database="marque_bench_shoppers").render_as_string(hide_password=False)
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def main(argv: list[str] | None = None) -> None:
