@@ -216,12 +216,16 @@ async def graceful_shutdown(app: Any) -> AsyncIterator[None]:
             log.exception("SIGTERM: drain failed; stopping")
         hand_over()
 
+    running: set[asyncio.Task] = set()
+
     def on_sigterm() -> None:
         if DRAIN.draining:
             return
         DRAIN.draining = True
         log.warning("SIGTERM: draining (pid %d): no new websockets, finishing what is in flight", os.getpid())
-        loop.create_task(drain_then_stop())
+        task = loop.create_task(drain_then_stop())
+        running.add(task)
+        task.add_done_callback(running.discard)
 
     loop.add_signal_handler(signal.SIGTERM, on_sigterm)
     try:
