@@ -37,10 +37,10 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from marque_app.settings import get_settings
+
 log = logging.getLogger("marque.shutdown")
 
-#: Seconds a draining worker waits for in-flight events and requests (MARQUE_SHUTDOWN_TIMEOUT).
-DEFAULT_TIMEOUT = 20.0
 #: How often the drain looks again at what is still in flight.
 POLL_SECONDS = 0.05
 #: Seconds the closed websockets get to finish their closing handshake (close frames).
@@ -70,11 +70,8 @@ def is_draining() -> bool:
 
 
 def shutdown_timeout() -> float:
-    """``MARQUE_SHUTDOWN_TIMEOUT`` in seconds (read at SIGTERM; a bad value: the default)."""
-    try:
-        return max(0.0, float(os.environ.get("MARQUE_SHUTDOWN_TIMEOUT", DEFAULT_TIMEOUT)))
-    except ValueError:
-        return DEFAULT_TIMEOUT
+    """``MARQUE_SHUTDOWN_TIMEOUT`` in seconds (settings; default 20)."""
+    return get_settings().shutdown_timeout
 
 
 class DrainGate:

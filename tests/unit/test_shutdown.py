@@ -157,7 +157,10 @@ def test_the_gate_closes_kept_alive_connections_while_draining():
 def test_sigterm_drains_then_hands_over_to_the_servers_handler(monkeypatch):
     """Under granian the loop has its handler for SIGTERM; the lifespan task puts the drain in
     front of it, ignores a second SIGTERM, and calls granian's once the drain is done."""
+    from marque_app.settings import get_settings
+
     monkeypatch.setenv("MARQUE_SHUTDOWN_TIMEOUT", "5")
+    get_settings.cache_clear()
 
     async def scenario():
         loop = asyncio.get_running_loop()
@@ -199,10 +202,24 @@ def test_without_a_server_handler_nothing_is_installed():
     assert asyncio.run(scenario()) is False
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("", 20.0), ("7.5", 7.5), ("nonsense", 20.0), ("-3", 0.0)])
+@pytest.mark.parametrize(("value", "seconds"), [("", 20.0), ("7.5", 7.5), ("0", 0.0)])
 def test_shutdown_timeout_setting(monkeypatch, value, seconds):
+    from marque_app.settings import get_settings
+
     if value:
         monkeypatch.setenv("MARQUE_SHUTDOWN_TIMEOUT", value)
     else:
         monkeypatch.delenv("MARQUE_SHUTDOWN_TIMEOUT", raising=False)
-    assert shutdown.shutdown_timeout() == seconds
+    get_settings.cache_clear()
+    try:
+        assert shutdown.shutdown_timeout() == seconds
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_negative_shutdown_timeout_is_refused(monkeypatch):
+    from marque_app.settings import Settings
+
+    monkeypatch.setenv("MARQUE_SHUTDOWN_TIMEOUT", "-3")
+    with pytest.raises(ValueError, match="shutdown_timeout"):
+        Settings()
