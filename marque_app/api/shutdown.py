@@ -162,8 +162,9 @@ async def close_websockets(app: Any) -> int:
 async def drain(app: Any, *, timeout: float) -> dict[str, Any]:
     """Wait (at most ``timeout`` s) for in-flight events and requests, then close the websockets.
 
-    The drain's own answers (a readiness probe) are requests too: one request still in flight
-    is this worker's own business once nothing else is.
+    Events that the open websockets keep sending meanwhile are processed too; under a steady
+    stream the drain ends at ``timeout``. Requests that arrive meanwhile (a readiness probe) are
+    short and counted like the others.
     """
     started = time.monotonic()
     deadline = started + timeout
