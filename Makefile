@@ -2,7 +2,7 @@
 #
 #   make run        set up (venv, bun, database) and serve in production mode on
 #                   $MARQUE_PORT (default 3000): page and backend on one port
-#   make lint       ruff check, ruff format --check, mypy, import-linter (CI runs it first)
+#   make lint       ruff check, ruff format --check, mypy, import-linter, hadolint (CI runs it first)
 #   make test       unit + db + api layers, then the e2e layer (own pytest run)
 #   make test-pg    the db layer against PostgreSQL ($MARQUE_TEST_DATABASE_URL)
 #   make setup      migrate the database and load the demo catalog
@@ -142,13 +142,15 @@ run: check-port venv bun setup
 # --- lint ---------------------------------------------------------------------
 
 # Every check runs even when an earlier one failed; make fails if any found something.
-# Settings: pyproject.toml ([tool.ruff], [tool.mypy], [tool.importlinter]).
+# Settings: pyproject.toml ([tool.ruff], [tool.mypy], [tool.importlinter]); hadolint checks
+# deploy/Dockerfile (docker itself does not run here; tests/unit/test_deploy.py checks the rest).
 lint: $(if $(NO_SETUP),,venv)
 	@failed=""
 	echo "==> ruff check"; "$(VENV)/bin/ruff" check . || failed="$$failed ruff-check"
 	echo "==> ruff format --check"; "$(VENV)/bin/ruff" format --check . || failed="$$failed ruff-format"
 	echo "==> mypy"; "$(VENV)/bin/mypy" || failed="$$failed mypy"
 	echo "==> lint-imports"; "$(VENV)/bin/lint-imports" --no-cache || failed="$$failed import-linter"
+	echo "==> hadolint deploy/Dockerfile"; "$(VENV)/bin/hadolint" deploy/Dockerfile || failed="$$failed hadolint"
 	if [ -n "$$failed" ]; then
 		echo "==> make lint FAILED:$$failed" >&2
 		exit 1

@@ -7,6 +7,8 @@ generate   add a large synthetic catalog for benchmarks (``--products 100000``)
 backup     write the database and the uploads into one archive (``--out DIR``, ``--keep N``)
 restore    restore an archive into an empty database and upload folder (``--force`` to replace)
 check      check the settings, the schema (at the migration head) and the port; change nothing
+serve      serve a frontend built before (``reflex export --frontend-only --no-zip``, the image
+           build) and the backend on MARQUE_PORT: no compile, no bun, never migrates (deploy/)
 create-admin  create an admin account (``--email``; the password is asked for, or read from stdin)
 set-role   change an account's role (``--email`` or ``--phone``, ``--role admin``); logged
 """
@@ -227,6 +229,37 @@ def _set_role(args) -> None:
     log.info("%s is now %s", user.email or user.phone, user.role.value)
 
 
+def _serve(args) -> None:
+    """What ``reflex run --env prod`` serves (pages, websocket, API on MARQUE_PORT, granian), but
+    from the frontend built at image build time: ``reflex run`` compiles and builds the frontend
+    again at every start (bun and ~1 min of CPU), which a container or a VM unit must not."""
+    from reflex.utils import exec as rx_exec
+    from reflex.utils import prerequisites
+    from reflex_base.config import get_config
+    from reflex_base.constants import Dirs, Env
+    from reflex_base.environment import environment
+
+    from marque_app.services import preflight
+
+    settings = get_settings()
+    preflight.check_database(settings.db_url)
+    preflight.check_schema(settings.db_url)  # instances never migrate: `cli migrate` is a deploy step
+    preflight.check_redis(settings.redis_url)
+    config = get_config()
+    static = prerequisites.get_web_dir() / Dirs.STATIC / config.frontend_path.strip("/")
+    if not (static / "index.html").is_file():
+        raise preflight.StartupError(
+            f"no frontend build in {static}; build it once per release with `reflex export "
+            "--frontend-only --no-zip` (the image build does), with the same REFLEX_WEB_WORKDIR"
+        )
+    environment.REFLEX_ENV_MODE.set(Env.PROD)
+    environment.REFLEX_SKIP_COMPILE.set(True)
+    log.info("serving %s on port %d (instance %s)", static, settings.port, settings.instance_id or "-")
+    rx_exec.run_backend_prod(
+        config.backend_host, settings.port, config.loglevel.subprocess_level(), mount_frontend_compiled_app=True
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("marque").setLevel(logging.INFO)
@@ -275,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check")
     check.add_argument("--port", action="store_true", help="also check that MARQUE_PORT is free")
     check.set_defaults(func=_check)
+    sub.add_parser(
+        "serve", help="serve the frontend built by `reflex export --frontend-only --no-zip` and the backend"
+    ).set_defaults(func=_serve)
     args = parser.parse_args(argv)
 
     from marque_app.services.preflight import StartupError

@@ -6,6 +6,7 @@ from marque_app import routes
 from marque_app.api import create_api
 from marque_app.api.headers import SecurityHeaders
 from marque_app.api.instance import InstanceHeader
+from marque_app.api.shutdown import DrainGate, graceful_shutdown
 from marque_app.components.cart_ops import cart_ops_script
 from marque_app.components.theme import STYLE
 from marque_app.pages.account import account_page
@@ -47,13 +48,15 @@ app = rx.App(
     ],
     # The REST API (/api/v1, /_health) shares this process, port and services; SecurityHeaders
     # wraps it and the Reflex backend and pages mounted beneath it (CSP, nosniff, ...);
-    # InstanceHeader names the instance that answered (MARQUE_INSTANCE_ID, for a fleet).
-    api_transformer=[create_api(), SecurityHeaders, InstanceHeader],
+    # InstanceHeader names the instance that answered (MARQUE_INSTANCE_ID, for a fleet);
+    # DrainGate refuses new websockets while a SIGTERM drains the worker (api/shutdown.py).
+    api_transformer=[create_api(), SecurityHeaders, InstanceHeader, DrainGate],
     # A database outage in any page event: a "try again" banner, not an error (state/outage.py).
     backend_exception_handler=backend_exception_handler,
 )
 
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
+app.register_lifespan_task(graceful_shutdown)  # SIGTERM: drain events and websockets, then stop
 
 DESCRIPTION = "Marque: clothing, shoes and everyday goods from independent brands."
 

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     login_backoff_max_seconds: int = Field(900, ge=1)
 
     # --- operations ---
+    # Seconds a SIGTERM'd instance drains (events and requests in flight finish, websockets are
+    # closed cleanly) before it stops anyway (api/shutdown.py); keep the supervisor's kill later.
+    shutdown_timeout: float = Field(20.0, ge=0)
     # Where `cli backup` writes its archives (a folder on another disk or a mounted bucket).
     backup_dir: str = "backups"
     # A read-only streaming replica for catalog, search and listing reads (services/replica.py).

@@ -21,8 +21,9 @@ from marque_app.api.outage import install_outage_handlers
 from marque_app.api.payments import router as payments_router
 from marque_app.api.reviews import router as reviews_router
 from marque_app.api.search import router as search_router
+from marque_app.api.shutdown import is_draining
 from marque_app.services.db import get_engine
-from marque_app.services.health import health, health_details_allowed, public_view
+from marque_app.services.health import health, health_details_allowed, public_view, readiness
 from marque_app.settings import get_settings
 
 
@@ -66,6 +67,34 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
         if not health_details_allowed(request, engine=engine()):
             report = public_view(report)
         return JSONResponse(report, status_code=status_code)
+
+    @api.get(
+        "/_health/live",
+        tags=["health"],
+        summary="liveness: the process answers",
+        description='`{"status": "alive"}` (200) whenever the process serves HTTP; no database or Redis '
+        "call. A supervisor restarts an instance that stops answering this (also while it drains).",
+    )
+    async def get_live() -> JSONResponse:
+        return JSONResponse({"status": "alive"})
+
+    @api.get(
+        "/_health/ready",
+        tags=["health"],
+        summary="readiness: send this instance traffic",
+        description='`{"status": "ready", "failed": []}` (200), or `{"status": "not ready", "failed": [...]}` '
+        "(503) naming what failed: `draining` (SIGTERM received, shutting down), `database` (does not "
+        "answer), `schema` (not at this code's migration head), `redis` (configured but does not answer).",
+        responses={
+            503: {
+                "description": "Not ready (the same shape)",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
+    def get_ready() -> JSONResponse:
+        report = readiness(engine=engine(), redis_url=get_settings().redis_url, draining=is_draining())
+        return JSONResponse(report, status_code=200 if report["status"] == "ready" else 503)
 
     api.state.engine = engine  # routers open their sessions on it (get_session)
     install_outage_handlers(api)  # database or Redis down: 503 + Retry-After, never a bare 500

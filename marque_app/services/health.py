@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,6 +64,32 @@ def health(*, engine: sa.Engine, redis_url: str | None) -> dict[str, Any]:
     healthy = report["database"]["ok"] and (redis_report is None or redis_report["ok"])
     report["status"] = "ok" if healthy else "degraded"
     return report
+
+
+@lru_cache(maxsize=1)
+def code_revision() -> str | None:
+    """The migration head of this code (read once: the scripts do not change while it runs)."""
+    from marque_app.services import migrations
+
+    return migrations.head_revision()
+
+
+def readiness(*, engine: sa.Engine, redis_url: str | None, draining: bool = False) -> dict[str, Any]:
+    """Whether this instance should get traffic: not shutting down, the database answers and is
+    at this code's migration head, and Redis (when configured: Reflex keeps the pages' state
+    there) answers. ``ready`` is False with the failed checks in ``failed``."""
+    failed: list[str] = []
+    if draining:
+        failed.append("draining")
+    database = database_status(engine=engine)
+    if not database["ok"]:
+        failed.append("database")
+    elif database.get("revision") != code_revision():
+        failed.append("schema")
+    redis_report = redis_status(url=redis_url)
+    if redis_report is not None and not redis_report["ok"]:
+        failed.append("redis")
+    return {"status": "not ready" if failed else "ready", "failed": failed}
 
 
 PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
