@@ -18,7 +18,8 @@ Pages that need a user put ``AuthState.guard_page`` (any user) or
 a wrong role sees the 403 panel (``AuthState.is_forbidden``).
 
 Hooks: ``on_login(handler)`` adds an event handler that runs after every log-in (the cart and
-wishlist merge); ``holds_user_data(StateClass)`` marks a state that keeps the user's data, which
+wishlist merge), called explicitly where the app is built (``marque_app.py``), never as a side
+effect of importing a state module; ``holds_user_data(StateClass)`` marks a state that keeps the user's data, which
 log-out (and an expired session) reset, so nothing of the account stays in the browser.
 """
 
@@ -47,10 +48,17 @@ def on_login(handler: Any) -> Any:
     """Run the event ``handler`` (e.g. ``CartState.merge_guest_cart``) after every log-in.
 
     The handler runs as its own event once the token is stored; it finds the user with
-    ``await self.get_state(AuthState)`` and ``require_user()``.
+    ``await self.get_state(AuthState)`` and ``require_user()``. Registering the same handler
+    again changes nothing (an app module imported twice does not merge twice).
     """
-    _login_hooks.append(handler)
+    if handler not in _login_hooks:
+        _login_hooks.append(handler)
     return handler
+
+
+def login_hooks() -> tuple[Any, ...]:
+    """The handlers :func:`on_login` registered, in order."""
+    return tuple(_login_hooks)
 
 
 def holds_user_data(state_cls: type[rx.State]) -> type[rx.State]:

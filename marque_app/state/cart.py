@@ -13,7 +13,8 @@ with the seed's messages; a database that cannot be reached keeps the op in the 
 (``marque_cart_queue``) and keeps the change on the page.
 
 Log-in merges the guest cart and wishlist in one request (:meth:`CartState.merge_guest_cart`,
-registered with ``AuthState.on_login``); guest storage is emptied only after the server said yes.
+registered with ``state.auth.on_login`` where the app is built); guest storage is emptied only
+after the server said yes.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from marque_app.services import cart as cart_services
 from marque_app.services import wishlist as wishlist_services
 from marque_app.services.wishlist import WishlistItem, WishlistView
 from marque_app.settings import get_settings
-from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data, on_login
+from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data
 from marque_app.views.cart import CartLine, CartView, LineView, Summary, WishView
 
 CART_KEY = "marque_cart"
@@ -774,9 +775,6 @@ class CartState(rx.State):
         if not result.message or (result.already_applied and not announce_repeat):
             return None
         return rx.toast.success(result.message)
-
-
-on_login(CartState.merge_guest_cart)
 
 
 def _error_message(err: CartError) -> str:
