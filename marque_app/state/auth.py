@@ -83,6 +83,12 @@ async def call_service(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
     return await asyncio.to_thread(run_unit, fn, **kwargs)
 
 
+async def count_login(**kwargs: Any) -> None:
+    """``check_login`` (a log-in attempt counted: a Redis round trip when Redis is set) in a worker
+    thread, so a slow Redis never stalls the event loop; raises ``RateLimited`` as it does."""
+    await asyncio.to_thread(check_login, get_rate_limiter(), **kwargs)
+
+
 def display_name(user: auth_services.UserPublic) -> str:
     """What the header shows for ``user``: the name, else the phone number, else the e-mail."""
     name = f"{user.first_name} {user.last_name}".strip()
@@ -360,7 +366,7 @@ class LoginState(rx.State):
         self._clear()
         try:
             e164 = auth_services.normalize_phone(phone)
-            check_login(get_rate_limiter(), scope="code", identifier=e164, client=self._client())
+            await count_login(scope="code", identifier=e164, client=self._client())
             sent = await call_service(
                 auth_services.send_phone_code,
                 phone=e164,
@@ -427,7 +433,7 @@ class LoginState(rx.State):
         self.busy = True
         yield
         try:
-            check_login(get_rate_limiter(), scope="login", identifier=self.code_sent_to, client=self._client())
+            await count_login(scope="login", identifier=self.code_sent_to, client=self._client())
             result = await call_service(
                 auth_services.log_in_with_phone_code,
                 phone=self.code_sent_to,
@@ -456,7 +462,7 @@ class LoginState(rx.State):
         yield
         email = _text(form, "email").strip().lower()
         try:
-            check_login(get_rate_limiter(), scope="login", identifier=email, client=self._client())
+            await count_login(scope="login", identifier=email, client=self._client())
             result = await call_service(
                 auth_services.log_in_with_password,
                 email=email,
@@ -477,7 +483,7 @@ class LoginState(rx.State):
         yield
         email = _text(form, "email").strip().lower()
         try:
-            check_login(get_rate_limiter(), scope="register", identifier=email, client=self._client())
+            await count_login(scope="register", identifier=email, client=self._client())
             result = await call_service(
                 auth_services.register,
                 email=email,
@@ -498,7 +504,7 @@ class LoginState(rx.State):
         yield
         email = _text(form, "email").strip().lower()
         try:
-            check_login(get_rate_limiter(), scope="reset", identifier=email, client=self._client())
+            await count_login(scope="reset", identifier=email, client=self._client())
             await call_service(
                 auth_services.request_password_reset,
                 email=email,
@@ -525,7 +531,7 @@ class LoginState(rx.State):
         yield
         token = str(self.router.url.query_parameters.get("token") or "")
         try:
-            check_login(get_rate_limiter(), scope="reset", identifier="", client=self._client())
+            await count_login(scope="reset", identifier="", client=self._client())
             await call_service(auth_services.reset_password, token=token, new_password=password)
         except AuthError as err:
             self._fail(err)

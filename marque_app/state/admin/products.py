@@ -9,6 +9,7 @@ typed in the other rows (each row has a stable ``key``).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -269,7 +270,10 @@ class AdminProductFormState(rx.State):
             data = await file.read(MAX_IMAGE_BYTES + 1) if hasattr(file, "read") else b""
             name = getattr(file, "name", None) or getattr(file, "filename", None) or "file"
             try:
-                url = products.store_upload(upload_dir=upload_dir, filename=str(name), data=data)
+                # up to 5 MB written to disk: in a worker thread, off the event loop
+                url = await asyncio.to_thread(
+                    products.store_upload, upload_dir=upload_dir, filename=str(name), data=data
+                )
             except AdminError as err:
                 self.image_error = err.message
                 continue
