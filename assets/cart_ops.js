@@ -42,6 +42,104 @@
   window.marqueCart = api;
 })();
 
+// --- window.marqueReflex: the Reflex client internals this file uses, in one place -----------
+//
+// Reflex 0.10 gives a page script no public API for what the offline queue needs: the bundled
+// modules on window.__reflex (its compiler's window libraries), the context registry's app
+// (clientStorage) and eventLoop (addEvents, connectErrors), the state module's refs (the sonner
+// toaster rx.toast uses, refs.__toast) and ReflexEvent, and the instrumentation hooks on
+// window.__reflex_otel (onSocketConnect / onSocketDisconnect). Every access goes through this
+// object, and tests/unit/test_reflex_client_adapter.py checks each name of INTERNALS against the
+// installed reflex's JS templates (and a compiled .web when there is one): an upgrade that moves
+// one fails that test by name instead of silently breaking the offline queue. In the page,
+// marqueReflex.missing() lists what is not there.
+(function () {
+  "use strict";
+  if (typeof window === "undefined") return;
+
+  var INTERNALS = {
+    modules: "__reflex", // window.__reflex = {"<module path>": module, ...}
+    stateModule: "$/utils/state", // exports refs, ReflexEvent
+    registryModule: "$/utils/context-registry", // exports app (clientStorage), eventLoop
+    toastRef: "__toast", // refs.__toast: the sonner toaster
+    otel: "__reflex_otel", // window.__reflex_otel.onSocketConnect / onSocketDisconnect
+  };
+
+  function module(name) {
+    var modules = window[INTERNALS.modules];
+    return modules ? modules[name] : undefined;
+  }
+  function state() {
+    return module(INTERNALS.stateModule);
+  }
+  function registry() {
+    return module(INTERNALS.registryModule);
+  }
+
+  var reflex = {
+    INTERNALS: INTERNALS,
+    // The app's own toaster when the page has one (with warning and dismiss), else null.
+    toaster: function () {
+      var s = state();
+      var toast = s && s.refs && s.refs[INTERNALS.toastRef];
+      return toast && typeof toast.warning === "function" && typeof toast.dismiss === "function"
+        ? toast : null;
+    },
+    // The compiled local-storage table: {"<state full name>.<var>": {name: "<storage key>"}}.
+    localStorageTable: function () {
+      var reg = registry();
+      return (reg && reg.app && reg.app.clientStorage && reg.app.clientStorage.local_storage) || {};
+    },
+    // Queue backend events ([[name, payload], ...]) on the mounted event loop; false when the
+    // client is not there (yet).
+    addEvents: function (events) {
+      var reg = registry();
+      var s = state();
+      if (!reg || !reg.eventLoop || !s || typeof s.ReflexEvent !== "function") return false;
+      var built = events.map(function (e) { return s.ReflexEvent(e[0], e[1] || {}); });
+      if (built.length) reg.eventLoop.addEvents(built);
+      return true;
+    },
+    // Whether the event loop has recorded failed connection attempts (null: no event loop yet).
+    connectErrors: function () {
+      var reg = registry();
+      return reg && reg.eventLoop ? reg.eventLoop.connectErrors || [] : null;
+    },
+    // Follow the websocket: the callbacks run before any hooks already installed.
+    onSocket: function (onConnect, onDisconnect) {
+      var hooks = window[INTERNALS.otel] || {};
+      var prevConnect = hooks.onSocketConnect;
+      var prevDisconnect = hooks.onSocketDisconnect;
+      hooks.onSocketConnect = function () {
+        onConnect();
+        if (prevConnect) return prevConnect.apply(this, arguments);
+      };
+      hooks.onSocketDisconnect = function () {
+        onDisconnect();
+        if (prevDisconnect) return prevDisconnect.apply(this, arguments);
+      };
+      window[INTERNALS.otel] = hooks;
+    },
+    // What this page lacks of the above (for a console check after an upgrade).
+    missing: function () {
+      var out = [];
+      if (!window[INTERNALS.modules]) out.push("window." + INTERNALS.modules);
+      var s = state();
+      var reg = registry();
+      if (!s) out.push(INTERNALS.stateModule);
+      else if (typeof s.ReflexEvent !== "function") out.push(INTERNALS.stateModule + ".ReflexEvent");
+      else if (!s.refs) out.push(INTERNALS.stateModule + ".refs");
+      if (!reg) out.push(INTERNALS.registryModule);
+      else {
+        if (!reg.eventLoop || typeof reg.eventLoop.addEvents !== "function") out.push("eventLoop.addEvents");
+        if (!reg.app || !reg.app.clientStorage) out.push("app.clientStorage");
+      }
+      return out;
+    },
+  };
+  window.marqueReflex = reflex;
+})();
+
 // --- offline queue (the backend cannot be reached) ------------------------------------------
 //
 // While the websocket is down Reflex runs no handler: its client keeps the events in memory
@@ -49,8 +147,8 @@
 // local-storage list ``marque_cart_queue`` (CartState.queue), says "Offline mode - will sync
 // when online" (the header badges count the op meanwhile: assets/cart_count.jsx); on every (re)connect CartState.replay_queue applies the
 // queued ops in order, once per op id (the in-memory copy may arrive as well), and empties it.
-// The connection is followed through Reflex's instrumentation hooks (window.__reflex_otel:
-// onSocketConnect / onSocketDisconnect, called by utils/state.js).
+// The connection is followed through Reflex's instrumentation hooks (onSocketConnect /
+// onSocketDisconnect, called by utils/state.js; reached through window.marqueReflex).
 (function () {
   "use strict";
   if (typeof window === "undefined") return;
@@ -60,12 +158,8 @@
   var OFFLINE = "Offline mode - will sync when online";
   var NOTICE_ID = "marque-offline-notice";
   var api = window.marqueCart || {};
+  var reflex = window.marqueReflex;
   var connected = false;
-
-  function registry() {
-    var modules = window.__reflex;
-    return modules ? modules["$/utils/context-registry"] : undefined;
-  }
 
   // Down: the websocket is not connected now (dropped, refused, or not yet open after a load:
   // then Reflex would only keep the event in memory too, so queueing it is right).
@@ -121,10 +215,7 @@
   // The app's own toaster (sonner, the one rx.toast uses) when the page has one; else a
   // notice of our own.
   function toaster() {
-    var state = window.__reflex && window.__reflex["$/utils/state"];
-    var toast = state && state.refs && state.refs.__toast;
-    return toast && typeof toast.warning === "function" && typeof toast.dismiss === "function"
-      ? toast : null;
+    return reflex.toaster();
   }
 
   function showNotice() {
@@ -158,9 +249,8 @@
   // A state's event name from the compiled client storage table: the var stored under
   // `storageKey` is "<state's full name>.<var>".
   function eventFor(storageKey, handler) {
-    var reg = registry();
-    var table = reg && reg.app && reg.app.clientStorage && reg.app.clientStorage.local_storage;
-    for (var key in table || {}) {
+    var table = reflex.localStorageTable();
+    for (var key in table) {
       if (table[key] && table[key].name === storageKey) {
         return key.slice(0, key.lastIndexOf(".")) + "." + handler;
       }
@@ -170,16 +260,13 @@
 
   // send([[name, payload], ...]) or send([name, ...]): events for the backend, in order.
   function send(events) {
-    var reg = registry();
-    var state = window.__reflex && window.__reflex["$/utils/state"];
-    if (!reg || !state) return;
-    var built = [];
+    var pairs = [];
     for (var i = 0; i < events.length; i++) {
       var name = Array.isArray(events[i]) ? events[i][0] : events[i];
       if (!name) return;
-      built.push(state.ReflexEvent(name, Array.isArray(events[i]) ? events[i][1] : {}));
+      pairs.push([name, Array.isArray(events[i]) ? events[i][1] : {}]);
     }
-    if (built.length) reg.eventLoop.addEvents(built);
+    reflex.addEvents(pairs);
   }
 
   // --- in flight: clicked online, not yet settled by the server ------------------------------
@@ -267,28 +354,24 @@
     if (readQueue().length) send([eventFor(QUEUE_KEY, "replay_queue")]);
   }
 
-  var hooks = window.__reflex_otel || {};
-  var prevConnect = hooks.onSocketConnect;
-  var prevDisconnect = hooks.onSocketDisconnect;
-  hooks.onSocketConnect = function () {
-    connected = true;
-    hideNotice();
-    // After the connect handler has queued what the page kept in memory: the replay goes last.
-    window.setTimeout(requestReplay, 0);
-    if (prevConnect) return prevConnect.apply(this, arguments);
-  };
-  hooks.onSocketDisconnect = function () {
-    connected = false;
-    if (prevDisconnect) return prevDisconnect.apply(this, arguments);
-  };
-  window.__reflex_otel = hooks;
+  reflex.onSocket(
+    function () {
+      connected = true;
+      hideNotice();
+      // After the connect handler has queued what the page kept in memory: the replay goes last.
+      window.setTimeout(requestReplay, 0);
+    },
+    function () {
+      connected = false;
+    }
+  );
 
   // React puts this script in the head (Helmet) after the app mounted, so the socket may have
   // connected before the hooks above existed: then no onSocketConnect comes for it. Without
   // failed attempts on record it is taken as connected; a queue left by an earlier page (a
   // reload while offline) is replayed now (or, if the socket is still down, when it connects).
-  var reg = registry();
-  if (reg && reg.eventLoop && !(reg.eventLoop.connectErrors || []).length) connected = true;
+  var errors = reflex.connectErrors();
+  if (errors && !errors.length) connected = true;
   window.setTimeout(requestReplay, 0);
 
   // Ops queued before a reload are still to be counted until their replay settles them.

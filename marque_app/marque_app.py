@@ -1,4 +1,4 @@
-"""The Reflex app: ``rx.App(...)`` and ``add_page`` calls only."""
+"""The Reflex app: ``rx.App(...)`` and its pages (``pages/registry.py``: route, title, on_load)."""
 
 import reflex as rx
 
@@ -21,19 +21,18 @@ from marque_app.pages.listing import shop_page
 from marque_app.pages.not_found import not_found_page
 from marque_app.pages.orders import order_page, orders_page
 from marque_app.pages.product import product_page
+from marque_app.pages.registry import account, add_pages, self_framed, storefront
 from marque_app.pages.search import search_page
 from marque_app.pages.wishlist import wishlist_page
 from marque_app.services.housekeeping import housekeeping
 from marque_app.state.account import AccountState
-from marque_app.state.auth import AuthState, LoginState
+from marque_app.state.auth import LoginState, on_login
 from marque_app.state.cart import CartState
 from marque_app.state.checkout import CheckoutState
-from marque_app.state.frame import FrameState
-from marque_app.state.header import HeaderState
 from marque_app.state.home import HomeState
 from marque_app.state.listing import BrandsState, ListingState
 from marque_app.state.orders import OrdersState
-from marque_app.state.outage import OutageState, backend_exception_handler
+from marque_app.state.outage import backend_exception_handler
 from marque_app.state.product import ProductState
 from marque_app.state.search import SearchState
 
@@ -57,152 +56,57 @@ app = rx.App(
 
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
 app.register_lifespan_task(graceful_shutdown)  # SIGTERM: drain events and websockets, then stop
+# After every log-in: merge the guest cart and wishlist (registered here, not on import).
+on_login(CartState.merge_guest_cart)
 
 DESCRIPTION = "Marque: clothing, shoes and everyday goods from independent brands."
 
-# What every storefront page loads first: the header, who is logged in, the cart and wishlist.
-PAGE_FRAME = [FrameState.load_frame]
-
-# Dynamic routes first (Reflex matches them in the order they were added).
-app.add_page(
-    product_page,
-    route=routes.PRODUCT,
-    title=ProductState.page_title,
-    description=ProductState.page_description,
-    on_load=ProductState.load_page,
+# Each page: route, title, its own loads (after its frame: pages/registry.py). Dynamic routes
+# first (Reflex matches them in the order they were added).
+PAGES = (
+    self_framed(
+        routes.PRODUCT,
+        product_page,
+        ProductState.page_title,
+        ProductState.load_page,  # frame, product and reviews in one event
+        description=ProductState.page_description,
+    ),
+    self_framed(
+        routes.CATEGORY,
+        category_page,
+        ListingState.page_title,
+        ListingState.load_category_page,
+        description=DESCRIPTION,
+    ),
+    self_framed(
+        routes.BRAND, brand_page, ListingState.page_title, ListingState.load_brand_page, description=DESCRIPTION
+    ),
+    account(routes.ACCOUNT_ORDER, order_page, "Your order | Marque", OrdersState.load_order),
+    storefront(routes.ORDER_CONFIRMATION, confirmation_page, "Order placed | Marque", CheckoutState.load_confirmation),
+    self_framed(routes.SHOP, shop_page, ListingState.page_title, ListingState.load_shop_page, description=DESCRIPTION),
+    storefront(routes.BRANDS, brands_page, "Brands | Marque", BrandsState.load_brands, description=DESCRIPTION),
+    self_framed(
+        routes.HOME,
+        home,
+        "Marque | Clothing and everyday goods from independent brands",
+        HomeState.load_page,
+        description=DESCRIPTION,
+    ),
+    self_framed(routes.SEARCH, search_page, "Search | Marque", SearchState.load_page, description=DESCRIPTION),
+    storefront(routes.LOGIN, login_page, "Log in | Marque", LoginState.load_login),
+    storefront(routes.REGISTER, register_page, "Create an account | Marque", LoginState.load_login),
+    storefront(routes.FORGOT_PASSWORD, forgot_password_page, "Forgot password | Marque", LoginState.load_password_form),
+    storefront(
+        routes.RESET_PASSWORD, reset_password_page, "Choose a new password | Marque", LoginState.load_password_form
+    ),
+    account(routes.ACCOUNT, account_page, "Your account | Marque", AccountState.load_account),
+    storefront(routes.CART, cart_page, "Cart | Marque"),
+    storefront(routes.WISHLIST, wishlist_page, "Wishlist | Marque", CartState.load_wishlist),
+    storefront(routes.CHECKOUT, checkout_page, "Checkout | Marque", CheckoutState.load_checkout),
+    account(routes.ACCOUNT_ORDERS, orders_page, "Your orders | Marque", OrdersState.load_orders),
+    storefront(routes.NOT_FOUND, not_found_page, "Page not found | Marque"),
 )
-app.add_page(
-    category_page,
-    route=routes.CATEGORY,
-    title=ListingState.page_title,
-    description=DESCRIPTION,
-    on_load=ListingState.load_category_page,
-)
-app.add_page(
-    brand_page,
-    route=routes.BRAND,
-    title=ListingState.page_title,
-    description=DESCRIPTION,
-    on_load=ListingState.load_brand_page,
-)
-app.add_page(
-    order_page,
-    route=routes.ACCOUNT_ORDER,
-    title="Your order | Marque",
-    on_load=[
-        OutageState.clear_outage,
-        HeaderState.load_header,
-        AuthState.guard_page,
-        CartState.load_cart,
-        OrdersState.load_order,
-    ],
-)
-app.add_page(
-    confirmation_page,
-    route=routes.ORDER_CONFIRMATION,
-    title="Order placed | Marque",
-    on_load=[*PAGE_FRAME, CheckoutState.load_confirmation],
-)
-app.add_page(
-    shop_page,
-    route=routes.SHOP,
-    title=ListingState.page_title,
-    description=DESCRIPTION,
-    on_load=ListingState.load_shop_page,
-)
-app.add_page(
-    brands_page,
-    route=routes.BRANDS,
-    title="Brands | Marque",
-    description=DESCRIPTION,
-    on_load=[*PAGE_FRAME, BrandsState.load_brands],
-)
-app.add_page(
-    home,
-    route=routes.HOME,
-    title="Marque | Clothing and everyday goods from independent brands",
-    description=DESCRIPTION,
-    on_load=HomeState.load_page,
-)
-app.add_page(
-    search_page,
-    route=routes.SEARCH,
-    title="Search | Marque",
-    description=DESCRIPTION,
-    on_load=SearchState.load_page,
-)
-app.add_page(
-    login_page,
-    route=routes.LOGIN,
-    title="Log in | Marque",
-    on_load=[*PAGE_FRAME, LoginState.load_login],
-)
-app.add_page(
-    register_page,
-    route=routes.REGISTER,
-    title="Create an account | Marque",
-    on_load=[*PAGE_FRAME, LoginState.load_login],
-)
-app.add_page(
-    forgot_password_page,
-    route=routes.FORGOT_PASSWORD,
-    title="Forgot password | Marque",
-    on_load=[*PAGE_FRAME, LoginState.load_password_form],
-)
-app.add_page(
-    reset_password_page,
-    route=routes.RESET_PASSWORD,
-    title="Choose a new password | Marque",
-    on_load=[*PAGE_FRAME, LoginState.load_password_form],
-)
-app.add_page(
-    account_page,
-    route=routes.ACCOUNT,
-    title="Your account | Marque",
-    on_load=[
-        OutageState.clear_outage,
-        HeaderState.load_header,
-        AuthState.guard_page,
-        CartState.load_cart,
-        AccountState.load_account,
-    ],
-)
-app.add_page(
-    cart_page,
-    route=routes.CART,
-    title="Cart | Marque",
-    on_load=PAGE_FRAME,
-)
-app.add_page(
-    wishlist_page,
-    route=routes.WISHLIST,
-    title="Wishlist | Marque",
-    on_load=[*PAGE_FRAME, CartState.load_wishlist],
-)
-app.add_page(
-    checkout_page,
-    route=routes.CHECKOUT,
-    title="Checkout | Marque",
-    on_load=[*PAGE_FRAME, CheckoutState.load_checkout],
-)
-app.add_page(
-    orders_page,
-    route=routes.ACCOUNT_ORDERS,
-    title="Your orders | Marque",
-    on_load=[
-        OutageState.clear_outage,
-        HeaderState.load_header,
-        AuthState.guard_page,
-        CartState.load_cart,
-        OrdersState.load_orders,
-    ],
-)
-app.add_page(
-    not_found_page,
-    route=routes.NOT_FOUND,
-    title="Page not found | Marque",
-    on_load=PAGE_FRAME,
-)
+add_pages(app, PAGES)
 
 # /admin/...: the admin role only (checked on the server in every load and handler).
 add_admin_pages(app)

@@ -129,13 +129,10 @@ def update_product(ref: ProductId, user: AdminUser, session: SessionDep, body: P
     data = fields(body)
     variants = data.get("variants")
     if variants is None:
-        variants = [
-            {"id": v.id, "sku": v.sku, "name": v.name, "attributes": v.attributes, "price": v.price}
-            for v in current.variants
-        ]
+        variants = [v.as_row() for v in current.variants]
     images = data.get("images")
     if images is None:
-        images = [asdict(i) for i in current.images]
+        images = [i.as_row() for i in current.images]
     form = products.save_product(
         session=session,
         actor=Actor.of(user),

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, create_model
+
+from marque_app.views.admin_products import ImageFields, ProductFields, VariantFields, field_names
 
 from .schemas import RequestModel
 
@@ -28,42 +30,67 @@ def fields(body: RequestModel | None, *, exclude: set[str] | None = None) -> dic
     return body.model_dump(exclude_unset=True, exclude=exclude)
 
 
-class NewVariantIn(RequestModel):
-    sku: Any = Field(None, description="Unique; letters, digits, dots, dashes, underscores")
-    name: Any = Field(None, description=_text)
-    attributes: Any = Field(None, description='{"size": "M"} or the text "size=M, color=Navy"')
-    price: Any = Field(None, description=f"{_money}; empty: the product's price")
-    stock: Any = Field(None, description=f"{_whole} >= 0; the initial stock")
-    inventory_quantity: Any = Field(None, description="The same as `stock` (the column's name)")
+# The descriptions of the admin product form's fields; the field names themselves are the form's
+# schema (``views.admin_products``), so a field added there is a field here (a KeyError at import
+# until it is described) and the form, the API and the service never disagree on a name.
+PRODUCT_HELP = {
+    "name": "Required",
+    "slug": "Default: made from the name",
+    "sku": "Default: from the slug",
+    "description": _text,
+    "short_description": _text,
+    "meta_title": _text,
+    "meta_description": _text,
+    "category_id": "A category's id, or empty",
+    "brand_id": "A brand's id, or empty",
+    "price": f"Required; {_money}",
+    "compare_price": f"{_money}, above the price, or empty",
+    "status": "draft (default), active or archived",
+    "featured": _flag,
+    "low_stock_threshold": f"{_whole} (default 5)",
+}
+VARIANT_HELP = {
+    "sku": "Unique; letters, digits, dots, dashes, underscores",
+    "name": _text,
+    "attributes": '{"size": "M"} or the text "size=M, color=Navy"',
+    "price": f"{_money}; empty: the product's price",
+}
+IMAGE_HELP = {
+    "url": "A picture uploaded to this site (a path from /)",
+    "alt_text": _text,
+}
 
 
-class VariantRowIn(NewVariantIn):
-    id: Any = Field(None, description="An existing variant's id (kept); none: a new variant")
+def _loose(names: tuple[str, ...], help: dict[str, str]) -> dict[str, Any]:
+    """pydantic field definitions: each of ``names`` any value (the domain's rules check it), described."""
+    return {name: (Any, Field(None, description=help[name])) for name in names}
 
 
-class ImageIn(RequestModel):
-    id: Any = Field(None, description="An existing picture's id (kept); none: a new one")
-    url: Any = Field(None, description="A picture uploaded to this site (a path from /)")
-    alt_text: Any = Field(None, description=_text)
-
-
-class ProductIn(RequestModel):
-    name: Any = Field(None, description="Required")
-    slug: Any = Field(None, description="Default: made from the name")
-    sku: Any = Field(None, description="Default: from the slug")
-    description: Any = Field(None, description=_text)
-    short_description: Any = Field(None, description=_text)
-    meta_title: Any = Field(None, description=_text)
-    meta_description: Any = Field(None, description=_text)
-    category_id: Any = Field(None, description="A category's id, or empty")
-    brand_id: Any = Field(None, description="A brand's id, or empty")
-    price: Any = Field(None, description=f"Required; {_money}")
-    compare_price: Any = Field(None, description=f"{_money}, above the price, or empty")
-    status: Any = Field(None, description="draft (default), active or archived")
-    featured: Any = Field(None, description=_flag)
-    low_stock_threshold: Any = Field(None, description=f"{_whole} (default 5)")
-    variants: list[VariantRowIn] | None = Field(None, description="The whole list; omitted: unchanged (PUT)")
-    images: list[ImageIn] | None = Field(None, description="The whole list; omitted: unchanged (PUT)")
+NewVariantIn = create_model(
+    "NewVariantIn",
+    __base__=RequestModel,
+    **_loose(field_names(VariantFields), VARIANT_HELP),
+    stock=(Any, Field(None, description=f"{_whole} >= 0; the initial stock")),
+    inventory_quantity=(Any, Field(None, description="The same as `stock` (the column's name)")),
+)
+VariantRowIn = create_model(
+    "VariantRowIn",
+    __base__=NewVariantIn,
+    id=(Any, Field(None, description="An existing variant's id (kept); none: a new variant")),
+)
+ImageIn = create_model(
+    "ImageIn",
+    __base__=RequestModel,
+    id=(Any, Field(None, description="An existing picture's id (kept); none: a new one")),
+    **_loose(field_names(ImageFields), IMAGE_HELP),
+)
+ProductIn = create_model(
+    "ProductIn",
+    __base__=RequestModel,
+    **_loose(field_names(ProductFields), PRODUCT_HELP),
+    variants=(list[VariantRowIn] | None, Field(None, description="The whole list; omitted: unchanged (PUT)")),  # type: ignore[valid-type]
+    images=(list[ImageIn] | None, Field(None, description="The whole list; omitted: unchanged (PUT)")),  # type: ignore[valid-type]
+)
 
 
 class NoteIn(RequestModel):

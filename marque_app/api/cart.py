@@ -28,10 +28,11 @@ from marque_app.domain.cart import MAX_LINE_QUANTITY, MAX_MERGE_LINES, CartError
 from marque_app.services import cart, wishlist
 from marque_app.services.cart_ops import claim_operation, find_operation, store_response
 from marque_app.settings import get_settings
+from marque_app.views.cart import CartLine
 
 from .deps import CurrentUser, LimiterDep, SessionDep
 from .errors import http_status
-from .schemas import ErrorOut, RequestModel
+from .schemas import ErrorOut, RequestModel, model_of
 
 MAX_KEY = 100
 
@@ -70,21 +71,18 @@ class CartErrorOut(ErrorOut):
     available: int | None = Field(None, description="With 409: how many the line may hold")
 
 
-class CartLineOut(BaseModel):
-    id: str = Field(description="The cart line's id (for PUT/DELETE /cart/items/{item_id})")
-    sku_id: str
-    product_id: str
-    product_slug: str
-    name: str
-    variant_label: str = Field(examples=["M / Navy"])
-    image_url: str
-    unit_price: str = Field(description="The current price", examples=["24.00"])
-    price_seen: str = Field(description="The price when the line was added")
-    price_change: str = Field(description='"up", "down" or ""')
-    quantity: int
-    available: int = Field(description="How many this line may hold (stock, at most 99)")
-    is_sold_out: bool
-    line_total: str
+CartLineOut = model_of(
+    CartLine,
+    "CartLineOut",
+    {
+        "id": {"description": "The cart line's id (for PUT/DELETE /cart/items/{item_id})"},
+        "variant_label": {"examples": ["M / Navy"]},
+        "unit_price": {"description": "The current price", "examples": ["24.00"]},
+        "price_seen": {"description": "The price when the line was added"},
+        "price_change": {"description": '"up", "down" or ""'},
+        "available": {"description": "How many this line may hold (stock, at most 99)"},
+    },
+)
 
 
 class CartOut(BaseModel):

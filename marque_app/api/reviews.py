@@ -29,11 +29,11 @@ from marque_app.services import reviews
 from marque_app.services.admin import Actor
 from marque_app.services.admin import returns as admin_returns
 from marque_app.services.auth.guard import AuthUser
-from marque_app.views.reviews import MyReview
+from marque_app.views.reviews import MyReview, ReviewItem
 
 from .deps import CurrentUser, SessionDep, require_roles
 from .errors import http_status
-from .schemas import ErrorOut, RequestModel
+from .schemas import ErrorOut, RequestModel, model_of
 
 THANKS = "Thanks — your review will appear once approved"
 
@@ -71,17 +71,14 @@ class SummaryOut(BaseModel):
     histogram: list[int] = Field(description="How many reviews gave 5, 4, 3, 2 and 1 stars")
 
 
-class ReviewOut(BaseModel):
-    id: str
-    rating: int
-    title: str
-    content: str
-    author: str
-    verified_purchase: bool
-    date: str
-    helpful_count: int
-    voted: bool
-    is_own: bool
+ReviewOut = model_of(
+    ReviewItem,
+    "ReviewOut",
+    {
+        "voted": {"description": "The caller found it helpful already"},
+        "is_own": {"description": "The caller's own review"},
+    },
+)
 
 
 class ReviewPageOut(BaseModel):

@@ -8,10 +8,12 @@ dataclasses (``from_card``, ``from_detail`` ...), never from rows.
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from marque_app.routes import product_url
 from marque_app.services.catalog import CategoryLink, ProductCard, ProductDetail
@@ -36,6 +38,21 @@ class RequestModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def model_of(view: type, name: str, docs: dict[str, dict[str, Any]] | None = None) -> type[BaseModel]:
+    """An answer's response model with the fields of the view dataclass ``view`` (every one
+    required, as the answer always has it), so the API's schema is the view's and cannot drift
+    from it; ``docs`` adds a field's ``description``/``examples`` to the OpenAPI document."""
+    hints = typing.get_type_hints(view)
+    docs = docs or {}
+    unknown = set(docs) - {f.name for f in dataclasses.fields(view)}
+    if unknown:
+        raise TypeError(f"{name}: no such field of {view.__name__}: {sorted(unknown)}")
+    fields: dict[str, Any] = {
+        f.name: (hints[f.name], Field(..., **docs.get(f.name, {}))) for f in dataclasses.fields(view)
+    }
+    return create_model(name, __doc__=view.__doc__, **fields)
 
 
 def _date_text(value: Any) -> Any:

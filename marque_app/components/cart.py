@@ -6,7 +6,8 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components.cart_ops import op_arg
-from marque_app.state.cart import CartState, LineView
+from marque_app.state.cart import CartState
+from marque_app.views.cart import LineView
 
 
 def line_image(src: rx.Var, name: rx.Var, size: str = "88px") -> rx.Component:

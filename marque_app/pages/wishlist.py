@@ -8,7 +8,8 @@ from marque_app import routes
 from marque_app.components.cart import line_image
 from marque_app.components.cart_ops import op_arg
 from marque_app.components.layout import page_layout
-from marque_app.state.cart import CartState, WishView
+from marque_app.state.cart import CartState
+from marque_app.views.cart import WishView
 
 
 def wishlist_item(item: rx.Var[WishView]) -> rx.Component:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -33,7 +33,6 @@ from marque_app.domain.cart import (
     apply_op,
     cart_totals,
     combine_lines,
-    line_cap,
     merge_message,
     normalize_uuid,
     outcome_from_dict,
@@ -43,8 +42,7 @@ from marque_app.domain.cart import (
     price_change,
 )
 from marque_app.domain.money import decimal_string, format_money
-from marque_app.domain.stock import sellable_quantity
-from marque_app.models import CartItem, Product, ProductImage, ProductVariant, Wishlist
+from marque_app.models import CartItem, Product, ProductVariant, Wishlist
 from marque_app.models.enums import ProductStatus
 from marque_app.models.types import utcnow
 from marque_app.services.cache import local_fetch
@@ -57,43 +55,16 @@ from marque_app.services.cart_ops import (
     lock_user,
     store_response,
 )
+from marque_app.services.skus import SKU_COLUMNS as _SKU_COLUMNS
+from marque_app.services.skus import Sku as _Sku
+from marque_app.services.skus import first_images as _first_images
+from marque_app.services.skus import load_skus
 from marque_app.services.wishlist_views import WishlistView, get_wishlist
 from marque_app.settings import Settings, get_settings
+from marque_app.views.cart import CartLine, CartView
 
 # --------------------------------------------------------------------------------------------
 # Public schemas
-
-
-@dataclass(frozen=True)
-class CartLine:
-    """One line of a cart as the pages and the API show it."""
-
-    id: str = ""  # cart_items.id for a user's cart; the sku_id for a guest cart
-    sku_id: str = ""
-    product_id: str = ""
-    product_slug: str = ""
-    name: str = ""
-    variant_label: str = ""  # "M / Navy"
-    image_url: str = ""
-    unit_price: str = ""  # the current price, "24.00"
-    price_seen: str = ""  # the price when the line was added
-    price_change: str = ""  # "up", "down" or ""
-    quantity: int = 0
-    available: int = 0  # how many this line may hold: the stock, at most 99
-    is_sold_out: bool = False
-    line_total: str = "0.00"
-
-
-@dataclass(frozen=True)
-class CartView:
-    items: list[CartLine] = field(default_factory=list)
-    total_items: int = 0
-    subtotal: str = "0.00"
-    tax: str = "0.00"
-    shipping: str = "0.00"
-    total: str = "0.00"
-    currency: str = "USD"
-    messages: list[str] = field(default_factory=list)  # findings: price changes, sold out, repairs
 
 
 @dataclass(frozen=True)
@@ -109,53 +80,13 @@ class MergeResult:
 # Stock and rows
 
 
-@dataclass(slots=True)
-class _Sku:
-    """The columns of a variant and its product that the cart needs (no full ORM rows: cheaper)."""
-
-    id: uuid.UUID
-    product_id: uuid.UUID
-    variant_name: str
-    variant_price: Decimal | None
-    inventory_quantity: int
-    attributes: dict | None
-    product_name: str
-    slug: str
-    product_price: Decimal
-    status: ProductStatus
-    track_inventory: bool
-    allow_backorder: bool
-
-    @property
-    def is_active(self) -> bool:
-        return self.status == ProductStatus.active
-
-
-_SKU_COLUMNS = (
-    ProductVariant.id,
-    ProductVariant.product_id,
-    ProductVariant.name,
-    ProductVariant.price,
-    ProductVariant.inventory_quantity,
-    ProductVariant.attributes,
-    Product.name,
-    Product.slug,
-    Product.price,
-    Product.status,
-    Product.track_inventory,
-    Product.allow_backorder,
-)
-
-
 def _unit_price(sku: _Sku) -> Decimal:
-    return sku.variant_price if sku.variant_price is not None else sku.product_price
+    return sku.price
 
 
 def _sellable(sku: _Sku) -> int | None:
     """The SKU's sellable quantity (:func:`marque_app.domain.stock.sellable_quantity`)."""
-    return sellable_quantity(
-        sku.inventory_quantity, track_inventory=sku.track_inventory, allow_backorder=sku.allow_backorder
-    )
+    return sku.sellable
 
 
 def _sellable_map(skus: Iterable[_Sku]) -> dict[str, int | None]:
@@ -165,42 +96,16 @@ def _sellable_map(skus: Iterable[_Sku]) -> dict[str, int | None]:
 
 def _line_cap(sku: _Sku) -> int:
     """How many one line of the SKU may hold (0 when its product is not active)."""
-    return line_cap(_sellable(sku)) if sku.is_active else 0
+    return sku.line_cap
 
 
 def _variant_label(sku: _Sku) -> str:
-    attributes = sku.attributes or {}
-    parts = [str(attributes[k]) for k in ("size", "color", "colour") if attributes.get(k) not in (None, "")]
-    if parts:
-        return " / ".join(parts)
-    return sku.variant_name or ""
+    return sku.label
 
 
 def _variants(session: Session, sku_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, _Sku]:
-    """Variants with their products' columns, one query."""
-    ids = list(set(sku_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        sa.select(*_SKU_COLUMNS)
-        .join(Product, Product.id == ProductVariant.product_id)
-        .where(ProductVariant.id.in_(ids))
-    ).all()
-    return {row[0]: _Sku(*row) for row in rows}
-
-
-def _first_images(session: Session, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    ids = list(set(product_ids))
-    if not ids:
-        return {}
-    images: dict[uuid.UUID, str] = {}
-    for product_id, url in session.exec(
-        select(ProductImage.product_id, ProductImage.url)
-        .where(ProductImage.product_id.in_(ids))
-        .order_by(ProductImage.product_id, ProductImage.sort_order, ProductImage.created_at)
-    ):
-        images.setdefault(product_id, url)
-    return images
+    """Variants with their products' columns, one query (:func:`marque_app.services.skus.load_skus`)."""
+    return load_skus(session, sku_ids)
 
 
 def _settings(settings: Settings | None) -> Settings:

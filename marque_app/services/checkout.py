@@ -106,7 +106,6 @@ from marque_app.domain.checkout import (
     shipping_methods,
 )
 from marque_app.domain.orders import PENDING, STATUS_LABELS, make_order_number
-from marque_app.domain.stock import sellable_quantity
 from marque_app.models import (
     Address,
     CartItem,
@@ -118,13 +117,14 @@ from marque_app.models import (
     OrderStatusHistory,
     Payment,
     Product,
-    ProductImage,
     ProductVariant,
 )
-from marque_app.models.enums import OrderStatus, PaymentStatus, ProductStatus
+from marque_app.models.enums import OrderStatus, PaymentStatus
 from marque_app.models.types import utcnow
 from marque_app.services.addresses import validate_order_address as validate_address
 from marque_app.services.cart_ops import dialect_insert, lock_user
+from marque_app.services.skus import Sku as _Sku
+from marque_app.services.skus import first_images, load_skus
 from marque_app.settings import Settings, get_settings
 from marque_app.views.base import JsonView
 
@@ -321,104 +321,9 @@ def _cart_wants(session: Session, uid: uuid.UUID) -> list[_Want]:
 # SKUs
 
 
-@dataclass(slots=True)
-class _Sku:
-    id: uuid.UUID
-    product_id: uuid.UUID
-    sku: str
-    variant_name: str
-    variant_price: Decimal | None
-    stock: int
-    attributes: dict | None
-    product_name: str
-    slug: str
-    product_price: Decimal
-    status: ProductStatus
-    track_inventory: bool
-    allow_backorder: bool
-
-    @property
-    def price(self) -> Decimal:
-        return self.variant_price if self.variant_price is not None else self.product_price
-
-    @property
-    def active(self) -> bool:
-        return self.status == ProductStatus.active
-
-    @property
-    def sellable(self) -> int | None:
-        """:func:`marque_app.domain.stock.sellable_quantity`: None when the stock does not bound the sale."""
-        return sellable_quantity(self.stock, track_inventory=self.track_inventory, allow_backorder=self.allow_backorder)
-
-    @property
-    def limited(self) -> bool:
-        """Whether the stock bounds the sale (tracked, no backorder)."""
-        return self.sellable is not None
-
-    def available(self) -> int:
-        """Units that can be sold (99 when unlimited; 0 when the product is not active)."""
-        if not self.active:
-            return 0
-        sellable = self.sellable
-        return MAX_LINE_QUANTITY if sellable is None else sellable
-
-    @property
-    def label(self) -> str:
-        attributes = self.attributes or {}
-        parts = [str(attributes[k]) for k in ("size", "color", "colour") if attributes.get(k) not in (None, "")]
-        return " / ".join(parts) if parts else (self.variant_name or "")
-
-
-_SKU_COLUMNS = (
-    ProductVariant.id,
-    ProductVariant.product_id,
-    ProductVariant.sku,
-    ProductVariant.name,
-    ProductVariant.price,
-    ProductVariant.inventory_quantity,
-    ProductVariant.attributes,
-    Product.name,
-    Product.slug,
-    Product.price,
-    Product.status,
-    Product.track_inventory,
-    Product.allow_backorder,
-)
-
-
 def _skus(session: Session, ids: Iterable[str], *, lock: bool) -> dict[str, _Sku]:
-    """The SKUs with their products' columns (one query); ``lock`` takes their rows in id order.
-
-    The lock (FOR NO KEY UPDATE OF product_variants, rows sorted by id so that two orders never
-    wait on each other in a cycle) holds until the transaction ends: the stock read here is
-    the stock the order takes.
-    """
-    keys = sorted({uuid.UUID(i) for i in ids})
-    if not keys:
-        return {}
-    q = (
-        sa.select(*_SKU_COLUMNS)
-        .join(Product, Product.id == ProductVariant.product_id)
-        .where(ProductVariant.id.in_(keys))
-        .order_by(ProductVariant.id)
-    )
-    if lock:
-        q = q.with_for_update(of=ProductVariant, key_share=True)
-    return {str(row[0]): _Sku(*row) for row in session.execute(q).all()}
-
-
-def _images(session: Session, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    ids = list(set(product_ids))
-    if not ids:
-        return {}
-    out: dict[uuid.UUID, str] = {}
-    for product_id, url in session.execute(
-        sa.select(ProductImage.product_id, ProductImage.url)
-        .where(ProductImage.product_id.in_(ids))
-        .order_by(ProductImage.product_id, ProductImage.sort_order, ProductImage.created_at)
-    ):
-        out.setdefault(product_id, url)
-    return out
+    """The SKUs by id string (:func:`marque_app.services.skus.load_skus`; ``lock`` takes their rows)."""
+    return {str(k): v for k, v in load_skus(session, (uuid.UUID(i) for i in ids), lock=lock).items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -451,13 +356,13 @@ def _price(
 ) -> _Priced:
     from marque_app.services import coupons as coupon_service
 
-    images = _images(session, (sku.product_id for sku in skus.values()))
+    images = first_images(session, (sku.product_id for sku in skus.values()))
     lines: list[QuoteLine] = []
     problems: list[Problem] = []
     short: list[SoldOutItem] = []
     for want in wants:
         sku = skus.get(want.sku_id)
-        if sku is None or not sku.active:
+        if sku is None or not sku.is_active:
             name = sku.product_name if sku else (want.name or "An item")
             problems.append(Problem("unavailable", want.sku_id, f"{name} is no longer available"))
             short.append(SoldOutItem(want.sku_id, name, want.quantity, 0))

@@ -18,7 +18,8 @@ Pages that need a user put ``AuthState.guard_page`` (any user) or
 a wrong role sees the 403 panel (``AuthState.is_forbidden``).
 
 Hooks: ``on_login(handler)`` adds an event handler that runs after every log-in (the cart and
-wishlist merge); ``holds_user_data(StateClass)`` marks a state that keeps the user's data, which
+wishlist merge), called explicitly where the app is built (``marque_app.py``), never as a side
+effect of importing a state module; ``holds_user_data(StateClass)`` marks a state that keeps the user's data, which
 log-out (and an expired session) reset, so nothing of the account stays in the browser.
 """
 
@@ -49,10 +50,17 @@ def on_login(handler: Any) -> Any:
     """Run the event ``handler`` (e.g. ``CartState.merge_guest_cart``) after every log-in.
 
     The handler runs as its own event once the token is stored; it finds the user with
-    ``await self.get_state(AuthState)`` and ``require_user()``.
+    ``await self.get_state(AuthState)`` and ``require_user()``. Registering the same handler
+    again changes nothing (an app module imported twice does not merge twice).
     """
-    _login_hooks.append(handler)
+    if handler not in _login_hooks:
+        _login_hooks.append(handler)
     return handler
+
+
+def login_hooks() -> tuple[Any, ...]:
+    """The handlers :func:`on_login` registered, in order."""
+    return tuple(_login_hooks)
 
 
 def holds_user_data(state_cls: type[rx.State]) -> type[rx.State]:
@@ -91,6 +99,12 @@ async def call_service(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
     """``fn(session=..., **kwargs)`` in a worker thread (password hashing, SMS, SMTP block)."""
 
     return await asyncio.to_thread(run_unit, fn, **kwargs)
+
+
+async def count_login(**kwargs: Any) -> None:
+    """``check_login`` (a log-in attempt counted: a Redis round trip when Redis is set) in a worker
+    thread, so a slow Redis never stalls the event loop; raises ``RateLimited`` as it does."""
+    await asyncio.to_thread(check_login, get_rate_limiter(), **kwargs)
 
 
 def display_name(user: auth_services.UserPublic) -> str:
@@ -405,7 +419,7 @@ class LoginState(rx.State):
         self._clear()
         try:
             e164 = auth_services.normalize_phone(phone)
-            check_login(get_rate_limiter(), scope="code", identifier=e164, client=self._client())
+            await count_login(scope="code", identifier=e164, client=self._client())
             sent = await call_service(
                 auth_services.send_phone_code,
                 phone=e164,
@@ -472,7 +486,7 @@ class LoginState(rx.State):
         self.busy = True
         yield
         try:
-            check_login(get_rate_limiter(), scope="login", identifier=self.code_sent_to, client=self._client())
+            await count_login(scope="login", identifier=self.code_sent_to, client=self._client())
             result = await call_service(
                 auth_services.log_in_with_phone_code,
                 phone=self.code_sent_to,
@@ -501,7 +515,7 @@ class LoginState(rx.State):
         yield
         email = _text(form, "email").strip().lower()
         try:
-            check_login(get_rate_limiter(), scope="login", identifier=email, client=self._client())
+            await count_login(scope="login", identifier=email, client=self._client())
             result = await call_service(
                 auth_services.log_in_with_password,
                 email=email,
@@ -522,7 +536,7 @@ class LoginState(rx.State):
         yield
         email = _text(form, "email").strip().lower()
         try:
-            check_login(get_rate_limiter(), scope="register", identifier=email, client=self._client())
+            await count_login(scope="register", identifier=email, client=self._client())
             result = await call_service(
                 auth_services.register,
                 email=email,
@@ -543,7 +557,7 @@ class LoginState(rx.State):
         yield
         email = _text(form, "email").strip().lower()
         try:
-            check_login(get_rate_limiter(), scope="reset", identifier=email, client=self._client())
+            await count_login(scope="reset", identifier=email, client=self._client())
             await call_service(
                 auth_services.request_password_reset,
                 email=email,
@@ -570,7 +584,7 @@ class LoginState(rx.State):
         yield
         token = str(self.router.url.query_parameters.get("token") or "")
         try:
-            check_login(get_rate_limiter(), scope="reset", identifier="", client=self._client())
+            await count_login(scope="reset", identifier="", client=self._client())
             await call_service(auth_services.reset_password, token=token, new_password=password)
         except AuthError as err:
             self._fail(err)

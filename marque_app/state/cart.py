@@ -13,7 +13,8 @@ with the seed's messages; a database that cannot be reached keeps the op in the 
 (``marque_cart_queue``) and keeps the change on the page.
 
 Log-in merges the guest cart and wishlist in one request (:meth:`CartState.merge_guest_cart`,
-registered with ``AuthState.on_login``); guest storage is emptied only after the server said yes.
+registered with ``state.auth.on_login`` where the app is built); guest storage is emptied only
+after the server said yes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -51,10 +52,10 @@ from marque_app.domain.cart import (
 from marque_app.domain.money import format_money
 from marque_app.services import cart as cart_services
 from marque_app.services import wishlist as wishlist_services
-from marque_app.services.cart import CartLine, CartView
 from marque_app.services.wishlist import WishlistItem, WishlistView
 from marque_app.settings import get_settings
-from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data, on_login
+from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data
+from marque_app.views.cart import CartLine, CartView, LineView, Summary, WishView
 
 CART_KEY = "marque_cart"
 WISHLIST_KEY = "marque_wishlist"
@@ -66,49 +67,6 @@ RECENT_OPS = 50  # applied op ids kept in guest storage (sent with every guest c
 NOT_FOUND = "Product not found"
 SERVER_ERROR = "Server error, try again later"
 OFFLINE = "Offline mode - will sync when online"
-
-
-@dataclass(frozen=True)
-class LineView:
-    """One cart line as the drawer and the cart page show it (money already formatted)."""
-
-    id: str = ""  # cart item id (user) or SKU id (guest): what set/remove ops name
-    sku_id: str = ""
-    product_id: str = ""
-    href: str = ""
-    name: str = ""
-    variant_label: str = ""
-    image_url: str = ""
-    unit_amount: str = "0.00"  # the current unit price, decimal string
-    unit_price: str = ""
-    price_seen: str = ""
-    price_change: str = ""  # "up", "down" or ""
-    quantity: int = 1
-    max_quantity: int = MAX_LINE_QUANTITY
-    is_sold_out: bool = False
-    line_total: str = ""
-
-
-@dataclass(frozen=True)
-class Summary:
-    count: int = 0
-    subtotal: str = ""
-    tax: str = ""
-    shipping: str = ""
-    total: str = ""
-    free_shipping: bool = False
-
-
-@dataclass(frozen=True)
-class WishView:
-    product_id: str = ""
-    href: str = ""
-    name: str = ""
-    brand: str = ""
-    image_url: str = ""
-    price: str = ""
-    is_sold_out: bool = False
-    default_sku_id: str = ""
 
 
 # --- pure helpers (tested in tests/unit/test_cart_state_helpers.py) ---------------------------
@@ -819,9 +777,6 @@ class CartState(rx.State):
         if not result.message or (result.already_applied and not announce_repeat):
             return None
         return rx.toast.success(result.message)
-
-
-on_login(CartState.merge_guest_cart)
 
 
 def _error_message(err: CartError) -> str:

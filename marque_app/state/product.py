@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import reflex as rx
 
@@ -44,15 +45,7 @@ class ProductState(rx.State):
         reviews._start(slug)
         user = await (await self.get_state(AuthState)).current_user()  # checked by the frame above
         read_reviews = reviews._reader(str(user.id) if user else None)
-
-        def read() -> tuple[ProductDetail | None, tuple | None]:
-            detail = cached_product_detail(slug=slug)
-            try:
-                return detail, read_reviews()
-            except ReviewError:
-                return detail, None
-
-        detail, answer = await asyncio.to_thread(read)
+        detail, answer = await asyncio.to_thread(_read_page, slug, read_reviews)
         self._show(detail)
         reviews._show(answer)
         return events or None
@@ -192,3 +185,12 @@ class ProductState(rx.State):
             else:
                 stars.append("empty")
         return stars
+
+
+def _read_page(slug: str, read_reviews: Callable[[], tuple]) -> tuple[ProductDetail | None, tuple | None]:
+    """The product page's reads, in one worker thread: the product and its reviews."""
+    detail = cached_product_detail(slug=slug)
+    try:
+        return detail, read_reviews()
+    except ReviewError:
+        return detail, None

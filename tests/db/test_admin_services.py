@@ -196,6 +196,72 @@ def test_status_machine(session, admin):
     assert err.value.field == "status"
 
 
+def _refused(session, admin, **kwargs) -> AdminError:
+    """``save_product`` refused: the error, after checking that nothing was written."""
+    before = session.exec(select(sa.func.count()).select_from(AdminActivity)).one()
+    with pytest.raises(AdminError) as err:
+        products.save_product(session=session, actor=admin, **kwargs)
+    session.rollback()
+    assert session.exec(select(sa.func.count()).select_from(AdminActivity)).one() == before
+    return err.value
+
+
+def test_save_refuses_an_unknown_product_category_or_brand(session, admin):
+    t = tag()
+    err = _refused(session, admin, product_id=uuid.uuid4(), data=product_data(t), variants=variant_rows(t))
+    assert http_status(err) == 404
+    err = _refused(session, admin, product_id="not-a-uuid", data=product_data(t), variants=variant_rows(t))
+    assert http_status(err) == 404
+    for name in ("category_id", "brand_id"):
+        for value in (str(uuid.uuid4()), "nope"):
+            err = _refused(session, admin, data=product_data(t, **{name: value}), variants=variant_rows(t))
+            assert http_status(err) == 422 and err.field == name
+    assert session.exec(select(Product).where(Product.slug == f"linen-shirt-{t}")).first() is None
+
+
+def test_save_refuses_rows_of_another_product_and_a_changed_stock(session, admin):
+    t, u = tag(), tag()
+    mine = products.save_product(session=session, actor=admin, data=product_data(t), variants=variant_rows(t))
+    other = products.save_product(
+        session=session,
+        actor=admin,
+        data=product_data(u),
+        variants=variant_rows(u),
+        images=[{"url": "/_upload/products/o.png"}],
+    )
+    kept = [v.as_row() for v in mine.variants]
+    stolen = {**other.variants[0].as_row(), "sku": f"LS-{t}-X"}
+    err = _refused(session, admin, product_id=mine.id, data=product_data(t), variants=[*kept, stolen])
+    assert http_status(err) == 422 and err.field == "variants.2.id"
+    changed = [{**kept[0], "stock": 9}, kept[1]]  # was 4
+    err = _refused(session, admin, product_id=mine.id, data=product_data(t), variants=changed)
+    assert http_status(err) == 422 and err.field == "variants.0.stock" and "adjustment" in err.message
+    same = [{**kept[0], "stock": 4}, kept[1]]  # the stock it has is not a change
+    products.save_product(session=session, actor=admin, product_id=mine.id, data=product_data(t), variants=same)
+    err = _refused(
+        session, admin, product_id=mine.id, data=product_data(t), variants=kept, images=[other.images[0].as_row()]
+    )
+    assert http_status(err) == 422 and err.field == "images.0.id"
+    assert [i.id for i in products.get_product(session=session, product_id=other.id).images] == [other.images[0].id]
+
+
+def test_save_refuses_removing_a_variant_with_stock_history(session, admin):
+    t = tag()
+    form = products.save_product(session=session, actor=admin, data=product_data(t), variants=variant_rows(t))
+    with_stock, without = form.variants  # M came with 4 in stock (a restock row), L with none
+    err = _refused(session, admin, product_id=form.id, data=product_data(t), variants=[without.as_row()])
+    assert http_status(err) == 409 and err.field == "variants" and with_stock.sku in err.message
+    assert [v.sku for v in products.get_product(session=session, product_id=form.id).variants] == [
+        with_stock.sku,
+        without.sku,
+    ]
+    edited = products.save_product(
+        session=session, actor=admin, product_id=form.id, data=product_data(t), variants=[with_stock.as_row()]
+    )
+    assert [v.sku for v in edited.variants] == [with_stock.sku]
+    assert session.get(Product, uuid.UUID(form.id)).inventory_quantity == 4
+
+
 def test_delete_archives_an_ordered_product_and_deletes_an_unused_one(session, admin):
     ordered, variants = make_product(session)
     buyer = make_user(session)

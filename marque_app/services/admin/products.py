@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from marque_app.domain.admin import (
     PRODUCT_STATUSES,
     AdminError,
+    ImageInput,
     Page,
     Paging,
     ProductInput,
@@ -52,6 +53,7 @@ from marque_app.models import (
     utcnow,
 )
 from marque_app.services import cache
+from marque_app.views.admin_products import Choice, ImageView, ProductForm, ProductRow, VariantView
 
 from .activity import Actor, record
 
@@ -76,62 +78,6 @@ def as_uuid(value: object, field_name: str = "id", what: str = "Product") -> uui
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except (ValueError, TypeError, AttributeError):
         raise not_found(what) from None
-
-
-@dataclass(frozen=True)
-class ProductRow:
-    id: str
-    name: str
-    slug: str
-    sku: str
-    status: str
-    price: str
-    category: str
-    brand: str
-    stock: int
-    variant_count: int
-    image_url: str
-    updated: str
-
-
-@dataclass(frozen=True)
-class VariantView:
-    id: str = ""
-    sku: str = ""
-    name: str = ""
-    attributes: str = ""  # "size=M, color=Navy"
-    price: str = ""  # "" = the product's price
-    stock: int = 0
-    low_stock_threshold: int = 0
-
-
-@dataclass(frozen=True)
-class ImageView:
-    id: str = ""
-    url: str = ""
-    alt_text: str = ""
-
-
-@dataclass(frozen=True)
-class ProductForm:
-    id: str = ""
-    name: str = ""
-    slug: str = ""
-    sku: str = ""
-    description: str = ""
-    short_description: str = ""
-    meta_title: str = ""
-    meta_description: str = ""
-    category_id: str = ""
-    brand_id: str = ""
-    price: str = ""
-    compare_price: str = ""
-    status: str = "draft"
-    featured: bool = False
-    low_stock_threshold: int = 5
-    variants: list[VariantView] = field(default_factory=list)
-    images: list[ImageView] = field(default_factory=list)
-    has_orders: bool = False
 
 
 def _money(value) -> str:
@@ -373,68 +319,67 @@ def _move(
     )
 
 
-def save_product(
-    *,
-    session: Session,
-    actor: Actor,
-    data: Mapping[str, Any],
-    variants: Sequence[Mapping[str, Any]] = (),
-    images: Sequence[Mapping[str, Any]] = (),
-    product_id: object = None,
-    now: datetime | None = None,
-    invalidate=cache.invalidate_products,
-) -> ProductForm:
-    """Create (``product_id`` None) or update a product with its variants and pictures.
+@dataclass
+class _Save:
+    """A save that passed every check: what ``_write_*`` put into the session."""
 
-    ``variants`` and ``images`` are the whole lists, in order: rows with an ``id`` are kept and
-    changed, rows without are added, and existing rows left out are removed (a variant that was
-    ordered or has stock history cannot be removed).
+    product: Product | None  # None: a new product
+    fields: ProductInput
+    rows: list[VariantInput]
+    pictures: list[ImageInput]
+    category_id: uuid.UUID | None
+    brand_id: uuid.UUID | None
+    variants: dict[str, ProductVariant]  # the product's variants before the save, by id
+    images: dict[str, ProductImage]
+    removed: list[ProductVariant]
 
-    Raises:
-        AdminError: a field is invalid (422, ``field`` names it), the slug or a SKU is taken or
-            the status move is forbidden (409), the product does not exist (404).
-    """
-    now = now or utcnow()
-    fields = check_product(data)
-    rows = check_variants(list(variants))
-    pictures = check_images(list(images))
-    product: Product | None = None
-    if product_id is not None:
-        product = session.get(Product, as_uuid(product_id))
-        if product is None:
-            raise not_found()
-        check_status_move(_status(product), fields.status)
-    else:
-        check_status_move("draft", fields.status)
-    check_can_activate(fields.status, len(rows))
-    category_id = _reference(session, Category, fields.category_id, "category_id", "category")
-    brand_id = _reference(session, Brand, fields.brand_id, "brand_id", "brand")
-    _check_unique_product(session, fields, product.id if product else None)
 
-    existing: dict[str, ProductVariant] = {}
-    existing_images: dict[str, ProductImage] = {}
-    if product is not None:
-        existing = {
-            str(v.id): v
-            for v in session.exec(select(ProductVariant).where(ProductVariant.product_id == product.id)).all()
-        }
-        existing_images = {
-            str(i.id): i for i in session.exec(select(ProductImage).where(ProductImage.product_id == product.id)).all()
-        }
+def _target(session: Session, product_id: object, status: str) -> Product | None:
+    """The product being saved (None for a new one) and whether its status may move to ``status``."""
+    if product_id is None:
+        check_status_move("draft", status)
+        return None
+    product = session.get(Product, as_uuid(product_id))
+    if product is None:
+        raise not_found()
+    check_status_move(_status(product), status)
+    return product
+
+
+def _children(session: Session, product: Product | None) -> tuple[dict[str, ProductVariant], dict[str, ProductImage]]:
+    if product is None:
+        return {}, {}
+    variants = session.exec(select(ProductVariant).where(ProductVariant.product_id == product.id)).all()
+    images = session.exec(select(ProductImage).where(ProductImage.product_id == product.id)).all()
+    return {str(v.id): v for v in variants}, {str(i.id): i for i in images}
+
+
+def _check_rows_are_own(
+    rows: Sequence[VariantInput],
+    pictures: Sequence[ImageInput],
+    variants: Mapping[str, ProductVariant],
+    images: Mapping[str, ProductImage],
+) -> None:
+    """Refuse a row naming another product's variant or picture, and a changed stock on a kept variant."""
     for i, row in enumerate(rows):
-        if row.id and row.id not in existing:
+        if row.id and row.id not in variants:
             raise invalid("This variant is not one of this product's; reload the page", f"variants.{i}.id")
-        if row.id and row.stock is not None and row.stock != existing[row.id].inventory_quantity:
+        if row.id and row.stock is not None and row.stock != variants[row.id].inventory_quantity:
             raise invalid(
                 "Change an existing variant's stock with an inventory adjustment (it needs a reason)",
                 f"variants.{i}.stock",
             )
     for i, picture in enumerate(pictures):
-        if picture.id and picture.id not in existing_images:
+        if picture.id and picture.id not in images:
             raise invalid("This picture is not one of this product's; reload the page", f"images.{i}.id")
-    _check_unique_skus(session, rows, product.id if product else None)
+
+
+def _removable(
+    session: Session, variants: Mapping[str, ProductVariant], rows: Sequence[VariantInput]
+) -> list[ProductVariant]:
+    """The variants the form left out; refused when one was ordered or has stock history."""
     kept = {r.id for r in rows if r.id}
-    removed = [v for vid, v in existing.items() if vid not in kept]
+    removed = [v for vid, v in variants.items() if vid not in kept]
     for variant in removed:
         used = session.exec(select(OrderItem.id).where(OrderItem.product_variant_id == variant.id).limit(1)).first()
         moved = session.exec(
@@ -446,20 +391,44 @@ def save_product(
                 f"Variant {variant.sku} has orders or stock history and cannot be removed; set its stock to 0",
                 field="variants",
             )
+    return removed
 
-    # Everything is checked: write.
-    created = product is None
-    before = {} if created else {"status": _status(product), "price": _money(product.price), "name": product.name}
-    if created:
-        product = Product(
-            id=uuid.uuid4(), name=fields.name, slug=fields.slug, sku=fields.sku, price=fields.price, created_at=now
-        )
+
+def _check_save(
+    session: Session,
+    data: Mapping[str, Any],
+    variants: Sequence[Mapping[str, Any]],
+    images: Sequence[Mapping[str, Any]],
+    product_id: object,
+) -> _Save:
+    """Every check of a save, the form's rules first, then the database's; writes nothing."""
+    fields = check_product(data)
+    rows = check_variants(list(variants))
+    pictures = check_images(list(images))
+    product = _target(session, product_id, fields.status)
+    check_can_activate(fields.status, len(rows))
+    category_id = _reference(session, Category, fields.category_id, "category_id", "category")
+    brand_id = _reference(session, Brand, fields.brand_id, "brand_id", "brand")
+    own_id = product.id if product else None
+    _check_unique_product(session, fields, own_id)
+    existing, existing_images = _children(session, product)
+    _check_rows_are_own(rows, pictures, existing, existing_images)
+    _check_unique_skus(session, rows, own_id)
+    removed = _removable(session, existing, rows)
+    return _Save(product, fields, rows, pictures, category_id, brand_id, existing, existing_images, removed)
+
+
+def _write_product(session: Session, save: _Save, now: datetime) -> Product:
+    fields = save.fields
+    product = save.product or Product(
+        id=uuid.uuid4(), name=fields.name, slug=fields.slug, sku=fields.sku, price=fields.price, created_at=now
+    )
     product.name, product.slug, product.sku = fields.name, fields.slug, fields.sku
     product.description = fields.description or None
     product.short_description = fields.short_description or None
     product.meta_title = fields.meta_title or None
     product.meta_description = fields.meta_description or None
-    product.category_id, product.brand_id = category_id, brand_id
+    product.category_id, product.brand_id = save.category_id, save.brand_id
     product.price, product.compare_price = fields.price, fields.compare_price
     product.status = ProductStatus(fields.status)
     product.featured = fields.featured
@@ -469,15 +438,20 @@ def save_product(
     product.updated_at = now
     session.add(product)
     session.flush()
+    return product
 
-    for variant in removed:
+
+def _write_variants(session: Session, product: Product, save: _Save, actor: Actor, now: datetime) -> None:
+    """Remove the left-out variants, change the kept ones, add the new ones (their stock as a
+    restock), in the form's order; the product's stock is their sum."""
+    for variant in save.removed:
         session.exec(sa.delete(CartItem).where(CartItem.product_variant_id == variant.id))
         session.delete(variant)
     session.flush()
     total = 0
-    for order, row in enumerate(rows):
+    for order, row in enumerate(save.rows):
         if row.id:
-            variant = existing[row.id]
+            variant = save.variants[row.id]
             variant.sku, variant.name, variant.attributes, variant.price = row.sku, row.name, row.attributes, row.price
             variant.sort_order = order
             session.add(variant)
@@ -509,13 +483,15 @@ def save_product(
     product.inventory_quantity = total
     session.add(product)
 
-    kept_images = {p.id for p in pictures if p.id}
-    for image_id, image in existing_images.items():
-        if image_id not in kept_images:
+
+def _write_images(session: Session, product: Product, save: _Save, now: datetime) -> None:
+    kept = {p.id for p in save.pictures if p.id}
+    for image_id, image in save.images.items():
+        if image_id not in kept:
             session.delete(image)
-    for order, picture in enumerate(pictures):
+    for order, picture in enumerate(save.pictures):
         if picture.id:
-            image = existing_images[picture.id]
+            image = save.images[picture.id]
             image.alt_text, image.sort_order = picture.alt_text or None, order
         else:
             image = ProductImage(
@@ -527,6 +503,45 @@ def save_product(
             )
         session.add(image)
 
+
+def _audited(product: Product | None) -> dict[str, str]:
+    """The fields the activity log compares before and after a save."""
+    if product is None:
+        return {}
+    return {"status": _status(product), "price": _money(product.price), "name": product.name}
+
+
+def save_product(
+    *,
+    session: Session,
+    actor: Actor,
+    data: Mapping[str, Any],
+    variants: Sequence[Mapping[str, Any]] = (),
+    images: Sequence[Mapping[str, Any]] = (),
+    product_id: object = None,
+    now: datetime | None = None,
+    invalidate=cache.invalidate_products,
+) -> ProductForm:
+    """Create (``product_id`` None) or update a product with its variants and pictures.
+
+    ``variants`` and ``images`` are the whole lists, in order: rows with an ``id`` are kept and
+    changed, rows without are added, and existing rows left out are removed (a variant that was
+    ordered or has stock history cannot be removed). Steps: :func:`_check_save` (every refusal,
+    nothing written), then ``_write_product``, ``_write_variants``, ``_write_images`` and the
+    activity-log row, committed together.
+
+    Raises:
+        AdminError: a field is invalid (422, ``field`` names it), the slug or a SKU is taken or
+            the status move is forbidden (409), the product does not exist (404).
+    """
+    now = now or utcnow()
+    save = _check_save(session, data, variants, images, product_id)
+    created = save.product is None
+    before = _audited(save.product)
+    product = _write_product(session, save, now)
+    _write_variants(session, product, save, actor, now)
+    _write_images(session, product, save, now)
+    fields = save.fields
     after = {"status": fields.status, "price": _money(fields.price), "name": fields.name}
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     record(
@@ -535,9 +550,9 @@ def save_product(
         action="product.create" if created else "product.update",
         entity_type="product",
         entity_id=product.id,
-        summary=f"{'Created' if created else 'Updated'} product {fields.name} ({len(rows)} variants, "
-        f"{len(pictures)} pictures)",
-        details={"changes": changes, "variants_removed": [v.sku for v in removed]},
+        summary=f"{'Created' if created else 'Updated'} product {fields.name} ({len(save.rows)} variants, "
+        f"{len(save.pictures)} pictures)",
+        details={"changes": changes, "variants_removed": [v.sku for v in save.removed]},
         now=now,
     )
     commit_or_conflict(session)
@@ -737,12 +752,6 @@ def prune_uploads(
 
 
 # --- choices for the forms -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
 
 
 def category_choices(*, session: Session) -> list[Choice]:

@@ -9,6 +9,7 @@ typed in the other rows (each row has a stable ``key``).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -17,7 +18,15 @@ import reflex as rx
 from marque_app import routes
 from marque_app.domain.admin import MAX_IMAGE_BYTES, AdminError, paging
 from marque_app.services.admin import Actor, products
-from marque_app.services.admin.products import Choice, ProductRow
+from marque_app.views.admin_products import (
+    Choice,
+    ImageFields,
+    ProductFields,
+    ProductForm,
+    ProductRow,
+    VariantFields,
+    field_names,
+)
 
 from .base import form_text, query, refuse, require_admin, run, url_with
 
@@ -172,25 +181,12 @@ class AdminProductFormState(rx.State):
     form_key: str = ""  # re-mounts the form with loaded values
     uploading: bool = False
 
-    def _fill(self, form: products.ProductForm) -> None:
+    def _fill(self, form: ProductForm) -> None:
         self.product_id = form.id
-        for name in (
-            "name",
-            "slug",
-            "sku",
-            "description",
-            "short_description",
-            "meta_title",
-            "meta_description",
-            "category_id",
-            "brand_id",
-            "price",
-            "compare_price",
-            "status",
-        ):
-            setattr(self, name, getattr(form, name))
-        self.featured, self.has_orders = form.featured, form.has_orders
-        self.low_stock_threshold = str(form.low_stock_threshold)
+        for name in field_names(ProductFields):  # the form's schema, once (views.admin_products)
+            value = getattr(form, name)
+            setattr(self, name, value if isinstance(value, bool) else str(value))
+        self.has_orders = form.has_orders
         self.variants = [
             VariantRow(
                 key=_key(),
@@ -274,7 +270,10 @@ class AdminProductFormState(rx.State):
             data = await file.read(MAX_IMAGE_BYTES + 1) if hasattr(file, "read") else b""
             name = getattr(file, "name", None) or getattr(file, "filename", None) or "file"
             try:
-                url = products.store_upload(upload_dir=upload_dir, filename=str(name), data=data)
+                # up to 5 MB written to disk: in a worker thread, off the event loop
+                url = await asyncio.to_thread(
+                    products.store_upload, upload_dir=upload_dir, filename=str(name), data=data
+                )
             except AdminError as err:
                 self.image_error = err.message
                 continue
@@ -287,16 +286,25 @@ class AdminProductFormState(rx.State):
         variants = []
         for i, row in enumerate(self.variants):
             values = {"id": row.id}
-            for name in ("sku", "name", "attributes", "price"):
+            for name in field_names(VariantFields):
                 values[name] = form_text(form, f"variants.{i}.{name}")
             if row.is_new:
                 values["stock"] = form_text(form, f"variants.{i}.stock") or "0"
             variants.append(values)
-        images = [
-            {"id": r.id, "url": r.url, "alt_text": form_text(form, f"images.{i}.alt_text")}
-            for i, r in enumerate(self.images)
-        ]
+        images = []
+        for i, r in enumerate(self.images):
+            picture = {"id": r.id, "url": r.url}  # the rows are kept here, only the text is typed
+            for name in field_names(ImageFields):
+                picture.setdefault(name, form_text(form, f"images.{i}.{name}"))
+            images.append(picture)
         return variants, images
+
+    @staticmethod
+    def _product(form: dict) -> dict:
+        """The product's own fields of the submitted form (a checkbox sends "on" or nothing)."""
+        data = {name: form[name] for name in field_names(ProductFields) if name in form}
+        data["featured"] = form.get("featured") in ("on", "true", True)
+        return data
 
     @rx.event
     async def save(self, form: dict):
@@ -305,8 +313,7 @@ class AdminProductFormState(rx.State):
             return await refuse(self)
         self.error = self.error_field = ""
         variants, images = self._rows(form)
-        data = {k: v for k, v in form.items() if not k.startswith(("variants.", "images."))}
-        data["featured"] = form.get("featured") in ("on", "true", True)
+        data = self._product(form)
         try:
             saved = await run(
                 products.save_product,
