@@ -11,8 +11,8 @@ production instances on one database and one Redis, for the fleet test and the b
 Topology, as deploy/ runs it: ``python -m marque_app.cli setup`` once (migrations are a deploy
 step; the instances refuse a schema behind their code), then each instance is ``reflex run
 --env prod`` (what ``make run`` does: page, websocket and API on one port) on its own loopback
-port with its own frontend build folder (``.tools/fleet-web-<n>``, kept between runs so the
-frontend packages are installed once), the same ``REFLEX_DB_URL`` and ``REFLEX_REDIS_URL`` (the
+port, one after another building the same frontend into one folder (``.tools/fleet-web``, kept
+between runs so the frontend packages are installed once: see ``_env`` for why), the same ``REFLEX_DB_URL`` and ``REFLEX_REDIS_URL`` (the
 Redis state manager: any instance serves any tab), its own ``MARQUE_INSTANCE_ID`` (the
 ``X-Marque-Instance`` header), ``MARQUE_TRUSTED_PROXY_HOPS=1`` and one shared secret key. The
 compiled page's websocket address is nginx's (``REFLEX_API_URL``).
@@ -257,7 +257,15 @@ class Fleet:
             MARQUE_TRUSTED_PROXY_HOPS="1",
             MARQUE_PUBLIC_URL=self.url,
             REFLEX_API_URL=self.url,  # the compiled page opens its websocket through nginx
-            REFLEX_WEB_WORKDIR=str(WEB_ROOT / f"fleet-web-{n}"),
+            REFLEX_DEPLOY_URL=self.url,  # sitemap.xml's links
+            # Every instance builds its frontend at start (Reflex 0.10 always does), and the
+            # bundles' names carry content hashes: a page from one instance asks any instance
+            # for its files, so all must serve the same build. Reflex writes some of the
+            # sources in set order (Python's per-process hash seed) and the bundler hashes the
+            # folder's path in, so: one seed, one folder, builds one after another (Reflex
+            # locks the folder while it builds), checked below.
+            PYTHONHASHSEED="0",
+            REFLEX_WEB_WORKDIR=str(WEB_ROOT / "fleet-web"),
             REFLEX_STATES_WORKDIR=str(self.tmp / f"states-{n}"),
             GRANIAN_WORKERS=str(self.workers),
         )
@@ -355,14 +363,28 @@ http {{
         started = time.monotonic()
         if self.setup:
             self.run_setup()
+        first, *others = self.instances
         for instance in self.instances:
             instance.log_path.write_text("")
+        # The first builds the frontend; the others build the same files into the same folder
+        # after it (nobody is served yet: nginx starts once all are up).
+        first.launch()
+        self.wait_ready([first], started + timeout, through_nginx=False)
+        for instance in others:
             instance.launch()
+        self.wait_ready(others, started + timeout, through_nginx=False)
+        self.check_same_build()
         self.start_nginx()
         self.wait_ready(self.instances, started + timeout)
         return self
 
-    def wait_ready(self, instances: list[Instance], deadline: float) -> None:
+    def check_same_build(self) -> None:
+        """Every instance serves the same page (the same bundle names), or :class:`FleetError`."""
+        pages = {i.name: http_get(f"{i.url}/")[1] for i in self.instances}
+        if len(set(pages.values())) != 1:
+            raise FleetError(f"the instances serve different frontend builds: {', '.join(pages)}")
+
+    def wait_ready(self, instances: list[Instance], deadline: float, *, through_nginx: bool = True) -> None:
         waiting = list(instances)
         while waiting:
             waiting = [i for i in waiting if not i.ready()]
@@ -372,7 +394,7 @@ http {{
                 names = ", ".join(i.name for i in waiting)
                 raise FleetError(f"{names} did not serve in time:\n{tail(waiting[0].log_path)}")
             time.sleep(0.5)
-        while https_request(f"{self.url}/ping")[0] != 200:
+        while through_nginx and https_request(f"{self.url}/ping")[0] != 200:
             if self.nginx is None or self.nginx.poll() is not None:
                 raise FleetError(f"nginx exited:\n{tail(self.nginx_dir / 'logs' / 'error.log')}")
             if time.monotonic() > deadline:
@@ -403,6 +425,9 @@ http {{
         return instance
 
     def start_instance(self, name: str, timeout: float = START_TIMEOUT) -> Instance:
+        """Start instance ``name`` again. It rebuilds the shared frontend folder, which the
+        running instances serve from: for tests, not for a store with shoppers on it (deploy
+        an image built once instead)."""
         instance = self.instance(name)
         if not instance.running:
             instance.launch()
