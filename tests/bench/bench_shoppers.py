@@ -862,7 +862,11 @@ def lost_adds(shoppers: list[Shopper], db_url: str) -> int:
                     ).scalar_one()
                 else:
                     have = s.cart_quantity()
-                lost += max(0, s.confirmed - int(have))  # an add that timed out may still land
+                missing = max(0, s.confirmed - int(have))  # an add that timed out may still land
+                if missing:
+                    who = s.email or f"guest {s.n}"
+                    print(f"shoppers: lost {missing} of {who}: {s.confirmed} confirmed, {have} in the cart", flush=True)
+                lost += missing
     finally:
         engine.dispose()
     return lost
