@@ -102,6 +102,9 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     cors_allowed_origins=_cors_origins(),
+    # The websocket's router.session.client_ip behind nginx (MARQUE_TRUSTED_PROXY_HOPS, one
+    # rule with the API's: marque_app/domain/network.py).
+    trusted_proxy_hops=get_settings().trusted_proxy_hops,
     frozen_lockfile=True,
     plugins=[
         rx.plugins.SitemapPlugin(),

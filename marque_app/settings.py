@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # websocket's handshake) when several instances serve one store behind a load balancer;
     # empty: no header. Letters, digits, '.', '_' and '-' only.
     instance_id: str = Field("", pattern=r"^[A-Za-z0-9._-]{0,64}$")
+    # Reverse proxies in front of the instances (nginx: 1) whose X-Forwarded-For entries are
+    # trusted for the client's address (rate limits, log-in budgets, the activity log); 0 (no
+    # proxy) ignores the header, which a client could otherwise forge. domain/network.py.
+    trusted_proxy_hops: int = Field(0, ge=0, le=8)
     # Rate limits, in the `limits` library's notation ("5/15minutes", "100 per 15 minutes").
     rate_limit_login: str = "5/15minutes"  # per phone or e-mail from one address, and per address
     rate_limit_api: str = "100/15minutes"  # the whole API, per client address

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from marque_app.domain import network
 from marque_app.domain.auth import AuthError, RateLimited, Unauthorized
 from marque_app.models import UserRole
 from marque_app.services.auth.guard import AuthUser, authenticate, require_role
@@ -56,9 +57,18 @@ def get_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
+def scope_client_address(scope, hops: int) -> str:
+    """The client's address of an ASGI request: its peer, or with ``hops`` trusted proxies in
+    front (``MARQUE_TRUSTED_PROXY_HOPS``) the entry they appended to ``X-Forwarded-For``."""
+    client = scope.get("client")
+    forwarded = [value.decode("latin-1") for name, value in scope.get("headers") or [] if name == b"x-forwarded-for"]
+    return network.client_address(client[0] if client else None, forwarded, hops)
+
+
 def client_address(request: Request) -> str:
-    """The client's address as the server sees it (no proxy headers are trusted)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address (``domain.network.client_address``): the peer, unless trusted
+    proxies are in front (``MARQUE_TRUSTED_PROXY_HOPS``); a forged header is ignored."""
+    return scope_client_address(request.scope, get_settings().trusted_proxy_hops)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -118,16 +128,16 @@ class ApiRateLimit:
 
     EXEMPT = ("/api/v1/payments/stripe/webhook",)
 
-    def __init__(self, app, *, limiter: RateLimiter, limit: str, prefix: str = "/api/") -> None:
+    def __init__(self, app, *, limiter: RateLimiter, limit: str, prefix: str = "/api/", proxy_hops: int = 0) -> None:
         self.app, self.limiter, self.limit, self.prefix = app, limiter, limit, prefix
+        self.proxy_hops = proxy_hops
 
     async def __call__(self, scope, receive, send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or not path.startswith(self.prefix) or path in self.EXEMPT:
             await self.app(scope, receive, send)
             return
-        client = scope.get("client")
-        host = client[0] if client else "unknown"
+        host = scope_client_address(scope, self.proxy_hops)
         decision = await to_thread.run_sync(self.limiter.hit, "api", f"ip:{host}", self.limit)
         if decision.allowed:
             await self.app(scope, receive, send)
@@ -150,4 +160,6 @@ def install_auth(api: FastAPI) -> None:
         return auth_error_response(err)
 
     api.add_exception_handler(AuthError, _auth_error)
-    api.add_middleware(ApiRateLimit, limiter=limiter, limit=settings.rate_limit_api)
+    api.add_middleware(
+        ApiRateLimit, limiter=limiter, limit=settings.rate_limit_api, proxy_hops=settings.trusted_proxy_hops
+    )

@@ -34,10 +34,12 @@ from typing import Any
 import reflex as rx
 
 from marque_app import routes
+from marque_app.domain import network
 from marque_app.domain.auth import AuthError, RateLimited, Unauthorized
 from marque_app.services import auth as auth_services
 from marque_app.services.auth.ratelimit import check_login, get_rate_limiter
 from marque_app.services.db import run_unit, session_scope
+from marque_app.settings import get_settings
 
 TOKEN_KEY = "marque_token"
 EXPIRED = "Session expired, please login"
@@ -105,6 +107,15 @@ async def count_login(**kwargs: Any) -> None:
     """``check_login`` (a log-in attempt counted: a Redis round trip when Redis is set) in a worker
     thread, so a slow Redis never stalls the event loop; raises ``RateLimited`` as it does."""
     await asyncio.to_thread(check_login, get_rate_limiter(), **kwargs)
+
+
+def client_address(router: Any) -> str:
+    """The address of the tab behind this websocket: its handshake's peer, or the
+    ``X-Forwarded-For`` entry of the trusted proxy in front (``MARQUE_TRUSTED_PROXY_HOPS``;
+    ``domain.network.client_address``, the rule the API's limits use too)."""
+    raw = router.headers.raw_headers
+    peer = raw.get("asgi-scope-client") or router.session.client_ip
+    return network.client_address(peer, raw.get("x-forwarded-for"), get_settings().trusted_proxy_hops)
 
 
 def display_name(user: auth_services.UserPublic) -> str:
@@ -372,7 +383,7 @@ class LoginState(rx.State):
         self.error, self.error_field, self.notice = "", "", ""
 
     def _client(self) -> str:
-        return self.router.session.client_ip or "unknown"
+        return client_address(self.router)
 
     def _next(self) -> str:
         return str(self.router.url.query_parameters.get("next") or "")

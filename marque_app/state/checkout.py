@@ -38,7 +38,7 @@ from marque_app.services.addresses import AddressView
 from marque_app.services.auth.ratelimit import get_rate_limiter
 from marque_app.services.payments import card_payments_enabled
 from marque_app.settings import get_settings
-from marque_app.state.auth import AuthState, call_service, holds_user_data
+from marque_app.state.auth import AuthState, call_service, client_address, holds_user_data
 from marque_app.state.cart import OFFLINE, SERVER_ERROR, CartState
 
 # (name, label, required, autocomplete token, max length): the address form, in order
@@ -423,7 +423,7 @@ class CheckoutState(rx.State):
                 sms=auth_services.get_sms_sender(),
                 mailer=auth_services.get_email_sender(),
                 limiter=get_rate_limiter(),
-                client=self.router.session.client_ip,
+                client=client_address(self.router),
             )
         except PriceChanged as err:
             self.placing = False

@@ -2,6 +2,17 @@
 
     .venv/bin/python -m tests.bench.bench_shoppers [--shoppers 100] [--seconds 60]
         [--db sqlite|postgres] [--redis] [--workers N] [--logged-in 0.1]
+        [--fleet N [--kill-one-at SECONDS]] [--no-solo]
+
+``--fleet N`` serves the store as a fleet instead (tests/fleet.py): nginx over https in front of
+N production instances (``--workers`` each, default 1) on one scratch PostgreSQL database and the
+Redis state manager; shoppers connect through nginx and, as the page does, reconnect and hydrate
+again when their websocket drops. It reports each process's CPU (every instance, nginx) and
+adds served per instance (nginx names the upstream on each handshake), and what the machine
+was busy with in all. ``--kill-one-at S`` SIGKILLs the first instance S seconds into the
+measured window: the error burst (errors from the kill on), each dropped shopper's time until
+it was hydrated again on the survivor, the adds per second after the kill and the confirmed adds
+lost (``lost``, must be 0).
 
 The store is served in production mode (``reflex run --env prod``: pages, websocket and API on
 one port, as ``make run`` does) on a free loopback port with its own database (a temporary
@@ -96,6 +107,21 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / tick
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores; /proc/stat: not idle, not iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_groups(pgid: int, fleet: Any) -> dict[str, int]:
+    """The process groups whose CPU is measured: the one server, or each instance and nginx."""
+    if fleet is None:
+        return {"server": pgid}
+    groups = {i.name: i.pgid for i in fleet.instances}
+    groups["nginx"] = fleet.nginx.pid
+    return groups
+
+
 def group_rss_mb(pgid: int) -> float:
     total = 0
     for pid in _group_pids(pgid):
@@ -167,10 +193,15 @@ class Figures:
     error_kinds: dict[str, int] = field(default_factory=dict)
     disconnects: int = 0
     measuring: bool = False
+    # (monotonic time, "add" | "error") of every add confirmed and every error while measuring
+    timeline: list[tuple[float, str]] = field(default_factory=list)
+    adds_by_instance: dict[str, int] = field(default_factory=dict)
+    reconnects: list[tuple[float, float]] = field(default_factory=list)  # (dropped at, back at)
 
     def error(self, kind: str) -> None:
         self.errors += 1
         self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+        self.timeline.append((time.monotonic(), "error"))
 
 
 class Shopper:
@@ -199,6 +230,8 @@ class Shopper:
         self.closed = False
         self.path, self.query = "/", None
         self.dump: list[str] | None = None  # frames received, when set to a list (debugging)
+        self.instance = ""  # the upstream a fleet's nginx names on the handshake (X-Marque-Upstream)
+        self.dropped_at: float | None = None
 
     # frames in
 
@@ -213,6 +246,11 @@ class Shopper:
                 if frame == "2":
                     await self.ws.send("3")
                     continue
+                if frame.startswith(f'42{proto.NS},["new_token"'):
+                    # Reflex gives a tab a new token when its old one is still held by an
+                    # instance that died (a tab reconnecting elsewhere): the page keeps it
+                    self.token = json.loads(frame.split(",", 1)[1])[1]
+                    continue
                 if (
                     "_rx_state_" in frame and any(k.rsplit(".", 1)[1] in frame for k in self.storage)
                 ) or "patchStorage" in frame:
@@ -226,6 +264,7 @@ class Shopper:
             pass
         if not self.closed:
             self.figures.disconnects += 1
+            self.dropped_at = time.monotonic()
         for _, fut in self.waiters:
             if not fut.done():
                 fut.set_exception(ConnectionError("websocket closed"))
@@ -252,13 +291,21 @@ class Shopper:
     async def connect(self, path: str, query: dict | None) -> None:
         import websockets
 
+        extra: dict[str, Any] = {}
+        if self.base_url.startswith("https"):  # a fleet's nginx, with its self-signed certificate
+            import ssl
+
+            extra["ssl"] = ssl._create_unverified_context()
         self.ws = await websockets.connect(
             proto.ws_url(self.base_url, self.token),
             origin=self.base_url,
             max_size=2**24,
             open_timeout=TIMEOUT,
             ping_interval=None,
+            **extra,
         )
+        response = getattr(self.ws, "response", None)
+        self.instance = (response.headers.get("x-marque-upstream", "") if response else "") or ""
         opened = await asyncio.wait_for(self.ws.recv(), TIMEOUT)
         assert proto.parse(opened)[0] == "open", opened
         self._reader = asyncio.create_task(self.reader())
@@ -322,6 +369,9 @@ class Shopper:
         if self.figures.measuring:
             self.figures.adds.append(ms)
             self.figures.add_bytes.append(size)
+            self.figures.timeline.append((time.monotonic(), "add"))
+            by = self.figures.adds_by_instance
+            by[self.instance] = by.get(self.instance, 0) + 1
         return size
 
     async def register(self) -> None:
@@ -340,13 +390,45 @@ class Shopper:
             self.dump = seen
         self.registered = True
 
-    async def run(self, until: float) -> None:
+    async def run(self, until: float, reconnect: bool = False) -> None:
         product = self.rng.choice(self.skus)
         await self.connect(f"/products/{product.slug}", {"slug": product.slug})
         if self.logged_in:
             await self.register()
             await self.navigate(f"/products/{product.slug}", {"slug": product.slug})
         while time.monotonic() < until:
+            try:
+                await self._shop(until, product)
+                return
+            except Exception:
+                if not reconnect or self.closed:
+                    raise
+            await self.reconnect(until)
+            product = self.rng.choice(self.skus)
+
+    async def reconnect(self, until: float) -> None:
+        """As the page does when its websocket drops: wait a moment, open a new one (through
+        the load balancer: maybe another instance) and hydrate the page again with the client
+        storage kept here (the guest cart, the token), until it is back or the run ends."""
+        dropped = self.dropped_at or time.monotonic()
+        delay = 0.5
+        while time.monotonic() < until and not self.closed:
+            await asyncio.sleep(self.rng.uniform(delay / 2, delay))
+            with contextlib.suppress(Exception):
+                await self.ws.close()
+            try:
+                await self.connect(self.path, self.query)
+            except Exception:  # noqa: BLE001 - refused, timed out: try again, a little later
+                delay = min(delay * 2, 5.0)
+                continue
+            self.figures.reconnects.append((dropped, time.monotonic()))
+            self.dropped_at = None
+            return
+
+    async def _shop(self, until: float, product: Sku) -> None:
+        while time.monotonic() < until:
+            if self.ws is None or self.dropped_at is not None:
+                raise ConnectionError("the websocket dropped")
             for _ in range(self.rng.randint(1, 3)):
                 await asyncio.sleep(self.rng.uniform(0.5, 2.0))
                 if time.monotonic() >= until:
@@ -390,7 +472,7 @@ def capture_template(base_url: str, sku: Sku) -> proto.Template:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_context(base_url=base_url).new_page()
+            page = browser.new_context(base_url=base_url, ignore_https_errors=True).new_page()
             page.on(
                 "websocket", lambda ws: ws.on("framesent", lambda p: sent.append(p) if isinstance(p, str) else None)
             )
@@ -414,7 +496,15 @@ def capture_template(base_url: str, sku: Sku) -> proto.Template:
     return template
 
 
-async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], cats: list[str], pgid: int):
+async def shop(
+    args,
+    base_url: str,
+    template: proto.Template,
+    skus: list[Sku],
+    cats: list[str],
+    pgid: int,
+    fleet: Any = None,
+):
     rng = random.Random(args.seed)
     figures = Figures()
     n_logged = round(args.shoppers * args.logged_in)
@@ -429,7 +519,7 @@ async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], c
     async def one(s: Shopper, delay: float):
         await asyncio.sleep(delay)
         try:
-            await s.run(until)
+            await s.run(until, reconnect=fleet is not None)
         except Exception as err:  # noqa: BLE001
             if not s.closed:  # not the end of the run closing its socket
                 where = "register" if s.logged_in and not s.registered else "run"
@@ -438,16 +528,42 @@ async def shop(args, base_url: str, template: proto.Template, skus: list[Sku], c
     tasks = [asyncio.create_task(one(s, ramp * i / max(1, len(shoppers)))) for i, s in enumerate(shoppers)]
     await asyncio.sleep(ramp + 3)  # everyone connected and warm
     figures.measuring = True
-    cpu0, t0 = group_cpu_seconds(pgid), time.monotonic()
+    groups = _cpu_groups(pgid, fleet)
+    cpu_start = {name: group_cpu_seconds(g) for name, g in groups.items()}
+    busy0 = machine_busy_seconds()
+    cpu0, t0 = sum(cpu_start.values()), time.monotonic()
+    killer = None
+    if fleet is not None and args.kill_one_at is not None:
+
+        async def kill_later() -> float:
+            await asyncio.sleep(args.kill_one_at)
+            victim = fleet.instances[0]
+            cpu_start[f"{victim.name} (until killed)"] = cpu_start.pop(victim.name)
+            cpu_end[f"{victim.name} (until killed)"] = group_cpu_seconds(victim.pgid)
+            killed = time.monotonic()
+            await asyncio.to_thread(fleet.kill, victim.name)
+            print(f"shoppers: killed {victim.name} at {killed - t0:.1f}s", flush=True)
+            return killed
+
+        killer = asyncio.create_task(kill_later())
+    cpu_end: dict[str, float] = {}
     spy = None
     if os.environ.get("MARQUE_BENCH_PYSPY"):  # collapsed stacks of the server over the window
         spy = _pyspy(pgid, max(1, int(until - time.monotonic())))
     await asyncio.sleep(max(0.0, until - time.monotonic()))
     if spy is not None:
         spy.wait(timeout=30)
-    cpu1, t1 = group_cpu_seconds(pgid), time.monotonic()
+    for name, g in groups.items():
+        if name in cpu_start:
+            cpu_end[name] = group_cpu_seconds(g)
+    busy1 = machine_busy_seconds()
+    t1 = time.monotonic()
+    cpu_by = {name: cpu_end[name] - cpu_start[name] for name in cpu_start}
+    cpu1 = cpu0 + sum(cpu_by.values())
     figures.measuring = False
-    rss = group_rss_mb(pgid)
+    rss = round(sum(group_rss_mb(g) for name, g in groups.items() if name in cpu_end and "killed" not in name), 1)
+    killed_at = await killer if killer is not None else None
+    figures.window = (t0, t1, killed_at, cpu_by, busy1 - busy0)  # type: ignore[attr-defined]
     await asyncio.wait(tasks, timeout=TIMEOUT + 5)
     # A shopper may still await its last add's answer: give it time, then compare.
     await asyncio.sleep(1)
@@ -565,9 +681,28 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="skip the load run: only one guest alone (server CPU per navigation and per add)",
     )
+    parser.add_argument(
+        "--fleet",
+        type=int,
+        default=0,
+        help="N instances behind nginx over https (tests/fleet.py; PostgreSQL + Redis); 0: one server",
+    )
+    parser.add_argument(
+        "--kill-one-at",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --fleet 2: SIGKILL one instance this many seconds into the measured window",
+    )
+    parser.add_argument("--no-solo", action="store_true", help="skip the one-guest figures after the run")
     args = parser.parse_args(argv)
     if args.shoppers > 2000 or args.seconds > 600:
         raise SystemExit("bounded: at most 2000 shoppers and 600 seconds")
+    if args.kill_one_at is not None and args.fleet < 2:
+        raise SystemExit("--kill-one-at needs --fleet 2 or more (someone must be left to serve)")
+    if args.fleet:
+        args.db, args.redis = "postgres", True
+        args.workers = args.workers or 1
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-shoppers-"))
     port = free_port()
@@ -598,22 +733,50 @@ def main(argv: list[str] | None = None) -> None:
     if len(skus) < 100:
         raise SystemExit(f"only {len(skus)} products with stock to spare")
 
-    with serve("store", ROOT, env, port, tmp / "reflex.log") as (url, proc):
-        template = capture_template(url, skus[0])
-        if args.solo_only:
-            figures, shoppers, cpu, wall, rss = Figures(), [], 0.0, 0.0, group_rss_mb(proc.pid)
-        else:
-            figures, shoppers, cpu, wall, rss = asyncio.run(shop(args, url, template, skus, cats, proc.pid))
-        spy = _pyspy(proc.pid, 60) if args.solo_only and os.environ.get("MARQUE_BENCH_PYSPY") else None
-        alone = asyncio.run(solo(url, template, skus, cats, proc.pid))
-        if spy is not None:
-            spy.send_signal(2)  # SIGINT: py-spy writes what it has
-            spy.wait(timeout=30)
-        lost = lost_adds(shoppers, env["REFLEX_DB_URL"])
+    fleet_figures: dict[str, Any] = {}
+    if args.fleet:
+        from tests.fleet import Fleet
+
+        fleet_env = {k: env[k] for k in ("MARQUE_RATE_LIMIT_ENABLED", "MARQUE_ENV") if k in env}
+        fleet = Fleet(
+            tmp / "fleet",
+            env["REFLEX_DB_URL"],
+            env["REFLEX_REDIS_URL"],
+            instances_count=args.fleet,
+            workers=args.workers,
+            setup=False,
+            extra_env=fleet_env,
+        )
+        started = time.monotonic()
+        with fleet:
+            print(f"shoppers: fleet {fleet.url} up after {time.monotonic() - started:.1f}s", flush=True)
+            url = fleet.url
+            template = capture_template(url, skus[0])
+            figures, shoppers, cpu, wall, rss = asyncio.run(shop(args, url, template, skus, cats, 0, fleet))
+            alone = (
+                {}
+                if args.no_solo or args.kill_one_at is not None
+                else asyncio.run(solo(url, template, skus, cats, fleet.instances[0].pgid))
+            )
+            lost = lost_adds(shoppers, env["REFLEX_DB_URL"])
+            fleet_figures = fleet_report(figures, fleet)
+    else:
+        with serve("store", ROOT, env, port, tmp / "reflex.log") as (url, proc):
+            template = capture_template(url, skus[0])
+            if args.solo_only:
+                figures, shoppers, cpu, wall, rss = Figures(), [], 0.0, 0.0, group_rss_mb(proc.pid)
+            else:
+                figures, shoppers, cpu, wall, rss = asyncio.run(shop(args, url, template, skus, cats, proc.pid))
+            spy = _pyspy(proc.pid, 60) if args.solo_only and os.environ.get("MARQUE_BENCH_PYSPY") else None
+            alone = {} if args.no_solo else asyncio.run(solo(url, template, skus, cats, proc.pid))
+            if spy is not None:
+                spy.send_signal(2)  # SIGINT: py-spy writes what it has
+                spy.wait(timeout=30)
+            lost = lost_adds(shoppers, env["REFLEX_DB_URL"])
     adds = len(figures.adds)
     result = {
         "shoppers": args.shoppers,
-        "setup": f"{args.db}{'+redis' if args.redis else ''}",
+        "setup": f"{args.db}{'+redis' if args.redis else ''}" + (f"+nginx x{args.fleet}" if args.fleet else ""),
         "workers": args.workers or (None if args.redis else 1),
         "seconds": round(wall, 1),
         "adds_per_s": round(adds / wall, 1) if wall else None,
@@ -629,11 +792,74 @@ def main(argv: list[str] | None = None) -> None:
         "cpu_ms_per_add": round(cpu * 1000 / adds, 2) if adds else None,
         "bytes_per_add_median": int(_pct([float(b) for b in figures.add_bytes], 0.5) or 0),
         **alone,
+        **fleet_figures,
         "rss_mb": rss,
         "lost": lost,
     }
     print(f"shoppers: {json.dumps(result)}", flush=True)
     report("shoppers", **result)
+
+
+def fleet_report(figures: Figures, fleet: Any) -> dict[str, Any]:
+    """Per instance: adds served and CPU per add; nginx's CPU; the machine's; and, after a kill,
+    the error burst and the time to recover."""
+    t0, t1, killed_at, cpu_by, busy = figures.window  # type: ignore[attr-defined]
+    wall = t1 - t0
+    by_name: dict[str, int] = {}
+    for upstream, count in figures.adds_by_instance.items():
+        try:
+            name = fleet.instance_at(upstream).name
+        except (KeyError, IndexError, ValueError):
+            name = upstream or "?"
+        by_name[name] = by_name.get(name, 0) + count
+    adds = len(figures.adds)
+    per_instance = {}
+    for name, cpu in cpu_by.items():
+        base = name.split(" ", 1)[0]
+        served = by_name.get(base, 0) if name != "nginx" else adds
+        per_instance[name] = {
+            "adds": served,
+            "cpu_s": round(cpu, 1),
+            "cpu_pct_of_a_core": round(cpu * 100 / wall, 1),
+            "cpu_ms_per_add": round(cpu * 1000 / served, 2) if served else None,
+        }
+    out: dict[str, Any] = {
+        "instances": len(fleet.instances),
+        "per_process": per_instance,
+        "app_cpu_ms_per_add": round(sum(v for k, v in cpu_by.items() if k != "nginx") * 1000 / adds, 2)
+        if adds
+        else None,
+        "nginx_cpu_ms_per_add": round(cpu_by.get("nginx", 0) * 1000 / adds, 2) if adds else None,
+        # everything else busy on the machine (PostgreSQL, Redis, this client, other work)
+        "machine_busy_cores": round(busy / wall, 2),
+    }
+    if killed_at is not None:
+        before = [t for t, kind in figures.timeline if kind == "add" and t0 <= t < killed_at]
+        rate_before = len(before) / max(1e-9, killed_at - t0)
+        after_errors = [t for t, kind in figures.timeline if kind == "error" and t >= killed_at]
+        back = [b - killed_at for d, b in figures.reconnects if d >= killed_at - 1]
+        # throughput back: the first second after the kill from which every 1-s bucket carries
+        # at least 80% of the rate before it
+        buckets = int(t1 - killed_at)
+        counts = [0] * max(1, buckets)
+        for t, kind in figures.timeline:
+            if kind == "add" and killed_at <= t < killed_at + buckets:
+                counts[int(t - killed_at)] += 1
+        recovered = next(
+            (i for i in range(len(counts)) if all(c >= 0.8 * rate_before for c in counts[i : i + 3])), None
+        )
+        out.update(
+            killed_at_s=round(killed_at - t0, 1),
+            adds_per_s_before_kill=round(rate_before, 1),
+            adds_per_s_after_kill=[*counts[:15]],
+            error_burst=len(after_errors),
+            error_burst_span_s=round(max(after_errors) - killed_at, 1) if after_errors else 0,
+            shoppers_reconnected=len(back),
+            reconnect_p50_s=_pct(back, 0.5),
+            reconnect_max_s=round(max(back), 1) if back else None,
+            throughput_recovered_after_s=recovered,
+        )
+    return out
 
 
 def lost_adds(shoppers: list[Shopper], db_url: str) -> int:
@@ -657,7 +883,11 @@ def lost_adds(shoppers: list[Shopper], db_url: str) -> int:
                     ).scalar_one()
                 else:
                     have = s.cart_quantity()
-                lost += max(0, s.confirmed - int(have))  # an add that timed out may still land
+                missing = max(0, s.confirmed - int(have))  # an add that timed out may still land
+                if missing:
+                    who = s.email or f"guest {s.n}"
+                    print(f"shoppers: lost {missing} of {who}: {s.confirmed} confirmed, {have} in the cart", flush=True)
+                lost += missing
     finally:
         engine.dispose()
     return lost
