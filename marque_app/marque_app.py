@@ -22,6 +22,7 @@ from marque_app.pages.orders import order_page, orders_page
 from marque_app.pages.product import product_page
 from marque_app.pages.search import search_page
 from marque_app.pages.wishlist import wishlist_page
+from marque_app.services.analytics import flush_forever
 from marque_app.services.housekeeping import housekeeping
 from marque_app.state.account import AccountState
 from marque_app.state.auth import AuthState, LoginState
@@ -55,6 +56,7 @@ app = rx.App(
 )
 
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
+app.register_lifespan_task(flush_forever)  # writes the analytics events' buffer every few seconds
 
 DESCRIPTION = "Marque: clothing, shoes and everyday goods from independent brands."
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import reflex as rx
 
+from marque_app.state.analytics import track_page_view
 from marque_app.state.auth import AuthState
 from marque_app.state.cart import CartState
 from marque_app.state.header import HeaderState
@@ -25,10 +26,10 @@ class FrameState(rx.State):
         (await self.get_state(OutageState)).clear()  # a new page: no "try again" banner yet
         await (await self.get_state(HeaderState))._load()
         events: list[Any] = []
-        for answer in (
-            await (await self.get_state(AuthState))._restore(),
-            await (await self.get_state(CartState))._load(),
-        ):
+        auth = await self.get_state(AuthState)
+        restored = await auth._restore()
+        track_page_view(self, user_id=auth._user_id)  # an append in memory (state/analytics.py)
+        for answer in (restored, await (await self.get_state(CartState))._load()):
             if answer is None:
                 continue
             events.extend(answer if isinstance(answer, list) else [answer])

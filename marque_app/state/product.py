@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from marque_app.services import catalog
+from marque_app.state.analytics import track
 from marque_app.services.catalog import (
     SOLD_OUT,
     OptionView,
@@ -43,6 +44,7 @@ class ProductState(rx.State):
             return
         self.product = detail
         self.status = FOUND
+        track(self, "product_view", {"product_id": detail.id, "slug": detail.slug})
         first = default_variant(detail.variants)
         self.selected_size = first.size if first else ""
         self.selected_color = first.color if first else ""
