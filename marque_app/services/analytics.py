@@ -78,7 +78,7 @@ def buffer() -> EventBuffer:
 
 def record(event: Event, *, into: EventBuffer | None = None) -> None:
     """Keep ``event`` until the next flush: an append in memory, nothing else."""
-    (into or _BUFFER).append(event)
+    (_BUFFER if into is None else into).append(event)
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -130,7 +130,7 @@ def flush(*, session: Session | None = None, engine: sa.Engine | None = None, in
     otherwise each batch commits on its own. A failed batch goes back to the buffer and the
     error propagates (the task logs it and tries again at the next tick).
     """
-    buf = into or _BUFFER
+    buf = _BUFFER if into is None else into
     written = 0
     with buf._flushing:
         while True:
