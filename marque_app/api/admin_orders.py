@@ -154,9 +154,7 @@ def report_customers(session: SessionDep, date_from: str = "", date_to: str = ""
     "/analytics",
     summary="Shopper analytics over UTC days: funnel, products viewed vs bought, searches, abandonment (?format=csv)",
 )
-def analytics(
-    session: SessionDep, date_from: str = "", date_to: str = "", format: Literal["json", "csv"] = "json"
-):
+def analytics(session: SessionDep, date_from: str = "", date_to: str = "", format: Literal["json", "csv"] = "json"):
     """``date_from``/``date_to``: UTC days ``YYYY-MM-DD`` (default the last 30 days, at most 366);
     a bad day or range is a 422 naming the field."""
     rep = admin_analytics.analytics_report(session=session, date_from=date_from, date_to=date_to)

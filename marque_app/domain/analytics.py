@@ -70,10 +70,7 @@ def truncate_ip(address: str | None) -> str | None:
 
 def tracking_refused(headers: Mapping[str, str]) -> bool:
     """Whether the request asks not to be tracked: ``DNT: 1`` or ``Sec-GPC: 1`` (any case)."""
-    for key, value in headers.items():
-        if key.lower() in ("dnt", "sec-gpc") and str(value).strip() == "1":
-            return True
-    return False
+    return any(key.lower() in ("dnt", "sec-gpc") and str(value).strip() == "1" for key, value in headers.items())
 
 
 def cart_event_type(op_type: object) -> str | None:

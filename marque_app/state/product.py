@@ -7,7 +7,6 @@ import asyncio
 import reflex as rx
 
 from marque_app.services import catalog
-from marque_app.state.analytics import track
 from marque_app.services.catalog import (
     SOLD_OUT,
     OptionView,
@@ -19,6 +18,7 @@ from marque_app.services.catalog import (
     find_variant,
     image_index_for_color,
 )
+from marque_app.state.analytics import track
 
 LOADING, FOUND, MISSING = "loading", "found", "missing"
 

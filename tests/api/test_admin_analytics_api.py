@@ -34,12 +34,12 @@ def _cleanup(db, run: str) -> None:
     db.commit()
 
 
-def test_analytics_is_for_admins_only(client, customer):  # noqa: F811
+def test_analytics_is_for_admins_only(client, customer):
     assert client.get(f"{API}/admin/analytics").status_code == 401
     assert client.get(f"{API}/admin/analytics", headers=customer).status_code == 403
 
 
-def test_analytics_report_json_and_csv(client, admin, db):  # noqa: F811
+def test_analytics_report_json_and_csv(client, admin, db):
     run = _seed_events(db)
     try:
         got = client.get(
@@ -73,7 +73,7 @@ def test_analytics_report_json_and_csv(client, admin, db):  # noqa: F811
         _cleanup(db, run)
 
 
-def test_analytics_refuses_a_bad_range_naming_the_field(client, admin):  # noqa: F811
+def test_analytics_refuses_a_bad_range_naming_the_field(client, admin):
     cases = [
         ({"date_from": "2032-06-10", "date_to": "2032-06-01"}, "date_to"),
         ({"date_from": "2030-01-01", "date_to": "2032-01-01"}, "date_from"),

@@ -102,7 +102,9 @@ def test_an_event_of_a_deleted_account_is_kept_without_the_user(session):
     assert flush(session=session, into=buf) == 3
     rows = {
         r.session_id: r.user_id
-        for r in session.exec(select(AnalyticsEvent).where(AnalyticsEvent.session_id.in_(["known-user", "gone-user", "bad-user"])))
+        for r in session.exec(
+            select(AnalyticsEvent).where(AnalyticsEvent.session_id.in_(["known-user", "gone-user", "bad-user"]))
+        )
     }
     assert rows == {"known-user": user.id, "gone-user": None, "bad-user": None}
 
@@ -114,9 +116,7 @@ def test_prune_deletes_only_events_past_the_retention(session):
     buf.append(_event(at=now - timedelta(days=29), session_id="prune-recent"))
     flush(session=session, into=buf)
     assert prune_events(session, now=now, retention_days=30) >= 1
-    left = set(
-        session.exec(select(AnalyticsEvent.session_id).where(AnalyticsEvent.session_id.like("prune-%"))).all()
-    )
+    left = set(session.exec(select(AnalyticsEvent.session_id).where(AnalyticsEvent.session_id.like("prune-%"))).all())
     assert left == {"prune-recent"}
 
 
@@ -166,7 +166,9 @@ def test_a_tracked_view_is_stored_with_a_truncated_address_and_the_previous_page
     token = f"tab-{uuid.uuid4().hex[:8]}"
     state_analytics.track_page_view(_tab({"DNT": "0"}, token=token, path="/shop"))
     state_analytics.track_page_view(_tab({}, token=token, path="/products/linen-shirt", ip="2001:db8:85a3:1:2:3:4:5"))
-    state_analytics.track_cart_op(_tab({}, token=token), {"id": "op1", "type": "add", "sku_id": "s1", "quantity": 2}, "")
+    state_analytics.track_cart_op(
+        _tab({}, token=token), {"id": "op1", "type": "add", "sku_id": "s1", "quantity": 2}, ""
+    )
     state_analytics.track_cart_op(_tab({}, token=token), {"id": "op2", "type": "wish_add", "product_id": "p"}, "")
     assert flush(session=session, into=own_buffer) == 3
     rows = session.exec(

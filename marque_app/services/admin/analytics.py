@@ -21,6 +21,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -40,9 +41,10 @@ from marque_app.domain.analytics import (
 from marque_app.models import AnalyticsEvent, Order, OrderItem, Product
 
 from .orders import day_start
-from .reports import COUNTED_OUT, _day, report_range
+from .reports import COUNTED_OUT, report_range, utc_day
 
 SERIES_TYPES = (PAGE_VIEW, PRODUCT_VIEW, ADD_TO_CART, PURCHASE)
+DATA: Any = AnalyticsEvent.__table__.c.event_data  # JSON paths on the column
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def analytics_report(
     cart_bought = purchased_among(ADD_TO_CART)
     checkout_bought = purchased_among(BEGIN_CHECKOUT)
 
-    day = _day(session, E.created_at)
+    day = utc_day(session, E.created_at)
     per_day: dict[str, dict[str, int]] = {}
     for d, event_type, n in session.execute(
         sa.select(day, E.event_type, sa.func.count())
@@ -129,7 +131,7 @@ def analytics_report(
         got = per_day.get(d, {})
         series.append({"day": d, **{t: got.get(t, 0) for t in SERIES_TYPES}})
 
-    product_id = E.event_data["product_id"].as_string()
+    product_id = DATA["product_id"].as_string()
     views = (
         sa.select(product_id.label("pid"), sa.func.count().label("views"))
         .where(E.event_type == PRODUCT_VIEW, *window)
@@ -156,7 +158,9 @@ def analytics_report(
         .limit(limit)
     ).all()
     pids = {_norm(p) for p, *_ in [*view_rows, *bought_rows] if p}
-    view_of = dict(session.execute(sa.select(views.c.pid, views.c.views).where(views.c.pid.in_(_spellings(pids)))).all())
+    view_of = dict(
+        session.execute(sa.select(views.c.pid, views.c.views).where(views.c.pid.in_(_spellings(pids)))).all()
+    )
     bought_of = {
         p: (o, q)
         for p, o, q in session.execute(
@@ -165,14 +169,14 @@ def analytics_report(
     }
     view_of = {_norm(k): int(v) for k, v in view_of.items()}
     bought_of = {_norm(k): (int(o), int(q or 0)) for k, (o, q) in bought_of.items()}
-    names = dict(
+    names: dict[str, str] = dict(
         session.execute(
             sa.select(sa.cast(Product.id, sa.String), Product.name).where(
                 sa.cast(Product.id, sa.String).in_(_spellings(pids))
             )
         ).all()
     )
-    names = {_norm(k): v for k, v in names.items()}
+    names = {_norm(k): str(v) for k, v in names.items()}
     products = []
     for pid in pids:
         v = view_of.get(pid, 0)
@@ -189,8 +193,8 @@ def analytics_report(
         )
     products.sort(key=lambda r: (-r["views"], -r["quantity"], r["name"]))
 
-    query = E.event_data["query"].as_string()
-    results = E.event_data["results"].as_integer()
+    query = DATA["query"].as_string()
+    results = DATA["results"].as_integer()
     zero = session.execute(
         sa.select(query, sa.func.count())
         .where(E.event_type == SEARCH, *window, results == 0)
@@ -199,9 +203,7 @@ def analytics_report(
         .limit(limit)
     ).all()
     zero_total = int(
-        session.execute(
-            sa.select(sa.func.count()).where(E.event_type == SEARCH, *window, results == 0)
-        ).scalar_one()
+        session.execute(sa.select(sa.func.count()).where(E.event_type == SEARCH, *window, results == 0)).scalar_one()
     )
 
     return AnalyticsReport(
