@@ -58,6 +58,9 @@ def truncate_ip(address: str | None) -> str | None:
     """
     if not address:
         return None
+    parts = address.strip().split(".")
+    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts):
+        return f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0"  # the common case, without ipaddress
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
