@@ -11,8 +11,9 @@ Privacy:
   A hash was not chosen: the IPv4 space is only 2^32 addresses, so an unsalted hash is
   reversed by trying them all in minutes, and a salted one that rotates loses the "same
   network" signal without being any more private than the truncation.
-- ``DNT: 1`` (Do Not Track) or ``Sec-GPC: 1`` (Global Privacy Control) on the request: no event
-  at all, not even an anonymous one.
+- ``DNT: 1`` (Do Not Track) or ``Sec-GPC: 1`` (Global Privacy Control) on the request, or the
+  browser's ``navigator.doNotTrack`` / ``navigator.globalPrivacyControl`` (passed as a cookie by
+  ``assets/privacy_signals.js``): no event at all, not even an anonymous one.
 """
 
 from __future__ import annotations
@@ -71,9 +72,21 @@ def truncate_ip(address: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
+#: Set by ``assets/privacy_signals.js`` when the browser's ``navigator.doNotTrack`` or
+#: ``navigator.globalPrivacyControl`` says so (a websocket handshake need not carry the headers).
+NO_TRACK_COOKIE = "marque_no_track"
+
+
 def tracking_refused(headers: Mapping[str, str]) -> bool:
-    """Whether the request asks not to be tracked: ``DNT: 1`` or ``Sec-GPC: 1`` (any case)."""
-    return any(key.lower() in ("dnt", "sec-gpc") and str(value).strip() == "1" for key, value in headers.items())
+    """Whether the request asks not to be tracked: ``DNT: 1`` or ``Sec-GPC: 1`` (any case), or
+    the :data:`NO_TRACK_COOKIE` the page sets from the browser's own DNT / GPC setting."""
+    for key, value in headers.items():
+        name = key.lower()
+        if name in ("dnt", "sec-gpc") and str(value).strip() == "1":
+            return True
+        if name == "cookie" and any(part.strip() == f"{NO_TRACK_COOKIE}=1" for part in str(value).split(";")):
+            return True
+    return False
 
 
 def cart_event_type(op_type: object) -> str | None:

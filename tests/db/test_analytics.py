@@ -141,7 +141,10 @@ def own_buffer(monkeypatch):
     return buf
 
 
-@pytest.mark.parametrize("header", [{"DNT": "1"}, {"dnt": "1"}, {"Sec-GPC": "1"}, {"sec-gpc": "1"}])
+@pytest.mark.parametrize(
+    "header",
+    [{"DNT": "1"}, {"dnt": "1"}, {"Sec-GPC": "1"}, {"sec-gpc": "1"}, {"cookie": "a=b; marque_no_track=1; c=d"}],
+)
 def test_do_not_track_and_global_privacy_control_record_nothing(own_buffer, session, header):
     state_analytics.track(_tab(header), "product_view", {"product_id": "p"})
     state_analytics.track_page_view(_tab(header))
@@ -164,7 +167,7 @@ def test_the_setting_turns_tracking_off(own_buffer, monkeypatch):
 
 def test_a_tracked_view_is_stored_with_a_truncated_address_and_the_previous_page(own_buffer, session):
     token = f"tab-{uuid.uuid4().hex[:8]}"
-    state_analytics.track_page_view(_tab({"DNT": "0"}, token=token, path="/shop"))
+    state_analytics.track_page_view(_tab({"DNT": "0", "cookie": "marque_no_track="}, token=token, path="/shop"))
     state_analytics.track_page_view(_tab({}, token=token, path="/products/linen-shirt", ip="2001:db8:85a3:1:2:3:4:5"))
     state_analytics.track_cart_op(
         _tab({}, token=token), {"id": "op1", "type": "add", "sku_id": "s1", "quantity": 2}, ""
