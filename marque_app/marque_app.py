@@ -7,6 +7,7 @@ from marque_app.api import create_api
 from marque_app.api.headers import SecurityHeaders
 from marque_app.api.instance import InstanceHeader
 from marque_app.components.cart_ops import cart_ops_script
+from marque_app.components.privacy import privacy_signals_script
 from marque_app.components.theme import STYLE
 from marque_app.pages.account import account_page
 from marque_app.pages.admin import add_admin_pages
@@ -46,7 +47,7 @@ app = rx.App(
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
         rx.el.meta(name="theme-color", content="#ffffff"),
         cart_ops_script(),  # window.marqueCart: cart ops with client-made ids
-        rx.script(src="/privacy_signals.js"),  # DNT / GPC as a cookie the websocket carries
+        privacy_signals_script(),  # the browser's DNT / GPC as a cookie the websocket carries
     ],
     # The REST API (/api/v1, /_health) shares this process, port and services; SecurityHeaders
     # wraps it and the Reflex backend and pages mounted beneath it (CSP, nosniff, ...);

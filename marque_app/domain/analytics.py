@@ -13,7 +13,7 @@ Privacy:
   network" signal without being any more private than the truncation.
 - ``DNT: 1`` (Do Not Track) or ``Sec-GPC: 1`` (Global Privacy Control) on the request, or the
   browser's ``navigator.doNotTrack`` / ``navigator.globalPrivacyControl`` (passed as a cookie by
-  ``assets/privacy_signals.js``): no event at all, not even an anonymous one.
+  ``components/privacy.py``): no event at all, not even an anonymous one.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def truncate_ip(address: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
-#: Set by ``assets/privacy_signals.js`` when the browser's ``navigator.doNotTrack`` or
+#: Set by ``components/privacy.py``'s head script when the browser's ``navigator.doNotTrack`` or
 #: ``navigator.globalPrivacyControl`` says so (a websocket handshake need not carry the headers).
 NO_TRACK_COOKIE = "marque_no_track"
 

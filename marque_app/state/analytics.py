@@ -6,8 +6,10 @@ address, which ``domain.analytics`` truncates), and leaves nothing to do on the 
 a ``deque.append`` (``services.analytics.record``); the buffer is written in batches off the loop.
 
 Nothing is kept when ``MARQUE_ANALYTICS_ENABLED`` is false or the browser sent ``DNT: 1`` or
-``Sec-GPC: 1``. The referrer is the page the tab showed before (a Reflex page change is not a
-new HTTP request), or for a tab's first page the ``Referer`` its websocket handshake carried.
+``Sec-GPC: 1`` (or the page's cookie of the browser's own setting, ``components/privacy.py``).
+A page view's referrer is the page the tab showed before (a Reflex page change is not a new HTTP
+request; ``FrameState`` keeps it, in the tab's state, so any worker knows it), or for a tab's
+first page the ``Referer`` its websocket handshake carried.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from marque_app.models.types import utcnow
 from marque_app.services import analytics
 from marque_app.settings import get_settings
 
-#: Per tab (client token): the last page path it showed, the referrer of its next page view.
-_LAST_PATH: dict[str, str] = {}
-_LAST_PATH_MAX = 20_000
 
-
-def track(state: rx.State, event_type: str, data: dict[str, Any] | None = None, *, user_id: str | None = None) -> None:
+def track(
+    state: rx.State,
+    event_type: str,
+    data: dict[str, Any] | None = None,
+    *,
+    user_id: str | None = None,
+    referrer: str | None = None,
+) -> None:
     """Record one event of this tab (see the module docstring); never raises for bad input."""
     if not get_settings().analytics_enabled:
         return
@@ -34,32 +39,26 @@ def track(state: rx.State, event_type: str, data: dict[str, Any] | None = None, 
     headers = router.headers
     if tracking_refused(headers.raw_headers):
         return
-    token = router.session.client_token
-    referrer = _LAST_PATH.get(token) or headers.raw_headers.get("referer") or None
     analytics.record(
         make_event(
             event_type,
             at=utcnow(),
-            session_id=token,
+            session_id=router.session.client_token,
             user_id=user_id,
             data=data,
             client_ip=router.session.client_ip,
             user_agent=headers.user_agent,
-            referrer=referrer,
+            referrer=referrer or headers.raw_headers.get("referer") or None,
         )
     )
 
 
-def track_page_view(state: rx.State, *, user_id: str | None = None) -> None:
-    """A page view of the tab's current path; remembers it as the next view's referrer."""
-    router = state.router
-    path = router.url.path or "/"
-    track(state, "page_view", {"path": path}, user_id=user_id)
-    token = router.session.client_token
-    if token:
-        if len(_LAST_PATH) >= _LAST_PATH_MAX and token not in _LAST_PATH:
-            _LAST_PATH.clear()  # a bound, not an LRU: referrers are a nicety
-        _LAST_PATH[token] = path
+def track_page_view(state: rx.State, *, user_id: str | None = None, previous: str = "") -> str:
+    """A page view of the tab's current path, ``previous`` (the tab's page before) as its
+    referrer; returns the path, the next view's ``previous``."""
+    path = state.router.url.path or "/"
+    track(state, "page_view", {"path": path}, user_id=user_id, referrer=previous or None)
+    return path
 
 
 def track_cart_op(state: rx.State, op: dict, user_id: str | None) -> None:

@@ -19,6 +19,8 @@ from marque_app.state.outage import OutageState
 
 
 class FrameState(rx.State):
+    _last_path: str = ""  # the tab's page before: the referrer of its next page view (analytics)
+
     @rx.event
     async def load_frame(self):
         """The category navigation (once per tab), the user from the stored token, then the
@@ -28,7 +30,8 @@ class FrameState(rx.State):
         events: list[Any] = []
         auth = await self.get_state(AuthState)
         restored = await auth._restore()
-        track_page_view(self, user_id=auth._user_id)  # an append in memory (state/analytics.py)
+        # analytics: an append in memory (state/analytics.py)
+        self._last_path = track_page_view(self, user_id=auth._user_id, previous=self._last_path)
         for answer in (restored, await (await self.get_state(CartState))._load()):
             if answer is None:
                 continue

@@ -167,8 +167,13 @@ def test_the_setting_turns_tracking_off(own_buffer, monkeypatch):
 
 def test_a_tracked_view_is_stored_with_a_truncated_address_and_the_previous_page(own_buffer, session):
     token = f"tab-{uuid.uuid4().hex[:8]}"
-    state_analytics.track_page_view(_tab({"DNT": "0", "cookie": "marque_no_track="}, token=token, path="/shop"))
-    state_analytics.track_page_view(_tab({}, token=token, path="/products/linen-shirt", ip="2001:db8:85a3:1:2:3:4:5"))
+    previous = state_analytics.track_page_view(
+        _tab({"DNT": "0", "cookie": "marque_no_track="}, token=token, path="/shop")
+    )
+    assert previous == "/shop"
+    state_analytics.track_page_view(
+        _tab({}, token=token, path="/products/linen-shirt", ip="2001:db8:85a3:1:2:3:4:5"), previous=previous
+    )
     state_analytics.track_cart_op(
         _tab({}, token=token), {"id": "op1", "type": "add", "sku_id": "s1", "quantity": 2}, ""
     )
