@@ -43,10 +43,24 @@ def _setup(args) -> None:
             log.warning("MARQUE_ENV=production: the demo store and its demo accounts are not loaded")
         elif settings.seed_demo and seed.is_empty(session=session):
             counts = seed.load_demo(session=session, seed=settings.demo_seed)
+            counts.update(_history(session, settings))
             log.info("demo store loaded: %s", ", ".join(f"{v} {k}" for k, v in counts.items()))
         else:
             log.info("catalog already loaded: nothing to seed")
     log.info("database ready in %.1f s (%s)", time.perf_counter() - started, preflight.redact(settings.db_url))
+
+
+def _history(session, settings) -> dict[str, int]:
+    """The demo store's ~90 days of orders and events, when ``MARQUE_DEMO_HISTORY`` wants them."""
+    if not settings.wants_demo_history():
+        return {}
+    from marque_app.services import demo_history
+
+    started = time.perf_counter()
+    session.flush()
+    counts = demo_history.load_history(session=session, seed=settings.demo_seed)
+    log.info("demo history: %d days in %.1f s", demo_history.DAYS, time.perf_counter() - started)
+    return counts
 
 
 def _migrate(args) -> None:
@@ -128,6 +142,7 @@ def _seed(args) -> None:
             log.info("the catalog is not empty: the demo store is loaded only into an empty one")
             return
         counts = seed.load_demo(session=session, seed=get_settings().demo_seed)
+        counts.update(_history(session, get_settings()))
     cache.invalidate_catalog()  # a running store must not keep serving the old catalog
     log.info("demo store loaded: %s", counts)
 

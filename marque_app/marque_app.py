@@ -8,6 +8,7 @@ from marque_app.api.headers import SecurityHeaders
 from marque_app.api.instance import InstanceHeader
 from marque_app.api.shutdown import DrainGate, graceful_shutdown
 from marque_app.components.cart_ops import cart_ops_script
+from marque_app.components.privacy import privacy_signals_script
 from marque_app.components.theme import STYLE
 from marque_app.pages.account import account_page
 from marque_app.pages.admin import add_admin_pages
@@ -24,6 +25,7 @@ from marque_app.pages.product import product_page
 from marque_app.pages.registry import account, add_pages, self_framed, storefront
 from marque_app.pages.search import search_page
 from marque_app.pages.wishlist import wishlist_page
+from marque_app.services.analytics import flush_forever
 from marque_app.services.housekeeping import housekeeping
 from marque_app.state.account import AccountState
 from marque_app.state.auth import LoginState, on_login
@@ -44,6 +46,7 @@ app = rx.App(
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
         rx.el.meta(name="theme-color", content="#ffffff"),
         cart_ops_script(),  # window.marqueCart: cart ops with client-made ids
+        privacy_signals_script(),  # the browser's DNT / GPC as a cookie the websocket carries
     ],
     # The REST API (/api/v1, /_health) shares this process, port and services; SecurityHeaders
     # wraps it and the Reflex backend and pages mounted beneath it (CSP, nosniff, ...);
@@ -56,6 +59,7 @@ app = rx.App(
 
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
 app.register_lifespan_task(graceful_shutdown)  # SIGTERM: drain events and websockets, then stop
+app.register_lifespan_task(flush_forever)  # writes the analytics events' buffer every few seconds
 # After every log-in: merge the guest cart and wishlist (registered here, not on import).
 on_login(CartState.merge_guest_cart)
 

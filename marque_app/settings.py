@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     free_shipping_over: Decimal = Decimal("75.00")
     demo_seed: int = 20261121
     seed_demo: bool = True
+    # ~90 days of demo orders, returns, reviews and analytics events with the demo store.
+    # Empty: on in development (make run), off when MARQUE_ENV=test (tests want a clean store).
+    demo_history: bool | None = None
     # Catalog cache in Redis (only when a Redis URL is set): the seed's TTLs, in seconds.
     cache_products_ttl: int = Field(3600, ge=1)
     cache_categories_ttl: int = Field(21600, ge=1)
@@ -104,6 +107,14 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(3600, ge=60)
     login_backoff_seconds: int = Field(30, ge=1)
     login_backoff_max_seconds: int = Field(900, ge=1)
+
+    # --- analytics (marque_app/services/analytics.py) ---
+    # Shopper events (page and product views, searches, cart adds, checkouts, purchases) are kept
+    # in memory and written in batches every few seconds; DNT / Sec-GPC requests are never kept.
+    analytics_enabled: bool = True
+    analytics_flush_seconds: float = Field(5.0, gt=0)
+    analytics_buffer_max: int = Field(50_000, ge=100)  # past this the oldest unwritten events go
+    analytics_retention_days: int = Field(395, ge=1)  # pruned by housekeeping
 
     # --- operations ---
     # Seconds a SIGTERM'd instance drains (events and requests in flight finish, websockets are
@@ -185,6 +196,10 @@ class Settings(BaseSettings):
         if not self.public_url:
             self.public_url = f"http://localhost:{self.port}"
         return self
+
+    def wants_demo_history(self) -> bool:
+        """Whether the demo store comes with its history (``MARQUE_DEMO_HISTORY``, else not in tests)."""
+        return self.env != "test" if self.demo_history is None else self.demo_history
 
     def site_origins(self) -> list[str]:
         """The public URL's origin; a loopback one (the development default) with its other

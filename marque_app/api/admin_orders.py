@@ -1,4 +1,5 @@
-"""The admin REST API, part 2: ``/api/v1/admin/dashboard``, ``/orders``, ``/returns``, ``/reports``.
+"""The admin REST API, part 2: ``/api/v1/admin/dashboard``, ``/orders``, ``/returns``, ``/reports``,
+``/analytics``.
 
 Same rules as ``api/admin.py``: an admin's bearer token on every route (401 without, 403 for
 other roles), refusals as ``{"detail", "field"}`` with 422/404/409. Money is decimal strings;
@@ -8,12 +9,14 @@ dates are UTC days ``YYYY-MM-DD``. Review moderation is ``/api/v1/admin/reviews`
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from marque_app.domain.admin import paging
 from marque_app.services.admin import Actor, reports, returns
+from marque_app.services.admin import analytics as admin_analytics
 from marque_app.services.admin import orders as admin_orders
 from marque_app.services.auth import get_email_sender, get_sms_sender
 
@@ -145,3 +148,20 @@ def report_products(session: SessionDep, date_from: str = "", date_to: str = "",
 @router.get("/reports/customers", summary="Sales by customer over a range (?format=csv)")
 def report_customers(session: SessionDep, date_from: str = "", date_to: str = "", format: str = "json"):
     return _report("customers", session, date_from, date_to, format)
+
+
+@router.get(
+    "/analytics",
+    summary="Shopper analytics over UTC days: funnel, products viewed vs bought, searches, abandonment (?format=csv)",
+)
+def analytics(session: SessionDep, date_from: str = "", date_to: str = "", format: Literal["json", "csv"] = "json"):
+    """``date_from``/``date_to``: UTC days ``YYYY-MM-DD`` (default the last 30 days, at most 366);
+    a bad day or range is a 422 naming the field."""
+    rep = admin_analytics.analytics_report(session=session, date_from=date_from, date_to=date_to)
+    if format == "csv":
+        return Response(
+            admin_analytics.to_csv(rep),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{admin_analytics.csv_filename(rep)}"'},
+        )
+    return asdict(rep)

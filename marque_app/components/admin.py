@@ -21,6 +21,7 @@ NAV = (
     ("Coupons", routes.ADMIN_COUPONS, "ticket-percent"),
     ("Reviews", routes.ADMIN_REVIEWS, "message-square"),
     ("Reports", routes.ADMIN_REPORTS, "chart-line"),
+    ("Analytics", routes.ADMIN_ANALYTICS, "chart-column"),
     ("Activity", routes.ADMIN_ACTIVITY, "history"),
 )
 

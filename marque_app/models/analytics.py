@@ -14,7 +14,11 @@ from .types import InetType, JSONType, created_at, pk
 
 class AnalyticsEvent(SQLModel, table=True):
     __tablename__ = "analytics_events"
-    __table_args__ = (sa.Index("idx_analytics_events_type", "event_type"),)
+    __table_args__ = (
+        sa.Index("idx_analytics_events_type", "event_type"),
+        # the admin report's ranges per type, and the prune (migration 0012)
+        sa.Index("idx_analytics_events_type_created", "event_type", "created_at"),
+    )
 
     id: uuid.UUID = pk()
     session_id: str | None = Field(default=None, max_length=255)

@@ -15,6 +15,7 @@ from reflex.environment import environment
 
 from marque_app.services import db
 from marque_app.services.admin.products import prune_uploads
+from marque_app.services.analytics import prune_events
 from marque_app.services.cart_ops import prune_operations
 from marque_app.services.db import session_scope
 from marque_app.services.fleet import fleet_lock
@@ -29,8 +30,9 @@ LOCK_NAME = "housekeeping"
 
 
 def run_once(upload_dir: Path | None = None, *, engine=None) -> dict[str, int] | None:
-    """One pass; returns what was removed, by kind: applied cart-op ids past their retention, and
-    uploaded pictures nothing refers to any more (a product form never saved, a picture removed).
+    """One pass; returns what was removed, by kind: applied cart-op ids past their retention,
+    uploaded pictures nothing refers to any more (a product form never saved, a picture removed),
+    and analytics events older than ``MARQUE_ANALYTICS_RETENTION_DAYS``.
 
     Returns ``None`` without touching anything when another instance's pass holds the lock.
     """
@@ -45,6 +47,7 @@ def run_once(upload_dir: Path | None = None, *, engine=None) -> dict[str, int] |
             return {
                 "cart_operations": prune_operations(session),
                 "uploads": prune_uploads(session=session, upload_dir=upload_dir),
+                "analytics_events": prune_events(session),
             }
 
 

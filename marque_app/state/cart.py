@@ -54,6 +54,7 @@ from marque_app.services import cart as cart_services
 from marque_app.services import wishlist as wishlist_services
 from marque_app.services.wishlist import WishlistItem, WishlistView
 from marque_app.settings import get_settings
+from marque_app.state.analytics import track_cart_op
 from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data
 from marque_app.views.cart import CartLine, CartView, LineView, Summary, WishView
 
@@ -468,6 +469,7 @@ class CartState(rx.State):
             # the user comes from the stored token first, so a user's op never lands in the
             # guest cart (to be merged again on the next page).
             await auth.current_user()
+        track_cart_op(self, op, auth._user_id)  # analytics: an append in memory (state/analytics.py)
         if auth.is_logged_in and auth._user_id:
             async for event in self._apply_user(op, op_type, auth):
                 yield event

@@ -38,6 +38,7 @@ from marque_app.services.addresses import AddressView
 from marque_app.services.auth.ratelimit import get_rate_limiter
 from marque_app.services.payments import card_payments_enabled
 from marque_app.settings import get_settings
+from marque_app.state.analytics import track
 from marque_app.state.auth import AuthState, call_service, client_address, holds_user_data
 from marque_app.state.cart import OFFLINE, SERVER_ERROR, CartState
 
@@ -235,8 +236,10 @@ class CheckoutState(rx.State):
                 self.address_choice = self.addresses[0].id if self.addresses else "new"
         else:
             self.addresses, self.address_choice = [], "new"
-        await self._requote()
+        quote = await self._requote()
         self.is_loaded = True
+        if quote is not None and quote.lines:
+            track(self, "begin_checkout", {"total": self.quote.total_amount}, user_id=str(user.id) if user else None)
 
     async def _requote(self, coupon_code: str | None = None) -> checkout_services.Quote | None:
         """The quote of the cart as it is now, with the chosen method and coupon, shown on the
@@ -470,6 +473,16 @@ class CheckoutState(rx.State):
             return
         self.placed = placed_view(order)
         self.placing = False
+        track(
+            self,
+            "purchase",
+            {
+                "order_id": order.id,
+                "total": str(order.total),
+                "items": [{"product_id": line.product_id, "quantity": line.quantity} for line in order.lines],
+            },
+            user_id=str(user_id) if user_id else None,
+        )
         self.coupon_code = self.coupon_note = self.coupon_input = ""
         # the order took the cart: empty the guest's storage as the merge does, or the user's lines
         if user_id is None:

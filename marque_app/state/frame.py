@@ -14,6 +14,7 @@ from typing import Any
 
 import reflex as rx
 
+from marque_app.state.analytics import track_page_view
 from marque_app.state.auth import AuthState
 from marque_app.state.cart import CartState
 from marque_app.state.header import HeaderState
@@ -27,10 +28,12 @@ async def frame_events(state: rx.State) -> list[Any]:
     (await state.get_state(OutageState)).clear()  # a new page: no "try again" banner yet
     await (await state.get_state(HeaderState))._load()
     events: list[Any] = []
-    for answer in (
-        await (await state.get_state(AuthState))._restore(),
-        await (await state.get_state(CartState))._load(),
-    ):
+    auth = await state.get_state(AuthState)
+    restored = await auth._restore()
+    # analytics: an append in memory (state/analytics.py); the tab's page before is its referrer
+    frame = await state.get_state(FrameState)
+    frame._last_path = track_page_view(state, user_id=auth._user_id, previous=frame._last_path)
+    for answer in (restored, await (await state.get_state(CartState))._load()):
         if answer is None:
             continue
         events.extend(answer if isinstance(answer, list) else [answer])
@@ -38,6 +41,8 @@ async def frame_events(state: rx.State) -> list[Any]:
 
 
 class FrameState(rx.State):
+    _last_path: str = ""  # the tab's page before: the referrer of its next page view (analytics)
+
     @rx.event
     async def load_frame(self):
         """The frame alone (:func:`frame_events`), for pages without a ``load_page`` of their own."""

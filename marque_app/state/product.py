@@ -20,6 +20,7 @@ from marque_app.services.catalog import (
     find_variant,
     image_index_for_color,
 )
+from marque_app.state.analytics import track
 from marque_app.state.auth import AuthState
 from marque_app.state.frame import frame_events
 from marque_app.state.reviews import ReviewsState
@@ -66,6 +67,7 @@ class ProductState(rx.State):
             return
         self.product = detail
         self.status = FOUND
+        track(self, "product_view", {"product_id": detail.id, "slug": detail.slug})
         first = default_variant(detail.variants)
         self.selected_size = first.size if first else ""
         self.selected_color = first.color if first else ""

@@ -6,10 +6,12 @@ import asyncio
 
 import reflex as rx
 
+from marque_app.domain.analytics import normal_query
 from marque_app.routes import search_url
 from marque_app.services.catalog import ProductCard
 from marque_app.services.replica import read_session
 from marque_app.services.search import search
+from marque_app.state.analytics import track
 from marque_app.state.frame import frame_events
 
 
@@ -51,6 +53,8 @@ class SearchState(rx.State):
         self.error = result.error
         self.is_capped = result.total_is_capped
         self.is_loaded = True
+        if result.query and result.page == 1 and not result.error:  # a new search, not its page 2
+            track(self, "search", {"query": normal_query(result.query), "results": result.total})
 
     @rx.var
     def count_label(self) -> str:

@@ -82,11 +82,15 @@ def test_two_concurrent_passes_do_the_work_once(own_engine, tmp_path):
     done = results.get(timeout=WAIT)
     for thread in threads:
         thread.join(WAIT)
-    assert done == {"cart_operations": 3, "uploads": 0}
+    assert done == {"cart_operations": 3, "uploads": 0, "analytics_events": 0}
     with own_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(CartOperation)).scalar() == 0
     # the lock was given back: the next pass runs (and finds nothing left)
-    assert housekeeping.run_once(upload_dir=tmp_path, engine=own_engine) == {"cart_operations": 0, "uploads": 0}
+    assert housekeeping.run_once(upload_dir=tmp_path, engine=own_engine) == {
+        "cart_operations": 0,
+        "uploads": 0,
+        "analytics_events": 0,
+    }
 
 
 def test_a_pass_skips_while_another_instance_holds_the_lock(own_engine, tmp_path):
@@ -106,7 +110,11 @@ def test_a_pass_skips_while_another_instance_holds_the_lock(own_engine, tmp_path
                     {"hi": key >> 32, "lo": key & 0xFFFFFFFF},
                 ).scalar()
                 assert held == 1
-    assert housekeeping.run_once(upload_dir=tmp_path, engine=own_engine) == {"cart_operations": 2, "uploads": 0}
+    assert housekeeping.run_once(upload_dir=tmp_path, engine=own_engine) == {
+        "cart_operations": 2,
+        "uploads": 0,
+        "analytics_events": 0,
+    }
 
 
 def test_a_dropped_connection_gives_the_postgresql_lock_back(own_engine):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app import routes
+from marque_app.state.admin.analytics import AdminAnalyticsState
 from marque_app.state.admin.moderation import AdminReturnsState, AdminReviewsState
 from marque_app.state.admin.orders import AdminOrdersState, AdminOrderState
 from marque_app.state.admin.others import (
@@ -20,6 +21,7 @@ from marque_app.state.admin.products import AdminProductFormState, AdminProducts
 from marque_app.state.admin.reports import AdminDashboardState, AdminReportsState
 
 from ..registry import add_pages, admin
+from .analytics import analytics_page
 from .moderation import returns_page, reviews_page
 from .orders import order_page, orders_list
 from .others import (
@@ -50,6 +52,7 @@ PAGES = (
     admin(routes.ADMIN_RETURNS, returns_page, "Returns | Marque admin", AdminReturnsState.load_returns),
     admin(routes.ADMIN_REVIEWS, reviews_page, "Reviews | Marque admin", AdminReviewsState.load_reviews),
     admin(routes.ADMIN_REPORTS, reports_page, "Reports | Marque admin", AdminReportsState.load_report),
+    admin(routes.ADMIN_ANALYTICS, analytics_page, "Analytics | Marque admin", AdminAnalyticsState.load_analytics),
     admin(routes.ADMIN, dashboard, "Marque admin", AdminDashboardState.load_dashboard),
 )
 

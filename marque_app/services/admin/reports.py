@@ -39,6 +39,10 @@ def _day(session: Session, col):
     return sa.func.strftime("%Y-%m-%d", col)  # SQLite holds UTC
 
 
+#: The UTC-day expression, for the other report modules (analytics).
+utc_day = _day
+
+
 def _money(value) -> str:
     return f"{Decimal(value or 0):.2f}"
 
