@@ -15,6 +15,7 @@ from marque_app.state.auth import AuthState
 from marque_app.state.cart import CartState
 from marque_app.state.header import HeaderState
 from marque_app.state.outage import OutageState
+from marque_app.state.suggest import SuggestState
 
 
 class FrameState(rx.State):
@@ -23,6 +24,7 @@ class FrameState(rx.State):
         """The category navigation (once per tab), the user from the stored token, then the
         cart and wishlist (the order of the three events it replaces)."""
         (await self.get_state(OutageState)).clear()  # a new page: no "try again" banner yet
+        (await self.get_state(SuggestState))._close()  # nor the last page's search suggestions
         await (await self.get_state(HeaderState))._load()
         events: list[Any] = []
         for answer in (

@@ -10,6 +10,7 @@ from marque_app.routes import search_url
 from marque_app.services.catalog import ProductCard
 from marque_app.services.replica import read_session
 from marque_app.services.search import search
+from marque_app.state.suggest import SuggestState
 
 
 class SearchState(rx.State):
@@ -26,6 +27,7 @@ class SearchState(rx.State):
     @rx.event
     async def load_search(self):
         params = self.router.url.query_parameters
+        (await self.get_state(SuggestState))._show_query(str(params.get("q") or "").strip())
         raw_page = str(params.get("page") or "1")
         page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
         result = await asyncio.to_thread(
