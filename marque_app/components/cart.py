@@ -110,7 +110,7 @@ def cart_line(line: rx.Var[LineView], compact: bool = False) -> rx.Component:
             name,
             rx.cond(
                 line.variant_label != "",
-                rx.text(line.variant_label, size="1", color=rx.color("gray", 11)),
+                rx.text(line.variant_label, size="1", color=rx.color("gray", 11), data_testid="line-variant"),
             ),
             rx.text(line.unit_price, size="2", color=rx.color("gray", 11), data_testid="cart-line-price"),
             _price_notice(line),

@@ -1,18 +1,20 @@
 """Shopper defects found in a browser (issue 15, item 5), each held here by a real browser.
 
 The header's search suggestions close on Back, a reload and a tap elsewhere (not only Esc), and
-the box shows the query of the search page it is on.
+the box shows the query of the search page it is on. The cart and its drawer show the chosen
+colour's picture; the confirmation and the order page show the line's size and colour.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_hydration
+from tests.e2e.conftest import expect_count, wait_for_hydration
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +133,89 @@ def test_the_box_shows_the_query_of_the_search_page(goto, page, app_db):
     page.go_back()
     expect(page).to_have_url(re.compile(r"q=" + typo))
     expect(page.get_by_test_id("search-input")).to_have_value(typo)
+
+
+# --- 2. the chosen variant's picture in the cart; its size and colour on the order -----------
+
+
+def a_variant_with_its_own_picture(engine) -> dict:
+    """An active product with an in-stock variant whose colour is pictured, but not first:
+    slug, size, colour, the colour's picture, the product's first picture."""
+    with engine.connect() as conn:
+        images = conn.execute(
+            sa.text(
+                "SELECT p.slug, i.url, i.alt_text FROM product_images i JOIN products p ON p.id = i.product_id "
+                "WHERE p.status = 'active' ORDER BY p.slug, i.sort_order"
+            )
+        ).all()
+        variants = conn.execute(
+            sa.text(
+                "SELECT p.slug, v.attributes FROM product_variants v JOIN products p ON p.id = v.product_id "
+                "WHERE p.status = 'active' AND v.inventory_quantity >= 5 ORDER BY p.slug, v.sort_order"
+            )
+        ).all()
+    pictures: dict[str, list[tuple[str, str]]] = {}
+    for slug, url, alt in images:
+        pictures.setdefault(slug, []).append((url, alt or ""))
+    for slug, raw in variants:
+        attributes = json.loads(raw) if isinstance(raw, str) else raw
+        colour, size = attributes.get("color", ""), attributes.get("size", "")
+        gallery = pictures.get(slug, [])
+        shown = [url for url, alt in gallery[1:] if alt.endswith(f" in {colour}")]
+        if colour and size and shown:
+            return {"slug": slug, "size": size, "colour": colour, "picture": shown[0], "first": gallery[0][0]}
+    pytest.fail("the demo store has no variant pictured in its own colour", pytrace=False)
+
+
+def _choose(page, variant: dict) -> None:
+    page.locator(f'[data-testid="size-option"][data-value="{variant["size"]}"]').click()
+    page.locator(f'[data-testid="color-option"][data-value="{variant["colour"]}"]').click()
+    expect(page.locator(f'[data-testid="color-option"][data-value="{variant["colour"]}"]')).to_have_attribute(
+        "data-selected", "true"
+    )
+    expect(page.locator(f'[data-testid="size-option"][data-value="{variant["size"]}"]')).to_have_attribute(
+        "data-selected", "true"
+    )
+
+
+def _expect_line(line, variant: dict) -> None:
+    expect(line.get_by_test_id("line-variant")).to_have_text(f"{variant['size']} / {variant['colour']}")
+    expect(line.locator("img")).to_have_attribute("src", re.compile(re.escape(variant["picture"]) + "$"))
+
+
+def test_the_cart_shows_the_chosen_colour_and_the_order_its_size_and_colour(goto, page, app_db, server_log):
+    from tests.e2e.test_checkout import _fill_address, _log_in_by_phone
+
+    variant = a_variant_with_its_own_picture(app_db)
+    assert variant["picture"] != variant["first"]
+    label = f"{variant['size']} / {variant['colour']}"
+    goto("/login")
+    _log_in_by_phone(page, server_log)
+
+    goto(f"/products/{variant['slug']}")
+    _choose(page, variant)
+    page.get_by_test_id("add-to-cart").click()
+    expect_count(page, "cart-count", 1)
+
+    page.get_by_test_id("open-cart").click()
+    drawer = page.get_by_test_id("cart-drawer")
+    expect(drawer.get_by_test_id("cart-line")).to_have_count(1)
+    _expect_line(drawer.get_by_test_id("cart-line"), variant)
+    page.keyboard.press("Escape")
+
+    goto("/cart")
+    _expect_line(page.get_by_test_id("cart-line"), variant)
+
+    goto("/checkout")
+    expect(page.get_by_test_id("summary-line")).to_have_count(1)
+    expect(page.get_by_test_id("summary-line").get_by_test_id("line-variant")).to_have_text(label)
+    _fill_address(page)
+    page.get_by_test_id("payment-cod").click()
+    page.get_by_test_id("place-order").click()
+    expect(page).to_have_url(re.compile(r"/orders/(MQ-[A-Z0-9]{6})/confirmation"), timeout=30_000)
+    number = re.search(r"/orders/(MQ-[A-Z0-9]{6})/", page.url).group(1)
+    expect(page.get_by_test_id("confirmation-line").get_by_test_id("line-variant")).to_have_text(label)
+
+    goto(f"/account/orders/{number}")
+    expect(page.get_by_test_id("order-heading")).to_have_text(f"Order {number}")
+    expect(page.get_by_test_id("order-line").get_by_test_id("line-variant")).to_have_text(label)
