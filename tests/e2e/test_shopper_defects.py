@@ -219,3 +219,85 @@ def test_the_cart_shows_the_chosen_colour_and_the_order_its_size_and_colour(goto
     goto(f"/account/orders/{number}")
     expect(page.get_by_test_id("order-heading")).to_have_text(f"Order {number}")
     expect(page.get_by_test_id("order-line").get_by_test_id("line-variant")).to_have_text(label)
+
+
+# --- 3. the quantity field, removing with an undo, "(1 item)" ---------------------------------
+
+
+def a_single_variant_product_with_little_stock(engine) -> dict:
+    """An active product with one variant and 5-60 in stock (so the stock, not the cap of 99,
+    bounds a line): slug, name, stock."""
+    with engine.connect() as conn:
+        row = (
+            conn.execute(
+                sa.text(
+                    """
+                    SELECT p.slug, p.name, v.inventory_quantity AS stock
+                    FROM products p JOIN product_variants v ON v.product_id = p.id
+                    WHERE p.status = 'active' AND p.track_inventory AND NOT p.allow_backorder
+                      AND (SELECT COUNT(*) FROM product_variants w WHERE w.product_id = p.id) = 1
+                      AND v.inventory_quantity BETWEEN 5 AND 60
+                    ORDER BY p.slug LIMIT 1
+                    """
+                )
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        pytest.fail("the demo store has no single-variant product with 5-60 in stock", pytrace=False)
+    return dict(row)
+
+
+def _toast(page, text: str):
+    return page.locator("[data-sonner-toast]").filter(has_text=text)
+
+
+def test_typing_too_many_shows_what_the_cart_holds_and_removing_can_be_undone(goto, page, app_db):
+    item = a_single_variant_product_with_little_stock(app_db)
+    stock, name = item["stock"], item["name"]
+    goto(f"/products/{item['slug']}")
+    page.get_by_test_id("add-to-cart").click()
+    expect_count(page, "cart-count", 1)
+    goto("/cart")
+    expect(page.get_by_test_id("cart-item-count")).to_have_text("(1 item)")
+
+    # 1000 typed: the field shows the stock at once, the cart holds it, and a note says why
+    field = page.get_by_test_id("cart-line-qty")
+    field.fill("1000")
+    field.press("Enter")
+    expect(page.get_by_test_id("cart-line-qty")).to_have_value(str(stock))
+    expect(_toast(page, f"Only {stock} left in stock: your cart holds {stock} of {name}.")).to_be_visible()
+    expect_count(page, "cart-count", stock)
+    expect(page.get_by_test_id("cart-item-count")).to_have_text(f"({stock} items)")
+    expect(page.get_by_test_id("cart-line-qty")).to_have_value(str(stock))
+
+    # not a number: the field shows the quantity again, nothing changes
+    field = page.get_by_test_id("cart-line-qty")
+    field.fill("")
+    field.press("Enter")
+    expect(page.get_by_test_id("cart-line-qty")).to_have_value(str(stock))
+    expect_count(page, "cart-count", stock)
+
+    # 0 typed removes the line, with an undo that brings it back as it was
+    field.fill("0")
+    field.press("Enter")
+    expect(page.get_by_test_id("cart-line")).to_have_count(0)
+    removed = _toast(page, f"Removed {name} from your cart.")
+    expect(removed).to_be_visible()
+    expect_count(page, "cart-count", 0)
+    removed.get_by_role("button", name="Undo").click()
+    expect(page.get_by_test_id("cart-line")).to_have_count(1)
+    expect_count(page, "cart-count", stock)
+    expect(page.get_by_test_id("cart-line-qty")).to_have_value(str(stock))
+
+    # "Remove": the same undo
+    page.get_by_test_id("cart-line-remove").click()
+    expect(page.get_by_test_id("cart-line")).to_have_count(0)
+    expect_count(page, "cart-count", 0)
+    _toast(page, f"Removed {name} from your cart.").get_by_role("button", name="Undo").click()
+    expect(page.get_by_test_id("cart-line")).to_have_count(1)
+    expect_count(page, "cart-count", stock)
+    page.reload()
+    wait_for_hydration(page)
+    expect(page.get_by_test_id("cart-line-qty")).to_have_value(str(stock))
