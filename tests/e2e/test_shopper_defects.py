@@ -301,3 +301,47 @@ def test_typing_too_many_shows_what_the_cart_holds_and_removing_can_be_undone(go
     page.reload()
     wait_for_hydration(page)
     expect(page.get_by_test_id("cart-line-qty")).to_have_value(str(stock))
+
+
+# --- 4. brand counts inside a category --------------------------------------------------------
+
+
+def a_category_with_brands_also_sold_elsewhere(engine) -> str:
+    """The slug of an active leaf category whose brands have active products outside it too
+    (so a store-wide count would differ from the category's)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                """
+                SELECT c.slug FROM categories c JOIN products p ON p.category_id = c.id
+                WHERE c.is_active AND p.status = 'active' AND p.brand_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM categories k WHERE k.parent_id = c.id)
+                  AND EXISTS (SELECT 1 FROM products o WHERE o.brand_id = p.brand_id
+                              AND o.status = 'active' AND o.category_id != c.id)
+                GROUP BY c.slug ORDER BY COUNT(*) DESC, c.slug LIMIT 1
+                """
+            )
+        ).first()
+    if row is None:
+        pytest.fail("the demo store has no category whose brands sell elsewhere too", pytrace=False)
+    return row[0]
+
+
+def test_brand_counts_on_a_category_page_are_the_products_it_shows(goto, page, app_db):
+    slug = a_category_with_brands_also_sold_elsewhere(app_db)
+    goto(f"/categories/{slug}")
+    options = page.get_by_test_id("filter-brand").locator("option").all()
+    offered = []
+    for option in options:
+        value, text = option.get_attribute("value"), option.inner_text()
+        if value:
+            found = re.fullmatch(r"(.+) \(([\d,]+)\)", text.strip())
+            assert found, text
+            offered.append((value, int(found.group(2).replace(",", ""))))
+    assert offered and all(n > 0 for _, n in offered)
+    for value, n in offered[:3]:
+        page._marque_frames.clear()
+        page.get_by_test_id("filter-brand").select_option(value)
+        wait_for_hydration(page)
+        expect(page).to_have_url(re.compile(rf"brand={value}"))
+        expect(page.get_by_test_id("listing-total")).to_have_text(f"{n:,} product" + ("" if n == 1 else "s"))
