@@ -125,7 +125,7 @@ def test_the_box_shows_the_query_of_the_search_page(goto, page, app_db):
     expect(page.get_by_test_id("search-input")).to_have_value(word)
     # a did-you-mean link, a page link or Back: the box follows the page's query
     typo = word[0] + word[2] + word[1] + word[3:]
-    goto(f"/search?q={typo}")
+    goto(f"/search?q={typo}&exact=1")  # the typo as typed, not its correction
     expect(page.get_by_test_id("search-input")).to_have_value(typo)
     page.get_by_test_id("did-you-mean").click()
     expect(page).to_have_url(re.compile(r"q=" + word))
@@ -330,6 +330,8 @@ def a_category_with_brands_also_sold_elsewhere(engine) -> str:
 def test_brand_counts_on_a_category_page_are_the_products_it_shows(goto, page, app_db):
     slug = a_category_with_brands_also_sold_elsewhere(app_db)
     goto(f"/categories/{slug}")
+    expect(page.get_by_test_id("listing-total")).to_be_visible()  # the listing has loaded
+    expect(page.get_by_test_id("filter-brand").locator("option").nth(1)).to_be_attached()
     options = page.get_by_test_id("filter-brand").locator("option").all()
     offered = []
     for option in options:
@@ -345,3 +347,27 @@ def test_brand_counts_on_a_category_page_are_the_products_it_shows(goto, page, a
         wait_for_hydration(page)
         expect(page).to_have_url(re.compile(rf"brand={value}"))
         expect(page.get_by_test_id("listing-total")).to_have_text(f"{n:,} product" + ("" if n == 1 else "s"))
+
+
+# --- 5. search: synonyms, the correction, popular products when nothing matches ---------------
+
+
+def test_sweater_finds_sweatshirts_and_nothing_found_shows_popular_products(goto, page, app_db):
+    with app_db.connect() as conn:
+        sweatshirts = conn.execute(
+            sa.text("SELECT count(*) FROM products WHERE status = 'active' AND lower(name) LIKE '%sweatshirt%'")
+        ).scalar_one()
+    assert sweatshirts > 0, "the demo store sells no sweatshirt"
+    goto("/search?q=sweater")
+    cards = page.get_by_test_id("search-results").get_by_test_id("product-card")
+    expect(cards.first).to_be_visible()
+    total = int(re.sub(r"\D", "", page.get_by_test_id("search-results-count").inner_text()))
+    assert total >= sweatshirts
+    expect(page.get_by_test_id("search-results").filter(has_text=re.compile("Sweatshirt"))).to_have_count(1)
+    expect(page.get_by_test_id("did-you-mean")).to_have_count(0)  # never "weather"
+
+    goto("/search?q=zzqxv%20qqwxz")
+    expect(page.get_by_test_id("search-empty")).to_contain_text("We found nothing for \u201czzqxv qqwxz\u201d")
+    popular = page.get_by_test_id("search-popular").get_by_test_id("product-card")
+    expect(popular.first).to_be_visible()
+    assert popular.count() >= 4
