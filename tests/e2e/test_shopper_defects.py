@@ -371,3 +371,19 @@ def test_sweater_finds_sweatshirts_and_nothing_found_shows_popular_products(goto
     popular = page.get_by_test_id("search-popular").get_by_test_id("product-card")
     expect(popular.first).to_be_visible()
     assert popular.count() >= 4
+
+
+# --- 6. the header's "Log in" comes back to the page ------------------------------------------
+
+
+def test_the_headers_log_in_returns_to_the_page_the_shopper_was_on(goto, page, app_db, server_log):
+    from tests.e2e.test_checkout import _log_in_by_phone
+
+    word = a_name_word(app_db)
+    goto(f"/search?q={word}&page=1")
+    page.get_by_test_id("login-link").click()
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fsearch%3Fq%3D" + word + r"%26page%3D1$"))
+    wait_for_hydration(page)
+    _log_in_by_phone(page, server_log)
+    expect(page).to_have_url(re.compile(rf"/search\?q={word}&page=1$"))
+    expect(page.get_by_test_id("account-menu")).to_be_visible()
