@@ -99,7 +99,8 @@ def search_products(
     size = _int(per_page, field="per_page", low=1, high=search_service.MAX_PER_PAGE)
     if isinstance(size, JSONResponse):
         return size
-    result = search_service.search(session=session, query=q, page=page_no, per_page=size)
+    # the API answers the query as sent (its did_you_mean says what would find more)
+    result = search_service.search(session=session, query=q, page=page_no, per_page=size, correct=False)
     if result.error:
         return _bad("q", result.error)
     currency = get_settings().currency

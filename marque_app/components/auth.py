@@ -7,6 +7,7 @@ import reflex as rx
 from marque_app import routes
 from marque_app.domain.auth import password_problems
 from marque_app.state.auth import AuthState
+from marque_app.state.header import HeaderState
 
 #: Every password rule, worded as ``password_problems`` words it (shown live as a checklist).
 PASSWORD_RULES = password_problems("")
@@ -135,6 +136,8 @@ def _login_link() -> rx.Component:
             align="center",
         ),
         href=routes.LOGIN,
+        # a click opens the log-in page with ?next= this page (the href stays for a new tab)
+        on_click=[rx.prevent_default, HeaderState.open_login],
         color=rx.color("gray", 12),
         padding="8px",
         border_radius="8px",

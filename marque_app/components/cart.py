@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.components.sonner.toast import ToastAction
+from reflex.vars.function import FunctionStringVar
 
 from marque_app import routes
 from marque_app.components.cart_ops import op_arg
+from marque_app.domain.cart import MAX_LINE_QUANTITY
 from marque_app.state.cart import CartState
 from marque_app.views.cart import LineView
 
@@ -26,8 +29,12 @@ def line_image(src: rx.Var, name: rx.Var, size: str = "88px") -> rx.Component:
     )
 
 
-def quantity_stepper(line: rx.Var[LineView]) -> rx.Component:
-    """- / input / +, from 1 to min(99, in stock)."""
+def quantity_stepper(line: rx.Var[LineView], where: str = "page") -> rx.Component:
+    """- / input / +, from 1 to min(99, in stock); typing 0 removes the line (with an undo).
+
+    ``where`` ("page" or "drawer") keeps the field's id unique when both show the line.
+    """
+    field = f"qty-{where}-" + line.id
     return rx.hstack(
         rx.icon_button(
             rx.icon("minus", size=14),
@@ -40,15 +47,17 @@ def quantity_stepper(line: rx.Var[LineView]) -> rx.Component:
             data_testid="qty-decrease",
         ),
         rx.el.input(
-            # keyed by quantity: a refused change shows the saved number again
+            # keyed by quantity: a change the cart made shows its number; a typed number the
+            # cart cannot hold is put back to the one it will hold at once (see _typed_quantity)
             key=line.id + "-" + line.quantity.to_string(),
+            id=field,
             default_value=line.quantity.to_string(),
             type="number",
-            min=1,
+            min=0,
             max=line.max_quantity,
             input_mode="numeric",
             aria_label="Quantity",
-            on_blur=lambda value: CartState.apply(op_arg(type="set", item_id=line.id, quantity=value)),
+            on_blur=lambda _value: _typed_quantity(line, field),
             on_key_down=lambda key: rx.cond(key == "Enter", rx.call_script("document.activeElement.blur()"), rx.noop()),
             style={
                 "width": "48px",
@@ -73,6 +82,77 @@ def quantity_stepper(line: rx.Var[LineView]) -> rx.Component:
         ),
         spacing="1",
         align="center",
+    )
+
+
+# The number typed in a line's quantity field, as the cart will hold it: a whole number from 0
+# (removes the line) to the line's limit (its stock, at most MAX_LINE_QUANTITY); anything else
+# (empty, not a number) keeps the line's quantity. The field shows that number at once, so
+# "1000" never stays on screen while the cart holds 12. The field's own text is read (the blur
+# event's value is a Number, 0 for an empty field) and kept in data-typed for the checks after.
+_CLAMP_TYPED = FunctionStringVar.create(
+    "((id, limit, current) => { const field = document.getElementById(id); if (!field) return current;"
+    " const typed = String(field.value).trim(); field.dataset.typed = typed;"
+    " const n = /^[0-9]+$/.test(typed) ? parseInt(typed, 10) : NaN;"
+    " const q = Number.isNaN(n) ? current : Math.min(Math.max(n, 0), limit);"
+    " field.value = String(q); return q; })"
+)
+_OVER_LIMIT = FunctionStringVar.create(
+    "((id, limit) => { const t = document.getElementById(id)?.dataset.typed ?? '';"
+    " return /^[0-9]+$/.test(t) && parseInt(t, 10) > limit; })"
+)
+_IS_ZERO = FunctionStringVar.create(
+    "((id) => { const t = document.getElementById(id)?.dataset.typed ?? ''; return /^0+$/.test(t); })"
+)
+
+
+def _limit_words(line: rx.Var[LineView]) -> rx.Var:
+    """Why the cart holds fewer than typed: "Only 12 left in stock" or the per-line cap."""
+    return rx.cond(
+        line.max_quantity < MAX_LINE_QUANTITY,
+        "Only " + line.max_quantity.to_string() + " left in stock",
+        f"At most {MAX_LINE_QUANTITY} of one item per cart",
+    )
+
+
+def _typed_quantity(line: rx.Var[LineView], field: rx.Var) -> list:
+    """The field lost focus (or Enter): set the line to what it can hold, and say why when that
+    is less than typed; 0 removes the line, with an undo."""
+    quantity = _CLAMP_TYPED.call(field, line.max_quantity, line.quantity).to(int)
+    return [
+        CartState.apply(op_arg(type="set", item_id=line.id, quantity=quantity)),
+        rx.cond(
+            _OVER_LIMIT.call(field, line.max_quantity).to(bool),
+            rx.toast.info(
+                _limit_words(line) + ": your cart holds " + line.max_quantity.to_string() + " of " + line.name + ".",
+                id="qty-limit-" + line.id,
+            ),
+            rx.noop(),
+        ),
+        rx.cond(_IS_ZERO.call(field).to(bool), _removed_toast(line), rx.noop()),
+    ]
+
+
+def _removed_toast(line: rx.Var[LineView]) -> rx.event.EventSpec:
+    """ "Removed ... from your cart" with "Undo", which adds the line back as it was."""
+    return rx.toast.info(
+        "Removed " + line.name + " from your cart.",
+        id="removed-" + line.sku_id,
+        duration=8000,
+        action=ToastAction(
+            label="Undo",
+            on_click=CartState.apply(
+                op_arg(
+                    type="add",
+                    sku_id=line.sku_id,
+                    product_id=line.product_id,
+                    quantity=line.quantity,
+                    price_seen=line.unit_amount,
+                    name=line.name,
+                    image=line.image_url,
+                )
+            ),
+        ),
     )
 
 
@@ -111,16 +191,16 @@ def cart_line(line: rx.Var[LineView], compact: bool = False) -> rx.Component:
             name,
             rx.cond(
                 line.variant_label != "",
-                rx.text(line.variant_label, size="1", color=rx.color("gray", 11)),
+                rx.text(line.variant_label, size="1", color=rx.color("gray", 11), data_testid="line-variant"),
             ),
             rx.text(line.unit_price, size="2", color=rx.color("gray", 11), data_testid="cart-line-price"),
             _price_notice(line),
             rx.hstack(
-                quantity_stepper(line),
+                quantity_stepper(line, "drawer" if compact else "page"),
                 rx.button(
                     rx.icon("trash-2", size=14),
                     "Remove",
-                    on_click=CartState.apply(op_arg(type="remove", item_id=line.id)),
+                    on_click=[CartState.apply(op_arg(type="remove", item_id=line.id)), _removed_toast(line)],
                     variant="ghost",
                     color_scheme="gray",
                     size="1",

@@ -120,6 +120,9 @@ def search_form() -> rx.Component:
             ),
             position="relative",
             width="100%",
+            # the list shows only while the box has focus: never left over a page after Back,
+            # a reload or a tap elsewhere, whatever the state says before its next answer
+            style={"&:not(:focus-within) > [role='listbox']": {"display": "none"}},
         ),
         on_submit=SuggestState.submit_search,
         reset_on_submit=False,

@@ -118,7 +118,10 @@ def priced_line(line: rx.Var, **props) -> rx.Component:
     return rx.hstack(
         rx.vstack(
             rx.text(line.name, size="2", weight="medium"),
-            rx.cond(line.variant_label != "", rx.text(line.variant_label, size="1", color=rx.color("gray", 11))),
+            rx.cond(
+                line.variant_label != "",
+                rx.text(line.variant_label, size="1", color=rx.color("gray", 11), data_testid="line-variant"),
+            ),
             rx.text(line.quantity.to_string() + " × " + line.unit_price, size="1", color=rx.color("gray", 11)),
             spacing="0",
             align="start",

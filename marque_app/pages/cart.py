@@ -43,7 +43,13 @@ def cart_page() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.heading("Your cart", as_="h1", size="7"),
-                    rx.text("(" + CartState.cart_count.to_string() + " items)", color=rx.color("gray", 11)),
+                    rx.text(
+                        "("
+                        + CartState.cart_count.to_string()
+                        + rx.cond(CartState.cart_count == 1, " item)", " items)"),
+                        color=rx.color("gray", 11),
+                        data_testid="cart-item-count",
+                    ),
                     rx.spacer(),
                     rx.button(
                         "Empty cart",

@@ -118,10 +118,22 @@ def checkout_page() -> rx.Component:
 
 
 def _placed_line(line: rx.Var[QuoteLineView]) -> rx.Component:
+    """An ordered line: "2 × name", its size and colour ("M / Sage") under it, the total."""
     return rx.hstack(
-        rx.text(line.quantity.to_string() + " × " + line.name, size="2", flex="1"),
+        rx.vstack(
+            rx.text(line.quantity.to_string() + " × " + line.name, size="2"),
+            rx.cond(
+                line.variant_label != "",
+                rx.text(line.variant_label, size="1", color=rx.color("gray", 11), data_testid="line-variant"),
+            ),
+            spacing="0",
+            align="start",
+            flex="1",
+            min_width="0",
+        ),
         rx.text(line.line_total, size="2", weight="medium"),
         width="100%",
+        align="start",
         data_testid="confirmation-line",
     )
 

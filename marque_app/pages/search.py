@@ -26,6 +26,42 @@ def _did_you_mean() -> rx.Component:
     )
 
 
+def _corrected() -> rx.Component:
+    """ "Nothing matches "jakets". Showing results for "jackets"." and the way back."""
+    return rx.cond(
+        SearchState.corrected_from != "",
+        rx.vstack(
+            rx.text(
+                "Nothing matches \u201c" + SearchState.corrected_from + "\u201d. Showing results for ",
+                rx.text.strong("\u201c" + SearchState.query + "\u201d"),
+                ".",
+                size="3",
+                data_testid="search-corrected",
+            ),
+            rx.link(
+                "Search for \u201c" + SearchState.corrected_from + "\u201d instead",
+                href=SearchState.exact_url,
+                size="2",
+                data_testid="search-instead",
+            ),
+            spacing="1",
+            align="start",
+        ),
+    )
+
+
+def _popular() -> rx.Component:
+    return rx.cond(
+        SearchState.popular.length() > 0,
+        rx.vstack(
+            rx.heading("Popular right now", as_="h2", size="5", margin_top="16px"),
+            product_grid(SearchState.popular, testid="search-popular"),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
 def _pager() -> rx.Component:
     return rx.cond(
         SearchState.pages > 1,
@@ -60,9 +96,9 @@ def _empty() -> rx.Component:
                     rx.cond(
                         SearchState.total > 0,  # no results on this page, yet some matched
                         "There are no more results: this page is past the last one.",
-                        "No active product has every word of \u201c"
+                        "We found nothing for \u201c"
                         + SearchState.query
-                        + "\u201d in its name, description, brand or category.",
+                        + "\u201d: no product has all of those words in its name, description, brand or category.",
                     ),
                     "Type a product, brand or category in the search box above.",
                 ),
@@ -77,8 +113,10 @@ def _empty() -> rx.Component:
             size="2",
             color=rx.color("gray", 10),
         ),
+        _popular(),
         spacing="2",
         align="start",
+        width="100%",
     )
 
 
@@ -106,6 +144,7 @@ def search_page() -> rx.Component:
                             color=rx.color("gray", 10),
                             data_testid="search-results-count",
                         ),
+                        _corrected(),
                         _did_you_mean(),
                         product_grid(SearchState.results, testid="search-results"),
                         _pager(),

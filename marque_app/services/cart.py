@@ -41,8 +41,9 @@ from marque_app.domain.cart import (
     plan_merge,
     price_change,
 )
+from marque_app.domain.colours import picture_for_colour, variant_colour
 from marque_app.domain.money import decimal_string, format_money
-from marque_app.models import CartItem, Product, ProductVariant, Wishlist
+from marque_app.models import CartItem, Product, ProductImage, ProductVariant, Wishlist
 from marque_app.models.enums import ProductStatus
 from marque_app.models.types import utcnow
 from marque_app.services.cache import local_fetch
@@ -57,7 +58,6 @@ from marque_app.services.cart_ops import (
 )
 from marque_app.services.skus import SKU_COLUMNS as _SKU_COLUMNS
 from marque_app.services.skus import Sku as _Sku
-from marque_app.services.skus import first_images as _first_images
 from marque_app.services.skus import load_skus
 from marque_app.services.wishlist_views import WishlistView, get_wishlist
 from marque_app.settings import Settings, get_settings
@@ -106,6 +106,26 @@ def _variant_label(sku: _Sku) -> str:
 def _variants(session: Session, sku_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, _Sku]:
     """Variants with their products' columns, one query (:func:`marque_app.services.skus.load_skus`)."""
     return load_skus(session, sku_ids)
+
+
+def _pictures(session: Session, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[tuple[str, str]]]:
+    """Each product's pictures, ``(url, alt)`` in gallery order, one query."""
+    ids = list(set(product_ids))
+    if not ids:
+        return {}
+    pictures: dict[uuid.UUID, list[tuple[str, str]]] = {}
+    for product_id, url, alt in session.exec(
+        select(ProductImage.product_id, ProductImage.url, ProductImage.alt_text)
+        .where(ProductImage.product_id.in_(ids))
+        .order_by(ProductImage.product_id, ProductImage.sort_order, ProductImage.created_at)
+    ):
+        pictures.setdefault(product_id, []).append((url, alt or ""))
+    return pictures
+
+
+def _picture(pictures: dict[uuid.UUID, list[tuple[str, str]]], sku: _Sku) -> str:
+    """The line's picture: the one of the variant's colour, else the product's first."""
+    return picture_for_colour(pictures.get(sku.product_id, []), variant_colour(sku.attributes))
 
 
 def _settings(settings: Settings | None) -> Settings:
@@ -180,12 +200,10 @@ def _user_lines(session: Session, user_id: uuid.UUID) -> list[tuple[CartLine, bo
         .order_by(CartItem.added_at, CartItem.id)
     ).all()
     skus = [(row[0], row[1], row[2], _Sku(*row[3:])) for row in rows]
-    images = _first_images(session, (sku.product_id for *_, sku in skus))
+    pictures = _pictures(session, (sku.product_id for *_, sku in skus))
     return [
         (
-            _line(
-                line_id=str(item_id), sku=sku, image=images.get(sku.product_id, ""), quantity=quantity, seen=unit_price
-            ),
+            _line(line_id=str(item_id), sku=sku, image=_picture(pictures, sku), quantity=quantity, seen=unit_price),
             sku.is_active,
         )
         for item_id, quantity, unit_price, sku in skus
@@ -235,7 +253,7 @@ def price_guest_cart(
     clean = [GuestLine(**{**line.__dict__, "sku_id": normalize_uuid(line.sku_id)}) for line in lines]
     clean = combine_lines(line for line in clean if line.sku_id)
     found = _variants(session, (uuid.UUID(line.sku_id) for line in clean))
-    images = _first_images(session, (sku.product_id for sku in found.values()))
+    pictures = _pictures(session, (sku.product_id for sku in found.values()))
     out_lines: list[CartLine] = []
     survivors: list[GuestLine] = []
     messages: list[str] = []
@@ -255,7 +273,7 @@ def price_guest_cart(
         cart_line = _line(
             line_id=line.sku_id,
             sku=sku,
-            image=images.get(sku.product_id, ""),
+            image=_picture(pictures, sku),
             quantity=quantity,
             seen=seen,
         )
@@ -314,10 +332,13 @@ def check_guest_op(
     if info is None or not info.is_active:
         return result, None
     line = next((line for line in result.lines if line.sku_id == sku), None)
-    # The product's first image only changes with a catalog write (which bumps the products
+    # The variant's picture only changes with a catalog write (which bumps the products
     # generation), so this process keeps it.
-    pid = info.product_id
-    image = local_fetch("cart_first_image", {"product": str(pid)}, lambda: _first_images(session, [pid]).get(pid, ""))
+    image = local_fetch(
+        "cart_variant_image",
+        {"product": str(info.product_id), "sku": sku},
+        lambda: _picture(_pictures(session, [info.product_id]), info),
+    )
     priced = _line(
         line_id=sku,
         sku=info,

@@ -19,6 +19,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from marque_app.domain.colours import picture_index_for_colour
 from marque_app.domain.money import decimal_string, format_money, sale_price
 from marque_app.domain.stock import SOLD_OUT, sellable_quantity, stock_status
 from marque_app.models import Brand, Category, Product, ProductImage, ProductReview, ProductVariant
@@ -206,19 +207,9 @@ def variant_options(
 
 
 def image_index_for_color(images: Sequence[ProductImageView], color: str) -> int | None:
-    """The position of the first picture that shows ``color``, judged by its alt text.
-
-    Images carry no colour column; their alt text names it ("Trail Runner in Navy"), which is
-    what a screen reader says too. None when no picture mentions the colour.
-    """
-    if not color:
-        return None
-    needle = color.lower()
-    for index, image in enumerate(images):
-        words = image.alt.lower().replace(",", " ").split()
-        if needle in words or image.alt.lower().endswith(f" {needle}"):
-            return index
-    return None
+    """The position of the first picture that shows ``color``
+    (:func:`marque_app.domain.colours.picture_index_for_colour`); None when none does."""
+    return picture_index_for_colour([image.alt for image in images], color)
 
 
 # --------------------------------------------------------------------------------------------

@@ -265,28 +265,36 @@ def _list_products(session: Session, query: ListingQuery) -> ListingPage:
     )
 
 
-def list_brands(*, session: Session, cache: CatalogCache | None = None) -> list[BrandLink]:
-    """The active brands, by name, each with its number of active products."""
+def list_brands(*, session: Session, cache: CatalogCache | None = None, category: str = "") -> list[BrandLink]:
+    """The active brands, by name, each with its number of active products.
+
+    With ``category`` (a category's slug), the brands that have active products in that
+    category or below it, each counted there (a category page's brand filter says "Copperline
+    (7)" for the 7 it shows, not the brand's 28 in the whole store). An unknown category: none.
+    """
     return _cached(
         cache,
         "brands",
-        {},
-        lambda: _list_brands(session),
+        {"category": category} if category else {},
+        lambda: _list_brands(session, category),
         list[BrandLink],
         kinds=("categories", "products"),
     )
 
 
-def _list_brands(session: Session) -> list[BrandLink]:
+def _list_brands(session: Session, category: str = "") -> list[BrandLink]:
+    where: list[sa.ColumnElement[bool]] = [_active(), Product.brand_id.is_not(None)]
+    if category:
+        categories = all_categories(session)
+        found = next((c for c in categories if c.slug == category), None)
+        if found is None:
+            return []
+        where.append(Product.category_id.in_(descendant_ids(categories, found.id)))
     counts = dict(
-        session.exec(
-            select(Product.brand_id, sa.func.count())
-            .where(_active(), Product.brand_id.is_not(None))
-            .group_by(Product.brand_id)
-        ).all()
+        session.exec(select(Product.brand_id, sa.func.count()).where(*where).group_by(Product.brand_id)).all()
     )
     brands = session.exec(select(Brand).where(Brand.is_active == sa.true()).order_by(Brand.name)).all()
-    return [_brand_link(b, counts.get(b.id, 0)) for b in brands]
+    return [_brand_link(b, counts.get(b.id, 0)) for b in brands if not category or counts.get(b.id)]
 
 
 def get_brand(*, session: Session, slug: str, cache: CatalogCache | None = None) -> BrandLink | None:
@@ -474,11 +482,12 @@ def cached_listing(query: ListingQuery) -> ListingPage:
     return local_fetch("listing", query.to_params(), compute, kinds=("products", "categories"))
 
 
-def cached_brands() -> list[BrandLink]:
-    """:func:`list_brands` for the listing pages' brand filter and the brands index."""
+def cached_brands(category: str = "") -> list[BrandLink]:
+    """:func:`list_brands` for the listing pages' brand filter (within the listing's category)
+    and the brands index."""
 
     def compute() -> list[BrandLink]:
         with read_session() as session:
-            return list_brands(session=session, cache=catalog_cache())
+            return list_brands(session=session, cache=catalog_cache(), category=category)
 
-    return local_fetch("brands", {}, compute, kinds=("categories", "products"))
+    return local_fetch("brands", {"category": category} if category else {}, compute, kinds=("categories", "products"))

@@ -26,12 +26,13 @@ import difflib
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app import routes
+from marque_app.domain.search_words import query_variants
 from marque_app.models import Brand, Category, Product
 from marque_app.services.catalog import ProductCard, product_cards
 
@@ -71,6 +72,9 @@ class SearchPage:
     pages: int = 0
     query: str = ""  # the cleaned query that was searched
     did_you_mean: str = ""  # a query that finds more, "" when none
+    # The shopper's query when it found nothing and one spelling of it clearly did: the page
+    # shows the results of ``query`` ("Showing results for jackets") and this one's link.
+    corrected_from: str = ""
     error: str = ""  # why the query was refused (too long); nothing was searched
     total_is_capped: bool = False  # more than ``total`` matches: show "1,000+"
 
@@ -116,6 +120,15 @@ def fts5_match(words: list[str], *, prefix: bool = False) -> str:
     return " ".join(quoted)
 
 
+def fts5_match_any(words: list[str]) -> str:
+    """An FTS5 MATCH expression for the query and its synonym variants
+    (:func:`marque_app.domain.search_words.query_variants`): every word of one of them."""
+    variants = query_variants(words)
+    if len(variants) == 1:
+        return fts5_match(words)
+    return " OR ".join(f"({fts5_match(variant)})" for variant in variants)
+
+
 def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -124,15 +137,18 @@ def _is_postgresql(session: Session) -> bool:
 # Search
 
 
-def search(*, session: Session, query: str, page: int = 1, per_page: int = 24) -> SearchPage:
+def search(*, session: Session, query: str, page: int = 1, per_page: int = 24, correct: bool = True) -> SearchPage:
     """Active products matching ``query`` in their name, description, brand or category, best
-    first.
+    first. A word also matches its synonyms (:mod:`marque_app.domain.search_words`). When the
+    query finds nothing and its did-you-mean spelling finds products, that spelling's results
+    are given (``corrected_from`` is the query typed), unless ``correct`` is False.
 
     Args:
         session: An open database session.
         query: The shopper's text, as typed (any length, any characters).
         page: The page, from 1; a page past the end gives no products and the real total.
         per_page: Products per page (1 to ``MAX_PER_PAGE``).
+        correct: Whether a query that finds nothing may be answered with its correction.
 
     Returns:
         The page of product cards with the total, the page count, the query as searched, a
@@ -146,13 +162,18 @@ def search(*, session: Session, query: str, page: int = 1, per_page: int = 24) -
         return SearchPage(page=page, per_page=per_page, query=text, error=error)
 
     if _is_postgresql(session):
-        ids, total, capped = _pg_search(session, text, offset=(page - 1) * per_page, limit=per_page)
+        ids, total, capped = _pg_search(session, text, words, offset=(page - 1) * per_page, limit=per_page)
     else:
         ids, total = _sqlite_search(session, words, offset=(page - 1) * per_page, limit=per_page)
         capped = False
+    suggestion = did_you_mean(session=session, query=text) if total < FEW_RESULTS else ""
+    if correct and total == 0 and suggestion:
+        # nothing found, and the one correction finds products: show its results
+        corrected = search(session=session, query=suggestion, page=page, per_page=per_page, correct=False)
+        if corrected.total:
+            return replace(corrected, corrected_from=text, did_you_mean="")
     rows = {p.id: p for p in session.exec(select(Product).where(Product.id.in_(ids))).all()}
     products = product_cards(session, [rows[i] for i in ids if i in rows])
-    suggestion = did_you_mean(session=session, query=text) if total < FEW_RESULTS else ""
     return SearchPage(
         products=products,
         total=total,
@@ -175,11 +196,24 @@ def _matching_ids(session: Session, model, words: list[str], text: str, pg: bool
     return list(session.exec(select(model.id).where(model.is_active == sa.true(), condition)).all())
 
 
-def _pg_search(session: Session, text: str, *, offset: int, limit: int) -> tuple[list[uuid.UUID], int, bool]:
+def _pg_tsquery(text: str, words: list[str], params: dict) -> str:
+    """The query's tsquery: the text as typed (websearch syntax), OR each synonym variant
+    (plain words, bound as parameters: never a hand-built tsquery)."""
+    parts = ["websearch_to_tsquery('english', :q)"]
+    for n, variant in enumerate(query_variants(words)[1:]):
+        params[f"v{n}"] = " ".join(variant)
+        parts.append(f"plainto_tsquery('english', :v{n})")
+    return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
+
+
+def _pg_search(
+    session: Session, text: str, words: list[str], *, offset: int, limit: int
+) -> tuple[list[uuid.UUID], int, bool]:
     brand_ids = _matching_ids(session, Brand, [], text, True)
     category_ids = _matching_ids(session, Category, [], text, True)
     params: dict = {"q": text, "window": RANK_WINDOW, "offset": offset, "limit": limit}
-    match = [f"{_TSV} @@ websearch_to_tsquery('english', :q)"]
+    tsquery = _pg_tsquery(text, words, params)
+    match = [f"{_TSV} @@ {tsquery}"]
     boost = []
     if brand_ids:
         match.append("p.brand_id = ANY(:brand_ids)")
@@ -191,7 +225,7 @@ def _pg_search(session: Session, text: str, *, offset: int, limit: int) -> tuple
         params["category_ids"] = category_ids
     # ts_rank over the name only: a name hit ranks above a description-only one, and the
     # tsvector of a short name is cheap to build for every match in the window.
-    rank = " + ".join(["ts_rank(to_tsvector('english', h.name), (SELECT websearch_to_tsquery('english', :q)))", *boost])
+    rank = " + ".join([f"ts_rank(to_tsvector('english', h.name), (SELECT {tsquery}))", *boost])
     hits = f"""
         WITH hits AS (
             SELECT p.id, p.name, p.brand_id, p.category_id, p.featured, p.rating_average
@@ -238,7 +272,7 @@ def _sqlite_search(session: Session, words: list[str], *, offset: int, limit: in
         LIMIT :limit OFFSET :offset
         """
     ).columns(sa.column("id", sa.Uuid), sa.column("total", sa.Integer))
-    params = {"match": fts5_match(words), "limit": limit, "offset": offset}
+    params = {"match": fts5_match_any(words), "limit": limit, "offset": offset}
     rows = session.execute(stmt, params).all()
     if rows:
         return [r.id for r in rows], rows[0].total

@@ -19,6 +19,7 @@ from marque_app.state.auth import AuthState
 from marque_app.state.cart import CartState
 from marque_app.state.header import HeaderState
 from marque_app.state.outage import OutageState
+from marque_app.state.suggest import SuggestState
 
 
 async def frame_events(state: rx.State) -> list[Any]:
@@ -26,6 +27,7 @@ async def frame_events(state: rx.State) -> list[Any]:
     tab), the user from the stored token, then the cart and wishlist (the order of the three
     events it replaces). Returns the events to send back (an expired token's toast, ...)."""
     (await state.get_state(OutageState)).clear()  # a new page: no "try again" banner yet
+    (await state.get_state(SuggestState))._close()  # nor the last page's search suggestions
     await (await state.get_state(HeaderState))._load()
     events: list[Any] = []
     auth = await state.get_state(AuthState)

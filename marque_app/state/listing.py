@@ -432,7 +432,11 @@ def _read_listing(
             query = query.with_changes(brand="", page=query.page)
     if listing is None:
         return None, [], [], False
-    return listing, cached_category_tree(), cached_brands(), False
+    # the brand filter counts each brand within the listing's category
+    brands = cached_brands(listing.query.category)
+    if listing.brand is not None and all(b.slug != listing.brand.slug for b in brands):
+        brands = sorted([*brands, listing.brand], key=lambda b: b.name)  # chosen, none here: (0)
+    return listing, cached_category_tree(), brands, False
 
 
 class BrandsState(rx.State):

@@ -43,8 +43,20 @@ class SuggestState(rx.State):
 
     @rx.event
     def close(self):
+        self._close()
+
+    def _close(self) -> None:
+        """Close the list (the input's blur, and every page load: Back, Forward, a reload or a
+        link; the state outlives the page, so a list left open would cover the next page)."""
         self.is_open = False
         self.highlighted = -1
+
+    def _show_query(self, query: str) -> None:
+        """The search page's own query in the box (a did-you-mean or pager link, Back)."""
+        if query != self.text:
+            self.text = query
+            self.suggestions = []
+        self._close()
 
     @rx.event
     def open_suggestion(self, url: str):

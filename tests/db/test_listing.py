@@ -271,6 +271,27 @@ def test_brands_with_active_product_counts(session, shop):
     assert listing.get_brand(session=session, slug="x" * 10_000) is None
 
 
+def test_brands_within_a_category_are_counted_there(session, shop):
+    """A category page's brand filter counts each brand's active products in that category
+    (and below it), and lists only the brands that have some there (issue 15)."""
+
+    def counts(category: str) -> dict[str, int]:
+        return {b.slug: b.product_count for b in listing.list_brands(session=session, category=category)}
+
+    acme, zenith = shop["acme"].slug, shop["zenith"].slug
+    assert counts(shop["clothing"].slug) == {acme: 2, zenith: 2}  # oxford, cardigan; linen, jumper
+    assert counts(shop["shirts"].slug) == {acme: 1, zenith: 1}  # not the draft or archived shirts
+    assert counts(shop["knitwear"].slug) == {acme: 1, zenith: 1}
+    assert counts(shop["shoes"].slug) == {acme: 1}  # Zenith has nothing there: not offered
+    assert counts("no-such-category") == {}
+    assert counts("") == {acme: 3, zenith: 2}  # store-wide, as before
+    for brand in listing.list_brands(session=session, category=shop["clothing"].slug):
+        page = listing.list_products(
+            session=session, query=ListingQuery(category=shop["clothing"].slug, brand=brand.slug)
+        )
+        assert page.total == brand.product_count  # the number said is the number shown
+
+
 def test_category_tree_counts_include_subcategories(session, shop):
     nodes = {n.slug: n for n in listing.category_nodes(session=session)}
     clothing = nodes[shop["clothing"].slug]

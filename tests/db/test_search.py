@@ -141,14 +141,42 @@ def test_renaming_a_brand_or_category_moves_its_products(session, shop):
 
 def test_did_you_mean_offers_a_spelling_that_finds_products(session, shop):
     add_product(session, "Organic Cotton Hoodie")
-    page = search(session=session, query="cottn")
+    page = search(session=session, query="cottn", correct=False)
     assert page.total == 0
     assert page.did_you_mean == "cotton"
     assert names(search(session=session, query=page.did_you_mean)) == ["Organic Cotton Hoodie"]
+    # by default a query that finds nothing is answered with its one correction's results
+    shown = search(session=session, query="cottn")
+    assert (shown.query, shown.corrected_from, shown.did_you_mean) == ("cotton", "cottn", "")
+    assert names(shown) == ["Organic Cotton Hoodie"] and shown.total == 1
     assert did_you_mean(session=session, query="organic cotonn") == "organic cotton"
     # nothing to correct, or nothing close: no suggestion
     assert search(session=session, query="trail").did_you_mean == ""
     assert did_you_mean(session=session, query="xqzvw") == ""
+
+
+def test_a_word_finds_its_synonyms_and_plurals(session, shop):
+    """ "sweater" finds sweatshirts and jumpers (synonyms), "sweaters" too; the other words of
+    the query still have to match (issue 15)."""
+    add_product(session, "Loopback Cotton Sweatshirt")
+    add_product(session, "Merino Jumper", description="A warm navy knit.")
+    add_product(session, "Navy Zip Hoodie")
+    add_product(session, "Cotton Tote")
+    found = names(search(session=session, query="sweater"))
+    assert sorted(found) == ["Loopback Cotton Sweatshirt", "Merino Jumper", "Navy Zip Hoodie"]
+    assert sorted(names(search(session=session, query="sweaters"))) == sorted(found)
+    assert sorted(names(search(session=session, query="cotton sweater"))) == ["Loopback Cotton Sweatshirt"]
+    assert sorted(names(search(session=session, query="navy sweater"))) == ["Merino Jumper", "Navy Zip Hoodie"]
+    assert search(session=session, query="sweater").did_you_mean == ""  # not "weather"
+    assert names(search(session=session, query="trail boot")) == ["Trail Boot"]  # no synonyms: as before
+
+
+@pytest.mark.parametrize("query", ["sweater", "sweater AND NOT x*", '"sweater" OR tote'])
+def test_synonym_queries_are_words_not_syntax(session, shop, query):
+    add_product(session, "Loopback Cotton Sweatshirt")
+    add_product(session, "Cotton Tote")
+    page = search(session=session, query=query)
+    assert "Cotton Tote" not in names(page) or "tote" in query
 
 
 @pytest.mark.parametrize(

@@ -99,10 +99,19 @@ def test_search_page_results_count_and_enter_without_a_choice(goto, app_db):
     assert cards.first.inner_text().count(word.capitalize()) >= 1  # a name hit ranks first
 
 
-def test_misspelling_offers_did_you_mean(goto, app_db):
+def test_misspelling_shows_the_corrections_results_or_offers_it(goto, app_db):
     word = a_name_word(app_db)
     typo = word[0] + word[2] + word[1] + word[3:]  # two letters swapped
     page = goto(f"/search?q={typo}")
+    # nothing matches the typo and one spelling clearly does: its results, said so
+    corrected = page.get_by_test_id("search-corrected")
+    expect(corrected).to_contain_text(f"Nothing matches \u201c{typo}\u201d. Showing results for \u201c{word}\u201d.")
+    expect(page.get_by_test_id("search-results-count")).to_be_visible()
+    expect(page.get_by_test_id("search-results").get_by_test_id("product-card").first).to_be_visible()
+    # the way back to the query as typed: nothing found, the correction offered
+    page.get_by_test_id("search-instead").click()
+    expect(page).to_have_url(re.compile(r"exact=1"))
+    wait_for_hydration(page)
     expect(page.get_by_test_id("search-empty")).to_be_visible()
     link = page.get_by_test_id("did-you-mean")
     expect(link).to_have_text(word)
@@ -113,7 +122,7 @@ def test_misspelling_offers_did_you_mean(goto, app_db):
 def test_nothing_found_says_why_and_shows_the_query_escaped(goto):
     page = goto("/search?q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E%20zzqx")
     empty = page.get_by_test_id("search-empty")
-    expect(empty).to_contain_text("No active product has every word of")
+    expect(empty).to_contain_text("We found nothing for")
     expect(empty).to_contain_text("<img src=x onerror=alert(1)> zzqx")
     assert page.locator("img[src='x']").count() == 0
     long = goto("/search?q=" + "a" * 1_000)
