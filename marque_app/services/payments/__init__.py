@@ -192,7 +192,7 @@ def _kept_by_other_payments(session: Session, order_id: uuid.UUID, payment_id: u
         select(Payment.id, Payment.amount).where(
             Payment.order_id == order_id,
             Payment.id != payment_id,
-            Payment.status.in_([PaymentStatus.paid, PaymentStatus.partially_refunded]),  # type: ignore[attr-defined]
+            Payment.status.in_([PaymentStatus.paid, PaymentStatus.partially_refunded]),
         )
     ).all()
     return sum((amount - refunded_total(session, pid) for pid, amount in rows), Decimal("0.00"))
