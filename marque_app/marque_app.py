@@ -21,6 +21,7 @@ from marque_app.pages.not_found import not_found_page
 from marque_app.pages.orders import order_page, orders_page
 from marque_app.pages.product import product_page
 from marque_app.pages.search import search_page
+from marque_app.pages.verify_email import verify_email_page
 from marque_app.pages.wishlist import wishlist_page
 from marque_app.services.housekeeping import housekeeping
 from marque_app.state.account import AccountState
@@ -36,6 +37,7 @@ from marque_app.state.outage import OutageState, backend_exception_handler
 from marque_app.state.product import ProductState
 from marque_app.state.reviews import ReviewsState
 from marque_app.state.search import SearchState
+from marque_app.state.verify_email import VerifyEmailState
 
 app = rx.App(
     style=STYLE,
@@ -152,6 +154,12 @@ app.add_page(
     route=routes.RESET_PASSWORD,
     title="Choose a new password | Marque",
     on_load=[*PAGE_FRAME, LoginState.load_password_form],
+)
+app.add_page(
+    verify_email_page,
+    route=routes.VERIFY_EMAIL,
+    title="Verify your e-mail | Marque",
+    on_load=[*PAGE_FRAME, VerifyEmailState.load_verify_email],
 )
 app.add_page(
     account_page,

@@ -18,7 +18,6 @@ from marque_app.domain.auth import InvalidInput
 from marque_app.services import auth
 from marque_app.services.auth.ratelimit import check_login
 from marque_app.services.auth.senders import DeliveryError, EmailSender, SmsSender
-from marque_app.settings import get_settings
 
 from .deps import ClientDep, CurrentUser, LimiterDep, RedisDep, SessionDep
 from .schemas import ErrorOut as ErrorResponse
@@ -259,14 +258,8 @@ def update_profile(body: UpdateProfileRequest, user: CurrentUser, session: Sessi
     ),
 )
 def resend_verification(user: CurrentUser, session: SessionDep, mailer: MailerDep, limiter: LimiterDep):
-    limiter.check(
-        "verify_email",
-        [f"user:{user.id}"],
-        get_settings().rate_limit_verify_email,
-        message="Too many verification e-mails asked for",
-    )
     try:
-        sent = auth.send_verification(session=session, user_id=user.id, mailer=mailer)
+        sent = auth.resend_verification(session=session, user_id=user.id, mailer=mailer, limiter=limiter)
     except DeliveryError as err:
         return _unavailable("e-mail", err)
     return VerificationSentResponse(
@@ -283,8 +276,7 @@ def resend_verification(user: CurrentUser, session: SessionDep, mailer: MailerDe
     summary="Verify the account's e-mail address with the e-mailed token (single use, expires)",
 )
 def verify_email(body: VerifyEmailRequest, session: SessionDep, limiter: LimiterDep, client: ClientDep):
-    check_login(limiter, scope="verify", identifier="", client=client)
-    verified = auth.verify_email(session=session, token=body.token)
+    verified = auth.verify_email(session=session, token=body.token, limiter=limiter, client=client)
     return MessageResponse(message=f"Thank you: {verified.email} is verified")
 
 

@@ -86,7 +86,7 @@ from .senders import (
     get_sms_sender,
 )
 from .tokens import IssuedToken, decode_token, issue_token
-from .verification import VerificationSent, VerifiedEmail, send_verification, verify_email
+from .verification import VerificationSent, VerifiedEmail, resend_verification, send_verification, verify_email
 
 __all__ = [
     "AuthError",
@@ -130,6 +130,7 @@ __all__ = [
     "request_password_reset",
     "require_permission",
     "require_role",
+    "resend_verification",
     "resend_wait",
     "reset_password",
     "send_phone_code",

@@ -12,6 +12,7 @@ The rules are ``marque_app.domain.email_verification``. API::
 
     verification.send_verification(session=, user_id=, mailer=, now=None, resend=True)
         -> VerificationSent(email, expires_in, resend_in)
+    verification.resend_verification(session=, user_id=, mailer=, limiter=)   # + the hourly limit
     verification.verify_email(session=, token=, now=None) -> VerifiedEmail(user_id, email)
     verification.verify_link(token) -> "<MARQUE_PUBLIC_URL>/verify-email?token=..."
 """
@@ -34,6 +35,7 @@ from marque_app.models.types import utcnow
 from marque_app.settings import Settings, get_settings
 
 from .keys import keyed_hash
+from .ratelimit import check_login
 from .senders import DeliveryError, EmailSender
 
 log = logging.getLogger("marque.auth.verification")
@@ -127,6 +129,26 @@ def send_verification(
     return VerificationSent(email=email, expires_in=ttl, resend_in=interval)
 
 
+def resend_verification(
+    *, session: Session, user_id: Any, mailer: EmailSender, limiter: Any, now: datetime | None = None
+) -> VerificationSent:
+    """The account page's and the API's "send me a new link": counted against
+    ``MARQUE_RATE_LIMIT_VERIFY_EMAIL`` for the account (``limiter``: a ``RateLimiter``), then
+    :func:`send_verification` with its resend interval.
+
+    Raises:
+        RateLimited: the account's hourly limit or the resend interval.
+        and what :func:`send_verification` raises.
+    """
+    limiter.check(
+        "verify_email",
+        [f"user:{user_id}"],
+        get_settings().rate_limit_verify_email,
+        message="Too many verification e-mails asked for",
+    )
+    return send_verification(session=session, user_id=user_id, mailer=mailer, now=now)
+
+
 def send_after_change(
     *, session: Session, user_id: Any, mailer: EmailSender | None, now: datetime | None = None
 ) -> bool:
@@ -144,13 +166,21 @@ def send_after_change(
     return True
 
 
-def verify_email(*, session: Session, token: str, now: datetime | None = None) -> VerifiedEmail:
+def verify_email(
+    *, session: Session, token: str, now: datetime | None = None, limiter: Any = None, client: str = ""
+) -> VerifiedEmail:
     """Mark the address verified with the e-mailed token; the token is used up.
+
+    ``limiter`` (the API and the verify page pass theirs) counts the try against the log-in
+    limit of ``client``'s address, as a password reset is, so tokens cannot be guessed in bulk.
 
     Raises:
         Unauthorized: unknown, used, replaced or expired token (an expired one is cleared).
+        RateLimited: too many tries from this address.
     """
     now = now or utcnow()
+    if limiter is not None:
+        check_login(limiter, scope="verify", identifier="", client=client)
     token = (token or "").strip()
     if not token or len(token) > MAX_TOKEN:
         raise Unauthorized(INVALID)
