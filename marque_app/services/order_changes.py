@@ -79,7 +79,7 @@ from marque_app.services.cart_ops import claim_operation, find_operation, store_
 from marque_app.settings import Settings, get_settings
 from marque_app.views.base import JsonView
 
-__all__ = ["ModifyResult", "PaymentChange", "modify_items"]
+__all__ = ["ModifyResult", "PaymentChange", "modify_items", "modify_own_items", "result_message"]
 
 
 @dataclass(frozen=True)
@@ -480,3 +480,38 @@ def _adjust_payment(
             EXTRA_CHARGE, adjustment.amount, client_secret=intent.client_secret, payment_id=str(extra.id)
         )
     return PaymentChange("none", Decimal("0.00"), payment_id=str(payment.id))
+
+
+def modify_own_items(
+    *,
+    session: Session,
+    user_id: object,
+    order_ref: object,
+    changes: Sequence[tuple[Any, Any]],
+    idempotency_key: str | None = None,
+    providers: Mapping[str, Any] | None = None,
+) -> ModifyResult:
+    """The shopper's own order (the order page): :func:`modify_items` without admin rights."""
+    return modify_items(
+        session=session,
+        order_ref=order_ref,
+        changes=changes,
+        actor_id=user_id,
+        idempotency_key=idempotency_key,
+        providers=providers,
+    )
+
+
+def result_message(result: ModifyResult) -> str:
+    """What the page says after a change: the new total and what the payment did."""
+    from marque_app.domain.money import format_money
+
+    currency = result.order.currency
+    total = format_money(result.order.total, currency)
+    amount = format_money(result.payment.amount, currency)
+    action = result.payment.action
+    if action == PARTIAL_REFUND:
+        return f"Order updated: the new total is {total}; {amount} is refunded to your card"
+    if action == EXTRA_CHARGE:
+        return f"Order updated: the new total is {total}; {amount} more is due"
+    return f"Order updated: the new total is {total}"
