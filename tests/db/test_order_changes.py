@@ -351,3 +351,39 @@ def test_card_payment_gets_a_partial_refund_for_a_decrease_and_a_new_intent_for_
     )
     session.expire_all()
     assert session.get(Order, oid).payment_status == PaymentStatus.paid
+
+
+def test_the_admin_page_service_changes_items_adds_a_sku_and_logs_it(session):
+    from marque_app.domain.admin import AdminError
+    from marque_app.models.admin import AdminActivity
+    from marque_app.services.admin import Actor
+    from marque_app.services.admin import orders as admin_orders
+
+    user = make_user(session)
+    admin = make_user(session, role=UserRole.admin)
+    _, (a,) = make_product(session, price="20.00", stock=(10,))
+    _, (b,) = make_product(session, price="9.00", stock=(1,))
+    placed = buy(session, user, [(a, 2)])
+    actor = Actor(id=admin.id, email=admin.email)
+    view = admin_orders.get_order(session=session, order_id=placed.id)
+    assert view.can_modify_items and view.lines[0]["sku_id"] == str(a.id)
+
+    changed = admin_orders.modify_items(
+        session=session, actor=actor, order_id=placed.id, changes=[(str(a.id), 1), (str(b.id), 1)]
+    )
+    assert sorted(li["quantity"] for li in changed.lines) == [1, 1]
+    assert changed.total == f"{expected_total([(Decimal('20.00'), 1), (Decimal('9.00'), 1)]):.2f}"
+    logged = session.execute(
+        sa.select(AdminActivity.action, AdminActivity.summary).where(AdminActivity.entity_id == str(placed.id))
+    ).all()
+    assert [row[0] for row in logged] == ["order.items"] and placed.order_number in logged[0][1]
+    with pytest.raises(AdminError) as err:  # the last unit of b is in this order already
+        admin_orders.modify_items(session=session, actor=actor, order_id=placed.id, changes=[(str(b.id), 2)])
+    assert err.value.kind == "conflict"
+    assert stock(session, b) == 0
+    assert (
+        session.execute(
+            sa.select(sa.func.count()).select_from(AdminActivity).where(AdminActivity.entity_id == str(placed.id))
+        ).scalar_one()
+        == 1
+    )  # the refused change left no log row
