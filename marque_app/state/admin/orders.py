@@ -165,6 +165,8 @@ class AdminOrderState(rx.State):
     @rx.event
     async def modify_items(self, form: dict):
         """New quantities of the lines (0 removes) and an added SKU, through ``order_changes``."""
+        if await require_admin(self) is None:
+            return await refuse(self)
         changes = admin_item_changes(form, self.order.lines)
         if not changes:
             self.error, self.error_field = "Change a quantity or add a SKU first", "items"
