@@ -24,27 +24,27 @@ def _section(title: str, *children: rx.Component, **props) -> rx.Component:
 def _email_status() -> rx.Component:
     """Verified, or not yet with a button for a new link; nothing to verify without an address."""
     return rx.vstack(
-        rx.cond(
-            AccountState.email == "",
-            rx.text("No e-mail address", size="2", color=rx.color("gray", 10), data_testid="email-status"),
-            rx.cond(
-                AccountState.email_verified,
+        rx.match(
+            AccountState.email_state,
+            ("none", rx.text("No e-mail address", size="2", color=rx.color("gray", 10), data_testid="email-status")),
+            (
+                "verified",
                 rx.badge(
                     rx.icon("circle_check", size=14), "Verified", color_scheme="green", data_testid="email-status"
                 ),
-                rx.hstack(
-                    rx.badge("Not verified", color_scheme="amber", data_testid="email-status"),
-                    rx.button(
-                        "Send a new link",
-                        type="button",
-                        size="1",
-                        variant="soft",
-                        on_click=AccountState.resend_verification,
-                        data_testid="email-verify-resend",
-                    ),
-                    align="center",
-                    spacing="2",
+            ),
+            rx.hstack(
+                rx.badge("Not verified", color_scheme="amber", data_testid="email-status"),
+                rx.button(
+                    "Send a new link",
+                    type="button",
+                    size="1",
+                    variant="soft",
+                    on_click=AccountState.resend_verification,
+                    data_testid="email-verify-resend",
                 ),
+                align="center",
+                spacing="2",
             ),
         ),
         rx.cond(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app.domain.auth import AuthError
+from marque_app.domain.email_verification import verification_state
 from marque_app.services import addresses as address_services
 from marque_app.services import auth as auth_services
 from marque_app.services.addresses import AddressNotFound, AddressView
@@ -31,6 +32,7 @@ class AccountState(rx.State):
     phone: str = ""
     has_password: bool = False
     email_verified: bool = False
+    email_state: str = "none"  # domain.email_verification.verification_state: none | verified | unverified
     verify_notice: str = ""  # "We sent a verification link to ..." or why not
     addresses: list[AddressView] = []
     is_loaded: bool = False
@@ -49,6 +51,7 @@ class AccountState(rx.State):
         self.email, self.phone = user.email or "", user.phone or ""
         self.has_password = user.has_password
         self.email_verified = user.email_verified
+        self.email_state = verification_state(email=user.email, verified=user.email_verified)
 
     @rx.event
     async def load_account(self):
@@ -113,7 +116,7 @@ class AccountState(rx.State):
         except AuthError as err:
             self.verify_notice = err.message
             if err.kind == "conflict":
-                self.email_verified = True
+                self.email_verified, self.email_state = True, "verified"
             return None
         except auth_services.DeliveryError:
             self.verify_notice = "We could not send the e-mail just now; try again in a minute"
