@@ -24,6 +24,7 @@ from marque_app.pages.orders import order_page, orders_page
 from marque_app.pages.product import product_page
 from marque_app.pages.registry import account, add_pages, self_framed, storefront
 from marque_app.pages.search import search_page
+from marque_app.pages.verify_email import verify_email_page
 from marque_app.pages.wishlist import wishlist_page
 from marque_app.services.analytics import flush_forever
 from marque_app.services.housekeeping import housekeeping
@@ -37,6 +38,7 @@ from marque_app.state.orders import OrdersState
 from marque_app.state.outage import backend_exception_handler
 from marque_app.state.product import ProductState
 from marque_app.state.search import SearchState
+from marque_app.state.verify_email import VerifyEmailState
 
 app = rx.App(
     style=STYLE,
@@ -102,6 +104,9 @@ PAGES = (
     storefront(routes.FORGOT_PASSWORD, forgot_password_page, "Forgot password | Marque", LoginState.load_password_form),
     storefront(
         routes.RESET_PASSWORD, reset_password_page, "Choose a new password | Marque", LoginState.load_password_form
+    ),
+    storefront(
+        routes.VERIFY_EMAIL, verify_email_page, "Verify your e-mail | Marque", VerifyEmailState.load_verify_email
     ),
     account(routes.ACCOUNT, account_page, "Your account | Marque", AccountState.load_account),
     storefront(routes.CART, cart_page, "Cart | Marque"),

@@ -16,6 +16,7 @@ LOGIN = "/login"
 REGISTER = "/register"
 FORGOT_PASSWORD = "/forgot-password"
 RESET_PASSWORD = "/reset-password"
+VERIFY_EMAIL = "/verify-email"  # ?token=... from the verification e-mail
 ACCOUNT = "/account"
 CART = "/cart"
 WISHLIST = "/wishlist"

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     shipping_flat: Decimal = Decimal("5.99")
     shipping_express: Decimal = Field(Decimal("14.99"), ge=0)  # MARQUE_SHIPPING_EXPRESS
     free_shipping_over: Decimal = Decimal("75.00")
+    # How long after placing it a shopper (or the admin) may change an order's items while it
+    # is pending or processing (services/order_changes.py); 0 turns changing items off.
+    order_modify_window_minutes: int = Field(120, ge=0)
     demo_seed: int = 20261121
     seed_demo: bool = True
     # ~90 days of demo orders, returns, reviews and analytics events with the demo store.
@@ -62,6 +65,10 @@ class Settings(BaseSettings):
     otp_max_attempts: int = Field(5, ge=1)
     otp_resend_seconds: int = Field(60, ge=0)
     password_reset_ttl_seconds: int = Field(3600, ge=60)
+    # E-mail verification links (services/auth/verification.py): valid this long; a new link at
+    # most once per resend interval, and MARQUE_RATE_LIMIT_VERIFY_EMAIL per account.
+    email_verification_ttl_seconds: int = Field(86400, ge=60)
+    email_verification_resend_seconds: int = Field(60, ge=0)
     phone_region: str = "US"  # numbers typed without +country code are read as this region's
     redis_prefix: str = "marque:"  # keys of codes, revoked tokens and rate limits in Redis
     sms_provider: str = "log"  # log | twilio
@@ -100,6 +107,7 @@ class Settings(BaseSettings):
     rate_limit_api: str = "100/15minutes"  # the whole API, per client address
     rate_limit_cart: str = "50/5minutes"  # cart and wishlist changes through the API, per user
     rate_limit_checkout: str = "10/hour"  # placing an order (API and page), per user or guest address
+    rate_limit_verify_email: str = "5/hour"  # verification e-mails asked again, per account
     rate_limit_enabled: bool = True
     # Failed log-ins per account from all addresses together (password and phone code apart):
     # past the budget each failure pauses that log-in for 30 s, 60 s, 120 s, ... up to 15 min.
@@ -164,7 +172,9 @@ class Settings(BaseSettings):
             raise ValueError("MARQUE_EMAIL_PROVIDER must be log or smtp")
         return value
 
-    @field_validator("rate_limit_login", "rate_limit_api", "rate_limit_cart", "rate_limit_checkout")
+    @field_validator(
+        "rate_limit_login", "rate_limit_api", "rate_limit_cart", "rate_limit_checkout", "rate_limit_verify_email"
+    )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse_many

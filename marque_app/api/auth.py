@@ -88,6 +88,16 @@ class MessageResponse(BaseModel):
     message: str
 
 
+class VerifyEmailRequest(RequestModel):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class VerificationSentResponse(BaseModel):
+    message: str
+    expires_in: int = Field(description="Seconds the link stays valid")
+    resend_in: int = Field(description="Seconds until another link may be asked for")
+
+
 def _errors(*codes: int) -> dict:
     return {code: {"model": ErrorResponse} for code in codes}
 
@@ -169,10 +179,15 @@ def verify_code(body: VerifyCodeRequest, session: SessionDep, redis: RedisDep, l
     responses=_errors(409, 422, 429),
     summary="Create an account with e-mail and password",
 )
-def register(body: RegisterRequest, session: SessionDep, limiter: LimiterDep, client: ClientDep):
+def register(body: RegisterRequest, session: SessionDep, limiter: LimiterDep, client: ClientDep, mailer: MailerDep):
     check_login(limiter, scope="register", identifier=_email_key(body.email), client=client)
     result = auth.register(
-        session=session, email=body.email, password=body.password, first_name=body.first_name, last_name=body.last_name
+        session=session,
+        email=body.email,
+        password=body.password,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        mailer=mailer,
     )
     return result.to_response()
 
@@ -227,9 +242,42 @@ def me(user: CurrentUser):
     responses=_errors(401, 409, 422),
     summary="Change names, e-mail or date of birth",
 )
-def update_profile(body: UpdateProfileRequest, user: CurrentUser, session: SessionDep):
+def update_profile(body: UpdateProfileRequest, user: CurrentUser, session: SessionDep, mailer: MailerDep):
     changes = body.model_dump(exclude_unset=True)
-    return auth.update_profile(session=session, user_id=user.id, **changes)
+    return auth.update_profile(session=session, user_id=user.id, mailer=mailer, **changes)
+
+
+@router.post(
+    "/verify-email/resend",
+    response_model=VerificationSentResponse,
+    responses=_errors(401, 409, 422, 429, 503),
+    summary="E-mail a new verification link to the account's address (limited)",
+    description=(
+        "One link per MARQUE_EMAIL_VERIFICATION_RESEND_SECONDS and MARQUE_RATE_LIMIT_VERIFY_EMAIL per "
+        "account; a new link replaces the previous one. 409 when the address is verified already."
+    ),
+)
+def resend_verification(user: CurrentUser, session: SessionDep, mailer: MailerDep, limiter: LimiterDep):
+    try:
+        sent = auth.resend_verification(session=session, user_id=user.id, mailer=mailer, limiter=limiter)
+    except DeliveryError as err:
+        return _unavailable("e-mail", err)
+    return VerificationSentResponse(
+        message=f"We sent a verification link to {sent.email}",
+        expires_in=sent.expires_in,
+        resend_in=sent.resend_in,
+    )
+
+
+@router.post(
+    "/verify-email",
+    response_model=MessageResponse,
+    responses=_errors(401, 422, 429),
+    summary="Verify the account's e-mail address with the e-mailed token (single use, expires)",
+)
+def verify_email(body: VerifyEmailRequest, session: SessionDep, limiter: LimiterDep, client: ClientDep):
+    verified = auth.verify_email(session=session, token=body.token, limiter=limiter, client=client)
+    return MessageResponse(message=f"Thank you: {verified.email} is verified")
 
 
 @router.post(

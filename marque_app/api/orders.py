@@ -13,6 +13,9 @@ Endpoints (each calls one service of ``marque_app.services.checkout`` / ``.order
     POST /api/v1/orders/{ref}/return            ``items: [{order_item_id, quantity, reason}]``
     GET  /api/v1/orders/{ref}/returns
     GET  /api/v1/orders/{ref}/tracking
+    PUT  /api/v1/orders/{ref}/modify-items      ``items: [{sku_id, quantity}]`` (0 removes, a new SKU is
+                                                added); the shopper's own order, any order for an admin;
+                                                pending/processing, within the window; ``Idempotency-Key``
 
 Errors are ``{"detail": "...", "field": "..."}``: 401 (no or bad token where one is needed),
 404 (unknown order, or another customer's), 409 (sold out, with ``items``; the total changed,
@@ -35,7 +38,8 @@ from pydantic import Field, StrictInt
 from marque_app.domain.auth import Unauthorized
 from marque_app.domain.cart import GuestLine
 from marque_app.domain.checkout import CheckoutError, PriceChanged, SoldOut
-from marque_app.services import checkout, orders
+from marque_app.domain.payments import PaymentError
+from marque_app.services import checkout, order_changes, orders
 from marque_app.services.auth import get_email_sender, get_sms_sender
 from marque_app.services.auth.guard import AuthUser, authenticate
 
@@ -55,6 +59,8 @@ class OrdersRoute(APIRoute):
                 return await handler(request)
             except CheckoutError as err:
                 return error_response(err)
+            except PaymentError as err:  # changing items: the provider refused the adjustment
+                return JSONResponse({"detail": err.message, "field": err.field}, status_code=http_status(err))
 
         return run
 
@@ -305,3 +311,44 @@ def get_returns(ref: str, session: SessionDep, user: CurrentUser) -> JSONRespons
 @router.get("/orders/{ref}/tracking", summary="Status, tracking number and timeline")
 def get_tracking(ref: str, session: SessionDep, user: CurrentUser) -> JSONResponse:
     return JSONResponse(orders.tracking(session=session, user_id=user.user.id, order_ref=ref).to_dict())
+
+
+class ModifyLineIn(RequestModel):
+    sku_id: str = Field(max_length=64)
+    quantity: StrictInt = Field(ge=0, le=99, description="The line's new quantity; 0 removes it")
+
+
+class ModifyItemsIn(RequestModel):
+    items: list[ModifyLineIn] = Field(min_length=1, max_length=200)
+
+
+@router.put(
+    "/orders/{ref}/modify-items",
+    summary="Change an order's items (quantities, removals, added SKUs) while it can be changed",
+    description=(
+        "The shopper's own order, or any order for an admin, while it is pending or processing and "
+        "within MARQUE_ORDER_MODIFY_WINDOW_MINUTES of being placed. Stock is re-checked and moved, the "
+        "totals recomputed with the checkout's rules, and the payment follows: `payment.action` is "
+        "`new_amount` (unpaid: the new total is due), `partial_refund` or `extra_charge` (a new card "
+        "payment of the difference; `client_secret` finishes it). A retry with the same "
+        "`Idempotency-Key` answers the same change."
+    ),
+    responses={502: {"model": ErrorOut, "description": "The payment provider refused the adjustment"}},
+)
+def put_modify_items(
+    ref: str,
+    body: ModifyItemsIn,
+    session: SessionDep,
+    user: CurrentUser,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
+) -> JSONResponse:
+    result = order_changes.modify_items(
+        session=session,
+        order_ref=ref,
+        changes=[(line.sku_id, line.quantity) for line in body.items],
+        actor_id=user.user.id,
+        as_admin=user.role == "admin",
+        idempotency_key=idempotency_key,
+    )
+    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
+    return JSONResponse({"order": result.order.to_dict(), "payment": result.payment.to_dict()}, headers=headers)

@@ -331,3 +331,51 @@ def return_dialog() -> rx.Component:
             key=OrdersState.form_key.to_string(),
         ),
     )
+
+
+def _item_quantity(line: rx.Var[OrderLineView]) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(line.name, size="2", weight="medium"),
+            rx.text(line.variant_label + " · " + line.unit_price, size="1", color=rx.color("gray", 11)),
+            spacing="0",
+            flex="1",
+        ),
+        rx.input(
+            name="mq_" + line.sku_id,
+            type="number",
+            min=0,
+            max=99,
+            default_value=line.quantity.to_string(),
+            width="80px",
+            aria_label="Quantity of " + line.name,
+            data_testid="modify-qty-" + line.sku,
+        ),
+        align="center",
+        width="100%",
+        spacing="3",
+    )
+
+
+def items_dialog() -> rx.Component:
+    """Change the quantities of a pending or processing order (0 removes the item)."""
+    return _dialog(
+        "items",
+        "Change the items",
+        rx.form(
+            rx.vstack(
+                rx.text(
+                    "Set a new quantity; 0 removes the item. The totals and the payment follow.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.foreach(OrdersState.order.lines, _item_quantity),
+                _buttons("Save the changes", "modify-items-confirm"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=OrdersState.modify_items,
+            reset_on_submit=False,
+            key=OrdersState.form_key.to_string(),
+        ),
+    )

@@ -46,7 +46,11 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     email_verified: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     phone_verified: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # The HMAC of the e-mailed verification link's token (services/auth/verification.py),
+    # when it expires and when it was sent (migration 0012).
     email_verification_token: str | None = Field(default=None, max_length=255)
+    email_verification_expires: datetime | None = timestamp()
+    email_verification_sent_at: datetime | None = timestamp()
     password_reset_token: str | None = Field(default=None, max_length=255)
     password_reset_expires: datetime | None = timestamp()
     last_login: datetime | None = timestamp()

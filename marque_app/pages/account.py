@@ -21,6 +21,42 @@ def _section(title: str, *children: rx.Component, **props) -> rx.Component:
     )
 
 
+def _email_status() -> rx.Component:
+    """Verified, or not yet with a button for a new link; nothing to verify without an address."""
+    return rx.vstack(
+        rx.match(
+            AccountState.email_state,
+            ("none", rx.text("No e-mail address", size="2", color=rx.color("gray", 10), data_testid="email-status")),
+            (
+                "verified",
+                rx.badge(
+                    rx.icon("circle_check", size=14), "Verified", color_scheme="green", data_testid="email-status"
+                ),
+            ),
+            rx.hstack(
+                rx.badge("Not verified", color_scheme="amber", data_testid="email-status"),
+                rx.button(
+                    "Send a new link",
+                    type="button",
+                    size="1",
+                    variant="soft",
+                    on_click=AccountState.resend_verification,
+                    data_testid="email-verify-resend",
+                ),
+                align="center",
+                spacing="2",
+            ),
+        ),
+        rx.cond(
+            AccountState.verify_notice != "",
+            rx.text(
+                AccountState.verify_notice, size="1", color=rx.color("gray", 11), data_testid="email-verify-notice"
+            ),
+        ),
+        spacing="1",
+    )
+
+
 def _profile() -> rx.Component:
     return _section(
         "Profile",
@@ -58,6 +94,10 @@ def _profile() -> rx.Component:
                             max_length=255,
                             data_testid="profile-email",
                         ),
+                    ),
+                    field(
+                        "E-mail status",
+                        _email_status(),
                     ),
                     field(
                         "Phone",

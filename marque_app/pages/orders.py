@@ -103,6 +103,15 @@ def _actions() -> rx.Component:
     o = OrdersState.order
     return rx.hstack(
         rx.cond(
+            o.can_modify_items,
+            rx.button(
+                "Change the items",
+                variant="soft",
+                on_click=OrdersState.open_dialog("items"),
+                data_testid="order-modify-items",
+            ),
+        ),
+        rx.cond(
             o.can_change_address,
             rx.button(
                 "Change the address",
@@ -201,6 +210,7 @@ def _order_detail() -> rx.Component:
         parts.cancel_dialog(),
         parts.address_dialog(),
         parts.return_dialog(),
+        parts.items_dialog(),
         spacing="4",
         width="100%",
         data_testid="order-page",

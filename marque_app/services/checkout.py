@@ -1043,3 +1043,43 @@ def _after_stock_change(skus: dict[str, _Sku], lines: list[QuoteLine]) -> None:
         from marque_app.services import cache
 
         cache.invalidate_products()
+
+
+# --- shared with services.order_changes (changing a placed order's items) -----------------------
+
+#: A SKU with its product's columns, as placing an order reads it.
+SkuRow = _Sku
+
+
+def read_skus(session: Session, ids: Iterable[str], *, lock: bool) -> dict[str, SkuRow]:
+    """The SKUs by id with their products (one query); ``lock`` takes their rows in id order, as
+    placing an order does (see :func:`_skus`)."""
+    return _skus(session, ids, lock=lock)
+
+
+def quote_line(session: Session, sku: SkuRow, quantity: int) -> QuoteLine:
+    """A line of ``quantity`` units of ``sku`` at today's price (its image read)."""
+    image = first_images(session, [sku.product_id]).get(sku.product_id, "")
+    return QuoteLine(
+        sku_id=str(sku.id),
+        product_id=str(sku.product_id),
+        product_slug=sku.slug,
+        name=sku.product_name,
+        variant_label=sku.label,
+        sku=sku.sku,
+        image_url=image,
+        quantity=quantity,
+        unit_price=cents(sku.price),
+        line_total=cents(sku.price * quantity),
+        available=sku.available(),
+    )
+
+
+def line_snapshot(line: QuoteLine, sku: SkuRow) -> dict[str, Any]:
+    """The product snapshot an order line keeps (as placing an order writes it)."""
+    return _snapshot(line, sku)
+
+
+def shipping_method(code: str | None, *, settings: Settings | None = None) -> ShippingMethod:
+    """The shipping method of ``code`` (checkout's list). Raises InvalidCheckout."""
+    return _method(code, _settings(settings))

@@ -70,6 +70,7 @@ from marque_app.domain.checkout import (
     OrderNotFound,
     check_email,
 )
+from marque_app.domain.order_changes import can_modify_items
 from marque_app.domain.orders import (
     CANCELLED,
     DELIVERED,
@@ -104,6 +105,7 @@ from marque_app.models import (
 from marque_app.models.enums import OrderStatus, PaymentStatus
 from marque_app.models.types import utcnow
 from marque_app.services.addresses import validate_order_address as validate_address
+from marque_app.settings import get_settings
 from marque_app.views.base import JsonView
 
 __all__ = [
@@ -207,6 +209,7 @@ class OrderDetail(JsonView):
     can_change_address: bool = False
     can_return: bool = False
     returns: list[ReturnView] = field(default_factory=list)
+    can_modify_items: bool = False  # PUT /orders/{ref}/modify-items (status and window)
 
 
 @dataclass(frozen=True)
@@ -423,6 +426,12 @@ def _detail(session: Session, order: Order) -> OrderDetail:
         can_change_address=can_change_address(status),
         can_return=returnable,
         returns=returns,
+        can_modify_items=can_modify_items(
+            status,
+            placed_at=order.created_at,
+            now=utcnow(),
+            window_minutes=get_settings().order_modify_window_minutes,
+        ),
     )
 
 

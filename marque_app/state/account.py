@@ -9,9 +9,11 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app.domain.auth import AuthError
+from marque_app.domain.email_verification import verification_state
 from marque_app.services import addresses as address_services
 from marque_app.services import auth as auth_services
 from marque_app.services.addresses import AddressNotFound, AddressView
+from marque_app.services.auth.ratelimit import get_rate_limiter
 from marque_app.state.auth import AuthState, call_service, holds_user_data
 
 NOT_FOUND = "This address no longer exists; reload the page"
@@ -29,6 +31,9 @@ class AccountState(rx.State):
     email: str = ""
     phone: str = ""
     has_password: bool = False
+    email_verified: bool = False
+    email_state: str = "none"  # domain.email_verification.verification_state: none | verified | unverified
+    verify_notice: str = ""  # "We sent a verification link to ..." or why not
     addresses: list[AddressView] = []
     is_loaded: bool = False
     profile_error: str = ""
@@ -45,6 +50,8 @@ class AccountState(rx.State):
         self.first_name, self.last_name = user.first_name, user.last_name
         self.email, self.phone = user.email or "", user.phone or ""
         self.has_password = user.has_password
+        self.email_verified = user.email_verified
+        self.email_state = verification_state(email=user.email, verified=user.email_verified)
 
     @rx.event
     async def load_account(self):
@@ -57,6 +64,7 @@ class AccountState(rx.State):
         self._profile(user.user)
         self.addresses = await call_service(address_services.list_addresses, user_id=user.id)
         self.profile_error = self.password_error = self.address_error = self.delete_error = ""
+        self.verify_notice = ""
         self.address_dialog_open = False
         self.is_loaded = True
         return None
@@ -78,13 +86,43 @@ class AccountState(rx.State):
                 first_name=_text(form, "first_name"),
                 last_name=_text(form, "last_name"),
                 email=_text(form, "email") or None,
+                mailer=auth_services.get_email_sender(),  # a new address gets its verification link
             )
         except AuthError as err:
             self.profile_error, self.profile_error_field = err.message, err.field or ""
             return None
+        changed = public.email != self.email and bool(public.email)
         self._profile(public)
         auth._apply(public)
+        if changed and not public.email_verified:
+            self.verify_notice = f"We sent a verification link to {public.email}"
         return rx.toast.success("Profile saved")
+
+    @rx.event
+    async def resend_verification(self):
+        """E-mail a new verification link (limited: ``verification.resend_verification``)."""
+        auth = await self.get_state(AuthState)
+        user = await auth.require_user()
+        if user is None:
+            self.reset()
+            return auth.refusal()
+        try:
+            sent = await call_service(
+                auth_services.resend_verification,
+                user_id=user.id,
+                mailer=auth_services.get_email_sender(),
+                limiter=get_rate_limiter(),
+            )
+        except AuthError as err:
+            self.verify_notice = err.message
+            if err.kind == "conflict":
+                self.email_verified, self.email_state = True, "verified"
+            return None
+        except auth_services.DeliveryError:
+            self.verify_notice = "We could not send the e-mail just now; try again in a minute"
+            return None
+        self.verify_notice = f"We sent a verification link to {sent.email}"
+        return rx.toast.success("Verification e-mail sent")
 
     @rx.event
     async def change_password(self, form: dict):

@@ -554,6 +554,7 @@ class LoginState(rx.State):
                 password=_text(form, "password"),
                 first_name=_text(form, "first_name"),
                 last_name=_text(form, "last_name"),
+                mailer=auth_services.get_email_sender(),  # the verification link
             )
         except AuthError as err:
             self._fail(err)

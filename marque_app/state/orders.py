@@ -7,6 +7,7 @@ like an unknown one, so the page cannot tell them apart.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +18,9 @@ from marque_app import routes
 from marque_app.domain.checkout import CheckoutError, CheckoutUnauthorized, OrderNotFound
 from marque_app.domain.money import format_money
 from marque_app.domain.orders import STATUS_LABELS, returnable_quantity
+from marque_app.domain.payments import PaymentError
 from marque_app.services import auth as auth_services
+from marque_app.services import order_changes
 from marque_app.services import orders as orders_services
 from marque_app.settings import get_settings
 from marque_app.state.auth import AuthState, call_service, holds_user_data
@@ -53,6 +56,7 @@ class OrderRowView:
 @dataclass(frozen=True)
 class OrderLineView:
     id: str = ""
+    sku_id: str = ""
     name: str = ""
     sku: str = ""
     variant_label: str = ""
@@ -105,6 +109,7 @@ class OrderView:
     can_cancel: bool = False
     can_change_address: bool = False
     can_return: bool = False
+    can_modify_items: bool = False
 
 
 REASON_CODES = tuple(code for code, _ in RETURN_REASONS)
@@ -161,6 +166,7 @@ def order_view(order) -> OrderView:
         lines.append(
             OrderLineView(
                 id=str(line.id),
+                sku_id=line.sku_id,
                 name=line.name,
                 sku=line.sku,
                 variant_label=line.variant_label or "",
@@ -205,6 +211,7 @@ def order_view(order) -> OrderView:
         can_cancel=order.can_cancel,
         can_change_address=order.can_change_address,
         can_return=order.can_return and any(line.returnable > 0 for line in lines),
+        can_modify_items=order.can_modify_items,
     )
 
 
@@ -218,6 +225,20 @@ def return_items(form: dict, lines: list[OrderLineView]) -> list[tuple[str, int,
         if qty > 0:
             items.append((line.id, min(qty, line.returnable), reason if reason in REASON_CODES else "other"))
     return items
+
+
+def item_changes(form: dict, lines: list[OrderLineView]) -> list[tuple[str, int]]:
+    """The (sku id, new quantity) of the lines whose quantity the items form changed (``qty_<sku>``,
+    0 removes); a value that is not a whole number from 0 to 99 keeps the line as it is."""
+    changes = []
+    for line in lines:
+        raw = form.get(f"mq_{line.sku_id}")
+        text = raw.strip() if isinstance(raw, str) else ""
+        if not line.sku_id or not text.isdigit() or int(text) > 99:
+            continue
+        if int(text) != line.quantity:
+            changes.append((line.sku_id, int(text)))
+    return changes
 
 
 @holds_user_data
@@ -234,6 +255,7 @@ class OrdersState(rx.State):
     action_error_field: str = ""
     busy: bool = False
     form_key: int = 0
+    _items_key: str = ""  # the items dialog's Idempotency-Key: a double submit applies once
 
     @rx.var
     def has_rows(self) -> bool:
@@ -303,7 +325,7 @@ class OrdersState(rx.State):
 
     # --- actions -------------------------------------------------------------------------------
 
-    async def _act(self, fn, done: str, **kwargs):
+    async def _act(self, fn, done, **kwargs):
         """Run an order action for the logged-in user on this order; show the order as it is
         after it (or the reason it was refused, next to the form)."""
         user, refused = await self._user()
@@ -312,7 +334,7 @@ class OrdersState(rx.State):
         self.action_error = self.action_error_field = ""
         self.busy = True
         try:
-            await call_service(fn, user_id=user.id, order_ref=self.order.number, **kwargs)
+            result = await call_service(fn, user_id=user.id, order_ref=self.order.number, **kwargs)
         except CheckoutUnauthorized:
             self.busy = False
             return (await self.get_state(AuthState)).refusal()
@@ -330,6 +352,10 @@ class OrdersState(rx.State):
             except CheckoutError:
                 pass
             return rx.toast.error(err.message)
+        except PaymentError as err:  # changing items: the payment provider refused the adjustment
+            self.busy = False
+            self.action_error = err.message
+            return rx.toast.error(err.message)
         except OperationalError:
             self.busy = False
             self.action_error = OFFLINE
@@ -342,7 +368,7 @@ class OrdersState(rx.State):
         self.order = order_view(order)
         self.busy = False
         self.dialog = ""
-        return rx.toast.success(done)
+        return rx.toast.success(done(result) if callable(done) else done)
 
     @rx.event
     async def cancel_order(self, form: dict):
@@ -379,11 +405,26 @@ class OrdersState(rx.State):
             comments=comments.strip()[:1000] if isinstance(comments, str) else "",
         )
 
+    @rx.event
+    async def modify_items(self, form: dict):
+        """The items dialog: new quantities (0 removes) through ``order_changes``."""
+        changes = item_changes(form, self.order.lines)
+        if not changes:
+            self.action_error = "Change a quantity first (0 removes the item)"
+            return None
+        return await self._act(
+            order_changes.modify_own_items,
+            order_changes.result_message,
+            changes=changes,
+            idempotency_key=self._items_key or None,
+        )
+
     # --- dialogs -----------------------------------------------------------------------------
 
     @rx.event
     def open_dialog(self, name: str):
-        self.dialog = name if name in ("cancel", "address", "return") else ""
+        self.dialog = name if name in ("cancel", "address", "return", "items") else ""
+        self._items_key = uuid.uuid4().hex if name == "items" else ""
         self.action_error = self.action_error_field = ""
         self.form_key += 1
 

@@ -217,3 +217,51 @@ def test_a_coupon_with_one_use_left_is_used_once(real, racing_engine):
         ).scalar_one()
         == 1
     )
+
+
+def test_changing_an_order_races_a_buyer_for_the_last_unit(real, racing_engine):
+    """A shopper asks one more unit of their order while another shopper buys the last one:
+    exactly one of them gets it, the stock ends at 0, never below, and the movements add up."""
+    from marque_app.services import order_changes
+
+    for _ in range(5):
+        _, (sku,) = make_product(real, stock=(2,))
+        owner, buyer = make_user(real), make_user(real)
+        fill_cart(real, owner, [sku], 1)
+        placed = checkout.place_order(session=real, user_id=owner.id, shipping_address=address())
+        fill_cart(real, buyer, [sku], 1)
+
+        def change(session, placed=placed, sku=sku, owner=owner):
+            return order_changes.modify_items(
+                session=session, order_ref=placed.id, changes=[(str(sku.id), 2)], actor_id=owner.id
+            )
+
+        def buy(session, buyer=buyer):
+            return checkout.place_order(session=session, user_id=buyer.id, shipping_address=address())
+
+        results = run_together(racing_engine, [change, buy])
+        won = [r for r in results if not isinstance(r, Exception)]
+        lost = [r for r in results if isinstance(r, Exception)]
+        assert len(won) == 1 and len(lost) == 1 and isinstance(lost[0], SoldOut), results
+        real.expire_all()
+        left = real.execute(
+            sa.select(ProductVariant.inventory_quantity).where(ProductVariant.id == sku.id)
+        ).scalar_one()
+        assert left == 0
+        changes = real.execute(
+            sa.select(InventoryMovement.quantity_change, InventoryMovement.quantity_after).where(
+                InventoryMovement.product_variant_id == sku.id
+            )
+        ).all()
+        assert sum(c for c, _ in changes) == -2 and sorted(a for _, a in changes) == [0, 1]
+        held = real.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(OrderItem.quantity), 0)).where(
+                OrderItem.product_variant_id == sku.id
+            )
+        ).scalar_one()
+        assert held == 2  # what the orders hold is what left the stock
+        order = real.get(Order, uuid.UUID(placed.id))
+        if isinstance(won[0], order_changes.ModifyResult):
+            assert order.total_amount == won[0].order.total and won[0].order.lines[0].quantity == 2
+        else:
+            assert real.execute(sa.select(OrderItem.quantity).where(OrderItem.order_id == order.id)).scalar_one() == 1

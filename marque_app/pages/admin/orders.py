@@ -92,6 +92,48 @@ def _section(title: str, *children: rx.Component) -> rx.Component:
     return rx.card(rx.vstack(rx.heading(title, size="3"), *children, spacing="2", width="100%"), width="100%")
 
 
+def _items_form() -> rx.Component:
+    """Change quantities (0 removes), add a SKU by its id; stock, totals and payment follow."""
+    s = AdminOrderState
+    return _section(
+        "Change items",
+        rx.form(
+            rx.vstack(
+                rx.foreach(
+                    s.order.lines,
+                    lambda li: rx.hstack(
+                        rx.text(li["name"], " ", li["variant_label"], " (", li["sku"], ")", size="2", flex="1"),
+                        rx.input(
+                            name="mq_" + li["sku_id"].to(str),
+                            type="number",
+                            min=0,
+                            max=99,
+                            default_value=li["quantity"].to_string(),
+                            width="80px",
+                            data_testid="admin-modify-qty-" + li["sku"].to(str),
+                        ),
+                        align="center",
+                        width="100%",
+                    ),
+                ),
+                rx.hstack(
+                    rx.input(name="add_sku", placeholder="Add a SKU (its id)", data_testid="admin-add-sku", flex="1"),
+                    rx.input(name="add_quantity", type="number", min=1, max=99, placeholder="Qty", width="80px"),
+                    width="100%",
+                ),
+                field_error(s.error, s.error_field, "items"),
+                rx.button("Save the items", type="submit", data_testid="admin-modify-items"),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=s.modify_items,
+            reset_on_submit=False,
+            key=s.form_key.to_string(),
+            width="100%",
+        ),
+    )
+
+
 def order_page() -> rx.Component:
     s = AdminOrderState
     o = s.order
@@ -145,6 +187,7 @@ def order_page() -> rx.Component:
                         "order-lines",
                     ),
                 ),
+                rx.cond(o.can_modify_items, _items_form()),
                 _section(
                     "Change status",
                     error_banner(s.error, "order-error"),

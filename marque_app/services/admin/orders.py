@@ -87,11 +87,13 @@ class AdminOrder:
     shipping_method: str
     tracking_number: str
     admin_notes: str
-    lines: list[dict] = field(default_factory=list)  # {name, variant_label, sku, quantity, unit_price, line_total}
+    # {name, sku_id, variant_label, sku, quantity, unit_price, line_total}
+    lines: list[dict] = field(default_factory=list)
     timeline: list[dict] = field(default_factory=list)  # {label, at, note}
     next_statuses: list[str] = field(default_factory=list)
     can_mark_paid: bool = False
     can_refund: bool = False
+    can_modify_items: bool = False
 
 
 def parse_day(value: object, name: str) -> date | None:
@@ -242,6 +244,7 @@ def get_order(*, session: Session, order_id: object) -> AdminOrder:
         lines=[
             {
                 "name": li.name,
+                "sku_id": li.sku_id,
                 "variant_label": li.variant_label,
                 "sku": li.sku,
                 "quantity": li.quantity,
@@ -256,6 +259,7 @@ def get_order(*, session: Session, order_id: object) -> AdminOrder:
         and d.payment_status == PaymentStatus.pending.value
         and d.status not in ("cancelled", "refunded"),
         can_refund=d.payment_status in (PaymentStatus.paid.value, PaymentStatus.partially_refunded.value),
+        can_modify_items=d.can_modify_items,
     )
 
 
@@ -443,6 +447,53 @@ def mark_paid(*, session: Session, actor: Actor, order_id: object, now: datetime
     try:
         payments.mark_cod_paid(session=session, order_id=order.id, actor_id=actor.id, now=now)
     except PaymentError as err:
+        session.rollback()
+        raise admin_error(err) from None
+    return get_order(session=session, order_id=order.id)
+
+
+def modify_items(
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: object,
+    changes: list[tuple[str, int]],
+    idempotency_key: str | None = None,
+    providers=None,
+    now: datetime | None = None,
+) -> AdminOrder:
+    """Change any order's items (``services.order_changes``, with the admin's rights), recorded
+    in the activity log in the same transaction.
+
+    Raises:
+        AdminError: 404, 409 (status, window, sold out, the provider refused), 422 (bad items).
+    """
+    from marque_app.domain.checkout import CheckoutError
+    from marque_app.services import order_changes
+
+    order = _order(session, order_id)
+    record(
+        session=session,
+        actor=actor,
+        action="order.items",
+        entity_type="order",
+        entity_id=order.id,
+        summary=f"Changed the items of order {order.order_number}",
+        details={"changes": [[str(sku), qty] for sku, qty in changes]},
+        now=now,
+    )
+    try:
+        order_changes.modify_items(
+            session=session,
+            order_ref=order.id,
+            changes=changes,
+            actor_id=actor.id,
+            as_admin=True,
+            idempotency_key=idempotency_key,
+            providers=providers,
+            now=now,
+        )
+    except (CheckoutError, PaymentError) as err:
         session.rollback()
         raise admin_error(err) from None
     return get_order(session=session, order_id=order.id)

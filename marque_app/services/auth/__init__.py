@@ -32,6 +32,9 @@ For a Reflex state (the UI helper), all in this package::
     auth.log_out(session=, claims=auth_user.claims, redis=redis) -> None
     auth.delete_account(session=, user_id=, claims=auth_user.claims, redis=redis) -> None
     auth.normalize_phone(raw) -> "+12025550143"   (InvalidInput when not a number)
+    auth.send_verification(session=, user_id=, mailer=) -> VerificationSent   # resend, limited
+    auth.verify_email(session=, token=) -> VerifiedEmail     # single use; see auth/verification.py
+        # register(..., mailer=) and update_profile(..., mailer=) send the link themselves
 
 ``AuthResult.to_response()`` and ``UserPublic.model_dump(mode="json")`` give JSON-ready dicts
 (for state vars); ``password_problems(pw)`` lists what a password lacks (live form hints).
@@ -83,6 +86,7 @@ from .senders import (
     get_sms_sender,
 )
 from .tokens import IssuedToken, decode_token, issue_token
+from .verification import VerificationSent, VerifiedEmail, resend_verification, send_verification, verify_email
 
 __all__ = [
     "AuthError",
@@ -104,6 +108,8 @@ __all__ = [
     "TwilioSmsSender",
     "Unauthorized",
     "UserPublic",
+    "VerificationSent",
+    "VerifiedEmail",
     "authenticate",
     "bearer_token",
     "change_password",
@@ -124,8 +130,11 @@ __all__ = [
     "request_password_reset",
     "require_permission",
     "require_role",
+    "resend_verification",
     "resend_wait",
     "reset_password",
     "send_phone_code",
+    "send_verification",
     "update_profile",
+    "verify_email",
 ]

@@ -40,7 +40,7 @@ from marque_app.models.types import utcnow
 from marque_app.services import passwords
 from marque_app.settings import Settings, get_settings
 
-from . import otp
+from . import otp, verification
 from .keys import keyed_hash
 from .lockout import Failure, FailureCounter, get_failure_counter
 from .phones import normalize_phone
@@ -234,8 +234,10 @@ def register(
     first_name: str = "",
     last_name: str = "",
     now: datetime | None = None,
+    mailer: EmailSender | None = None,
 ) -> AuthResult:
-    """Create a customer with an e-mail and password and log them in.
+    """Create a customer with an e-mail and password and log them in; with a ``mailer``, the
+    address gets its verification link (``verification.send_after_change``).
 
     Raises:
         InvalidInput: bad e-mail, weak password (the message lists what is missing), long names.
@@ -257,7 +259,9 @@ def register(
     except IntegrityError:
         session.rollback()
         raise Conflict("An account with this e-mail already exists; log in instead", field="email") from None
-    return _log_in(user, session=session, now=now, created=True)
+    result = _log_in(user, session=session, now=now, created=True)
+    verification.send_after_change(session=session, user_id=user.id, mailer=mailer, now=now)
+    return result
 
 
 def log_in_with_password(
@@ -468,14 +472,19 @@ def update_profile(
     last_name: str | None = None,
     email: str | None = None,
     date_of_birth: date | Any | None = _UNSET,
+    mailer: EmailSender | None = None,
 ) -> UserPublic:
     """Change names, e-mail (unverified again) or birth date; ``None`` leaves a field as it is.
+
+    A new e-mail address is unverified, the old address's link no longer works, and with a
+    ``mailer`` the new address gets its verification link.
 
     Raises:
         InvalidInput: bad e-mail, names over 100 characters, a birth date in the future.
         Conflict: the e-mail belongs to another account.
     """
     user = _user(session, user_id)
+    changed_email = False
     if first_name is not None:
         user.first_name = _clean_name(first_name, "first_name")
     if last_name is not None:
@@ -491,12 +500,17 @@ def update_profile(
             if taken is not None:
                 raise Conflict("Another account uses this e-mail", field="email")
             user.email, user.email_verified = new_email, False
+            user.email_verification_token = user.email_verification_expires = None
+            user.email_verification_sent_at = None
+            changed_email = True
     session.add(user)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         raise Conflict("Another account uses this e-mail", field="email") from None
+    if changed_email:
+        verification.send_after_change(session=session, user_id=user.id, mailer=mailer)
     return UserPublic.of(user)
 
 

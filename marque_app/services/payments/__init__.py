@@ -69,6 +69,7 @@ __all__ = [
     "StripeProvider",
     "WebhookOutcome",
     "card_payments_enabled",
+    "charge_difference",
     "confirm_payment",
     "create_intent",
     "get_providers",
@@ -76,6 +77,7 @@ __all__ = [
     "mark_cod_paid",
     "payment_for_order",
     "refund",
+    "refund_payment",
     "refunded_total",
 ]
 
@@ -182,6 +184,18 @@ def payment_for_order(session: Session, order_id: uuid.UUID, *, lock: bool = Fal
     if lock:
         query = query.with_for_update()
     return session.exec(query.limit(1)).first()
+
+
+def _kept_by_other_payments(session: Session, order_id: uuid.UUID, payment_id: uuid.UUID) -> Decimal:
+    """What the order's other paid payments took, less their refunds."""
+    rows = session.exec(
+        select(Payment.id, Payment.amount).where(
+            Payment.order_id == order_id,
+            Payment.id != payment_id,
+            Payment.status.in_([PaymentStatus.paid, PaymentStatus.partially_refunded]),
+        )
+    ).all()
+    return sum((amount - refunded_total(session, pid) for pid, amount in rows), Decimal("0.00"))
 
 
 def _owned_order(session: Session, order_id: object, user_id: object, *, lock: bool = False) -> Order:
@@ -292,10 +306,13 @@ def create_intent(
         session.add(payment)
         session.flush()
     payment.payment_method = method
-    payment.amount = order.total_amount
+    # What is still due: the total less what earlier payments of this order took and kept (an
+    # order whose items grew after it was paid has a second payment of the difference).
+    due = order.total_amount - _kept_by_other_payments(session, order.id, payment.id)
+    payment.amount = due
     payment.currency = order.currency
     result = provider.create_intent(
-        amount=order.total_amount,
+        amount=due,
         currency=order.currency,
         reference=str(payment.id),
         metadata={"order_id": str(order.id), "order_number": order.order_number, "payment_id": str(payment.id)},
@@ -375,12 +392,37 @@ def refund(
         raise PaymentError("invalid", "Give an order_id or a payment_id", field="order_id")
     if payment is None:
         raise PaymentError("not_found", NOT_FOUND, field="payment_id" if payment_id is not None else "order_id")
+    result, value = refund_payment(
+        session=session, payment=payment, amount=amount, actor_id=actor_id, providers=providers, now=now
+    )
+    session.commit()
+    return RefundView(payment=_view(session, payment), refund_id=result.refund_id, amount=f"{value:.2f}")
+
+
+def refund_payment(
+    *,
+    session: Session,
+    payment: Payment,
+    amount: Decimal | str | None,
+    actor_id: object | None = None,
+    providers: Mapping[str, PaymentProvider] | None = None,
+    now: datetime | None = None,
+) -> tuple[RefundResult, Decimal]:
+    """Refund ``amount`` (None: the rest) of a locked payment through its provider and record it
+    (a ``refund`` event, the payment's and the order's status); not committed, so a caller such
+    as changing an order's items keeps it in its own transaction. Returns the provider's answer
+    and the amount.
+
+    Raises:
+        PaymentError: as :func:`refund`.
+    """
+    now = now or utcnow()
     already = refunded_total(session, payment.id)
     value = check_refund(
         status=PaymentStatus(payment.status).value, paid=payment.amount, refunded=already, amount=amount
     )
-    result = _provider(providers, payment.payment_method).refund(payment, value)
     actor = _uuid(actor_id, message="Unknown user", field="actor_id") if actor_id else None
+    result = _provider(providers, payment.payment_method).refund(payment, value)
     session.add(
         PaymentEvent(
             payment_id=payment.id,
@@ -394,8 +436,44 @@ def refund(
         )
     )
     _set_refund_status(session, payment, refunded=already + value, now=now)
-    session.commit()
-    return RefundView(payment=_view(session, payment), refund_id=result.refund_id, amount=f"{value:.2f}")
+    return result, value
+
+
+def charge_difference(
+    *,
+    session: Session,
+    order: Order,
+    method: str,
+    amount: Decimal,
+    providers: Mapping[str, PaymentProvider] | None = None,
+) -> tuple[Payment, IntentResult]:
+    """A new pending payment of ``amount`` for a paid order whose total grew, started with its
+    provider (a card payment gets a new PaymentIntent and its client secret); the order's
+    payment status is pending again until it is paid. Not committed.
+
+    Raises:
+        PaymentError: ``unavailable`` (provider off), ``provider`` (Stripe refused or is down).
+    """
+    provider = _provider(providers, method)
+    payment = Payment(order_id=order.id, payment_method=method, amount=amount, currency=order.currency)
+    session.add(payment)
+    session.flush()
+    result = provider.create_intent(
+        amount=amount,
+        currency=order.currency,
+        reference=str(payment.id),
+        metadata={
+            "order_id": str(order.id),
+            "order_number": order.order_number,
+            "payment_id": str(payment.id),
+            "reason": "order_items_changed",
+        },
+    )
+    payment.payment_intent_id = result.intent_id
+    payment.gateway_response = {"intent": result.raw}
+    order.payment_status = PaymentStatus.pending
+    session.add_all([payment, order])
+    return payment, result
 
 
 def _set_refund_status(session: Session, payment: Payment, *, refunded: Decimal, now: datetime) -> None:

@@ -3,6 +3,8 @@ tracking, notes, refund, cash taken). Thin: every load and handler checks the ad
 
 from __future__ import annotations
 
+import uuid
+
 import reflex as rx
 
 from marque_app import routes
@@ -94,6 +96,7 @@ class AdminOrderState(rx.State):
         admin_notes="",
     )
     not_found: bool = False
+    _items_key: str = ""  # the items form's Idempotency-Key: a double submit applies once
     error: str = ""
     error_field: str = ""
     form_key: int = 0
@@ -158,3 +161,38 @@ class AdminOrderState(rx.State):
     @rx.event
     async def mark_paid(self):
         return await self._write(admin_orders.mark_paid, "Marked paid")
+
+    @rx.event
+    async def modify_items(self, form: dict):
+        """New quantities of the lines (0 removes) and an added SKU, through ``order_changes``."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        changes = admin_item_changes(form, self.order.lines)
+        if not changes:
+            self.error, self.error_field = "Change a quantity or add a SKU first", "items"
+            return None
+        if not self._items_key:
+            self._items_key = uuid.uuid4().hex
+        done = await self._write(
+            admin_orders.modify_items, "Items changed", changes=changes, idempotency_key=self._items_key
+        )
+        if not self.error:
+            self._items_key = ""  # applied: the next change is another one
+        return done
+
+
+def admin_item_changes(form: dict, lines: list[dict]) -> list[tuple[str, int]]:
+    """The changes of the admin's items form: ``mq_<sku id>`` per line that differs, and
+    ``add_sku`` with ``add_quantity`` (default 1). Values that are no whole numbers are left out
+    (the service checks the range and the SKU)."""
+    changes: list[tuple[str, int]] = []
+    for line in lines:
+        sku_id = str(line.get("sku_id") or "")
+        text = form_text(form, f"mq_{sku_id}").strip()
+        if sku_id and text.isdigit() and int(text) != int(line.get("quantity") or 0):
+            changes.append((sku_id, int(text)))
+    added = form_text(form, "add_sku").strip()
+    if added:
+        qty = form_text(form, "add_quantity").strip() or "1"
+        changes.append((added, int(qty) if qty.isdigit() else -1))
+    return changes
