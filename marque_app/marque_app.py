@@ -6,8 +6,10 @@ from marque_app import routes
 from marque_app.api import create_api
 from marque_app.api.headers import SecurityHeaders
 from marque_app.api.instance import InstanceHeader
+from marque_app.api.seo import PageMetadata
 from marque_app.components.cart_ops import cart_ops_script
 from marque_app.components.theme import STYLE
+from marque_app.domain.seo import HOME_TITLE, SITE_DESCRIPTION
 from marque_app.pages.account import account_page
 from marque_app.pages.admin import add_admin_pages
 from marque_app.pages.auth import forgot_password_page, login_page, register_page, reset_password_page
@@ -49,14 +51,20 @@ app = rx.App(
     # The REST API (/api/v1, /_health) shares this process, port and services; SecurityHeaders
     # wraps it and the Reflex backend and pages mounted beneath it (CSP, nosniff, ...);
     # InstanceHeader names the instance that answered (MARQUE_INSTANCE_ID, for a fleet).
-    api_transformer=[create_api(), SecurityHeaders, InstanceHeader],
+    # PageMetadata puts each page's title, description, canonical URL, Open Graph tags and
+    # JSON-LD into the served HTML (no JavaScript needed), answers 404 for an unknown product,
+    # category or brand, and serves /sitemap.xml and /robots.txt (api/seo.py).
+    api_transformer=[create_api(), PageMetadata, SecurityHeaders, InstanceHeader],
     # A database outage in any page event: a "try again" banner, not an error (state/outage.py).
     backend_exception_handler=backend_exception_handler,
 )
 
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
 
-DESCRIPTION = "Marque: clothing, shoes and everyday goods from independent brands."
+DESCRIPTION = SITE_DESCRIPTION
+# The product, category and brand pages get their description (and Open Graph tags) from the
+# server (api/seo.py), in the HTML itself: a description rendered by the app as well would be a
+# second one in the head.
 
 # What every storefront page loads first: the header, who is logged in, the cart and wishlist.
 PAGE_FRAME = [FrameState.load_frame]
@@ -66,21 +74,18 @@ app.add_page(
     product_page,
     route=routes.PRODUCT,
     title=ProductState.page_title,
-    description=ProductState.page_description,
     on_load=[*PAGE_FRAME, ProductState.load_product, ReviewsState.load_reviews],
 )
 app.add_page(
     category_page,
     route=routes.CATEGORY,
     title=ListingState.page_title,
-    description=DESCRIPTION,
     on_load=[*PAGE_FRAME, ListingState.load_category],
 )
 app.add_page(
     brand_page,
     route=routes.BRAND,
     title=ListingState.page_title,
-    description=DESCRIPTION,
     on_load=[*PAGE_FRAME, ListingState.load_brand],
 )
 app.add_page(
@@ -118,14 +123,14 @@ app.add_page(
 app.add_page(
     home,
     route=routes.HOME,
-    title="Marque | Clothing and everyday goods from independent brands",
+    title=HOME_TITLE,
     description=DESCRIPTION,
     on_load=[*PAGE_FRAME, HomeState.load_home],
 )
 app.add_page(
     search_page,
     route=routes.SEARCH,
-    title="Search | Marque",
+    title=SearchState.page_title,
     description=DESCRIPTION,
     on_load=[*PAGE_FRAME, SearchState.load_search],
 )

@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from marque_app.domain.seo import NOT_FOUND_TITLES, SITE_NAME, product_title
 from marque_app.services import catalog
 from marque_app.services.catalog import (
     SOLD_OUT,
@@ -138,10 +139,10 @@ class ProductState(rx.State):
     @rx.var
     def page_title(self) -> str:
         if self.status == FOUND:
-            return self.product.meta_title
+            return product_title(self.product.meta_title)
         if self.status == MISSING:
-            return "Product not found | Marque"
-        return "Marque"
+            return NOT_FOUND_TITLES["product"]
+        return SITE_NAME
 
     @rx.var
     def page_description(self) -> str:

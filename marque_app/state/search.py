@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from marque_app.domain.seo import search_title
 from marque_app.routes import search_url
 from marque_app.services.catalog import ProductCard
 from marque_app.services.replica import read_session
@@ -40,6 +41,10 @@ class SearchState(rx.State):
         self.error = result.error
         self.is_capped = result.total_is_capped
         self.is_loaded = True
+
+    @rx.var
+    def page_title(self) -> str:
+        return search_title(self.query)
 
     @rx.var
     def count_label(self) -> str:

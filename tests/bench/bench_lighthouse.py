@@ -135,7 +135,8 @@ def figures(lhr: dict) -> dict:
             for c in CATEGORIES
             if c != "performance"
             for ref in lhr["categories"][c]["auditRefs"]
-            if ref.get("weight", 0) > 0 and (lhr["audits"][ref["id"]].get("score") or 0) < 1
+            if ref.get("weight", 0) > 0
+            and (lhr["audits"][ref["id"]].get("score") or 0) < 1
             and lhr["audits"][ref["id"]].get("scoreDisplayMode") not in ("notApplicable", "manual", "informative")
         }
     )
