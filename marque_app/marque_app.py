@@ -47,6 +47,7 @@ app = rx.App(
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
         rx.el.meta(name="theme-color", content="#ffffff"),
         cart_ops_script(),  # window.marqueCart: cart ops with client-made ids
+        rx.script(src="/page_head.js"),  # one <title>: the server's head tags give way to the app's
     ],
     # The REST API (/api/v1, /_health) shares this process, port and services; SecurityHeaders
     # wraps it and the Reflex backend and pages mounted beneath it (CSP, nosniff, ...);

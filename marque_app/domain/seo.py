@@ -205,11 +205,12 @@ def _tag(name: str, attrs: dict[str, str]) -> str:
 
 
 def head_tags(meta: PageMeta, base_url: str) -> str:
-    """The ``<head>`` elements of ``meta`` (each but the title marked ``data-marque-seo``)."""
+    """The ``<head>`` elements of ``meta``, each marked ``data-marque-seo`` (``assets/page_head.js``
+    removes them once the app has its own title, or has moved to another page)."""
     url = absolute(base_url, meta.path)
     image = absolute(base_url, meta.image)
     tags = [
-        f"<title>{html.escape(meta.title)}</title>",
+        f'<title data-marque-seo="">{html.escape(meta.title)}</title>',
         _tag("meta", {"name": "description", "content": meta.description}),
         _tag("link", {"rel": "canonical", "href": url}),
     ]

@@ -41,10 +41,10 @@ def test_script_json_cannot_close_its_script_element():
 def test_head_tags_escape_attributes_and_mark_what_the_server_added():
     meta = seo.PageMeta(title='A "quoted" <title>', description='x" onload="alert(1)', path="/p?a=1&b=2")
     head = seo.head_tags(meta, "https://shop.example/")
-    assert "<title>A &quot;quoted&quot; &lt;title&gt;</title>" in head
+    assert '<title data-marque-seo="">A &quot;quoted&quot; &lt;title&gt;</title>' in head
     assert 'content="x&quot; onload=&quot;alert(1)"' in head
     assert '<link rel="canonical" href="https://shop.example/p?a=1&amp;b=2" data-marque-seo=""/>' in head
-    assert all("data-marque-seo" in tag for tag in re.findall(r"<(?:meta|link|script)\b[^>]*>", head))
+    assert all("data-marque-seo" in tag for tag in re.findall(r"<(?:title|meta|link|script)\b[^>]*>", head))
 
 
 def test_product_json_ld_claims_a_rating_only_with_reviews():
