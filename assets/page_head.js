@@ -2,8 +2,8 @@
 // into its HTML, marked data-marque-seo (marque_app/api/seo.py), for crawlers and link previews
 // that run no script. Once the app is running it owns the head: this keeps it to one <title>.
 //
-// - When the app renders its own <title> (a page the server sent as the empty shell), the
-//   server's goes.
+// - When the app renders its own <title> or <meta> of the same name (its title and description,
+//   Reflex's og:image), the server's one goes: one of each in the head.
 // - After a client-side navigation the server's tags describe another page: they all go (and the
 //   first-paint summary with them).
 // Elements React took over (it claims the server's title on a prerendered page) are left to it.
@@ -16,12 +16,22 @@
     return Object.keys(el).some(function (k) { return k.indexOf("__react") === 0; });
   }
 
+  function key(el) {
+    if (el.tagName === "TITLE") return "title";
+    if (el.tagName !== "META") return null;
+    var name = el.getAttribute("name") || el.getAttribute("property");
+    return name ? "meta:" + name : null;
+  }
+
   function tidy() {
     var moved = location.pathname + location.search !== served;
-    var appTitle = document.querySelector("head > title:not([data-marque-seo])") !== null;
+    var apps = {};
+    document.head.querySelectorAll("title:not([data-marque-seo]), meta:not([data-marque-seo])").forEach(
+      function (el) { var k = key(el); if (k) apps[k] = true; });
     document.querySelectorAll("[data-marque-seo]").forEach(function (el) {
       if (reacts(el)) return;
-      if (moved || (el.tagName === "TITLE" && appTitle)) el.remove();
+      var k = key(el);
+      if (moved || (k && apps[k])) el.remove();
     });
   }
 

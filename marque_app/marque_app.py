@@ -63,9 +63,6 @@ app = rx.App(
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
 
 DESCRIPTION = SITE_DESCRIPTION
-# The product, category and brand pages get their description (and Open Graph tags) from the
-# server (api/seo.py), in the HTML itself: a description rendered by the app as well would be a
-# second one in the head.
 
 # What every storefront page loads first: the header, who is logged in, the cart and wishlist.
 PAGE_FRAME = [FrameState.load_frame]
@@ -75,18 +72,21 @@ app.add_page(
     product_page,
     route=routes.PRODUCT,
     title=ProductState.page_title,
+    description=ProductState.page_description,
     on_load=[*PAGE_FRAME, ProductState.load_product, ReviewsState.load_reviews],
 )
 app.add_page(
     category_page,
     route=routes.CATEGORY,
     title=ListingState.page_title,
+    description=ListingState.page_description,
     on_load=[*PAGE_FRAME, ListingState.load_category],
 )
 app.add_page(
     brand_page,
     route=routes.BRAND,
     title=ListingState.page_title,
+    description=ListingState.page_description,
     on_load=[*PAGE_FRAME, ListingState.load_brand],
 )
 app.add_page(

@@ -137,17 +137,15 @@ def listing_meta(listing: ListingPage, *, kind: str, page: int) -> PageMeta:
         path = routes.category_url(c.slug)
         trail = [_home_crumb(), *(Crumb(b.name, routes.category_url(b.slug)) for b in listing.breadcrumb)]
         heading, text, image = c.name, c.description, c.image_url or first_image
-        fallback = f"Shop {c.name} at Marque: {listing.total} products from independent brands."
     else:
         b = listing.brand
         assert b is not None
         path = routes.brand_url(b.slug)
         trail = [_home_crumb(), Crumb("Brands", routes.BRANDS), Crumb(b.name, path)]
         heading, text, image = b.name, b.description, b.logo_url or first_image
-        fallback = f"{b.name} at Marque: {listing.total} products."
     return PageMeta(
         title=seo.listing_title(heading, page),
-        description=seo.describe(text, fallback),
+        description=seo.describe(text),  # as ListingState.page_description
         path=_with_page(path, page),
         image=image or seo.SITE_IMAGE,
         breadcrumb=trail,

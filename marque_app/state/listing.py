@@ -16,7 +16,7 @@ import reflex as rx
 from marque_app import routes
 from marque_app.domain import listing_text as words
 from marque_app.domain.listing import ListingQuery, ListingQueryError, parse_listing_query
-from marque_app.domain.seo import NOT_FOUND_TITLES, SITE_NAME, listing_title
+from marque_app.domain.seo import NOT_FOUND_TITLES, SITE_NAME, describe, listing_title
 from marque_app.services.catalog import (
     CategoryLink,
     NavCategory,
@@ -378,6 +378,10 @@ class ListingState(rx.State):
         if self.kind == BRAND:
             return self.brand.description
         return ""
+
+    @rx.var
+    def page_description(self) -> str:
+        return describe(self.description) if self.status == FOUND else ""
 
     @rx.var
     def page_title(self) -> str:

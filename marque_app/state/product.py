@@ -6,7 +6,7 @@ import asyncio
 
 import reflex as rx
 
-from marque_app.domain.seo import NOT_FOUND_TITLES, SITE_NAME, product_title
+from marque_app.domain.seo import NOT_FOUND_TITLES, SITE_NAME, describe, product_title
 from marque_app.services import catalog
 from marque_app.services.catalog import (
     SOLD_OUT,
@@ -146,7 +146,10 @@ class ProductState(rx.State):
 
     @rx.var
     def page_description(self) -> str:
-        return self.product.meta_description if self.status == FOUND else ""
+        if self.status != FOUND:
+            return ""
+        p = self.product
+        return describe(p.meta_description, p.short_description, p.description)
 
     @rx.var
     def rating_stars(self) -> list[str]:

@@ -89,6 +89,7 @@ def test_pages_with_the_servers_head_hydrate_with_one_title_and_no_csp_violation
     expect(page.get_by_test_id("product-name")).to_have_text(item.name)
     expect(page).to_have_title(item.title)
     assert _titles(page) == [item.title]
+    assert page.locator('meta[name="description"]').count() == 1  # the app's, not also the server's
     expect(page.locator("#marque-first-paint")).to_be_hidden()  # the app has drawn its own
     page.get_by_test_id("add-to-cart").click()  # the page works: the add reaches the server
     expect(page.locator("[data-sonner-toast]").filter(has_text="Added to your cart")).to_be_visible()
