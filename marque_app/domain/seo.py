@@ -252,10 +252,12 @@ def head_tags(meta: PageMeta, base_url: str) -> str:
 
 SUMMARY_ID = "marque-first-paint"
 # Shown until the app has drawn its own header (the CSS :has() below, no script): the summary is
-# what a phone shows while the app's JavaScript downloads and runs.
+# what a phone shows while the app's JavaScript downloads and runs. It lies over the page (fixed)
+# rather than in its flow, so the app's content does not move when it goes (no layout shift).
 SUMMARY_STYLE = (
     f"#{SUMMARY_ID}{{font-family:ui-sans-serif,system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;"
-    "max-width:1200px;margin:0 auto;padding:16px;color:#1c2024}"
+    "position:fixed;inset:0;z-index:2147483647;overflow:hidden;background:#fff;"
+    "box-sizing:border-box;padding:16px max(16px,calc((100vw - 1200px)/2));color:#1c2024}"
     f"#{SUMMARY_ID} .mq-logo{{font-size:24px;font-weight:700;letter-spacing:-0.03em;margin:0 0 16px}}"
     f"#{SUMMARY_ID} img{{width:100%;max-width:560px;height:auto;aspect-ratio:1/1;border-radius:16px;"
     "display:block;background:#f0f0f3}"
