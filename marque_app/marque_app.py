@@ -6,10 +6,12 @@ from marque_app import routes
 from marque_app.api import create_api
 from marque_app.api.headers import SecurityHeaders
 from marque_app.api.instance import InstanceHeader
+from marque_app.api.seo import PageMetadata
 from marque_app.api.shutdown import DrainGate, graceful_shutdown
 from marque_app.components.cart_ops import cart_ops_script
 from marque_app.components.privacy import privacy_signals_script
 from marque_app.components.theme import STYLE
+from marque_app.domain.seo import HOME_TITLE, SITE_DESCRIPTION
 from marque_app.pages.account import account_page
 from marque_app.pages.admin import add_admin_pages
 from marque_app.pages.auth import forgot_password_page, login_page, register_page, reset_password_page
@@ -49,12 +51,16 @@ app = rx.App(
         rx.el.meta(name="theme-color", content="#ffffff"),
         cart_ops_script(),  # window.marqueCart: cart ops with client-made ids
         privacy_signals_script(),  # the browser's DNT / GPC as a cookie the websocket carries
+        rx.script(src="/page_head.js"),  # one <title>: the server's head tags give way to the app's
     ],
     # The REST API (/api/v1, /_health) shares this process, port and services; SecurityHeaders
     # wraps it and the Reflex backend and pages mounted beneath it (CSP, nosniff, ...);
     # InstanceHeader names the instance that answered (MARQUE_INSTANCE_ID, for a fleet);
     # DrainGate refuses new websockets while a SIGTERM drains the worker (api/shutdown.py).
-    api_transformer=[create_api(), SecurityHeaders, InstanceHeader, DrainGate],
+    # PageMetadata puts each page's title, description, canonical URL, Open Graph tags and
+    # JSON-LD into the served HTML (no JavaScript needed), answers 404 for an unknown product,
+    # category or brand, and serves /sitemap.xml and /robots.txt (api/seo.py).
+    api_transformer=[create_api(), PageMetadata, SecurityHeaders, InstanceHeader, DrainGate],
     # A database outage in any page event: a "try again" banner, not an error (state/outage.py).
     backend_exception_handler=backend_exception_handler,
 )
@@ -65,7 +71,7 @@ app.register_lifespan_task(flush_forever)  # writes the analytics events' buffer
 # After every log-in: merge the guest cart and wishlist (registered here, not on import).
 on_login(CartState.merge_guest_cart)
 
-DESCRIPTION = "Marque: clothing, shoes and everyday goods from independent brands."
+DESCRIPTION = SITE_DESCRIPTION
 
 # Each page: route, title, its own loads (after its frame: pages/registry.py). Dynamic routes
 # first (Reflex matches them in the order they were added).
@@ -82,10 +88,14 @@ PAGES = (
         category_page,
         ListingState.page_title,
         ListingState.load_category_page,
-        description=DESCRIPTION,
+        description=ListingState.page_description,
     ),
     self_framed(
-        routes.BRAND, brand_page, ListingState.page_title, ListingState.load_brand_page, description=DESCRIPTION
+        routes.BRAND,
+        brand_page,
+        ListingState.page_title,
+        ListingState.load_brand_page,
+        description=ListingState.page_description,
     ),
     account(routes.ACCOUNT_ORDER, order_page, "Your order | Marque", OrdersState.load_order),
     storefront(routes.ORDER_CONFIRMATION, confirmation_page, "Order placed | Marque", CheckoutState.load_confirmation),
@@ -94,11 +104,11 @@ PAGES = (
     self_framed(
         routes.HOME,
         home,
-        "Marque | Clothing and everyday goods from independent brands",
+        HOME_TITLE,
         HomeState.load_page,
         description=DESCRIPTION,
     ),
-    self_framed(routes.SEARCH, search_page, "Search | Marque", SearchState.load_page, description=DESCRIPTION),
+    self_framed(routes.SEARCH, search_page, SearchState.page_title, SearchState.load_page, description=DESCRIPTION),
     storefront(routes.LOGIN, login_page, "Log in | Marque", LoginState.load_login),
     storefront(routes.REGISTER, register_page, "Create an account | Marque", LoginState.load_login),
     storefront(routes.FORGOT_PASSWORD, forgot_password_page, "Forgot password | Marque", LoginState.load_password_form),

@@ -16,6 +16,7 @@ import reflex as rx
 from marque_app import routes
 from marque_app.domain import listing_text as words
 from marque_app.domain.listing import ListingQuery, ListingQueryError, parse_listing_query
+from marque_app.domain.seo import NOT_FOUND_TITLES, SITE_NAME, describe, listing_title
 from marque_app.services.catalog import (
     CategoryLink,
     NavCategory,
@@ -400,13 +401,16 @@ class ListingState(rx.State):
         return ""
 
     @rx.var
+    def page_description(self) -> str:
+        return describe(self.description) if self.status == FOUND else ""
+
+    @rx.var
     def page_title(self) -> str:
         if self.status == MISSING:
-            return f"{'Brand' if self.kind == BRAND else 'Category'} not found | Marque"
+            return NOT_FOUND_TITLES["brand" if self.kind == BRAND else "category"]
         if self.status != FOUND:
-            return "Marque"
-        suffix = f" (page {self.page})" if self.page > 1 else ""
-        return f"{self.heading}{suffix} | Marque"
+            return SITE_NAME
+        return listing_title(self.heading, self.page)
 
 
 def _read_listing(

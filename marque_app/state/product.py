@@ -8,6 +8,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from marque_app.domain.reviews import ReviewError
+from marque_app.domain.seo import NOT_FOUND_TITLES, SITE_NAME, describe, product_title
 from marque_app.services import catalog
 from marque_app.services.catalog import (
     SOLD_OUT,
@@ -163,14 +164,17 @@ class ProductState(rx.State):
     @rx.var
     def page_title(self) -> str:
         if self.status == FOUND:
-            return self.product.meta_title
+            return product_title(self.product.meta_title)
         if self.status == MISSING:
-            return "Product not found | Marque"
-        return "Marque"
+            return NOT_FOUND_TITLES["product"]
+        return SITE_NAME
 
     @rx.var
     def page_description(self) -> str:
-        return self.product.meta_description if self.status == FOUND else ""
+        if self.status != FOUND:
+            return ""
+        p = self.product
+        return describe(p.meta_description, p.short_description, p.description)
 
     @rx.var
     def rating_stars(self) -> list[str]:

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from marque_app.domain.analytics import normal_query
+from marque_app.domain.seo import search_title
 from marque_app.routes import search_url
 from marque_app.services.catalog import ProductCard, cached_home_sections
 from marque_app.services.replica import read_session
@@ -62,6 +63,10 @@ class SearchState(rx.State):
         self.is_loaded = True
         if result.query and result.page == 1 and not result.error:  # a new search, not its page 2
             track(self, "search", {"query": normal_query(result.query), "results": result.total})
+
+    @rx.var
+    def page_title(self) -> str:
+        return search_title(self.query)
 
     @rx.var
     def count_label(self) -> str:
