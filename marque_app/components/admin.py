@@ -50,7 +50,7 @@ def _nav_links() -> rx.Component:
 
 def sidebar() -> rx.Component:
     return rx.box(
-        rx.heading("Marque admin", size="4", padding_x="10px", padding_bottom="12px"),
+        rx.text("Marque admin", size="4", weight="bold", padding_x="10px", padding_bottom="12px"),
         _nav_links(),
         display=rx.breakpoints(initial="none", md="block"),
         width="220px",
@@ -80,7 +80,7 @@ def mobile_bar() -> rx.Component:
             ),
             direction="left",
         ),
-        rx.heading("Marque admin", size="3"),
+        rx.text("Marque admin", size="3", weight="bold"),
         display=rx.breakpoints(initial="flex", md="none"),
         padding="10px",
         border_bottom=f"1px solid {rx.color('gray', 5)}",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components.auth import error_callout
+from marque_app.components.button_link import button_link
 from marque_app.components.cart import total_row
 from marque_app.components.orders import priced_line
 from marque_app.state.checkout import (
@@ -424,9 +425,7 @@ def empty_checkout() -> rx.Component:
     return rx.vstack(
         rx.heading("Your cart is empty", as_="h1", size="7"),
         rx.text("Add something to your cart before checking out.", size="2", color=rx.color("gray", 11)),
-        rx.link(
-            rx.button("Go to the shop", size="3", radius="full"), href=routes.SHOP, data_testid="checkout-shop-link"
-        ),
+        button_link("Go to the shop", href=routes.SHOP, size="3", radius="full", data_testid="checkout-shop-link"),
         spacing="3",
         align="center",
         padding_y="80px",

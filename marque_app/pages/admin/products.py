@@ -15,6 +15,7 @@ from marque_app.components.admin import (
     pager,
     table,
 )
+from marque_app.components.button_link import button_link
 from marque_app.state.admin.products import AdminProductFormState as F
 from marque_app.state.admin.products import AdminProductsState as L
 from marque_app.state.admin.products import ImageRow, VariantRow
@@ -52,7 +53,7 @@ def _row(p) -> rx.Component:
 def products_list() -> rx.Component:
     return admin_layout(
         "Products",
-        rx.hstack(rx.link(rx.button("New product", data_testid="new-product"), href=f"{routes.ADMIN_PRODUCTS}/new")),
+        rx.hstack(button_link("New product", href=f"{routes.ADMIN_PRODUCTS}/new", data_testid="new-product")),
         rx.form(
             rx.flex(
                 rx.input(name="q", default_value=L.q, placeholder="Search name, slug or SKU", data_testid="product-q"),
@@ -231,7 +232,7 @@ def _form() -> rx.Component:
             rx.el.label(
                 rx.hstack(rx.checkbox(name="featured", default_checked=F.featured), rx.text("Featured"), spacing="2")
             ),
-            rx.heading("Variants", size="4"),
+            rx.heading("Variants", as_="h2", size="4"),
             field_error(F.error, F.error_field, "variants"),
             rx.box(
                 rx.table.root(
@@ -250,7 +251,7 @@ def _form() -> rx.Component:
                 width="100%",
             ),
             rx.button("Add variant", type="button", variant="soft", on_click=F.add_variant, data_testid="add-variant"),
-            rx.heading("Pictures", size="4"),
+            rx.heading("Pictures", as_="h2", size="4"),
             rx.vstack(rx.foreach(F.images, _image_row), spacing="2", width="100%"),
             rx.upload(
                 rx.vstack(
