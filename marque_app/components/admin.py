@@ -7,6 +7,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components.auth import forbidden_panel
+from marque_app.components.focus_error import focus_first_error
 from marque_app.state.auth import AuthState
 
 NAV = (
@@ -160,8 +161,15 @@ def native_select(
 def error_banner(error: rx.Var, testid: str = "admin-error") -> rx.Component:
     return rx.cond(
         error != "",
-        rx.callout(
-            error, icon="triangle_alert", color_scheme="red", role="alert", size="1", width="100%", data_testid=testid
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle_alert")),
+            rx.callout.text(error),
+            focus_first_error(error),  # the keyboard lands on the first error
+            color_scheme="red",
+            role="alert",
+            size="1",
+            width="100%",
+            data_testid=testid,
         ),
     )
 

@@ -6,6 +6,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components.button_link import button_link
+from marque_app.components.focus_error import focus_first_error
 from marque_app.domain.auth import password_problems
 from marque_app.state.auth import AuthState
 
@@ -38,9 +39,10 @@ def error_callout(message: rx.Var, testid: str = "auth-error") -> rx.Component:
     """A red alert with ``message``, shown only when it is not empty."""
     return rx.cond(
         message != "",
-        rx.callout(
-            message,
-            icon="triangle_alert",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle_alert")),
+            rx.callout.text(message),
+            focus_first_error(message),  # the keyboard lands on the first error
             color_scheme="red",
             role="alert",
             size="1",

@@ -112,7 +112,11 @@ def cart_line(line: rx.Var[LineView], compact: bool = False) -> rx.Component:
         rx.text(line.name, size="2", weight="medium"),
     )
     return rx.hstack(
-        line_image(line.image_url, line.name, "64px" if compact else "88px"),
+        # only the picture fades when sold out: faded text falls under 4.5:1
+        rx.box(
+            line_image(line.image_url, line.name, "64px" if compact else "88px"),
+            opacity=rx.cond(line.is_sold_out, "0.6", "1"),
+        ),
         rx.vstack(
             name,
             rx.cond(
@@ -148,7 +152,6 @@ def cart_line(line: rx.Var[LineView], compact: bool = False) -> rx.Component:
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         data_testid="cart-line",
         data_sku=line.sku_id,
-        opacity=rx.cond(line.is_sold_out, "0.7", "1"),
     )
 
 
