@@ -50,7 +50,7 @@ def _nav_links() -> rx.Component:
 
 
 def sidebar() -> rx.Component:
-    return rx.box(
+    return rx.el.nav(
         rx.text("Marque admin", size="4", weight="bold", padding_x="10px", padding_bottom="12px"),
         _nav_links(),
         display=rx.breakpoints(initial="none", md="block"),
@@ -60,6 +60,7 @@ def sidebar() -> rx.Component:
         border_right=f"1px solid {rx.color('gray', 5)}",
         min_height="100vh",
         background=rx.color("gray", 2),
+        aria_label="Admin",
         data_testid="admin-sidebar",
     )
 
@@ -103,7 +104,7 @@ def admin_layout(title: str, *children: rx.Component) -> rx.Component:
                 sidebar(),
                 rx.box(
                     mobile_bar(),
-                    rx.box(content, padding=rx.breakpoints(initial="12px", md="24px"), width="100%"),
+                    rx.el.main(content, padding=rx.breakpoints(initial="12px", md="24px"), width="100%"),
                     flex="1",
                     min_width="0",
                 ),
@@ -141,6 +142,8 @@ def native_select(
         children = [*first, rx.foreach(options, lambda c: rx.el.option(c.label, value=c.value))]
     else:
         children = [*first, *[rx.el.option(label, value=val) for val, label in options]]
+    # a name for screen readers (and axe's select-name) when no <label> wraps it: "category_id" -> "Category"
+    props.setdefault("aria_label", name.removesuffix("_id").replace("_", " ").capitalize())
     return rx.el.select(
         *children,
         name=name,

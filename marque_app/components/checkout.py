@@ -133,7 +133,12 @@ def shipping_address() -> rx.Component:
             CheckoutState.is_user,
             rx.el.label(
                 rx.hstack(
-                    rx.checkbox(name="save_address", default_checked=True, data_testid="save-address"),
+                    rx.checkbox(
+                        name="save_address",
+                        default_checked=True,
+                        aria_label="Save to my address book",
+                        data_testid="save-address",
+                    ),
                     rx.text("Save to my address book", size="2"),
                     spacing="2",
                     align="center",
@@ -186,6 +191,7 @@ def billing_address() -> rx.Component:
                 rx.checkbox(
                     checked=CheckoutState.billing_same,
                     on_change=CheckoutState.set_billing_same,
+                    aria_label="Billing address same as the shipping address",
                     data_testid="billing-same",
                 ),
                 rx.text("Same as the shipping address", size="2"),

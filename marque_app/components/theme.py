@@ -36,6 +36,8 @@ STYLE = {
         "text_decoration": "none",
     },
     ".skip-link:focus": {"left": "8px"},
+    # Radix's soft badges write step 11 on step 3: 4.2:1 for amber and green at 12 px; step 12 is > 7:1
+    ".rt-Badge.rt-variant-soft": {"color": "var(--accent-12)"},
     ".sr-only": {
         "position": "absolute",
         "width": "1px",

@@ -195,7 +195,11 @@ def _address_dialog() -> rx.Component:
                     ),
                     rx.el.label(
                         rx.hstack(
-                            rx.checkbox(name="is_default", default_checked=draft.is_default),
+                            rx.checkbox(
+                                name="is_default",
+                                default_checked=draft.is_default,
+                                aria_label="Use as my default address",
+                            ),
                             rx.text("Use as my default address", size="2"),
                             spacing="2",
                             align="center",

@@ -43,7 +43,12 @@ def _contact() -> rx.Component:
                 ),
                 rx.text(
                     "Have an account? ",
-                    rx.link("Log in", href=routes.login_url(routes.CHECKOUT), data_testid="checkout-login"),
+                    rx.link(
+                        "Log in",
+                        href=routes.login_url(routes.CHECKOUT),
+                        underline="always",  # told apart from the sentence by more than its colour
+                        data_testid="checkout-login",
+                    ),
                     " to use your saved addresses; your cart comes with you.",
                     size="2",
                     color=rx.color("gray", 11),

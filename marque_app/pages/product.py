@@ -161,7 +161,13 @@ def color_picker() -> rx.Component:
         ProductState.product.colors.length() > 0,
         rx.vstack(
             _option_label("Colour:", ProductState.selected_color),
-            rx.hstack(rx.foreach(ProductState.color_options, swatch), spacing="2", wrap="wrap"),
+            rx.hstack(
+                rx.foreach(ProductState.color_options, swatch),
+                spacing="2",
+                wrap="wrap",
+                role="group",
+                aria_label="Colour",
+            ),
             spacing="2",
             data_testid="color-picker",
         ),
@@ -179,8 +185,8 @@ def size_picker() -> rx.Component:
             size="2",
             min_width="52px",
             aria_pressed=selected,
+            # struck through when sold out, not faded (faded text falls under 4.5:1)
             text_decoration=rx.cond(option.is_in_stock, "none", "line-through"),
-            opacity=rx.cond(option.is_in_stock | selected, "1", "0.6"),
             data_testid="size-option",
             data_value=option.value,
             custom_attrs={"data-selected": selected.to_string()},
@@ -191,7 +197,13 @@ def size_picker() -> rx.Component:
         ProductState.product.sizes.length() > 0,
         rx.vstack(
             _option_label("Size:", ProductState.selected_size),
-            rx.hstack(rx.foreach(ProductState.size_options, size_button), spacing="2", wrap="wrap"),
+            rx.hstack(
+                rx.foreach(ProductState.size_options, size_button),
+                spacing="2",
+                wrap="wrap",
+                role="group",
+                aria_label="Size",
+            ),
             spacing="2",
             data_testid="size-picker",
         ),

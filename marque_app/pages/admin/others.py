@@ -38,7 +38,11 @@ def _text_input(name: str, value, label: str, state, **props) -> rx.Component:
 
 
 def _active_box(value) -> rx.Component:
-    return rx.el.label(rx.hstack(rx.checkbox(name="is_active", default_checked=value), rx.text("Active"), spacing="2"))
+    return rx.el.label(
+        rx.hstack(
+            rx.checkbox(name="is_active", default_checked=value, aria_label="Active"), rx.text("Active"), spacing="2"
+        )
+    )
 
 
 def _edit_card(

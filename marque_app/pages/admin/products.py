@@ -30,7 +30,7 @@ def _row(p) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 p.image_url != "",
-                rx.image(src=p.image_url, width="40px", height="40px", object_fit="cover", border_radius="4px"),
+                rx.image(src=p.image_url, alt="", width="40px", height="40px", object_fit="cover", border_radius="4px"),
             )
         ),
         rx.table.cell(rx.link(p.name, href=f"{routes.ADMIN_PRODUCTS}/" + p.id, data_testid="product-link")),
@@ -139,7 +139,7 @@ def _variant_row(v: rx.Var[VariantRow], i: rx.Var[int]) -> rx.Component:
 
 def _image_row(img: rx.Var[ImageRow], i: rx.Var[int]) -> rx.Component:
     return rx.hstack(
-        rx.image(src=img.url, width="64px", height="64px", object_fit="cover", border_radius="6px"),
+        rx.image(src=img.url, alt=img.alt_text, width="64px", height="64px", object_fit="cover", border_radius="6px"),
         rx.input(
             name="images." + i.to_string() + ".alt_text",
             default_value=img.alt_text,
@@ -230,7 +230,11 @@ def _form() -> rx.Component:
                 "meta_description",
             ),
             rx.el.label(
-                rx.hstack(rx.checkbox(name="featured", default_checked=F.featured), rx.text("Featured"), spacing="2")
+                rx.hstack(
+                    rx.checkbox(name="featured", default_checked=F.featured, aria_label="Featured"),
+                    rx.text("Featured"),
+                    spacing="2",
+                )
             ),
             rx.heading("Variants", as_="h2", size="4"),
             field_error(F.error, F.error_field, "variants"),
