@@ -322,6 +322,8 @@ def cart_drawer() -> rx.Component:
             ),
         ),
         direction="right",
+        # vaul leaves the focus on the trigger unless told: the keyboard would stay behind the drawer
+        custom_attrs={"autoFocus": True},
         open=CartState.drawer_open,
         on_open_change=CartState.set_drawer_open,
     )

@@ -222,6 +222,8 @@ def skip_link() -> rx.Component:
     return rx.el.a(
         "Skip to content",
         href="#main-content",
+        # the router takes over the click (no native jump to the fragment): move the focus here
+        on_click=rx.call_script("document.getElementById('main-content').focus()"),
         class_name="skip-link",
         data_testid="skip-link",
     )

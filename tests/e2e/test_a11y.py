@@ -153,7 +153,7 @@ def test_phone_pages_have_no_serious_violations_and_targets_of_24px(page, axe_js
         check(page, axe_js, f"{path} at 375 px")
         # the header's own controls are 44 px targets
         for testid in ("open-cart", "logo"):
-            box = page.get_by_test_id(testid).bounding_box()
+            box = page.get_by_role("banner").get_by_test_id(testid).bounding_box()
             assert box and box["height"] >= 24 and box["width"] >= 24, f"{testid} on {path}: {box}"
         box = page.get_by_test_id("open-cart").bounding_box()
         assert box and box["height"] >= 44 and box["width"] >= 44, box
@@ -185,15 +185,18 @@ def test_skip_link_is_the_first_tab_stop_and_the_cart_is_a_named_button(goto, pa
     page.keyboard.press("Tab")
     skip = page.get_by_test_id("skip-link")
     expect(skip).to_be_focused()
-    expect(skip).to_be_visible()  # shown when focused
+    box = skip.bounding_box()
+    assert box and box["x"] >= 0 and box["y"] >= 0, f"the focused skip link is off screen: {box}"
     page.keyboard.press("Enter")
     expect(page.locator("main#main-content")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is inside the page's content, past the header
+    assert page.evaluate("() => !!document.activeElement.closest('main')"), "Tab after the skip link left <main>"
 
+    goto("/")
     cart = page.get_by_role("button", name=re.compile(r"^Cart, \d+ items?$"))
     expect(cart).to_have_count(1)
     expect(cart).to_have_attribute("data-testid", "open-cart")
-    # Tab reaches it: from the skip link on, going forward through the header
-    page.keyboard.press("Shift+Tab")  # back from main to the skip link
+    # Tab reaches it: skip link, logo, search, wishlist, cart
     for _ in range(8):
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.dataset.testid") == "open-cart":
@@ -201,6 +204,8 @@ def test_skip_link_is_the_first_tab_stop_and_the_cart_is_a_named_button(goto, pa
     expect(page.get_by_test_id("open-cart")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("cart-drawer")).to_be_visible()
+    # the drawer takes the focus (the keyboard does not stay behind it)
+    expect(page.get_by_test_id("cart-drawer").locator(":focus")).to_have_count(1)
 
 
 def test_a_refused_submit_moves_the_focus_to_the_first_error(goto, page, catalog):
