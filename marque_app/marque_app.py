@@ -7,7 +7,7 @@ from marque_app.api import create_api
 from marque_app.api.headers import SecurityHeaders
 from marque_app.api.instance import InstanceHeader
 from marque_app.components.cart_ops import cart_ops_script
-from marque_app.components.theme import STYLE
+from marque_app.components.theme import STYLE, toaster
 from marque_app.pages.account import account_page
 from marque_app.pages.admin import add_admin_pages
 from marque_app.pages.auth import forgot_password_page, login_page, register_page, reset_password_page
@@ -39,6 +39,7 @@ from marque_app.state.search import SearchState
 
 app = rx.App(
     style=STYLE,
+    toaster=toaster(),  # toast text at 4.5:1
     html_lang="en",
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),

@@ -9,6 +9,22 @@ GRAY = "slate"
 FONT_STACK = "Inter, ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
+def toaster() -> rx.Component:
+    """The toast provider, with sonner's light-theme text colours darkened: its own are 4.2-4.4:1
+    on their backgrounds. (The toaster sits outside the app's root, where STYLE does not reach;
+    "&&" outranks sonner's two-attribute selector.)"""
+    return rx.toast.provider(
+        style={
+            "&&[data-sonner-theme=light]": {
+                "--success-text": "hsl(140, 100%, 21%)",
+                "--info-text": "hsl(210, 92%, 36%)",
+                "--warning-text": "hsl(31, 92%, 28%)",
+                "--error-text": "hsl(360, 100%, 38%)",
+            }
+        }
+    )
+
+
 def theme() -> rx.Component:
     return rx.theme(appearance="light", accent_color=ACCENT, gray_color=GRAY, radius="medium", scaling="100%")
 
@@ -38,14 +54,6 @@ STYLE = {
     ".skip-link:focus": {"left": "8px"},
     # Radix's soft badges write step 11 on step 3: 4.2:1 for amber and green at 12 px; step 12 is > 7:1
     ".rt-Badge.rt-variant-soft": {"color": "var(--accent-12)"},
-    # sonner's rich toasts: its light-theme text colours are 4.2-4.4:1 on their own backgrounds
-    # (one element more specific than sonner's own "[data-sonner-toaster][data-sonner-theme=light]")
-    "html [data-sonner-toaster][data-sonner-theme=light]": {
-        "--success-text": "hsl(140, 100%, 21%)",
-        "--info-text": "hsl(210, 92%, 36%)",
-        "--warning-text": "hsl(31, 92%, 28%)",
-        "--error-text": "hsl(360, 100%, 38%)",
-    },
     ".sr-only": {
         "position": "absolute",
         "width": "1px",
