@@ -265,7 +265,7 @@ def header() -> rx.Component:
 
 def _footer_column(title: str, *links: rx.Component) -> rx.Component:
     return rx.vstack(
-        rx.text(title, size="2", weight="bold", color=rx.color("gray", 12)),
+        rx.heading(title, as_="h2", size="2", weight="bold", color=rx.color("gray", 12)),
         *links,
         spacing="2",
         align="start",
