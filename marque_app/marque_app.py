@@ -10,7 +10,7 @@ from marque_app.api.seo import PageMetadata
 from marque_app.api.shutdown import DrainGate, graceful_shutdown
 from marque_app.components.cart_ops import cart_ops_script
 from marque_app.components.privacy import privacy_signals_script
-from marque_app.components.theme import STYLE
+from marque_app.components.theme import STYLE, toaster
 from marque_app.domain.seo import HOME_TITLE, SITE_DESCRIPTION
 from marque_app.pages.account import account_page
 from marque_app.pages.admin import add_admin_pages
@@ -44,6 +44,7 @@ from marque_app.state.verify_email import VerifyEmailState
 
 app = rx.App(
     style=STYLE,
+    toaster=toaster(),  # toast text at 4.5:1
     html_lang="en",
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),

@@ -7,6 +7,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components.auth import forbidden_panel
+from marque_app.components.focus_error import focus_first_error
 from marque_app.state.auth import AuthState
 
 NAV = (
@@ -50,8 +51,8 @@ def _nav_links() -> rx.Component:
 
 
 def sidebar() -> rx.Component:
-    return rx.box(
-        rx.heading("Marque admin", size="4", padding_x="10px", padding_bottom="12px"),
+    return rx.el.nav(
+        rx.text("Marque admin", size="4", weight="bold", padding_x="10px", padding_bottom="12px"),
         _nav_links(),
         display=rx.breakpoints(initial="none", md="block"),
         width="220px",
@@ -60,6 +61,7 @@ def sidebar() -> rx.Component:
         border_right=f"1px solid {rx.color('gray', 5)}",
         min_height="100vh",
         background=rx.color("gray", 2),
+        aria_label="Admin",
         data_testid="admin-sidebar",
     )
 
@@ -81,7 +83,7 @@ def mobile_bar() -> rx.Component:
             ),
             direction="left",
         ),
-        rx.heading("Marque admin", size="3"),
+        rx.text("Marque admin", size="3", weight="bold"),
         display=rx.breakpoints(initial="flex", md="none"),
         padding="10px",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
@@ -103,7 +105,7 @@ def admin_layout(title: str, *children: rx.Component) -> rx.Component:
                 sidebar(),
                 rx.box(
                     mobile_bar(),
-                    rx.box(content, padding=rx.breakpoints(initial="12px", md="24px"), width="100%"),
+                    rx.el.main(content, padding=rx.breakpoints(initial="12px", md="24px"), width="100%"),
                     flex="1",
                     min_width="0",
                 ),
@@ -141,6 +143,8 @@ def native_select(
         children = [*first, rx.foreach(options, lambda c: rx.el.option(c.label, value=c.value))]
     else:
         children = [*first, *[rx.el.option(label, value=val) for val, label in options]]
+    # a name for screen readers (and axe's select-name) when no <label> wraps it: "category_id" -> "Category"
+    props.setdefault("aria_label", name.removesuffix("_id").replace("_", " ").capitalize())
     return rx.el.select(
         *children,
         name=name,
@@ -161,8 +165,15 @@ def native_select(
 def error_banner(error: rx.Var, testid: str = "admin-error") -> rx.Component:
     return rx.cond(
         error != "",
-        rx.callout(
-            error, icon="triangle_alert", color_scheme="red", role="alert", size="1", width="100%", data_testid=testid
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle_alert")),
+            rx.callout.text(error),
+            focus_first_error(error),  # the keyboard lands on the first error
+            color_scheme="red",
+            role="alert",
+            size="1",
+            width="100%",
+            data_testid=testid,
         ),
     )
 

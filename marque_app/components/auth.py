@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app import routes
+from marque_app.components.button_link import button_link
+from marque_app.components.focus_error import focus_first_error
 from marque_app.domain.auth import password_problems
 from marque_app.state.auth import AuthState
 from marque_app.state.header import HeaderState
@@ -38,9 +40,10 @@ def error_callout(message: rx.Var, testid: str = "auth-error") -> rx.Component:
     """A red alert with ``message``, shown only when it is not empty."""
     return rx.cond(
         message != "",
-        rx.callout(
-            message,
-            icon="triangle_alert",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle_alert")),
+            rx.callout.text(message),
+            focus_first_error(message),  # the keyboard lands on the first error
             color_scheme="red",
             role="alert",
             size="1",
@@ -109,7 +112,7 @@ def forbidden_panel() -> rx.Component:
         rx.vstack(
             rx.heading("403: not for your account", as_="h1", size="7"),
             rx.text(AuthState.forbidden_message, color=rx.color("gray", 11)),
-            rx.link(rx.button("Back to the shop", radius="full"), href=routes.HOME),
+            button_link("Back to the shop", href=routes.HOME, radius="full"),
             spacing="4",
             align="center",
         ),
@@ -176,7 +179,7 @@ def _account_menu() -> rx.Component:
                 rx.text(AuthState.user_name, size="2", weight="bold"),
                 rx.cond(
                     AuthState.user_name != AuthState.user_phone,
-                    rx.text(AuthState.user_phone, size="1", color=rx.color("gray", 10)),
+                    rx.text(AuthState.user_phone, size="1", color=rx.color("gray", 11)),
                 ),
                 padding="4px 12px 8px",
                 data_testid="account-menu-name",

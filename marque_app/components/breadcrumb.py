@@ -23,7 +23,7 @@ def breadcrumb(links: rx.Var[list[CategoryLink]], *trailing: rx.Component, **pro
         rx.link("Home", href=routes.HOME, size="2", color=rx.color("gray", 11)),
         rx.foreach(links, _crumb),
         *trailing,
-        as_="nav",
+        role="navigation",  # a Stack renders a div whatever its "as"
         aria_label="Breadcrumb",
         spacing="1",
         align="center",

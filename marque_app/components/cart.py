@@ -7,6 +7,7 @@ from reflex.components.sonner.toast import ToastAction
 from reflex.vars.function import FunctionStringVar
 
 from marque_app import routes
+from marque_app.components.button_link import button_link
 from marque_app.components.cart_ops import op_arg
 from marque_app.domain.cart import MAX_LINE_QUANTITY
 from marque_app.state.cart import CartState
@@ -160,7 +161,13 @@ def _price_notice(line: rx.Var[LineView]) -> rx.Component:
     return rx.fragment(
         rx.cond(
             line.is_sold_out,
-            rx.badge("Sold out", color_scheme="gray", variant="solid", data_testid="sold-out-line"),
+            rx.badge(
+                "Sold out",
+                color_scheme="gray",
+                variant="solid",
+                background=rx.color("gray", 11),
+                data_testid="sold-out-line",
+            ),
         ),
         rx.cond(
             line.price_change != "",
@@ -186,7 +193,11 @@ def cart_line(line: rx.Var[LineView], compact: bool = False) -> rx.Component:
         rx.text(line.name, size="2", weight="medium"),
     )
     return rx.hstack(
-        line_image(line.image_url, line.name, "64px" if compact else "88px"),
+        # only the picture fades when sold out: faded text falls under 4.5:1
+        rx.box(
+            line_image(line.image_url, line.name, "64px" if compact else "88px"),
+            opacity=rx.cond(line.is_sold_out, "0.6", "1"),
+        ),
         rx.vstack(
             name,
             rx.cond(
@@ -222,7 +233,6 @@ def cart_line(line: rx.Var[LineView], compact: bool = False) -> rx.Component:
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         data_testid="cart-line",
         data_sku=line.sku_id,
-        opacity=rx.cond(line.is_sold_out, "0.7", "1"),
     )
 
 
@@ -277,11 +287,7 @@ def empty_cart(compact: bool = False) -> rx.Component:
         ),
         rx.heading("Your cart is empty", as_="h2" if compact else "h1", size="5" if compact else "7"),
         rx.text("Items you add to your cart will show up here.", size="2", color=rx.color("gray", 11)),
-        rx.link(
-            rx.button("Continue shopping", size="3", radius="full"),
-            href=routes.SHOP,
-            on_click=CartState.close_drawer,
-        ),
+        button_link("Continue shopping", href=routes.SHOP, size="3", radius="full", on_click=CartState.close_drawer),
         spacing="3",
         align="center",
         padding_y="48px" if compact else "80px",
@@ -294,15 +300,20 @@ def cart_drawer() -> rx.Component:
     """The header's cart: lines, totals, a link to the cart page."""
     return rx.drawer.root(
         rx.drawer.trigger(
-            rx.box(
-                rx.icon("shopping-bag", size=22),
+            # a real button (a Box "as button" rendered a div that the Tab key skipped), named
+            # with its count: "Cart, 2 items"
+            rx.el.button(
+                rx.icon("shopping-bag", size=22, aria_hidden="true"),
                 _count_badge(CartState.cart_count, "cart-count"),
-                as_="button",
                 type="button",
-                aria_label="Cart",
+                aria_label=_named_count("Cart", CartState.cart_count),
                 title="Cart",
                 position="relative",
                 display="flex",
+                align_items="center",
+                justify_content="center",
+                min_width="44px",
+                min_height="44px",
                 padding="8px",
                 border_radius="8px",
                 background="transparent",
@@ -318,7 +329,7 @@ def cart_drawer() -> rx.Component:
             rx.drawer.content(
                 rx.vstack(
                     rx.hstack(
-                        rx.drawer.title(rx.heading("Your cart", size="5")),
+                        rx.drawer.title(rx.heading("Your cart", as_="h2", size="5")),
                         rx.spacer(),
                         rx.drawer.close(
                             rx.icon_button(
@@ -350,17 +361,22 @@ def cart_drawer() -> rx.Component:
                                 flex="1",
                             ),
                             totals(),
-                            rx.link(
-                                rx.button("Checkout", size="3", width="100%", radius="full"),
+                            button_link(
+                                "Checkout",
                                 href=routes.CHECKOUT,
+                                size="3",
                                 width="100%",
+                                radius="full",
                                 on_click=CartState.close_drawer,
                                 data_testid="drawer-checkout",
                             ),
-                            rx.link(
-                                rx.button("View cart", size="3", width="100%", radius="full", variant="outline"),
+                            button_link(
+                                "View cart",
                                 href=routes.CART,
+                                size="3",
                                 width="100%",
+                                radius="full",
+                                variant="outline",
                                 on_click=CartState.close_drawer,
                                 data_testid="drawer-view-cart",
                             ),
@@ -387,6 +403,8 @@ def cart_drawer() -> rx.Component:
             ),
         ),
         direction="right",
+        # vaul leaves the focus on the trigger unless told: the keyboard would stay behind the drawer
+        custom_attrs={"autoFocus": True},
         open=CartState.drawer_open,
         on_open_change=CartState.set_drawer_open,
     )
@@ -423,6 +441,7 @@ def _count_badge(count: rx.Var, testid: str) -> rx.Component:
         color="white",
         background=rx.color("accent", 9),
         style={"&[data-empty='true']": {"color": rx.color("gray", 11), "background": rx.color("gray", 4)}},
+        aria_hidden="true",  # the button's or link's name says the count
         data_testid=testid,
     )
 
@@ -472,19 +491,29 @@ def heart_toggle(
     )
 
 
+def _named_count(name: str, count: rx.Var) -> rx.Var:
+    """An icon's accessible name with its count: "Cart, 1 item", "Wishlist, 3 items"."""
+    return rx.cond(count == 1, f"{name}, 1 item", f"{name}, " + count.to_string() + " items")
+
+
 def header_cart_badges() -> list[rx.Component]:
     """The wishlist link with its count, and the cart drawer (icon with its count)."""
     wishlist = rx.link(
         rx.box(
-            rx.icon("heart", size=22),
+            rx.icon("heart", size=22, aria_hidden="true"),
             _count_badge(CartState.wishlist_count, "wishlist-count"),
             position="relative",
             display="flex",
         ),
         href=routes.WISHLIST,
-        aria_label="Wishlist",
+        aria_label=_named_count("Wishlist", CartState.wishlist_count),
         title="Wishlist",
         color=rx.color("gray", 12),
+        display="inline-flex",
+        align_items="center",
+        justify_content="center",
+        min_width="44px",
+        min_height="44px",
         padding="8px",
         border_radius="8px",
         _hover={"background": rx.color("gray", 3)},

@@ -6,6 +6,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components.auth import error_callout
+from marque_app.components.button_link import button_link
 from marque_app.components.cart import total_row
 from marque_app.components.orders import priced_line
 from marque_app.state.checkout import (
@@ -132,7 +133,12 @@ def shipping_address() -> rx.Component:
             CheckoutState.is_user,
             rx.el.label(
                 rx.hstack(
-                    rx.checkbox(name="save_address", default_checked=True, data_testid="save-address"),
+                    rx.checkbox(
+                        name="save_address",
+                        default_checked=True,
+                        aria_label="Save to my address book",
+                        data_testid="save-address",
+                    ),
                     rx.text("Save to my address book", size="2"),
                     spacing="2",
                     align="center",
@@ -185,6 +191,7 @@ def billing_address() -> rx.Component:
                 rx.checkbox(
                     checked=CheckoutState.billing_same,
                     on_change=CheckoutState.set_billing_same,
+                    aria_label="Billing address same as the shipping address",
                     data_testid="billing-same",
                 ),
                 rx.text("Same as the shipping address", size="2"),
@@ -424,9 +431,7 @@ def empty_checkout() -> rx.Component:
     return rx.vstack(
         rx.heading("Your cart is empty", as_="h1", size="7"),
         rx.text("Add something to your cart before checking out.", size="2", color=rx.color("gray", 11)),
-        rx.link(
-            rx.button("Go to the shop", size="3", radius="full"), href=routes.SHOP, data_testid="checkout-shop-link"
-        ),
+        button_link("Go to the shop", href=routes.SHOP, size="3", radius="full", data_testid="checkout-shop-link"),
         spacing="3",
         align="center",
         padding_y="80px",

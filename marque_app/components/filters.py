@@ -106,7 +106,7 @@ def category_tree() -> rx.Component:
             data_testid="category-tree-link",
         ),
         rx.foreach(ListingState.tree, _tree_node),
-        as_="nav",
+        role="navigation",  # a Stack renders a div whatever its "as"
         aria_label="Category tree",
         spacing="2",
         align="start",
@@ -147,7 +147,7 @@ def price_filter() -> rx.Component:
                     ListingState.set_min_price_value,
                     "filter-min-price",
                 ),
-                rx.text("to", size="2", color=rx.color("gray", 10)),
+                rx.text("to", size="2", color=rx.color("gray", 11)),
                 box(
                     "max_price",
                     "Max",

@@ -56,7 +56,7 @@ def _suggestion(item: rx.Var, index: rx.Var) -> rx.Component:
             rx.icon("tag", size=14, color=rx.color("gray", 10)),
         ),
         rx.text(item.label, size="2", weight="medium", trim="both"),
-        rx.text(item.detail, size="1", color=rx.color("gray", 10)),
+        rx.text(item.detail, size="1", color=rx.color("gray", 11)),
         id="search-suggestion-" + index.to_string(),
         role="option",
         aria_selected=rx.cond(selected, "true", "false"),
@@ -145,22 +145,25 @@ def header_actions() -> rx.Component:
 
 
 def category_nav() -> rx.Component:
-    return rx.box(
+    """The category bar: one row that scrolls sideways where it does not fit, with a thin
+    visible scrollbar (a hidden one left the last categories cut off with no sign of more)."""
+    return rx.el.nav(
         container(
             rx.hstack(
                 rx.link("Shop all", href=routes.SHOP, **_nav_link_style()),
                 rx.link("New in", href=routes.HOME + "#new-arrivals", **_nav_link_style()),
                 rx.foreach(HeaderState.nav, _nav_item),
                 rx.link("Brands", href=routes.BRANDS, **_nav_link_style()),
-                spacing=rx.breakpoints(initial="4", md="6"),
+                spacing=rx.breakpoints(initial="2", md="5"),
                 align="center",
-                height="44px",
+                min_height="44px",
                 white_space="nowrap",
+                width="max-content",
             ),
             overflow_x="auto",
-            style={"scrollbarWidth": "none"},
+            style={"scrollbarWidth": "thin", "scrollbarColor": f"{rx.color('gray', 8)} transparent"},
+            data_testid="category-bar",
         ),
-        as_="nav",
         aria_label="Categories",
         border_top=f"1px solid {rx.color('gray', 4)}",
     )
@@ -208,12 +211,29 @@ def _nav_link_style() -> dict:
         "color": rx.color("gray", 11),
         "underline": "none",
         "_hover": {"color": rx.color("gray", 12)},
+        # a 44 px tall tap target (the text alone is 20 px)
+        "display": "inline-flex",
+        "align_items": "center",
+        "min_height": "44px",
+        "padding_x": "6px",
         "data_testid": "nav-category",
     }
 
 
+def skip_link() -> rx.Component:
+    """The first stop of the Tab key: jumps past the header to the page's own content."""
+    return rx.el.a(
+        "Skip to content",
+        href="#main-content",
+        # the router takes over the click (no native jump to the fragment): move the focus here
+        on_click=rx.call_script("document.getElementById('main-content').focus()"),
+        class_name="skip-link",
+        data_testid="skip-link",
+    )
+
+
 def header() -> rx.Component:
-    return rx.box(
+    return rx.el.header(
         container(
             rx.box(
                 rx.box(logo(), grid_area="logo"),
@@ -237,7 +257,6 @@ def header() -> rx.Component:
             ),
         ),
         category_nav(),
-        as_="header",
         position="sticky",
         top="0",
         z_index="20",
@@ -249,7 +268,7 @@ def header() -> rx.Component:
 
 def _footer_column(title: str, *links: rx.Component) -> rx.Component:
     return rx.vstack(
-        rx.text(title, size="2", weight="bold", color=rx.color("gray", 12)),
+        rx.heading(title, as_="h2", size="2", weight="bold", color=rx.color("gray", 12)),
         *links,
         spacing="2",
         align="start",
@@ -257,11 +276,20 @@ def _footer_column(title: str, *links: rx.Component) -> rx.Component:
 
 
 def _footer_link(text, href) -> rx.Component:
-    return rx.link(text, href=href, size="2", color=rx.color("gray", 11), underline="hover")
+    return rx.link(
+        text,
+        href=href,
+        size="2",
+        color=rx.color("gray", 11),
+        underline="hover",
+        display="inline-flex",
+        align_items="center",
+        min_height="28px",  # a tap target of at least 24 px on a phone
+    )
 
 
 def footer() -> rx.Component:
-    return rx.box(
+    return rx.el.footer(
         container(
             rx.grid(
                 rx.vstack(
@@ -304,11 +332,10 @@ def footer() -> rx.Component:
             rx.text(
                 "© 2026 Marque. A demo store: no real orders are placed.",
                 size="1",
-                color=rx.color("gray", 10),
+                color=rx.color("gray", 11),
                 padding_y="20px",
             ),
         ),
-        as_="footer",
         background=rx.color("gray", 2),
         border_top=f"1px solid {rx.color('gray', 4)}",
         margin_top="64px",
@@ -338,12 +365,15 @@ def outage_banner() -> rx.Component:
 def page_layout(*children: rx.Component) -> rx.Component:
     """A storefront page: header, the page's content in the shop's column, footer."""
     return rx.box(
+        skip_link(),
         header(),
-        rx.box(
+        rx.el.main(
             container(outage_banner(), *children, padding_top=rx.breakpoints(initial="20px", md="32px")),
-            as_="main",
+            id="main-content",
+            tab_index=-1,  # the skip link moves the focus here
             flex="1",
             width="100%",
+            outline="none",
         ),
         footer(),
         display="flex",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app import routes
+from marque_app.components.button_link import button_link
 
 
 def not_found_message(title: str, text: str) -> rx.Component:
@@ -17,11 +18,14 @@ def not_found_message(title: str, text: str) -> rx.Component:
                 border_radius="50%",
                 background=rx.color("accent", 3),
             ),
-            rx.heading(title, size="7", text_align="center", letter_spacing="-0.02em"),
+            rx.heading(title, as_="h1", size="7", text_align="center", letter_spacing="-0.02em"),
             rx.text(text, size="3", color=rx.color("gray", 11), text_align="center", max_width="420px"),
-            rx.link(
-                rx.button(rx.icon("arrow-left", size=16), "Back to the home page", size="3", radius="full"),
+            button_link(
+                rx.icon("arrow-left", size=16),
+                "Back to the home page",
                 href=routes.HOME,
+                size="3",
+                radius="full",
                 data_testid="back-home",
             ),
             spacing="4",

@@ -89,7 +89,7 @@ def _step(step: rx.Var[TimelineStepView]) -> rx.Component:
                 step.label,
                 size="2",
                 weight=rx.cond(step.state == "todo", "regular", "medium"),
-                color=rx.cond(step.state == "todo", rx.color("gray", 10), rx.color("gray", 12)),
+                color=rx.cond(step.state == "todo", rx.color("gray", 11), rx.color("gray", 12)),
             ),
             rx.cond(step.date != "", rx.text(step.date, size="1", color=rx.color("gray", 11))),
             spacing="0",

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marque_app.components.button_link import button_link
 from marque_app.state.listing import ListingState, PageLink
 
 
 def _number(link: rx.Var[PageLink]) -> rx.Component:
     return rx.cond(
         link.number == 0,
-        rx.text("\u2026", size="2", color=rx.color("gray", 10), padding_x="4px"),
+        rx.text("\u2026", size="2", color=rx.color("gray", 11), padding_x="4px"),
         rx.cond(
             link.is_current,
             rx.button(
@@ -22,9 +23,12 @@ def _number(link: rx.Var[PageLink]) -> rx.Component:
                 data_testid="page-link",
                 custom_attrs={"data-current": "true"},
             ),
-            rx.link(
-                rx.button(link.number.to_string(), variant="soft", color_scheme="gray", size="2"),
+            button_link(
+                link.number.to_string(),
                 href=link.href,
+                variant="soft",
+                color_scheme="gray",
+                size="2",
                 aria_label="Page " + link.number.to_string(),
                 data_testid="page-link",
             ),
@@ -36,9 +40,12 @@ def _step(label: str, icon: str, href: rx.Var[str], testid: str, icon_first: boo
     parts = [rx.icon(icon, size=16), label] if icon_first else [label, rx.icon(icon, size=16)]
     return rx.cond(
         href != "",
-        rx.link(
-            rx.button(*parts, variant="soft", color_scheme="gray", size="2"),
+        button_link(
+            *parts,
             href=href,
+            variant="soft",
+            color_scheme="gray",
+            size="2",
             rel="prev" if testid == "prev-page" else "next",
             data_testid=testid,
         ),
@@ -68,10 +75,10 @@ def pagination() -> rx.Component:
             rx.text(
                 ListingState.page_label,
                 size="2",
-                color=rx.color("gray", 10),
+                color=rx.color("gray", 11),
                 data_testid="page-label",
             ),
-            as_="nav",
+            role="navigation",  # a Stack renders a div whatever its "as"
             aria_label="Pages",
             spacing="2",
             align="center",

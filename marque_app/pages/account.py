@@ -6,6 +6,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components.auth import error_callout, field, forbidden_panel
+from marque_app.components.button_link import button_link
 from marque_app.components.layout import page_layout
 from marque_app.state.account import AccountState
 from marque_app.state.auth import AuthState
@@ -102,7 +103,7 @@ def _profile() -> rx.Component:
                     field(
                         "Phone",
                         rx.input(value=AccountState.phone, read_only=True, data_testid="profile-phone"),
-                        rx.text("Your log-in number; it cannot be changed here.", size="1", color=rx.color("gray", 10)),
+                        rx.text("Your log-in number; it cannot be changed here.", size="1", color=rx.color("gray", 11)),
                     ),
                     columns=rx.breakpoints(initial="1", sm="2"),
                     gap="12px",
@@ -234,7 +235,11 @@ def _address_dialog() -> rx.Component:
                     ),
                     rx.el.label(
                         rx.hstack(
-                            rx.checkbox(name="is_default", default_checked=draft.is_default),
+                            rx.checkbox(
+                                name="is_default",
+                                default_checked=draft.is_default,
+                                aria_label="Use as my default address",
+                            ),
                             rx.text("Use as my default address", size="2"),
                             spacing="2",
                             align="center",
@@ -325,7 +330,7 @@ def _password() -> rx.Component:
                     ),
                 ),
                 rx.text(
-                    "8 or more characters, with a number and a special character.", size="1", color=rx.color("gray", 10)
+                    "8 or more characters, with a number and a special character.", size="1", color=rx.color("gray", 11)
                 ),
                 rx.button("Save password", type="submit", radius="full", data_testid="password-save"),
                 spacing="3",
@@ -400,9 +405,11 @@ def account_page() -> rx.Component:
                 rx.vstack(
                     rx.heading("Your account", as_="h1", size="7"),
                     rx.text(AuthState.user_name, size="2", color=rx.color("gray", 11), data_testid="account-name"),
-                    rx.link(
-                        rx.button(rx.icon("package", size=16), "Your orders", variant="soft"),
+                    button_link(
+                        rx.icon("package", size=16),
+                        "Your orders",
                         href=routes.ACCOUNT_ORDERS,
+                        variant="soft",
                         data_testid="account-orders-link",
                     ),
                     _profile(),

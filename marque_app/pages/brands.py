@@ -40,7 +40,7 @@ def _brand_tile(brand: rx.Var[BrandLink]) -> rx.Component:
             rx.text(
                 brand.product_count.to_string() + " products",
                 size="2",
-                color=rx.color("gray", 10),
+                color=rx.color("gray", 11),
             ),
             spacing="2",
             align="start",

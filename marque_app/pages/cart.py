@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app import routes
+from marque_app.components.button_link import button_link
 from marque_app.components.cart import cart_line, cart_notices, empty_cart, totals
 from marque_app.components.cart_ops import op_arg
 from marque_app.components.layout import page_layout
@@ -13,17 +14,14 @@ from marque_app.state.cart import CartState
 
 def _summary_box() -> rx.Component:
     return rx.vstack(
-        rx.heading("Order summary", size="4"),
+        rx.heading("Order summary", as_="h2", size="4"),
         totals(),
         rx.cond(
             ~CartState.summary.free_shipping,
             rx.text("Free shipping on orders over $75", size="1", color=rx.color("gray", 11)),
         ),
-        rx.link(
-            rx.button("Checkout", size="3", width="100%", radius="full"),
-            href=routes.CHECKOUT,
-            width="100%",
-            data_testid="cart-checkout",
+        button_link(
+            "Checkout", href=routes.CHECKOUT, size="3", width="100%", radius="full", data_testid="cart-checkout"
         ),
         rx.link("Continue shopping", href=routes.SHOP, size="2"),
         spacing="3",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components import checkout as parts
+from marque_app.components.button_link import button_link
 from marque_app.components.layout import page_layout
 from marque_app.components.not_found import not_found_message
 from marque_app.state.checkout import CheckoutState, QuoteLineView
@@ -42,7 +43,12 @@ def _contact() -> rx.Component:
                 ),
                 rx.text(
                     "Have an account? ",
-                    rx.link("Log in", href=routes.login_url(routes.CHECKOUT), data_testid="checkout-login"),
+                    rx.link(
+                        "Log in",
+                        href=routes.login_url(routes.CHECKOUT),
+                        underline="always",  # told apart from the sentence by more than its colour
+                        data_testid="checkout-login",
+                    ),
                     " to use your saved addresses; your cart comes with you.",
                     size="2",
                     color=rx.color("gray", 11),
@@ -75,7 +81,7 @@ def _form() -> rx.Component:
                 data_testid="place-order",
             ),
             rx.text(
-                "You pay the total shown in the summary; nothing else is added.", size="1", color=rx.color("gray", 10)
+                "You pay the total shown in the summary; nothing else is added.", size="1", color=rx.color("gray", 11)
             ),
             spacing="4",
             width="100%",
@@ -187,13 +193,15 @@ def _confirmation() -> rx.Component:
         rx.hstack(
             rx.cond(
                 CheckoutState.is_user,
-                rx.link(
-                    rx.button("See the order", radius="full", variant="soft"),
+                button_link(
+                    "See the order",
                     href="/account/orders/" + p.number,
+                    radius="full",
+                    variant="soft",
                     data_testid="confirmation-order-link",
                 ),
             ),
-            rx.link(rx.button("Continue shopping", radius="full"), href=routes.SHOP),
+            button_link("Continue shopping", href=routes.SHOP, radius="full"),
             spacing="3",
             wrap="wrap",
         ),

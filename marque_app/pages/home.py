@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marque_app.components.button_link import button_link
 from marque_app.components.layout import page_layout
 from marque_app.components.product_card import card_skeletons, product_grid, section_heading
 from marque_app.state.home import HomeState
@@ -30,6 +31,7 @@ def hero() -> rx.Component:
             rx.badge("New season", variant="soft", radius="full", size="2"),
             rx.heading(
                 "Good things, made to last.",
+                as_="h1",
                 size=rx.breakpoints(initial="8", md="9"),
                 weight="bold",
                 letter_spacing="-0.03em",
@@ -43,18 +45,15 @@ def hero() -> rx.Component:
                 max_width="460px",
             ),
             rx.hstack(
-                rx.link(
-                    rx.button("Shop new arrivals", size=rx.breakpoints(initial="2", sm="3"), radius="full"),
-                    href="#new-arrivals",
+                button_link(
+                    "Shop new arrivals", href="#new-arrivals", size=rx.breakpoints(initial="2", sm="3"), radius="full"
                 ),
-                rx.link(
-                    rx.button(
-                        "Featured picks",
-                        size=rx.breakpoints(initial="2", sm="3"),
-                        radius="full",
-                        variant="outline",
-                    ),
+                button_link(
+                    "Featured picks",
                     href="#featured",
+                    size=rx.breakpoints(initial="2", sm="3"),
+                    radius="full",
+                    variant="outline",
                 ),
                 spacing="3",
                 wrap="wrap",

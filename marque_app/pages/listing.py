@@ -7,6 +7,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components.breadcrumb import breadcrumb
+from marque_app.components.button_link import button_link
 from marque_app.components.filters import WIDE, filters_toggle, sidebar, sort_select
 from marque_app.components.layout import page_layout
 from marque_app.components.not_found import not_found_message
@@ -52,9 +53,13 @@ def listing_breadcrumb() -> rx.Component:
 
 
 def _chip(link: rx.Var[CategoryLink]) -> rx.Component:
-    return rx.link(
-        rx.button(link.name, variant="soft", color_scheme="gray", radius="full", size="2"),
+    return button_link(
+        link.name,
         href="/categories/" + link.slug,
+        variant="soft",
+        color_scheme="gray",
+        radius="full",
+        size="2",
         data_testid="subcategory",
     )
 
@@ -154,10 +159,7 @@ def empty_state() -> rx.Component:
                         data_testid="clear-filters",
                     ),
                 ),
-                rx.link(
-                    rx.button("Shop all products", variant="soft", size="2"),
-                    href=routes.SHOP,
-                ),
+                button_link("Shop all products", href=routes.SHOP, variant="soft", size="2"),
                 spacing="2",
                 wrap="wrap",
                 justify="center",

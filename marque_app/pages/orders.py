@@ -7,6 +7,7 @@ import reflex as rx
 from marque_app import routes
 from marque_app.components import orders as parts
 from marque_app.components.auth import forbidden_panel
+from marque_app.components.button_link import button_link
 from marque_app.components.layout import page_layout
 from marque_app.components.not_found import not_found_message
 from marque_app.state.auth import AuthState
@@ -19,7 +20,7 @@ def _pager() -> rx.Component:
     def step(label: str, href: rx.Var, testid: str) -> rx.Component:
         return rx.cond(
             href != "",
-            rx.link(rx.button(label, variant="soft", color_scheme="gray", size="2"), href=href, data_testid=testid),
+            button_link(label, href=href, variant="soft", color_scheme="gray", size="2", data_testid=testid),
             rx.button(label, variant="soft", color_scheme="gray", size="2", disabled=True),
         )
 
@@ -33,7 +34,7 @@ def _pager() -> rx.Component:
             align="center",
             justify="center",
             width="100%",
-            as_="nav",
+            role="navigation",  # a Stack renders a div whatever its "as"
             aria_label="Pages",
         ),
     )
@@ -43,7 +44,7 @@ def _orders_list() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.link("Your account", href=routes.ACCOUNT, size="2"),
-            rx.text("/", size="2", color=rx.color("gray", 9)),
+            rx.text("/", size="2", color=rx.color("gray", 11)),
             rx.text("Orders", size="2"),
             spacing="2",
         ),
@@ -53,7 +54,7 @@ def _orders_list() -> rx.Component:
             rx.vstack(rx.foreach(OrdersState.rows, parts.order_row), spacing="2", width="100%"),
             rx.vstack(
                 rx.text("You have not ordered anything yet.", size="3"),
-                rx.link(rx.button("Start shopping", radius="full"), href=routes.SHOP),
+                button_link("Start shopping", href=routes.SHOP, radius="full"),
                 spacing="3",
                 align="start",
                 padding_y="24px",
@@ -149,7 +150,7 @@ def _order_detail() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.link("Your orders", href=routes.ACCOUNT_ORDERS, size="2", data_testid="back-to-orders"),
-            rx.text("/", size="2", color=rx.color("gray", 9)),
+            rx.text("/", size="2", color=rx.color("gray", 11)),
             rx.text(o.number, size="2"),
             spacing="2",
         ),

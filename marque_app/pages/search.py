@@ -111,7 +111,7 @@ def _empty() -> rx.Component:
         rx.text(
             "Try fewer words, another spelling, or browse the categories.",
             size="2",
-            color=rx.color("gray", 10),
+            color=rx.color("gray", 11),
         ),
         _popular(),
         spacing="2",
@@ -141,7 +141,7 @@ def search_page() -> rx.Component:
                         rx.text(
                             SearchState.count_label,
                             size="2",
-                            color=rx.color("gray", 10),
+                            color=rx.color("gray", 11),
                             data_testid="search-results-count",
                         ),
                         _corrected(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marque_app import routes
+from marque_app.components.button_link import button_link
 from marque_app.components.cart import line_image
 from marque_app.components.cart_ops import op_arg
 from marque_app.components.layout import page_layout
@@ -18,7 +19,7 @@ def wishlist_item(item: rx.Var[WishView]) -> rx.Component:
         rx.vstack(
             rx.cond(
                 item.brand != "",
-                rx.text(item.brand, size="1", color=rx.color("gray", 10), text_transform="uppercase"),
+                rx.text(item.brand, size="1", color=rx.color("gray", 11), text_transform="uppercase"),
             ),
             rx.cond(
                 item.href != "",
@@ -84,7 +85,7 @@ def _empty() -> rx.Component:
         rx.text(
             "Save the things you love for later: tap the heart on any product.", size="3", color=rx.color("gray", 11)
         ),
-        rx.link(rx.button("Browse the shop", size="3", radius="full"), href=routes.SHOP),
+        button_link("Browse the shop", href=routes.SHOP, size="3", radius="full"),
         spacing="3",
         align="center",
         padding_y="80px",

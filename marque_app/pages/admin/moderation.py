@@ -73,7 +73,7 @@ def _return_actions(r) -> rx.Component:
             ),
         ),
         rx.cond(r.refund_amount != "", rx.text("Refunded ", r.refund_amount, size="1", data_testid="return-refunded")),
-        rx.cond(r.actions.length() == 0, rx.text("No action left", size="1", color=rx.color("gray", 10))),
+        rx.cond(r.actions.length() == 0, rx.text("No action left", size="1", color=rx.color("gray", 11))),
         spacing="2",
         align="center",
         wrap="wrap",
@@ -149,7 +149,7 @@ def returns_page() -> rx.Component:
                         rx.table.cell(
                             rx.vstack(
                                 rx.text(r.reason, size="2"),
-                                rx.cond(r.comments != "", rx.text(r.comments, size="1", color=rx.color("gray", 10))),
+                                rx.cond(r.comments != "", rx.text(r.comments, size="1", color=rx.color("gray", 11))),
                                 spacing="0",
                             )
                         ),
@@ -304,11 +304,11 @@ def reviews_page() -> rx.Component:
                         rx.table.cell(
                             rx.vstack(
                                 rx.text(r.author, size="2"),
-                                rx.text(r.email, size="1", color=rx.color("gray", 10)),
+                                rx.text(r.email, size="1", color=rx.color("gray", 11)),
                                 rx.cond(
                                     r.verified_purchase,
                                     rx.badge("Verified purchase", color_scheme="green", data_testid="review-verified"),
-                                    rx.text("Not a verified purchase", size="1", color=rx.color("gray", 10)),
+                                    rx.text("Not a verified purchase", size="1", color=rx.color("gray", 11)),
                                 ),
                                 spacing="1",
                             )

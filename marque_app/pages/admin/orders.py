@@ -89,7 +89,7 @@ def orders_list() -> rx.Component:
 
 
 def _section(title: str, *children: rx.Component) -> rx.Component:
-    return rx.card(rx.vstack(rx.heading(title, size="3"), *children, spacing="2", width="100%"), width="100%")
+    return rx.card(rx.vstack(rx.heading(title, as_="h2", size="3"), *children, spacing="2", width="100%"), width="100%")
 
 
 def _items_form() -> rx.Component:
@@ -146,7 +146,7 @@ def order_page() -> rx.Component:
             rx.vstack(
                 _section(
                     "Summary",
-                    rx.heading(o.order_number, size="4", data_testid="order-number"),
+                    rx.heading(o.order_number, as_="h3", size="4", data_testid="order-number"),
                     rx.text("Placed ", o.created_at, " by ", o.email, size="2"),
                     rx.text("Status: ", rx.text.strong(o.status_label, data_testid="order-status"), size="2"),
                     rx.text("Payment: ", o.payment_status, " (", o.payment_method, ")", size="2"),

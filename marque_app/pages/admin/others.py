@@ -38,7 +38,11 @@ def _text_input(name: str, value, label: str, state, **props) -> rx.Component:
 
 
 def _active_box(value) -> rx.Component:
-    return rx.el.label(rx.hstack(rx.checkbox(name="is_active", default_checked=value), rx.text("Active"), spacing="2"))
+    return rx.el.label(
+        rx.hstack(
+            rx.checkbox(name="is_active", default_checked=value, aria_label="Active"), rx.text("Active"), spacing="2"
+        )
+    )
 
 
 def _edit_card(
@@ -50,7 +54,7 @@ def _edit_card(
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading(rx.cond(s.draft.id != "", f"Edit {noun}", f"New {noun}"), size="3"),
+                rx.heading(rx.cond(s.draft.id != "", f"Edit {noun}", f"New {noun}"), as_="h2", size="3"),
                 error_banner(s.error, error_testid),
                 rx.grid(*grid, columns=rx.breakpoints(initial="1", md="2"), gap="12px", width="100%"),
                 *below,
@@ -157,7 +161,7 @@ def inventory_page() -> rx.Component:
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.heading("Adjust stock", size="3"),
+                    rx.heading("Adjust stock", as_="h2", size="3"),
                     error_banner(s.error, "adjust-error"),
                     rx.grid(
                         _text_input("sku", s.sku, "SKU", s),
@@ -186,7 +190,7 @@ def inventory_page() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.heading("Low stock", size="4"),
+        rx.heading("Low stock", as_="h2", size="4"),
         filter_form(
             routes.ADMIN_INVENTORY,
             rx.input(name="q", default_value=s.q, placeholder="Product or SKU"),
@@ -209,7 +213,7 @@ def inventory_page() -> rx.Component:
             ),
             "low-stock-table",
         ),
-        rx.heading("Movements", size="4"),
+        rx.heading("Movements", as_="h2", size="4"),
         rx.cond(
             (s.product_id != "") | (s.variant_id != ""), rx.link("All movements", href=routes.ADMIN_INVENTORY, size="2")
         ),
@@ -270,7 +274,7 @@ def customers_page() -> rx.Component:
 
 
 def _section(title: str, *children) -> rx.Component:
-    return rx.card(rx.vstack(rx.heading(title, size="3"), *children, spacing="2", width="100%"), width="100%")
+    return rx.card(rx.vstack(rx.heading(title, as_="h2", size="3"), *children, spacing="2", width="100%"), width="100%")
 
 
 def customer_page() -> rx.Component:
@@ -339,7 +343,7 @@ def customer_page() -> rx.Component:
                         c.notes,
                         lambda n: rx.box(
                             rx.text(n.body, size="2"),
-                            rx.text(n.author, " - ", n.at, size="1", color=rx.color("gray", 10)),
+                            rx.text(n.author, " - ", n.at, size="1", color=rx.color("gray", 11)),
                             data_testid="note",
                         ),
                     ),

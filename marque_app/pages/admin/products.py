@@ -15,6 +15,7 @@ from marque_app.components.admin import (
     pager,
     table,
 )
+from marque_app.components.button_link import button_link
 from marque_app.state.admin.products import AdminProductFormState as F
 from marque_app.state.admin.products import AdminProductsState as L
 from marque_app.state.admin.products import ImageRow, VariantRow
@@ -29,7 +30,7 @@ def _row(p) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 p.image_url != "",
-                rx.image(src=p.image_url, width="40px", height="40px", object_fit="cover", border_radius="4px"),
+                rx.image(src=p.image_url, alt="", width="40px", height="40px", object_fit="cover", border_radius="4px"),
             )
         ),
         rx.table.cell(rx.link(p.name, href=f"{routes.ADMIN_PRODUCTS}/" + p.id, data_testid="product-link")),
@@ -52,7 +53,7 @@ def _row(p) -> rx.Component:
 def products_list() -> rx.Component:
     return admin_layout(
         "Products",
-        rx.hstack(rx.link(rx.button("New product", data_testid="new-product"), href=f"{routes.ADMIN_PRODUCTS}/new")),
+        rx.hstack(button_link("New product", href=f"{routes.ADMIN_PRODUCTS}/new", data_testid="new-product")),
         rx.form(
             rx.flex(
                 rx.input(name="q", default_value=L.q, placeholder="Search name, slug or SKU", data_testid="product-q"),
@@ -138,7 +139,7 @@ def _variant_row(v: rx.Var[VariantRow], i: rx.Var[int]) -> rx.Component:
 
 def _image_row(img: rx.Var[ImageRow], i: rx.Var[int]) -> rx.Component:
     return rx.hstack(
-        rx.image(src=img.url, width="64px", height="64px", object_fit="cover", border_radius="6px"),
+        rx.image(src=img.url, alt=img.alt_text, width="64px", height="64px", object_fit="cover", border_radius="6px"),
         rx.input(
             name="images." + i.to_string() + ".alt_text",
             default_value=img.alt_text,
@@ -229,9 +230,13 @@ def _form() -> rx.Component:
                 "meta_description",
             ),
             rx.el.label(
-                rx.hstack(rx.checkbox(name="featured", default_checked=F.featured), rx.text("Featured"), spacing="2")
+                rx.hstack(
+                    rx.checkbox(name="featured", default_checked=F.featured, aria_label="Featured"),
+                    rx.text("Featured"),
+                    spacing="2",
+                )
             ),
-            rx.heading("Variants", size="4"),
+            rx.heading("Variants", as_="h2", size="4"),
             field_error(F.error, F.error_field, "variants"),
             rx.box(
                 rx.table.root(
@@ -250,7 +255,7 @@ def _form() -> rx.Component:
                 width="100%",
             ),
             rx.button("Add variant", type="button", variant="soft", on_click=F.add_variant, data_testid="add-variant"),
-            rx.heading("Pictures", size="4"),
+            rx.heading("Pictures", as_="h2", size="4"),
             rx.vstack(rx.foreach(F.images, _image_row), spacing="2", width="100%"),
             rx.upload(
                 rx.vstack(
