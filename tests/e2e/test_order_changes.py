@@ -48,6 +48,8 @@ def _order(app_db_url: str) -> dict:
             )
         ).first()
         shopper = session.exec(select(User).where(User.email == SHOPPER[0])).one()
+        # Earlier tests may have left lines in the shopper's cart: the order holds this one only.
+        session.execute(sa.delete(CartItem).where(CartItem.user_id == shopper.id))
         session.add(
             CartItem(
                 user_id=shopper.id,

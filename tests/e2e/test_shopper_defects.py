@@ -290,6 +290,7 @@ def test_typing_too_many_shows_what_the_cart_holds_and_removing_can_be_undone(go
     expect(page.get_by_test_id("cart-line")).to_have_count(1)
     expect_count(page, "cart-count", stock)
     expect(page.get_by_test_id("cart-line-qty")).to_have_value(str(stock))
+    expect(removed).to_have_count(0)  # the undone toast has gone (the next one reuses its id)
 
     # "Remove": the same undo
     page.get_by_test_id("cart-line-remove").click()

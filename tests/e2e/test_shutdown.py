@@ -12,6 +12,7 @@ frame and cancelled the running events: the registrations below were never store
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import signal
 import socket
@@ -163,7 +164,10 @@ def test_sigterm_drains_in_flight_work_and_exits_zero(app_process, base_url, app
         return during
 
     try:
-        seen = asyncio.run(scenario())
+        # In its own thread: Playwright's sync API may hold a running loop in this one (when an
+        # earlier e2e test used it), and asyncio.run refuses to start inside a running loop.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            seen = pool.submit(asyncio.run, scenario()).result()
     finally:
         if proc.poll() is None:
             app_process.stop()
