@@ -12,10 +12,12 @@ from __future__ import annotations
 import random
 import re
 import string
+import time
 import uuid
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from marque_app.models import OrderStatus, Product, ProductReview, ProductVariant, Return, UserRole
@@ -115,7 +117,24 @@ def test_a_pending_review_shows_on_the_product_page_once_the_admin_approves_it(g
 
 
 def _delivered_order_with_return(db):
-    """A shopper's paid (cash), delivered order of 2 x 25.00, one item asked back."""
+    """A shopper's paid (cash), delivered order of 2 x 25.00, one item asked back.
+
+    Made again from the start when SQLite refuses a step as "database is locked": the running
+    app's analytics flush commits every few seconds, and a deferred transaction that read before
+    it cannot write after it (the app's own handlers retry the same way, ``services.db.run_unit``).
+    """
+    for attempt in range(4):
+        try:
+            return _make_delivered_order_with_return(db)
+        except OperationalError as err:
+            db.rollback()
+            if attempt == 3 or "locked" not in str(err):
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
+def _make_delivered_order_with_return(db):
     admin = make_user(db, role=UserRole.admin)
     shopper = make_user(db, first_name="Ria", last_name="Returner")
     _, (variant,) = make_product(db, f"Returned {_tag()}", price="25.00", stock=(6,), image=False)
