@@ -86,10 +86,14 @@ def _authenticate(token: str) -> auth_services.AuthUser:
         return auth_services.authenticate(session=session, token=token, redis=auth_services.get_redis())
 
 
-def _as_user(*, session, token: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> tuple[Any, Any]:
-    """The token's check and ``fn`` for its user, in one transaction (``AuthState.call_as_user``)."""
-    user = auth_services.authenticate(session=session, token=token, redis=auth_services.get_redis())
-    return user, fn(session=session, user_id=str(user.user.id), **kwargs)
+def _as_user(*, token: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """The token's check, then ``fn`` for its user, in one worker thread (``AuthState.call_as_user``).
+
+    Two units, not one: on SQLite a transaction that reads (the check) and then writes fails at
+    once when another connection committed in between, where one that starts with its write
+    waits its turn."""
+    user = _authenticate(token)
+    return user, run_unit(fn, user_id=str(user.user.id), **kwargs)
 
 
 def _revoke(*, session, token: str) -> None:
@@ -207,8 +211,8 @@ class AuthState(rx.State):
 
     async def _call_as_user(self, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
         """``fn(session=..., user_id=<the token's user>, **kwargs)`` after the token's check, both
-        in one worker thread and one transaction (one hop and one unit instead of two: an add
-        to a user's cart is one event that must stay cheap).
+        in one worker thread (one hop instead of two: an add to a user's cart is one event that
+        must stay cheap).
 
         Raises:
             Unauthorized: the guard refused the token (it is forgotten here, as
@@ -219,7 +223,7 @@ class AuthState(rx.State):
         try:
             if not token:
                 raise Unauthorized("Not logged in")
-            user, result = await asyncio.to_thread(run_unit, _as_user, token=token, fn=fn, kwargs=kwargs)
+            user, result = await asyncio.to_thread(_as_user, token=token, fn=fn, kwargs=kwargs)
         except Unauthorized:
             _checked.set(None)
             self._refusal = "expired" if token else "login"

@@ -362,7 +362,11 @@ class Shopper:
         ms = (time.perf_counter() - started) * 1000
         if ADD_OK not in frame:
             if self.figures.measuring:
-                self.figures.error("add refused")
+                said = re.search(
+                    r"(Only \d+ left[^\"\\]*|sold out|Session expired|[A-Z][a-z]+ [a-z ]{5,40}(?:later|again|found|99))",
+                    frame,
+                )
+                self.figures.error(f"add refused: {said.group(1) if said else frame[-80:]}")
             return 0
         self.confirmed += 1
         size = self.received_bytes - before
