@@ -25,6 +25,7 @@ from marque_app.services import passwords
 from marque_app.services.auth import tokens
 from marque_app.services.auth.guard import AuthUser
 from marque_app.settings import get_settings
+from tests.phones import fresh_phone
 
 API = "/api/v1/auth"
 PROTECTED = [
@@ -71,7 +72,7 @@ def client(make_client) -> TestClient:
 
 
 def _phone() -> str:
-    return f"+1202555{uuid.uuid4().int % 10000:04d}"
+    return fresh_phone()
 
 
 def _email() -> str:

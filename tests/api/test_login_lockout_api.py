@@ -16,6 +16,7 @@ from marque_app.api import create_api
 from marque_app.models import AdminActivity, User, UserRole
 from marque_app.services import passwords
 from marque_app.settings import get_settings
+from tests.phones import fresh_phone
 
 API = "/api/v1/auth"
 PASSWORD = "Owner#2026"
@@ -70,7 +71,7 @@ def owner(engine) -> User:
     with Session(engine, expire_on_commit=False) as session:
         user = User(
             email=f"owner-{uuid.uuid4().hex[:8]}@example.com",
-            phone=f"+1202555{uuid.uuid4().int % 10000:04d}",
+            phone=fresh_phone(),
             password_hash=passwords.hash_password(PASSWORD),
             role=UserRole.admin,
         )

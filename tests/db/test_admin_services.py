@@ -45,6 +45,7 @@ from marque_app.services.admin import (
 from marque_app.services.db import make_engine
 from tests.cartutil import make_product, make_user
 from tests.dbutil import scratch_database
+from tests.phones import fresh_phone
 
 
 @pytest.fixture(scope="module")
@@ -443,7 +444,7 @@ def test_concurrent_removals_cannot_oversell(own_db):
 
 def test_customer_search_detail_and_notes(session, admin):
     t = tag()
-    shopper = make_user(session, first_name="Rita", last_name=f"Q{t}", phone=f"+1202555{random.randint(1000, 9999)}")
+    shopper = make_user(session, first_name="Rita", last_name=f"Q{t}", phone=fresh_phone())
     product, (variant,) = make_product(session)
     session.add(CartItem(user_id=shopper.id, product_id=product.id, product_variant_id=variant.id, quantity=2))
     session.add(Wishlist(user_id=shopper.id, product_id=product.id))

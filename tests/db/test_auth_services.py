@@ -32,13 +32,13 @@ from marque_app.services.auth.keys import redis_key
 from marque_app.services.auth.ratelimit import RateLimiter, check_login
 from marque_app.settings import get_settings
 from tests.dbutil import REDIS_URL, redis_or_fail
+from tests.phones import fresh_phone
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 def _phone() -> str:
-    # A fresh, valid US number per test (202 = Washington DC).
-    return f"+1202555{uuid.uuid4().int % 10000:04d}"
+    return fresh_phone()
 
 
 @pytest.fixture

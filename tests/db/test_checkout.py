@@ -30,6 +30,7 @@ from marque_app.services import checkout
 from marque_app.services.auth import CapturingEmailSender, CapturingSmsSender
 from tests.cartutil import make_product, make_user
 from tests.orderutil import address, counted, fill_cart, make_coupon
+from tests.phones import fresh_phone
 
 D = Decimal
 # lock user, idempotency key, cart, SKUs locked, images, coupon, its per-customer use, order insert,
@@ -414,7 +415,7 @@ def test_untracked_and_backorder_products(session):
 
 def test_order_confirmation_goes_by_sms_or_email(session):
     sms, mail = CapturingSmsSender(), CapturingEmailSender()
-    phone = "+1202555" + str(uuid.uuid4().int)[:4]
+    phone = fresh_phone()
     user = make_user(session, phone=phone)
     _, (a,) = make_product(session, stock=(5,))
     fill_cart(session, user, [a], 1)

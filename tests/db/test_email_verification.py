@@ -15,6 +15,7 @@ from marque_app.models.types import utcnow
 from marque_app.services import auth
 from marque_app.services.auth import CapturingEmailSender, DeliveryError, verification
 from marque_app.settings import get_settings
+from tests.phones import fresh_phone
 
 
 def token_of(mail: CapturingEmailSender, to: str) -> str:
@@ -140,7 +141,7 @@ def test_a_failed_delivery_keeps_the_account_and_allows_an_immediate_resend(sess
 
 
 def test_a_phone_only_account_has_nothing_to_verify(session):
-    phone_user = User(phone=f"+1202555{uuid.uuid4().int % 10000:04d}")
+    phone_user = User(phone=fresh_phone())
     session.add(phone_user)
     session.commit()
     with pytest.raises(InvalidInput):

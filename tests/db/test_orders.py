@@ -18,6 +18,7 @@ from marque_app.services import checkout, orders
 from marque_app.services.auth import CapturingEmailSender, CapturingSmsSender
 from tests.cartutil import make_product, make_user
 from tests.orderutil import address, counted, fill_cart
+from tests.phones import fresh_phone
 
 
 def stock(session, variant) -> int:
@@ -134,7 +135,7 @@ def test_cannot_cancel_once_shipped(session):
 
 
 def test_change_status_runs_the_state_machine_and_notifies(session):
-    phone = "+1202555" + str(uuid.uuid4().int)[:4]
+    phone = fresh_phone()
     user = make_user(session, phone=phone)
     admin = make_user(session)
     _, (a,) = make_product(session, stock=(5,))

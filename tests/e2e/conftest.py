@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -88,6 +89,9 @@ def _reflex_env(tmp: Path, port: int) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         NO_COLOR="1",
     )
+    # This run's own keys (codes, limits, revoked tokens): another run on the same Redis
+    # cannot use up or refuse this run's codes.
+    env.setdefault("MARQUE_REDIS_PREFIX", f"e2e-{secrets.token_hex(4)}:")
     # The tests log in many times from one address; the limit itself is tested in tests/api.
     env.setdefault("MARQUE_RATE_LIMIT_LOGIN", "1000/15minutes")
     env.setdefault("MARQUE_RATE_LIMIT_CHECKOUT", "1000/hour")  # tested in tests/api and tests/db

@@ -15,14 +15,14 @@ import uuid
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in_with_email, log_out, wait_for_hydration
+from tests.phones import fresh_typed_phone
 
 SHOPPER_EMAIL, SHOPPER_PASSWORD = "shopper@marque.test", "Shopper#2026"
 
 
 def _fresh_phone() -> tuple[str, str]:
     """A new valid US number: (as typed, E.164)."""
-    last4 = f"{uuid.uuid4().int % 10000:04d}"
-    return f"(202) 555-{last4}", f"+1202555{last4}"
+    return fresh_typed_phone()
 
 
 def _storage(page) -> dict:

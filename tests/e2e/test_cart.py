@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import expect_count, log_out, wait_for_hydration
+from tests.phones import fresh_typed_phone
 
 CART_KEY, WISHLIST_KEY = "marque_cart", "marque_wishlist"
 
@@ -275,8 +276,7 @@ def test_a_corrupt_or_edited_guest_cart_is_repaired_line_by_line(goto, page, app
 
 
 def _fresh_phone() -> tuple[str, str]:
-    last4 = f"{uuid.uuid4().int % 10000:04d}"
-    return f"(202) 555-{last4}", f"+1202555{last4}"
+    return fresh_typed_phone()
 
 
 def _log_in_by_phone(page, server_log) -> str:

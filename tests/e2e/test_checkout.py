@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from marque_app.domain.cart import GuestLine, dump_guest_cart
 from marque_app.models import Coupon, Order, OrderItem, Payment, User
 from tests.e2e.conftest import wait_for_hydration
+from tests.phones import fresh_typed_phone
 
 CART_KEY = "marque_cart"
 CENT = Decimal("0.01")
@@ -125,8 +126,7 @@ def _fill_address(page, *, city: str = "Springfield") -> None:
 
 def _log_in_by_phone(page, server_log) -> str:
     """On /login: log in with a fresh number and the code from the log SMS sender."""
-    last4 = f"{uuid.uuid4().int % 10000:04d}"
-    typed, e164 = f"(202) 555-{last4}", f"+1202555{last4}"
+    typed, e164 = fresh_typed_phone()
     mark = server_log.mark()
     page.get_by_test_id("phone-input").fill(typed)
     page.get_by_test_id("send-code").click()
