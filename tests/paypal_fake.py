@@ -154,7 +154,7 @@ class FakePayPal:
         if key and method == "POST" and key in self._idempotent:
             return self._idempotent[key]
         answer = self._route(method, parts, body)
-        if key and method == "POST":
+        if key and method == "POST" and answer[0] < 400:
             self._idempotent[key] = answer
         return answer
 

@@ -85,6 +85,7 @@ __all__ = [
     "SavedCardView",
     "StripeProvider",
     "WebhookOutcome",
+    "capture_paypal_return",
     "card_payments_enabled",
     "charge_difference",
     "confirm_payment",
@@ -101,6 +102,7 @@ __all__ = [
     "refund_payment",
     "refunded_total",
     "saved_cards",
+    "start_new_order_payment",
 ]
 
 PROVIDER_NAMES = PAYMENT_METHODS
@@ -348,7 +350,8 @@ def create_intent(
 
     Args:
         order_id: the order; it must belong to ``user_id``.
-        payment_method: "cod" or "stripe"; default: the order's payment's method, else "stripe".
+        payment_method: "cod", "stripe" or "paypal"; default: the order's payment's method, else
+            "stripe". PayPal's answer has the ``approve_url`` the shopper goes to.
 
     Raises:
         PaymentError: ``not_found`` (not this user's order), ``conflict`` (cancelled, already
@@ -356,6 +359,36 @@ def create_intent(
     """
     now = now or utcnow()
     order = _owned_order(session, order_id, user_id, lock=True)
+    return _start(session, order, payment_method, providers, now=now)
+
+
+def start_new_order_payment(
+    *,
+    session: Session,
+    order_id: uuid.UUID,
+    providers: Mapping[str, PaymentProvider] | None = None,
+    now: datetime | None = None,
+) -> IntentView:
+    """Start the payment of an order checkout has just placed (a guest's too), with the method
+    the shopper chose: checkout calls it right after placing, never with an order id from input.
+
+    Raises:
+        PaymentError: as :func:`create_intent`.
+    """
+    order = session.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
+    if order is None:
+        raise PaymentError("not_found", ORDER_NOT_FOUND, field="order_id")
+    return _start(session, order, None, providers, now=now or utcnow())
+
+
+def _start(
+    session: Session,
+    order: Order,
+    payment_method: str | None,
+    providers: Mapping[str, PaymentProvider] | None,
+    *,
+    now: datetime,
+) -> IntentView:
     if order.status == OrderStatus.cancelled:
         raise PaymentError("conflict", "This order was cancelled", field="order_id")
     if order.payment_status not in (PaymentStatus.pending, PaymentStatus.failed):
@@ -490,6 +523,45 @@ def confirm_payment(
     _apply(session, payment, order, result, now=now)
     session.commit()
     return _view(session, payment)
+
+
+def capture_paypal_return(
+    *,
+    session: Session,
+    token: str,
+    providers: Mapping[str, PaymentProvider] | None = None,
+    now: datetime | None = None,
+) -> tuple[PaymentView, str]:
+    """The shopper came back from PayPal (``?token=<PayPal order id>``): capture what they
+    approved. No owner check: the token is PayPal's, and capturing only completes a payment its
+    payer approved at PayPal (a guest's too). Returns the payment and its order's number.
+
+    Raises:
+        PaymentError: ``not_found`` (no PayPal payment has this token), ``conflict`` (not
+            approved yet, already paid), ``provider`` (PayPal declined or is down).
+    """
+    now = now or utcnow()
+    token = (token or "").strip()
+    payment = (
+        session.exec(
+            select(Payment)
+            .where(Payment.payment_intent_id == token, Payment.payment_method == "paypal")
+            .with_for_update()
+        ).first()
+        if token and len(token) <= 255
+        else None
+    )
+    if payment is None:
+        raise PaymentError("not_found", NOT_FOUND, field="token")
+    order = session.exec(select(Order).where(Order.id == payment.order_id).with_for_update()).one()
+    if payment.status == PaymentStatus.paid:
+        return _view(session, payment), order.order_number  # the return page reloaded
+    if payment.status not in (PaymentStatus.pending, PaymentStatus.failed):
+        raise PaymentError("conflict", f"This payment is {PaymentStatus(payment.status).value}", field="token")
+    result = _provider(providers, "paypal").confirm(token)
+    _apply(session, payment, order, result, now=now)
+    session.commit()
+    return _view(session, payment), order.order_number
 
 
 def refund(

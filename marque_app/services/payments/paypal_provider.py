@@ -180,9 +180,9 @@ class PayPalProvider:
 
     def confirm(self, intent_id: str, payment_method: str | None = None) -> IntentResult:
         """Capture the approved order (``payment_method`` is not used by PayPal)."""
-        status, order = self._call(
-            "POST", f"/v2/checkout/orders/{intent_id}/capture", json={}, request_id=f"marque-capture-{intent_id}"
-        )
+        # No PayPal-Request-Id: a capture refused before approval must be tried again for real;
+        # a second capture of a captured order is PayPal's ORDER_ALREADY_CAPTURED, never a charge.
+        status, order = self._call("POST", f"/v2/checkout/orders/{intent_id}/capture", json={})
         issue = _issue(order) if status >= 400 else ""
         if issue == "ORDER_ALREADY_CAPTURED":
             status, order = self._call("GET", f"/v2/checkout/orders/{intent_id}")
