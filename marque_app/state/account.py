@@ -21,6 +21,11 @@ from marque_app.views.payments import SavedCardView
 NOT_FOUND = "This address no longer exists; reload the page"
 
 
+def cards_configured() -> bool:
+    """The saved cards section shows when Stripe is set up (settings only: no I/O)."""
+    return payment_services.card_payments_enabled()
+
+
 def _text(form: dict, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
@@ -245,7 +250,7 @@ class AccountState(rx.State):
     # --- saved cards -------------------------------------------------------------------------
 
     async def _cards(self, user_id) -> None:
-        self.cards_enabled = payment_services.card_payments_enabled()
+        self.cards_enabled = cards_configured()
         self.cards_error = ""
         if not self.cards_enabled:
             self.cards = []

@@ -172,6 +172,12 @@ def stripe_configured() -> bool:
     return card_payments_enabled()
 
 
+def paypal_configured() -> bool:
+    """PayPal shows only when it is an enabled provider with its client id and secret (settings
+    only: no I/O)."""
+    return paypal_enabled()
+
+
 @holds_user_data
 class CheckoutState(rx.State):
     is_loaded: bool = False
@@ -233,7 +239,7 @@ class CheckoutState(rx.State):
         self.price_changed, self.old_total, self.sold_out = False, "", []
         self.placing = False
         self.card_enabled = stripe_configured()
-        self.paypal_enabled = paypal_enabled()
+        self.paypal_enabled = paypal_configured()
         if (self.payment_method == "stripe" and not self.card_enabled) or (
             self.payment_method == "paypal" and not self.paypal_enabled
         ):
