@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from marque_app import routes
 from marque_app.domain.cart import parse_guest_cart
 from marque_app.domain.checkout import (
+    PAYMENT_METHOD_LABELS,
     CheckoutError,
     CheckoutUnauthorized,
     CouponInvalid,
@@ -119,9 +120,6 @@ class PlacedView:
     total: str = ""
     payment: str = ""
     ship_to: list[str] = field(default_factory=list)
-
-
-PAYMENT_LABELS = {"cod": "Cash on delivery", "stripe": "Card", "paypal": "PayPal"}
 
 
 def text_of(form: dict, name: str) -> str:
@@ -568,7 +566,7 @@ class CheckoutState(rx.State):
     async def load_paypal_return(self):
         """/checkout/paypal/return?token=...: the shopper approved (or cancelled) at PayPal;
         capture what they approved and show the order."""
-        query = self.router.page.params
+        query = self.router.url.query_parameters
         token = str(query.get("token") or "")
         number = self.placed.number
         if query.get("cancelled") or not token:
@@ -666,6 +664,6 @@ def placed_view(order: orders_services.OrderDetail) -> PlacedView:
         shipping="Free" if order.shipping == 0 else format_money(order.shipping, currency),
         tax=format_money(order.tax, currency),
         total=format_money(order.total, currency),
-        payment=PAYMENT_LABELS.get(order.payment_method, "Card"),
+        payment=PAYMENT_METHOD_LABELS.get(order.payment_method, "Card"),
         ship_to=address_lines(order.shipping_address or {}),
     )
