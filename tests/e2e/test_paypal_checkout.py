@@ -16,7 +16,7 @@ from tests.paypal_fake import CLIENT_ID, SECRET, WEBHOOK_ID, FakePayPal
 
 
 def test_a_guest_pays_with_paypal_and_sees_the_order_paid(app_process, goto, page, app_db_url, base_url):
-    (item,) = _products(app_db_url, 1, offset=27)
+    (item,) = _products(app_db_url, 1, offset=21)
     email = f"paypal-{uuid.uuid4().hex[:8]}@example.com"
     with (
         FakePayPal() as fake,
