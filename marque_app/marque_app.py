@@ -18,7 +18,7 @@ from marque_app.pages.auth import forgot_password_page, login_page, register_pag
 from marque_app.pages.brands import brand_page, brands_page
 from marque_app.pages.cart import cart_page
 from marque_app.pages.category import category_page
-from marque_app.pages.checkout import checkout_page, confirmation_page
+from marque_app.pages.checkout import checkout_page, confirmation_page, paypal_return_page
 from marque_app.pages.home import home
 from marque_app.pages.listing import shop_page
 from marque_app.pages.not_found import not_found_page
@@ -123,6 +123,12 @@ PAGES = (
     storefront(routes.CART, cart_page, "Cart | Marque"),
     storefront(routes.WISHLIST, wishlist_page, "Wishlist | Marque", CartState.load_wishlist),
     storefront(routes.CHECKOUT, checkout_page, "Checkout | Marque", CheckoutState.load_checkout),
+    storefront(
+        routes.CHECKOUT_PAYPAL_RETURN,
+        paypal_return_page,
+        "Completing payment | Marque",
+        CheckoutState.load_paypal_return,
+    ),
     account(routes.ACCOUNT_ORDERS, orders_page, "Your orders | Marque", OrdersState.load_orders),
     storefront(routes.NOT_FOUND, not_found_page, "Page not found | Marque"),
 )

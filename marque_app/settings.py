@@ -136,10 +136,16 @@ class Settings(BaseSettings):
     database_read_check_seconds: float = Field(3.0, ge=0)
 
     # --- payments (marque_app/services/payments) ---
-    payment_providers: str = "cod"  # enabled providers, comma-separated: cod, stripe
+    payment_providers: str = "cod"  # enabled providers, comma-separated: cod, stripe, paypal
     stripe_secret_key: str = ""  # sk_test_... / sk_live_...
     stripe_webhook_secret: str = ""  # whsec_...: verifies Stripe-Signature on the webhook
     stripe_api_base: str = "https://api.stripe.com"  # tests point this at a local fake
+    # PayPal (Orders v2): offered when listed in payment_providers and the client id and secret
+    # are set; the webhook id (from PayPal's developer dashboard) lets the webhook be verified.
+    paypal_client_id: str = ""
+    paypal_secret: str = ""
+    paypal_api_base: str = "https://api-m.paypal.com"  # sandbox: https://api-m.sandbox.paypal.com
+    paypal_webhook_id: str = ""
 
     @field_validator("env")
     @classmethod

@@ -11,6 +11,7 @@ from marque_app.components.layout import page_layout
 from marque_app.state.account import AccountState
 from marque_app.state.auth import AuthState
 from marque_app.views.addresses import AddressView
+from marque_app.views.payments import SavedCardView
 
 
 def _section(title: str, *children: rx.Component, **props) -> rx.Component:
@@ -284,6 +285,61 @@ def _addresses() -> rx.Component:
     )
 
 
+def _card_item(card: rx.Var[SavedCardView]) -> rx.Component:
+    return rx.hstack(
+        rx.icon("credit_card", size=18),
+        rx.vstack(
+            rx.text(card.label, size="2", weight="medium"),
+            rx.text(
+                rx.cond(card.is_expired, "Expired ", "Expires ")
+                + card.exp_month.to_string()
+                + "/"
+                + card.exp_year.to_string(),
+                size="1",
+                color=rx.cond(card.is_expired, rx.color("red", 11), rx.color("gray", 11)),
+            ),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.button(
+            "Remove",
+            variant="soft",
+            color_scheme="red",
+            size="1",
+            on_click=AccountState.remove_card(card.id),
+            aria_label="Remove " + card.label,
+            data_testid="card-remove",
+        ),
+        align="center",
+        width="100%",
+        data_testid="saved-card-item",
+    )
+
+
+def _cards() -> rx.Component:
+    return rx.cond(
+        AccountState.cards_enabled,
+        _section(
+            "Saved cards",
+            rx.cond(
+                AccountState.cards_error != "",
+                rx.text(AccountState.cards_error, size="2", color=rx.color("red", 11), role="alert"),
+            ),
+            rx.cond(
+                AccountState.cards.length() > 0,
+                rx.vstack(rx.foreach(AccountState.cards, _card_item), spacing="2", width="100%"),
+                rx.text(
+                    "No saved cards yet. Only a card's brand, last four digits and expiry are shown here; "
+                    "the card itself is kept by Stripe.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                    data_testid="no-cards",
+                ),
+            ),
+        ),
+    )
+
+
 def _password() -> rx.Component:
     return _section(
         rx.cond(AccountState.has_password, "Change password", "Set a password"),
@@ -414,6 +470,7 @@ def account_page() -> rx.Component:
                     ),
                     _profile(),
                     _addresses(),
+                    _cards(),
                     _password(),
                     _delete_account(),
                     spacing="5",

@@ -696,6 +696,76 @@ def place_order(
     return detail
 
 
+@dataclass(frozen=True)
+class PlacedAndPaid:
+    """An order just placed, and what happened to its payment at once.
+
+    Attributes:
+        order: the order (``orders.OrderDetail``), read again after the payment.
+        approve_url: PayPal: where the shopper approves the payment ("" otherwise).
+        payment_error: a saved card was declined or PayPal could not be reached: the order is
+            placed, its payment waits (the shopper can pay from their orders).
+    """
+
+    order: Any
+    approve_url: str = ""
+    payment_error: str = ""
+
+
+def place_and_pay(
+    *,
+    session,
+    saved_card: str | None = None,
+    providers=None,
+    **order: Any,
+) -> PlacedAndPaid:
+    """Place the order (:func:`place_order`, same arguments) and start its payment: a saved card
+    (``saved_card``, a logged-in shopper's ``pm_...`` with ``payment_method="stripe"``) is charged
+    now; PayPal gets its order and approve link. The checkout page and the REST API both call
+    this, so the card is checked before anything is written: a card that is not the shopper's
+    refuses the checkout and records nothing.
+
+    Raises:
+        what :func:`place_order` raises; ``InvalidCheckout`` (``saved_card`` without a login or
+        with another method, PayPal not offered); ``PaymentError`` (the card is not theirs: 404;
+        expired: 409; Stripe off: 503; Stripe down: 502).
+    """
+    from marque_app.services import orders as order_service
+    from marque_app.services import payments
+
+    providers = payments.get_providers() if providers is None else providers
+    method = str(order.get("payment_method") or "cod").strip().lower()
+    user_id = order.get("user_id")
+    if saved_card:
+        if user_id is None:
+            raise InvalidCheckout("Log in to pay with a saved card", field="saved_card")
+        if method != "stripe":
+            raise InvalidCheckout("A saved card is paid by card: choose card as the payment", field="saved_card")
+        payments.saved_cards.owned_card(session=session, user_id=user_id, card_id=saved_card, providers=providers)
+        session.rollback()  # the check only read; place_order starts its own transaction
+    if method == "paypal" and "paypal" not in providers:
+        raise InvalidCheckout("PayPal is not available right now", field="payment_method")
+    detail = place_order(session=session, **order)
+    if detail.payment_status != PaymentStatus.pending.value:
+        return PlacedAndPaid(order=detail)  # a retried request: its order was paid already
+    oid = uuid.UUID(str(detail.id))
+    approve, problem = "", ""
+    try:
+        if saved_card:
+            view = payments.pay_with_saved_card(
+                session=session, order_id=oid, user_id=user_id, saved_card=saved_card, providers=providers
+            )
+            problem = view.message
+        elif method == "paypal":
+            approve = payments.start_new_order_payment(session=session, order_id=oid, providers=providers).approve_url
+    except payments.PaymentError as err:
+        session.rollback()
+        problem = err.message
+    return PlacedAndPaid(
+        order=order_service.order_detail(session=session, order_id=oid), approve_url=approve, payment_error=problem
+    )
+
+
 # --- the steps of place_order, in order ---------------------------------------------------------
 
 
