@@ -146,6 +146,8 @@ class Settings(BaseSettings):
     paypal_secret: str = ""
     paypal_api_base: str = "https://api-m.paypal.com"  # sandbox: https://api-m.sandbox.paypal.com
     paypal_webhook_id: str = ""
+    # A staging box on Stripe's test keys or PayPal's sandbox (production refuses them otherwise).
+    allow_test_payments: bool = False
 
     @field_validator("env")
     @classmethod
@@ -264,10 +266,42 @@ class Settings(BaseSettings):
                 "staging box)"
             )
 
+    def check_payments(self) -> None:
+        """Refuse, in production, payments that would take no real money or could be forged:
+        Stripe's test key, PayPal's sandbox (or a plain-http API), a provider without the
+        secret its webhook is verified with (unless ``MARQUE_ALLOW_TEST_PAYMENTS`` for staging)."""
+        if self.env != "production" or self.allow_test_payments:
+            return
+        providers = set(_split(self.payment_providers))
+        if "stripe" in providers:
+            if self.stripe_secret_key.startswith(("sk_test_", "rk_test_")):
+                raise ValueError(
+                    "MARQUE_STRIPE_SECRET_KEY is a test key: no card would be charged; set the live key "
+                    "in production (MARQUE_ALLOW_TEST_PAYMENTS=true for a staging box)"
+                )
+            if not self.stripe_webhook_secret:
+                raise ValueError(
+                    "MARQUE_STRIPE_WEBHOOK_SECRET is empty: Stripe's payment events could not be verified; "
+                    "set the endpoint's whsec_ secret"
+                )
+        if "paypal" in providers and self.paypal_client_id:
+            base = urlsplit(self.paypal_api_base)
+            if base.scheme != "https" or "sandbox" in base.netloc:
+                raise ValueError(
+                    f"MARQUE_PAYPAL_API_BASE is {self.paypal_api_base}: PayPal's sandbox takes no money; set "
+                    "https://api-m.paypal.com in production (MARQUE_ALLOW_TEST_PAYMENTS=true for a staging box)"
+                )
+            if not self.paypal_webhook_id:
+                raise ValueError(
+                    "MARQUE_PAYPAL_WEBHOOK_ID is empty: PayPal's payment events could not be verified; "
+                    "set the webhook's id from PayPal's dashboard"
+                )
+
     def check_production(self) -> None:
-        """Every setting production refuses: the placeholder secret, the log senders."""
+        """Every setting production refuses: the placeholder secret, the log senders, test payments."""
         self.check_secret()
         self.check_senders()
+        self.check_payments()
 
 
 def _split(value: str) -> list[str]:
