@@ -30,6 +30,7 @@ from marque_app.pages.verify_email import verify_email_page
 from marque_app.pages.wishlist import wishlist_page
 from marque_app.services.analytics import flush_forever
 from marque_app.services.housekeeping import housekeeping
+from marque_app.services.stock_alerts import flush_forever as flush_stock_alerts
 from marque_app.state.account import AccountState
 from marque_app.state.auth import LoginState, on_login
 from marque_app.state.cart import CartState
@@ -69,6 +70,7 @@ app = rx.App(
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
 app.register_lifespan_task(graceful_shutdown)  # SIGTERM: drain events and websockets, then stop
 app.register_lifespan_task(flush_forever)  # writes the analytics events' buffer every few seconds
+app.register_lifespan_task(flush_stock_alerts)  # sends the due back-in-stock alerts (a worker thread)
 # After every log-in: merge the guest cart and wishlist (registered here, not on import).
 on_login(CartState.merge_guest_cart)
 

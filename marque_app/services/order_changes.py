@@ -74,7 +74,7 @@ from marque_app.models import (
     ProductVariant,
 )
 from marque_app.models.types import utcnow
-from marque_app.services import checkout, orders
+from marque_app.services import checkout, orders, restocks
 from marque_app.services.cart_ops import claim_operation, find_operation, store_response
 from marque_app.settings import Settings, get_settings
 from marque_app.views.base import JsonView
@@ -437,6 +437,8 @@ def _move_stock(
             for sku_id, d in tracked
         ],
     )
+    # units put back (a line lowered or removed): those SKUs' waiting alerts are due
+    restocks.mark_due(session=session, variant_ids=[skus[k].id for k, d in tracked if d < 0], now=now)
     return any((skus[k].stock - d <= 0) != (skus[k].stock <= 0) for k, d in tracked)
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from marque_app.domain.admin import AdminError, Page, Paging, check_adjustment
 from marque_app.models import InventoryMovement, Product, ProductStatus, ProductVariant, User, utcnow
-from marque_app.services import cache
+from marque_app.services import cache, restocks
 
 from .activity import Actor, record
 from .products import as_uuid
@@ -157,6 +157,8 @@ def adjust_stock(
         created_at=now,
     )
     session.add(movement)
+    if change.quantity_change > 0:  # back in stock: its alerts are due (sent by the flush)
+        restocks.mark_due(session=session, variant_ids=[vid], now=now)
     product = session.get(Product, variant.product_id)
     record(
         session=session,
