@@ -26,6 +26,7 @@ from marque_app.pages.orders import order_page, orders_page
 from marque_app.pages.product import product_page
 from marque_app.pages.registry import account, add_pages, self_framed, storefront
 from marque_app.pages.search import search_page
+from marque_app.pages.stock_alerts import unsubscribe_page
 from marque_app.pages.verify_email import verify_email_page
 from marque_app.pages.wishlist import wishlist_page
 from marque_app.services.analytics import flush_forever
@@ -41,6 +42,7 @@ from marque_app.state.orders import OrdersState
 from marque_app.state.outage import backend_exception_handler
 from marque_app.state.product import ProductState
 from marque_app.state.search import SearchState
+from marque_app.state.stock_alerts import StockAlertState, UnsubscribeState
 from marque_app.state.verify_email import VerifyEmailState
 
 app = rx.App(
@@ -121,7 +123,15 @@ PAGES = (
     storefront(
         routes.VERIFY_EMAIL, verify_email_page, "Verify your e-mail | Marque", VerifyEmailState.load_verify_email
     ),
-    account(routes.ACCOUNT, account_page, "Your account | Marque", AccountState.load_account),
+    storefront(
+        routes.STOCK_ALERT_UNSUBSCRIBE,
+        unsubscribe_page,
+        "Back-in-stock alert | Marque",
+        UnsubscribeState.load_unsubscribe,
+    ),
+    account(
+        routes.ACCOUNT, account_page, "Your account | Marque", AccountState.load_account, StockAlertState.load_alerts
+    ),
     storefront(routes.CART, cart_page, "Cart | Marque"),
     storefront(routes.WISHLIST, wishlist_page, "Wishlist | Marque", CartState.load_wishlist),
     storefront(routes.CHECKOUT, checkout_page, "Checkout | Marque", CheckoutState.load_checkout),

@@ -83,7 +83,8 @@ def retry_delay_seconds(attempts: int) -> int:
     """Seconds before the next try after ``attempts`` failed ones (1 min, 2, 4, ... at most 1 h)."""
     if attempts < 1:
         return 0
-    return min(FIRST_RETRY_SECONDS * 2 ** min(attempts - 1, 20), MAX_RETRY_SECONDS)
+    delay: int = FIRST_RETRY_SECONDS * 2 ** min(attempts - 1, 20)
+    return min(delay, MAX_RETRY_SECONDS)
 
 
 def gave_up(attempts: int) -> bool:
@@ -108,3 +109,9 @@ def alert_message(*, product_name: str, variant_name: str, product_url: str, uns
         f"- You asked to be told once; to cancel alerts: {unsubscribe_url}"
     )
     return subject, text
+
+
+def subscribed_notice(channel: str, contact: str) -> str:
+    """What the page says once the shopper is on the list."""
+    how = "text" if channel == SMS else "e-mail"
+    return f"We'll {how} {contact} once when it is back in stock."
