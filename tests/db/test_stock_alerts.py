@@ -303,3 +303,22 @@ def test_the_dashboard_demand_counts_alerts_per_sold_out_sku(session):
     sku = session.get(ProductVariant, variant.id).sku
     demand = {r["sku"]: r for r in reports.sold_out_demand(session=session, limit=1000)}
     assert demand[sku]["alerts"] == 3
+
+
+def test_a_second_flush_while_the_first_is_sending_takes_nothing(session, admin):
+    """Another instance's flush that runs while this one's message is on its way finds the alert
+    claimed (its conditional update), so the shopper gets one message."""
+    _, (variant,) = make_product(session, stock=(0,))
+    alert = stock_alerts.subscribe(session=session, sku_id=variant.id, email=guest_email())
+    restock(session, admin, variant)
+    during: list = []
+
+    class SlowMail(CapturingEmailSender):
+        def send(self, to: str, subject: str, body: str) -> None:
+            during.append(flush(session))  # the other instance, mid-send
+            super().send(to, subject, body)
+
+    mail = SlowMail()
+    assert flush(session, mail=mail).sent == 1
+    assert [(r.sent, r.failed) for r in during] == [(0, 0)] and len(mail.sent) == 1
+    assert row(session, alert.id).sent_at is not None
