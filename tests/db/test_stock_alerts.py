@@ -322,3 +322,11 @@ def test_a_second_flush_while_the_first_is_sending_takes_nothing(session, admin)
     assert flush(session, mail=mail).sent == 1
     assert [(r.sent, r.failed) for r in during] == [(0, 0)] and len(mail.sent) == 1
     assert row(session, alert.id).sent_at is not None
+
+
+def test_the_inventory_page_counts_the_alerts_waiting_per_sku(session):
+    product, (gone, low) = make_product(session, stock=(0, 1))
+    for _ in range(2):
+        stock_alerts.subscribe(session=session, sku_id=gone.id, email=guest_email())
+    page = inventory.low_stock(session=session, q=product.name)
+    assert {r.variant_id: r.alerts for r in page.items} == {str(gone.id): 2, str(low.id): 0}
