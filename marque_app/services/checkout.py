@@ -116,15 +116,13 @@ from marque_app.models import (
     OrderItem,
     OrderStatusHistory,
     Payment,
-    Product,
-    ProductVariant,
 )
 from marque_app.models.enums import OrderStatus, PaymentStatus
 from marque_app.models.types import utcnow
 from marque_app.services.addresses import validate_order_address as validate_address
 from marque_app.services.cart_ops import dialect_insert, lock_user
 from marque_app.services.skus import Sku as _Sku
-from marque_app.services.skus import first_images, load_skus
+from marque_app.services.skus import first_images, load_skus, take_units
 from marque_app.settings import Settings, get_settings
 from marque_app.views.base import JsonView
 
@@ -545,51 +543,17 @@ def _insert_order(session: Session, values: dict[str, Any], scoped_key: str | No
 
 
 def _take_stock(session: Session, lines: list[QuoteLine], skus: dict[str, _Sku]) -> list[SoldOutItem]:
-    """Take the stock of the tracked lines (two statements); the lines that could not be taken.
-
-    The variant rows are locked already; the conditional ``inventory_quantity >= :qty`` is the
-    guard that holds even without the lock. Products keep the total of their variants.
-    """
-    tracked = [line for line in lines if skus[line.sku_id].track_inventory]
-    if not tracked:
+    """Take the stock of the tracked lines (:func:`services.skus.take_units`); the lines that
+    could not be taken (the rows are locked already, so none is expected)."""
+    if take_units(session, [(skus[line.sku_id], line.quantity) for line in lines]):
         return []
-    v = ProductVariant.__table__
-    floor = -(10**9)
-    params = [
-        {
-            "b_id": skus[line.sku_id].id,
-            "b_qty": line.quantity,
-            "b_floor": line.quantity if skus[line.sku_id].limited else floor,
-        }
-        for line in sorted(tracked, key=lambda ln: skus[ln.sku_id].id)
-    ]
-    result = session.execute(
-        sa.update(v)
-        .where(v.c.id == sa.bindparam("b_id"), v.c.inventory_quantity >= sa.bindparam("b_floor"))
-        .values(inventory_quantity=v.c.inventory_quantity - sa.bindparam("b_qty")),
-        params,
-    )
-    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
-        # Without the row lock (not expected): find which ones, for the message.
-        fresh = _skus(session, (line.sku_id for line in tracked), lock=False)
-        return [
-            SoldOutItem(line.sku_id, line.name, line.quantity, fresh[line.sku_id].available())
-            for line in tracked
-            if fresh[line.sku_id].available() < line.quantity
-        ] or [SoldOutItem(tracked[0].sku_id, tracked[0].name, tracked[0].quantity, 0)]
-    per_product: dict[uuid.UUID, int] = {}
-    for line in tracked:
-        pid = skus[line.sku_id].product_id
-        per_product[pid] = per_product.get(pid, 0) + line.quantity
-    p = Product.__table__
-    left = p.c.inventory_quantity - sa.bindparam("b_qty")
-    session.execute(
-        sa.update(p)
-        .where(p.c.id == sa.bindparam("b_id"))
-        .values(inventory_quantity=sa.case((left < 0, 0), else_=left)),
-        [{"b_id": pid, "b_qty": qty} for pid, qty in sorted(per_product.items())],
-    )
-    return []
+    tracked = [line for line in lines if skus[line.sku_id].track_inventory]
+    fresh = _skus(session, (line.sku_id for line in tracked), lock=False)
+    return [
+        SoldOutItem(line.sku_id, line.name, line.quantity, fresh[line.sku_id].available())
+        for line in tracked
+        if fresh[line.sku_id].available() < line.quantity
+    ] or [SoldOutItem(tracked[0].sku_id, tracked[0].name, tracked[0].quantity, 0)]
 
 
 def _snapshot(line: QuoteLine, sku: _Sku) -> dict[str, Any]:
