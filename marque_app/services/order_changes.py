@@ -72,7 +72,7 @@ from marque_app.models import (
     OrderStatusHistory,
 )
 from marque_app.models.types import utcnow
-from marque_app.services import checkout, orders, restocks
+from marque_app.services import checkout, orders
 from marque_app.services.cart_ops import claim_operation, find_operation, store_response
 from marque_app.services.skus import take_units
 from marque_app.settings import Settings, get_settings
@@ -389,7 +389,8 @@ def _move_stock(
     tracked = [(sku_id, d) for sku_id, d in deltas.items() if sku_id in skus and skus[sku_id].track_inventory]
     if not tracked:
         return False
-    if not take_units(session, [(skus[sku_id], d) for sku_id, d in tracked]):
+    # units put back (a line lowered or removed): take_units makes those SKUs' alerts due
+    if not take_units(session, [(skus[sku_id], d) for sku_id, d in tracked], now=now):
         # The rows are locked: not expected. Refuse rather than oversell.
         sku_id, d = tracked[0]
         raise SoldOut([SoldOutItem(sku_id, skus[sku_id].product_name, d, 0)])
@@ -412,8 +413,6 @@ def _move_stock(
             for sku_id, d in tracked
         ],
     )
-    # units put back (a line lowered or removed): those SKUs' waiting alerts are due
-    restocks.mark_due(session=session, variant_ids=[skus[k].id for k, d in tracked if d < 0], now=now)
     return any((skus[k].stock - d <= 0) != (skus[k].stock <= 0) for k, d in tracked)
 
 
