@@ -17,6 +17,7 @@ REGISTER = "/register"
 FORGOT_PASSWORD = "/forgot-password"
 RESET_PASSWORD = "/reset-password"
 VERIFY_EMAIL = "/verify-email"  # ?token=... from the verification e-mail
+STOCK_ALERT_UNSUBSCRIBE = "/stock-alerts/unsubscribe"  # ?token=... from a back-in-stock message
 ACCOUNT = "/account"
 CART = "/cart"
 WISHLIST = "/wishlist"

@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     # in memory and written in batches every few seconds; DNT / Sec-GPC requests are never kept.
     analytics_enabled: bool = True
     analytics_flush_seconds: float = Field(5.0, gt=0)
+    # Back-in-stock alerts: a restock marks them due; a task sends the due ones this often.
+    stock_alert_flush_seconds: float = Field(30.0, gt=0)
     analytics_buffer_max: int = Field(50_000, ge=100)  # past this the oldest unwritten events go
     analytics_retention_days: int = Field(395, ge=1)  # pruned by housekeeping
 

@@ -389,7 +389,8 @@ def _move_stock(
     tracked = [(sku_id, d) for sku_id, d in deltas.items() if sku_id in skus and skus[sku_id].track_inventory]
     if not tracked:
         return False
-    if not take_units(session, [(skus[sku_id], d) for sku_id, d in tracked]):
+    # units put back (a line lowered or removed): take_units makes those SKUs' alerts due
+    if not take_units(session, [(skus[sku_id], d) for sku_id, d in tracked], now=now):
         # The rows are locked: not expected. Refuse rather than oversell.
         sku_id, d = tracked[0]
         raise SoldOut([SoldOutItem(sku_id, skus[sku_id].product_name, d, 0)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from marque_app.domain.cart import MAX_LINE_QUANTITY, line_cap
 from marque_app.domain.stock import sellable_quantity
 from marque_app.models import Product, ProductImage, ProductVariant
 from marque_app.models.enums import ProductStatus
+from marque_app.services import restocks
 
 
 @dataclass(slots=True)
@@ -137,9 +139,10 @@ def first_images(session: Session, product_ids: Iterable[uuid.UUID]) -> dict[uui
     return out
 
 
-def take_units(session: Session, takes: Iterable[tuple[Sku, int]]) -> bool:
+def take_units(session: Session, takes: Iterable[tuple[Sku, int]], *, now: datetime | None = None) -> bool:
     """Take ``n`` units of each tracked SKU (``n < 0`` puts them back): the variants' counts and
-    their products' totals, two statements whatever the number of SKUs.
+    their products' totals, two statements whatever the number of SKUs (two more when units are
+    put back: the back-in-stock alerts of the SKUs sellable again become due, ``restocks.mark_due``).
 
     The one stock write of checkout and of an order's change. The rows should be locked already
     (:func:`load_skus` with ``lock=True``); the conditional ``inventory_quantity >= n`` of a SKU
@@ -172,4 +175,5 @@ def take_units(session: Session, takes: Iterable[tuple[Sku, int]]) -> bool:
         .values(inventory_quantity=sa.case((left < 0, 0), else_=left)),
         [{"b_id": pid, "b_qty": qty} for pid, qty in sorted(per_product.items())],
     )
+    restocks.mark_due(session=session, variant_ids=[sku.id for sku, n in tracked if n < 0], now=now)
     return True
