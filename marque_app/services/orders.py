@@ -213,6 +213,10 @@ class OrderDetail(JsonView):
     can_modify_items: bool = False  # PUT /orders/{ref}/modify-items (status and window)
     tracking_carrier: str = ""  # domain.carriers: "" when the number's carrier is unknown
     tracking_url: str = ""  # the carrier's page for the number, "" when unknown
+    # set by checkout.place_order only: what its confirmation went out as ("sms", "email", or
+    # "none" when nothing was sent); "" on every later read (not recorded)
+    sent_channel: str = ""
+    sent_to: str = ""
 
 
 @dataclass(frozen=True)

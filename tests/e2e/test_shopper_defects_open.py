@@ -109,7 +109,7 @@ def test_the_footer_follows_the_log_in_and_a_tracking_number_links_to_its_carrie
 
     item = a_single_variant_product_with_little_stock(app_db)
     goto("/login")
-    _log_in_by_phone(page, server_log)
+    phone = _log_in_by_phone(page, server_log)
     expect(page.get_by_test_id("footer-account")).to_have_attribute("href", "/account")
     expect(page.get_by_test_id("footer-orders")).to_have_attribute("href", "/account/orders")
     expect(page.get_by_test_id("footer-logout")).to_be_visible()
@@ -124,6 +124,8 @@ def test_the_footer_follows_the_log_in_and_a_tracking_number_links_to_its_carrie
     page.get_by_test_id("place-order").click()
     expect(page).to_have_url(re.compile(r"/orders/(MQ-[A-Z0-9]{6})/confirmation"), timeout=30_000)
     number = re.search(r"/orders/(MQ-[A-Z0-9]{6})/", page.url).group(1)
+    # an account with a phone: the confirmation was texted, and says so (not "e-mailed")
+    expect(page.get_by_test_id("confirmation-sent")).to_have_text(f"We texted the confirmation to {phone}.")
 
     # the order ships (set up in the database: the admin's shipping is test_admin_orders.py's)
     tracking = "1ZA81B620312345678"
@@ -216,3 +218,102 @@ def test_move_to_cart_asks_which_variant_and_adds_the_one_chosen(goto, page, app
     expect_count(page, "wishlist-count", 0)
     goto("/cart")
     expect(page.get_by_test_id("cart-line").get_by_test_id("line-variant")).to_have_text(label)
+
+
+# --- b. the checkout ---------------------------------------------------------------------------
+
+
+def _guest_with_one_item(page, goto, app_db) -> None:
+    item = a_single_variant_product_with_little_stock(app_db)
+    goto(f"/products/{item['slug']}")
+    page.get_by_test_id("add-to-cart").click()
+    expect_count(page, "cart-count", 1)
+    goto("/checkout")
+    expect(page.get_by_test_id("summary-line")).to_have_count(1)
+
+
+def test_checkout_lists_countries_and_regions_focuses_the_first_error_and_says_what_was_sent(
+    goto, page, app_db, server_log
+):
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(f if isinstance(f, str) else "")))
+    _guest_with_one_item(page, goto, app_db)
+
+    # the country from a list (US first chosen), its state from the country's own list
+    country, state = page.get_by_test_id("ship-country"), page.get_by_test_id("ship-state")
+    expect(country).to_have_value("US")
+    assert country.locator("option").count() > 200
+    expect(state.locator("option", has_text="Illinois")).to_have_count(1)
+    country.select_option("CA")
+    expect(page.get_by_test_id("ship-state").locator("option", has_text="Ontario")).to_have_count(1)
+    country.select_option("FR")  # no fixed list: a text field
+    expect(page.get_by_test_id("ship-state")).to_have_js_property("tagName", "INPUT")
+    country.select_option("US")
+    expect(page.get_by_test_id("ship-state").locator("option", has_text="Illinois")).to_have_count(1)
+
+    # an empty submit: the first field with an error has the focus; after fixing it, the next
+    page.get_by_test_id("place-order").click()
+    expect(page.get_by_test_id("email-error")).to_be_visible()
+    expect(page.get_by_test_id("checkout-email")).to_be_focused()
+    email = f"guest-{uuid.uuid4().hex[:10]}@example.com"
+    page.get_by_test_id("checkout-email").fill(email)
+    page.get_by_test_id("place-order").click()
+    expect(page.get_by_test_id("email-error")).to_have_count(0)
+    expect(page.get_by_test_id("ship-first-name")).to_be_focused()
+    expect(page.get_by_test_id("ship_state-error")).to_have_count(1)
+
+    for testid, value in {
+        "ship-first-name": "Ada",
+        "ship-last-name": "Lovelace",
+        "ship-address-line-1": "12 Analytical Row",
+        "ship-city": "Springfield",
+        "ship-postal-code": "62701",
+    }.items():
+        page.get_by_test_id(testid).fill(value)
+    page.get_by_test_id("ship-state").select_option("IL")
+    page.get_by_test_id("payment-cod").click()
+
+    # busy from the click itself (read in the same task, before any answer), and a second
+    # click of the same moment is not sent
+    sent.clear()
+    busy = page.evaluate(
+        """() => {
+            const button = document.querySelector('[data-testid="place-order"]');
+            button.click();
+            const state = button.dataset.busy + '/' + button.getAttribute('aria-busy');
+            button.click();
+            return state;
+        }"""
+    )
+    assert busy == "true/true"
+    mark = server_log.mark()
+    expect(page).to_have_url(re.compile(r"/orders/(MQ-[A-Z0-9]{6})/confirmation"), timeout=30_000)
+    assert sum("place_order" in frame for frame in sent) == 1
+
+    # the confirmation says what was actually sent: here the e-mail the log sender wrote
+    server_log.wait_for(rf"E-mail to {re.escape(email)}: Order MQ-", after=mark)
+    expect(page.get_by_test_id("confirmation-sent")).to_have_text(f"We e-mailed the confirmation to {email}.")
+
+
+def test_on_a_phone_the_summary_comes_before_place_order(browser, base_url, app_db):
+    context = browser.new_context(base_url=base_url, viewport={"width": 375, "height": 740}, is_mobile=True)
+    try:
+        page = context.new_page()
+        page._marque_frames = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda f: page._marque_frames.append(f)))
+
+        def goto(path):
+            page._marque_frames.clear()
+            page.goto(path)
+            wait_for_hydration(page)
+            return page
+
+        _guest_with_one_item(page, goto, app_db)
+        summary = page.get_by_test_id("summary-total").bounding_box()
+        button = page.get_by_test_id("place-order").bounding_box()
+        form = page.get_by_test_id("checkout-email").bounding_box()
+        assert summary and button and form
+        assert form["y"] < summary["y"] < button["y"]
+        assert button["x"] >= 0 and button["x"] + button["width"] <= 375
+    finally:
+        context.close()
