@@ -19,6 +19,8 @@ from marque_app.state.checkout import (
 )
 from marque_app.views.addresses import AddressView
 
+CHECKOUT_FORM_ID = "checkout-form"  # the form's id: the buttons after the summary submit it by id
+
 
 def section(step: str, title: str, *children: rx.Component, **props) -> rx.Component:
     """One numbered step of the checkout, as a card."""
@@ -487,6 +489,8 @@ def problems() -> rx.Component:
                     rx.button(
                         "Confirm and place the order for " + CheckoutState.quote.total,
                         type="submit",
+                        # the block stands after the summary, outside the form: it submits it by id
+                        custom_attrs={"form": CHECKOUT_FORM_ID},
                         size="2",
                         disabled=CheckoutState.placing,
                         data_testid="confirm-new-total",

@@ -61,7 +61,7 @@ def _contact() -> rx.Component:
     )
 
 
-CHECKOUT_FORM_ID = "checkout-form"
+CHECKOUT_FORM_ID = parts.CHECKOUT_FORM_ID
 
 # "Place order" is busy from the click itself: assets/checkout_busy.js (a capture listener on
 # the form's submit); CheckoutState.submit_rev draws the button anew when the server answered.

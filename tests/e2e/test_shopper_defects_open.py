@@ -276,6 +276,7 @@ def test_checkout_lists_countries_and_regions_focuses_the_first_error_and_says_w
     # busy from the click itself (read in the same task, before any answer), and a second
     # click of the same moment is not sent
     sent.clear()
+    mark = server_log.mark()
     busy = page.evaluate(
         """() => {
             const button = document.querySelector('[data-testid="place-order"]');
@@ -286,7 +287,6 @@ def test_checkout_lists_countries_and_regions_focuses_the_first_error_and_says_w
         }"""
     )
     assert busy == "true/true"
-    mark = server_log.mark()
     expect(page).to_have_url(re.compile(r"/orders/(MQ-[A-Z0-9]{6})/confirmation"), timeout=30_000)
     assert sum("place_order" in frame for frame in sent) == 1
 
