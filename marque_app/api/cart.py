@@ -97,6 +97,13 @@ class CartOut(BaseModel):
     message: str = Field("", examples=["Added"])
 
 
+class WishlistVariantOut(BaseModel):
+    sku_id: str
+    label: str = Field(examples=["M / Navy"])
+    stock_label: str = Field(examples=["Only 2 left"])
+    is_sold_out: bool
+
+
 class WishlistItemOut(BaseModel):
     product_id: str
     slug: str
@@ -106,6 +113,9 @@ class WishlistItemOut(BaseModel):
     price: str
     is_sold_out: bool
     default_sku_id: str
+    variants: list[WishlistVariantOut] = Field(
+        default_factory=list, description="With more than one, name the chosen one as sku_id to move-to-cart"
+    )
 
 
 class WishlistOut(BaseModel):

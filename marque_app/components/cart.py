@@ -440,7 +440,7 @@ def _count_badge(count: rx.Var, testid: str) -> rx.Component:
         text_align="center",
         color="white",
         background=rx.color("accent", 9),
-        style={"&[data-empty='true']": {"color": rx.color("gray", 11), "background": rx.color("gray", 4)}},
+        style={"&[data-empty='true']": {"display": "none"}},  # an empty cart shows no badge, not "0"
         aria_hidden="true",  # the button's or link's name says the count
         data_testid=testid,
     )

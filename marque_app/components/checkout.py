@@ -11,12 +11,16 @@ from marque_app.components.cart import total_row
 from marque_app.components.orders import priced_line
 from marque_app.state.checkout import (
     ADDRESS_FIELDS,
+    COUNTRIES,
+    REGIONS,
     CheckoutState,
     QuoteLineView,
     ShippingOptionView,
 )
 from marque_app.views.addresses import AddressView
 from marque_app.views.payments import SavedCardView
+
+CHECKOUT_FORM_ID = "checkout-form"  # the form's id: the buttons after the summary submit it by id
 
 
 def section(step: str, title: str, *children: rx.Component, **props) -> rx.Component:
@@ -86,13 +90,106 @@ def text_input(prefix: str, name: str, label: str, required: bool, auto: str, **
     )
 
 
+def _select_style(invalid: rx.Var) -> dict:
+    return {
+        "width": "100%",
+        "height": "32px",
+        "padding": "0 8px",
+        "borderRadius": "6px",
+        "border": rx.cond(invalid, f"1px solid {rx.color('red', 8)}", f"1px solid {rx.color('gray', 7)}"),
+        "background": rx.color("gray", 1),
+        "color": rx.color("gray", 12),
+        "fontSize": "14px",
+    }
+
+
+def _labelled(key: str, label: str, control: rx.Component) -> rx.Component:
+    return rx.el.label(
+        rx.vstack(
+            rx.text(label, size="2", weight="medium"),
+            control,
+            field_error(key),
+            spacing="1",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _select(field_key: str, auto: str, options: list[rx.Component], **props) -> rx.Component:
+    return rx.el.select(
+        *options,
+        name=field_key,
+        id=field_key,
+        auto_complete=auto,
+        aria_required="true",
+        aria_invalid=rx.cond(CheckoutState.errors[field_key], "true", "false"),
+        aria_describedby=f"{field_key}-error",
+        style=_select_style(CheckoutState.errors[field_key]),
+        data_testid=field_key.replace("_", "-"),
+        **props,
+    )
+
+
+def country_select(prefix: str) -> rx.Component:
+    """Every country by name (ISO 3166, pycountry); choosing one swaps the region field."""
+    key = f"{prefix}_country"
+    kind = "shipping" if prefix == "ship" else "billing"
+    return _labelled(
+        key,
+        "Country",
+        _select(
+            key,
+            f"{kind} country",
+            [rx.el.option(name, value=code) for code, name in COUNTRIES],
+            default_value=CheckoutState.ship_country if prefix == "ship" else CheckoutState.bill_country,
+            on_change=lambda value: CheckoutState.choose_country(prefix, value),
+        ),
+    )
+
+
+def region_field(prefix: str) -> rx.Component:
+    """A list of the country's states or regions where it has a fixed one (US, CA, ...), else
+    a text field."""
+    key = f"{prefix}_state"
+    kind = "shipping" if prefix == "ship" else "billing"
+    country = CheckoutState.ship_country if prefix == "ship" else CheckoutState.bill_country
+    words = {"US": "State", "CA": "Province or territory", "AU": "State or territory"}
+    cases = [
+        (
+            code,
+            _labelled(
+                key,
+                words.get(code, "State or region"),
+                _select(
+                    key,
+                    f"{kind} address-level1",
+                    [rx.el.option("Choose…", value=""), *[rx.el.option(name, value=r) for r, name in regions]],
+                    default_value="",
+                    key=f"{key}-{code}",
+                ),
+            ),
+        )
+        for code, regions in REGIONS.items()
+    ]
+    return rx.match(
+        country, *cases, text_input(prefix, "state", "State or region", True, "address-level1", max_length=100)
+    )
+
+
 def address_fields(prefix: str) -> rx.Component:
-    """The fields of a new address (``prefix`` "ship" or "bill")."""
+    """The fields of a new address (``prefix`` "ship" or "bill"): the country from a list, then
+    its state or region (a list where the country has one)."""
+    fields: list[rx.Component] = []
+    for name, label, required, auto, limit in ADDRESS_FIELDS:
+        if name == "country":
+            continue
+        if name == "state":
+            fields += [country_select(prefix), region_field(prefix)]
+            continue
+        fields.append(text_input(prefix, name, label, required, auto, max_length=limit))
     return rx.grid(
-        *[
-            text_input(prefix, name, label, required, auto, max_length=limit)
-            for name, label, required, auto, limit in ADDRESS_FIELDS
-        ],
+        *fields,
         columns=rx.breakpoints(initial="1", sm="2"),
         gap="12px",
         width="100%",
@@ -435,6 +532,8 @@ def problems() -> rx.Component:
                     rx.button(
                         "Confirm and place the order for " + CheckoutState.quote.total,
                         type="submit",
+                        # the block stands after the summary, outside the form: it submits it by id
+                        custom_attrs={"form": CHECKOUT_FORM_ID},
                         size="2",
                         disabled=CheckoutState.placing,
                         data_testid="confirm-new-total",

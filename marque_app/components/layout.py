@@ -275,16 +275,48 @@ def _footer_column(title: str, *links: rx.Component) -> rx.Component:
     )
 
 
-def _footer_link(text, href) -> rx.Component:
+def _footer_link(text, href, testid: str | None = None) -> rx.Component:
     return rx.link(
         text,
         href=href,
+        data_testid=testid,
         size="2",
         color=rx.color("gray", 11),
         underline="hover",
         display="inline-flex",
         align_items="center",
         min_height="28px",  # a tap target of at least 24 px on a phone
+    )
+
+
+def _footer_account_links() -> rx.Component:
+    """ "Account", "Orders" and "Log out" when logged in, else "Log in" (nothing before the first
+    check of a stored token, as in the header, so neither flashes on a reload)."""
+    from marque_app.state.auth import AuthState
+
+    return rx.cond(
+        AuthState.is_logged_in,
+        rx.fragment(
+            _footer_link("Account", routes.ACCOUNT, testid="footer-account"),
+            _footer_link("Orders", routes.ACCOUNT_ORDERS, testid="footer-orders"),
+            rx.button(
+                "Log out",
+                on_click=AuthState.log_out,
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+                min_height="28px",
+                padding="0",
+                margin="0",
+                cursor="pointer",
+                data_testid="footer-logout",
+            ),
+        ),
+        rx.cond(
+            (AuthState.token != "") & ~AuthState.auth_checked,
+            rx.fragment(),
+            _footer_link("Log in", routes.LOGIN, testid="footer-login"),
+        ),
     )
 
 
@@ -314,7 +346,7 @@ def footer() -> rx.Component:
                 ),
                 _footer_column(
                     "Your account",
-                    _footer_link("Log in", routes.LOGIN),
+                    _footer_account_links(),
                     _footer_link("Cart", routes.CART),
                     _footer_link("Wishlist", routes.WISHLIST),
                 ),

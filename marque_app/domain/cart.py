@@ -97,6 +97,41 @@ def line_cap(sellable: int | None) -> int:
     return MAX_LINE_QUANTITY if sellable is None else max(min(sellable, MAX_LINE_QUANTITY), 0)
 
 
+def variant_label(attributes: Mapping[str, object] | None, name: str = "") -> str:
+    """ "M / Navy" from a variant's size and colour attributes, else the variant's name."""
+    attributes = attributes or {}
+    parts = [str(attributes[k]) for k in ("size", "color", "colour") if attributes.get(k) not in (None, "")]
+    return " / ".join(parts) if parts else name
+
+
+def move_needs_choice(variant_count: int, sku_id: str = "") -> bool:
+    """Whether "Move to cart" must ask which variant: the product has more than one and the
+    wishlist line names none (the wishlist keeps products, not SKUs). Never picks one silently."""
+    return variant_count > 1 and not sku_id
+
+
+def chosen_quantity(typed: object, *, cap: int, current: int = 1) -> int:
+    """The quantity a product page's selector holds after the shopper typed or stepped to ``typed``.
+
+    The same bounds as a cart line (:func:`line_cap`): a whole number from 1 to ``cap``, the
+    line cap of the chosen SKU (its sellable quantity, at most 99).
+
+    Args:
+        typed: What the shopper chose: an int, or the field's text ("3", " 12 ").
+        cap: ``line_cap(sellable)`` of the chosen SKU (0 when sold out).
+        current: What the selector held before; kept when ``typed`` is not a whole number.
+
+    Returns:
+        ``typed`` bounded to 1..cap (1 when the SKU is sold out).
+    """
+    if isinstance(typed, str):
+        text = typed.strip()
+        typed = int(text) if text.isdigit() and text.isascii() else None
+    if isinstance(typed, bool) or not isinstance(typed, int):
+        typed = current
+    return max(1, min(typed, max(cap, 1), MAX_LINE_QUANTITY))
+
+
 def capped_sum(*quantities: int) -> int:
     """Quantities of the same SKU added up, at most 99: how a repair or a merge sums lines."""
     return min(sum(quantities), MAX_LINE_QUANTITY)

@@ -202,3 +202,23 @@ def return_reason(wanted: Mapping[str, tuple[int, str]]) -> str:
     """The reason a return shows: the one reason of its lines, or "Several reasons"."""
     reasons = {reason for _, reason in wanted.values()}
     return reasons.pop() if len(reasons) == 1 else "Several reasons"
+
+
+def confirmation_note(channel: str, to: str) -> str:
+    """What the confirmation page says was sent when the order was placed: never an e-mail
+    that was not sent.
+
+    Args:
+        channel: "sms", "email", "none" (placed, nothing sent), or "" (not known: a later visit).
+        to: The phone number or the e-mail address it went to.
+
+    Returns:
+        The sentence, or "" when it is not known.
+    """
+    if channel == "sms" and to:
+        return f"We texted the confirmation to {to}."
+    if channel == "email" and to:
+        return f"We e-mailed the confirmation to {to}."
+    if channel == "none":
+        return "No confirmation message was sent: keep your order number, your order is on its way."
+    return ""

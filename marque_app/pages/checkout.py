@@ -7,6 +7,7 @@ import reflex as rx
 from marque_app import routes
 from marque_app.components import checkout as parts
 from marque_app.components.button_link import button_link
+from marque_app.components.focus_error import focus_first_error
 from marque_app.components.layout import page_layout
 from marque_app.components.not_found import not_found_message
 from marque_app.state.checkout import CheckoutState, QuoteLineView
@@ -60,6 +61,13 @@ def _contact() -> rx.Component:
     )
 
 
+CHECKOUT_FORM_ID = parts.CHECKOUT_FORM_ID
+
+# "Place order" is busy from the click itself: assets/checkout_busy.js (a capture listener on
+# the form's submit); CheckoutState.submit_rev draws the button anew when the server answered.
+CHECKOUT_BUSY_SCRIPT = "/checkout_busy.js"
+
+
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -69,27 +77,57 @@ def _form() -> rx.Component:
             parts.section("4", "Shipping method", parts.shipping_methods()),
             parts.section("5", "Coupon", parts.coupon()),
             parts.section("6", "Payment", parts.payment()),
-            parts.problems(),
-            rx.button(
-                rx.cond(CheckoutState.placing, "Placing your order…", "Place order · " + CheckoutState.quote.total),
-                type="submit",
-                size="4",
-                radius="full",
-                width="100%",
-                loading=CheckoutState.placing,
-                disabled=CheckoutState.placing | (CheckoutState.sold_out.length() > 0),
-                data_testid="place-order",
-            ),
-            rx.text(
-                "You pay the total shown in the summary; nothing else is added.", size="1", color=rx.color("gray", 11)
-            ),
+            # the first field with an error takes the focus after each submit that has any
+            focus_first_error(CheckoutState.focus_signal),
             spacing="4",
             width="100%",
         ),
         on_submit=CheckoutState.place_order,
         reset_on_submit=False,
+        id=CHECKOUT_FORM_ID,
         width="100%",
+        grid_area="form",
         data_testid="checkout-form",
+    )
+
+
+def _place() -> rx.Component:
+    """What stopped the last attempt, and "Place order": after the summary on a phone."""
+    return rx.vstack(
+        parts.problems(),
+        rx.button(
+            rx.el.span(
+                rx.cond(CheckoutState.placing, "Placing your order…", "Place order · " + CheckoutState.quote.total),
+                class_name="place-order-label",
+            ),
+            key=CheckoutState.submit_rev.to_string(),
+            type="submit",
+            custom_attrs={"form": CHECKOUT_FORM_ID},
+            size="4",
+            radius="full",
+            width="100%",
+            position="relative",
+            loading=CheckoutState.placing,
+            disabled=CheckoutState.placing | (CheckoutState.sold_out.length() > 0),
+            style={
+                "&[data-busy='true']": {"pointerEvents": "none", "cursor": "progress", "opacity": "0.8"},
+                "&[data-busy='true'] .place-order-label": {"visibility": "hidden"},
+                "&[data-busy='true']::after": {
+                    "content": '"Placing your order…"',
+                    "position": "absolute",
+                    "inset": "0",
+                    "display": "flex",
+                    "alignItems": "center",
+                    "justifyContent": "center",
+                },
+            },
+            data_testid="place-order",
+        ),
+        rx.text("You pay the total shown in the summary; nothing else is added.", size="1", color=rx.color("gray", 11)),
+        rx.script(src=CHECKOUT_BUSY_SCRIPT),
+        spacing="3",
+        width="100%",
+        grid_area="place",
     )
 
 
@@ -104,9 +142,15 @@ def checkout_page() -> rx.Component:
                     rx.heading("Checkout", as_="h1", size="7"),
                     rx.grid(
                         _form(),
-                        parts.summary(),
+                        rx.box(parts.summary(), grid_area="summary", height="100%", width="100%"),
+                        _place(),
+                        # a phone reads the summary before "Place order"; a wide screen keeps it beside
                         columns=rx.breakpoints(initial="1", md="minmax(0, 3fr) minmax(0, 2fr)"),
-                        gap="32px",
+                        grid_template_areas=rx.breakpoints(
+                            initial='"form" "summary" "place"', md='"form summary" "place summary"'
+                        ),
+                        column_gap="32px",
+                        row_gap="24px",
                         width="100%",
                         align_items="start",
                     ),
@@ -157,7 +201,8 @@ def _confirmation() -> rx.Component:
         rx.heading("Thank you for your order", as_="h1", size="7"),
         rx.text("Order number ", rx.text.strong(p.number, data_testid="confirmation-number"), size="3"),
         rx.cond(
-            p.email != "", rx.text("We sent the confirmation to " + p.email + ".", size="2", color=rx.color("gray", 11))
+            p.sent_note != "",
+            rx.text(p.sent_note, size="2", color=rx.color("gray", 11), data_testid="confirmation-sent"),
         ),
         rx.card(
             rx.vstack(

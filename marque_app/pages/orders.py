@@ -185,7 +185,19 @@ def _order_detail() -> rx.Component:
                         o.tracking_number != "",
                         rx.text(
                             "Tracking number ",
-                            rx.text.strong(o.tracking_number, data_testid="tracking-number"),
+                            rx.cond(
+                                o.tracking_url != "",
+                                rx.link(
+                                    rx.text.strong(o.tracking_number, data_testid="tracking-number"),
+                                    " (" + o.tracking_carrier + ")",
+                                    href=o.tracking_url,
+                                    is_external=True,
+                                    rel="noopener noreferrer",
+                                    aria_label="Track the parcel with " + o.tracking_carrier + ": " + o.tracking_number,
+                                    data_testid="tracking-link",
+                                ),
+                                rx.text.strong(o.tracking_number, data_testid="tracking-number"),
+                            ),
                             size="2",
                         ),
                         rx.text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.function import FunctionStringVar
 
 from marque_app.components.breadcrumb import breadcrumb
 from marque_app.components.cart import heart_toggle
@@ -304,6 +305,71 @@ def _perk(icon: str, text: str) -> rx.Component:
     )
 
 
+# The quantity an "Add to cart" click sends: the field as typed (a click right after typing comes
+# before the server's answer to the field's blur), bounded as domain.cart.chosen_quantity bounds
+# it; the cart engine holds the line to the same cap again.
+_FIELD_QUANTITY = FunctionStringVar.create(
+    "((id, cap, current) => { const f = document.getElementById(id); const t = f ? String(f.value).trim() : '';"
+    " const n = /^[0-9]+$/.test(t) ? parseInt(t, 10) : current; return Math.max(1, Math.min(n, Math.max(cap, 1))); })"
+)
+
+_FIELD_TEXT = FunctionStringVar.create("((id) => String(document.getElementById(id)?.value ?? ''))")
+
+
+def quantity_selector() -> rx.Component:
+    """- / field / +: how many to add, from 1 to the chosen SKU's line cap (its sellable stock, at
+    most 99: ``domain.cart.chosen_quantity``, the cart's own bound)."""
+    cap = ProductState.selected_variant.max_quantity
+    return rx.hstack(
+        rx.el.label("Quantity", html_for="product-qty", font_size="14px", font_weight="500"),
+        rx.icon_button(
+            rx.icon("minus", size=14),
+            on_click=ProductState.step_quantity(-1),
+            disabled=(ProductState.quantity <= 1) | ~ProductState.can_add_to_cart,
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+            aria_label="Decrease quantity",
+            data_testid="product-qty-decrease",
+        ),
+        rx.el.input(
+            key=ProductState.quantity_rev.to_string() + "-" + ProductState.quantity.to_string(),
+            id="product-qty",
+            default_value=ProductState.quantity.to_string(),
+            type="number",
+            min=1,
+            max=cap,
+            input_mode="numeric",
+            disabled=~ProductState.can_add_to_cart,
+            # the field's own text (the blur event's value is a Number, 0 for an empty field)
+            on_blur=lambda _value: ProductState.set_quantity(_FIELD_TEXT.call("product-qty").to(str)),
+            on_key_down=lambda key: rx.cond(key == "Enter", rx.call_script("document.activeElement.blur()"), rx.noop()),
+            style={
+                "width": "56px",
+                "height": "32px",
+                "textAlign": "center",
+                "border": f"1px solid {rx.color('gray', 7)}",
+                "borderRadius": "6px",
+                "fontSize": "15px",
+                "background": "transparent",
+            },
+            data_testid="product-qty",
+        ),
+        rx.icon_button(
+            rx.icon("plus", size=14),
+            on_click=ProductState.step_quantity(1),
+            disabled=(ProductState.quantity >= cap) | ~ProductState.can_add_to_cart,
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+            aria_label="Increase quantity",
+            data_testid="product-qty-increase",
+        ),
+        spacing="2",
+        align="center",
+    )
+
+
 def buy_box() -> rx.Component:
     product = ProductState.product
     return rx.vstack(
@@ -354,6 +420,7 @@ def buy_box() -> rx.Component:
         rx.vstack(color_picker(), size_picker(), spacing="4", width="100%", data_testid="variant-select"),
         stock_status(),
         back_in_stock(),
+        quantity_selector(),
         rx.hstack(
             rx.button(
                 rx.icon("shopping-bag", size=18),
@@ -363,7 +430,9 @@ def buy_box() -> rx.Component:
                         type="add",
                         sku_id=ProductState.selected_variant.id,
                         product_id=product.id,
-                        quantity=1,
+                        quantity=_FIELD_QUANTITY.call(
+                            "product-qty", ProductState.selected_variant.max_quantity, ProductState.quantity
+                        ).to(int),
                         price_seen=ProductState.selected_variant.price_amount,
                         name=product.name,
                         image=ProductState.main_image,

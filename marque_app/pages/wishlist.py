@@ -10,7 +10,86 @@ from marque_app.components.cart import line_image
 from marque_app.components.cart_ops import op_arg
 from marque_app.components.layout import page_layout
 from marque_app.state.cart import CartState
-from marque_app.views.cart import WishView
+from marque_app.views.cart import WishVariantView, WishView
+
+
+def _move_op(item: rx.Var[WishView], sku_id: rx.Var) -> rx.Var:
+    return op_arg(
+        type="move_to_cart",
+        product_id=item.product_id,
+        sku_id=sku_id,
+        quantity=1,
+        name=item.name,
+        image=item.image_url,
+    )
+
+
+def _move_button(item: rx.Var[WishView]) -> rx.Component:
+    """One variant (or none named by the product): "Move to cart" adds it at once."""
+    return rx.button(
+        rx.icon("shopping-bag", size=14),
+        "Move to cart",
+        on_click=CartState.apply(_move_op(item, item.default_sku_id)),
+        disabled=item.is_sold_out | (item.default_sku_id == ""),
+        size="2",
+        radius="full",
+        data_testid="wishlist-move",
+    )
+
+
+def _variant_chooser(item: rx.Var[WishView]) -> rx.Component:
+    """More than one variant and the wishlist names none: "Move to cart" asks which, with each
+    one's stock, instead of picking a size for the shopper."""
+
+    def option(variant: rx.Var[WishVariantView]) -> rx.Component:
+        return rx.popover.close(
+            rx.button(
+                rx.text(variant.label, weight="medium"),
+                rx.spacer(),
+                rx.text(
+                    variant.stock_label,
+                    size="1",
+                    color=rx.cond(variant.is_sold_out, rx.color("gray", 11), rx.color("grass", 11)),
+                ),
+                on_click=CartState.apply(_move_op(item, variant.sku_id)),
+                disabled=variant.is_sold_out,
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+                width="100%",
+                justify_content="space-between",
+                data_testid="wishlist-variant-option",
+                data_value=variant.label,
+                data_sku=variant.sku_id,
+            )
+        )
+
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.icon("shopping-bag", size=14),
+                "Move to cart",
+                rx.icon("chevron_down", size=14),
+                disabled=item.is_sold_out,
+                size="2",
+                radius="full",
+                aria_haspopup="dialog",
+                data_testid="wishlist-move",
+            )
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text("Choose a size and colour", size="2", weight="bold"),
+                rx.foreach(item.variants, option),
+                spacing="2",
+                width="100%",
+            ),
+            min_width="240px",
+            max_width="320px",
+            aria_label="Choose a variant of " + item.name,
+            data_testid="wishlist-variant-chooser",
+        ),
+    )
 
 
 def wishlist_item(item: rx.Var[WishView]) -> rx.Component:
@@ -46,24 +125,7 @@ def wishlist_item(item: rx.Var[WishView]) -> rx.Component:
                 ),
             ),
             rx.hstack(
-                rx.button(
-                    rx.icon("shopping-bag", size=14),
-                    "Move to cart",
-                    on_click=CartState.apply(
-                        op_arg(
-                            type="move_to_cart",
-                            product_id=item.product_id,
-                            sku_id=item.default_sku_id,
-                            quantity=1,
-                            name=item.name,
-                            image=item.image_url,
-                        )
-                    ),
-                    disabled=item.is_sold_out | (item.default_sku_id == ""),
-                    size="2",
-                    radius="full",
-                    data_testid="wishlist-move",
-                ),
+                rx.cond(item.needs_choice, _variant_chooser(item), _move_button(item)),
                 rx.button(
                     "Remove",
                     on_click=CartState.apply(op_arg(type="wish_remove", product_id=item.product_id)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pycountry
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -50,14 +51,48 @@ def address_problems(data: dict[str, Any]) -> dict[str, str]:
     country = str(data.get("country") or "US").strip().upper()
     if not _is_country(country):
         problems["country"] = COUNTRY_MESSAGE
+    elif "state" not in problems and region_code(country, str(data.get("state") or "")) is None:
+        problems["state"] = REGION_MESSAGE
     return problems
 
 
-COUNTRY_MESSAGE = "The country is a 2-letter code such as US"
+COUNTRY_MESSAGE = "Choose a country from the list"
+REGION_MESSAGE = "Choose a state or region from the list"
+
+# ISO 3166 from pycountry, read once at import (never on the event loop): every country by its
+# name, and the first-level regions of the countries whose addresses name one from a fixed list.
+COUNTRIES: tuple[tuple[str, str], ...] = tuple(
+    sorted(((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries), key=lambda c: c[1])
+)
+_COUNTRY_CODES = frozenset(code for code, _ in COUNTRIES)
+REGION_COUNTRIES = ("US", "CA", "AU", "MX", "IN", "BR")
+
+
+def _regions(country: str) -> tuple[tuple[str, str], ...]:
+    found = pycountry.subdivisions.get(country_code=country) or []
+    top = [s for s in found if not s.parent_code]
+    return tuple(sorted(((s.code.split("-", 1)[1], s.name) for s in top), key=lambda r: r[1]))
+
+
+#: {"US": (("AL", "Alabama"), ...)}: the states or regions an address of that country names
+REGIONS: dict[str, tuple[tuple[str, str], ...]] = {code: _regions(code) for code in REGION_COUNTRIES}
 
 
 def _is_country(code: str) -> bool:
-    return len(code) == 2 and code.isascii() and code.isalpha()
+    return code in _COUNTRY_CODES
+
+
+def region_code(country: str, state: str) -> str | None:
+    """The region's code ("IL") for a country with a fixed list, from its code or its name
+    ("il", "Illinois"); the state unchanged for other countries; None when it is not in the list."""
+    regions = REGIONS.get(country)
+    if not regions:
+        return state
+    wanted = state.strip().casefold()
+    for code, name in regions:
+        if wanted in (code.casefold(), name.casefold(), f"{country}-{code}".casefold()):
+            return code
+    return None
 
 
 def clean_address(data: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +116,10 @@ def clean_address(data: dict[str, Any]) -> dict[str, Any]:
     country = str(data.get("country") or "US").strip().upper()
     if not _is_country(country):
         raise InvalidInput(COUNTRY_MESSAGE, field="country")
-    out["type"], out["country"] = kind, country
+    region = region_code(country, out["state"])
+    if region is None:
+        raise InvalidInput(REGION_MESSAGE, field="state")
+    out["type"], out["country"], out["state"] = kind, country, region
     return out
 
 

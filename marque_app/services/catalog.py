@@ -19,6 +19,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from marque_app.domain.cart import line_cap
 from marque_app.domain.colours import picture_index_for_colour
 from marque_app.domain.money import decimal_string, format_money, sale_price
 from marque_app.domain.stock import SOLD_OUT, sellable_quantity, stock_status
@@ -60,6 +61,7 @@ class VariantView:
     stock_status: str = SOLD_OUT
     stock_label: str = ""
     quantity_available: int = 0
+    max_quantity: int = 0  # how many one cart line may hold (domain.cart.line_cap): the selector's bound
 
 
 @dataclass(frozen=True)
@@ -462,6 +464,13 @@ def _variant_view(product: Product, variant: ProductVariant) -> VariantView:
         stock_status=status,
         stock_label=label,
         quantity_available=max(variant.inventory_quantity, 0),
+        max_quantity=line_cap(
+            sellable_quantity(
+                variant.inventory_quantity,
+                track_inventory=product.track_inventory,
+                allow_backorder=product.allow_backorder,
+            )
+        ),
     )
 
 

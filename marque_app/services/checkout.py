@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -692,8 +692,11 @@ def place_order(
         raise
     _after_stock_change(skus, quote.lines)
     detail = done(order_id)
-    _notify_after_commit(session, order, number=number, sms=sms, mailer=mailer)
-    return detail
+    notice = _notify_after_commit(session, order, number=number, sms=sms, mailer=mailer)
+    # what the placement actually sent (an SMS, an e-mail or nothing): the confirmation says so
+    if notice is None or not notice.channel:
+        return replace(detail, sent_channel="none", sent_to="")
+    return replace(detail, sent_channel=notice.channel, sent_to=notice.to)
 
 
 @dataclass(frozen=True)
@@ -1037,13 +1040,15 @@ def _use_coupon(session: Session, order: _OrderInput, priced: _Priced, *, order_
     )
 
 
-def _notify_after_commit(session: Session, order: _OrderInput, *, number: str, sms, mailer) -> None:
-    """Last step, once the order is committed: tell the customer (SMS or e-mail) it was placed."""
+def _notify_after_commit(session: Session, order: _OrderInput, *, number: str, sms, mailer):
+    """Last step, once the order is committed: tell the customer (SMS or e-mail) it was placed.
+
+    Returns the ``Notice`` sent (its channel "" when nothing was), None without senders."""
     if sms is None and mailer is None:
-        return
+        return None
     from marque_app.services.notifications import notify_status
 
-    notify_status(
+    return notify_status(
         session=session,
         user_id=order.uid,
         guest_email=order.email,

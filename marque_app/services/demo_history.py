@@ -242,7 +242,8 @@ def load_history(*, session: Session, seed: int = 20261121, now: datetime | None
                 shipping_address=addr,
                 billing_address=addr,
                 shipping_method=method.code,
-                tracking_number=f"1Z{rng.randrange(10**9, 10**10)}" if "shipped" in at else None,
+                # a UPS-style number (1Z, shipper, service, parcel): the order page links it to UPS
+                tracking_number=f"1ZA81B6203{rng.randrange(10**9, 10**10) % 10**8:08d}" if "shipped" in at else None,
                 shipped_at=at.get("shipped"),
                 delivered_at=at.get("delivered"),
                 cancelled_at=at.get("cancelled"),

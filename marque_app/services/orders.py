@@ -61,6 +61,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from marque_app.domain.carriers import tracking_link
 from marque_app.domain.cart import normalize_uuid
 from marque_app.domain.checkout import (
     CheckoutError,
@@ -211,6 +212,12 @@ class OrderDetail(JsonView):
     can_return: bool = False
     returns: list[ReturnView] = field(default_factory=list)
     can_modify_items: bool = False  # PUT /orders/{ref}/modify-items (status and window)
+    tracking_carrier: str = ""  # domain.carriers: "" when the number's carrier is unknown
+    tracking_url: str = ""  # the carrier's page for the number, "" when unknown
+    # set by checkout.place_order only: what its confirmation went out as ("sms", "email", or
+    # "none" when nothing was sent); "" on every later read (not recorded)
+    sent_channel: str = ""
+    sent_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -245,6 +252,8 @@ class TrackingInfo(JsonView):
     shipped_at: datetime | None
     delivered_at: datetime | None
     timeline: list[TimelineEntry] = field(default_factory=list)
+    tracking_carrier: str = ""  # domain.carriers: "" when the number's carrier is unknown
+    tracking_url: str = ""
 
 
 MAX_PER_PAGE = 50
@@ -418,6 +427,8 @@ def _detail(session: Session, order: Order) -> OrderDetail:
         billing_address=dict(order.billing_address or {}),
         shipping_method=order.shipping_method or "",
         tracking_number=order.tracking_number or "",
+        tracking_carrier=tracking_link(order.tracking_number or "").carrier,
+        tracking_url=tracking_link(order.tracking_number or "").url,
         shipped_at=order.shipped_at,
         delivered_at=order.delivered_at,
         cancelled_at=order.cancelled_at,
@@ -535,6 +546,8 @@ def tracking(*, session, user_id, order_ref) -> TrackingInfo:
         status_label=STATUS_LABELS.get(status, status),
         shipping_method=order.shipping_method or "",
         tracking_number=order.tracking_number or "",
+        tracking_carrier=tracking_link(order.tracking_number or "").carrier,
+        tracking_url=tracking_link(order.tracking_number or "").url,
         shipped_at=order.shipped_at,
         delivered_at=order.delivered_at,
         timeline=_timeline(session, [order.id]).get(order.id, []),

@@ -434,6 +434,8 @@ def _product(rng, index, kind, category, brand, status, used_slugs, write_images
         start = rng.randrange(0, max(1, len(sizes) - 2))
         sizes = sizes[start : start + rng.choice((2, 3, 4))]
     combos = [(c, s) for c in colours for s in sizes][: rng.randint(1, 6)]
+    # only the colours a variant sells: the pictures, the description and its meta say no more
+    colours = [c for c in colours if any(colour == c for colour, _ in combos)]
     created = ANCHOR - timedelta(days=rng.randrange(0, 240), minutes=rng.randrange(0, 1440))
     product_id = _id("product", slug)
     sold_out = rng.random() < 0.04

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from marque_app.domain.cart import MAX_LINE_QUANTITY, line_cap
+from marque_app.domain.cart import MAX_LINE_QUANTITY, line_cap, variant_label
 from marque_app.domain.stock import sellable_quantity
 from marque_app.models import Product, ProductImage, ProductVariant
 from marque_app.models.enums import ProductStatus
@@ -80,9 +80,7 @@ class Sku:
     @property
     def label(self) -> str:
         """ "M / Navy" from the size and colour attributes, else the variant's name."""
-        attributes = self.attributes or {}
-        parts = [str(attributes[k]) for k in ("size", "color", "colour") if attributes.get(k) not in (None, "")]
-        return " / ".join(parts) if parts else (self.variant_name or "")
+        return variant_label(self.attributes, self.variant_name or "")
 
 
 # In the order of :class:`Sku`'s fields: ``Sku(*row)`` of a select that ends with these.

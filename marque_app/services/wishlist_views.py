@@ -14,12 +14,22 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from marque_app.domain.cart import normalize_uuid
-from marque_app.domain.stock import sellable_quantity
+from marque_app.domain.cart import normalize_uuid, variant_label
+from marque_app.domain.stock import SOLD_OUT, stock_status
 from marque_app.models import Product, ProductVariant, Wishlist
 from marque_app.models.enums import ProductStatus
 from marque_app.services.cart_ops import as_uuid
 from marque_app.services.catalog import product_cards
+
+
+@dataclass(frozen=True)
+class WishlistVariant:
+    """A variant "move to cart" can add, as its chooser shows it."""
+
+    sku_id: str = ""
+    label: str = ""  # "M / Navy"
+    stock_label: str = ""  # "In stock", "Only 2 left", "Sold out" (domain.stock.stock_status)
+    is_sold_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,9 @@ class WishlistItem:
     price: str = ""  # "24.00"
     is_sold_out: bool = False
     default_sku_id: str = ""  # the SKU "move to cart" adds: the first in stock, else the first
+    # every variant, in the product page's order; with more than one "move to cart" asks which
+    # (domain.cart.move_needs_choice) instead of adding default_sku_id
+    variants: list[WishlistVariant] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -40,28 +53,58 @@ class WishlistView:
     total: int = 0
 
 
-def default_skus(session: Session, products: Sequence[Product]) -> dict[uuid.UUID, str]:
-    """The SKU "move to cart" adds for each product: its first in stock, else its first."""
+def product_variants(session: Session, products: Sequence[Product]) -> dict[uuid.UUID, list[WishlistVariant]]:
+    """Each product's variants with their stock words, in the product page's order (one query)."""
     if not products:
         return {}
     by_id = {p.id: p for p in products}
-    first: dict[uuid.UUID, str] = {}
-    in_stock: dict[uuid.UUID, str] = {}
-    for variant_id, product_id, quantity in session.exec(
-        select(ProductVariant.id, ProductVariant.product_id, ProductVariant.inventory_quantity)
+    out: dict[uuid.UUID, list[WishlistVariant]] = {}
+    for variant_id, product_id, quantity, attributes, name in session.exec(
+        select(
+            ProductVariant.id,
+            ProductVariant.product_id,
+            ProductVariant.inventory_quantity,
+            ProductVariant.attributes,
+            ProductVariant.name,
+        )
         .where(ProductVariant.product_id.in_([p.id for p in products]))
         .order_by(ProductVariant.product_id, ProductVariant.sort_order, ProductVariant.created_at)
     ):
-        first.setdefault(product_id, str(variant_id))
         p = by_id[product_id]
-        if sellable_quantity(quantity, track_inventory=p.track_inventory, allow_backorder=p.allow_backorder) != 0:
-            in_stock.setdefault(product_id, str(variant_id))
-    return {pid: in_stock.get(pid, sku) for pid, sku in first.items()}
+        status, label = stock_status(
+            quantity,
+            low_stock_threshold=p.low_stock_threshold,
+            track_inventory=p.track_inventory,
+            allow_backorder=p.allow_backorder,
+        )
+        out.setdefault(product_id, []).append(
+            WishlistVariant(
+                sku_id=str(variant_id),
+                label=variant_label(attributes, name or ""),
+                stock_label=label,
+                is_sold_out=status == SOLD_OUT,
+            )
+        )
+    return out
+
+
+def default_skus(session: Session, products: Sequence[Product]) -> dict[uuid.UUID, str]:
+    """The SKU "move to cart" adds for each product: its first in stock, else its first."""
+    return _defaults(product_variants(session, products))
+
+
+def _defaults(variants: dict[uuid.UUID, list[WishlistVariant]]) -> dict[uuid.UUID, str]:
+    return {
+        pid: next((v.sku_id for v in found if not v.is_sold_out), found[0].sku_id)
+        for pid, found in variants.items()
+        if found
+    }
 
 
 def _view(session: Session, products: Sequence[Product]) -> WishlistView:
     cards = product_cards(session, products)
-    skus = default_skus(session, products)
+    variants = product_variants(session, products)
+    skus = _defaults(variants)
     items = [
         WishlistItem(
             product_id=card.id,
@@ -72,6 +115,7 @@ def _view(session: Session, products: Sequence[Product]) -> WishlistView:
             price=card.price_amount,
             is_sold_out=card.is_sold_out,
             default_sku_id=skus.get(p.id, ""),
+            variants=variants.get(p.id, []),
         )
         for p, card in zip(products, cards, strict=True)
     ]

@@ -44,6 +44,7 @@ from marque_app.domain.cart import (
     dump_guest_cart,
     dump_guest_wishlist,
     guest_cart_patch,
+    move_needs_choice,
     parse_guest_cart,
     parse_guest_wishlist,
     price_change,
@@ -56,7 +57,7 @@ from marque_app.services.wishlist import WishlistItem, WishlistView
 from marque_app.settings import get_settings
 from marque_app.state.analytics import track_cart_op
 from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data
-from marque_app.views.cart import CartLine, CartView, LineView, Summary, WishView
+from marque_app.views.cart import CartLine, CartView, LineView, Summary, WishVariantView, WishView
 
 CART_KEY = "marque_cart"
 WISHLIST_KEY = "marque_wishlist"
@@ -159,6 +160,11 @@ def wish_view(item: WishlistItem, currency: str) -> WishView:
         price=format_money(price, currency) if price is not None else "",
         is_sold_out=item.is_sold_out,
         default_sku_id=item.default_sku_id,
+        needs_choice=move_needs_choice(len(item.variants)),
+        variants=[
+            WishVariantView(sku_id=v.sku_id, label=v.label, stock_label=v.stock_label, is_sold_out=v.is_sold_out)
+            for v in item.variants
+        ],
     )
 
 

@@ -32,12 +32,13 @@ from marque_app.domain.checkout import (
     free_shipping_note,
 )
 from marque_app.domain.money import decimal_string, format_money
+from marque_app.domain.orders import confirmation_note
 from marque_app.services import addresses as address_services
 from marque_app.services import auth as auth_services
 from marque_app.services import checkout as checkout_services
 from marque_app.services import orders as orders_services
 from marque_app.services import payments as payment_services
-from marque_app.services.addresses import AddressView
+from marque_app.services.addresses import COUNTRIES, REGIONS, AddressView  # noqa: F401 - the page's lists (pycountry)
 from marque_app.services.auth.ratelimit import get_rate_limiter
 from marque_app.services.payments import card_payments_enabled, paypal_enabled
 from marque_app.settings import get_settings
@@ -55,7 +56,7 @@ ADDRESS_FIELDS: tuple[tuple[str, str, bool, str, int], ...] = (
     ("city", "City", True, "address-level2", 100),
     ("state", "State or region", True, "address-level1", 100),
     ("postal_code", "Postal code", True, "postal-code", 20),
-    ("country", "Country (2 letters)", True, "country", 2),
+    ("country", "Country", True, "country", 2),
     ("phone", "Phone", False, "tel", 20),
 )
 ADDRESS_NAMES = tuple(name for name, *_ in ADDRESS_FIELDS)
@@ -120,6 +121,7 @@ class PlacedView:
     total: str = ""
     payment: str = ""
     ship_to: list[str] = field(default_factory=list)
+    sent_note: str = ""  # what the placement sent (domain.orders.confirmation_note), "" when not known
 
 
 def text_of(form: dict, name: str) -> str:
@@ -208,6 +210,14 @@ class CheckoutState(rx.State):
     sold_out: list[str] = []
     placed: PlacedView = PlacedView()
     confirmation_status: str = "loading"  # loading, found, missing
+    ship_country: str = "US"  # the country chosen in the list: which region list the page shows
+    bill_country: str = "US"
+    # moves on every submit answered with field errors: the first of them takes the focus, on
+    # the second failed submit too (components/focus_error.py)
+    focus_signal: str = ""
+    # moves when a submit is answered: the "Place order" button, made busy by the click itself
+    # (before the server's answer), is drawn anew from the state
+    submit_rev: int = 0
     _attempt_key: str = ""  # the idempotency key of this checkout attempt
 
     @rx.var
@@ -323,6 +333,16 @@ class CheckoutState(rx.State):
         self.errors = {**self.errors, "ship_address": ""}
 
     @rx.event
+    def choose_country(self, prefix: str, code: str):
+        """The country list changed: the region field follows (a list for US, CA, ...)."""
+        code = (code or "").upper()
+        if prefix == "ship":
+            self.ship_country = code
+        elif prefix == "bill":
+            self.bill_country = code
+        self.errors = {**self.errors, f"{prefix}_country": "", f"{prefix}_state": ""}
+
+    @rx.event
     def set_billing_same(self, value: bool):
         self.billing_same = bool(value)
 
@@ -418,10 +438,18 @@ class CheckoutState(rx.State):
     def _show_errors(self, errors: dict[str, str]) -> None:
         self.errors = {**NO_ERRORS, **errors}
         self.error = FIX_FIELDS if errors else ""
+        self.focus_signal = f"{self.submit_rev}:{len(errors)}" if errors else ""
 
     @rx.event
     async def place_order(self, form: dict):
         """Place the order for the total the page shows (once per attempt key)."""
+        try:
+            async for update in self._place_order(form):
+                yield update
+        finally:
+            self.submit_rev += 1  # answered: the button is drawn from the state again
+
+    async def _place_order(self, form: dict):
         if self.placed.number:  # a second click after the first one succeeded
             yield rx.redirect(routes.confirmation_url(self.placed.number))
             return
@@ -666,4 +694,5 @@ def placed_view(order: orders_services.OrderDetail) -> PlacedView:
         total=format_money(order.total, currency),
         payment=PAYMENT_METHOD_LABELS.get(order.payment_method, "Card"),
         ship_to=address_lines(order.shipping_address or {}),
+        sent_note=confirmation_note(order.sent_channel, order.sent_to),
     )

@@ -100,6 +100,8 @@ class OrderView:
     coupon_code: str = ""
     shipping_method: str = ""
     tracking_number: str = ""
+    tracking_carrier: str = ""
+    tracking_url: str = ""  # the carrier's page ("" when the carrier is unknown: the plain number)
     ship_to: list[str] = field(default_factory=list)
     bill_to: list[str] = field(default_factory=list)
     shipping_address: dict[str, str] = field(default_factory=dict)
@@ -195,6 +197,8 @@ def order_view(order) -> OrderView:
         coupon_code=order.coupon_code or "",
         shipping_method=(order.shipping_method or "").title(),
         tracking_number=order.tracking_number or "",
+        tracking_carrier=order.tracking_carrier,
+        tracking_url=order.tracking_url,
         ship_to=address_lines(order.shipping_address or {}),
         bill_to=address_lines(order.billing_address or {}),
         shipping_address={name: address.get(name, "") for name in ADDRESS_NAMES},

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 
 import reflex as rx
 
+from marque_app import routes
+from marque_app.domain.cart import chosen_quantity
 from marque_app.domain.reviews import ReviewError
 from marque_app.domain.seo import NOT_FOUND_TITLES, SITE_NAME, describe, product_title
 from marque_app.services import catalog
@@ -35,6 +38,8 @@ class ProductState(rx.State):
     selected_size: str = ""
     selected_color: str = ""
     image_index: int = 0
+    quantity: int = 1  # the quantity selector: 1 to the chosen SKU's line cap
+    quantity_rev: int = 0  # moves on every typed quantity: the field shows the bounded one at once
 
     @rx.event
     async def load_page(self):
@@ -69,26 +74,48 @@ class ProductState(rx.State):
         self.product = detail
         self.status = FOUND
         track(self, "product_view", {"product_id": detail.id, "slug": detail.slug})
-        first = default_variant(detail.variants)
+        # a shared link names its variant (?variant=<sku id>); else the first one in stock
+        wanted = str(self.router.url.query_parameters.get("variant") or "")
+        first = next((v for v in detail.variants if v.id == wanted), None) or default_variant(detail.variants)
         self.selected_size = first.size if first else ""
         self.selected_color = first.color if first else ""
         self.image_index = image_index_for_color(detail.images, self.selected_color) or 0
+        self.quantity = 1
 
     @rx.event
     def select_size(self, size: str):
-        self._select(size=size, color=self.selected_color, changed="size")
+        return self._select(size=size, color=self.selected_color, changed="size")
 
     @rx.event
     def select_color(self, color: str):
-        self._select(size=self.selected_size, color=color, changed="color")
+        event = self._select(size=self.selected_size, color=color, changed="color")
         index = image_index_for_color(self.product.images, self.selected_color)
         if index is not None:
             self.image_index = index
+        return event
 
     def _select(self, *, size: str, color: str, changed: str):
+        """Select the variant and put it in the address bar (replaced, not a new history entry),
+        so a shared or reloaded link opens the same variant."""
         variant = choose_variant(self.product.variants, size=size, color=color, changed=changed)
-        if variant is not None:
-            self.selected_size, self.selected_color = variant.size, variant.color
+        if variant is None:
+            return None
+        self.selected_size, self.selected_color = variant.size, variant.color
+        self.quantity = chosen_quantity(self.quantity, cap=variant.max_quantity)
+        url = routes.product_url(self.product.slug) + "?variant=" + variant.id
+        # history.state is kept: the router's own entry key stays, so Back still works
+        return rx.call_script(f"window.history.replaceState(window.history.state, '', {json.dumps(url)})")
+
+    @rx.event
+    def set_quantity(self, typed: str):
+        """The quantity field was left or Enter pressed: 1 to the SKU's line cap (domain.cart);
+        what is not a whole number keeps the quantity."""
+        self.quantity = chosen_quantity(typed, cap=self.selected_variant.max_quantity, current=self.quantity)
+        self.quantity_rev += 1
+
+    @rx.event
+    def step_quantity(self, step: int):
+        self.quantity = chosen_quantity(self.quantity + step, cap=self.selected_variant.max_quantity)
 
     @rx.event
     def select_image(self, index: int):

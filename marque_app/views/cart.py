@@ -72,6 +72,16 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class WishVariantView:
+    """A variant in the wishlist's "Move to cart" chooser."""
+
+    sku_id: str = ""
+    label: str = ""  # "M / Navy"
+    stock_label: str = ""  # "In stock", "Only 2 left", "Sold out"
+    is_sold_out: bool = False
+
+
+@dataclass(frozen=True)
 class WishView:
     product_id: str = ""
     href: str = ""
@@ -81,3 +91,6 @@ class WishView:
     price: str = ""
     is_sold_out: bool = False
     default_sku_id: str = ""
+    # more than one variant and none named: "Move to cart" opens the chooser (domain.cart.move_needs_choice)
+    needs_choice: bool = False
+    variants: list[WishVariantView] = field(default_factory=list)

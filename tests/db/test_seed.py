@@ -79,6 +79,29 @@ def test_every_product_has_a_local_image(demo):
         assert (PRODUCT_IMAGE_DIR / image.url.rsplit("/", 1)[1]).is_file()
 
 
+def test_every_described_or_pictured_colour_can_be_bought(demo):
+    """The description, its meta and every picture name only colours a variant of the product
+    is sold in (64 of 200 used to describe and picture colours no variant had)."""
+    from marque_app.services.seed import COLOURS
+
+    sold: dict = {}
+    for product_id, attributes in demo.exec(select(ProductVariant.product_id, ProductVariant.attributes)).all():
+        sold.setdefault(product_id, set()).add(attributes["color"])
+    pictured: dict = {}
+    for product_id, alt in demo.exec(select(ProductImage.product_id, ProductImage.alt_text)).all():
+        pictured.setdefault(product_id, set()).add(alt.rsplit(" in ", 1)[1])
+    products = demo.exec(select(Product)).all()
+    assert len(products) >= 200
+    for product in products:
+        colours = sold[product.id]
+        assert pictured[product.id] == colours, product.slug
+        described = product.description.split("Available in ", 1)[1].split(". ", 1)[0].split(", ")
+        assert set(described) == colours, product.slug
+        # no colour of the palette that is not sold is named anywhere in it
+        assert not [c for c in COLOURS if c not in colours and f" {c}," in product.description], product.slug
+        assert f"in {len(colours)} colour" in product.meta_description, product.slug
+
+
 def test_reviews_match_product_ratings(demo):
     product = demo.exec(select(Product).where(Product.review_count > 2)).first()
     ratings = demo.exec(

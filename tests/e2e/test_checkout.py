@@ -116,12 +116,13 @@ def _fill_address(page, *, city: str = "Springfield") -> None:
         "ship-last-name": "Lovelace",
         "ship-address-line-1": "12 Analytical Row",
         "ship-city": city,
-        "ship-state": "IL",
         "ship-postal-code": "62701",
-        "ship-country": "US",
     }
     for testid, value in values.items():
         page.get_by_test_id(testid).fill(value)
+    # the country and its state from their lists
+    page.get_by_test_id("ship-country").select_option("US")
+    page.get_by_test_id("ship-state").select_option("IL")
 
 
 def _log_in_by_phone(page, server_log) -> str:

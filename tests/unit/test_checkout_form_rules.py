@@ -34,8 +34,8 @@ GOOD = {
         ({"first_name": "   "}, "first_name", "First name is required"),
         ({"postal_code": "1" * 21}, "postal_code", "Postal code is at most 20 characters"),
         ({"phone": "5" * 21}, "phone", "Phone is at most 20 characters"),
-        ({"country": "USA"}, "country", "The country is a 2-letter code such as US"),
-        ({"country": "1A"}, "country", "The country is a 2-letter code such as US"),
+        ({"country": "USA"}, "country", "Choose a country from the list"),
+        ({"country": "1A"}, "country", "Choose a country from the list"),
     ],
 )
 def test_the_page_and_the_address_book_refuse_the_same_addresses(change, field, message):

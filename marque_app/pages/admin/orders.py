@@ -167,7 +167,21 @@ def order_page() -> rx.Component:
                         size="2",
                     ),
                     rx.text("Ship to: ", o.shipping_address, size="2"),
-                    rx.text("Tracking: ", rx.text.span(o.tracking_number, data_testid="order-tracking"), size="2"),
+                    rx.text(
+                        "Tracking: ",
+                        rx.cond(
+                            o.tracking_url != "",
+                            rx.link(
+                                rx.text.span(o.tracking_number, data_testid="order-tracking"),
+                                href=o.tracking_url,
+                                is_external=True,
+                                rel="noopener noreferrer",
+                                data_testid="order-tracking-link",
+                            ),
+                            rx.text.span(o.tracking_number, data_testid="order-tracking"),
+                        ),
+                        size="2",
+                    ),
                 ),
                 _section(
                     "Lines",

@@ -94,6 +94,7 @@ class AdminOrder:
     can_mark_paid: bool = False
     can_refund: bool = False
     can_modify_items: bool = False
+    tracking_url: str = ""  # the carrier's page for the number (domain.carriers), "" when unknown
 
 
 def parse_day(value: object, name: str) -> date | None:
@@ -240,6 +241,7 @@ def get_order(*, session: Session, order_id: object) -> AdminOrder:
         shipping_address=_address_line(d.shipping_address),
         shipping_method=d.shipping_method,
         tracking_number=d.tracking_number,
+        tracking_url=d.tracking_url,
         admin_notes=order.admin_notes or "",
         lines=[
             {
