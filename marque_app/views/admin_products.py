@@ -103,6 +103,8 @@ class ProductRow:
     variant_count: int
     image_url: str
     updated: str
+    status_label: str = ""  # "Archived" (domain.labels)
+    price_text: str = ""  # "$24.00" (domain.money.format_money)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import random
 import string
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import unquote
 
 import pytest
@@ -142,6 +143,7 @@ def test_an_admin_gets_the_dashboards_figures(states, db):
     assert dash.loaded and dash.periods == expected.periods
     assert [p.label for p in dash.periods] == ["Today", "Last 7 days", "Last 30 days"]
     assert dash.periods[0].orders >= 1 and dash.currency == "USD"
+    assert all(p.revenue_text == f"${Decimal(p.revenue):,.2f}" for p in dash.periods)
     assert [(s["day"], s["orders"], s["revenue"]) for s in dash.series] == [
         (p.day, p.orders, p.revenue) for p in expected.series
     ]

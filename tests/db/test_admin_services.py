@@ -463,7 +463,7 @@ def test_customer_search_detail_and_notes(session, admin):
     assert str(shopper.id) in [r.id for r in customers.search_customers(session=session, q=shopper.email).items]
     assert str(shopper.id) in [r.id for r in customers.search_customers(session=session, q=shopper.phone[-7:]).items]
     detail = customers.add_note(session=session, actor=admin, user_id=shopper.id, data={"note": "Prefers e-mail"})
-    assert detail.orders[0].number == f"MQ-{t}" and detail.orders[0].total == "45.99 USD"
+    assert detail.orders[0].number == f"MQ-{t}" and detail.orders[0].total == "$45.99"
     assert detail.cart[0].quantity == 2 and detail.wishlist == [product.name]
     assert detail.notes[0].body == "Prefers e-mail" and detail.notes[0].author == admin.email
     with pytest.raises(AdminError) as err:

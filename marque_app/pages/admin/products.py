@@ -16,11 +16,12 @@ from marque_app.components.admin import (
     table,
 )
 from marque_app.components.button_link import button_link
+from marque_app.domain.labels import PRODUCT_STATUS, choices
 from marque_app.state.admin.products import AdminProductFormState as F
 from marque_app.state.admin.products import AdminProductsState as L
 from marque_app.state.admin.products import ImageRow, VariantRow
 
-STATUSES = [("draft", "Draft"), ("active", "Active"), ("archived", "Archived")]
+STATUSES = choices(PRODUCT_STATUS)
 SORTS = [("updated", "Last changed"), ("created", "Created"), ("name", "Name"), ("price", "Price"), ("stock", "Stock")]
 UPLOAD_ID = "product-images"
 
@@ -35,8 +36,8 @@ def _row(p) -> rx.Component:
         ),
         rx.table.cell(rx.link(p.name, href=f"{routes.ADMIN_PRODUCTS}/" + p.id, data_testid="product-link")),
         rx.table.cell(p.sku),
-        rx.table.cell(rx.badge(p.status)),
-        rx.table.cell(p.price),
+        rx.table.cell(rx.badge(p.status_label, data_testid="product-status")),
+        rx.table.cell(p.price_text, data_testid="product-price"),
         rx.table.cell(p.stock),
         rx.table.cell(p.category),
         rx.table.cell(p.brand),

@@ -40,6 +40,9 @@ from marque_app.domain.admin import (
     format_attributes,
     invalid,
 )
+from marque_app.domain.labels import PRODUCT_STATUS
+from marque_app.domain.labels import label as words
+from marque_app.domain.money import format_money
 from marque_app.models import (
     Brand,
     CartItem,
@@ -53,6 +56,7 @@ from marque_app.models import (
     utcnow,
 )
 from marque_app.services import cache
+from marque_app.settings import get_settings
 from marque_app.views.admin_products import Choice, ImageView, ProductForm, ProductRow, VariantView
 
 from .activity import Actor, record
@@ -186,6 +190,8 @@ def list_products(
             variant_count=counts.get(p.id, 0),
             image_url=images.get(p.id, ""),
             updated=p.updated_at.strftime("%Y-%m-%d %H:%M"),
+            status_label=words(PRODUCT_STATUS, p.status),
+            price_text=format_money(p.price, get_settings().currency) if p.price is not None else "",
         )
         for p in products
     ]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marque_app.domain.admin import AdminError, Paging
+from marque_app.domain.money import format_money
 from marque_app.domain.orders import STATUS_LABELS, STATUSES
 from marque_app.models import CartItem, Order, OrderItem, Product, ProductStatus, ProductVariant, User, Wishlist, utcnow
 
@@ -55,6 +56,7 @@ class Period:
     label: str
     orders: int
     revenue: str
+    revenue_text: str = ""  # "$1,234.50" (domain.money.format_money, as the shop writes it)
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,11 @@ def dashboard(*, session: Session, now: datetime | None = None, top: int = 5) ->
             ]
         ).where(_counted(), Order.created_at >= starts["Last 30 days"], Order.created_at <= now)
     ).one()
-    periods = [Period(label, int(row[2 * i]), _money(row[2 * i + 1])) for i, label in enumerate(starts)]
+    currency = Dashboard.currency
+    periods = [
+        Period(label, int(row[2 * i]), _money(row[2 * i + 1]), format_money(Decimal(row[2 * i + 1] or 0), currency))
+        for i, label in enumerate(starts)
+    ]
 
     day = _day(session, Order.created_at)
     per_day = {
@@ -134,7 +140,13 @@ def dashboard(*, session: Session, now: datetime | None = None, top: int = 5) ->
         .limit(top)
     ).all()
     top_products = [
-        {"product_id": str(pid or ""), "name": name, "quantity": int(q), "revenue": _money(r)}
+        {
+            "product_id": str(pid or ""),
+            "name": name,
+            "quantity": int(q),
+            "revenue": _money(r),
+            "revenue_text": format_money(Decimal(r or 0), currency),
+        }
         for pid, name, q, r in top_rows
     ]
 

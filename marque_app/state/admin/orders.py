@@ -9,6 +9,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.domain.admin import AdminError, paging
+from marque_app.domain.labels import PAYMENT_STATUS, label
 from marque_app.domain.orders import STATUS_LABELS
 from marque_app.services.admin import Actor
 from marque_app.services.admin import orders as admin_orders
@@ -20,7 +21,7 @@ from .base import form_text, query, refuse, require_admin, run, url_with
 
 PER_PAGE = 20
 FILTERS = ("q", "status", "payment_status", "date_from", "date_to")
-PAYMENT_CHOICES = [("", "Any payment")] + [(p, p.replace("_", " ").capitalize()) for p in PAYMENT_STATUSES]
+PAYMENT_CHOICES = [("", "Any payment")] + [(p, label(PAYMENT_STATUS, p)) for p in PAYMENT_STATUSES]
 
 
 class AdminOrdersState(rx.State):

@@ -80,6 +80,7 @@ class AdminDashboardState(rx.State):
                 "name": r["name"],
                 "quantity": str(r["quantity"]),
                 "revenue": r["revenue"],
+                "revenue_text": r["revenue_text"],
                 "href": f"{routes.ADMIN_PRODUCTS}/{r['product_id']}" if r["product_id"] else "",
             }
             for r in dash.top_products

@@ -1,0 +1,87 @@
+"""The admin's words for stored codes (domain.labels), money as the shop shows it, and the one
+rule for which refund/return actions are offered (domain.payments.refund_offer,
+domain.returns.return_actions)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from marque_app.domain import labels
+from marque_app.domain.payments import refund_offer
+from marque_app.domain.returns import refusal, return_actions
+from marque_app.models.enums import COUPON_TYPES, MOVEMENT_TYPES, RETURN_STATUSES, PaymentStatus
+
+
+@pytest.mark.parametrize(
+    ("table", "codes"),
+    [
+        (labels.PAYMENT_STATUS, [s.value for s in PaymentStatus]),
+        (labels.RETURN_STATUS, list(RETURN_STATUSES)),
+        (labels.COUPON_TYPE, list(COUPON_TYPES)),
+        (labels.MOVEMENT_TYPE, list(MOVEMENT_TYPES)),
+    ],
+)
+def test_every_stored_code_has_words_and_none_is_the_raw_code(table, codes):
+    for code in codes:
+        words = labels.label(table, code)
+        assert words and "_" not in words and words != code, (code, words)
+
+
+def test_the_codes_the_admin_saw_now_read_as_words():
+    assert labels.label(labels.COUPON_TYPE, "free_shipping") == "Free shipping"
+    assert labels.return_reason_text("damaged") == "Arrived damaged"
+    assert labels.return_reason_text("Several reasons") == "Several reasons"
+    assert labels.payment_text("pending", "cod") == "Awaiting payment (cash on delivery)"
+    assert labels.payment_text("partially_refunded", "stripe") == "Partly refunded (card)"
+    assert labels.label(labels.PAYMENT_STATUS, PaymentStatus.paid) == "Paid"
+    assert labels.label(labels.MOVEMENT_TYPE, "gift_wrap") == "Gift wrap"  # unknown: still words
+
+
+def test_coupon_values_read_as_the_shop_writes_money():
+    assert labels.coupon_value_text("percentage", Decimal("10.00")) == "10%"
+    assert labels.coupon_value_text("percentage", Decimal("12.50")) == "12.5%"
+    assert labels.coupon_value_text("fixed_amount", Decimal("1234.5")) == "$1,234.50"
+    assert labels.coupon_value_text("free_shipping", Decimal("0")) == "Free shipping"
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "allowed", "words"),
+    [
+        ("stripe", "paid", True, "Refund"),
+        ("stripe", "partially_refunded", True, "Refund"),
+        ("cod", "paid", True, "Mark refunded in cash"),
+        ("cod", "pending", False, "never recorded as received"),
+        ("stripe", "pending", False, "not complete"),
+        ("stripe", "refunded", False, "already refunded"),
+        ("cod", "failed", False, "failed"),
+    ],
+)
+def test_refund_offer(method, status, allowed, words):
+    offer = refund_offer(method=method, status=status)
+    assert offer.allowed is allowed
+    assert words in (offer.label if allowed else offer.hint)
+    assert offer.hint  # the admin always reads what it does or why not
+
+
+def test_return_actions_offer_only_what_the_return_and_payment_allow():
+    assert return_actions("requested", payment_method="cod", payment_status="pending").actions == ("approve", "reject")
+    assert return_actions("approved", payment_method="cod", payment_status="pending").actions == ("receive",)
+    unpaid = return_actions("received", payment_method="cod", payment_status="pending")
+    assert unpaid.actions == () and "mark the cash received" in unpaid.hint
+    cash = return_actions("received", payment_method="cod", payment_status="paid")
+    assert cash.actions == ("refund",) and cash.refund_label == "Mark refunded in cash"
+    card = return_actions("received", payment_method="stripe", payment_status="paid")
+    assert card.actions == ("refund",) and card.refund_label == "Refund"
+    assert return_actions("refunded", payment_method="stripe", payment_status="refunded").actions == ()
+
+
+def test_refusal_is_the_same_rule():
+    for status in RETURN_STATUSES:
+        for method, pay in (("cod", "pending"), ("cod", "paid"), ("stripe", "paid")):
+            allowed = return_actions(status, payment_method=method, payment_status=pay).actions
+            for action in ("approve", "reject", "receive", "refund"):
+                why = refusal(action, status, payment_method=method, payment_status=pay)
+                assert (why is None) == (action in allowed), (status, method, pay, action, why)
+    assert "never recorded" in (refusal("refund", "received", payment_method="cod", payment_status="pending") or "")
