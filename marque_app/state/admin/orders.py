@@ -17,7 +17,7 @@ from marque_app.services.admin.orders import PAYMENT_STATUSES, AdminOrder, Order
 from marque_app.services.admin.products import Choice
 from marque_app.services.auth import get_email_sender, get_sms_sender
 
-from .base import form_text, query, refuse, require_admin, run, url_with
+from .base import form_text, query, refuse, require_admin, run, toast, url_with
 
 PER_PAGE = 20
 FILTERS = ("q", "status", "payment_status", "date_from", "date_to")
@@ -123,7 +123,7 @@ class AdminOrderState(rx.State):
 
     def _failed(self, err: AdminError):
         self.error, self.error_field = err.message, err.field
-        return rx.toast.error(err.message)
+        return toast.error(err.message)
 
     async def _write(self, fn, message: str, **kwargs):
         user = await require_admin(self)
@@ -134,7 +134,7 @@ class AdminOrderState(rx.State):
         except AdminError as err:
             return self._failed(err)
         self.error, self.error_field, self.form_key = "", "", self.form_key + 1
-        return rx.toast.success(message)
+        return toast.success(message)
 
     @rx.event
     async def change_status(self, form: dict):

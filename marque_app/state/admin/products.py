@@ -28,7 +28,7 @@ from marque_app.views.admin_products import (
     field_names,
 )
 
-from .base import form_text, query, refuse, require_admin, run, url_with
+from .base import form_text, query, refuse, require_admin, run, toast, url_with
 
 PER_PAGE = 20
 
@@ -148,8 +148,8 @@ class AdminProductsState(rx.State):
         try:
             await run(products.set_status, actor=Actor.of(user), product_id=product_id, status="archived")
         except AdminError as err:
-            return rx.toast.error(err.message)
-        return [rx.toast.success("Product archived"), AdminProductsState.load_products]
+            return toast.error(err.message)
+        return [toast.success("Product archived"), AdminProductsState.load_products]
 
 
 class AdminProductFormState(rx.State):
@@ -325,9 +325,9 @@ class AdminProductFormState(rx.State):
             )
         except AdminError as err:
             self.error, self.error_field = err.message, err.field
-            return rx.toast.error(err.message)
+            return toast.error(err.message)
         created = not self.product_id
         self._fill(saved)
         if created:
-            return [rx.toast.success("Product created"), rx.redirect(f"{routes.ADMIN_PRODUCTS}/{saved.id}")]
-        return rx.toast.success("Product saved")
+            return [toast.success("Product created"), rx.redirect(f"{routes.ADMIN_PRODUCTS}/{saved.id}")]
+        return toast.success("Product saved")

@@ -18,7 +18,7 @@ from marque_app.services.admin import reports
 from marque_app.services.admin.inventory import LowStockRow
 from marque_app.services.admin.reports import Period
 
-from .base import form_text, query, refuse, require_admin, run, url_with
+from .base import form_text, query, refuse, require_admin, run, toast, url_with
 
 KIND_LABELS = {"sales": "Sales by day", "products": "Sales by product", "customers": "Sales by customer"}
 COLUMN_LABELS = {
@@ -171,5 +171,5 @@ class AdminReportsState(rx.State):
             rep = await run(reports.report, kind=self.kind, date_from=self.date_from, date_to=self.date_to)
         except AdminError as err:
             self._fail(err)
-            return rx.toast.error(self.error_text)
+            return toast.error(self.error_text)
         return rx.download(data=reports.to_csv(rep), filename=reports.csv_filename(rep), mime_type="text/csv")
