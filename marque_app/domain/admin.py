@@ -338,6 +338,15 @@ def check_status_move(current: str, wanted: str) -> None:
         )
 
 
+def check_undo_archive(current: str, previous: str) -> None:
+    """Undoing an archive puts the product back to the status it had just before (active too:
+    the one way from archived to active, since nothing else changed in between)."""
+    if current != "archived":
+        raise AdminError("conflict", f"This product is {current} now, not archived: nothing to undo", field="status")
+    if previous not in ("draft", "active"):
+        raise invalid("Status must be draft or active", "status")
+
+
 def check_can_activate(status: str, variant_count: int) -> None:
     if status == "active" and variant_count == 0:
         raise invalid("An active product needs at least one variant", "status")

@@ -44,16 +44,59 @@ def _row(p) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 p.status != "archived",
-                rx.button("Archive", size="1", variant="soft", color_scheme="red", on_click=L.archive(p.id)),
+                rx.button(
+                    "Archive",
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=L.ask_archive(p.id),
+                    data_testid="product-archive",
+                ),
+                rx.button(
+                    "Unarchive", size="1", variant="soft", on_click=L.unarchive(p.id), data_testid="product-unarchive"
+                ),
             )
         ),
         data_testid="product-row",
     )
 
 
+def _archive_dialog() -> rx.Component:
+    """Archiving takes a live product off the store: asked first, naming it."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Archive ", L.confirm_name, "?"),
+            rx.alert_dialog.description(
+                L.confirm_name,
+                " leaves the store at once: shoppers can no longer find or buy it. "
+                "You can undo this from the message that follows, or unarchive it later as a draft.",
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button("Cancel", variant="soft", color_scheme="gray", data_testid="archive-cancel"),
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Archive", color_scheme="red", on_click=L.archive(L.confirm_id), data_testid="archive-confirm"
+                    ),
+                ),
+                gap="3",
+                margin_top="16px",
+                justify="end",
+                wrap="wrap",
+            ),
+            data_testid="archive-dialog",
+        ),
+        open=L.confirm_id != "",
+        on_open_change=L.set_archive_open,
+    )
+
+
 def products_list() -> rx.Component:
     return admin_layout(
         "Products",
+        _archive_dialog(),
         rx.hstack(button_link("New product", href=f"{routes.ADMIN_PRODUCTS}/new", data_testid="new-product")),
         rx.form(
             rx.flex(

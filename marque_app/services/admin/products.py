@@ -35,6 +35,7 @@ from marque_app.domain.admin import (
     check_images,
     check_product,
     check_status_move,
+    check_undo_archive,
     check_variant,
     check_variants,
     format_attributes,
@@ -572,16 +573,21 @@ def set_status(
     actor: Actor,
     product_id: object,
     status: str,
+    undo: bool = False,
     now: datetime | None = None,
     invalidate=cache.invalidate_products,
 ) -> ProductForm:
-    """Move a product to ``status`` if the status machine allows it (archive, restore, publish)."""
+    """Move a product to ``status`` if the status machine allows it (archive, restore, publish);
+    ``undo``: back from archived to the status it had (``domain.admin.check_undo_archive``)."""
     now = now or utcnow()
     product = session.get(Product, as_uuid(product_id))
     if product is None:
         raise not_found()
     current = _status(product)
-    check_status_move(current, status)
+    if undo:
+        check_undo_archive(current, status)
+    else:
+        check_status_move(current, status)
     count = session.exec(select(sa.func.count()).where(ProductVariant.product_id == product.id)).one()
     check_can_activate(status, count)
     product.status = ProductStatus(status)
@@ -595,8 +601,8 @@ def set_status(
         action=f"product.{status}",
         entity_type="product",
         entity_id=product.id,
-        summary=f"Product {product.name}: {current} -> {status}",
-        details={"from": current, "to": status},
+        summary=f"Product {product.name}: {current} -> {status}" + (" (archive undone)" if undo else ""),
+        details={"from": current, "to": status, **({"undo": True} if undo else {})},
         now=now,
     )
     commit_or_conflict(session)

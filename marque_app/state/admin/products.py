@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 import reflex as rx
+from reflex_components_sonner.toast import ToastAction
 
 from marque_app import routes
 from marque_app.domain.admin import MAX_IMAGE_BYTES, AdminError, paging
@@ -71,6 +72,9 @@ class AdminProductsState(rx.State):
     categories: list[Choice] = []
     brands: list[Choice] = []
     error: str = ""
+    confirm_id: str = ""  # the product the archive dialog asks about ("" = closed)
+    confirm_name: str = ""
+    _undo: dict[str, str] = {}  # product id -> its status before this tab archived it (server side only)
 
     def _params(self, **over) -> dict:
         params = {
@@ -140,16 +144,84 @@ class AdminProductsState(rx.State):
             )
         )
 
+    # --- archive: asked first (a dialog naming the product), undone from its toast ----------------
+
+    @rx.event
+    async def ask_archive(self, product_id: str):
+        """The Archive button: opens the dialog that names the product (nothing changes yet)."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        row = next((p for p in self.items if p.id == product_id), None)
+        if row is None or row.status == "archived":
+            return None
+        self.confirm_id, self.confirm_name = row.id, row.name
+        return None
+
+    @rx.event
+    async def set_archive_open(self, is_open: bool):
+        """The dialog closed (Cancel, Escape, a click outside): nothing is archived."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        if not is_open:
+            self.confirm_id = self.confirm_name = ""
+        return None
+
     @rx.event
     async def archive(self, product_id: str):
+        """The dialog's "Archive" (for the product it named): the product leaves the store; its
+        toast offers "Undo"."""
         user = await require_admin(self)
         if user is None:
             return await refuse(self)
+        self.confirm_id = self.confirm_name = ""
+        row = next((p for p in self.items if p.id == product_id), None)
+        if row is None or row.status == "archived":
+            return None
+        name = row.name
         try:
             await run(products.set_status, actor=Actor.of(user), product_id=product_id, status="archived")
         except AdminError as err:
             return toast.error(err.message)
-        return [toast.success("Product archived"), AdminProductsState.load_products]
+        self._undo = {**self._undo, product_id: row.status}
+        return [
+            toast.success(
+                f"{name} archived: it is no longer in the store",
+                kind="archived",
+                duration=10_000,
+                action=ToastAction(label="Undo", on_click=AdminProductsState.undo_archive(product_id)),
+            ),
+            AdminProductsState.load_products,
+        ]
+
+    @rx.event
+    async def undo_archive(self, product_id: str):
+        """The toast's "Undo": back to the status it had (active goes back on sale)."""
+        user = await require_admin(self)
+        if user is None:
+            return await refuse(self)
+        previous = self._undo.get(product_id)
+        if previous is None:
+            return toast.error("Nothing to undo for this product")
+        try:
+            saved = await run(
+                products.set_status, actor=Actor.of(user), product_id=product_id, status=previous, undo=True
+            )
+        except AdminError as err:
+            return toast.error(err.message)
+        self._undo = {k: v for k, v in self._undo.items() if k != product_id}
+        return [toast.success(f"{saved.name} is {previous} again", kind="archived"), AdminProductsState.load_products]
+
+    @rx.event
+    async def unarchive(self, product_id: str):
+        """An archived product's "Unarchive": back as a draft (publish it from its form)."""
+        user = await require_admin(self)
+        if user is None:
+            return await refuse(self)
+        try:
+            saved = await run(products.set_status, actor=Actor.of(user), product_id=product_id, status="draft")
+        except AdminError as err:
+            return toast.error(err.message)
+        return [toast.success(f"{saved.name} is a draft again", kind="archived"), AdminProductsState.load_products]
 
 
 class AdminProductFormState(rx.State):

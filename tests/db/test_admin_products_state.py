@@ -1,0 +1,149 @@
+"""The admin products list and form states, with the event handlers called directly: archiving
+asks first (a dialog naming the product) and is undone from its toast back to the status it had;
+an archived product can be unarchived (a draft). Every change is in the activity log."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from reflex.istate.data import ReflexURL, RouterData
+from sqlmodel import Session, select
+
+from marque_app.models import AdminActivity, Product, ProductStatus, UserRole
+from marque_app.settings import get_settings
+from tests.cartutil import make_product, make_user
+from tests.statetest import bind_app, module_database, state_tree, token_for
+
+
+@pytest.fixture(scope="module")
+def own_db(tmp_path_factory) -> Iterator[tuple[str, sa.Engine]]:
+    with module_database(tmp_path_factory, "admin-products-db") as db:
+        yield db
+
+
+@pytest.fixture
+def states(own_db, monkeypatch) -> Iterator[dict]:
+    bind_app(monkeypatch, *own_db)
+    _, sub = state_tree()
+
+    from marque_app.state.admin.products import AdminProductFormState, AdminProductsState
+    from marque_app.state.auth import AuthState
+
+    yield {
+        "auth": sub(AuthState),
+        "list": sub(AdminProductsState),
+        "form": sub(AdminProductFormState),
+        "List": AdminProductsState,
+        "Form": AdminProductFormState,
+    }
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def db(own_db) -> Iterator[Session]:
+    with Session(own_db[1], expire_on_commit=False) as session:
+        yield session
+
+
+def _call(handler, state, *args):
+    return asyncio.run(handler.fn(state, *args))
+
+
+def _at(state, url: str, **params) -> None:
+    state.router = RouterData(url=ReflexURL(f"http://localhost{url}"))
+    if params:
+        state.router.page.params.update(params)  # type: ignore[attr-defined]
+
+
+def _fresh(db) -> None:
+    db.rollback()
+    db.expire_all()
+
+
+def _status(db, product) -> str:
+    _fresh(db)
+    return db.get(Product, product.id).status.value
+
+
+def _log(db, entity_id) -> list[str]:
+    _fresh(db)
+    rows = db.exec(
+        select(AdminActivity).where(AdminActivity.entity_id == str(entity_id)).order_by(AdminActivity.at)
+    ).all()
+    return [a.action for a in rows]
+
+
+def _listed(states, product) -> None:
+    _at(states["list"], f"/admin/products?q={product.slug}")
+    _call(states["List"].load_products, states["list"])
+    assert [p.id for p in states["list"].items] == [str(product.id)]
+
+
+def test_archive_asks_first_naming_the_product_and_cancel_changes_nothing(states, db):
+    cls, page = states["List"], states["list"]
+    product, _ = make_product(db, "Navy Coat")
+    db.commit()
+    states["auth"].token = token_for(make_user(db, role=UserRole.admin))
+    _listed(states, product)
+    (row,) = page.items
+    assert (row.status_label, row.price_text) == ("Active", "$20.00")
+
+    _call(cls.ask_archive, page, str(product.id))
+    assert (page.confirm_id, page.confirm_name) == (str(product.id), product.name)
+    assert _status(db, product) == "active"  # asking changes nothing
+    _call(cls.set_archive_open, page, False)  # Cancel / Escape
+    assert page.confirm_id == "" and _status(db, product) == "active" and _log(db, product.id) == []
+
+
+def test_archive_then_undo_restores_the_previous_status(states, db):
+    cls, page = states["List"], states["list"]
+    product, _ = make_product(db, "Navy Coat")
+    db.commit()
+    states["auth"].token = token_for(make_user(db, role=UserRole.admin))
+    _listed(states, product)
+
+    _call(cls.ask_archive, page, str(product.id))
+    out = str(_call(cls.archive, page, str(product.id)))
+    assert f"{product.name} archived" in out and "Undo" in out and "undo_archive" in out
+    assert page.confirm_id == "" and _status(db, product) == "archived"
+    _call(cls.load_products, page)
+    assert page.items[0].status == "archived"
+
+    out = str(_call(cls.undo_archive, page, str(product.id)))
+    assert "active again" in out and _status(db, product) == "active"  # back on sale, not a draft
+    assert "Nothing to undo" in str(_call(cls.undo_archive, page, str(product.id)))
+    assert _log(db, product.id) == ["product.archived", "product.active"]
+
+
+def test_a_draft_archived_by_mistake_is_undone_to_a_draft_and_unarchive_makes_a_draft(states, db):
+    cls, page = states["List"], states["list"]
+    draft, _ = make_product(db, "Linen Shirt", status=ProductStatus.draft)
+    old, _ = make_product(db, "Old Scarf", status=ProductStatus.archived)
+    db.commit()
+    states["auth"].token = token_for(make_user(db, role=UserRole.admin))
+    _listed(states, draft)
+    _call(cls.archive, page, str(draft.id))
+    _call(cls.undo_archive, page, str(draft.id))
+    assert _status(db, draft) == "draft"
+
+    _listed(states, old)
+    _call(cls.ask_archive, page, str(old.id))
+    assert page.confirm_id == ""  # already archived: no dialog
+    assert "is a draft again" in str(_call(cls.unarchive, page, str(old.id)))
+    assert _status(db, old) == "draft"
+    # no undo was recorded for it in this tab: nothing is forced back to active
+    assert "Nothing to undo" in str(_call(cls.undo_archive, page, str(old.id)))
+
+
+@pytest.mark.parametrize("who", ["guest", "customer"])
+def test_non_admins_cannot_archive_or_undo(states, db, who):
+    cls, page = states["List"], states["list"]
+    product, _ = make_product(db, "Navy Coat")
+    db.commit()
+    states["auth"].token = "" if who == "guest" else token_for(make_user(db, role=UserRole.customer))
+    for handler in (cls.ask_archive, cls.archive, cls.undo_archive, cls.unarchive):
+        _call(handler, page, str(product.id))
+    assert _status(db, product) == "active" and _log(db, product.id) == []
