@@ -22,7 +22,7 @@ def toaster() -> rx.Component:
                 "--warning-text": "hsl(31, 92%, 28%)",
                 "--error-text": "hsl(360, 100%, 38%)",
             }
-        }
+        },
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -544,3 +544,72 @@ class Page:
     @property
     def pages(self) -> int:
         return -(-self.total // self.per_page) if self.per_page else 0
+
+
+# --- one field at a time (the admin forms clear an error as the field is corrected) --------------
+
+
+def _sku(value: object, name: str, label: str) -> None:
+    sku = text({name: value}, name, label, required=True, limit=100)
+    if not _SKU.fullmatch(sku):
+        raise invalid("SKU may hold letters, digits, dots, dashes and underscores", name)
+
+
+def _product_sku(value: object, name: str) -> None:
+    if isinstance(value, str) and not value.strip():
+        return  # empty: made from the slug
+    _sku(value, name, "Product SKU")
+
+
+def _coupon_code(value: object, name: str) -> None:
+    code = text({name: value}, name, "Code", required=True, limit=50).upper()
+    if not _CODE.fullmatch(code):
+        raise invalid("Code may hold letters, digits, dashes and underscores", name)
+
+
+# The rules of each field on its own, with the words the whole form's check uses (check_product,
+# check_variant, check_category, check_brand, check_coupon). Rules that need two fields
+# (compare-at above price) or the database (a slug taken) are checked again on save.
+FieldRule = Callable[[object, str], object]
+FIELD_RULES: dict[str, dict[str, FieldRule]] = {
+    "product": {
+        "name": lambda v, n: text({n: v}, n, "Name", required=True),
+        "sku": _product_sku,
+        "price": lambda v, n: money(v, n, "Price"),
+        "compare_price": lambda v, n: money(v, n, "Compare-at price", required=False),
+        "meta_title": lambda v, n: text({n: v}, n, "SEO title", limit=255),
+        "meta_description": lambda v, n: text({n: v}, n, "SEO description", limit=1000),
+        "low_stock_threshold": lambda v, n: whole(v, n, "Low-stock threshold", required=False, maximum=100_000),
+    },
+    "variant": {
+        "sku": lambda v, n: _sku(v, n, "SKU"),
+        "name": lambda v, n: text({n: v}, n, "Variant name", required=True, limit=100),
+        "price": lambda v, n: money(v, n, "Variant price", required=False),
+        "stock": lambda v, n: whole(v, n, "Stock", required=False),
+    },
+    "category": {"name": lambda v, n: text({n: v}, n, "Name", required=True, limit=100)},
+    "brand": {"name": lambda v, n: text({n: v}, n, "Name", required=True, limit=100)},
+    "coupon": {
+        "code": _coupon_code,
+        "name": lambda v, n: text({n: v}, n, "Name", required=True, limit=100),
+    },
+    "adjustment": {
+        "reason": lambda v, n: text({n: v}, n, "Reason", required=True, limit=500),
+    },
+}
+
+
+def field_problem(form: str, name: str, value: object) -> str:
+    """What one field of an admin form still earns on its own ("" = nothing now): the form's
+    error is cleared (or its words updated) as the admin corrects the field. ``variants.2.sku``
+    is a variant row's field. A field without a rule of its own: "" (the save checks it again)."""
+    if name.startswith("variants."):
+        form, name = "variant", name.split(".", 2)[-1]
+    rule = FIELD_RULES.get(form, {}).get(name)
+    if rule is None:
+        return ""
+    try:
+        rule(value, name)
+    except AdminError as err:
+        return err.message
+    return ""

@@ -147,3 +147,51 @@ def test_non_admins_cannot_archive_or_undo(states, db, who):
     for handler in (cls.ask_archive, cls.archive, cls.undo_archive, cls.unarchive):
         _call(handler, page, str(product.id))
     assert _status(db, product) == "active" and _log(db, product.id) == []
+
+
+def _product_form(**over) -> dict:
+    form = {"name": "", "slug": "", "sku": "", "price": "45.00", "status": "draft", "low_stock_threshold": "5"}
+    form.update(over)
+    return form
+
+
+def test_a_form_error_goes_as_the_field_is_corrected(states, db):
+    """ "Name is required" stays no longer than the name is missing: the field in error rechecks
+    its own rule on change; a change to another field leaves the error alone."""
+    cls, form = states["Form"], states["form"]
+    states["auth"].token = token_for(make_user(db, role=UserRole.admin))
+    _at(form, "/admin/products/new")
+    _call(cls.load_form, form)
+    out = _call(cls.save, form, _product_form(**{"variants.0.sku": "NEW-1", "variants.0.name": "One"}))
+    assert "Name is required" in str(out)
+    assert (form.error, form.error_field) == ("Name is required", "name")
+
+    _call(cls.recheck, form, "price", "oops")  # not the field in error: nothing moves
+    assert (form.error, form.error_field) == ("Name is required", "name")
+    _call(cls.recheck, form, "name", "   ")  # still empty
+    assert form.error == "Name is required"
+    _call(cls.recheck, form, "name", "Navy Coat")
+    assert (form.error, form.error_field) == ("", "")
+
+    # a variant row's field the same way, and the words follow what is typed
+    _call(cls.save, form, _product_form(name="Navy Coat", **{"variants.0.sku": "bad sku", "variants.0.name": "One"}))
+    assert form.error_field == "variants.0.sku" and "SKU may hold" in form.error
+    _call(cls.recheck, form, "variants.0.sku", "")
+    assert form.error == "SKU is required"
+    _call(cls.recheck, form, "variants.0.sku", "COAT-1")
+    assert (form.error, form.error_field) == ("", "")
+
+
+def test_the_coupon_form_clears_its_error_the_same_way(states, db):
+    from marque_app.state.admin.others import AdminCouponsState
+    from marque_app.state.auth import AuthState
+
+    _, sub = state_tree()
+    coupons = sub(AdminCouponsState)
+    auth = sub(AuthState)
+    auth.token = token_for(make_user(db, role=UserRole.admin))
+    _at(coupons, "/admin/coupons")
+    _call(AdminCouponsState.save, coupons, {"code": "bad code!", "name": "Ten", "type": "percentage", "value": "10"})
+    assert coupons.error_field == "code"
+    _call(AdminCouponsState.recheck, coupons, "code", "TEN")
+    assert (coupons.error, coupons.error_field) == ("", "")

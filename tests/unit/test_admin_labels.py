@@ -85,3 +85,49 @@ def test_refusal_is_the_same_rule():
                 why = refusal(action, status, payment_method=method, payment_status=pay)
                 assert (why is None) == (action in allowed), (status, method, pay, action, why)
     assert "never recorded" in (refusal("refund", "received", payment_method="cod", payment_status="pending") or "")
+
+
+# --- one field at a time: the words of the whole form's check ------------------------------------
+
+GOOD_PRODUCT = {"name": "Navy Coat", "price": "120.00", "status": "draft"}
+
+
+@pytest.mark.parametrize(
+    ("name", "bad", "good"),
+    [
+        ("name", "  ", "Navy Coat"),
+        ("price", "", "120.00"),
+        ("price", "12.345", "12.34"),
+        ("price", "-1", "0"),
+        ("sku", "no spaces", "COAT-1"),
+        ("meta_title", "x" * 256, "Coat"),
+        ("low_stock_threshold", "1.5", "3"),
+    ],
+)
+def test_a_product_field_earns_the_words_of_the_whole_check_and_nothing_once_right(name, bad, good):
+    from marque_app.domain.admin import AdminError, check_product, field_problem
+
+    with pytest.raises(AdminError) as whole_form:
+        check_product({**GOOD_PRODUCT, name: bad})
+    assert whole_form.value.field == name
+    assert field_problem("product", name, bad) == whole_form.value.message
+    assert field_problem("product", name, good) == ""
+    check_product({**GOOD_PRODUCT, name: good})
+
+
+@pytest.mark.parametrize(("name", "bad"), [("sku", ""), ("sku", "a b"), ("name", ""), ("price", "x"), ("stock", "-2")])
+def test_a_variant_field_earns_the_words_of_the_whole_check(name, bad):
+    from marque_app.domain.admin import AdminError, check_variants, field_problem
+
+    row = {"sku": "COAT-M", "name": "M", "price": "", "stock": "1", name: bad}
+    with pytest.raises(AdminError) as whole_form:
+        check_variants([{"sku": "COAT-S", "name": "S"}, row])
+    assert whole_form.value.field == f"variants.1.{name}"
+    assert field_problem("product", f"variants.1.{name}", bad) == whole_form.value.message
+
+
+def test_a_field_without_a_rule_of_its_own_clears_and_the_save_checks_again():
+    from marque_app.domain.admin import field_problem
+
+    assert field_problem("product", "slug", "taken-slug") == ""
+    assert field_problem("coupon", "code", "bad code!") != "" and field_problem("coupon", "code", "SAVE10") == ""

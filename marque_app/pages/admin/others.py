@@ -13,6 +13,7 @@ from marque_app.components.admin import (
     labelled,
     native_select,
     pager,
+    recheck_on_change,
     table,
 )
 from marque_app.domain.labels import COUPON_TYPE, MOVEMENT_TYPE, choices, label
@@ -31,7 +32,9 @@ from marque_app.state.admin.others import (
 def _text_input(name: str, value, label: str, state, **props) -> rx.Component:
     return labelled(
         label,
-        rx.input(name=name, default_value=value, data_testid=f"field-{name}", **props),
+        rx.input(
+            name=name, default_value=value, data_testid=f"field-{name}", **recheck_on_change(state, name), **props
+        ),
         state.error,
         state.error_field,
         name,

@@ -13,6 +13,7 @@ from marque_app.components.admin import (
     labelled,
     native_select,
     pager,
+    recheck_on_change,
     table,
 )
 from marque_app.components.button_link import button_link
@@ -130,7 +131,7 @@ def products_list() -> rx.Component:
 def _input(name: str, value, label: str, **props) -> rx.Component:
     return labelled(
         label,
-        rx.input(name=name, default_value=value, data_testid=f"field-{name}", **props),
+        rx.input(name=name, default_value=value, data_testid=f"field-{name}", **recheck_on_change(F, name), **props),
         F.error,
         F.error_field,
         name,
@@ -142,7 +143,14 @@ def _variant_row(v: rx.Var[VariantRow], i: rx.Var[int]) -> rx.Component:
 
     def cell(name: str, value, width: str = "auto", **props) -> rx.Component:
         return rx.table.cell(
-            rx.input(name=prefix + name, default_value=value, width=width, data_testid=f"variant-{name}", **props),
+            rx.input(
+                name=prefix + name,
+                default_value=value,
+                width=width,
+                data_testid=f"variant-{name}",
+                **recheck_on_change(F, prefix + name),
+                **props,
+            ),
             rx.cond(
                 F.error_field == prefix + name,
                 rx.text(F.error, color=rx.color("red", 11), size="1", data_testid="variant-error"),
@@ -266,6 +274,7 @@ def _form() -> rx.Component:
                 rx.text_area(
                     name="meta_description",
                     default_value=F.meta_description,
+                    **recheck_on_change(F, "meta_description"),
                     rows="2",
                     data_testid="field-meta_description",
                 ),

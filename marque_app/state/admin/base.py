@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from marque_app.domain.admin import AdminError
+from marque_app.domain.admin import AdminError, field_problem
 from marque_app.services.auth import AuthUser
 from marque_app.state.auth import AuthState, call_service
 
@@ -81,6 +81,22 @@ class toast:
         return rx.toast.warning(message, id=toast_id("warning", message, kind), **props)
 
 
+async def recheck_field(state: Any, form: str, name: str, value: str) -> Any:
+    """An admin form's field changed while it holds the form's error: its own rule again
+    (``domain.admin.field_problem``); corrected, the error goes (banner and field line), else its
+    words follow what is typed now. The form sends this only for the field in error."""
+    if await require_admin(state) is None:
+        return await refuse(state)
+    if not name or state.error_field != name:
+        return None
+    problem = field_problem(form, name, value if isinstance(value, str) else "")
+    if problem:
+        state.error = problem
+    else:
+        state.error, state.error_field = "", ""
+    return None
+
+
 def form_text(form: dict, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
@@ -92,6 +108,7 @@ __all__ = [
     "AdminError",
     "form_text",
     "query",
+    "recheck_field",
     "refuse",
     "require_admin",
     "run",

@@ -18,7 +18,7 @@ from marque_app.services.admin.inventory import LowStockRow, MovementView
 from marque_app.services.admin.products import Choice, category_choices
 from marque_app.services.admin.taxonomy import BrandView, CategoryView
 
-from .base import form_text, query, refuse, require_admin, run, toast, url_with
+from .base import form_text, query, recheck_field, refuse, require_admin, run, toast, url_with
 
 PER_PAGE = 20
 
@@ -76,6 +76,11 @@ class AdminCategoriesState(rx.State):
     error_field: str = ""
 
     @rx.event
+    async def recheck(self, name: str, value: str):
+        """The field in error changed: its error goes once it is right."""
+        return await recheck_field(self, "category", name, value)
+
+    @rx.event
     async def load_categories(self):
         if await require_admin(self) is None:
             self.reset()
@@ -107,6 +112,11 @@ class AdminBrandsState(rx.State):
     form_key: str = "new"
     error: str = ""
     error_field: str = ""
+
+    @rx.event
+    async def recheck(self, name: str, value: str):
+        """The field in error changed: its error goes once it is right."""
+        return await recheck_field(self, "brand", name, value)
 
     @rx.event
     async def load_brands(self):
@@ -165,6 +175,11 @@ class AdminInventoryState(rx.State):
             routes.ADMIN_INVENTORY,
             {"q": self.q, "product_id": self.product_id, "variant_id": self.variant_id, "page": self.page + 1},
         )
+
+    @rx.event
+    async def recheck(self, name: str, value: str):
+        """The field in error changed: its error goes once it is right."""
+        return await recheck_field(self, "adjustment", name, value)
 
     @rx.event
     async def load_inventory(self):
@@ -311,6 +326,11 @@ class AdminCouponsState(rx.State):
     @rx.var
     def next_url(self) -> str:
         return url_with(routes.ADMIN_COUPONS, {"q": self.q, "active": self.active, "page": self.page + 1})
+
+    @rx.event
+    async def recheck(self, name: str, value: str):
+        """The field in error changed: its error goes once it is right."""
+        return await recheck_field(self, "coupon", name, value)
 
     @rx.event
     async def load_coupons(self):

@@ -29,7 +29,7 @@ from marque_app.views.admin_products import (
     field_names,
 )
 
-from .base import form_text, query, refuse, require_admin, run, toast, url_with
+from .base import form_text, query, recheck_field, refuse, require_admin, run, toast, url_with
 
 PER_PAGE = 20
 
@@ -294,6 +294,12 @@ class AdminProductFormState(rx.State):
             self.form_key = _key()
         self.is_loaded = True
         return None
+
+    @rx.event
+    async def recheck(self, name: str, value: str):
+        """The field in error changed (a product field, or ``variants.<i>.<field>``): its error
+        goes once it is right."""
+        return await recheck_field(self, "product", name, value)
 
     # --- rows ------------------------------------------------------------------------------------
 
