@@ -272,6 +272,72 @@ def parse_attributes(value: object, name: str) -> dict[str, str]:
     return dict(pairs)
 
 
+# --- variant options (Size, Colour): one input per option the product uses -----------------------
+
+MAX_OPTIONS = 5
+_OPTION_NAME = re.compile(r"[^\W\d_][\w -]{0,49}")
+
+
+def option_names(attribute_sets: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The options a product's variants use, in the order they first appear ("size", "color")."""
+    names: list[str] = []
+    for attributes in attribute_sets:
+        names.extend(k for k in attributes if k not in names)
+    return names
+
+
+def option_field(index: int, name: str) -> str:
+    """The form's (and an error's) name for a variant row's option value."""
+    return f"variants.{index}.attributes.{name}"
+
+
+def check_option_name(raw: object, existing: Sequence[str]) -> str:
+    """A new option for the product's variants ("Colour"): a name of letters first, at most 50
+    characters, not one it already has (whatever the case), at most five in all."""
+    name = text({"option": raw}, "option", "Option name", required=True, limit=50)
+    if not _OPTION_NAME.fullmatch(name):
+        raise invalid("An option name starts with a letter (letters, digits, spaces, dashes)", "option")
+    if name.casefold() in {e.casefold() for e in existing}:
+        raise invalid(f"The variants already have {name}", "option")
+    if len(existing) >= MAX_OPTIONS:
+        raise invalid(f"At most {MAX_OPTIONS} options", "option")
+    return name
+
+
+def option_problem(name: str, value: object) -> str:
+    """What one option value of a variant row earns on its own ("" = fine)."""
+    if not isinstance(value, str) or not value.strip():
+        return f"Give this variant's {name}"
+    if len(value.strip()) > 100:
+        return f"{name} is too long (at most 100 characters)"
+    return ""
+
+
+def check_variant_options(attribute_sets: Sequence[Mapping[str, Any]], first_index: int = 0) -> None:
+    """Every variant gives a value for every option the product uses, and no two variants have
+    the same values (two "Size M, Colour Navy" rows). The page, the API's product save and its
+    "add a variant" hold to this one rule (``first_index``: where the checked rows start)."""
+    names = option_names(attribute_sets)
+    if len(names) > MAX_OPTIONS:
+        raise invalid(f"At most {MAX_OPTIONS} options", "variants")
+    seen: dict[tuple[str, ...], int] = {}
+    for i, attributes in enumerate(attribute_sets):
+        for name in names:
+            problem = option_problem(name, attributes.get(name))
+            if problem:
+                raise invalid(problem, option_field(i + first_index, name))
+        if names:
+            key = tuple(str(attributes[n]).strip().casefold() for n in names)
+            if key in seen:
+                what = ", ".join(f"{n} {attributes[n]}" for n in names)
+                raise AdminError(
+                    "conflict",
+                    f"Two variants are both {what}",
+                    field=option_field(i + first_index, names[0]),
+                )
+            seen[key] = i
+
+
 def format_attributes(attributes: Mapping[str, Any] | None) -> str:
     return ", ".join(f"{k}={v}" for k, v in (attributes or {}).items())
 
@@ -297,10 +363,12 @@ def check_variant(raw: Mapping[str, Any], index: int | None = None) -> VariantIn
 
 
 def check_variants(rows: Sequence[Mapping[str, Any]]) -> list[VariantInput]:
-    """Every variant row checked, and no SKU twice in the form (case-insensitive)."""
+    """Every variant row checked, no SKU twice in the form (case-insensitive), and the options
+    the same for every variant (:func:`check_variant_options`)."""
     if len(rows) > MAX_VARIANTS:
         raise invalid(f"At most {MAX_VARIANTS} variants", "variants")
     variants = [check_variant(row, i) for i, row in enumerate(rows)]
+    check_variant_options([v.attributes for v in variants])
     seen: dict[str, int] = {}
     for i, variant in enumerate(variants):
         key = variant.sku.upper()
@@ -605,6 +673,8 @@ def field_problem(form: str, name: str, value: object) -> str:
     is a variant row's field. A field without a rule of its own: "" (the save checks it again)."""
     if name.startswith("variants."):
         form, name = "variant", name.split(".", 2)[-1]
+        if name.startswith("attributes."):
+            return option_problem(name.removeprefix("attributes."), value)
     rule = FIELD_RULES.get(form, {}).get(name)
     if rule is None:
         return ""

@@ -195,3 +195,64 @@ def test_the_coupon_form_clears_its_error_the_same_way(states, db):
     assert coupons.error_field == "code"
     _call(AdminCouponsState.recheck, coupons, "code", "TEN")
     assert (coupons.error, coupons.error_field) == ("", "")
+
+
+def test_the_variant_editor_has_one_input_per_option_and_the_domain_checks_them(states, db):
+    """Options are fields, not "size=M, color=Navy" text: the form shows the options the product
+    uses, adds one (Colour -> Fit), refuses one it has, and a row missing a value is refused with
+    the field marked until it is filled."""
+    from marque_app.models import ProductVariant
+
+    cls, form = states["Form"], states["form"]
+    product, variants = make_product(db, "Chino", stock=(2, 3))
+    db.commit()
+    states["auth"].token = token_for(make_user(db, role=UserRole.admin))
+    _at(form, f"/admin/products/{product.id}", admin_product=str(product.id))
+    _call(cls.load_form, form)
+    assert form.option_names == ["size", "color"]
+    assert [r.options for r in form.variants] == [{"size": "S", "color": "Navy"}, {"size": "M", "color": "Navy"}]
+
+    _call(cls.add_option, form, {"option": " SIZE "})
+    assert form.option_error == "The variants already have SIZE" and form.option_names == ["size", "color"]
+    _call(cls.add_option, form, {"option": "Fit"})
+    assert form.option_names == ["size", "color", "Fit"] and form.option_error == ""
+
+    base = {
+        "name": product.name,
+        "slug": product.slug,
+        "sku": product.sku,
+        "price": "20.00",
+        "status": "active",
+        "low_stock_threshold": "5",
+    }
+    rows = {}
+    for i, v in enumerate(variants):
+        rows |= {f"variants.{i}.sku": v.sku, f"variants.{i}.name": v.name, f"variants.{i}.price": ""}
+        rows |= {f"variants.{i}.attributes.size": v.attributes["size"], f"variants.{i}.attributes.color": "Navy"}
+    rows["variants.0.attributes.Fit"] = "Slim"
+    _call(cls.save, form, {**base, **rows})  # row 1 has no Fit
+    assert (form.error_field, form.error) == ("variants.1.attributes.Fit", "Give this variant's Fit")
+    _call(cls.recheck, form, "variants.1.attributes.Fit", "Regular")
+    assert form.error_field == ""
+
+    rows["variants.1.attributes.Fit"] = "Slim"
+    rows["variants.1.attributes.size"] = "S"  # now the same as row 0
+    _call(cls.save, form, {**base, **rows})
+    assert form.error == "Two variants are both size S, color Navy, Fit Slim"
+
+    rows["variants.1.attributes.size"] = "M"
+    assert "Product saved" in str(_call(cls.save, form, {**base, **rows}))
+    _fresh(db)
+    saved = [db.get(ProductVariant, v.id).attributes for v in variants]
+    assert saved == [{"size": "S", "color": "Navy", "Fit": "Slim"}, {"size": "M", "color": "Navy", "Fit": "Slim"}]
+    assert form.option_names == ["size", "color", "Fit"]
+
+    _call(cls.remove_option, form, "Fit")
+    for i in range(2):
+        rows.pop(f"variants.{i}.attributes.Fit")  # the inputs are gone with the column
+    _call(cls.save, form, {**base, **rows})
+    _fresh(db)
+    assert [db.get(ProductVariant, v.id).attributes for v in variants] == [
+        {"size": "S", "color": "Navy"},
+        {"size": "M", "color": "Navy"},
+    ]

@@ -75,7 +75,13 @@ def product_data(t: str, **over) -> dict:
 def variant_rows(t: str) -> list[dict]:
     return [
         {"sku": f"LS-{t}-M", "name": "M / Navy", "attributes": "size=M, color=Navy", "stock": "4"},
-        {"sku": f"LS-{t}-L", "name": "L / Navy", "attributes": {"size": "L"}, "price": "52.00", "stock": 0},
+        {
+            "sku": f"LS-{t}-L",
+            "name": "L / Navy",
+            "attributes": {"size": "L", "color": "Navy"},
+            "price": "52.00",
+            "stock": 0,
+        },
     ]
 
 
@@ -231,7 +237,7 @@ def test_save_refuses_rows_of_another_product_and_a_changed_stock(session, admin
         images=[{"url": "/_upload/products/o.png"}],
     )
     kept = [v.as_row() for v in mine.variants]
-    stolen = {**other.variants[0].as_row(), "sku": f"LS-{t}-X"}
+    stolen = {**other.variants[0].as_row(), "sku": f"LS-{t}-X", "attributes": {"size": "XL", "color": "Navy"}}
     err = _refused(session, admin, product_id=mine.id, data=product_data(t), variants=[*kept, stolen])
     assert http_status(err) == 422 and err.field == "variants.2.id"
     changed = [{**kept[0], "stock": 9}, kept[1]]  # was 4

@@ -131,3 +131,31 @@ def test_a_field_without_a_rule_of_its_own_clears_and_the_save_checks_again():
 
     assert field_problem("product", "slug", "taken-slug") == ""
     assert field_problem("coupon", "code", "bad code!") != "" and field_problem("coupon", "code", "SAVE10") == ""
+
+
+def test_variant_options_one_rule_for_page_and_api():
+    from marque_app.domain.admin import (
+        AdminError,
+        check_option_name,
+        check_variant_options,
+        field_problem,
+        option_names,
+    )
+
+    assert option_names([{"size": "M"}, {"size": "L", "color": "Navy"}]) == ["size", "color"]
+    check_variant_options([{"size": "M", "color": "Navy"}, {"size": "L", "color": "Navy"}])
+    check_variant_options([{}, {}])  # no options at all: fine
+    with pytest.raises(AdminError) as missing:
+        check_variant_options([{"size": "M", "color": "Navy"}, {"size": "L"}])
+    assert (missing.value.field, missing.value.message) == ("variants.1.attributes.color", "Give this variant's color")
+    with pytest.raises(AdminError) as twice:
+        check_variant_options([{"size": "M"}, {"size": " m "}])
+    assert twice.value.kind == "conflict" and twice.value.field == "variants.1.attributes.size"
+    assert check_option_name(" Colour ", ["size"]) == "Colour"
+    for bad in ("", "1st", "size", "a" * 51):
+        with pytest.raises(AdminError):
+            check_option_name(bad, ["Size"])
+    with pytest.raises(AdminError):
+        check_option_name("Extra", ["a", "b", "c", "d", "e"])
+    assert field_problem("product", "variants.3.attributes.Colour", " ") == "Give this variant's Colour"
+    assert field_problem("product", "variants.3.attributes.Colour", "Navy") == ""

@@ -157,10 +157,29 @@ def _variant_row(v: rx.Var[VariantRow], i: rx.Var[int]) -> rx.Component:
             ),
         )
 
+    def option_cell(option: rx.Var[str]) -> rx.Component:
+        field = prefix + "attributes." + option
+        return rx.table.cell(
+            rx.input(
+                name=field,
+                default_value=v.options[option].to(str),
+                width="110px",
+                aria_label=option,
+                data_testid="variant-option",
+                data_option=option,
+                **recheck_on_change(F, field),
+            ),
+            rx.cond(
+                F.error_field == field,
+                rx.text(F.error, color=rx.color("red", 11), size="1", data_testid="variant-error"),
+            ),
+            key=v.key + "-" + option,
+        )
+
     return rx.table.row(
         cell("sku", v.sku, "140px"),
         cell("name", v.name, "120px"),
-        cell("attributes", v.attributes, "180px", placeholder="size=M, color=Navy"),
+        rx.foreach(F.option_names, option_cell),
         cell("price", v.price, "90px", placeholder="(product)"),
         rx.cond(
             v.is_new,
@@ -232,6 +251,36 @@ def _image_row(img: rx.Var[ImageRow], i: rx.Var[int]) -> rx.Component:
     )
 
 
+OPTION_FORM = "add-option-form"
+
+
+def _option_header(option: rx.Var[str]) -> rx.Component:
+    return rx.table.column_header_cell(
+        rx.hstack(
+            rx.text(option),
+            rx.icon_button(
+                rx.icon("x", size=12),
+                type="button",
+                size="1",
+                variant="ghost",
+                color_scheme="gray",
+                on_click=F.remove_option(option),
+                aria_label="Remove the option " + option,
+                data_testid="remove-option",
+            ),
+            spacing="1",
+            align="center",
+        ),
+        data_testid="option-header",
+    )
+
+
+def _option_form() -> rx.Component:
+    """The add-option form: empty here; its input and button sit in the variants section and
+    join it by the form attribute (a form cannot hold another)."""
+    return rx.form(id=OPTION_FORM, on_submit=F.add_option, reset_on_submit=True, display="none")
+
+
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -295,10 +344,10 @@ def _form() -> rx.Component:
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
-                            *[
-                                rx.table.column_header_cell(h)
-                                for h in ["SKU", "Name", "Attributes", "Price", "Stock", ""]
-                            ]
+                            rx.table.column_header_cell("SKU"),
+                            rx.table.column_header_cell("Name"),
+                            rx.foreach(F.option_names, _option_header),
+                            *[rx.table.column_header_cell(h) for h in ["Price", "Stock", ""]],
                         )
                     ),
                     rx.table.body(rx.foreach(F.variants, _variant_row)),
@@ -307,7 +356,35 @@ def _form() -> rx.Component:
                 overflow_x="auto",
                 width="100%",
             ),
-            rx.button("Add variant", type="button", variant="soft", on_click=F.add_variant, data_testid="add-variant"),
+            rx.flex(
+                rx.button(
+                    "Add variant", type="button", variant="soft", on_click=F.add_variant, data_testid="add-variant"
+                ),
+                # belongs to the add-option form outside this one (the HTML form attribute): Enter
+                # here adds the option, it does not save the product
+                rx.el.input(
+                    name="option",
+                    form=OPTION_FORM,
+                    placeholder="New option, e.g. Colour",
+                    aria_label="New option name",
+                    max_length=50,
+                    data_testid="new-option",
+                    style={
+                        "padding": "6px 8px",
+                        "border": f"1px solid {rx.color('gray', 7)}",
+                        "border_radius": "6px",
+                        "font_size": "14px",
+                    },
+                ),
+                rx.button("Add an option", type="submit", form=OPTION_FORM, variant="soft", data_testid="add-option"),
+                gap="8px",
+                wrap="wrap",
+                align="center",
+            ),
+            rx.cond(
+                F.option_error != "",
+                rx.text(F.option_error, color=rx.color("red", 11), size="1", data_testid="option-error"),
+            ),
             rx.heading("Pictures", as_="h2", size="4"),
             rx.vstack(rx.foreach(F.images, _image_row), spacing="2", width="100%"),
             rx.upload(
@@ -361,6 +438,6 @@ def product_form() -> rx.Component:
         rx.cond(
             F.not_found,
             rx.text("This product does not exist.", data_testid="product-not-found"),
-            rx.cond(F.is_loaded, _form(), rx.spinner()),
+            rx.cond(F.is_loaded, rx.fragment(_option_form(), _form()), rx.spinner()),
         ),
     )

@@ -37,6 +37,7 @@ from marque_app.domain.admin import (
     check_status_move,
     check_undo_archive,
     check_variant,
+    check_variant_options,
     check_variants,
     format_attributes,
     invalid,
@@ -95,6 +96,7 @@ def variant_view(v: ProductVariant, threshold: int = 0) -> VariantView:
         sku=v.sku,
         name=v.name,
         attributes=format_attributes(v.attributes),
+        options={str(k): str(val) for k, val in (v.attributes or {}).items()},
         price=_money(v.price),
         stock=v.inventory_quantity,
         low_stock_threshold=threshold,
@@ -672,6 +674,11 @@ def add_variant(
     if product is None:
         raise not_found()
     row = check_variant({k: v for k, v in data.items() if k != "id"})
+    others = session.exec(select(ProductVariant.attributes).where(ProductVariant.product_id == product.id)).all()
+    try:  # the product's options, the same for the new variant (domain.admin.check_variant_options)
+        check_variant_options([*(dict(a or {}) for a in others), row.attributes])
+    except AdminError as err:
+        raise AdminError(err.kind, err.message, field=err.field.split(".", 2)[-1] if err.field else "") from None
     _check_unique_skus(session, [row], product.id, name_prefix="sku")
     last = session.exec(
         select(sa.func.max(ProductVariant.sort_order)).where(ProductVariant.product_id == product.id)

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import reflex as rx
 from reflex_components_sonner.toast import ToastAction
 
 from marque_app import routes
-from marque_app.domain.admin import MAX_IMAGE_BYTES, AdminError, paging
+from marque_app.domain.admin import (
+    MAX_IMAGE_BYTES,
+    AdminError,
+    check_option_name,
+    option_field,
+    option_names,
+    paging,
+)
 from marque_app.services.admin import Actor, products
 from marque_app.views.admin_products import (
     Choice,
@@ -44,6 +51,7 @@ class VariantRow:
     price: str = ""
     stock: str = "0"
     is_new: bool = True
+    options: dict[str, str] = field(default_factory=dict)  # option name -> this variant's value
 
 
 @dataclass
@@ -244,6 +252,8 @@ class AdminProductFormState(rx.State):
     low_stock_threshold: str = "5"
     has_orders: bool = False
     variants: list[VariantRow] = []
+    option_names: list[str] = []  # the options the variants use (Size, Colour): one input each per row
+    option_error: str = ""
     images: list[ImageRow] = []
     categories: list[Choice] = []
     brands: list[Choice] = []
@@ -269,9 +279,11 @@ class AdminProductFormState(rx.State):
                 price=v.price,
                 stock=str(v.stock),
                 is_new=False,
+                options=dict(v.options),
             )
             for v in form.variants
         ]
+        self.option_names = option_names([v.options for v in form.variants])
         self.images = [ImageRow(key=_key(), id=i.id, url=i.url, alt_text=i.alt_text) for i in form.images]
         self.form_key = _key()
 
@@ -308,6 +320,27 @@ class AdminProductFormState(rx.State):
         if await require_admin(self) is None:
             return await refuse(self)
         self.variants = [*self.variants, VariantRow(key=_key())]
+        return None
+
+    @rx.event
+    async def add_option(self, form: dict):
+        """ "Add an option" (e.g. Colour): a new input on every variant row."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        try:
+            name = check_option_name(form_text(form, "option"), self.option_names)
+        except AdminError as err:
+            self.option_error = err.message
+            return None
+        self.option_names, self.option_error = [*self.option_names, name], ""
+        return None
+
+    @rx.event
+    async def remove_option(self, name: str):
+        """Drop an option from every variant (saved with the product)."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        self.option_names = [n for n in self.option_names if n != name]
         return None
 
     @rx.event
@@ -363,9 +396,11 @@ class AdminProductFormState(rx.State):
     def _rows(self, form: dict) -> tuple[list[dict], list[dict]]:
         variants = []
         for i, row in enumerate(self.variants):
-            values = {"id": row.id}
+            values: dict = {"id": row.id}
             for name in field_names(VariantFields):
                 values[name] = form_text(form, f"variants.{i}.{name}")
+            # one input per option the product uses; the domain checks every row has each one
+            values["attributes"] = {o: form_text(form, option_field(i, o)).strip() for o in self.option_names}
             if row.is_new:
                 values["stock"] = form_text(form, f"variants.{i}.stock") or "0"
             variants.append(values)
