@@ -44,6 +44,17 @@ def _day(session: Session, col):
 utc_day = _day
 
 
+MONEY_COLUMNS = ("subtotal", "discount", "shipping", "tax", "revenue")  # plain amounts in the CSV
+
+
+def money_cell(column: str, value: object, currency: str = "USD") -> str:
+    """A report cell as the page shows it: money as the shop writes it ("$1,234.50"), the rest as
+    it is (the CSV keeps plain amounts)."""
+    if column in MONEY_COLUMNS and value not in (None, ""):
+        return format_money(Decimal(str(value)), currency)
+    return str(value)
+
+
 def _money(value) -> str:
     return f"{Decimal(value or 0):.2f}"
 
@@ -305,7 +316,7 @@ def report(
             continue  # an order of two products is in two rows: its sum would count it twice
         if values and isinstance(values[0], int):
             totals[c] = sum(values)
-        elif c in ("subtotal", "discount", "shipping", "tax", "revenue"):
+        elif c in MONEY_COLUMNS:
             totals[c] = _money(sum((Decimal(v) for v in values), Decimal("0")))
     return Report(kind, start.isoformat(), end.isoformat(), columns, rows, totals)
 

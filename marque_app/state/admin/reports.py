@@ -126,8 +126,9 @@ class AdminReportsState(rx.State):
         self.kind, self.date_from, self.date_to = rep.kind, rep.date_from, rep.date_to
         self.columns = list(rep.columns)
         self.headers = [COLUMN_LABELS.get(c, c) for c in rep.columns]
-        self.rows = [[str(row[c]) for c in rep.columns] for row in rep.rows]
-        self.totals = [str(rep.totals.get(c, "")) for c in rep.columns]
+        # money as the shop writes it; the CSV download keeps the plain amounts
+        self.rows = [[reports.money_cell(c, row[c]) for c in rep.columns] for row in rep.rows]
+        self.totals = [reports.money_cell(c, rep.totals.get(c, "")) for c in rep.columns]
         self.revenue_rule = rep.revenue_rule
         if rep.columns and not self.totals[0]:
             self.totals[0] = "Total"
