@@ -101,7 +101,7 @@ def test_the_dashboard_shows_charts_and_the_services_figures(goto, page, db, our
     expect(top).to_have_count(len(expected.top_products))
     for i, item in enumerate(expected.top_products):
         expect(top.nth(i)).to_contain_text(item["name"])
-        expect(top.nth(i)).to_contain_text(item["revenue"])
+        expect(top.nth(i)).to_contain_text(item["revenue_text"])
     low = page.get_by_test_id("dash-low-stock-row")
     expect(low).to_have_count(len(expected.low_stock))
     if expected.low_stock:
