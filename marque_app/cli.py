@@ -82,6 +82,13 @@ def _prune(args) -> None:
         log.info("removed %s", removed)
 
 
+def _flush_alerts(args) -> None:
+    from marque_app.services import stock_alerts
+
+    result = stock_alerts.flush_once()
+    log.info("stock alerts: %d sent, %d failed, %d sold out again", result.sent, result.failed, result.waiting)
+
+
 def _upload_dir():
     from pathlib import Path
 
@@ -289,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "prune", help="forget cart op ids older than 30 days; delete uploaded pictures nothing refers to"
     ).set_defaults(func=_prune)
+    sub.add_parser(
+        "flush-alerts", help="send the due back-in-stock alerts now (the app does it every 30 s)"
+    ).set_defaults(func=_flush_alerts)
     bak = sub.add_parser(
         "backup",
         help="the database (pg_dump custom format, or SQLite's online "

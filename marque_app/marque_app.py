@@ -18,7 +18,7 @@ from marque_app.pages.auth import forgot_password_page, login_page, register_pag
 from marque_app.pages.brands import brand_page, brands_page
 from marque_app.pages.cart import cart_page
 from marque_app.pages.category import category_page
-from marque_app.pages.checkout import checkout_page, confirmation_page
+from marque_app.pages.checkout import checkout_page, confirmation_page, paypal_return_page
 from marque_app.pages.home import home
 from marque_app.pages.listing import shop_page
 from marque_app.pages.not_found import not_found_page
@@ -26,10 +26,12 @@ from marque_app.pages.orders import order_page, orders_page
 from marque_app.pages.product import product_page
 from marque_app.pages.registry import account, add_pages, self_framed, storefront
 from marque_app.pages.search import search_page
+from marque_app.pages.stock_alerts import unsubscribe_page
 from marque_app.pages.verify_email import verify_email_page
 from marque_app.pages.wishlist import wishlist_page
 from marque_app.services.analytics import flush_forever
 from marque_app.services.housekeeping import housekeeping
+from marque_app.services.stock_alerts import flush_forever as flush_stock_alerts
 from marque_app.state.account import AccountState
 from marque_app.state.auth import LoginState, on_login
 from marque_app.state.cart import CartState
@@ -40,6 +42,7 @@ from marque_app.state.orders import OrdersState
 from marque_app.state.outage import backend_exception_handler
 from marque_app.state.product import ProductState
 from marque_app.state.search import SearchState
+from marque_app.state.stock_alerts import StockAlertState, UnsubscribeState
 from marque_app.state.verify_email import VerifyEmailState
 
 app = rx.App(
@@ -69,6 +72,7 @@ app = rx.App(
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
 app.register_lifespan_task(graceful_shutdown)  # SIGTERM: drain events and websockets, then stop
 app.register_lifespan_task(flush_forever)  # writes the analytics events' buffer every few seconds
+app.register_lifespan_task(flush_stock_alerts)  # sends the due back-in-stock alerts (a worker thread)
 # After every log-in: merge the guest cart and wishlist (registered here, not on import).
 on_login(CartState.merge_guest_cart)
 
@@ -119,10 +123,24 @@ PAGES = (
     storefront(
         routes.VERIFY_EMAIL, verify_email_page, "Verify your e-mail | Marque", VerifyEmailState.load_verify_email
     ),
-    account(routes.ACCOUNT, account_page, "Your account | Marque", AccountState.load_account),
+    storefront(
+        routes.STOCK_ALERT_UNSUBSCRIBE,
+        unsubscribe_page,
+        "Back-in-stock alert | Marque",
+        UnsubscribeState.load_unsubscribe,
+    ),
+    account(
+        routes.ACCOUNT, account_page, "Your account | Marque", AccountState.load_account, StockAlertState.load_alerts
+    ),
     storefront(routes.CART, cart_page, "Cart | Marque"),
     storefront(routes.WISHLIST, wishlist_page, "Wishlist | Marque", CartState.load_wishlist),
     storefront(routes.CHECKOUT, checkout_page, "Checkout | Marque", CheckoutState.load_checkout),
+    storefront(
+        routes.CHECKOUT_PAYPAL_RETURN,
+        paypal_return_page,
+        "Completing payment | Marque",
+        CheckoutState.load_paypal_return,
+    ),
     account(routes.ACCOUNT_ORDERS, orders_page, "Your orders | Marque", OrdersState.load_orders),
     storefront(routes.NOT_FOUND, not_found_page, "Page not found | Marque"),
 )

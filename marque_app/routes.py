@@ -17,6 +17,7 @@ REGISTER = "/register"
 FORGOT_PASSWORD = "/forgot-password"
 RESET_PASSWORD = "/reset-password"
 VERIFY_EMAIL = "/verify-email"  # ?token=... from the verification e-mail
+STOCK_ALERT_UNSUBSCRIBE = "/stock-alerts/unsubscribe"  # ?token=... from a back-in-stock message
 ACCOUNT = "/account"
 CART = "/cart"
 WISHLIST = "/wishlist"
@@ -39,6 +40,8 @@ ADMIN_REVIEWS = "/admin/reviews"
 ADMIN_REPORTS = "/admin/reports"
 ADMIN_ANALYTICS = "/admin/analytics"
 CHECKOUT = "/checkout"
+CHECKOUT_PAYPAL_RETURN = "/checkout/paypal/return"  # PayPal sends the shopper back here
+ACCOUNT_CARDS = "/account/cards"
 ORDER_CONFIRMATION = "/orders/[ref]/confirmation"
 ACCOUNT_ORDERS = "/account/orders"
 ACCOUNT_ORDER = "/account/orders/[ref]"

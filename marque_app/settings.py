@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     # in memory and written in batches every few seconds; DNT / Sec-GPC requests are never kept.
     analytics_enabled: bool = True
     analytics_flush_seconds: float = Field(5.0, gt=0)
+    # Back-in-stock alerts: a restock marks them due; a task sends the due ones this often.
+    stock_alert_flush_seconds: float = Field(30.0, gt=0)
     analytics_buffer_max: int = Field(50_000, ge=100)  # past this the oldest unwritten events go
     analytics_retention_days: int = Field(395, ge=1)  # pruned by housekeeping
 
@@ -136,10 +138,18 @@ class Settings(BaseSettings):
     database_read_check_seconds: float = Field(3.0, ge=0)
 
     # --- payments (marque_app/services/payments) ---
-    payment_providers: str = "cod"  # enabled providers, comma-separated: cod, stripe
+    payment_providers: str = "cod"  # enabled providers, comma-separated: cod, stripe, paypal
     stripe_secret_key: str = ""  # sk_test_... / sk_live_...
     stripe_webhook_secret: str = ""  # whsec_...: verifies Stripe-Signature on the webhook
     stripe_api_base: str = "https://api.stripe.com"  # tests point this at a local fake
+    # PayPal (Orders v2): offered when listed in payment_providers and the client id and secret
+    # are set; the webhook id (from PayPal's developer dashboard) lets the webhook be verified.
+    paypal_client_id: str = ""
+    paypal_secret: str = ""
+    paypal_api_base: str = "https://api-m.paypal.com"  # sandbox: https://api-m.sandbox.paypal.com
+    paypal_webhook_id: str = ""
+    # A staging box on Stripe's test keys or PayPal's sandbox (production refuses them otherwise).
+    allow_test_payments: bool = False
 
     @field_validator("env")
     @classmethod
@@ -258,10 +268,42 @@ class Settings(BaseSettings):
                 "staging box)"
             )
 
+    def check_payments(self) -> None:
+        """Refuse, in production, payments that would take no real money or could be forged:
+        Stripe's test key, PayPal's sandbox (or a plain-http API), a provider without the
+        secret its webhook is verified with (unless ``MARQUE_ALLOW_TEST_PAYMENTS`` for staging)."""
+        if self.env != "production" or self.allow_test_payments:
+            return
+        providers = set(_split(self.payment_providers))
+        if "stripe" in providers:
+            if self.stripe_secret_key.startswith(("sk_test_", "rk_test_")):
+                raise ValueError(
+                    "MARQUE_STRIPE_SECRET_KEY is a test key: no card would be charged; set the live key "
+                    "in production (MARQUE_ALLOW_TEST_PAYMENTS=true for a staging box)"
+                )
+            if not self.stripe_webhook_secret:
+                raise ValueError(
+                    "MARQUE_STRIPE_WEBHOOK_SECRET is empty: Stripe's payment events could not be verified; "
+                    "set the endpoint's whsec_ secret"
+                )
+        if "paypal" in providers and self.paypal_client_id:
+            base = urlsplit(self.paypal_api_base)
+            if base.scheme != "https" or "sandbox" in base.netloc:
+                raise ValueError(
+                    f"MARQUE_PAYPAL_API_BASE is {self.paypal_api_base}: PayPal's sandbox takes no money; set "
+                    "https://api-m.paypal.com in production (MARQUE_ALLOW_TEST_PAYMENTS=true for a staging box)"
+                )
+            if not self.paypal_webhook_id:
+                raise ValueError(
+                    "MARQUE_PAYPAL_WEBHOOK_ID is empty: PayPal's payment events could not be verified; "
+                    "set the webhook's id from PayPal's dashboard"
+                )
+
     def check_production(self) -> None:
-        """Every setting production refuses: the placeholder secret, the log senders."""
+        """Every setting production refuses: the placeholder secret, the log senders, test payments."""
         self.check_secret()
         self.check_senders()
+        self.check_payments()
 
 
 def _split(value: str) -> list[str]:

@@ -22,6 +22,7 @@ from marque_app.api.payments import router as payments_router
 from marque_app.api.reviews import router as reviews_router
 from marque_app.api.search import router as search_router
 from marque_app.api.shutdown import is_draining
+from marque_app.api.stock_alerts import router as stock_alerts_router
 from marque_app.services.db import get_engine
 from marque_app.services.health import health, health_details_allowed, public_view, readiness
 from marque_app.settings import get_settings
@@ -108,5 +109,6 @@ def create_api(*, engine: Callable[[], sa.Engine] = get_engine) -> FastAPI:
     api.include_router(admin_orders_router)  # /api/v1/admin/dashboard, orders, returns, reports
     api.include_router(payments_router)  # /api/v1/payments...
     api.include_router(orders_router)  # /api/v1/checkout/quote, /api/v1/orders...
+    api.include_router(stock_alerts_router)  # /api/v1/stock-alerts...
     api.include_router(reviews_router)  # /api/v1/products/{ref}/reviews, /reviews/..., /admin/reviews
     return api

@@ -155,7 +155,13 @@ class OrderIn(RequestModel):
     save_address: bool = False
     shipping_method: str = "standard"
     coupon_code: str = Field("", max_length=50)
-    payment_method: str = Field("cod", examples=["cod", "stripe"])
+    payment_method: str = Field("cod", examples=["cod", "stripe", "paypal"])
+    saved_card: str | None = Field(
+        None,
+        max_length=255,
+        description="One of the caller's saved cards (pm_..., GET /payments/methods) with payment_method "
+        '"stripe": charged at once',
+    )
     expected_total: str | None = Field(
         None,
         max_length=20,
@@ -205,7 +211,12 @@ def post_quote(body: QuoteIn, session: SessionDep, user: OptionalUser) -> JSONRe
     "/orders",
     status_code=201,
     summary="Place an order",
-    responses={429: {"model": ErrorOut, "description": "Too many checkout attempts (`Retry-After`)"}},
+    responses={
+        429: {"model": ErrorOut, "description": "Too many checkout attempts (`Retry-After`)"},
+        404: {"model": ErrorOut, "description": "The saved card is not one of the caller's"},
+        502: {"model": ErrorOut, "description": "Stripe could not be reached to check the saved card"},
+        503: {"model": ErrorOut, "description": "Card payments are off (a saved card was given)"},
+    },
 )
 def post_order(
     body: OrderIn,
@@ -215,8 +226,9 @@ def post_order(
     client: ClientDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
 ) -> JSONResponse:
-    detail = checkout.place_order(
+    placed = checkout.place_and_pay(
         session=session,
+        saved_card=body.saved_card,
         user_id=user.user.id if user else None,
         guest_email=None if user else body.guest_email,
         guest_lines=None if user else _guest_lines(body.lines),
@@ -234,7 +246,10 @@ def post_order(
         limiter=limiter,
         client=client,
     )
-    return JSONResponse(detail.to_dict(), status_code=201)
+    # approve_url: PayPal's page for the shopper; payment_error: the order is placed but its
+    # payment was not taken (a declined saved card), it can be paid later.
+    body_out = {**placed.order.to_dict(), "approve_url": placed.approve_url, "payment_error": placed.payment_error}
+    return JSONResponse(body_out, status_code=201)
 
 
 @router.get("/orders", summary="The caller's orders, newest first")

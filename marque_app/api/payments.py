@@ -7,6 +7,11 @@
 - ``POST /payments/stripe/webhook``: Stripe's events, checked against ``Stripe-Signature``
   (400 with a message and nothing changed when it does not match); a replayed event and an
   event for an unknown payment answer 200 (Stripe retries anything else).
+- ``GET /payments/methods``: the caller's saved cards (brand, last4, expiry; never a number);
+  ``POST /payments/methods {}``: a SetupIntent to save one (its ``client_secret`` for
+  Stripe.js); ``DELETE /payments/methods/{id}``: detaches one of the caller's cards.
+- ``POST /payments/paypal/webhook``: PayPal's events, verified by PayPal's
+  verify-webhook-signature call; replays answer 200 and change nothing.
 
 Errors are ``{"detail": "...", "field": "..."}``: 400 (bad signature), 401, 403, 404 (not the
 caller's order), 409 (not waiting for payment, already refunded), 422 (bad input), 502 (Stripe
@@ -30,7 +35,7 @@ from pydantic import BaseModel, Field
 from marque_app.domain.payments import PaymentError
 from marque_app.services import payments
 from marque_app.services.auth.guard import AuthUser
-from marque_app.views.payments import PaymentView
+from marque_app.views.payments import CardSetupView, PaymentView, SavedCardView
 
 from .deps import CurrentUser, SessionDep, require_roles
 from .errors import http_status
@@ -56,7 +61,7 @@ class PaymentRoute(APIRoute):
 
 class CreateIntentRequest(RequestModel):
     order_id: str = Field(min_length=1, max_length=64)
-    payment_method: str | None = Field(None, description='"cod" or "stripe"; default: the order\'s')
+    payment_method: str | None = Field(None, description='"cod", "stripe" or "paypal"; default: the order\'s')
 
 
 class ConfirmRequest(RequestModel):
@@ -71,7 +76,21 @@ class RefundRequest(RequestModel):
 
 class IntentOut(BaseModel):
     payment: PaymentView
-    client_secret: str = Field(description="For Stripe.js; empty for cash on delivery")
+    client_secret: str = Field(description="For Stripe.js; empty for cash on delivery and PayPal")
+    approve_url: str = Field("", description="PayPal: where the shopper approves the payment")
+    message: str = ""
+
+
+class SaveCardRequest(RequestModel):
+    """Nothing to send: the card itself goes from the browser to Stripe, never here."""
+
+
+class CardsOut(BaseModel):
+    cards: list[SavedCardView]
+
+
+class MessageOut(BaseModel):
+    message: str
 
 
 class RefundOut(BaseModel):
@@ -156,6 +175,74 @@ async def stripe_webhook(
     except PaymentError as err:
         if err.kind in ("bad_signature", "invalid"):
             log.warning("stripe webhook refused: %s", err.message)
+            return JSONResponse({"detail": err.message, "field": err.field}, status_code=400)
+        raise
+    return JSONResponse({"received": True, **asdict(outcome)})
+
+
+# --- saved cards ------------------------------------------------------------------------------
+
+CARD_ERRORS = {
+    401: {"model": ErrorOut},
+    502: {"model": ErrorOut, "description": "Stripe refused or cannot be reached"},
+    503: {"model": ErrorOut, "description": "Card payments are not configured"},
+}
+
+
+@router.get("/methods", response_model=CardsOut, responses=CARD_ERRORS, summary="The caller's saved cards")
+def list_methods(user: CurrentUser, session: SessionDep) -> JSONResponse:
+    cards = payments.saved_cards.list_cards(session=session, user_id=user.id)
+    return JSONResponse({"cards": [asdict(card) for card in cards]})
+
+
+@router.post(
+    "/methods",
+    status_code=201,
+    response_model=CardSetupView,
+    responses=CARD_ERRORS,
+    summary="Start saving a card: a Stripe SetupIntent for Stripe.js to confirm",
+)
+def save_method(body: SaveCardRequest, user: CurrentUser, session: SessionDep) -> JSONResponse:
+    setup = payments.saved_cards.start_card_setup(session=session, user_id=user.id)
+    return JSONResponse(asdict(setup), status_code=201)
+
+
+@router.delete(
+    "/methods/{card_id}",
+    response_model=MessageOut,
+    responses={**CARD_ERRORS, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+    summary="Remove one of the caller's saved cards",
+)
+def delete_method(card_id: str, user: CurrentUser, session: SessionDep) -> JSONResponse:
+    payments.saved_cards.remove_card(session=session, user_id=user.id, card_id=card_id)
+    return JSONResponse({"message": "Card removed"})
+
+
+# --- PayPal -----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/paypal/webhook",
+    response_model=WebhookOut,
+    responses={
+        400: {"model": ErrorOut, "description": "PayPal does not vouch for this event (or it is not one)"},
+        502: {"model": ErrorOut, "description": "PayPal could not be reached to verify it (PayPal retries)"},
+        503: {"model": ErrorOut, "description": "The webhook is not set up (MARQUE_PAYPAL_WEBHOOK_ID)"},
+    },
+    summary="PayPal's events (PAYMENT.CAPTURE.COMPLETED, PAYMENT.CAPTURE.DENIED, PAYMENT.CAPTURE.REFUNDED)",
+)
+async def paypal_webhook(request: Request, session: SessionDep) -> JSONResponse:
+    payload = await request.body()
+    headers = dict(request.headers)
+
+    def run():
+        return payments.handle_paypal_webhook(session=session, payload=payload, headers=headers)
+
+    try:
+        outcome = await to_thread.run_sync(run)
+    except PaymentError as err:
+        if err.kind in ("bad_signature", "invalid"):
+            log.warning("paypal webhook refused: %s", err.message)
             return JSONResponse({"detail": err.message, "field": err.field}, status_code=400)
         raise
     return JSONResponse({"received": True, **asdict(outcome)})

@@ -16,6 +16,7 @@ from marque_app.state.checkout import (
     ShippingOptionView,
 )
 from marque_app.views.addresses import AddressView
+from marque_app.views.payments import SavedCardView
 
 
 def section(step: str, title: str, *children: rx.Component, **props) -> rx.Component:
@@ -312,36 +313,78 @@ def coupon() -> rx.Component:
     )
 
 
-def payment() -> rx.Component:
-    return rx.radio_group.root(
-        rx.vstack(
-            rx.el.label(
-                rx.hstack(
-                    rx.radio_group.item(value="cod", data_testid="payment-cod"),
-                    rx.text("Cash on delivery", size="2", weight="medium"),
-                    spacing="2",
-                    align="center",
-                ),
-                cursor="pointer",
-            ),
-            rx.cond(
-                CheckoutState.card_enabled,
-                rx.el.label(
-                    rx.hstack(
-                        rx.radio_group.item(value="stripe", data_testid="payment-card"),
-                        rx.text("Card", size="2", weight="medium"),
-                        spacing="2",
-                        align="center",
-                    ),
-                    cursor="pointer",
-                ),
+def _method(value: str, label: str, testid: str) -> rx.Component:
+    return rx.el.label(
+        rx.hstack(
+            rx.radio_group.item(value=value, data_testid=testid),
+            rx.text(label, size="2", weight="medium"),
+            spacing="2",
+            align="center",
+        ),
+        cursor="pointer",
+    )
+
+
+def _saved_card(card: rx.Var[SavedCardView]) -> rx.Component:
+    return rx.el.label(
+        rx.hstack(
+            rx.radio_group.item(value=card.id, data_testid="saved-card"),
+            rx.text(card.label, size="2"),
+            rx.text(
+                "Expires " + card.exp_month.to_string() + "/" + card.exp_year.to_string(),
+                size="1",
+                color=rx.color("gray", 11),
             ),
             spacing="2",
+            align="center",
         ),
-        value=CheckoutState.payment_method,
-        on_change=CheckoutState.choose_payment,
-        aria_label="Payment",
-        data_testid="payment-methods",
+        cursor="pointer",
+    )
+
+
+def saved_card_choice() -> rx.Component:
+    """Paying by card: the shopper's saved cards to choose from (charged when the order is placed)."""
+    return rx.cond(
+        (CheckoutState.payment_method == "stripe") & (CheckoutState.saved_cards.length() > 0),
+        rx.vstack(
+            rx.text("Pay with a saved card", size="2", weight="medium"),
+            rx.radio_group.root(
+                rx.vstack(rx.foreach(CheckoutState.saved_cards, _saved_card), spacing="1"),
+                value=CheckoutState.card_choice,
+                on_change=CheckoutState.choose_card,
+                aria_label="Saved card",
+                data_testid="saved-cards",
+            ),
+            spacing="1",
+            padding_left="1.5em",
+        ),
+    )
+
+
+def payment() -> rx.Component:
+    return rx.vstack(
+        rx.radio_group.root(
+            rx.vstack(
+                _method("cod", "Cash on delivery", "payment-cod"),
+                rx.cond(CheckoutState.card_enabled, _method("stripe", "Card", "payment-card")),
+                rx.cond(CheckoutState.paypal_enabled, _method("paypal", "PayPal", "payment-paypal")),
+                spacing="2",
+            ),
+            value=CheckoutState.payment_method,
+            on_change=CheckoutState.choose_payment,
+            aria_label="Payment",
+            data_testid="payment-methods",
+        ),
+        saved_card_choice(),
+        rx.cond(
+            CheckoutState.payment_method == "paypal",
+            rx.text(
+                "You will approve the payment at PayPal, then come back here.",
+                size="1",
+                color=rx.color("gray", 11),
+            ),
+        ),
+        spacing="2",
     )
 
 

@@ -27,7 +27,9 @@ FIXED_AMOUNT = "fixed_amount"
 FREE_SHIPPING = "free_shipping"
 COUPON_TYPES = (PERCENTAGE, FIXED_AMOUNT, FREE_SHIPPING)
 
-PAYMENT_METHODS = ("cod", "stripe")
+PAYMENT_METHODS = ("cod", "stripe", "paypal")
+#: how the shopper and the admin read each method
+PAYMENT_METHOD_LABELS = {"cod": "Cash on delivery", "stripe": "Card", "paypal": "PayPal"}
 MAX_ORDER_LINES = 200
 MAX_IDEMPOTENCY_KEY = 100
 

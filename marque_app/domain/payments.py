@@ -30,7 +30,27 @@ STRIPE_STATUS = {
     "canceled": FAILED,
 }
 
+# PayPal (Orders v2): an order's status and a capture's status mapped to ours; CREATED,
+# APPROVED, PENDING ... leave the payment pending.
+PAYPAL_STATUS = {
+    "COMPLETED": PAID,
+    "DECLINED": FAILED,
+    "FAILED": FAILED,
+    "VOIDED": FAILED,
+}
+
+# What each provider's webhook event does to a payment: the same moves whoever reports them.
+EVENT_MOVES = {
+    ("stripe", "payment_intent.succeeded"): PAID,
+    ("stripe", "payment_intent.payment_failed"): FAILED,
+    ("stripe", "charge.refunded"): REFUNDED,
+    ("paypal", "PAYMENT.CAPTURE.COMPLETED"): PAID,
+    ("paypal", "PAYMENT.CAPTURE.DENIED"): FAILED,
+    ("paypal", "PAYMENT.CAPTURE.REFUNDED"): REFUNDED,
+}
+
 NOT_FOUND = "Payment not found"
+CARD_NOT_FOUND = "Saved card not found"
 ORDER_NOT_FOUND = "Order not found"
 BAD_SIGNATURE = "Invalid webhook signature: the event was not signed with this endpoint's secret"
 
@@ -164,3 +184,45 @@ def refund_offer(*, method: str, status: str) -> RefundOffer:
     if status == FAILED:
         return RefundOffer(False, hint="The payment failed: nothing was taken, so there is nothing to refund.")
     return RefundOffer(False, hint="This payment cannot be refunded.")
+
+
+def can_mark_paid(status: str) -> bool:
+    """A pending or failed payment may become paid; a paid or refunded one never moves back."""
+    return status in (PENDING, FAILED)
+
+
+def can_mark_failed(status: str) -> bool:
+    """Only a pending payment fails: a failure reported after a success changes nothing."""
+    return status == PENDING
+
+
+def unrecorded_refund(*, paid: Decimal, recorded: Decimal, provider_total: Decimal) -> Decimal:
+    """What a provider says was refunded in all (``provider_total``) beyond what we recorded,
+    never beyond what was paid: a refund made in the provider's dashboard is recorded once.
+    Zero when there is nothing new."""
+    total = min(provider_total, paid)
+    return max(total - recorded, Decimal("0.00")).quantize(CENTS)
+
+
+def check_saved_card_id(value: object) -> str:
+    """A saved card's id as the shopper sends it (Stripe's ``pm_...``).
+
+    Raises:
+        PaymentError: ``invalid`` (field ``saved_card``) when it is not one.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if not text.startswith("pm_") or len(text) > 255 or not text[3:].replace("_", "").isalnum():
+        raise PaymentError("invalid", "Choose one of your saved cards", field="saved_card")
+    return text
+
+
+def card_is_expired(*, exp_month: int, exp_year: int, year: int, month: int) -> bool:
+    """A card is good until the end of its expiry month."""
+    return (exp_year, exp_month) < (year, month)
+
+
+def card_label(brand: str, last4: str) -> str:
+    """``("visa", "4242")`` -> ``"Visa ending 4242"``."""
+    names = {"amex": "American Express", "mastercard": "Mastercard", "visa": "Visa", "discover": "Discover"}
+    name = names.get((brand or "").lower(), (brand or "Card").title())
+    return f"{name} ending {last4}"

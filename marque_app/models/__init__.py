@@ -10,6 +10,7 @@ from .catalog import Brand, Category, Product, ProductImage, ProductReview, Prod
 from .enums import OrderStatus, PaymentStatus, ProductStatus, UserRole
 from .inventory import InventoryMovement
 from .order import Coupon, CouponUsage, Order, OrderItem, OrderStatusHistory, Payment, Return, ReturnItem
+from .stock_alert import StockAlert
 from .types import utcnow
 from .user import Address, User
 
@@ -42,6 +43,7 @@ __all__ = [
     "Return",
     "ReturnItem",
     "RevokedToken",
+    "StockAlert",
     "User",
     "UserRole",
     "Wishlist",

@@ -60,6 +60,9 @@ class User(SQLModel, table=True):
     # Every token carries the generation it was issued in; a password change or reset adds one,
     # so every older token is refused, even one issued in the same second (migration 0010).
     token_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The user's Stripe customer (``cus_...``), made when they first save a card (migration 0014);
+    # their saved cards live at Stripe, attached to it, never here.
+    stripe_customer_id: str | None = Field(default=None, max_length=255, unique=True)
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
 

@@ -1,4 +1,4 @@
-"""The account page (/account): profile, saved addresses, password, delete account."""
+"""The account page (/account): profile, saved addresses, back-in-stock alerts, password, delete account."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from marque_app.components.button_link import button_link
 from marque_app.components.layout import page_layout
 from marque_app.state.account import AccountState
 from marque_app.state.auth import AuthState
+from marque_app.state.stock_alerts import StockAlertState
 from marque_app.views.addresses import AddressView
+from marque_app.views.payments import SavedCardView
+from marque_app.views.stock_alerts import StockAlertView
 
 
 def _section(title: str, *children: rx.Component, **props) -> rx.Component:
@@ -284,6 +287,112 @@ def _addresses() -> rx.Component:
     )
 
 
+def _card_item(card: rx.Var[SavedCardView]) -> rx.Component:
+    return rx.hstack(
+        rx.icon("credit_card", size=18),
+        rx.vstack(
+            rx.text(card.label, size="2", weight="medium"),
+            rx.text(
+                rx.cond(card.is_expired, "Expired ", "Expires ")
+                + card.exp_month.to_string()
+                + "/"
+                + card.exp_year.to_string(),
+                size="1",
+                color=rx.cond(card.is_expired, rx.color("red", 11), rx.color("gray", 11)),
+            ),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.button(
+            "Remove",
+            variant="soft",
+            color_scheme="red",
+            size="1",
+            on_click=AccountState.remove_card(card.id),
+            aria_label="Remove " + card.label,
+            data_testid="card-remove",
+        ),
+        align="center",
+        width="100%",
+        data_testid="saved-card-item",
+    )
+
+
+def _cards() -> rx.Component:
+    return rx.cond(
+        AccountState.cards_enabled,
+        _section(
+            "Saved cards",
+            rx.cond(
+                AccountState.cards_error != "",
+                rx.text(AccountState.cards_error, size="2", color=rx.color("red", 11), role="alert"),
+            ),
+            rx.cond(
+                AccountState.cards.length() > 0,
+                rx.vstack(rx.foreach(AccountState.cards, _card_item), spacing="2", width="100%"),
+                rx.text(
+                    "No saved cards yet. Only a card's brand, last four digits and expiry are shown here; "
+                    "the card itself is kept by Stripe.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                    data_testid="no-cards",
+                ),
+            ),
+        ),
+    )
+
+
+def _alert_item(alert: rx.Var[StockAlertView]) -> rx.Component:
+    how = rx.cond(alert.channel == "sms", "Text to ", "E-mail to ")
+    return rx.hstack(
+        rx.vstack(
+            rx.link(alert.product_name, href=alert.product_url, size="2", weight="medium"),
+            rx.text(alert.variant_name, " - ", alert.sku, size="1", color=rx.color("gray", 11)),
+            rx.text(how, alert.contact, size="1", color=rx.color("gray", 11)),
+            spacing="0",
+            flex="1",
+            min_width="0",
+        ),
+        rx.match(
+            alert.status,
+            ("sent", rx.badge("Sent", color_scheme="grass")),
+            ("due", rx.badge("Back in stock: sending", color_scheme="amber")),
+            rx.badge("Waiting", color_scheme="gray"),
+        ),
+        rx.button(
+            "Cancel",
+            on_click=StockAlertState.cancel_alert(alert.id),
+            variant="ghost",
+            color_scheme="gray",
+            size="1",
+            aria_label="Cancel the alert for " + alert.product_name,
+            data_testid="stock-alert-cancel",
+        ),
+        spacing="3",
+        align="center",
+        width="100%",
+        data_testid="stock-alert",
+        data_alert=alert.id,
+    )
+
+
+def _alerts() -> rx.Component:
+    return _section(
+        "Back-in-stock alerts",
+        rx.cond(
+            StockAlertState.alerts.length() > 0,
+            rx.vstack(rx.foreach(StockAlertState.alerts, _alert_item), spacing="3", width="100%"),
+            rx.text(
+                'No alerts. On a sold-out product, choose "Tell me when it is back".',
+                size="2",
+                color=rx.color("gray", 11),
+                data_testid="no-stock-alerts",
+            ),
+        ),
+        data_testid="stock-alerts",
+    )
+
+
 def _password() -> rx.Component:
     return _section(
         rx.cond(AccountState.has_password, "Change password", "Set a password"),
@@ -414,6 +523,8 @@ def account_page() -> rx.Component:
                     ),
                     _profile(),
                     _addresses(),
+                    _cards(),
+                    _alerts(),
                     _password(),
                     _delete_account(),
                     spacing="5",

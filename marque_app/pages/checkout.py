@@ -178,7 +178,19 @@ def _confirmation() -> rx.Component:
                     rx.text(p.total, size="3", weight="bold", data_testid="confirmation-total"),
                     width="100%",
                 ),
-                rx.text("Payment: " + p.payment, size="2", color=rx.color("gray", 11)),
+                rx.text(
+                    "Payment: " + p.payment, size="2", color=rx.color("gray", 11), data_testid="confirmation-payment"
+                ),
+                rx.cond(
+                    CheckoutState.payment_note != "",
+                    rx.callout(
+                        CheckoutState.payment_note,
+                        icon="triangle_alert",
+                        color_scheme="amber",
+                        size="1",
+                        data_testid="payment-note",
+                    ),
+                ),
                 rx.vstack(
                     rx.text("Shipping to", size="2", weight="bold"),
                     rx.foreach(p.ship_to, lambda line: rx.text(line, size="2")),
@@ -227,5 +239,22 @@ def confirmation_page() -> rx.Component:
                 ),
             ),
             rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
+        )
+    )
+
+
+def paypal_return_page() -> rx.Component:
+    """Where PayPal sends the shopper back: the payment is captured, then the confirmation."""
+    return page_layout(
+        rx.center(
+            rx.vstack(
+                rx.spinner(size="3"),
+                rx.text("Completing your PayPal payment...", size="3"),
+                align="center",
+                spacing="3",
+            ),
+            padding_y="80px",
+            width="100%",
+            data_testid="paypal-return",
         )
     )

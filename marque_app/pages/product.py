@@ -17,9 +17,11 @@ from marque_app.components.product_card import (
 )
 from marque_app.components.theme import ACCENT
 from marque_app.domain.colours import NEUTRAL, SWATCHES
+from marque_app.state.auth import AuthState
 from marque_app.state.cart import CartState
 from marque_app.state.product import ProductState
 from marque_app.state.reviews import HistogramRow, ReviewsState
+from marque_app.state.stock_alerts import StockAlertState
 from marque_app.views.catalog import OptionView, ProductImageView
 from marque_app.views.reviews import ReviewItem
 
@@ -237,6 +239,62 @@ def stock_status() -> rx.Component:
     )
 
 
+def back_in_stock() -> rx.Component:
+    """A sold-out size/colour: be told once when it is back (the account's phone or e-mail when
+    logged in, a typed e-mail for a guest)."""
+    sku = ProductState.selected_variant.id
+    form = rx.vstack(
+        rx.text("Sold out in this choice. We can tell you once when it is back.", size="2"),
+        rx.cond(
+            ~AuthState.is_logged_in,
+            rx.input(
+                type="email",
+                placeholder="you@example.com",
+                aria_label="Your e-mail for the back-in-stock alert",
+                value=StockAlertState.email,
+                on_change=StockAlertState.set_email,
+                width="100%",
+                data_testid="stock-alert-email",
+            ),
+        ),
+        rx.button(
+            rx.icon("bell", size=16),
+            "Tell me when it is back",
+            on_click=StockAlertState.subscribe(sku),
+            variant="outline",
+            radius="full",
+            data_testid="notify-me",
+        ),
+        rx.cond(
+            StockAlertState.error != "",
+            rx.text(
+                StockAlertState.error,
+                size="2",
+                color=rx.color("red", 11),
+                role="alert",
+                data_testid="stock-alert-error",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+    return rx.cond(
+        (ProductState.stock_status == "sold_out") & (sku != ""),
+        rx.box(
+            rx.cond(
+                StockAlertState.notices.contains(sku),
+                rx.text(StockAlertState.notices[sku], size="2", role="status", data_testid="stock-alert-notice"),
+                form,
+            ),
+            width="100%",
+            padding="12px",
+            border_radius="12px",
+            border=f"1px solid {rx.color('gray', 5)}",
+            data_testid="back-in-stock",
+        ),
+    )
+
+
 def _perk(icon: str, text: str) -> rx.Component:
     return rx.hstack(
         rx.icon(icon, size=16, color=rx.color("gray", 11)),
@@ -295,6 +353,7 @@ def buy_box() -> rx.Component:
         rx.separator(size="4"),
         rx.vstack(color_picker(), size_picker(), spacing="4", width="100%", data_testid="variant-select"),
         stock_status(),
+        back_in_stock(),
         rx.hstack(
             rx.button(
                 rx.icon("shopping-bag", size=18),

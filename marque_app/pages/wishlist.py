@@ -27,7 +27,24 @@ def wishlist_item(item: rx.Var[WishView]) -> rx.Component:
                 rx.text(item.name, size="3", weight="medium"),
             ),
             rx.text(item.price, size="2", weight="bold"),
-            rx.cond(item.is_sold_out, rx.badge("Sold out", color_scheme="gray")),
+            rx.cond(
+                item.is_sold_out,
+                rx.hstack(
+                    rx.badge("Sold out", color_scheme="gray"),
+                    rx.cond(
+                        item.href != "",
+                        rx.link(
+                            rx.icon("bell", size=14),
+                            "Tell me when it is back",
+                            href=item.href,
+                            size="2",
+                            data_testid="wishlist-notify",
+                        ),
+                    ),
+                    spacing="2",
+                    align="center",
+                ),
+            ),
             rx.hstack(
                 rx.button(
                     rx.icon("shopping-bag", size=14),

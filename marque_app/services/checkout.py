@@ -116,15 +116,13 @@ from marque_app.models import (
     OrderItem,
     OrderStatusHistory,
     Payment,
-    Product,
-    ProductVariant,
 )
 from marque_app.models.enums import OrderStatus, PaymentStatus
 from marque_app.models.types import utcnow
 from marque_app.services.addresses import validate_order_address as validate_address
 from marque_app.services.cart_ops import dialect_insert, lock_user
 from marque_app.services.skus import Sku as _Sku
-from marque_app.services.skus import first_images, load_skus
+from marque_app.services.skus import first_images, load_skus, take_units
 from marque_app.settings import Settings, get_settings
 from marque_app.views.base import JsonView
 
@@ -545,51 +543,17 @@ def _insert_order(session: Session, values: dict[str, Any], scoped_key: str | No
 
 
 def _take_stock(session: Session, lines: list[QuoteLine], skus: dict[str, _Sku]) -> list[SoldOutItem]:
-    """Take the stock of the tracked lines (two statements); the lines that could not be taken.
-
-    The variant rows are locked already; the conditional ``inventory_quantity >= :qty`` is the
-    guard that holds even without the lock. Products keep the total of their variants.
-    """
-    tracked = [line for line in lines if skus[line.sku_id].track_inventory]
-    if not tracked:
+    """Take the stock of the tracked lines (:func:`services.skus.take_units`); the lines that
+    could not be taken (the rows are locked already, so none is expected)."""
+    if take_units(session, [(skus[line.sku_id], line.quantity) for line in lines]):
         return []
-    v = ProductVariant.__table__
-    floor = -(10**9)
-    params = [
-        {
-            "b_id": skus[line.sku_id].id,
-            "b_qty": line.quantity,
-            "b_floor": line.quantity if skus[line.sku_id].limited else floor,
-        }
-        for line in sorted(tracked, key=lambda ln: skus[ln.sku_id].id)
-    ]
-    result = session.execute(
-        sa.update(v)
-        .where(v.c.id == sa.bindparam("b_id"), v.c.inventory_quantity >= sa.bindparam("b_floor"))
-        .values(inventory_quantity=v.c.inventory_quantity - sa.bindparam("b_qty")),
-        params,
-    )
-    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
-        # Without the row lock (not expected): find which ones, for the message.
-        fresh = _skus(session, (line.sku_id for line in tracked), lock=False)
-        return [
-            SoldOutItem(line.sku_id, line.name, line.quantity, fresh[line.sku_id].available())
-            for line in tracked
-            if fresh[line.sku_id].available() < line.quantity
-        ] or [SoldOutItem(tracked[0].sku_id, tracked[0].name, tracked[0].quantity, 0)]
-    per_product: dict[uuid.UUID, int] = {}
-    for line in tracked:
-        pid = skus[line.sku_id].product_id
-        per_product[pid] = per_product.get(pid, 0) + line.quantity
-    p = Product.__table__
-    left = p.c.inventory_quantity - sa.bindparam("b_qty")
-    session.execute(
-        sa.update(p)
-        .where(p.c.id == sa.bindparam("b_id"))
-        .values(inventory_quantity=sa.case((left < 0, 0), else_=left)),
-        [{"b_id": pid, "b_qty": qty} for pid, qty in sorted(per_product.items())],
-    )
-    return []
+    tracked = [line for line in lines if skus[line.sku_id].track_inventory]
+    fresh = _skus(session, (line.sku_id for line in tracked), lock=False)
+    return [
+        SoldOutItem(line.sku_id, line.name, line.quantity, fresh[line.sku_id].available())
+        for line in tracked
+        if fresh[line.sku_id].available() < line.quantity
+    ] or [SoldOutItem(tracked[0].sku_id, tracked[0].name, tracked[0].quantity, 0)]
 
 
 def _snapshot(line: QuoteLine, sku: _Sku) -> dict[str, Any]:
@@ -730,6 +694,76 @@ def place_order(
     detail = done(order_id)
     _notify_after_commit(session, order, number=number, sms=sms, mailer=mailer)
     return detail
+
+
+@dataclass(frozen=True)
+class PlacedAndPaid:
+    """An order just placed, and what happened to its payment at once.
+
+    Attributes:
+        order: the order (``orders.OrderDetail``), read again after the payment.
+        approve_url: PayPal: where the shopper approves the payment ("" otherwise).
+        payment_error: a saved card was declined or PayPal could not be reached: the order is
+            placed, its payment waits (the shopper can pay from their orders).
+    """
+
+    order: Any
+    approve_url: str = ""
+    payment_error: str = ""
+
+
+def place_and_pay(
+    *,
+    session,
+    saved_card: str | None = None,
+    providers=None,
+    **order: Any,
+) -> PlacedAndPaid:
+    """Place the order (:func:`place_order`, same arguments) and start its payment: a saved card
+    (``saved_card``, a logged-in shopper's ``pm_...`` with ``payment_method="stripe"``) is charged
+    now; PayPal gets its order and approve link. The checkout page and the REST API both call
+    this, so the card is checked before anything is written: a card that is not the shopper's
+    refuses the checkout and records nothing.
+
+    Raises:
+        what :func:`place_order` raises; ``InvalidCheckout`` (``saved_card`` without a login or
+        with another method, PayPal not offered); ``PaymentError`` (the card is not theirs: 404;
+        expired: 409; Stripe off: 503; Stripe down: 502).
+    """
+    from marque_app.services import orders as order_service
+    from marque_app.services import payments
+
+    providers = payments.get_providers() if providers is None else providers
+    method = str(order.get("payment_method") or "cod").strip().lower()
+    user_id = order.get("user_id")
+    if saved_card:
+        if user_id is None:
+            raise InvalidCheckout("Log in to pay with a saved card", field="saved_card")
+        if method != "stripe":
+            raise InvalidCheckout("A saved card is paid by card: choose card as the payment", field="saved_card")
+        payments.saved_cards.owned_card(session=session, user_id=user_id, card_id=saved_card, providers=providers)
+        session.rollback()  # the check only read; place_order starts its own transaction
+    if method == "paypal" and "paypal" not in providers:
+        raise InvalidCheckout("PayPal is not available right now", field="payment_method")
+    detail = place_order(session=session, **order)
+    if detail.payment_status != PaymentStatus.pending.value:
+        return PlacedAndPaid(order=detail)  # a retried request: its order was paid already
+    oid = uuid.UUID(str(detail.id))
+    approve, problem = "", ""
+    try:
+        if saved_card:
+            view = payments.pay_with_saved_card(
+                session=session, order_id=oid, user_id=user_id, saved_card=saved_card, providers=providers
+            )
+            problem = view.message
+        elif method == "paypal":
+            approve = payments.start_new_order_payment(session=session, order_id=oid, providers=providers).approve_url
+    except payments.PaymentError as err:
+        session.rollback()
+        problem = err.message
+    return PlacedAndPaid(
+        order=order_service.order_detail(session=session, order_id=oid), approve_url=approve, payment_error=problem
+    )
 
 
 # --- the steps of place_order, in order ---------------------------------------------------------

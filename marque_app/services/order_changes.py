@@ -70,12 +70,11 @@ from marque_app.models import (
     Order,
     OrderItem,
     OrderStatusHistory,
-    Product,
-    ProductVariant,
 )
 from marque_app.models.types import utcnow
 from marque_app.services import checkout, orders
 from marque_app.services.cart_ops import claim_operation, find_operation, store_response
+from marque_app.services.skus import take_units
 from marque_app.settings import Settings, get_settings
 from marque_app.views.base import JsonView
 
@@ -390,34 +389,11 @@ def _move_stock(
     tracked = [(sku_id, d) for sku_id, d in deltas.items() if sku_id in skus and skus[sku_id].track_inventory]
     if not tracked:
         return False
-    v = ProductVariant.__table__
-    floor = -(10**9)
-    params = [
-        {"b_id": skus[sku_id].id, "b_qty": d, "b_floor": d if d > 0 and skus[sku_id].limited else floor}
-        for sku_id, d in tracked
-    ]
-    result = session.execute(
-        sa.update(v)
-        .where(v.c.id == sa.bindparam("b_id"), v.c.inventory_quantity >= sa.bindparam("b_floor"))
-        .values(inventory_quantity=v.c.inventory_quantity - sa.bindparam("b_qty")),
-        params,
-    )
-    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
+    # units put back (a line lowered or removed): take_units makes those SKUs' alerts due
+    if not take_units(session, [(skus[sku_id], d) for sku_id, d in tracked], now=now):
         # The rows are locked: not expected. Refuse rather than oversell.
         sku_id, d = tracked[0]
         raise SoldOut([SoldOutItem(sku_id, skus[sku_id].product_name, d, 0)])
-    per_product: dict[uuid.UUID, int] = {}
-    for sku_id, d in tracked:
-        pid = skus[sku_id].product_id
-        per_product[pid] = per_product.get(pid, 0) + d
-    p = Product.__table__
-    left = p.c.inventory_quantity - sa.bindparam("b_qty")
-    session.execute(
-        sa.update(p)
-        .where(p.c.id == sa.bindparam("b_id"))
-        .values(inventory_quantity=sa.case((left < 0, 0), else_=left)),
-        [{"b_id": pid, "b_qty": qty} for pid, qty in sorted(per_product.items())],
-    )
     session.execute(
         sa.insert(InventoryMovement.__table__),
         [

@@ -104,6 +104,7 @@ from marque_app.models import (
 )
 from marque_app.models.enums import OrderStatus, PaymentStatus
 from marque_app.models.types import utcnow
+from marque_app.services import restocks
 from marque_app.services.addresses import validate_order_address as validate_address
 from marque_app.settings import get_settings
 from marque_app.views.base import JsonView
@@ -614,6 +615,7 @@ def _restock(session: Session, order: Order, *, actor_id, now: datetime, why: st
             for vid, e in per_variant.items()
         ],
     )
+    restocks.mark_due(session=session, variant_ids=per_variant, now=now)  # the flush sends them
     return any(e[2] <= 0 for e in per_variant.values())
 
 

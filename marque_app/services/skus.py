@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from marque_app.domain.cart import MAX_LINE_QUANTITY, line_cap
 from marque_app.domain.stock import sellable_quantity
 from marque_app.models import Product, ProductImage, ProductVariant
 from marque_app.models.enums import ProductStatus
+from marque_app.services import restocks
 
 
 @dataclass(slots=True)
@@ -135,3 +137,43 @@ def first_images(session: Session, product_ids: Iterable[uuid.UUID]) -> dict[uui
     ):
         out.setdefault(product_id, url)
     return out
+
+
+def take_units(session: Session, takes: Iterable[tuple[Sku, int]], *, now: datetime | None = None) -> bool:
+    """Take ``n`` units of each tracked SKU (``n < 0`` puts them back): the variants' counts and
+    their products' totals, two statements whatever the number of SKUs (two more when units are
+    put back: the back-in-stock alerts of the SKUs sellable again become due, ``restocks.mark_due``).
+
+    The one stock write of checkout and of an order's change. The rows should be locked already
+    (:func:`load_skus` with ``lock=True``); the conditional ``inventory_quantity >= n`` of a SKU
+    whose stock bounds the sale is the guard that holds even without the lock, so stock never
+    goes below zero by a take. Returns False (nothing written to the products) when that guard
+    refused a row; the caller then rolls back and says which SKU ran out.
+    """
+    tracked = sorted(((sku, n) for sku, n in takes if sku.track_inventory and n), key=lambda t: t[0].id)
+    if not tracked:
+        return True
+    v = ProductVariant.__table__
+    floor = -(10**9)  # units put back, or a SKU sold beyond its count (backorder): no guard
+    params = [{"b_id": sku.id, "b_qty": n, "b_floor": n if n > 0 and sku.limited else floor} for sku, n in tracked]
+    result = session.execute(
+        sa.update(v)
+        .where(v.c.id == sa.bindparam("b_id"), v.c.inventory_quantity >= sa.bindparam("b_floor"))
+        .values(inventory_quantity=v.c.inventory_quantity - sa.bindparam("b_qty")),
+        params,
+    )
+    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
+        return False
+    per_product: dict[uuid.UUID, int] = {}
+    for sku, n in tracked:
+        per_product[sku.product_id] = per_product.get(sku.product_id, 0) + n
+    p = Product.__table__
+    left = p.c.inventory_quantity - sa.bindparam("b_qty")
+    session.execute(
+        sa.update(p)
+        .where(p.c.id == sa.bindparam("b_id"))
+        .values(inventory_quantity=sa.case((left < 0, 0), else_=left)),
+        [{"b_id": pid, "b_qty": qty} for pid, qty in sorted(per_product.items())],
+    )
+    restocks.mark_due(session=session, variant_ids=[sku.id for sku, n in tracked if n < 0], now=now)
+    return True

@@ -12,11 +12,18 @@ from marque_app.domain.auth import AuthError
 from marque_app.domain.email_verification import verification_state
 from marque_app.services import addresses as address_services
 from marque_app.services import auth as auth_services
+from marque_app.services import payments as payment_services
 from marque_app.services.addresses import AddressNotFound, AddressView
 from marque_app.services.auth.ratelimit import get_rate_limiter
 from marque_app.state.auth import AuthState, call_service, holds_user_data
+from marque_app.views.payments import SavedCardView
 
 NOT_FOUND = "This address no longer exists; reload the page"
+
+
+def cards_configured() -> bool:
+    """The saved cards section shows when Stripe is set up (settings only: no I/O)."""
+    return payment_services.card_payments_enabled()
 
 
 def _text(form: dict, name: str) -> str:
@@ -45,6 +52,9 @@ class AccountState(rx.State):
     address_draft: AddressView = AddressView()
     address_form_key: int = 0  # re-mounts the dialog's form with the draft's values
     delete_error: str = ""
+    cards_enabled: bool = False  # Stripe is set up: the saved cards section shows
+    cards: list[SavedCardView] = []
+    cards_error: str = ""
 
     def _profile(self, user: auth_services.UserPublic) -> None:
         self.first_name, self.last_name = user.first_name, user.last_name
@@ -63,6 +73,7 @@ class AccountState(rx.State):
             return auth.refusal()
         self._profile(user.user)
         self.addresses = await call_service(address_services.list_addresses, user_id=user.id)
+        await self._cards(user.id)
         self.profile_error = self.password_error = self.address_error = self.delete_error = ""
         self.verify_notice = ""
         self.address_dialog_open = False
@@ -235,6 +246,35 @@ class AccountState(rx.State):
             return rx.toast.error(NOT_FOUND)
         await self._addresses(user.id)
         return rx.toast.info(done) if done else None
+
+    # --- saved cards -------------------------------------------------------------------------
+
+    async def _cards(self, user_id) -> None:
+        self.cards_enabled = cards_configured()
+        self.cards_error = ""
+        if not self.cards_enabled:
+            self.cards = []
+            return
+        try:
+            self.cards = await call_service(payment_services.saved_cards.list_cards, user_id=user_id)
+        except payment_services.PaymentError as err:
+            self.cards, self.cards_error = [], err.message
+
+    @rx.event
+    async def remove_card(self, card_id: str):
+        """Detach one of the user's saved cards at Stripe; the list as it is now."""
+        auth = await self.get_state(AuthState)
+        user = await auth.require_user()
+        if user is None:
+            self.reset()
+            return auth.refusal()
+        try:
+            await call_service(payment_services.saved_cards.remove_card, user_id=user.id, card_id=card_id)
+        except payment_services.PaymentError as err:
+            await self._cards(user.id)
+            return rx.toast.error(err.message)
+        await self._cards(user.id)
+        return rx.toast.info("Card removed")
 
     # --- delete account ------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ after a dropped connection) return the one order.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from marque_app import routes
 from marque_app.domain.cart import parse_guest_cart
 from marque_app.domain.checkout import (
+    PAYMENT_METHOD_LABELS,
     CheckoutError,
     CheckoutUnauthorized,
     CouponInvalid,
@@ -34,13 +36,15 @@ from marque_app.services import addresses as address_services
 from marque_app.services import auth as auth_services
 from marque_app.services import checkout as checkout_services
 from marque_app.services import orders as orders_services
+from marque_app.services import payments as payment_services
 from marque_app.services.addresses import AddressView
 from marque_app.services.auth.ratelimit import get_rate_limiter
-from marque_app.services.payments import card_payments_enabled
+from marque_app.services.payments import card_payments_enabled, paypal_enabled
 from marque_app.settings import get_settings
 from marque_app.state.analytics import track
 from marque_app.state.auth import AuthState, call_service, client_address, holds_user_data
 from marque_app.state.cart import OFFLINE, SERVER_ERROR, CartState
+from marque_app.views.payments import SavedCardView
 
 # (name, label, required, autocomplete token, max length): the address form, in order
 ADDRESS_FIELDS: tuple[tuple[str, str, bool, str, int], ...] = (
@@ -166,6 +170,12 @@ def stripe_configured() -> bool:
     return card_payments_enabled()
 
 
+def paypal_configured() -> bool:
+    """PayPal shows only when it is an enabled provider with its client id and secret (settings
+    only: no I/O)."""
+    return paypal_enabled()
+
+
 @holds_user_data
 class CheckoutState(rx.State):
     is_loaded: bool = False
@@ -185,6 +195,10 @@ class CheckoutState(rx.State):
     coupon_busy: bool = False
     payment_method: str = "cod"
     card_enabled: bool = False
+    paypal_enabled: bool = False
+    saved_cards: list[SavedCardView] = []
+    card_choice: str = ""  # a saved card's id when paying by card
+    payment_note: str = ""  # the order is placed but its payment was not taken (a declined card)
     quote: QuoteView = QuoteView()
     errors: dict[str, str] = NO_ERRORS
     error: str = ""
@@ -223,8 +237,13 @@ class CheckoutState(rx.State):
         self.price_changed, self.old_total, self.sold_out = False, "", []
         self.placing = False
         self.card_enabled = stripe_configured()
-        if self.payment_method == "stripe" and not self.card_enabled:
+        self.paypal_enabled = paypal_configured()
+        if (self.payment_method == "stripe" and not self.card_enabled) or (
+            self.payment_method == "paypal" and not self.paypal_enabled
+        ):
             self.payment_method = "cod"
+        self.payment_note = ""
+        await self._load_cards(user.id if user is not None and self.card_enabled else None)
         if not self._attempt_key or self.placed.number:
             self._attempt_key = uuid.uuid4().hex
             self.placed = PlacedView()
@@ -314,10 +333,31 @@ class CheckoutState(rx.State):
         self.shipping_method = code
         await self._requote()
 
+    async def _load_cards(self, user_id: Any) -> None:
+        """The shopper's saved cards (a choice when paying by card); none if Stripe is down."""
+        cards: list[SavedCardView] = []
+        if user_id is not None:
+            try:
+                cards = list(await call_service(payment_services.saved_cards.list_cards, user_id=user_id))
+            except payment_services.PaymentError:
+                cards = []
+        self.saved_cards = [c for c in cards if not c.is_expired]
+        if self.card_choice not in {c.id for c in self.saved_cards}:
+            self.card_choice = self.saved_cards[0].id if self.saved_cards else ""
+
     @rx.event
     def choose_payment(self, method: str):
-        if method == "cod" or (method == "stripe" and self.card_enabled):
+        if (
+            method == "cod"
+            or (method == "stripe" and self.card_enabled)
+            or (method == "paypal" and self.paypal_enabled)
+        ):
             self.payment_method = method
+
+    @rx.event
+    def choose_card(self, card_id: str):
+        if card_id in {c.id for c in self.saved_cards}:
+            self.card_choice = card_id
 
     @rx.event
     def set_coupon_input(self, value: str):
@@ -407,9 +447,11 @@ class CheckoutState(rx.State):
         cart = await self.get_state(CartState)
         user_id, lines = await self._cart_lines()
         shown_total = self.quote.total
+        saved_card = self.card_choice if self.payment_method == "stripe" and user_id and self.card_choice else None
         try:
-            order = await call_service(
-                checkout_services.place_order,
+            placed_now = await call_service(
+                checkout_services.place_and_pay,
+                saved_card=saved_card,
                 user_id=user_id,
                 guest_email=email or None,
                 guest_lines=lines or None,
@@ -452,6 +494,13 @@ class CheckoutState(rx.State):
             self.placing = False
             yield auth.refusal()
             return
+        except payment_services.PaymentError as err:  # the saved card was refused before placing
+            self.placing = False
+            self.error = err.message
+            if err.field == "saved_card":
+                await self._load_cards(user_id)
+            yield rx.toast.error(err.message)
+            return
         except CheckoutError as err:
             self.placing = False
             key = field_key(err.field)
@@ -471,8 +520,10 @@ class CheckoutState(rx.State):
             self.error = SERVER_ERROR
             yield rx.toast.error(SERVER_ERROR)
             return
+        order = placed_now.order
         self.placed = placed_view(order)
         self.placing = False
+        self.payment_note = placed_now.payment_error
         track(
             self,
             "purchase",
@@ -492,10 +543,49 @@ class CheckoutState(rx.State):
         else:
             cart.user_lines = []
         cart.notices = []
+        if placed_now.approve_url:  # PayPal: the shopper approves there, then comes back
+            yield [
+                rx.toast.success(f"Order {order.order_number} placed: approve the payment at PayPal"),
+                rx.redirect(placed_now.approve_url),  # another host: the browser goes there
+            ]
+            return
+        if placed_now.payment_error:
+            yield [
+                rx.toast.warning(f"Order {order.order_number} placed, but {placed_now.payment_error}"),
+                rx.redirect(routes.confirmation_url(order.order_number)),
+            ]
+            return
         yield [
             rx.toast.success(f"Order {order.order_number} placed"),
             rx.redirect(routes.confirmation_url(order.order_number)),
         ]
+
+    # --- PayPal's return ---------------------------------------------------------------------
+
+    @rx.event
+    async def load_paypal_return(self):
+        """/checkout/paypal/return?token=...: the shopper approved (or cancelled) at PayPal;
+        capture what they approved and show the order."""
+        query = self.router.url.query_parameters
+        token = str(query.get("token") or "")
+        number = self.placed.number
+        if query.get("cancelled") or not token:
+            self.payment_note = "The PayPal payment was cancelled; the order waits for payment"
+            yield rx.toast.warning(self.payment_note)
+            yield rx.redirect(routes.confirmation_url(number) if number else routes.ACCOUNT_ORDERS)
+            return
+        try:
+            view, number = await call_service(payment_services.capture_paypal_return, token=token)
+            self.payment_note = "" if view.status == "paid" else "The PayPal payment is not complete yet"
+        except payment_services.PaymentError as err:
+            self.payment_note = err.message
+            yield rx.toast.error(err.message)
+        except OperationalError:
+            self.payment_note = OFFLINE
+            yield rx.toast.error(OFFLINE)
+        if number and self.placed.number == number:
+            self.placed = dataclasses.replace(self.placed, payment="PayPal" + ("" if self.payment_note else " (paid)"))
+        yield rx.redirect(routes.confirmation_url(number) if number else routes.ACCOUNT_ORDERS)
 
     # --- the confirmation --------------------------------------------------------------------
 
@@ -574,6 +664,6 @@ def placed_view(order: orders_services.OrderDetail) -> PlacedView:
         shipping="Free" if order.shipping == 0 else format_money(order.shipping, currency),
         tax=format_money(order.tax, currency),
         total=format_money(order.total, currency),
-        payment="Cash on delivery" if order.payment_method == "cod" else "Card",
+        payment=PAYMENT_METHOD_LABELS.get(order.payment_method, "Card"),
         ship_to=address_lines(order.shipping_address or {}),
     )

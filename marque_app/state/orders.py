@@ -15,7 +15,7 @@ import reflex as rx
 from sqlalchemy.exc import OperationalError
 
 from marque_app import routes
-from marque_app.domain.checkout import CheckoutError, CheckoutUnauthorized, OrderNotFound
+from marque_app.domain.checkout import PAYMENT_METHOD_LABELS, CheckoutError, CheckoutUnauthorized, OrderNotFound
 from marque_app.domain.labels import RETURN_REASON
 from marque_app.domain.money import format_money
 from marque_app.domain.orders import STATUS_LABELS, returnable_quantity
@@ -179,7 +179,7 @@ def order_view(order) -> OrderView:
         status=order.status,
         status_label=order.status_label,
         payment_status=order.payment_status,
-        payment_method="Cash on delivery" if order.payment_method == "cod" else "Card",
+        payment_method=PAYMENT_METHOD_LABELS.get(order.payment_method, "Card"),
         lines=lines,
         subtotal=format_money(order.subtotal, currency),
         discount=format_money(order.discount, currency),

@@ -29,6 +29,7 @@ from marque_app.services import migrations
 from marque_app.services.auth.tokens import issue_token
 from marque_app.services.db import make_engine
 from marque_app.settings import get_settings
+from tests import paypal_fake, stripe_fake
 from tests.cartutil import make_product
 from tests.dbutil import scratch_database
 
@@ -74,7 +75,19 @@ def fuzz_engine(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(fuzz_engine) -> Iterator[TestClient]:
+def fake_stripe():
+    with stripe_fake.FakeStripe() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def fake_paypal():
+    with paypal_fake.FakePayPal() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(fuzz_engine, fake_stripe, fake_paypal) -> Iterator[TestClient]:
     url, engine = fuzz_engine
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REFLEX_DB_URL", url)
@@ -83,6 +96,15 @@ def fuzz_app(fuzz_engine) -> Iterator[TestClient]:
         mp.setenv("MARQUE_RATE_LIMIT_API", "100000/15minutes")
         mp.setenv("MARQUE_RATE_LIMIT_CART", "100000/5minutes")
         mp.setenv("MARQUE_STRIPE_WEBHOOK_SECRET", "whsec_fuzz")  # else the webhook is a 503 (not set up)
+        # Stripe and PayPal set up against the local fakes: else saved cards and the PayPal
+        # webhook are 503s (not set up), which the fuzzer counts as server errors
+        mp.setenv("MARQUE_PAYMENT_PROVIDERS", "cod,stripe,paypal")
+        mp.setenv("MARQUE_STRIPE_SECRET_KEY", stripe_fake.API_KEY)
+        mp.setenv("MARQUE_STRIPE_API_BASE", fake_stripe.url)
+        mp.setenv("MARQUE_PAYPAL_CLIENT_ID", paypal_fake.CLIENT_ID)
+        mp.setenv("MARQUE_PAYPAL_SECRET", paypal_fake.SECRET)
+        mp.setenv("MARQUE_PAYPAL_API_BASE", fake_paypal.url)
+        mp.setenv("MARQUE_PAYPAL_WEBHOOK_ID", paypal_fake.WEBHOOK_ID)
         get_settings.cache_clear()
         with Session(engine, expire_on_commit=False) as session:
             make_product(session, stock=(3, 0))  # something to list, view and put in a cart

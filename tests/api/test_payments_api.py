@@ -127,7 +127,7 @@ def test_bad_input_is_422_with_a_field(client, db, buyer):
         f"{API}/create-intent", json={"order_id": str(order.id), "payment_method": "bitcoin"}, headers=headers
     )
     assert r.status_code == 422 and r.json() == {
-        "detail": "Payment method must be cod or stripe",
+        "detail": "Payment method must be cod, stripe, paypal",
         "field": "payment_method",
     }
     assert _fresh(db, Payment, payment.id).payment_intent_id is None

@@ -497,7 +497,27 @@ def capture_template(base_url: str, sku: Sku) -> proto.Template:
     template = proto.template_from_frames(sent)
     if not template.hashes or not template.storage_keys:
         raise SystemExit(f"the capture did not show the hydrate hashes or the storage keys: {sent[:3]}")
+    # A guest's page sends only the keys local storage holds (no token yet): the rest come from
+    # the app, so a shopper who logs in keeps its token in this copy, as the browser does, and
+    # sends it when it hydrates again (after a reconnect to another instance, a new tab token).
+    template.storage_keys += [k for k in app_storage_keys() if k not in template.storage_keys]
     return template
+
+
+def app_storage_keys() -> list[str]:
+    """The full names of every client storage var of the app's states (Reflex's own list)."""
+    import importlib
+    import pkgutil
+
+    from reflex.compiler.utils import compile_client_storage
+    from reflex.state import State
+
+    import marque_app.state
+
+    for mod in pkgutil.walk_packages(marque_app.state.__path__, "marque_app.state."):
+        importlib.import_module(mod.name)
+    storage = compile_client_storage(State)
+    return [key for kind in ("cookies", "local_storage", "session_storage") for key in storage.get(kind, {})]
 
 
 async def shop(
@@ -890,7 +910,12 @@ def lost_adds(shoppers: list[Shopper], db_url: str) -> int:
                 missing = max(0, s.confirmed - int(have))  # an add that timed out may still land
                 if missing:
                     who = s.email or f"guest {s.n}"
-                    print(f"shoppers: lost {missing} of {who}: {s.confirmed} confirmed, {have} in the cart", flush=True)
+                    token = any(k.endswith(".token_rx_state_") and v for k, v in s.storage.items())
+                    print(
+                        f"shoppers: lost {missing} of {who}: {s.confirmed} confirmed, {have} in the cart"
+                        f" (its page's guest cart: {s.cart_quantity()}; a token stored: {token})",
+                        flush=True,
+                    )
                 lost += missing
     finally:
         engine.dispose()

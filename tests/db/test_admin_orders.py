@@ -340,6 +340,7 @@ def test_sold_out_demand_counts_carts_and_wishlists(session):
             "variant": gone.name,
             "carts": 3,
             "wishlists": 3,
+            "alerts": 0,
         }
     ]
 

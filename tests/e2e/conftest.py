@@ -95,6 +95,7 @@ def _reflex_env(tmp: Path, port: int) -> dict[str, str]:
     # The tests log in many times from one address; the limit itself is tested in tests/api.
     env.setdefault("MARQUE_RATE_LIMIT_LOGIN", "1000/15minutes")
     env.setdefault("MARQUE_RATE_LIMIT_CHECKOUT", "1000/hour")  # tested in tests/api and tests/db
+    env.setdefault("MARQUE_STOCK_ALERT_FLUSH_SECONDS", "2")  # a restock's alerts go out soon after
     return env
 
 

@@ -150,3 +150,84 @@ def test_stripe_errors_become_clear_messages(fake):
     with pytest.raises(PaymentError) as err:
         StripeProvider(api_key="")
     assert http_status(err.value) == 503
+
+
+# --- saved cards and PayPal: the rules both providers' events go by ------------------------------
+
+
+def test_status_moves_are_the_same_rule_for_every_provider():
+    from marque_app.domain.payments import EVENT_MOVES, FAILED, PAID, REFUNDED, can_mark_failed, can_mark_paid
+
+    stripe = {kind: move for (provider, kind), move in EVENT_MOVES.items() if provider == "stripe"}
+    paypal = {kind: move for (provider, kind), move in EVENT_MOVES.items() if provider == "paypal"}
+    assert sorted(stripe.values()) == sorted(paypal.values()) == sorted([PAID, FAILED, REFUNDED])
+    assert [s for s in ("pending", "failed", "paid", "refunded", "partially_refunded") if can_mark_paid(s)] == [
+        "pending",
+        "failed",
+    ]
+    assert [s for s in ("pending", "failed", "paid", "refunded") if can_mark_failed(s)] == ["pending"]
+
+
+@pytest.mark.parametrize(
+    ("paid", "recorded", "provider_total", "new"),
+    [
+        ("40.00", "0.00", "15.00", "15.00"),  # a dashboard refund
+        ("40.00", "15.00", "15.00", "0.00"),  # ours, reported back: nothing new
+        ("40.00", "15.00", "25.00", "10.00"),
+        ("40.00", "30.00", "55.00", "10.00"),  # never beyond what was paid
+        ("40.00", "20.00", "10.00", "0.00"),
+    ],
+)
+def test_unrecorded_refund(paid, recorded, provider_total, new):
+    from marque_app.domain.payments import unrecorded_refund
+
+    got = unrecorded_refund(paid=Decimal(paid), recorded=Decimal(recorded), provider_total=Decimal(provider_total))
+    assert got == Decimal(new)
+
+
+def test_paypal_statuses():
+    from marque_app.domain.payments import PAYPAL_STATUS
+
+    assert PAYPAL_STATUS["COMPLETED"] == "paid" and PAYPAL_STATUS["DECLINED"] == "failed"
+    assert "PENDING" not in PAYPAL_STATUS and "APPROVED" not in PAYPAL_STATUS  # still pending
+
+
+@pytest.mark.parametrize("good", ["pm_1PqX2b3C4d5E6f", "pm_card_visa"])
+def test_a_saved_card_id(good):
+    from marque_app.domain.payments import check_saved_card_id
+
+    assert check_saved_card_id(f"  {good} ") == good
+
+
+@pytest.mark.parametrize(
+    "bad", [None, 4242, "", "pm_", "4242424242424242", "pm_a b", "pm_<x>", "seti_1", "pm_" + "a" * 300]
+)
+def test_not_a_saved_card_id(bad):
+    from marque_app.domain.payments import check_saved_card_id
+
+    with pytest.raises(PaymentError) as err:
+        check_saved_card_id(bad)
+    assert err.value.field == "saved_card" and http_status(err.value) == 422
+
+
+def test_card_expiry_and_label():
+    from marque_app.domain.payments import card_is_expired, card_label
+
+    assert not card_is_expired(exp_month=12, exp_year=2026, year=2026, month=12)  # good to the month's end
+    assert card_is_expired(exp_month=11, exp_year=2026, year=2026, month=12)
+    assert card_is_expired(exp_month=12, exp_year=2025, year=2026, month=1)
+    assert card_label("visa", "4242") == "Visa ending 4242"
+    assert card_label("amex", "8431") == "American Express ending 8431"
+    assert card_label("unionpay", "0005") == "Unionpay ending 0005"
+
+
+def test_providers_from_settings_with_paypal():
+    from marque_app.services.payments import PayPalProvider, offered_methods
+
+    assert "paypal" not in get_providers(Settings(payment_providers="cod,paypal"))
+    both = get_providers(Settings(payment_providers="cod,paypal", paypal_client_id="id", paypal_secret="s"))
+    assert isinstance(both["paypal"], PayPalProvider) and isinstance(both["paypal"], PaymentProvider)
+    assert offered_methods(Settings(payment_providers="cod,stripe,paypal", stripe_secret_key=API_KEY)) == [
+        "cod",
+        "stripe",
+    ]

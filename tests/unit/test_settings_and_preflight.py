@@ -33,6 +33,52 @@ def test_log_senders_are_refused_in_production_unless_allowed():
     Settings(env="test").check_production()
 
 
+_LIVE = {"env": "production", "secret_key": "x" * 48, "sms_provider": "twilio", "email_provider": "smtp"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"payment_providers": "cod,stripe", "stripe_secret_key": "sk_test_1", "stripe_webhook_secret": "w"},
+            "test key",
+        ),
+        ({"payment_providers": "stripe", "stripe_secret_key": "sk_live_1"}, "MARQUE_STRIPE_WEBHOOK_SECRET is empty"),
+        (
+            {
+                "payment_providers": "paypal",
+                "paypal_client_id": "id",
+                "paypal_api_base": "https://api-m.sandbox.paypal.com",
+                "paypal_webhook_id": "WH",
+            },
+            "sandbox",
+        ),
+        (
+            {"payment_providers": "paypal", "paypal_client_id": "id", "paypal_api_base": "http://127.0.0.1:9"},
+            "MARQUE_PAYPAL_API_BASE",
+        ),
+        ({"payment_providers": "paypal", "paypal_client_id": "id"}, "MARQUE_PAYPAL_WEBHOOK_ID is empty"),
+    ],
+)
+def test_test_payments_are_refused_in_production_unless_allowed(settings, message):
+    with pytest.raises(ValueError, match=message):
+        Settings(**_LIVE, **settings).check_production()
+    Settings(**_LIVE, **settings, allow_test_payments=True).check_production()  # a staging box
+    Settings(**{**_LIVE, "env": "test"}, **settings).check_production()
+
+
+def test_live_payments_pass_in_production():
+    Settings(
+        **_LIVE,
+        payment_providers="cod,stripe,paypal",
+        stripe_secret_key="sk_live_1",
+        stripe_webhook_secret="whsec_1",
+        paypal_client_id="id",
+        paypal_webhook_id="WH",
+    ).check_production()
+    Settings(**_LIVE, payment_providers="cod").check_production()
+
+
 def test_log_senders_are_not_built_in_production(monkeypatch):
     from marque_app.services.auth import senders
 

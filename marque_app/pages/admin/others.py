@@ -202,7 +202,7 @@ def inventory_page() -> rx.Component:
             key=s.q,
         ),
         table(
-            ["Product", "SKU", "Variant", "Stock", "Threshold", ""],
+            ["Product", "SKU", "Variant", "Stock", "Threshold", "Alerts", ""],
             rx.foreach(
                 s.low,
                 lambda r: rx.table.row(
@@ -211,6 +211,7 @@ def inventory_page() -> rx.Component:
                     rx.table.cell(r.variant),
                     rx.table.cell(r.stock),
                     rx.table.cell(r.threshold),
+                    rx.table.cell(r.alerts, data_testid="low-stock-alerts"),
                     rx.table.cell(rx.button("Adjust", size="1", variant="soft", on_click=s.pick(r.sku))),
                     data_testid="low-stock-row",
                 ),

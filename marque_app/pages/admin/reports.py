@@ -1,5 +1,5 @@
 """Admin dashboard (/admin: period cards, 30-day charts, orders by status, top products, low
-stock, demand for sold-out SKUs) and reports (/admin/reports: sales by day, product or customer
+stock, demand for sold-out SKUs: carts, wishlists and back-in-stock alerts) and reports (/admin/reports: sales by day, product or customer
 over chosen UTC days, with totals and a CSV download)."""
 
 from __future__ import annotations
@@ -136,6 +136,7 @@ def _sold_out_row(r) -> rx.Component:
         rx.table.cell(r["sku"]),
         rx.table.cell(r["carts"]),
         rx.table.cell(r["wishlists"]),
+        rx.table.cell(r["alerts"], data_testid="sold-out-alerts"),
         data_testid="sold-out-row",
     )
 
@@ -225,11 +226,11 @@ def dashboard() -> rx.Component:
                         rx.cond(
                             s.sold_out.length() > 0,
                             table(
-                                ["Product", "SKU", "Carts", "Wishlists"],
+                                ["Product", "SKU", "Carts", "Wishlists", "Alerts"],
                                 rx.foreach(s.sold_out, _sold_out_row),
                                 "sold-out-table",
                             ),
-                            _empty("No cart or wishlist holds a sold-out SKU.", "sold-out-empty"),
+                            _empty("No cart, wishlist or alert wants a sold-out SKU.", "sold-out-empty"),
                         ),
                     ),
                     columns=rx.breakpoints(initial="1", lg="2"),

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from marque_app.domain.admin import AdminError, Page, Paging, check_adjustment
 from marque_app.domain.labels import MOVEMENT_TYPE, label
 from marque_app.models import InventoryMovement, Product, ProductStatus, ProductVariant, User, utcnow
-from marque_app.services import cache
+from marque_app.services import cache, restocks
 
 from .activity import Actor, record
 from .products import as_uuid
@@ -35,6 +35,7 @@ class LowStockRow:
     variant: str
     stock: int
     threshold: int
+    alerts: int = 0  # back-in-stock alerts waiting for this SKU
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ class AdjustmentResult:
 
 
 def low_stock(*, session: Session, paging: Paging = Paging(), q: str = "", include_archived: bool = False) -> Page:
-    """Variants at or below their product's threshold, emptiest first."""
+    """Variants at or below their product's threshold, emptiest first, with the back-in-stock
+    alerts waiting for each (one more statement for the page)."""
     stmt = (
         select(ProductVariant, Product)
         .join(Product, Product.id == ProductVariant.product_id)
@@ -85,6 +87,7 @@ def low_stock(*, session: Session, paging: Paging = Paging(), q: str = "", inclu
         .offset(paging.offset)
         .limit(paging.per_page)
     ).all()
+    alerts = restocks.subscriber_counts(session=session, variant_ids=[v.id for v, _p in rows])
     items = [
         LowStockRow(
             variant_id=str(v.id),
@@ -95,6 +98,7 @@ def low_stock(*, session: Session, paging: Paging = Paging(), q: str = "", inclu
             variant=v.name,
             stock=v.inventory_quantity,
             threshold=p.low_stock_threshold,
+            alerts=alerts.get(str(v.id), 0),
         )
         for v, p in rows
     ]
@@ -159,6 +163,8 @@ def adjust_stock(
         created_at=now,
     )
     session.add(movement)
+    if change.quantity_change > 0:  # back in stock: its alerts are due (sent by the flush)
+        restocks.mark_due(session=session, variant_ids=[vid], now=now)
     product = session.get(Product, variant.product_id)
     record(
         session=session,

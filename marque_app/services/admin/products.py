@@ -57,7 +57,7 @@ from marque_app.models import (
     ProductVariant,
     utcnow,
 )
-from marque_app.services import cache
+from marque_app.services import cache, restocks
 from marque_app.settings import get_settings
 from marque_app.views.admin_products import Choice, ImageView, ProductForm, ProductRow, VariantView
 
@@ -550,6 +550,8 @@ def save_product(
     product = _write_product(session, save, now)
     _write_variants(session, product, save, actor, now)
     _write_images(session, product, save, now)
+    if save.fields.status == "active":  # on sale (again): its SKUs in stock have their alerts due
+        restocks.mark_product_due(session=session, product_id=product.id, now=now)
     fields = save.fields
     after = {"status": fields.status, "price": _money(fields.price), "name": fields.name}
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
@@ -597,6 +599,8 @@ def set_status(
         product.published_at = now
     product.updated_at = now
     session.add(product)
+    if status == "active":  # restored: its SKUs in stock have their alerts due (the flush sends them)
+        restocks.mark_product_due(session=session, product_id=product.id, now=now)
     record(
         session=session,
         actor=actor,

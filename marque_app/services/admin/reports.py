@@ -18,7 +18,18 @@ from sqlmodel import Session
 from marque_app.domain.admin import AdminError, Paging
 from marque_app.domain.money import format_money
 from marque_app.domain.orders import STATUS_LABELS, STATUSES
-from marque_app.models import CartItem, Order, OrderItem, Product, ProductStatus, ProductVariant, User, Wishlist, utcnow
+from marque_app.models import (
+    CartItem,
+    Order,
+    OrderItem,
+    Product,
+    ProductStatus,
+    ProductVariant,
+    StockAlert,
+    User,
+    Wishlist,
+    utcnow,
+)
 
 from . import inventory
 from .orders import day_start, parse_day
@@ -85,7 +96,9 @@ class Dashboard:
     by_status: list[dict] = field(default_factory=list)  # {status, label, count}
     top_products: list[dict] = field(default_factory=list)  # {product_id, name, quantity, revenue}
     low_stock: list[dict] = field(default_factory=list)  # inventory.LowStockRow as dicts
-    sold_out_demand: list[dict] = field(default_factory=list)  # {product_id, name, sku, variant, carts, wishlists}
+    sold_out_demand: list[dict] = field(
+        default_factory=list
+    )  # {product_id, name, sku, variant, carts, wishlists, alerts}
     revenue_rule: str = REVENUE_RULE
     currency: str = "USD"
 
@@ -173,8 +186,8 @@ def dashboard(*, session: Session, now: datetime | None = None, top: int = 5) ->
 
 
 def sold_out_demand(*, session: Session, limit: int = 10) -> list[dict]:
-    """Sold-out SKUs of live products with how many carts hold them and how many wishlists hold
-    their product, most wanted first."""
+    """Sold-out SKUs of live products with how many carts hold them, how many wishlists hold
+    their product and how many back-in-stock alerts wait for them, most wanted first."""
     carts = (
         sa.select(
             CartItem.product_variant_id.label("vid"),
@@ -188,25 +201,42 @@ def sold_out_demand(*, session: Session, limit: int = 10) -> list[dict]:
     wishes = (
         sa.select(Wishlist.product_id.label("pid"), sa.func.count().label("n")).group_by(Wishlist.product_id).subquery()
     )
+    alerts = (
+        sa.select(StockAlert.product_variant_id.label("vid"), sa.func.count().label("n"))
+        .where(StockAlert.sent_at.is_(None))
+        .group_by(StockAlert.product_variant_id)
+        .subquery()
+    )
     n_carts, n_wishes = sa.func.coalesce(carts.c.n, 0), sa.func.coalesce(wishes.c.n, 0)
+    n_alerts = sa.func.coalesce(alerts.c.n, 0)
+    wanted = n_carts + n_wishes + n_alerts
     rows = session.execute(
-        sa.select(Product.id, Product.name, ProductVariant.sku, ProductVariant.name, n_carts, n_wishes)
+        sa.select(Product.id, Product.name, ProductVariant.sku, ProductVariant.name, n_carts, n_wishes, n_alerts)
         .join(Product, Product.id == ProductVariant.product_id)
         .outerjoin(carts, carts.c.vid == ProductVariant.id)
         .outerjoin(wishes, wishes.c.pid == Product.id)
+        .outerjoin(alerts, alerts.c.vid == ProductVariant.id)
         .where(
             ProductVariant.inventory_quantity <= 0,
             Product.track_inventory,
             ~Product.allow_backorder,
             Product.status == ProductStatus.active,
-            (n_carts + n_wishes) > 0,
+            wanted > 0,
         )
-        .order_by((n_carts + n_wishes).desc(), Product.name, ProductVariant.sku)
+        .order_by(wanted.desc(), Product.name, ProductVariant.sku)
         .limit(limit)
     ).all()
     return [
-        {"product_id": str(pid), "name": name, "sku": sku, "variant": vname, "carts": int(c), "wishlists": int(w)}
-        for pid, name, sku, vname, c, w in rows
+        {
+            "product_id": str(pid),
+            "name": name,
+            "sku": sku,
+            "variant": vname,
+            "carts": int(c),
+            "wishlists": int(w),
+            "alerts": int(a),
+        }
+        for pid, name, sku, vname, c, w, a in rows
     ]
 
 

@@ -38,7 +38,7 @@ from marque_app.models import (
     utcnow,
 )
 from marque_app.models.enums import RETURN_STATUSES
-from marque_app.services import payments, reviews
+from marque_app.services import payments, restocks, reviews
 
 from .activity import Actor, record
 from .orders import admin_error, parse_amount
@@ -227,6 +227,8 @@ def _restock(session: Session, ret: Return, order: Order, *, actor: Actor, now: 
                 created_at=now,
             )
         )
+    # the returned units are back on sale: their SKUs' waiting alerts are due (the flush sends them)
+    restocks.mark_due(session=session, variant_ids=[variant.id for _q, variant, _p in rows], now=now)
 
 
 def act(

@@ -17,6 +17,7 @@ class IntentResult:
         status: ours: ``pending``, ``paid`` or ``failed``.
         provider_status: the provider's own word (``requires_payment_method``, ``succeeded``...).
         raw: the provider's answer, minus secrets, kept in ``payments.gateway_response``.
+        approve_url: where the shopper approves the payment (PayPal's approve link; "" else).
     """
 
     client_secret: str
@@ -24,6 +25,7 @@ class IntentResult:
     status: str
     provider_status: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    approve_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class PaymentRef(Protocol):
 
 @runtime_checkable
 class PaymentProvider(Protocol):
-    """A way to pay: cash on delivery, Stripe, ..."""
+    """A way to pay: cash on delivery, Stripe, PayPal."""
 
     name: str
 

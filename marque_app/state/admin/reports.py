@@ -50,7 +50,7 @@ class AdminDashboardState(rx.State):
     by_status: list[dict[str, str]] = []  # {status, label, count, share (CSS width), href}
     top_products: list[dict[str, str]] = []  # {product_id, name, quantity, revenue, href}
     low_stock: list[LowStockRow] = []
-    sold_out: list[dict[str, str]] = []  # {product_id, name, sku, variant, carts, wishlists, href}
+    sold_out: list[dict[str, str]] = []  # {product_id, name, sku, variant, carts, wishlists, alerts, href}
 
     @rx.event
     async def load_dashboard(self):
