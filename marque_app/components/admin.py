@@ -125,6 +125,15 @@ def field_error(error: rx.Var, error_field: rx.Var, name: str) -> rx.Component:
     )
 
 
+def recheck_on_change(state, name: str | rx.Var) -> dict:
+    """``on_change`` for a field of a form with one error: while this field holds the error, each
+    change asks ``state.recheck`` (the field's own rule, ``domain.admin.field_problem``), so the
+    error goes as soon as the field is right. Other fields send nothing."""
+    return {
+        "on_change": lambda value: rx.cond(state.error_field == name, state.recheck(name, value), rx.noop()),
+    }
+
+
 def labelled(
     label: str, control: rx.Component, error: rx.Var | None = None, error_field: rx.Var | None = None, name: str = ""
 ) -> rx.Component:

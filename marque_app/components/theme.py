@@ -14,6 +14,7 @@ def toaster() -> rx.Component:
     on their backgrounds. (The toaster sits outside the app's root, where STYLE does not reach;
     "&&" outranks sonner's two-attribute selector.)"""
     return rx.toast.provider(
+        visible_toasts=3,  # at most a few at once; the admin's repeated messages replace theirs (toast ids)
         style={
             "&&[data-sonner-theme=light]": {
                 "--success-text": "hsl(140, 100%, 21%)",
@@ -21,7 +22,7 @@ def toaster() -> rx.Component:
                 "--warning-text": "hsl(31, 92%, 28%)",
                 "--error-text": "hsl(360, 100%, 38%)",
             }
-        }
+        },
     )
 
 

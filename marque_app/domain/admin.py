@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -272,6 +272,72 @@ def parse_attributes(value: object, name: str) -> dict[str, str]:
     return dict(pairs)
 
 
+# --- variant options (Size, Colour): one input per option the product uses -----------------------
+
+MAX_OPTIONS = 5
+_OPTION_NAME = re.compile(r"[^\W\d_][\w -]{0,49}")
+
+
+def option_names(attribute_sets: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The options a product's variants use, in the order they first appear ("size", "color")."""
+    names: list[str] = []
+    for attributes in attribute_sets:
+        names.extend(k for k in attributes if k not in names)
+    return names
+
+
+def option_field(index: int, name: str) -> str:
+    """The form's (and an error's) name for a variant row's option value."""
+    return f"variants.{index}.attributes.{name}"
+
+
+def check_option_name(raw: object, existing: Sequence[str]) -> str:
+    """A new option for the product's variants ("Colour"): a name of letters first, at most 50
+    characters, not one it already has (whatever the case), at most five in all."""
+    name = text({"option": raw}, "option", "Option name", required=True, limit=50)
+    if not _OPTION_NAME.fullmatch(name):
+        raise invalid("An option name starts with a letter (letters, digits, spaces, dashes)", "option")
+    if name.casefold() in {e.casefold() for e in existing}:
+        raise invalid(f"The variants already have {name}", "option")
+    if len(existing) >= MAX_OPTIONS:
+        raise invalid(f"At most {MAX_OPTIONS} options", "option")
+    return name
+
+
+def option_problem(name: str, value: object) -> str:
+    """What one option value of a variant row earns on its own ("" = fine)."""
+    if not isinstance(value, str) or not value.strip():
+        return f"Give this variant's {name}"
+    if len(value.strip()) > 100:
+        return f"{name} is too long (at most 100 characters)"
+    return ""
+
+
+def check_variant_options(attribute_sets: Sequence[Mapping[str, Any]], first_index: int = 0) -> None:
+    """Every variant gives a value for every option the product uses, and no two variants have
+    the same values (two "Size M, Colour Navy" rows). The page, the API's product save and its
+    "add a variant" hold to this one rule (``first_index``: where the checked rows start)."""
+    names = option_names(attribute_sets)
+    if len(names) > MAX_OPTIONS:
+        raise invalid(f"At most {MAX_OPTIONS} options", "variants")
+    seen: dict[tuple[str, ...], int] = {}
+    for i, attributes in enumerate(attribute_sets):
+        for name in names:
+            problem = option_problem(name, attributes.get(name))
+            if problem:
+                raise invalid(problem, option_field(i + first_index, name))
+        if names:
+            key = tuple(str(attributes[n]).strip().casefold() for n in names)
+            if key in seen:
+                what = ", ".join(f"{n} {attributes[n]}" for n in names)
+                raise AdminError(
+                    "conflict",
+                    f"Two variants are both {what}",
+                    field=option_field(i + first_index, names[0]),
+                )
+            seen[key] = i
+
+
 def format_attributes(attributes: Mapping[str, Any] | None) -> str:
     return ", ".join(f"{k}={v}" for k, v in (attributes or {}).items())
 
@@ -297,10 +363,12 @@ def check_variant(raw: Mapping[str, Any], index: int | None = None) -> VariantIn
 
 
 def check_variants(rows: Sequence[Mapping[str, Any]]) -> list[VariantInput]:
-    """Every variant row checked, and no SKU twice in the form (case-insensitive)."""
+    """Every variant row checked, no SKU twice in the form (case-insensitive), and the options
+    the same for every variant (:func:`check_variant_options`)."""
     if len(rows) > MAX_VARIANTS:
         raise invalid(f"At most {MAX_VARIANTS} variants", "variants")
     variants = [check_variant(row, i) for i, row in enumerate(rows)]
+    check_variant_options([v.attributes for v in variants])
     seen: dict[str, int] = {}
     for i, variant in enumerate(variants):
         key = variant.sku.upper()
@@ -336,6 +404,15 @@ def check_status_move(current: str, wanted: str) -> None:
             f"A product cannot go from {current} to {wanted}; make it a draft first",
             field="status",
         )
+
+
+def check_undo_archive(current: str, previous: str) -> None:
+    """Undoing an archive puts the product back to the status it had just before (active too:
+    the one way from archived to active, since nothing else changed in between)."""
+    if current != "archived":
+        raise AdminError("conflict", f"This product is {current} now, not archived: nothing to undo", field="status")
+    if previous not in ("draft", "active"):
+        raise invalid("Status must be draft or active", "status")
 
 
 def check_can_activate(status: str, variant_count: int) -> None:
@@ -535,3 +612,74 @@ class Page:
     @property
     def pages(self) -> int:
         return -(-self.total // self.per_page) if self.per_page else 0
+
+
+# --- one field at a time (the admin forms clear an error as the field is corrected) --------------
+
+
+def _sku(value: object, name: str, label: str) -> None:
+    sku = text({name: value}, name, label, required=True, limit=100)
+    if not _SKU.fullmatch(sku):
+        raise invalid("SKU may hold letters, digits, dots, dashes and underscores", name)
+
+
+def _product_sku(value: object, name: str) -> None:
+    if isinstance(value, str) and not value.strip():
+        return  # empty: made from the slug
+    _sku(value, name, "Product SKU")
+
+
+def _coupon_code(value: object, name: str) -> None:
+    code = text({name: value}, name, "Code", required=True, limit=50).upper()
+    if not _CODE.fullmatch(code):
+        raise invalid("Code may hold letters, digits, dashes and underscores", name)
+
+
+# The rules of each field on its own, with the words the whole form's check uses (check_product,
+# check_variant, check_category, check_brand, check_coupon). Rules that need two fields
+# (compare-at above price) or the database (a slug taken) are checked again on save.
+FieldRule = Callable[[object, str], object]
+FIELD_RULES: dict[str, dict[str, FieldRule]] = {
+    "product": {
+        "name": lambda v, n: text({n: v}, n, "Name", required=True),
+        "sku": _product_sku,
+        "price": lambda v, n: money(v, n, "Price"),
+        "compare_price": lambda v, n: money(v, n, "Compare-at price", required=False),
+        "meta_title": lambda v, n: text({n: v}, n, "SEO title", limit=255),
+        "meta_description": lambda v, n: text({n: v}, n, "SEO description", limit=1000),
+        "low_stock_threshold": lambda v, n: whole(v, n, "Low-stock threshold", required=False, maximum=100_000),
+    },
+    "variant": {
+        "sku": lambda v, n: _sku(v, n, "SKU"),
+        "name": lambda v, n: text({n: v}, n, "Variant name", required=True, limit=100),
+        "price": lambda v, n: money(v, n, "Variant price", required=False),
+        "stock": lambda v, n: whole(v, n, "Stock", required=False),
+    },
+    "category": {"name": lambda v, n: text({n: v}, n, "Name", required=True, limit=100)},
+    "brand": {"name": lambda v, n: text({n: v}, n, "Name", required=True, limit=100)},
+    "coupon": {
+        "code": _coupon_code,
+        "name": lambda v, n: text({n: v}, n, "Name", required=True, limit=100),
+    },
+    "adjustment": {
+        "reason": lambda v, n: text({n: v}, n, "Reason", required=True, limit=500),
+    },
+}
+
+
+def field_problem(form: str, name: str, value: object) -> str:
+    """What one field of an admin form still earns on its own ("" = nothing now): the form's
+    error is cleared (or its words updated) as the admin corrects the field. ``variants.2.sku``
+    is a variant row's field. A field without a rule of its own: "" (the save checks it again)."""
+    if name.startswith("variants."):
+        form, name = "variant", name.split(".", 2)[-1]
+        if name.startswith("attributes."):
+            return option_problem(name.removeprefix("attributes."), value)
+    rule = FIELD_RULES.get(form, {}).get(name)
+    if rule is None:
+        return ""
+    try:
+        rule(value, name)
+    except AdminError as err:
+        return err.message
+    return ""

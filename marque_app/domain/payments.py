@@ -6,6 +6,7 @@ take integer cents, converted here and nowhere else.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from marque_app.domain.errors import DomainError, check_kind
@@ -143,6 +144,46 @@ def check_refund(*, status: str, paid: Decimal, refunded: Decimal, amount: Decim
 def status_after_refund(*, paid: Decimal, refunded: Decimal) -> str:
     """``refunded`` when everything was given back, else ``partially_refunded``."""
     return REFUNDED if refunded >= paid else PARTIALLY_REFUNDED
+
+
+@dataclass(frozen=True)
+class RefundOffer:
+    """Whether an admin may refund a payment now, what the button says and why not.
+
+    ``label`` is the button's words ("Refund", or "Mark refunded in cash" for cash on delivery,
+    where no money moves online); ``hint`` tells the admin what the action does, or why there is
+    none."""
+
+    allowed: bool
+    label: str = ""
+    hint: str = ""
+
+
+def refund_offer(*, method: str, status: str) -> RefundOffer:
+    """The one rule for offering a refund, asked by the order and return pages and checked again
+    by the services before any refund is recorded."""
+    cash = method == "cod"
+    if status in REFUNDABLE:
+        if cash:
+            return RefundOffer(
+                True,
+                "Mark refunded in cash",
+                "Cash on delivery: hand the cash back to the customer, then record it here (no money moves online).",
+            )
+        return RefundOffer(True, "Refund", "Refunded to the customer's card.")
+    if status == PENDING and cash:
+        return RefundOffer(
+            False,
+            hint="Cash on delivery: the cash was never recorded as received, so there is nothing to refund. "
+            "If the customer paid, mark the cash received on the order first.",
+        )
+    if status == PENDING:
+        return RefundOffer(False, hint="The payment is not complete: there is nothing to refund yet.")
+    if status == REFUNDED:
+        return RefundOffer(False, hint="The payment is already refunded in full.")
+    if status == FAILED:
+        return RefundOffer(False, hint="The payment failed: nothing was taken, so there is nothing to refund.")
+    return RefundOffer(False, hint="This payment cannot be refunded.")
 
 
 def can_mark_paid(status: str) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from marque_app import routes
 from marque_app.domain.checkout import PAYMENT_METHOD_LABELS, CheckoutError, CheckoutUnauthorized, OrderNotFound
+from marque_app.domain.labels import RETURN_REASON
 from marque_app.domain.money import format_money
 from marque_app.domain.orders import STATUS_LABELS, returnable_quantity
 from marque_app.domain.payments import PaymentError
@@ -33,13 +34,7 @@ from marque_app.state.checkout import (
 )
 
 PAGE_SIZE = 10
-RETURN_REASONS = (
-    ("wrong_size", "Wrong size"),
-    ("damaged", "Arrived damaged"),
-    ("not_as_described", "Not as described"),
-    ("changed_mind", "Changed my mind"),
-    ("other", "Other"),
-)
+RETURN_REASONS = tuple(RETURN_REASON.items())  # the one table of their words (domain.labels)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ class VariantFields:
 
     sku: str = ""
     name: str = ""
-    attributes: str = ""  # "size=M, color=Navy"
+    attributes: str = ""  # "size=M, color=Navy" (the API also takes {"size": "M"}); the form: one input per option
     price: str = ""  # "" = the product's price
 
 
@@ -57,10 +57,14 @@ class VariantView(VariantFields):
     id: str = ""
     stock: int = 0
     low_stock_threshold: int = 0
+    options: dict[str, str] = field(default_factory=dict)  # {"size": "M", "color": "Navy"}
 
     def as_row(self) -> dict[str, Any]:
         """This variant as a row of a save that keeps it unchanged (no stock: it moves by adjustments)."""
-        return {"id": self.id, **{name: getattr(self, name) for name in field_names(VariantFields)}}
+        row = {"id": self.id, **{name: getattr(self, name) for name in field_names(VariantFields)}}
+        if self.options:
+            row["attributes"] = dict(self.options)  # exact, whatever the values hold (commas too)
+        return row
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class ProductRow:
     variant_count: int
     image_url: str
     updated: str
+    status_label: str = ""  # "Archived" (domain.labels)
+    price_text: str = ""  # "$24.00" (domain.money.format_money)
 
 
 @dataclass(frozen=True)

@@ -123,11 +123,23 @@ def test_product_create_update_variant_delete(client, admin, db):
     assert updated.status_code == 200 and updated.json()["price"] == "28.50"
     assert len(updated.json()["variants"]) == 2  # variants left out of the body stay
 
+    # a new variant gives the options the others have (size), and not the same ones twice
+    no_size = client.post(f"{API}/products/{pid}/variants", json={"sku": f"API-{t}-L", "name": "L"}, headers=admin)
+    assert no_size.status_code == 422 and no_size.json()["field"] == "attributes.size"
+    same_size = {"sku": f"API-{t}-M2", "name": "M", "attributes": {"size": "M"}}
+    assert client.post(f"{API}/products/{pid}/variants", json=same_size, headers=admin).status_code == 409
     variant = client.post(
-        f"{API}/products/{pid}/variants", json={"sku": f"API-{t}-L", "name": "L", "stock": 5}, headers=admin
+        f"{API}/products/{pid}/variants",
+        json={"sku": f"API-{t}-L", "name": "L", "attributes": {"size": "L"}, "stock": 5},
+        headers=admin,
     )
     assert variant.status_code == 201 and variant.json()["stock"] == 5
-    duplicate = client.post(f"{API}/products/{pid}/variants", json={"sku": f"API-{t}-L", "name": "L"}, headers=admin)
+    assert variant.json()["options"] == {"size": "L"}
+    duplicate = client.post(
+        f"{API}/products/{pid}/variants",
+        json={"sku": f"API-{t}-L", "name": "L", "attributes": {"size": "XL"}},
+        headers=admin,
+    )
     assert duplicate.status_code == 409 and duplicate.json()["field"] == "sku"
 
     deleted = client.delete(f"{API}/products/{pid}", headers=admin)

@@ -115,8 +115,10 @@ def test_a_variant_with_stock_quantity_is_refused(client, db):
     assert r.status_code == 422 and r.json() == {"detail": "Unknown field: stock_quantity", "field": "stock_quantity"}
     assert db.exec(select(ProductVariant).where(ProductVariant.sku == sku)).first() is None
     ok = client.post(
-        f"{API}/products/{product.id}/variants", json={"sku": sku, "name": "XL", "stock": 7}, headers=admin
-    )
+        f"{API}/products/{product.id}/variants",
+        json={"sku": sku, "name": "XL", "attributes": {"size": "XL", "color": "Navy"}, "stock": 7},
+        headers=admin,
+    )  # the product's options (size, color), like its other variant
     assert ok.status_code == 201 and ok.json()["stock"] == 7
     nested = client.put(
         f"{API}/products/{product.id}",

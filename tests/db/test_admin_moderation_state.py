@@ -83,21 +83,25 @@ def _call(handler, state, *args):
     return asyncio.run(handler.fn(state, *args))
 
 
-def _delivered_return(db, shopper=None):
-    """A paid (cash), delivered order of 2 x 25.00 with a return of one item requested."""
+def _delivered_return(db, shopper=None, *, paid=True, reason="Too small"):
+    """A paid (cash), delivered order of 2 x 25.00 with a return of one item requested
+    (``paid=False``: the cash was never marked received)."""
     staff = make_user(db, role=UserRole.admin)
     shopper = shopper or make_user(db, first_name="Rae", last_name=_tag())
     _, (variant,) = make_product(db, price="25.00", stock=(5,))
     fill_cart(db, shopper, [variant], 2)
     placed = checkout.place_order(session=db, user_id=shopper.id, shipping_address=address())
-    admin_orders.mark_paid(session=db, actor=Actor(id=staff.id, email=staff.email), order_id=placed.id)
+    if paid:
+        admin_orders.mark_paid(session=db, actor=Actor(id=staff.id, email=staff.email), order_id=placed.id)
+    else:
+        order_service.change_status(session=db, order_id=placed.id, to_status="processing")
     for status in ("shipped", "delivered"):
         order_service.change_status(session=db, order_id=placed.id, to_status=status)
     ret = order_service.request_return(
         session=db,
         user_id=shopper.id,
         order_ref=placed.id,
-        items=[(placed.lines[0].id, 1, "Too small")],
+        items=[(placed.lines[0].id, 1, reason)],
         comments="Runs small",
     )
     return placed, ret, variant, shopper
@@ -300,3 +304,38 @@ def test_admin_moderates_reviews_and_the_rating_follows(states, db):
     _at(reviews, "/admin/reviews?status=weird")
     _call(reviews_cls.load_reviews, reviews)
     assert reviews.items == [] and reviews.error == "Status must be pending, approved or rejected"
+
+
+def test_a_cash_return_offers_only_what_the_payment_allows_and_says_why(states, db):
+    """Cash never marked received: the return page offers no refund, says why, and a refund
+    sent anyway is refused with the same words and records nothing. Codes and money read as
+    words and as the shop writes them."""
+    returns_cls, returns = states["Returns"], states["returns"]
+    placed, ret, variant, _ = _delivered_return(db, paid=False, reason="damaged")
+    states["auth"].token = _token(make_user(db, role=UserRole.admin))
+    _at(returns, f"/admin/returns?q={ret.return_number}")
+    _call(returns_cls.load_returns, returns)
+    (row,) = returns.items
+    assert (row.status_label, row.reason_label, row.value_text) == ("Requested", "Arrived damaged", "$25.00")
+    assert row.items[0]["reason_label"] == "Arrived damaged"
+    _call(returns_cls.act, returns, ret.id, "approve")
+    _call(returns_cls.act, returns, ret.id, "receive")
+    (row,) = returns.items
+    assert row.status == "received" and row.actions == [] and row.refund_label == ""
+    assert "never recorded as received" in row.action_hint
+
+    out = _call(returns_cls.refund, returns, {"return_id": ret.id, "amount": "25.00"})
+    assert "never recorded as received" in str(out) and "never recorded as received" in returns.error
+    _fresh(db)
+    assert db.get(Return, uuid.UUID(ret.id)).status == "received"
+    assert _log(db, ret.id) == ["return.approve", "return.receive"]
+
+    # Once the cash is marked received, the refund is offered in the words of cash on delivery.
+    staff = make_user(db, role=UserRole.admin)
+    admin_orders.mark_paid(session=db, actor=Actor(id=staff.id, email=staff.email), order_id=placed.id)
+    _call(returns_cls.load_returns, returns)
+    (row,) = returns.items
+    assert row.actions == ["refund"] and row.refund_label == "Mark refunded in cash"
+    _call(returns_cls.refund, returns, {"return_id": ret.id, "amount": ""})
+    (row,) = returns.items
+    assert (row.status_label, row.refund_text) == ("Refunded", "$25.00")

@@ -343,3 +343,23 @@ def test_sold_out_demand_counts_carts_and_wishlists(session):
             "alerts": 0,
         }
     ]
+
+
+def test_the_admin_reads_payments_in_words_and_money_as_the_shop_writes_it(session, admin):
+    """A cash order awaiting its cash: "Awaiting payment (cash on delivery)", "$1,234.50"-style
+    amounts (domain.money.format_money), no refund offered and the reason why; once the cash is
+    received the refund is "Mark refunded in cash"."""
+    user = make_user(session)
+    _, (variant,) = make_product(session, price="1234.50", stock=(5,))
+    placed = buy(session, user, [variant], 1)
+    (row,) = admin_orders.list_orders(session=session, q=placed.order_number).items
+    assert (row.payment_status, row.payment_label) == ("pending", "Awaiting payment")
+    assert row.total == f"{placed.total:.2f}" and row.total_text == f"${placed.total:,.2f}"
+    detail = admin_orders.get_order(session=session, order_id=placed.id)
+    assert detail.payment_label == "Awaiting payment (cash on delivery)"
+    assert detail.money["subtotal"] == "$1,234.50" and detail.money["total"] == f"${placed.total:,.2f}"
+    assert detail.lines[0]["unit_price_text"] == "$1,234.50"
+    assert not detail.can_refund and "never recorded as received" in detail.refund_hint
+    paid = admin_orders.mark_paid(session=session, actor=admin, order_id=placed.id)
+    assert paid.can_refund and paid.refund_label == "Mark refunded in cash"
+    assert paid.payment_label == "Paid (cash on delivery)"

@@ -10,6 +10,7 @@ import random
 import string
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import unquote
 
 import pytest
@@ -142,6 +143,7 @@ def test_an_admin_gets_the_dashboards_figures(states, db):
     assert dash.loaded and dash.periods == expected.periods
     assert [p.label for p in dash.periods] == ["Today", "Last 7 days", "Last 30 days"]
     assert dash.periods[0].orders >= 1 and dash.currency == "USD"
+    assert all(p.revenue_text == f"${Decimal(p.revenue):,.2f}" for p in dash.periods)
     assert [(s["day"], s["orders"], s["revenue"]) for s in dash.series] == [
         (p.day, p.orders, p.revenue) for p in expected.series
     ]
@@ -171,8 +173,9 @@ def test_an_admin_gets_the_report_and_its_csv(states, db):
     assert (rep_state.kind, rep_state.date_to, rep_state.error) == ("sales", today.isoformat(), "")
     assert rep_state.date_from == (today - timedelta(days=29)).isoformat() and len(rep_state.rows) == 30
     expected = reports.report(session=db, kind="sales")
-    assert rep_state.rows[-1] == [str(expected.rows[-1][c]) for c in expected.columns]
-    assert rep_state.totals[0] == "Total" and rep_state.totals[-1] == expected.totals["revenue"]
+    assert rep_state.rows[-1] == [reports.money_cell(c, expected.rows[-1][c]) for c in expected.columns]
+    assert rep_state.totals[0] == "Total" and rep_state.totals[-1] == f"${Decimal(expected.totals['revenue']):,.2f}"
+    assert rep_state.rows[-1][-1].startswith("$")  # money as the shop writes it, not "211.32"
 
     # by product over a chosen range; the CSV is the same report
     frm = (today - timedelta(days=3)).isoformat()

@@ -47,11 +47,17 @@ def test_admin_creates_a_product_finds_it_in_the_shop_and_adjusts_its_stock(goto
     page.get_by_test_id("add-variant").click()
     rows = page.get_by_test_id("variant-row")
     expect(rows).to_have_count(2)
+    for option in ("size", "color"):  # one input per option on every row
+        page.get_by_test_id("new-option").fill(option)
+        page.get_by_test_id("new-option").press("Enter")  # adds the option, does not save the product
+        expect(page.get_by_test_id("option-header").filter(has_text=option)).to_have_count(1)
+    expect(rows.nth(0).get_by_test_id("variant-option")).to_have_count(2)
     for i, (size, stock) in enumerate((("M", "3"), ("L", "1"))):
         row = rows.nth(i)
         row.get_by_test_id("variant-sku").fill(f"FJ-{t}-{size}".upper())
         row.get_by_test_id("variant-name").fill(f"Size {size}")
-        row.get_by_test_id("variant-attributes").fill(f"size={size}, color=Olive")
+        row.locator("[data-option=size]").fill(size)
+        row.locator("[data-option=color]").fill("Olive")
         row.get_by_test_id("variant-stock").fill(stock)
     page.locator("input[type=file]").set_input_files(_png(tmp_path / "jacket.png"))
     expect(page.get_by_test_id("image-row")).to_have_count(1)

@@ -161,8 +161,8 @@ def test_the_admin_approves_receives_and_refunds_a_return(goto, page, app_db):
     _log_in_as_admin(goto, page, f"/admin/returns?q={ret.return_number}")
     row = page.get_by_test_id("return-row").filter(has_text=ret.return_number)
     expect(row).to_have_count(1)
-    expect(row.get_by_test_id("return-status")).to_have_text("requested")
-    expect(row.get_by_test_id("return-value")).to_have_text("25.00")
+    expect(row.get_by_test_id("return-status")).to_have_text("Requested")
+    expect(row.get_by_test_id("return-value")).to_have_text("$25.00")
     expect(row).to_contain_text(shopper.email)
     expect(row).to_contain_text("1 × ")
     expect(row).to_contain_text("Too small")
@@ -174,12 +174,12 @@ def test_the_admin_approves_receives_and_refunds_a_return(goto, page, app_db):
     expect(row.get_by_test_id("return-refund")).to_have_count(0)
 
     row.get_by_test_id("return-approve").click()
-    expect(row.get_by_test_id("return-status")).to_have_text("approved")
+    expect(row.get_by_test_id("return-status")).to_have_text("Approved")
     expect(row.get_by_test_id("return-approve")).to_have_count(0)
     assert _stock(app_db, variant) == before  # approving does not restock
 
     row.get_by_test_id("return-receive").click()
-    expect(row.get_by_test_id("return-status")).to_have_text("received")
+    expect(row.get_by_test_id("return-status")).to_have_text("Received")
     expect(_toast(page, f"Return {ret.return_number} received")).to_be_visible()
     assert _stock(app_db, variant) == before + 1
 
@@ -191,15 +191,15 @@ def test_the_admin_approves_receives_and_refunds_a_return(goto, page, app_db):
     banner = page.get_by_test_id("returns-error")
     expect(banner).to_contain_text(re.compile(rf"Return {ret.return_number}: .*refund", re.I))
     expect(_toast(page, f"Return {ret.return_number}:", "error")).to_be_visible()
-    expect(row.get_by_test_id("return-status")).to_have_text("received")
+    expect(row.get_by_test_id("return-status")).to_have_text("Received")
     _fresh(app_db)
     assert app_db.get(Return, uuid.UUID(ret.id)).status == "received"
     assert app_db.get(Return, uuid.UUID(ret.id)).refund_amount is None
 
     amount.fill("25.00")
     row.get_by_test_id("return-refund").click()
-    expect(row.get_by_test_id("return-status")).to_have_text("refunded")
-    expect(row.get_by_test_id("return-refunded")).to_have_text("Refunded 25.00")
+    expect(row.get_by_test_id("return-status")).to_have_text("Refunded")
+    expect(row.get_by_test_id("return-refunded")).to_have_text("Refunded $25.00")
     expect(banner).to_have_count(0)
     _fresh(app_db)
     saved = app_db.get(Return, uuid.UUID(ret.id))

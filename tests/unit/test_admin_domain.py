@@ -71,7 +71,7 @@ def test_variant_rules():
     rows = rules.check_variants(
         [
             {"sku": "A-1", "name": "M", "attributes": "size=M, color=Navy", "stock": "3"},
-            {"sku": "A-2", "name": "L", "attributes": {"size": "L"}, "price": ""},
+            {"sku": "A-2", "name": "L", "attributes": {"size": "L", "color": "Navy"}, "price": ""},
         ]
     )
     assert rows[0].attributes == {"size": "M", "color": "Navy"} and rows[0].stock == 3

@@ -6,10 +6,11 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.components.admin import admin_layout, error_banner, native_select, pager, table
+from marque_app.domain.labels import RETURN_STATUS, label
 from marque_app.models.enums import RETURN_STATUSES
 from marque_app.state.admin.moderation import REVIEW_STATUSES, AdminReturnsState, AdminReviewsState
 
-RETURN_CHOICES = [("", "Any status")] + [(s, s.capitalize()) for s in RETURN_STATUSES]
+RETURN_CHOICES = [("", "Any status")] + [(s, label(RETURN_STATUS, s)) for s in RETURN_STATUSES]
 STATUS_COLORS = {
     "requested": "amber",
     "approved": "blue",
@@ -20,8 +21,12 @@ STATUS_COLORS = {
 }
 
 
-def _status_badge(status: rx.Var, testid: str) -> rx.Component:
-    return rx.badge(status, color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"), data_testid=testid)
+def _status_badge(status: rx.Var, testid: str, words: rx.Var | None = None) -> rx.Component:
+    return rx.badge(
+        words if words is not None else status,
+        color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"),
+        data_testid=testid,
+    )
 
 
 # --- returns --------------------------------------------------------------------------------------
@@ -63,7 +68,7 @@ def _return_actions(r) -> rx.Component:
                         aria_label="Refund amount",
                         data_testid="return-refund-amount",
                     ),
-                    rx.button("Refund", type="submit", size="1", color_scheme="red", data_testid="return-refund"),
+                    rx.button(r.refund_label, type="submit", size="1", color_scheme="red", data_testid="return-refund"),
                     spacing="1",
                     align="center",
                 ),
@@ -72,8 +77,15 @@ def _return_actions(r) -> rx.Component:
                 key="refund-" + r.id + "-" + s.form_key.to_string(),
             ),
         ),
-        rx.cond(r.refund_amount != "", rx.text("Refunded ", r.refund_amount, size="1", data_testid="return-refunded")),
-        rx.cond(r.actions.length() == 0, rx.text("No action left", size="1", color=rx.color("gray", 11))),
+        rx.cond(r.refund_amount != "", rx.text("Refunded ", r.refund_text, size="1", data_testid="return-refunded")),
+        # the rule's words: what "Mark refunded in cash" does, or why no refund is offered
+        rx.cond(
+            r.action_hint != "", rx.text(r.action_hint, size="1", color=rx.color("gray", 11), data_testid="return-hint")
+        ),
+        rx.cond(
+            (r.actions.length() == 0) & (r.action_hint == ""),
+            rx.text("No action left", size="1", color=rx.color("gray", 11)),
+        ),
         spacing="2",
         align="center",
         wrap="wrap",
@@ -140,20 +152,29 @@ def returns_page() -> rx.Component:
                             rx.vstack(
                                 rx.foreach(
                                     r["items"],
-                                    lambda i: rx.text(i["quantity"], " × ", i["name"], " (", i["sku"], ")", size="1"),
+                                    lambda i: rx.text(
+                                        i["quantity"],
+                                        " × ",
+                                        i["name"],
+                                        " (",
+                                        i["sku"],
+                                        ") ",
+                                        i["reason_label"],
+                                        size="1",
+                                    ),
                                 ),
                                 spacing="0",
                             )
                         ),
-                        rx.table.cell(r.value, data_testid="return-value"),
+                        rx.table.cell(r.value_text, data_testid="return-value"),
                         rx.table.cell(
                             rx.vstack(
-                                rx.text(r.reason, size="2"),
+                                rx.text(r.reason_label, size="2", data_testid="return-reason"),
                                 rx.cond(r.comments != "", rx.text(r.comments, size="1", color=rx.color("gray", 11))),
                                 spacing="0",
                             )
                         ),
-                        rx.table.cell(_status_badge(r.status, "return-status")),
+                        rx.table.cell(_status_badge(r.status, "return-status", r.status_label)),
                         rx.table.cell(r.requested_at, white_space="nowrap"),
                         rx.table.cell(_return_actions(r)),
                         data_testid="return-row",

@@ -13,8 +13,10 @@ from marque_app.components.admin import (
     labelled,
     native_select,
     pager,
+    recheck_on_change,
     table,
 )
+from marque_app.domain.labels import COUPON_TYPE, MOVEMENT_TYPE, choices, label
 from marque_app.state.admin.others import (
     AdminActivityState,
     AdminBrandsState,
@@ -30,7 +32,9 @@ from marque_app.state.admin.others import (
 def _text_input(name: str, value, label: str, state, **props) -> rx.Component:
     return labelled(
         label,
-        rx.input(name=name, default_value=value, data_testid=f"field-{name}", **props),
+        rx.input(
+            name=name, default_value=value, data_testid=f"field-{name}", **recheck_on_change(state, name), **props
+        ),
         state.error,
         state.error_field,
         name,
@@ -170,7 +174,7 @@ def inventory_page() -> rx.Component:
                             "Type",
                             native_select(
                                 "movement_type",
-                                [("", "Automatic"), ("restock", "Restock"), ("adjustment", "Adjustment")],
+                                [("", "Automatic")] + [(k, label(MOVEMENT_TYPE, k)) for k in ("restock", "adjustment")],
                                 "",
                             ),
                         ),
@@ -226,7 +230,7 @@ def inventory_page() -> rx.Component:
                     rx.table.cell(m.at),
                     rx.table.cell(m.product),
                     rx.table.cell(rx.link(m.sku, href=f"{routes.ADMIN_INVENTORY}?variant_id=" + m.variant_id)),
-                    rx.table.cell(m.movement_type),
+                    rx.table.cell(m.movement_label, data_testid="movement-type"),
                     rx.table.cell(m.quantity_change),
                     rx.table.cell(m.quantity_after),
                     rx.table.cell(m.reason),
@@ -305,8 +309,8 @@ def customer_page() -> rx.Component:
                             lambda o: rx.table.row(
                                 rx.table.cell(o.number),
                                 rx.table.cell(o.date),
-                                rx.table.cell(o.status),
-                                rx.table.cell(o.payment_status),
+                                rx.table.cell(o.status_label),
+                                rx.table.cell(o.payment_label),
                                 rx.table.cell(o.total),
                                 rx.table.cell(o.tracking_number),
                             ),
@@ -358,7 +362,7 @@ def customer_page() -> rx.Component:
 
 # --- coupons --------------------------------------------------------------------------------------
 
-COUPON_TYPES = [("percentage", "Percentage"), ("fixed_amount", "Fixed amount"), ("free_shipping", "Free shipping")]
+COUPON_TYPES = choices(COUPON_TYPE)
 
 
 def coupons_page() -> rx.Component:
@@ -398,8 +402,8 @@ def coupons_page() -> rx.Component:
                 lambda c: rx.table.row(
                     rx.table.cell(c.code),
                     rx.table.cell(c.name),
-                    rx.table.cell(c.type),
-                    rx.table.cell(c.value),
+                    rx.table.cell(c.type_label, data_testid="coupon-type"),
+                    rx.table.cell(c.value_text, data_testid="coupon-value"),
                     rx.table.cell(c.used_count),
                     rx.table.cell(c.expires_at),
                     rx.table.cell(rx.cond(c.is_active, "yes", "no")),

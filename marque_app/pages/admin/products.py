@@ -13,14 +13,16 @@ from marque_app.components.admin import (
     labelled,
     native_select,
     pager,
+    recheck_on_change,
     table,
 )
 from marque_app.components.button_link import button_link
+from marque_app.domain.labels import PRODUCT_STATUS, choices
 from marque_app.state.admin.products import AdminProductFormState as F
 from marque_app.state.admin.products import AdminProductsState as L
 from marque_app.state.admin.products import ImageRow, VariantRow
 
-STATUSES = [("draft", "Draft"), ("active", "Active"), ("archived", "Archived")]
+STATUSES = choices(PRODUCT_STATUS)
 SORTS = [("updated", "Last changed"), ("created", "Created"), ("name", "Name"), ("price", "Price"), ("stock", "Stock")]
 UPLOAD_ID = "product-images"
 
@@ -35,24 +37,67 @@ def _row(p) -> rx.Component:
         ),
         rx.table.cell(rx.link(p.name, href=f"{routes.ADMIN_PRODUCTS}/" + p.id, data_testid="product-link")),
         rx.table.cell(p.sku),
-        rx.table.cell(rx.badge(p.status)),
-        rx.table.cell(p.price),
+        rx.table.cell(rx.badge(p.status_label, data_testid="product-status")),
+        rx.table.cell(p.price_text, data_testid="product-price"),
         rx.table.cell(p.stock),
         rx.table.cell(p.category),
         rx.table.cell(p.brand),
         rx.table.cell(
             rx.cond(
                 p.status != "archived",
-                rx.button("Archive", size="1", variant="soft", color_scheme="red", on_click=L.archive(p.id)),
+                rx.button(
+                    "Archive",
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=L.ask_archive(p.id),
+                    data_testid="product-archive",
+                ),
+                rx.button(
+                    "Unarchive", size="1", variant="soft", on_click=L.unarchive(p.id), data_testid="product-unarchive"
+                ),
             )
         ),
         data_testid="product-row",
     )
 
 
+def _archive_dialog() -> rx.Component:
+    """Archiving takes a live product off the store: asked first, naming it."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Archive ", L.confirm_name, "?"),
+            rx.alert_dialog.description(
+                L.confirm_name,
+                " leaves the store at once: shoppers can no longer find or buy it. "
+                "You can undo this from the message that follows, or unarchive it later as a draft.",
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button("Cancel", variant="soft", color_scheme="gray", data_testid="archive-cancel"),
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Archive", color_scheme="red", on_click=L.archive(L.confirm_id), data_testid="archive-confirm"
+                    ),
+                ),
+                gap="3",
+                margin_top="16px",
+                justify="end",
+                wrap="wrap",
+            ),
+            data_testid="archive-dialog",
+        ),
+        open=L.confirm_id != "",
+        on_open_change=L.set_archive_open,
+    )
+
+
 def products_list() -> rx.Component:
     return admin_layout(
         "Products",
+        _archive_dialog(),
         rx.hstack(button_link("New product", href=f"{routes.ADMIN_PRODUCTS}/new", data_testid="new-product")),
         rx.form(
             rx.flex(
@@ -86,7 +131,7 @@ def products_list() -> rx.Component:
 def _input(name: str, value, label: str, **props) -> rx.Component:
     return labelled(
         label,
-        rx.input(name=name, default_value=value, data_testid=f"field-{name}", **props),
+        rx.input(name=name, default_value=value, data_testid=f"field-{name}", **recheck_on_change(F, name), **props),
         F.error,
         F.error_field,
         name,
@@ -98,17 +143,43 @@ def _variant_row(v: rx.Var[VariantRow], i: rx.Var[int]) -> rx.Component:
 
     def cell(name: str, value, width: str = "auto", **props) -> rx.Component:
         return rx.table.cell(
-            rx.input(name=prefix + name, default_value=value, width=width, data_testid=f"variant-{name}", **props),
+            rx.input(
+                name=prefix + name,
+                default_value=value,
+                width=width,
+                data_testid=f"variant-{name}",
+                **recheck_on_change(F, prefix + name),
+                **props,
+            ),
             rx.cond(
                 F.error_field == prefix + name,
                 rx.text(F.error, color=rx.color("red", 11), size="1", data_testid="variant-error"),
             ),
         )
 
+    def option_cell(option: rx.Var[str]) -> rx.Component:
+        field = prefix + "attributes." + option
+        return rx.table.cell(
+            rx.input(
+                name=field,
+                default_value=v.options[option].to(str),
+                width="110px",
+                aria_label=option,
+                data_testid="variant-option",
+                data_option=option,
+                **recheck_on_change(F, field),
+            ),
+            rx.cond(
+                F.error_field == field,
+                rx.text(F.error, color=rx.color("red", 11), size="1", data_testid="variant-error"),
+            ),
+            key=v.key + "-" + option,
+        )
+
     return rx.table.row(
         cell("sku", v.sku, "140px"),
         cell("name", v.name, "120px"),
-        cell("attributes", v.attributes, "180px", placeholder="size=M, color=Navy"),
+        rx.foreach(F.option_names, option_cell),
         cell("price", v.price, "90px", placeholder="(product)"),
         rx.cond(
             v.is_new,
@@ -180,6 +251,36 @@ def _image_row(img: rx.Var[ImageRow], i: rx.Var[int]) -> rx.Component:
     )
 
 
+OPTION_FORM = "add-option-form"
+
+
+def _option_header(option: rx.Var[str]) -> rx.Component:
+    return rx.table.column_header_cell(
+        rx.hstack(
+            rx.text(option),
+            rx.icon_button(
+                rx.icon("x", size=12),
+                type="button",
+                size="1",
+                variant="ghost",
+                color_scheme="gray",
+                on_click=F.remove_option(option),
+                aria_label="Remove the option " + option,
+                data_testid="remove-option",
+            ),
+            spacing="1",
+            align="center",
+        ),
+        data_testid="option-header",
+    )
+
+
+def _option_form() -> rx.Component:
+    """The add-option form: empty here; its input and button sit in the variants section and
+    join it by the form attribute (a form cannot hold another)."""
+    return rx.form(id=OPTION_FORM, on_submit=F.add_option, reset_on_submit=True, display="none")
+
+
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -222,6 +323,7 @@ def _form() -> rx.Component:
                 rx.text_area(
                     name="meta_description",
                     default_value=F.meta_description,
+                    **recheck_on_change(F, "meta_description"),
                     rows="2",
                     data_testid="field-meta_description",
                 ),
@@ -242,10 +344,10 @@ def _form() -> rx.Component:
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
-                            *[
-                                rx.table.column_header_cell(h)
-                                for h in ["SKU", "Name", "Attributes", "Price", "Stock", ""]
-                            ]
+                            rx.table.column_header_cell("SKU"),
+                            rx.table.column_header_cell("Name"),
+                            rx.foreach(F.option_names, _option_header),
+                            *[rx.table.column_header_cell(h) for h in ["Price", "Stock", ""]],
                         )
                     ),
                     rx.table.body(rx.foreach(F.variants, _variant_row)),
@@ -254,7 +356,35 @@ def _form() -> rx.Component:
                 overflow_x="auto",
                 width="100%",
             ),
-            rx.button("Add variant", type="button", variant="soft", on_click=F.add_variant, data_testid="add-variant"),
+            rx.flex(
+                rx.button(
+                    "Add variant", type="button", variant="soft", on_click=F.add_variant, data_testid="add-variant"
+                ),
+                # belongs to the add-option form outside this one (the HTML form attribute): Enter
+                # here adds the option, it does not save the product
+                rx.el.input(
+                    name="option",
+                    form=OPTION_FORM,
+                    placeholder="New option, e.g. Colour",
+                    aria_label="New option name",
+                    max_length=50,
+                    data_testid="new-option",
+                    style={
+                        "padding": "6px 8px",
+                        "border": f"1px solid {rx.color('gray', 7)}",
+                        "border_radius": "6px",
+                        "font_size": "14px",
+                    },
+                ),
+                rx.button("Add an option", type="submit", form=OPTION_FORM, variant="soft", data_testid="add-option"),
+                gap="8px",
+                wrap="wrap",
+                align="center",
+            ),
+            rx.cond(
+                F.option_error != "",
+                rx.text(F.option_error, color=rx.color("red", 11), size="1", data_testid="option-error"),
+            ),
             rx.heading("Pictures", as_="h2", size="4"),
             rx.vstack(rx.foreach(F.images, _image_row), spacing="2", width="100%"),
             rx.upload(
@@ -308,6 +438,6 @@ def product_form() -> rx.Component:
         rx.cond(
             F.not_found,
             rx.text("This product does not exist.", data_testid="product-not-found"),
-            rx.cond(F.is_loaded, _form(), rx.spinner()),
+            rx.cond(F.is_loaded, rx.fragment(_option_form(), _form()), rx.spinner()),
         ),
     )

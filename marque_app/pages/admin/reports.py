@@ -32,10 +32,7 @@ def _period(p) -> rx.Component:
         rx.vstack(
             rx.text(p.label, size="2", color=rx.color("gray", 11), weight="medium"),
             rx.hstack(
-                rx.text(p.revenue, size="7", weight="bold", data_testid="period-revenue"),
-                rx.text(
-                    AdminDashboardState.currency, size="2", color=rx.color("gray", 11), data_testid="period-currency"
-                ),
+                rx.text(p.revenue_text, size="7", weight="bold", data_testid="period-revenue"),
                 align="baseline",
                 spacing="1",
                 wrap="wrap",
@@ -197,7 +194,7 @@ def dashboard() -> rx.Component:
                                     lambda r: rx.table.row(
                                         rx.table.cell(_link_or_text(r["name"], r["href"])),
                                         rx.table.cell(r["quantity"]),
-                                        rx.table.cell(r["revenue"]),
+                                        rx.table.cell(r["revenue_text"]),
                                         data_testid="top-product-row",
                                     ),
                                 ),

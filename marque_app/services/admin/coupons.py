@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.domain.admin import AdminError, Page, Paging, check_coupon
+from marque_app.domain.labels import COUPON_TYPE, coupon_value_text, label
 from marque_app.models import Coupon, utcnow
+from marque_app.settings import get_settings
 
 from .activity import Actor, record
 from .products import as_uuid, commit_or_conflict
@@ -36,6 +38,8 @@ class CouponView:
     starts_at: str = ""  # "2026-12-01T10:00" (UTC), as a datetime-local input holds it
     expires_at: str = ""
     is_active: bool = True
+    type_label: str = ""  # "Free shipping" (domain.labels)
+    value_text: str = ""  # "10%", "$5.00"
 
 
 def _money(value) -> str:
@@ -62,6 +66,8 @@ def coupon_view(c: Coupon) -> CouponView:
         starts_at=_local(c.starts_at),
         expires_at=_local(c.expires_at),
         is_active=c.is_active,
+        type_label=label(COUPON_TYPE, c.type),
+        value_text=coupon_value_text(c.type, c.value, get_settings().currency),
     )
 
 

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.domain.admin import AdminError, Page, Paging, check_note
+from marque_app.domain.labels import ORDER_STATUS, PAYMENT_STATUS, label
+from marque_app.domain.money import format_money
 from marque_app.models import (
     Address,
     CartItem,
@@ -50,6 +52,8 @@ class OrderLine:
     payment_status: str
     total: str
     tracking_number: str
+    status_label: str = ""  # domain.labels
+    payment_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,8 +202,10 @@ def get_customer(*, session: Session, user_id: object, order_limit: int = 50) ->
                 date=o.created_at.strftime("%Y-%m-%d"),
                 status=_value(o.status),
                 payment_status=_value(o.payment_status),
-                total=f"{o.total_amount:.2f} {o.currency}",
+                total=format_money(o.total_amount, o.currency),
                 tracking_number=o.tracking_number or "",
+                status_label=label(ORDER_STATUS, o.status),
+                payment_label=label(PAYMENT_STATUS, o.payment_status),
             )
             for o in orders
         ],

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from marque_app.domain.admin import AdminError, Page, Paging, check_adjustment
+from marque_app.domain.labels import MOVEMENT_TYPE, label
 from marque_app.models import InventoryMovement, Product, ProductStatus, ProductVariant, User, utcnow
 from marque_app.services import cache, restocks
 
@@ -50,6 +51,7 @@ class MovementView:
     reason: str
     by: str
     at: str
+    movement_label: str = ""  # "Restock" (domain.labels)
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ def adjust_stock(
             reason=change.reason,
             by=actor.email,
             at=now.strftime("%Y-%m-%d %H:%M UTC"),
+            movement_label=label(MOVEMENT_TYPE, change.movement_type),
         ),
     )
 
@@ -234,6 +237,7 @@ def movements(
             reason=m.notes or "",
             by=email or "",
             at=m.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            movement_label=label(MOVEMENT_TYPE, m.movement_type),
         )
         for m, sku, name, email in rows
     ]

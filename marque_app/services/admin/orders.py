@@ -19,8 +19,10 @@ from sqlmodel import Session
 
 from marque_app.domain.admin import AdminError, Page, Paging
 from marque_app.domain.checkout import CheckoutError
+from marque_app.domain.labels import PAYMENT_STATUS, label, payment_text
+from marque_app.domain.money import format_money
 from marque_app.domain.orders import STATUS_LABELS, STATUSES, allowed_next
-from marque_app.domain.payments import PaymentError
+from marque_app.domain.payments import PaymentError, refund_offer
 from marque_app.models import Order, OrderItem, User, utcnow
 from marque_app.models.enums import PaymentStatus
 from marque_app.services import orders as order_service
@@ -61,6 +63,8 @@ class OrderRow:
     total: str
     currency: str
     tracking_number: str
+    payment_label: str = ""  # "Awaiting payment" (domain.labels)
+    total_text: str = ""  # "$211.32" (domain.money.format_money, as the shop shows it)
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,11 @@ class AdminOrder:
     can_refund: bool = False
     can_modify_items: bool = False
     tracking_url: str = ""  # the carrier's page for the number (domain.carriers), "" when unknown
+    payment_label: str = ""  # "Awaiting payment (cash on delivery)"
+    # the amounts as the shop shows them: {subtotal, discount, shipping, tax, total} -> "$211.32"
+    money: dict[str, str] = field(default_factory=dict)
+    refund_label: str = ""  # "Refund" or "Mark refunded in cash" (domain.payments.refund_offer)
+    refund_hint: str = ""  # what the refund does, or why there is none
 
 
 def parse_day(value: object, name: str) -> date | None:
@@ -190,6 +199,8 @@ def list_orders(
             total=f"{o.total_amount:.2f}",
             currency=o.currency,
             tracking_number=o.tracking_number or "",
+            payment_label=label(PAYMENT_STATUS, o.payment_status),
+            total_text=format_money(o.total_amount, o.currency),
         )
         for o, mail, n in rows
     ]
@@ -221,6 +232,7 @@ def get_order(*, session: Session, order_id: object) -> AdminOrder:
     order = _order(session, order_id)
     d = order_service.order_detail(session=session, order_id=order.id)
     paid = d.payment_status == PaymentStatus.paid.value
+    offer = refund_offer(method=d.payment_method, status=d.payment_status)
     return AdminOrder(
         id=d.id,
         order_number=d.order_number,
@@ -252,6 +264,8 @@ def get_order(*, session: Session, order_id: object) -> AdminOrder:
                 "quantity": li.quantity,
                 "unit_price": f"{li.unit_price:.2f}",
                 "line_total": f"{li.line_total:.2f}",
+                "unit_price_text": format_money(li.unit_price, d.currency),
+                "line_total_text": format_money(li.line_total, d.currency),
             }
             for li in d.lines
         ],
@@ -260,8 +274,18 @@ def get_order(*, session: Session, order_id: object) -> AdminOrder:
         can_mark_paid=d.payment_method == "cod"
         and d.payment_status == PaymentStatus.pending.value
         and d.status not in ("cancelled", "refunded"),
-        can_refund=d.payment_status in (PaymentStatus.paid.value, PaymentStatus.partially_refunded.value),
+        can_refund=offer.allowed,
         can_modify_items=d.can_modify_items,
+        payment_label=payment_text(d.payment_status, d.payment_method),
+        money={
+            "subtotal": format_money(d.subtotal, d.currency),
+            "discount": format_money(d.discount, d.currency),
+            "shipping": format_money(d.shipping, d.currency),
+            "tax": format_money(d.tax, d.currency),
+            "total": format_money(d.total, d.currency),
+        },
+        refund_label=offer.label,
+        refund_hint=offer.hint,
     )
 
 

@@ -35,11 +35,16 @@ from marque_app.domain.admin import (
     check_images,
     check_product,
     check_status_move,
+    check_undo_archive,
     check_variant,
+    check_variant_options,
     check_variants,
     format_attributes,
     invalid,
 )
+from marque_app.domain.labels import PRODUCT_STATUS
+from marque_app.domain.labels import label as words
+from marque_app.domain.money import format_money
 from marque_app.models import (
     Brand,
     CartItem,
@@ -53,6 +58,7 @@ from marque_app.models import (
     utcnow,
 )
 from marque_app.services import cache, restocks
+from marque_app.settings import get_settings
 from marque_app.views.admin_products import Choice, ImageView, ProductForm, ProductRow, VariantView
 
 from .activity import Actor, record
@@ -90,6 +96,7 @@ def variant_view(v: ProductVariant, threshold: int = 0) -> VariantView:
         sku=v.sku,
         name=v.name,
         attributes=format_attributes(v.attributes),
+        options={str(k): str(val) for k, val in (v.attributes or {}).items()},
         price=_money(v.price),
         stock=v.inventory_quantity,
         low_stock_threshold=threshold,
@@ -186,6 +193,8 @@ def list_products(
             variant_count=counts.get(p.id, 0),
             image_url=images.get(p.id, ""),
             updated=p.updated_at.strftime("%Y-%m-%d %H:%M"),
+            status_label=words(PRODUCT_STATUS, p.status),
+            price_text=format_money(p.price, get_settings().currency) if p.price is not None else "",
         )
         for p in products
     ]
@@ -568,16 +577,21 @@ def set_status(
     actor: Actor,
     product_id: object,
     status: str,
+    undo: bool = False,
     now: datetime | None = None,
     invalidate=cache.invalidate_products,
 ) -> ProductForm:
-    """Move a product to ``status`` if the status machine allows it (archive, restore, publish)."""
+    """Move a product to ``status`` if the status machine allows it (archive, restore, publish);
+    ``undo``: back from archived to the status it had (``domain.admin.check_undo_archive``)."""
     now = now or utcnow()
     product = session.get(Product, as_uuid(product_id))
     if product is None:
         raise not_found()
     current = _status(product)
-    check_status_move(current, status)
+    if undo:
+        check_undo_archive(current, status)
+    else:
+        check_status_move(current, status)
     count = session.exec(select(sa.func.count()).where(ProductVariant.product_id == product.id)).one()
     check_can_activate(status, count)
     product.status = ProductStatus(status)
@@ -593,8 +607,8 @@ def set_status(
         action=f"product.{status}",
         entity_type="product",
         entity_id=product.id,
-        summary=f"Product {product.name}: {current} -> {status}",
-        details={"from": current, "to": status},
+        summary=f"Product {product.name}: {current} -> {status}" + (" (archive undone)" if undo else ""),
+        details={"from": current, "to": status, **({"undo": True} if undo else {})},
         now=now,
     )
     commit_or_conflict(session)
@@ -664,6 +678,11 @@ def add_variant(
     if product is None:
         raise not_found()
     row = check_variant({k: v for k, v in data.items() if k != "id"})
+    others = session.exec(select(ProductVariant.attributes).where(ProductVariant.product_id == product.id)).all()
+    try:  # the product's options, the same for the new variant (domain.admin.check_variant_options)
+        check_variant_options([*(dict(a or {}) for a in others), row.attributes])
+    except AdminError as err:
+        raise AdminError(err.kind, err.message, field=err.field.split(".", 2)[-1] if err.field else "") from None
     _check_unique_skus(session, [row], product.id, name_prefix="sku")
     last = session.exec(
         select(sa.func.max(ProductVariant.sort_order)).where(ProductVariant.product_id == product.id)

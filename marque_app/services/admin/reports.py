@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marque_app.domain.admin import AdminError, Paging
+from marque_app.domain.money import format_money
 from marque_app.domain.orders import STATUS_LABELS, STATUSES
 from marque_app.models import (
     CartItem,
@@ -54,6 +55,17 @@ def _day(session: Session, col):
 utc_day = _day
 
 
+MONEY_COLUMNS = ("subtotal", "discount", "shipping", "tax", "revenue")  # plain amounts in the CSV
+
+
+def money_cell(column: str, value: object, currency: str = "USD") -> str:
+    """A report cell as the page shows it: money as the shop writes it ("$1,234.50"), the rest as
+    it is (the CSV keeps plain amounts)."""
+    if column in MONEY_COLUMNS and value not in (None, ""):
+        return format_money(Decimal(str(value)), currency)
+    return str(value)
+
+
 def _money(value) -> str:
     return f"{Decimal(value or 0):.2f}"
 
@@ -66,6 +78,7 @@ class Period:
     label: str
     orders: int
     revenue: str
+    revenue_text: str = ""  # "$1,234.50" (domain.money.format_money, as the shop writes it)
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,11 @@ def dashboard(*, session: Session, now: datetime | None = None, top: int = 5) ->
             ]
         ).where(_counted(), Order.created_at >= starts["Last 30 days"], Order.created_at <= now)
     ).one()
-    periods = [Period(label, int(row[2 * i]), _money(row[2 * i + 1])) for i, label in enumerate(starts)]
+    currency = Dashboard.currency
+    periods = [
+        Period(label, int(row[2 * i]), _money(row[2 * i + 1]), format_money(Decimal(row[2 * i + 1] or 0), currency))
+        for i, label in enumerate(starts)
+    ]
 
     day = _day(session, Order.created_at)
     per_day = {
@@ -147,7 +164,13 @@ def dashboard(*, session: Session, now: datetime | None = None, top: int = 5) ->
         .limit(top)
     ).all()
     top_products = [
-        {"product_id": str(pid or ""), "name": name, "quantity": int(q), "revenue": _money(r)}
+        {
+            "product_id": str(pid or ""),
+            "name": name,
+            "quantity": int(q),
+            "revenue": _money(r),
+            "revenue_text": format_money(Decimal(r or 0), currency),
+        }
         for pid, name, q, r in top_rows
     ]
 
@@ -323,7 +346,7 @@ def report(
             continue  # an order of two products is in two rows: its sum would count it twice
         if values and isinstance(values[0], int):
             totals[c] = sum(values)
-        elif c in ("subtotal", "discount", "shipping", "tax", "revenue"):
+        elif c in MONEY_COLUMNS:
             totals[c] = _money(sum((Decimal(v) for v in values), Decimal("0")))
     return Report(kind, start.isoformat(), end.isoformat(), columns, rows, totals)
 

@@ -19,12 +19,16 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from marque_app.domain.admin import AdminError, Page, Paging
+from marque_app.domain.labels import RETURN_STATUS, label, return_reason_text
+from marque_app.domain.money import format_money
 from marque_app.domain.payments import PaymentError
+from marque_app.domain.returns import MOVES, ReturnActions, refusal, return_actions
 from marque_app.domain.reviews import ReviewError
 from marque_app.models import (
     InventoryMovement,
     Order,
     OrderItem,
+    Payment,
     Product,
     ProductReview,
     ProductVariant,
@@ -39,14 +43,6 @@ from marque_app.services import payments, restocks, reviews
 from .activity import Actor, record
 from .orders import admin_error, parse_amount
 from .products import as_uuid
-
-# What each action needs the return to be, and what it becomes.
-MOVES = {
-    "approve": ("requested", "approved"),
-    "reject": ("requested", "rejected"),
-    "receive": ("approved", "received"),
-    "refund": ("received", "refunded"),
-}
 
 
 @dataclass(frozen=True)
@@ -63,12 +59,32 @@ class ReturnRow:
     refund_amount: str
     requested_at: str
     items: list[dict] = field(default_factory=list)  # {name, sku, quantity, reason}
-    actions: list[str] = field(default_factory=list)  # approve / reject / receive / refund
+    actions: list[str] = field(default_factory=list)  # approve / reject / receive / refund: domain.returns
     customer: str = ""  # the account's or the guest's e-mail
+    status_label: str = ""  # domain.labels
+    reason_label: str = ""
+    value_text: str = ""  # "$25.00" (domain.money.format_money)
+    refund_text: str = ""
+    refund_label: str = ""  # "Refund", or "Mark refunded in cash" for cash on delivery
+    action_hint: str = ""  # why there is no refund (or what the offered one does)
 
 
-def _rows(session: Session, returns: list[tuple[Return, str, str]]) -> list[ReturnRow]:
-    ids = [r.id for r, _, _ in returns]
+def _payment_methods(session: Session, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each order's payment method (its latest payment's), for the refund rule."""
+    methods: dict[uuid.UUID, str] = {}
+    if order_ids:
+        for order_id, method in session.execute(
+            sa.select(Payment.order_id, Payment.payment_method)
+            .where(Payment.order_id.in_(order_ids))
+            .order_by(Payment.created_at, Payment.id)
+        ):
+            methods[order_id] = method
+    return methods
+
+
+def _rows(session: Session, returns: list[tuple[Return, str, str, object, str]]) -> list[ReturnRow]:
+    ids = [r.id for r, *_ in returns]
+    methods = _payment_methods(session, list({r.order_id for r, *_ in returns}))
     items: dict[uuid.UUID, list[dict]] = {}
     value: dict[uuid.UUID, Decimal] = {}
     if ids:
@@ -79,34 +95,58 @@ def _rows(session: Session, returns: list[tuple[Return, str, str]]) -> list[Retu
             .order_by(ReturnItem.created_at, ReturnItem.id)
         ):
             items.setdefault(ri.return_id, []).append(
-                {"name": name, "sku": sku, "quantity": ri.quantity, "reason": ri.reason}
+                {
+                    "name": name,
+                    "sku": sku,
+                    "quantity": ri.quantity,
+                    "reason": ri.reason,
+                    "reason_label": return_reason_text(ri.reason),
+                }
             )
             value[ri.return_id] = value.get(ri.return_id, Decimal("0")) + price * ri.quantity
-    return [
-        ReturnRow(
-            id=str(r.id),
-            return_number=r.return_number,
-            order_id=str(r.order_id),
-            order_number=number,
-            status=r.status,
-            reason=r.reason,
-            comments=r.comments or "",
-            item_count=sum(i["quantity"] for i in items.get(r.id, [])),
-            value=f"{value.get(r.id, Decimal('0')):.2f}",
-            refund_amount="" if r.refund_amount is None else f"{r.refund_amount:.2f}",
-            requested_at=r.requested_at.strftime("%Y-%m-%d %H:%M UTC"),
-            items=items.get(r.id, []),
-            actions=[a for a, (frm, _) in MOVES.items() if frm == r.status],
-            customer=email or "",
+    out = []
+    for r, number, email, payment_status, currency in returns:
+        allowed = return_actions(
+            r.status,
+            payment_method=methods.get(r.order_id, ""),
+            payment_status=str(getattr(payment_status, "value", payment_status)),
         )
-        for r, number, email in returns
-    ]
+        total = value.get(r.id, Decimal("0"))
+        out.append(_row(r, number, email, currency, total, items.get(r.id, []), allowed))
+    return out
+
+
+def _row(
+    r: Return, number: str, email: str, currency: str, total: Decimal, items: list[dict], allowed: ReturnActions
+) -> ReturnRow:
+    return ReturnRow(
+        id=str(r.id),
+        return_number=r.return_number,
+        order_id=str(r.order_id),
+        order_number=number,
+        status=r.status,
+        reason=r.reason,
+        comments=r.comments or "",
+        item_count=sum(i["quantity"] for i in items),
+        value=f"{total:.2f}",
+        refund_amount="" if r.refund_amount is None else f"{r.refund_amount:.2f}",
+        requested_at=r.requested_at.strftime("%Y-%m-%d %H:%M UTC"),
+        items=items,
+        actions=list(allowed.actions),
+        customer=email or "",
+        status_label=label(RETURN_STATUS, r.status),
+        reason_label=return_reason_text(r.reason),
+        value_text=format_money(total, currency),
+        refund_text="" if r.refund_amount is None else format_money(r.refund_amount, currency),
+        refund_label=allowed.refund_label,
+        action_hint=allowed.hint,
+    )
 
 
 def _select():
     email = sa.func.coalesce(User.email, Order.guest_email, "")
     return (
-        sa.select(Return, Order.order_number, email)
+        sa.select(Return, Order.order_number, email, Order.payment_status, Order.currency)
         .join(Order, Order.id == Return.order_id)
         .outerjoin(User, User.id == Order.user_id)
     ), email
@@ -216,8 +256,14 @@ def act(
     try:
         ret, order = _locked(session, return_id)
         frm, to = MOVES[action]
-        if ret.status != frm:
-            raise AdminError("conflict", f"A return that is {ret.status} cannot be {to}", field="status")
+        why = refusal(
+            action,
+            ret.status,
+            payment_method=_payment_methods(session, [order.id]).get(order.id, ""),
+            payment_status=str(getattr(order.payment_status, "value", order.payment_status)),
+        )
+        if why is not None:  # the rule the page asked (domain.returns): nothing is recorded
+            raise AdminError("conflict", why, field="status")
         summary = f"Return {ret.return_number} of order {order.order_number}: {frm} -> {to}"
         if action == "receive":
             _restock(session, ret, order, actor=actor, now=now)
@@ -225,7 +271,7 @@ def act(
             if amount is None:
                 amount = Decimal(get_return(session=session, return_id=ret.id).value)
             ret.refund_amount = amount
-            summary += f", refunded {amount:.2f} {order.currency}"
+            summary += f", refunded {format_money(amount, order.currency)}"
         ret.status = to
         ret.processed_at = now
         session.add(ret)

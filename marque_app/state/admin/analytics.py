@@ -15,7 +15,7 @@ from marque_app import routes
 from marque_app.domain.admin import AdminError
 from marque_app.services.admin import analytics
 
-from .base import form_text, query, refuse, require_admin, run, url_with
+from .base import form_text, query, refuse, require_admin, run, toast, url_with
 
 PARAMS = ("date_from", "date_to")
 FIELD_LABELS = {"date_from": "Date from", "date_to": "Date to"}
@@ -131,5 +131,5 @@ class AdminAnalyticsState(rx.State):
             rep = await run(analytics.analytics_report, date_from=self.date_from, date_to=self.date_to)
         except AdminError as err:
             self._fail(err)
-            return rx.toast.error(self.error_text)
+            return toast.error(self.error_text)
         return rx.download(data=analytics.to_csv(rep), filename=analytics.csv_filename(rep), mime_type="text/csv")

@@ -20,7 +20,7 @@ from marque_app.services.admin import Actor
 from marque_app.services.admin import returns as admin_returns
 from marque_app.services.admin.returns import ReturnRow
 
-from .base import form_text, query, refuse, require_admin, run, url_with
+from .base import form_text, query, refuse, require_admin, run, toast, url_with
 
 PER_PAGE = 20
 REVIEW_STATUSES = ("pending", "approved", "rejected")
@@ -113,11 +113,11 @@ class AdminReturnsState(rx.State):
         except AdminError as err:
             self.error = f"Return {number}: {err.message}" if number else err.message
             await self._read()  # shows the return as it is now (another admin may have moved it)
-            return rx.toast.error(self.error)
+            return toast.error(self.error)
         self.error = ""
         await self._read()
         self.form_key += 1
-        return rx.toast.success(f"Return {row.return_number} {ACTION_DONE.get(action, action)}")
+        return toast.success(f"Return {row.return_number} {ACTION_DONE.get(action, action)}")
 
     @rx.event
     async def act(self, return_id: str, action: str):
@@ -242,7 +242,7 @@ class AdminReviewsState(rx.State):
             item = await run(admin_returns.moderate, actor=Actor.of(user), review_id=review_id, status=status)
         except AdminError as err:
             self.error = err.message
-            return rx.toast.error(err.message)
+            return toast.error(err.message)
         self.error = ""
         await self._read()
-        return rx.toast.success(f"Review of {item.product_name} {item.status}")
+        return toast.success(f"Review of {item.product_name} {item.status}")

@@ -9,6 +9,7 @@ import reflex as rx
 
 from marque_app import routes
 from marque_app.domain.admin import AdminError, paging
+from marque_app.domain.labels import PAYMENT_STATUS, label
 from marque_app.domain.orders import STATUS_LABELS
 from marque_app.services.admin import Actor
 from marque_app.services.admin import orders as admin_orders
@@ -16,11 +17,11 @@ from marque_app.services.admin.orders import PAYMENT_STATUSES, AdminOrder, Order
 from marque_app.services.admin.products import Choice
 from marque_app.services.auth import get_email_sender, get_sms_sender
 
-from .base import form_text, query, refuse, require_admin, run, url_with
+from .base import form_text, query, refuse, require_admin, run, toast, url_with
 
 PER_PAGE = 20
 FILTERS = ("q", "status", "payment_status", "date_from", "date_to")
-PAYMENT_CHOICES = [("", "Any payment")] + [(p, p.replace("_", " ").capitalize()) for p in PAYMENT_STATUSES]
+PAYMENT_CHOICES = [("", "Any payment")] + [(p, label(PAYMENT_STATUS, p)) for p in PAYMENT_STATUSES]
 
 
 class AdminOrdersState(rx.State):
@@ -122,7 +123,7 @@ class AdminOrderState(rx.State):
 
     def _failed(self, err: AdminError):
         self.error, self.error_field = err.message, err.field
-        return rx.toast.error(err.message)
+        return toast.error(err.message)
 
     async def _write(self, fn, message: str, **kwargs):
         user = await require_admin(self)
@@ -133,7 +134,7 @@ class AdminOrderState(rx.State):
         except AdminError as err:
             return self._failed(err)
         self.error, self.error_field, self.form_key = "", "", self.form_key + 1
-        return rx.toast.success(message)
+        return toast.success(message)
 
     @rx.event
     async def change_status(self, form: dict):

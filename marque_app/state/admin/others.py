@@ -18,7 +18,7 @@ from marque_app.services.admin.inventory import LowStockRow, MovementView
 from marque_app.services.admin.products import Choice, category_choices
 from marque_app.services.admin.taxonomy import BrandView, CategoryView
 
-from .base import form_text, query, refuse, require_admin, run, url_with
+from .base import form_text, query, recheck_field, refuse, require_admin, run, toast, url_with
 
 PER_PAGE = 20
 
@@ -36,7 +36,7 @@ class _Failure:
     @staticmethod
     def of(state, err: AdminError):
         state.error, state.error_field = err.message, err.field
-        return rx.toast.error(err.message)
+        return toast.error(err.message)
 
 
 async def _edit(state, item_id: str, empty):
@@ -61,7 +61,7 @@ async def _save(state, form: dict, save_fn, id_arg: str, saved_text, reload):
         saved = await run(save_fn, actor=Actor.of(user), data=data, **{id_arg: state.draft.id or None})
     except AdminError as err:
         return _Failure.of(state, err)
-    return [rx.toast.success(saved_text(saved)), reload]
+    return [toast.success(saved_text(saved)), reload]
 
 
 # --- categories and brands ------------------------------------------------------------------------
@@ -74,6 +74,11 @@ class AdminCategoriesState(rx.State):
     form_key: str = "new"
     error: str = ""
     error_field: str = ""
+
+    @rx.event
+    async def recheck(self, name: str, value: str):
+        """The field in error changed: its error goes once it is right."""
+        return await recheck_field(self, "category", name, value)
 
     @rx.event
     async def load_categories(self):
@@ -107,6 +112,11 @@ class AdminBrandsState(rx.State):
     form_key: str = "new"
     error: str = ""
     error_field: str = ""
+
+    @rx.event
+    async def recheck(self, name: str, value: str):
+        """The field in error changed: its error goes once it is right."""
+        return await recheck_field(self, "brand", name, value)
 
     @rx.event
     async def load_brands(self):
@@ -167,6 +177,11 @@ class AdminInventoryState(rx.State):
         )
 
     @rx.event
+    async def recheck(self, name: str, value: str):
+        """The field in error changed: its error goes once it is right."""
+        return await recheck_field(self, "adjustment", name, value)
+
+    @rx.event
     async def load_inventory(self):
         if await require_admin(self) is None:
             self.reset()
@@ -221,7 +236,7 @@ class AdminInventoryState(rx.State):
             return _Failure.of(self, err)
         self.last_stock = f"{result.sku}: {result.stock} in stock"
         self.sku, self.form_key = result.sku, f"adjust-{result.movement.id}"
-        return [rx.toast.success(f"Stock of {result.sku} is now {result.stock}"), AdminInventoryState.load_inventory]
+        return [toast.success(f"Stock of {result.sku} is now {result.stock}"), AdminInventoryState.load_inventory]
 
 
 # --- customers ------------------------------------------------------------------------------------
@@ -282,9 +297,9 @@ class AdminCustomerState(rx.State):
             self.customer = await run(customers.add_note, actor=Actor.of(user), user_id=self.customer.id, data=form)
         except AdminError as err:
             self.error = err.message
-            return rx.toast.error(err.message)
+            return toast.error(err.message)
         self.error, self.form_key = "", f"note-{len(self.customer.notes)}"
-        return rx.toast.success("Note added")
+        return toast.success("Note added")
 
 
 # --- coupons --------------------------------------------------------------------------------------
@@ -311,6 +326,11 @@ class AdminCouponsState(rx.State):
     @rx.var
     def next_url(self) -> str:
         return url_with(routes.ADMIN_COUPONS, {"q": self.q, "active": self.active, "page": self.page + 1})
+
+    @rx.event
+    async def recheck(self, name: str, value: str):
+        """The field in error changed: its error goes once it is right."""
+        return await recheck_field(self, "coupon", name, value)
 
     @rx.event
     async def load_coupons(self):
@@ -346,8 +366,8 @@ class AdminCouponsState(rx.State):
         try:
             saved = await run(coupons.deactivate_coupon, actor=Actor.of(user), coupon_id=coupon_id)
         except AdminError as err:
-            return rx.toast.error(err.message)
-        return [rx.toast.success(f"Coupon {saved.code} deactivated"), AdminCouponsState.load_coupons]
+            return toast.error(err.message)
+        return [toast.success(f"Coupon {saved.code} deactivated"), AdminCouponsState.load_coupons]
 
 
 # --- activity log ---------------------------------------------------------------------------------

@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import reflex as rx
+from reflex_components_sonner.toast import ToastAction
 
 from marque_app import routes
-from marque_app.domain.admin import MAX_IMAGE_BYTES, AdminError, paging
+from marque_app.domain.admin import (
+    MAX_IMAGE_BYTES,
+    AdminError,
+    check_option_name,
+    option_field,
+    option_names,
+    paging,
+)
 from marque_app.services.admin import Actor, products
 from marque_app.views.admin_products import (
     Choice,
@@ -28,7 +36,7 @@ from marque_app.views.admin_products import (
     field_names,
 )
 
-from .base import form_text, query, refuse, require_admin, run, url_with
+from .base import form_text, query, recheck_field, refuse, require_admin, run, toast, url_with
 
 PER_PAGE = 20
 
@@ -43,6 +51,7 @@ class VariantRow:
     price: str = ""
     stock: str = "0"
     is_new: bool = True
+    options: dict[str, str] = field(default_factory=dict)  # option name -> this variant's value
 
 
 @dataclass
@@ -71,6 +80,9 @@ class AdminProductsState(rx.State):
     categories: list[Choice] = []
     brands: list[Choice] = []
     error: str = ""
+    confirm_id: str = ""  # the product the archive dialog asks about ("" = closed)
+    confirm_name: str = ""
+    _undo: dict[str, str] = {}  # product id -> its status before this tab archived it (server side only)
 
     def _params(self, **over) -> dict:
         params = {
@@ -140,16 +152,84 @@ class AdminProductsState(rx.State):
             )
         )
 
+    # --- archive: asked first (a dialog naming the product), undone from its toast ----------------
+
+    @rx.event
+    async def ask_archive(self, product_id: str):
+        """The Archive button: opens the dialog that names the product (nothing changes yet)."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        row = next((p for p in self.items if p.id == product_id), None)
+        if row is None or row.status == "archived":
+            return None
+        self.confirm_id, self.confirm_name = row.id, row.name
+        return None
+
+    @rx.event
+    async def set_archive_open(self, is_open: bool):
+        """The dialog closed (Cancel, Escape, a click outside): nothing is archived."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        if not is_open:
+            self.confirm_id = self.confirm_name = ""
+        return None
+
     @rx.event
     async def archive(self, product_id: str):
+        """The dialog's "Archive" (for the product it named): the product leaves the store; its
+        toast offers "Undo"."""
+        user = await require_admin(self)
+        if user is None:
+            return await refuse(self)
+        self.confirm_id = self.confirm_name = ""
+        row = next((p for p in self.items if p.id == product_id), None)
+        if row is None or row.status == "archived":
+            return None
+        name = row.name
+        try:
+            await run(products.set_status, actor=Actor.of(user), product_id=product_id, status="archived")
+        except AdminError as err:
+            return toast.error(err.message)
+        self._undo = {**self._undo, product_id: row.status}
+        return [
+            toast.success(
+                f"{name} archived: it is no longer in the store",
+                kind="archived",
+                duration=10_000,
+                action=ToastAction(label="Undo", on_click=AdminProductsState.undo_archive(product_id)),
+            ),
+            AdminProductsState.load_products,
+        ]
+
+    @rx.event
+    async def undo_archive(self, product_id: str):
+        """The toast's "Undo": back to the status it had (active goes back on sale)."""
+        user = await require_admin(self)
+        if user is None:
+            return await refuse(self)
+        previous = self._undo.get(product_id)
+        if previous is None:
+            return toast.error("Nothing to undo for this product")
+        try:
+            saved = await run(
+                products.set_status, actor=Actor.of(user), product_id=product_id, status=previous, undo=True
+            )
+        except AdminError as err:
+            return toast.error(err.message)
+        self._undo = {k: v for k, v in self._undo.items() if k != product_id}
+        return [toast.success(f"{saved.name} is {previous} again", kind="archived"), AdminProductsState.load_products]
+
+    @rx.event
+    async def unarchive(self, product_id: str):
+        """An archived product's "Unarchive": back as a draft (publish it from its form)."""
         user = await require_admin(self)
         if user is None:
             return await refuse(self)
         try:
-            await run(products.set_status, actor=Actor.of(user), product_id=product_id, status="archived")
+            saved = await run(products.set_status, actor=Actor.of(user), product_id=product_id, status="draft")
         except AdminError as err:
-            return rx.toast.error(err.message)
-        return [rx.toast.success("Product archived"), AdminProductsState.load_products]
+            return toast.error(err.message)
+        return [toast.success(f"{saved.name} is a draft again", kind="archived"), AdminProductsState.load_products]
 
 
 class AdminProductFormState(rx.State):
@@ -172,6 +252,8 @@ class AdminProductFormState(rx.State):
     low_stock_threshold: str = "5"
     has_orders: bool = False
     variants: list[VariantRow] = []
+    option_names: list[str] = []  # the options the variants use (Size, Colour): one input each per row
+    option_error: str = ""
     images: list[ImageRow] = []
     categories: list[Choice] = []
     brands: list[Choice] = []
@@ -197,9 +279,11 @@ class AdminProductFormState(rx.State):
                 price=v.price,
                 stock=str(v.stock),
                 is_new=False,
+                options=dict(v.options),
             )
             for v in form.variants
         ]
+        self.option_names = option_names([v.options for v in form.variants])
         self.images = [ImageRow(key=_key(), id=i.id, url=i.url, alt_text=i.alt_text) for i in form.images]
         self.form_key = _key()
 
@@ -223,6 +307,12 @@ class AdminProductFormState(rx.State):
         self.is_loaded = True
         return None
 
+    @rx.event
+    async def recheck(self, name: str, value: str):
+        """The field in error changed (a product field, or ``variants.<i>.<field>``): its error
+        goes once it is right."""
+        return await recheck_field(self, "product", name, value)
+
     # --- rows ------------------------------------------------------------------------------------
 
     @rx.event
@@ -230,6 +320,27 @@ class AdminProductFormState(rx.State):
         if await require_admin(self) is None:
             return await refuse(self)
         self.variants = [*self.variants, VariantRow(key=_key())]
+        return None
+
+    @rx.event
+    async def add_option(self, form: dict):
+        """ "Add an option" (e.g. Colour): a new input on every variant row."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        try:
+            name = check_option_name(form_text(form, "option"), self.option_names)
+        except AdminError as err:
+            self.option_error = err.message
+            return None
+        self.option_names, self.option_error = [*self.option_names, name], ""
+        return None
+
+    @rx.event
+    async def remove_option(self, name: str):
+        """Drop an option from every variant (saved with the product)."""
+        if await require_admin(self) is None:
+            return await refuse(self)
+        self.option_names = [n for n in self.option_names if n != name]
         return None
 
     @rx.event
@@ -285,9 +396,11 @@ class AdminProductFormState(rx.State):
     def _rows(self, form: dict) -> tuple[list[dict], list[dict]]:
         variants = []
         for i, row in enumerate(self.variants):
-            values = {"id": row.id}
+            values: dict = {"id": row.id}
             for name in field_names(VariantFields):
                 values[name] = form_text(form, f"variants.{i}.{name}")
+            # one input per option the product uses; the domain checks every row has each one
+            values["attributes"] = {o: form_text(form, option_field(i, o)).strip() for o in self.option_names}
             if row.is_new:
                 values["stock"] = form_text(form, f"variants.{i}.stock") or "0"
             variants.append(values)
@@ -325,9 +438,9 @@ class AdminProductFormState(rx.State):
             )
         except AdminError as err:
             self.error, self.error_field = err.message, err.field
-            return rx.toast.error(err.message)
+            return toast.error(err.message)
         created = not self.product_id
         self._fill(saved)
         if created:
-            return [rx.toast.success("Product created"), rx.redirect(f"{routes.ADMIN_PRODUCTS}/{saved.id}")]
-        return rx.toast.success("Product saved")
+            return [toast.success("Product created"), rx.redirect(f"{routes.ADMIN_PRODUCTS}/{saved.id}")]
+        return toast.success("Product saved")

@@ -18,7 +18,7 @@ from marque_app.services.admin import reports
 from marque_app.services.admin.inventory import LowStockRow
 from marque_app.services.admin.reports import Period
 
-from .base import form_text, query, refuse, require_admin, run, url_with
+from .base import form_text, query, refuse, require_admin, run, toast, url_with
 
 KIND_LABELS = {"sales": "Sales by day", "products": "Sales by product", "customers": "Sales by customer"}
 COLUMN_LABELS = {
@@ -80,6 +80,7 @@ class AdminDashboardState(rx.State):
                 "name": r["name"],
                 "quantity": str(r["quantity"]),
                 "revenue": r["revenue"],
+                "revenue_text": r["revenue_text"],
                 "href": f"{routes.ADMIN_PRODUCTS}/{r['product_id']}" if r["product_id"] else "",
             }
             for r in dash.top_products
@@ -125,8 +126,9 @@ class AdminReportsState(rx.State):
         self.kind, self.date_from, self.date_to = rep.kind, rep.date_from, rep.date_to
         self.columns = list(rep.columns)
         self.headers = [COLUMN_LABELS.get(c, c) for c in rep.columns]
-        self.rows = [[str(row[c]) for c in rep.columns] for row in rep.rows]
-        self.totals = [str(rep.totals.get(c, "")) for c in rep.columns]
+        # money as the shop writes it; the CSV download keeps the plain amounts
+        self.rows = [[reports.money_cell(c, row[c]) for c in rep.columns] for row in rep.rows]
+        self.totals = [reports.money_cell(c, rep.totals.get(c, "")) for c in rep.columns]
         self.revenue_rule = rep.revenue_rule
         if rep.columns and not self.totals[0]:
             self.totals[0] = "Total"
@@ -170,5 +172,5 @@ class AdminReportsState(rx.State):
             rep = await run(reports.report, kind=self.kind, date_from=self.date_from, date_to=self.date_to)
         except AdminError as err:
             self._fail(err)
-            return rx.toast.error(self.error_text)
+            return toast.error(self.error_text)
         return rx.download(data=reports.to_csv(rep), filename=reports.csv_filename(rep), mime_type="text/csv")
