@@ -144,6 +144,11 @@ for _name, _columns, _include in (
         (_products.brand_id, _products.price, _products.id),
         ("category_id", *_LISTING_FILTERS),
     ),
+    (  # a brand within a department: the category in the index condition (migration 0016)
+        "idx_products_brand_category_price",
+        (_products.brand_id, _products.category_id, _products.price, _products.id),
+        _LISTING_FILTERS,
+    ),
 ):
     sa.Index(
         _name,
