@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -751,27 +751,40 @@ def handle_stripe_webhook(
     if not event_id.startswith("evt_") or not isinstance(obj, dict):
         raise PaymentError("invalid", "The webhook body is not a Stripe event")
 
+    return _handle_once(session, "stripe", event_id, kind, obj, _apply_event, now=now)
+
+
+def _handle_once(
+    session: Session,
+    provider: str,
+    event_id: str,
+    kind: str,
+    obj: dict,
+    apply: Callable[..., str],
+    *,
+    now: datetime,
+) -> WebhookOutcome:
+    """A verified provider event applied once: a replay (its id recorded already, or delivered
+    twice at once and the other delivery committed first) changes nothing and says so."""
     seen = session.exec(
-        select(PaymentEvent.id).where(PaymentEvent.provider == "stripe", PaymentEvent.event_id == event_id)
+        select(PaymentEvent.id).where(PaymentEvent.provider == provider, PaymentEvent.event_id == event_id)
     ).first()
     if seen is not None:
-        log.info("stripe webhook %s (%s) replayed: ignored", event_id, kind)
+        log.info("%s webhook %s (%s) replayed: ignored", provider, event_id, kind)
         return WebhookOutcome(event_id=event_id, type=kind, result="replayed")
-
     record = PaymentEvent(
-        provider="stripe",
+        provider=provider,
         event_id=event_id,
         kind=kind[:60],
         created_at=now,
         data={"type": kind, "object_id": obj.get("id"), "status": obj.get("status")},
     )
-    result = _apply_event(session, kind, obj, record, now=now)
+    result = apply(session, kind, obj, record, now=now)
     session.add(record)
     try:
         session.commit()
     except IntegrityError:
-        # The same event delivered twice at once: the other delivery won, this one changes nothing.
-        session.rollback()
+        session.rollback()  # the same event (or refund) delivered twice at once: the other won
         return WebhookOutcome(event_id=event_id, type=kind, result="replayed")
     return WebhookOutcome(event_id=event_id, type=kind, result=result)
 
@@ -902,27 +915,7 @@ def handle_paypal_webhook(
             "bad_signature", "PayPal could not verify this event's signature", field="PayPal-Transmission-Sig"
         )
 
-    seen = session.exec(
-        select(PaymentEvent.id).where(PaymentEvent.provider == "paypal", PaymentEvent.event_id == event_id)
-    ).first()
-    if seen is not None:
-        log.info("paypal webhook %s (%s) replayed: ignored", event_id, kind)
-        return WebhookOutcome(event_id=event_id, type=kind, result="replayed")
-    record = PaymentEvent(
-        provider="paypal",
-        event_id=event_id,
-        kind=kind[:60],
-        created_at=now,
-        data={"type": kind, "object_id": resource.get("id"), "status": resource.get("status")},
-    )
-    result = _apply_paypal_event(session, kind, resource, record, now=now)
-    session.add(record)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()  # the same event (or refund) delivered twice at once: the other won
-        return WebhookOutcome(event_id=event_id, type=kind, result="replayed")
-    return WebhookOutcome(event_id=event_id, type=kind, result=result)
+    return _handle_once(session, "paypal", event_id, kind, resource, _apply_paypal_event, now=now)
 
 
 def _apply_paypal_event(session: Session, kind: str, resource: dict, record: PaymentEvent, *, now: datetime) -> str:
