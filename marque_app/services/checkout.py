@@ -764,9 +764,10 @@ def place_and_pay(
     except payments.PaymentError as err:
         session.rollback()
         problem = err.message
-    return PlacedAndPaid(
-        order=order_service.order_detail(session=session, order_id=oid), approve_url=approve, payment_error=problem
-    )
+    # read again for the payment's new state; what the placement sent is known only from placing
+    fresh = order_service.order_detail(session=session, order_id=oid)
+    fresh = replace(fresh, sent_channel=detail.sent_channel, sent_to=detail.sent_to)
+    return PlacedAndPaid(order=fresh, approve_url=approve, payment_error=problem)
 
 
 # --- the steps of place_order, in order ---------------------------------------------------------

@@ -37,8 +37,13 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError))
 
 
-def make_engine(url: str) -> sa.Engine:
-    """An engine for ``url`` with the per-dialect settings Marque relies on."""
+def make_engine(url: str, *, immediate: bool = False) -> sa.Engine:
+    """An engine for ``url`` with the per-dialect settings Marque relies on.
+
+    ``immediate``: on SQLite every transaction takes the write lock as it begins (``BEGIN
+    IMMEDIATE``), so one that reads and then writes waits for another writer instead of being
+    refused when that one committed in between (a script or a test writing beside the app).
+    """
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
 
@@ -55,7 +60,7 @@ def make_engine(url: str) -> sa.Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     # connect_timeout: a server that does not answer fails the request in seconds (a 503), and

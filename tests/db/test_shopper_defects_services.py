@@ -67,6 +67,10 @@ def test_the_confirmation_knows_what_was_sent(session):
         session=session, guest_email="bo@example.com", guest_lines=lines, shipping_address=address()
     )
     assert (nobody.sent_channel, nobody.sent_to) == ("none", "")
+    # the checkout page's and the API's way in (place, then pay) keeps what the placement sent
+    fill_cart(session, user, [sku])
+    paid = checkout.place_and_pay(session=session, user_id=user.id, shipping_address=address(), sms=sms, mailer=mailer)
+    assert (paid.order.sent_channel, paid.order.sent_to) == ("sms", phone)
     # a later read does not know (and so claims nothing)
     again = orders.get_order(session=session, user_id=user.id, order_ref=texted.order_number)
     assert again.sent_channel == ""

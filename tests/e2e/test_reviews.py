@@ -23,7 +23,9 @@ SCRIPT = "<script>window.__reviewXss = 1</script><b>bold?</b>"
 
 @pytest.fixture(scope="module")
 def app_db(app_db_url):
-    engine = make_engine(app_db_url)
+    # BEGIN IMMEDIATE: this set-up reads then writes beside the running app (its analytics and
+    # alert flushes commit every few seconds), so it waits for the lock instead of being refused
+    engine = make_engine(app_db_url, immediate=True)
     with Session(engine, expire_on_commit=False) as session:
         yield session
     engine.dispose()
@@ -106,6 +108,7 @@ def test_a_buyer_writes_a_review_that_waits_for_approval(page, app_db, product):
         select(ProductReview).where(ProductReview.user_id == buyer.id, ProductReview.product_id == product.id)
     ).all()
     assert (row.status, row.rating, row.title, row.verified_purchase) == ("pending", 4, "Warm and soft", True)
+    app_db.commit()  # end the read: an IMMEDIATE transaction holds the write lock until it ends
     # Not on the page until approved.
     expect(section.get_by_test_id("review").filter(has_text="Warm and soft")).to_have_count(0)
 
