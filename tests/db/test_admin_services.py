@@ -430,7 +430,7 @@ def test_concurrent_removals_cannot_oversell(own_db):
                 )
                 outcomes.append("ok")
             except AdminError as err:
-                outcomes.append(str(err.status))
+                outcomes.append(err.kind)
             except Exception as err:  # noqa: BLE001 - SQLite: "database is locked" is also a refusal
                 outcomes.append(type(err).__name__)
 
@@ -443,6 +443,7 @@ def test_concurrent_removals_cannot_oversell(own_db):
         stock = s.get(ProductVariant, variant.id).inventory_quantity
         moves = s.exec(select(InventoryMovement).where(InventoryMovement.product_variant_id == variant.id)).all()
     assert outcomes.count("ok") == 1 and stock == 1 and len(moves) == 1
+    assert len(outcomes) == 2 and outcomes.count("conflict") + outcomes.count("OperationalError") == 1, outcomes
 
 
 # --- customers ----------------------------------------------------------------------------------
