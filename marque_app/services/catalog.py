@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col, select
 
 from marque_app.domain.cart import line_cap
@@ -222,63 +223,100 @@ def _active() -> sa.ColumnElement[bool]:
     return col(Product.status) == ProductStatus.active
 
 
+#: The product columns a card needs (and the listing sorts by).
+_CARD_COLUMNS = (
+    Product.id,
+    Product.slug,
+    Product.name,
+    Product.price,
+    Product.compare_price,
+    Product.track_inventory,
+    Product.allow_backorder,
+    Product.inventory_quantity,
+    Product.rating_average,
+    Product.review_count,
+    Product.brand_id,
+    Product.created_at,
+)
+
+
+def card_select(
+    where: Sequence[sa.ColumnElement[bool]],
+    order_by: Sequence[sa.ColumnElement] = (),
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    with_total: bool = False,
+) -> sa.Select:
+    """One statement for the cards of the products matching ``where``, in ``order_by`` order.
+
+    The page (``offset``/``limit``) is picked first over the product columns only; then each of
+    its rows gets its brand's name, its first picture and its variants' stock as correlated
+    subqueries, so the extra work is per card shown, never per product matched. With
+    ``with_total`` every row also carries ``total``, the number of products matching ``where``
+    (computed once by the database). Works on PostgreSQL and SQLite alike.
+    """
+    page = select(*_CARD_COLUMNS).where(*where).order_by(*order_by).offset(offset)
+    if limit is not None:
+        page = page.limit(limit)
+    inner = page.subquery("page")
+    adapt = ClauseAdapter(inner).traverse
+    image = (
+        sa.select(ProductImage.url, ProductImage.alt_text)
+        .where(ProductImage.product_id == inner.c.id)
+        .order_by(ProductImage.sort_order, ProductImage.created_at)
+        .limit(1)
+    )
+    variants = ProductVariant
+    columns = [
+        *inner.c,
+        sa.select(Brand.name).where(Brand.id == inner.c.brand_id).scalar_subquery().label("brand_name"),
+        image.with_only_columns(ProductImage.url).scalar_subquery().label("image_url"),
+        image.with_only_columns(ProductImage.alt_text).scalar_subquery().label("image_alt"),
+        sa.select(sa.func.count()).where(variants.product_id == inner.c.id).scalar_subquery().label("variants"),
+        sa.select(sa.func.count())
+        .where(variants.product_id == inner.c.id, variants.inventory_quantity > 0)
+        .scalar_subquery()
+        .label("available"),
+    ]
+    if with_total:
+        total = sa.select(sa.func.count()).select_from(Product).where(*where).correlate(None).scalar_subquery()
+        columns.append(total.label("total"))
+    return sa.select(*columns).select_from(inner).order_by(*(adapt(o) for o in order_by))
+
+
+def card_from_row(row) -> ProductCard:
+    """A :class:`ProductCard` from a row of :func:`card_select`."""
+    # Sold out when no variant (or the product without variants) has a unit to sell.
+    on_hand = row.available if row.variants else row.inventory_quantity
+    sold_out = sellable_quantity(on_hand, track_inventory=row.track_inventory, allow_backorder=row.allow_backorder) == 0
+    compare = _sale_price(row.price, row.compare_price)
+    has_image = row.image_url is not None
+    return ProductCard(
+        id=str(row.id),
+        slug=row.slug,
+        name=row.name,
+        brand=row.brand_name or "",
+        price=format_money(row.price),
+        compare_price=compare,
+        is_on_sale=bool(compare),
+        is_sold_out=sold_out,
+        image_url=row.image_url or "",
+        image_alt=(row.image_alt or row.name) if has_image else row.name,
+        price_amount=decimal_string(row.price),
+        compare_price_amount=_sale_amount(row.price, row.compare_price),
+        rating=f"{row.rating_average:.1f}" if row.review_count else "",
+        review_count=row.review_count,
+    )
+
+
 def product_cards(session: Session, products: Sequence[Product]) -> list[ProductCard]:
-    """Cards for ``products``, in their order: three queries whatever their number."""
+    """Cards for ``products``, in their order: one query whatever their number."""
     if not products:
         return []
-    ids = [p.id for p in products]
-    brand_ids = {p.brand_id for p in products if p.brand_id}
-    brands = dict(session.exec(select(Brand.id, Brand.name).where(Brand.id.in_(brand_ids))).all()) if brand_ids else {}
-
-    first_image: dict[uuid.UUID, ProductImage] = {}
-    for image in session.exec(
-        select(ProductImage)
-        .where(ProductImage.product_id.in_(ids))
-        .order_by(ProductImage.product_id, ProductImage.sort_order, ProductImage.created_at)
-    ):
-        first_image.setdefault(image.product_id, image)
-
-    # Per product: how many variants it has and how many can still be bought.
-    stock = {
-        row.product_id: (row.variants, row.available)
-        for row in session.exec(
-            select(
-                ProductVariant.product_id,
-                sa.func.count().label("variants"),
-                sa.func.sum(sa.case((ProductVariant.inventory_quantity > 0, 1), else_=0)).label("available"),
-            )
-            .where(ProductVariant.product_id.in_(ids))
-            .group_by(ProductVariant.product_id)
-        )
-    }
-
-    cards = []
-    for p in products:
-        variants, available = stock.get(p.id, (0, 0))
-        # Sold out when no variant (or the product without variants) has a unit to sell.
-        on_hand = available if variants else p.inventory_quantity
-        sold_out = sellable_quantity(on_hand, track_inventory=p.track_inventory, allow_backorder=p.allow_backorder) == 0
-        image = first_image.get(p.id)  # type: ignore[assignment]  # None: a product without images
-        compare = _sale_price(p.price, p.compare_price)
-        cards.append(
-            ProductCard(
-                id=str(p.id),
-                slug=p.slug,
-                name=p.name,
-                brand=brands.get(p.brand_id, "") if p.brand_id else "",
-                price=format_money(p.price),
-                compare_price=compare,
-                is_on_sale=bool(compare),
-                is_sold_out=sold_out,
-                image_url=image.url if image else "",
-                image_alt=(image.alt_text or p.name) if image else p.name,
-                price_amount=decimal_string(p.price),
-                compare_price_amount=_sale_amount(p.price, p.compare_price),
-                rating=f"{p.rating_average:.1f}" if p.review_count else "",
-                review_count=p.review_count,
-            )
-        )
-    return cards
+    rows = session.execute(card_select([Product.id.in_([p.id for p in products])])).all()
+    cards = {row.id: card_from_row(row) for row in rows}
+    return [cards[p.id] for p in products if p.id in cards]
 
 
 def all_categories(session: Session) -> list[Category]:

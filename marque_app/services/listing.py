@@ -3,7 +3,8 @@
 Every function takes the session (and, optionally, the catalog cache) as keyword arguments and
 returns frozen dataclasses. Shoppers see active products only. A listing page runs a fixed
 number of queries whatever its size: the category tree (with a category filter), the brand
-(with a brand filter), the count, the page, and three for the cards.
+(with a brand filter), and one statement for the page with its cards and the total
+(:func:`marque_app.services.catalog.card_select`).
 
 Caching: pass ``cache=catalog_cache()`` (``marque_app.services.cache``) to keep results in Redis
 when it is configured; ``cache=None`` (the default) always reads the database. Results are keyed
@@ -31,6 +32,8 @@ from marque_app.services.catalog import (
     ProductCard,
     ProductDetail,
     all_categories,
+    card_from_row,
+    card_select,
     category_breadcrumb,
     category_link,
     descendant_ids,
@@ -41,6 +44,10 @@ from marque_app.services.replica import read_session
 from marque_app.views.catalog import BrandLink
 
 T = TypeVar("T")
+
+#: Pages further than this are past the end of any catalog: only counted (the databases' integers
+#: cannot take any offset a query string can name).
+_MAX_OFFSET = 2**53
 
 #: Slugs are at most 255 characters: longer references are unknown without a query.
 MAX_REF_LENGTH = 255
@@ -245,14 +252,16 @@ def _list_products(session: Session, query: ListingQuery) -> ListingPage:
     if query.in_stock:
         where.append(_in_stock())
 
-    total = session.exec(select(sa.func.count()).select_from(Product).where(*where)).one()
-    rows: Sequence[Product] = []
-    if query.offset < total:
-        rows = session.exec(
-            select(Product).where(*where).order_by(*_order_by(query)).offset(query.offset).limit(query.per_page)
+    # One statement for the page, its cards and the total; a page past the end (no rows to
+    # carry the total) counts on its own.
+    rows: Sequence[sa.Row] = []
+    if query.offset < _MAX_OFFSET:
+        rows = session.execute(
+            card_select(where, _order_by(query), offset=query.offset, limit=query.per_page, with_total=True)
         ).all()
+    total = rows[0].total if rows else session.exec(select(sa.func.count()).select_from(Product).where(*where)).one()
     return ListingPage(
-        products=product_cards(session, rows),
+        products=[card_from_row(row) for row in rows],
         total=total,
         page=query.page,
         per_page=query.per_page,
