@@ -190,8 +190,12 @@ def _findings(line: CartLine, *, active: bool, currency: str) -> list[str]:
     return out
 
 
-def _user_lines(session: Session, user_id: uuid.UUID) -> list[tuple[CartLine, bool]]:
-    """The user's lines (two queries), each with whether its product is still active."""
+#: A stored line with its SKU: (item id, quantity, the price seen when added, the SKU).
+_Row = tuple[uuid.UUID, int, Decimal | None, _Sku]
+
+
+def _user_rows(session: Session, user_id: uuid.UUID) -> list[_Row]:
+    """The user's stored lines with their SKUs' current columns, in cart order (one query)."""
     rows = session.execute(
         sa.select(CartItem.id, CartItem.quantity, CartItem.unit_price, *_SKU_COLUMNS)
         .join(ProductVariant, ProductVariant.id == CartItem.product_variant_id)
@@ -199,15 +203,25 @@ def _user_lines(session: Session, user_id: uuid.UUID) -> list[tuple[CartLine, bo
         .where(CartItem.user_id == user_id)
         .order_by(CartItem.added_at, CartItem.id)
     ).all()
-    skus = [(row[0], row[1], row[2], _Sku(*row[3:])) for row in rows]
-    pictures = _pictures(session, (sku.product_id for *_, sku in skus))
+    return [(row[0], row[1], row[2], _Sku(*row[3:])) for row in rows]
+
+
+def _lines_from_rows(session: Session, rows: Sequence[_Row]) -> list[tuple[CartLine, bool]]:
+    """The cart lines of ``rows`` (one query for the pictures), each with whether its product
+    is still active."""
+    pictures = _pictures(session, (sku.product_id for *_, sku in rows))
     return [
         (
             _line(line_id=str(item_id), sku=sku, image=_picture(pictures, sku), quantity=quantity, seen=unit_price),
             sku.is_active,
         )
-        for item_id, quantity, unit_price, sku in skus
+        for item_id, quantity, unit_price, sku in rows
     ]
+
+
+def _user_lines(session: Session, user_id: uuid.UUID) -> list[tuple[CartLine, bool]]:
+    """The user's lines (two queries), each with whether its product is still active."""
+    return _lines_from_rows(session, _user_rows(session, user_id))
 
 
 # --------------------------------------------------------------------------------------------
@@ -582,27 +596,23 @@ def merge_guest(
         found = _variants(session, (uuid.UUID(line.sku_id) for line in guest))
         sellable = _sellable_map(found.values())
         names = {str(sku_id): sku.product_name for sku_id, sku in found.items()}
-        existing: dict[str, int] = {}
-        if sellable:
-            existing = {
-                str(sku): quantity
-                for sku, quantity in session.exec(
-                    select(CartItem.product_variant_id, CartItem.quantity).where(
-                        CartItem.user_id == uid,
-                        CartItem.product_variant_id.in_([uuid.UUID(s) for s in sellable]),
-                    )
-                )
-            }
+        # All the user's lines, read under the user's lock: the merged cart is computed from
+        # them and the upsert, not read again (every cart writer takes the same lock first).
+        held = _user_rows(session, uid)
+        existing = {str(sku.id): quantity for _, quantity, _, sku in held if str(sku.id) in sellable}
         quantities, outcome = plan_merge(guest, existing=existing, sellable=sellable, names=names)
+        added: list[_Row] = []
         if quantities:
             now = utcnow()
-            table = CartItem.__table__
             rows = []
             for sku, quantity in quantities.items():
                 info = found[uuid.UUID(sku)]
+                row_id = uuid.uuid4()
+                if sku not in existing:
+                    added.append((row_id, quantity, _unit_price(info), info))
                 rows.append(
                     {
-                        "id": uuid.uuid4(),
+                        "id": row_id,
                         "user_id": uid,
                         "session_id": None,
                         "product_id": info.product_id,
@@ -613,7 +623,7 @@ def merge_guest(
                         "updated_at": now,
                     }
                 )
-            _upsert_lines(session, table, rows)
+            _upsert_lines(session, CartItem.__table__, rows)
         wishlist_added = _union_wishlist(session, uid, wishlist)
         outcome = replace(outcome, dropped=[*bad, *outcome.dropped], wishlist_added=wishlist_added)
         store_response(session, user_id=uid, op_id=op_id, response=outcome_to_dict(outcome))
@@ -621,7 +631,18 @@ def merge_guest(
     except BaseException:
         session.rollback()
         raise
-    return _result(session, uid, outcome, already=False, settings=settings)
+    # The cart as a read would give it: the stored lines (merged quantities) in their order,
+    # then the new ones, which share one added_at and so go by id.
+    merged = [(item_id, quantities.get(str(sku.id), quantity), seen, sku) for item_id, quantity, seen, sku in held]
+    merged += sorted(added, key=lambda row: row[0])
+    cart_lines = [line for line, _ in _lines_from_rows(session, merged)]
+    return MergeResult(
+        cart=_view(cart_lines, settings=settings),
+        wishlist=get_wishlist(session=session, user_id=uid),
+        outcome=outcome,
+        message=merge_message(outcome),
+        already_applied=False,
+    )
 
 
 _UPSERT_UNNEST = sa.text(

@@ -284,7 +284,7 @@ def test_merge_refuses_a_missing_merge_id_and_too_many_lines(session):
     assert "500" in err.value.message
 
 
-MERGE_STATEMENTS = 16  # claim, lock, variants, lines, upsert, wishlist x2, outcome, commit, cart x2, wishlist x5
+MERGE_STATEMENTS = 14  # claim, lock, variants, all lines, upsert, wishlist x2, outcome, pictures, wishlist x5
 
 
 @pytest.mark.parametrize("size", [1, 50])
