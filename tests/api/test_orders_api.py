@@ -143,6 +143,30 @@ def test_a_region_not_of_the_country_is_refused_as_the_web_checkout_refuses_it(c
     assert stock(db, a) == 4
 
 
+def test_what_the_confirmation_was_sent_as_is_kept_with_the_order(client, db):
+    user, headers = auth(db)
+    _, (a,) = make_product(db, stock=(5,))
+    fill_cart(db, user, [a], 1)
+    placed = client.post(f"{API}/orders", json={"shipping_address": address()}, headers=headers)
+    assert placed.status_code == 201, placed.text
+    sent = (placed.json()["sent_channel"], placed.json()["sent_to"])
+    assert sent in (("sms", user.phone), ("email", user.email)), sent
+    read = client.get(f"{API}/orders/{placed.json()['order_number']}", headers=headers)
+    assert (read.json()["sent_channel"], read.json()["sent_to"]) == sent
+
+    guest = client.post(
+        f"{API}/orders",
+        json={
+            "guest_email": "kept@example.com",
+            "lines": [{"sku_id": str(a.id), "quantity": 1}],
+            "shipping_address": address(),
+        },
+    )
+    assert guest.status_code == 201, guest.text
+    read = client.get(f"{API}/orders/{guest.json()['order_number']}", params={"email": "kept@example.com"})
+    assert (read.json()["sent_channel"], read.json()["sent_to"]) == ("email", "kept@example.com")
+
+
 def test_price_change_answers_409_with_the_new_quote(client, db):
     user, headers = auth(db)
     _, (a,) = make_product(db, price="20.00", stock=(5,))
