@@ -19,6 +19,7 @@ from marque_app.models import Product, ProductStatus
 from marque_app.services import checkout
 from marque_app.services.db import make_engine
 from tests.cartutil import make_product, make_user
+from tests.e2e.axe import axe_source, blocking, describe, run_axe
 from tests.e2e.conftest import log_in_with_email, wait_for_hydration
 from tests.orderutil import address, fill_cart
 
@@ -152,6 +153,9 @@ def test_the_orders_list_is_cards_on_a_phone_and_a_table_on_a_desktop(goto, page
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375 + 0.5, box
     # every card's own content fits inside it (the long e-mail wraps)
     assert card.evaluate("el => el.scrollWidth <= el.clientWidth"), card.evaluate("el => el.scrollWidth")
+    # and the cards pass axe (no serious violation; its 24 px target-size rule included)
+    found = blocking(run_axe(page, axe_source(), include='[data-testid="orders-cards"]'))
+    assert not found, describe(found, "the admin orders' cards at 375 px")
     card.get_by_test_id("order-card-link").click()
     expect(page).to_have_url(re.compile(f"/admin/orders/{an_order.id}$"))
 
