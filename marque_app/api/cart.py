@@ -179,7 +179,12 @@ class WishlistAddRequest(RequestModel):
 
 
 class MoveToCartRequest(RequestModel):
-    sku_id: str | None = Field(None, max_length=64, description="Default: the first SKU in stock")
+    sku_id: str | None = Field(
+        None,
+        max_length=64,
+        description="The variant chosen (one of the item's `variants`): required when the product has more than "
+        "one (else 422 naming `sku_id`); a one-variant product may leave it out",
+    )
 
 
 ERRORS = {

@@ -128,7 +128,11 @@ class AddressIn(RequestModel):
     address_line_1: str | None = Field(None, description="Required")
     address_line_2: str | None = None
     city: str | None = Field(None, description="Required")
-    state: str | None = Field(None, description="Required")
+    state: str | None = Field(
+        None,
+        description="Required. For US, CA, AU, MX, IN and BR one of the country's ISO 3166-2 regions, by code or name "
+        '("IL", "Illinois"; stored as the code), as the web checkout\'s list; else 422 naming the field',
+    )
     postal_code: str | None = Field(None, description="Required")
     country: str | None = Field(None, description="A 2-letter code (default US)", examples=["US"])
     phone: str | None = None

@@ -110,6 +110,39 @@ def move_needs_choice(variant_count: int, sku_id: str = "") -> bool:
     return variant_count > 1 and not sku_id
 
 
+CHOOSE_VARIANT_MESSAGE = "Choose a size and colour"
+NOT_A_VARIANT_MESSAGE = "That size and colour is not one of this product's"
+
+
+def move_sku(variant_ids: Sequence[str], sku_id: str = "") -> str:
+    """The SKU a wishlist's "Move to cart" adds: the one chosen, or a one-variant product's
+    only one. The page's variant chooser and the API hold to this one rule
+    (:func:`move_needs_choice`): a product of several variants is never moved without a choice.
+
+    Args:
+        variant_ids: The product's variants' SKU ids (canonical UUID text), in any order.
+        sku_id: The SKU chosen ("" when none was named).
+
+    Returns:
+        The SKU id to add.
+
+    Raises:
+        CartError: ``invalid`` with ``field="sku_id"`` when none was chosen for a product of
+            several variants (code ``choose_variant``) or the SKU is not one of the product's
+            (code ``not_a_variant``); ``not_found`` when the product has no variant.
+    """
+    ids = list(variant_ids)
+    if sku_id:
+        if sku_id not in ids:
+            raise CartError("invalid", NOT_A_VARIANT_MESSAGE, field="sku_id", code="not_a_variant")
+        return sku_id
+    if not ids:
+        raise CartError("not_found", PRODUCT_NOT_FOUND, field="sku_id")
+    if move_needs_choice(len(ids)):
+        raise CartError("invalid", CHOOSE_VARIANT_MESSAGE, field="sku_id", code="choose_variant")
+    return ids[0]
+
+
 def chosen_quantity(typed: object, *, cap: int, current: int = 1) -> int:
     """The quantity a product page's selector holds after the shopper typed or stepped to ``typed``.
 

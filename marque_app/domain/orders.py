@@ -204,6 +204,41 @@ def return_reason(wanted: Mapping[str, tuple[int, str]]) -> str:
     return reasons.pop() if len(reasons) == 1 else "Several reasons"
 
 
+_PLACED = STATUS_LABELS[PENDING]
+_SENT_PREFIXES = (
+    ("sms", f"{_PLACED}. Confirmation texted to "),
+    ("email", f"{_PLACED}. Confirmation e-mailed to "),
+)
+_NOTHING_SENT = f"{_PLACED}. No confirmation message was sent"
+
+
+def placement_note(channel: str, to: str) -> str:
+    """The note of an order's first timeline entry once its confirmation went out, so that a
+    later visit knows what was sent (:func:`placement_sent` reads it back).
+
+    Args:
+        channel: "sms", "email" or "none" (nothing was sent), as :func:`confirmation_note`.
+        to: The phone number or the e-mail address it went to.
+
+    Returns:
+        "Order placed. Confirmation texted to +15555550101" and the like; "Order placed" when
+        the channel is not known.
+    """
+    for known, prefix in _SENT_PREFIXES:
+        if channel == known and to:
+            return prefix + to
+    return _NOTHING_SENT if channel == "none" else _PLACED
+
+
+def placement_sent(note: str) -> tuple[str, str]:
+    """What :func:`placement_note` recorded: ``(channel, to)``; ``("", "")`` for a note it did
+    not write (an order placed before it was recorded, or without senders)."""
+    for channel, prefix in _SENT_PREFIXES:
+        if note.startswith(prefix) and len(note) > len(prefix):
+            return channel, note[len(prefix) :]
+    return ("none", "") if note == _NOTHING_SENT else ("", "")
+
+
 def confirmation_note(channel: str, to: str) -> str:
     """What the confirmation page says was sent when the order was placed: never an e-mail
     that was not sent.

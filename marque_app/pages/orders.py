@@ -162,6 +162,9 @@ def _order_detail() -> rx.Component:
             wrap="wrap",
         ),
         rx.text("Placed " + o.date, size="2", color=rx.color("gray", 11)),
+        rx.cond(
+            o.sent_note != "", rx.text(o.sent_note, size="2", color=rx.color("gray", 11), data_testid="order-sent")
+        ),
         _actions(),
         rx.grid(
             rx.vstack(

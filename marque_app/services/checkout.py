@@ -61,6 +61,7 @@ Coupons alone: ``marque_app.services.coupons.validate_coupon``. Orders after pla
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -105,7 +106,7 @@ from marque_app.domain.checkout import (
     shipping_cost,
     shipping_methods,
 )
-from marque_app.domain.orders import PENDING, STATUS_LABELS, make_order_number
+from marque_app.domain.orders import PENDING, STATUS_LABELS, make_order_number, placement_note
 from marque_app.models import (
     Address,
     CartItem,
@@ -125,6 +126,8 @@ from marque_app.services.skus import Sku as _Sku
 from marque_app.services.skus import first_images, load_skus, take_units
 from marque_app.settings import Settings, get_settings
 from marque_app.views.base import JsonView
+
+log = logging.getLogger("marque.checkout")
 
 __all__ = [
     "CheckoutError",
@@ -693,10 +696,32 @@ def place_order(
     _after_stock_change(skus, quote.lines)
     detail = done(order_id)
     notice = _notify_after_commit(session, order, number=number, sms=sms, mailer=mailer)
-    # what the placement actually sent (an SMS, an e-mail or nothing): the confirmation says so
-    if notice is None or not notice.channel:
-        return replace(detail, sent_channel="none", sent_to="")
-    return replace(detail, sent_channel=notice.channel, sent_to=notice.to)
+    # what the placement actually sent (an SMS, an e-mail or nothing): the confirmation says so,
+    # and the order keeps it for a later visit (without senders nothing was tried: not recorded)
+    channel, to = ("none", "") if notice is None or not notice.channel else (notice.channel, notice.to)
+    if notice is not None:
+        _record_sent(session, order_id, channel, to)
+    return replace(detail, sent_channel=channel, sent_to=to)
+
+
+def _record_sent(session: Session, order_id: uuid.UUID, channel: str, to: str) -> None:
+    """Keep what the confirmation went out as in the order's first timeline entry
+    (``domain.orders.placement_note``; ``orders.order_detail`` reads it back). The order is
+    placed already: a failure here is logged, never the shopper's."""
+    try:
+        session.execute(
+            sa.update(OrderStatusHistory.__table__)
+            .where(
+                OrderStatusHistory.__table__.c.order_id == order_id,
+                OrderStatusHistory.__table__.c.from_status.is_(None),
+                OrderStatusHistory.__table__.c.to_status == PENDING,
+            )
+            .values(note=placement_note(channel, to))
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("could not record the confirmation sent for order %s", order_id)
 
 
 @dataclass(frozen=True)

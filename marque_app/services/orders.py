@@ -88,6 +88,7 @@ from marque_app.domain.orders import (
     check_transition,
     looks_like_order_number,
     make_return_number,
+    placement_sent,
     return_reason,
 )
 from marque_app.domain.orders import allowed_next as allowed_statuses
@@ -214,8 +215,9 @@ class OrderDetail(JsonView):
     can_modify_items: bool = False  # PUT /orders/{ref}/modify-items (status and window)
     tracking_carrier: str = ""  # domain.carriers: "" when the number's carrier is unknown
     tracking_url: str = ""  # the carrier's page for the number, "" when unknown
-    # set by checkout.place_order only: what its confirmation went out as ("sms", "email", or
-    # "none" when nothing was sent); "" on every later read (not recorded)
+    # what the order's confirmation went out as ("sms", "email", or "none" when nothing was
+    # sent), kept with the order (domain.orders.placement_sent); "" when not known (an order
+    # placed without senders, or before this was recorded)
     sent_channel: str = ""
     sent_to: str = ""
 
@@ -406,6 +408,10 @@ def _detail(session: Session, order: Order) -> OrderDetail:
         )
     status = _value(order.status)
     returnable = can_return(status) and any(line.quantity > line.returned_quantity for line in lines)
+    timeline = _timeline(session, [order.id]).get(order.id, [])
+    # what the confirmation went out as, kept in the first entry's note (checkout._record_sent)
+    placed = next((entry for entry in timeline if entry.status == PENDING), None)
+    sent_channel, sent_to = placement_sent(placed.note) if placed is not None else ("", "")
     return OrderDetail(
         id=str(order.id),
         order_number=order.order_number,
@@ -433,7 +439,7 @@ def _detail(session: Session, order: Order) -> OrderDetail:
         delivered_at=order.delivered_at,
         cancelled_at=order.cancelled_at,
         email=email,
-        timeline=_timeline(session, [order.id]).get(order.id, []),
+        timeline=timeline,
         can_cancel=can_cancel(status),
         can_change_address=can_change_address(status),
         can_return=returnable,
@@ -444,6 +450,8 @@ def _detail(session: Session, order: Order) -> OrderDetail:
             now=utcnow(),
             window_minutes=get_settings().order_modify_window_minutes,
         ),
+        sent_channel=sent_channel,
+        sent_to=sent_to,
     )
 
 

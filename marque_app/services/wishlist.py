@@ -10,8 +10,8 @@ import uuid
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from marque_app.domain.cart import PRODUCT_NOT_FOUND, CartError
-from marque_app.models import Product, ProductVariant, Wishlist
+from marque_app.domain.cart import PRODUCT_NOT_FOUND, CartError, move_sku
+from marque_app.models import Product, Wishlist
 from marque_app.models.enums import ProductStatus
 from marque_app.models.types import utcnow
 from marque_app.services import cart as cart_service
@@ -25,9 +25,9 @@ from marque_app.services.cart_ops import (
 from marque_app.services.wishlist_views import (
     WishlistItem,
     WishlistView,
-    default_skus,
     get_wishlist,
     price_guest_wishlist,
+    product_variants,
 )
 
 __all__ = [
@@ -119,6 +119,16 @@ def clear_wishlist(*, session: Session, user_id, op_id: str | None = None, reque
     return get_wishlist(session=session, user_id=uid)
 
 
+def _canonical(sku_id: str | None) -> str:
+    """A SKU id as the variants' ids are written (lower-case UUID text); other text unchanged,
+    so that it matches none of them."""
+    text = str(sku_id or "").strip()
+    try:
+        return str(uuid.UUID(text)) if text else ""
+    except ValueError:
+        return text
+
+
 def move_to_cart(
     *,
     session: Session,
@@ -130,30 +140,24 @@ def move_to_cart(
 ):
     """Put one of a wishlist product in the cart, then take it off the wishlist (one transaction).
 
-    ``sku_id`` picks the variant (it must belong to the product); by default the first one in
-    stock. The wishlist keeps the product when the cart refuses it (sold out, line full).
+    ``sku_id`` picks the variant (it must belong to the product); only a product of one variant
+    may leave it out (``domain.cart.move_sku``, the rule of the page's variant chooser). The
+    wishlist keeps the product when the cart refuses it (sold out, line full).
 
     Returns:
         ``(CartView, WishlistView)``.
 
     Raises:
-        CartError: ``not_found`` (unknown product, or a SKU of another product),
+        CartError: ``not_found`` (unknown product), ``invalid`` with ``field="sku_id"`` (no
+            variant chosen for a product of several, or a SKU that is not one of its variants),
             ``insufficient_stock`` ("This item is sold out", "Only 2 left in stock").
     """
     uid = as_uuid(user_id, kind="unauthorized", message="Session expired, please login")
 
     def run() -> None:
         product = _active_product(session, product_id)
-        if sku_id:
-            sku = as_uuid(sku_id, message=PRODUCT_NOT_FOUND, field="sku_id")
-            variant = session.get(ProductVariant, sku)
-            if variant is None or variant.product_id != product.id:
-                raise CartError("not_found", PRODUCT_NOT_FOUND, field="sku_id")
-        else:
-            chosen = default_skus(session, [product]).get(product.id)
-            if not chosen:
-                raise CartError("not_found", PRODUCT_NOT_FOUND, field="sku_id")
-            sku = uuid.UUID(chosen)
+        variants = product_variants(session, [product]).get(product.id, [])
+        sku = uuid.UUID(move_sku([v.sku_id for v in variants], _canonical(sku_id)))
         cart_service.add_line(session, uid, sku, 1)
         session.execute(sa.delete(Wishlist).where(Wishlist.user_id == uid, Wishlist.product_id == product.id))
 

@@ -18,7 +18,7 @@ from marque_app import routes
 from marque_app.domain.checkout import PAYMENT_METHOD_LABELS, CheckoutError, CheckoutUnauthorized, OrderNotFound
 from marque_app.domain.labels import RETURN_REASON
 from marque_app.domain.money import format_money
-from marque_app.domain.orders import STATUS_LABELS, returnable_quantity
+from marque_app.domain.orders import STATUS_LABELS, confirmation_note, returnable_quantity
 from marque_app.domain.payments import PaymentError
 from marque_app.services import auth as auth_services
 from marque_app.services import order_changes
@@ -101,6 +101,7 @@ class OrderView:
     bill_to: list[str] = field(default_factory=list)
     shipping_address: dict[str, str] = field(default_factory=dict)
     timeline: list[TimelineStepView] = field(default_factory=list)
+    sent_note: str = ""  # what the confirmation went out as (domain.orders.confirmation_note), "" when not known
     cancelled_reason: str = ""
     returns: list[ReturnRowView] = field(default_factory=list)
     can_cancel: bool = False
@@ -198,6 +199,7 @@ def order_view(order) -> OrderView:
         bill_to=address_lines(order.billing_address or {}),
         shipping_address={name: address.get(name, "") for name in ADDRESS_NAMES},
         timeline=timeline_view(order.status, order.timeline),
+        sent_note=confirmation_note(order.sent_channel, order.sent_to),
         returns=[
             ReturnRowView(
                 number=r.return_number,

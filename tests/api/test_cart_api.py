@@ -348,6 +348,51 @@ def test_wishlist_endpoints(client, db, shopper):
     assert body["message"] == "Wishlist cleared" and body["items"] == []
 
 
+def test_move_to_cart_of_several_variants_needs_the_chosen_one(client, db, shopper):
+    # the web wishlist's chooser never moves a product of several sizes without asking which
+    # (domain.cart.move_sku): the API refuses the same, naming sku_id, and changes nothing
+    user, headers = shopper
+    several, (small, medium, large) = make_product(db, stock=(0, 2, 40))
+    single, (only,) = make_product(db, stock=(5,))
+    other, (foreign,) = make_product(db, stock=(5,))
+    for product in (several, single):
+        assert _post(client, "/wishlist/items", headers, product_id=str(product.id)).status_code == 200
+    move = f"{API}/wishlist/items/{several.id}/move-to-cart"
+
+    for body in (None, {}, {"sku_id": None}, {"sku_id": ""}):
+        refused = client.post(move, headers=headers, **({} if body is None else {"json": body}))
+        assert refused.status_code == 422, (body, refused.text)
+        assert refused.json()["field"] == "sku_id" and refused.json()["detail"] == "Choose a size and colour"
+    for sku in (str(foreign.id), str(uuid.uuid4()), "not-a-sku"):
+        refused = client.post(move, headers=headers, json={"sku_id": sku})
+        assert refused.status_code == 422, (sku, refused.text)
+        assert refused.json()["field"] == "sku_id"
+        assert refused.json()["detail"] == "That size and colour is not one of this product's"
+    assert client.get(f"{API}/cart", headers=headers).json()["items"] == []
+    db.expire_all()
+    assert db.exec(select(CartItem).where(CartItem.user_id == user.id)).all() == []
+    assert {i["product_id"] for i in client.get(f"{API}/wishlist", headers=headers).json()["items"]} == {
+        str(several.id),
+        str(single.id),
+    }
+
+    # the chosen one (upper-case text is the same SKU) is what goes in the cart
+    moved = client.post(move, headers=headers, json={"sku_id": str(large.id).upper()})
+    assert moved.status_code == 200, moved.text
+    assert [i["sku_id"] for i in moved.json()["cart"]["items"]] == [str(large.id)]
+    assert [i["product_id"] for i in moved.json()["wishlist"]["items"]] == [str(single.id)]
+
+    # one variant: moves without naming it, as before; another product's SKU is still refused
+    refused = client.post(
+        f"{API}/wishlist/items/{single.id}/move-to-cart", headers=headers, json={"sku_id": str(foreign.id)}
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "sku_id"
+    moved = client.post(f"{API}/wishlist/items/{single.id}/move-to-cart", headers=headers)
+    assert moved.status_code == 200, moved.text
+    assert {i["sku_id"] for i in moved.json()["cart"]["items"]} == {str(large.id), str(only.id)}
+    assert moved.json()["wishlist"]["items"] == []
+
+
 def test_a_merge_whose_dropped_lines_carry_nul_characters_is_stored_and_repeats(client, db, shopper):
     # what a browser's storage may hold: a line without a valid SKU whose name is control text;
     # its name is echoed in the stored answer (PostgreSQL's jsonb refuses \u0000: was a 500)

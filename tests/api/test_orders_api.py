@@ -6,8 +6,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from marque_app.models import Order, ProductVariant, User
-from marque_app.services import orders
+from marque_app.models import CartItem, Order, ProductVariant, User
+from marque_app.services import addresses, orders
 from marque_app.services.auth.tokens import issue_token
 from tests.cartutil import make_product, make_user
 from tests.orderutil import address, fill_cart, make_coupon
@@ -99,6 +99,72 @@ def test_bad_input_answers_422_with_the_field(client, db):
     assert r.status_code == 422
     assert stock(db, a) == 5
     assert db.execute(sa.select(sa.func.count()).select_from(Order).where(Order.user_id == user.id)).scalar_one() == 0
+
+
+def test_a_region_not_of_the_country_is_refused_as_the_web_checkout_refuses_it(client, db):
+    # one rule for the page and the API: services.addresses (pycountry's regions of US, CA, ...)
+    user, headers = auth(db)
+    _, (a,) = make_product(db, stock=(5,))
+    fill_cart(db, user, [a], 1)
+    guest_line = [{"sku_id": str(a.id), "quantity": 1}]
+    refused = [
+        ({"shipping_address": address(state="ZZ")}, "shipping_address.state"),
+        ({"shipping_address": address(country="CA", state="IL")}, "shipping_address.state"),  # Illinois is not Canadian
+        (
+            {"shipping_address": address(), "billing_address": address(country="AU", state="Texas")},
+            "billing_address.state",
+        ),
+        ({"shipping_address": address(country="XX")}, "shipping_address.country"),
+    ]
+    for body, field in refused:
+        for who, extra in (("user", {}), ("guest", {"guest_email": "ann@example.com", "lines": guest_line})):
+            r = client.post(f"{API}/orders", json={**body, **extra}, headers=headers if who == "user" else {})
+            assert r.status_code == 422, (who, body, r.text)
+            assert r.json()["field"] == field, (who, r.json())
+            assert "from the list" in r.json()["detail"]
+            # the web checkout's form check says the same of the same address
+            wrong = body.get("billing_address") or body["shipping_address"]
+            assert addresses.address_problems(wrong) == {field.split(".")[1]: r.json()["detail"].split(": ", 1)[1]}
+    assert stock(db, a) == 5  # nothing taken
+    assert db.execute(sa.select(sa.func.count()).select_from(Order).where(Order.user_id == user.id)).scalar_one() == 0
+    guest_orders = sa.select(sa.func.count()).select_from(Order).where(Order.guest_email == "ann@example.com")
+    assert db.execute(guest_orders).scalar_one() == 0
+    assert (
+        db.execute(sa.select(sa.func.count()).select_from(CartItem).where(CartItem.user_id == user.id)).scalar_one()
+        == 1
+    )
+
+    # a region named in words or by its code is the region's code, as on the page
+    ok = client.post(
+        f"{API}/orders", json={"shipping_address": address(country="ca", state="british columbia")}, headers=headers
+    )
+    assert ok.status_code == 201, ok.text
+    assert (ok.json()["shipping_address"]["country"], ok.json()["shipping_address"]["state"]) == ("CA", "BC")
+    assert stock(db, a) == 4
+
+
+def test_what_the_confirmation_was_sent_as_is_kept_with_the_order(client, db):
+    user, headers = auth(db)
+    _, (a,) = make_product(db, stock=(5,))
+    fill_cart(db, user, [a], 1)
+    placed = client.post(f"{API}/orders", json={"shipping_address": address()}, headers=headers)
+    assert placed.status_code == 201, placed.text
+    sent = (placed.json()["sent_channel"], placed.json()["sent_to"])
+    assert sent in (("sms", user.phone), ("email", user.email)), sent
+    read = client.get(f"{API}/orders/{placed.json()['order_number']}", headers=headers)
+    assert (read.json()["sent_channel"], read.json()["sent_to"]) == sent
+
+    guest = client.post(
+        f"{API}/orders",
+        json={
+            "guest_email": "kept@example.com",
+            "lines": [{"sku_id": str(a.id), "quantity": 1}],
+            "shipping_address": address(),
+        },
+    )
+    assert guest.status_code == 201, guest.text
+    read = client.get(f"{API}/orders/{guest.json()['order_number']}", params={"email": "kept@example.com"})
+    assert (read.json()["sent_channel"], read.json()["sent_to"]) == ("email", "kept@example.com")
 
 
 def test_price_change_answers_409_with_the_new_quote(client, db):

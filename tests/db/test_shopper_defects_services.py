@@ -71,9 +71,37 @@ def test_the_confirmation_knows_what_was_sent(session):
     fill_cart(session, user, [sku])
     paid = checkout.place_and_pay(session=session, user_id=user.id, shipping_address=address(), sms=sms, mailer=mailer)
     assert (paid.order.sent_channel, paid.order.sent_to) == ("sms", phone)
-    # a later read does not know (and so claims nothing)
+    # the order keeps it: a later read (a reload of the confirmation, the order page) knows
     again = orders.get_order(session=session, user_id=user.id, order_ref=texted.order_number)
-    assert again.sent_channel == ""
+    assert (again.sent_channel, again.sent_to) == ("sms", phone)
+    later = orders.get_order(session=session, user_id=user.id, order_ref=paid.order.order_number)
+    assert (later.sent_channel, later.sent_to) == ("sms", phone)
+    by_guest = orders.get_guest_order(session=session, order_ref=guest.order_number, email="ann@example.com")
+    assert (by_guest.sent_channel, by_guest.sent_to) == ("email", "ann@example.com")
+    assert by_guest.timeline[0].note == "Order placed. Confirmation e-mailed to ann@example.com"
+    # placed without senders (a script, the demo history): nothing was tried, nothing is claimed
+    unknown = orders.get_guest_order(session=session, order_ref=nobody.order_number, email="bo@example.com")
+    assert (unknown.sent_channel, unknown.sent_to) == ("", "") and unknown.timeline[0].note == "Order placed"
+
+
+class _DownSms(CapturingSmsSender):
+    def send(self, to: str, text: str) -> None:
+        raise ConnectionError("the SMS provider is down")
+
+
+def test_what_was_sent_survives_a_retry_and_a_failed_send_is_kept_as_nothing_sent(session):
+    _, (sku,) = make_product(session, stock=(9,))
+    phone = fresh_phone()
+    user = make_user(session, phone=phone)
+    fill_cart(session, user, [sku])
+    kwargs = {"user_id": user.id, "shipping_address": address(), "idempotency_key": "sent-once"}
+    failed = checkout.place_order(session=session, sms=_DownSms(), mailer=None, **kwargs)
+    assert (failed.sent_channel, failed.sent_to) == ("none", "")
+    retried = checkout.place_order(session=session, sms=CapturingSmsSender(), mailer=None, **kwargs)
+    assert retried.id == failed.id and (retried.sent_channel, retried.sent_to) == ("none", "")
+    read = orders.get_order(session=session, user_id=user.id, order_ref=failed.order_number)
+    assert (read.sent_channel, read.sent_to) == ("none", "")
+    assert read.timeline[0].note == "Order placed. No confirmation message was sent"
 
 
 def test_an_order_links_its_tracking_number_to_the_carrier(session):

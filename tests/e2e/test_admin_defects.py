@@ -14,10 +14,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session
 
+from marque_app.domain.money import format_money
 from marque_app.models import Product, ProductStatus
 from marque_app.services import checkout
 from marque_app.services.db import make_engine
 from tests.cartutil import make_product, make_user
+from tests.e2e.axe import axe_source, blocking, describe, run_axe
 from tests.e2e.conftest import log_in_with_email, wait_for_hydration
 from tests.orderutil import address, fill_cart
 
@@ -111,16 +113,56 @@ def test_an_error_goes_as_the_field_is_corrected_and_its_toast_does_not_pile_up(
 
 
 @pytest.fixture
-def an_order(db) -> None:
-    """An order of a customer with a long e-mail address, so the orders table has a row."""
+def an_order(db):
+    """An order of a customer with a long e-mail address, so the orders table has a row: its
+    ``OrderDetail``."""
     t = _tag()
     user = make_user(db, email=f"a.very.long.customer.address.{t}@example-shop-domain.test")
     product, (variant,) = make_product(db, f"Phone Check Mug {t}", price="12.00", stock=(9,), image=False)
     fill_cart(db, user, [variant], 2)
-    checkout.place_order(session=db, user_id=user.id, shipping_address=address())
+    order = checkout.place_order(session=db, user_id=user.id, shipping_address=address())
     product.status = ProductStatus.archived  # off the shelves again (the order keeps its copy)
     db.add(product)
     db.commit()
+    return order
+
+
+def test_the_orders_list_is_cards_on_a_phone_and_a_table_on_a_desktop(goto, page, an_order):
+    goto(f"/admin/orders?q={an_order.order_number}")
+    log_in_with_email(page, *ADMIN)
+    expect(page).to_have_url(re.compile(r"/admin/orders\?q="))
+    wait_for_hydration(page)
+    table, cards = page.get_by_test_id("orders-table"), page.get_by_test_id("order-card")
+    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(table).to_be_visible()
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_be_hidden()  # the desktop shows the table only
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    expect(table).to_be_hidden()
+    card = cards.first
+    expect(card).to_be_visible()
+    expect(card.get_by_test_id("order-card-link")).to_have_text(an_order.order_number)
+    expect(card.get_by_test_id("order-card-customer")).to_have_text(an_order.email)
+    expect(card.get_by_test_id("order-card-status")).to_have_text(an_order.status_label)
+    expect(card.get_by_test_id("order-card-total")).to_have_text(format_money(an_order.total, an_order.currency))
+    expect(card.get_by_test_id("order-card-date")).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$"))
+    page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth")
+    assert _fits(page), page.evaluate("document.documentElement.scrollWidth")
+    box = card.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375 + 0.5, box
+    # every card's own content fits inside it (the long e-mail wraps)
+    assert card.evaluate("el => el.scrollWidth <= el.clientWidth"), card.evaluate("el => el.scrollWidth")
+    # and the cards pass axe (no serious violation; its 24 px target-size rule included)
+    found = blocking(run_axe(page, axe_source(), include='[data-testid="orders-cards"]'))
+    assert not found, describe(found, "the admin orders' cards at 375 px")
+    card.get_by_test_id("order-card-link").click()
+    expect(page).to_have_url(re.compile(f"/admin/orders/{an_order.id}$"))
+
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.go_back()
+    expect(page.get_by_test_id("orders-table").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_test_id("order-card").first).to_be_hidden()
 
 
 @pytest.mark.parametrize("path", ["/admin/orders", "/admin/products"])
@@ -136,6 +178,9 @@ def test_the_orders_and_products_pages_fit_a_phone(goto, page, path, an_order):
         expect(page.get_by_test_id("filter-apply")).to_be_visible()
         page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth")
         assert _fits(page), (width, page.evaluate("document.documentElement.scrollWidth"))
+        if width == 375 and path.endswith("orders"):
+            expect(page.get_by_test_id("order-card").first).to_be_visible()  # cards, not the table
+            continue
         box = table.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
     # a table wider than the phone scrolls inside its own box

@@ -125,7 +125,26 @@ def test_the_footer_follows_the_log_in_and_a_tracking_number_links_to_its_carrie
     expect(page).to_have_url(re.compile(r"/orders/(MQ-[A-Z0-9]{6})/confirmation"), timeout=30_000)
     number = re.search(r"/orders/(MQ-[A-Z0-9]{6})/", page.url).group(1)
     # an account with a phone: the confirmation was texted, and says so (not "e-mailed")
-    expect(page.get_by_test_id("confirmation-sent")).to_have_text(f"We texted the confirmation to {phone}.")
+    texted = f"We texted the confirmation to {phone}."
+    expect(page.get_by_test_id("confirmation-sent")).to_have_text(texted)
+    # kept with the order: a reload, another tab (a new Reflex state, read from the database)
+    # and the order's own page still say what was sent
+    page._marque_frames.clear()
+    page.reload()
+    wait_for_hydration(page)
+    expect(page.get_by_test_id("confirmation-sent")).to_have_text(texted)
+    other = page.context.new_page()
+    other._marque_frames = []
+    other.on("websocket", lambda ws: ws.on("framereceived", lambda f: other._marque_frames.append(f)))
+    for path in (f"/orders/{number}/confirmation", f"/account/orders/{number}"):
+        other._marque_frames.clear()
+        other.goto(path)
+        wait_for_hydration(other)
+        testid = "confirmation-sent" if path.endswith("confirmation") else "order-sent"
+        expect(other.get_by_test_id(testid)).to_have_text(texted)
+    other.close()
+    goto(f"/account/orders/{number}")
+    expect(page.get_by_test_id("order-sent")).to_have_text(texted)
 
     # the order ships (set up in the database: the admin's shipping is test_admin_orders.py's)
     tracking = "1ZA81B620312345678"

@@ -230,3 +230,21 @@ def test_domain_imports_only_the_standard_library():
     code = "import sys, marque_app.domain.cart; print('reflex' in sys.modules, 'sqlmodel' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"
+
+
+def test_move_sku_asks_for_a_choice_among_several_variants():
+    from marque_app.domain.cart import move_needs_choice, move_sku
+
+    several, one = ["a1", "b2", "c3"], ["only"]
+    assert move_sku(one) == "only" and move_sku(one, "only") == "only"
+    assert move_sku(several, "b2") == "b2"
+    cases = [(several, "", "choose_variant"), (several, "zz", "not_a_variant"), (one, "zz", "not_a_variant")]
+    for ids, sku, code in cases:
+        with pytest.raises(CartError) as err:
+            move_sku(ids, sku)
+        assert (err.value.kind, err.value.status, err.value.field, err.value.code) == ("invalid", 422, "sku_id", code)
+        # the page's chooser shows exactly when the rule would refuse a missing choice
+        assert move_needs_choice(len(ids), sku) == (code == "choose_variant")
+    with pytest.raises(CartError) as err:
+        move_sku([])
+    assert err.value.kind == "not_found"

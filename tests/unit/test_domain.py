@@ -52,3 +52,15 @@ def test_domain_imports_neither_reflex_nor_sqlmodel():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_what_the_confirmation_went_out_as_is_read_back_from_the_placement_note():
+    from marque_app.domain.orders import confirmation_note, placement_note, placement_sent
+
+    for channel, to in (("sms", "+15555550101"), ("email", "ann@example.com"), ("none", "")):
+        note = placement_note(channel, to)
+        assert note.startswith("Order placed") and placement_sent(note) == (channel, to)
+        assert confirmation_note(*placement_sent(note)) == confirmation_note(channel, to) != ""
+    assert placement_note("email", "") == placement_note("", "") == "Order placed"
+    for note in ("Order placed", "", "Order placed. Confirmation e-mailed to ", "Shipping address changed"):
+        assert placement_sent(note) == ("", "") and confirmation_note(*placement_sent(note)) == ""

@@ -66,25 +66,67 @@ def orders_list() -> rx.Component:
             ),
         ),
         error_banner(s.error, "orders-error"),
-        table(
-            ["Number", "Date (UTC)", "Customer", "Status", "Payment", "Items", "Total", "Tracking"],
-            rx.foreach(
-                s.items,
-                lambda o: rx.table.row(
-                    rx.table.cell(rx.link(o.order_number, href="/admin/orders/" + o.id, data_testid="order-link")),
-                    rx.table.cell(o.created_at, data_testid="order-date"),
-                    rx.table.cell(o.customer, data_testid="order-customer"),
-                    rx.table.cell(o.status_label, data_testid="order-row-status"),
-                    rx.table.cell(o.payment_label, data_testid="order-payment"),
-                    rx.table.cell(o.item_count),
-                    rx.table.cell(o.total_text, data_testid="order-total"),
-                    rx.table.cell(o.tracking_number),
-                    data_testid="order-row",
+        # a phone gets one card per order, a wider screen the table (CSS only: both are in the page)
+        rx.box(
+            rx.vstack(rx.foreach(s.items, _order_card), spacing="2", width="100%"),
+            display=["block", "block", "none"],
+            width="100%",
+            data_testid="orders-cards",
+        ),
+        rx.box(
+            table(
+                ["Number", "Date (UTC)", "Customer", "Status", "Payment", "Items", "Total", "Tracking"],
+                rx.foreach(
+                    s.items,
+                    lambda o: rx.table.row(
+                        rx.table.cell(rx.link(o.order_number, href="/admin/orders/" + o.id, data_testid="order-link")),
+                        rx.table.cell(o.created_at, data_testid="order-date"),
+                        rx.table.cell(o.customer, data_testid="order-customer"),
+                        rx.table.cell(o.status_label, data_testid="order-row-status"),
+                        rx.table.cell(o.payment_label, data_testid="order-payment"),
+                        rx.table.cell(o.item_count),
+                        rx.table.cell(o.total_text, data_testid="order-total"),
+                        rx.table.cell(o.tracking_number),
+                        data_testid="order-row",
+                    ),
                 ),
+                "orders-table",
             ),
-            "orders-table",
+            display=["none", "none", "block"],
+            width="100%",
         ),
         pager(s.page, s.pages, s.total, s.prev_url, s.next_url),
+    )
+
+
+def _order_card(o) -> rx.Component:
+    """One order on a phone: its number (the link to it), date, customer, status and total."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.link(
+                    rx.text.strong(o.order_number),
+                    href="/admin/orders/" + o.id,
+                    data_testid="order-card-link",
+                ),
+                rx.spacer(),
+                rx.text(o.total_text, weight="bold", data_testid="order-card-total"),
+                width="100%",
+                align="center",
+            ),
+            rx.text(o.customer, size="2", word_break="break-all", data_testid="order-card-customer"),
+            rx.hstack(
+                rx.badge(o.status_label, data_testid="order-card-status"),
+                rx.text(o.created_at, size="1", color=rx.color("gray", 11), data_testid="order-card-date"),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        width="100%",
+        data_testid="order-card",
     )
 
 
