@@ -216,7 +216,7 @@ Limited = [Depends(cart_limit)]
 
 
 def cart_body(view: cart.CartView, message: str = "") -> dict:
-    return {**asdict(view), "message": message}
+    return {**view.as_dict(), "message": message}
 
 
 def wishlist_body(view: wishlist.WishlistView, message: str = "") -> dict:

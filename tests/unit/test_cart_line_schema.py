@@ -13,7 +13,7 @@ import pytest
 from marque_app.api.cart import CartLineOut
 from marque_app.api.schemas import model_of
 from marque_app.services import cart as cart_service
-from marque_app.views.cart import CartLine, CartLineBase, LineView
+from marque_app.views.cart import CartLine, CartLineBase, CartView, LineView
 
 
 def names(cls) -> list[str]:
@@ -48,3 +48,19 @@ def test_components_load_the_cart_views_without_sqlmodel():
     subprocess.run([sys.executable, "-c", code], check=True)
     source = (Path(__file__).resolve().parents[2] / "marque_app/components/cart.py").read_text(encoding="utf-8")
     assert "from marque_app.views.cart import LineView" in source
+
+
+def test_the_cart_answer_is_asdict_without_the_deep_copy():
+    lines = [
+        CartLine(
+            id=str(i), sku_id=f"s{i}", name="Shirt", quantity=i, available=5, line_total="1.00", is_sold_out=i == 2
+        )
+        for i in range(1, 4)
+    ]
+    view = CartView(items=lines, total_items=6, subtotal="3.00", messages=["Price went up"])
+    body = view.as_dict()
+    assert body == asdict(view) and list(body) == list(asdict(view))
+    assert list(body["items"][0]) == names(CartLine)
+    body["items"][0]["quantity"] = 50
+    body["messages"].append("x")
+    assert view.items[0].quantity == 1 and view.messages == ["Price went up"]  # a copy, not the view's own
