@@ -42,6 +42,11 @@ run nothing.
 ``Cache-Control: no-store`` goes on answers to API requests that carry credentials (an
 ``Authorization`` header or a cookie) and on ``/api/v1/auth/*`` (tokens, codes), and on the
 account, admin, checkout and order pages: a shared or back-button cache never keeps them.
+
+``Cache-Control: public, max-age=31536000, immutable`` goes on the build's content-hashed files
+(``/assets/<name>-<8-character hash>.js`` or ``.css``, which Vite names anew whenever their content
+changes): a returning shopper's browser reuses them without asking. Pages, pictures and the
+unhashed scripts of ``assets/`` keep the server's own validators (ETag, Last-Modified).
 """
 
 from __future__ import annotations
@@ -130,6 +135,16 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
 
 
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Vite's build output: "entry.client-CCWdYbG9.js", "__reflex_global_styles-CSdJVmjO.css".
+_HASHED_BUILD_FILE = re.compile(r"^/assets/(?:[^/]+/)*[^/]+-[A-Za-z0-9_-]{8}\.(?:js|mjs|css|woff2?)$")
+
+
+def is_immutable(path: str) -> bool:
+    """Whether the answer is a content-hashed build file that never changes under its name."""
+    return bool(_HASHED_BUILD_FILE.match(path))
+
+
 def is_private(path: str, request_headers: Headers) -> bool:
     """Whether the answer to this request must not be stored by any cache."""
     if path.startswith(API_PREFIX):
@@ -160,6 +175,7 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
         private = is_private(path, Headers(scope=scope))
+        immutable = not private and is_immutable(path)
         held: Message | None = None
         chunks: list[bytes] = []
 
@@ -171,6 +187,8 @@ class SecurityHeaders:
                     headers[name] = value
                 if private:
                     headers["cache-control"] = "no-store"
+                elif immutable and message["status"] in (200, 304):
+                    headers["cache-control"] = IMMUTABLE
                 if message["status"] == 304:
                     # A 304 updates the stored answer's headers: a CSP without the body's
                     # hashes would replace the right one.

@@ -17,7 +17,14 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 
-from marque_app.api.headers import NOT_A_PAGE_CSP, SecurityHeaders, inline_script_hashes, page_csp
+from marque_app.api.headers import (
+    IMMUTABLE,
+    NOT_A_PAGE_CSP,
+    SecurityHeaders,
+    inline_script_hashes,
+    is_immutable,
+    page_csp,
+)
 from marque_app.settings import PROJECT_ROOT, Settings
 
 THEME = b"\nconst theme = localStorage.getItem('theme') || 'light';\n"
@@ -68,6 +75,8 @@ def _app(settings: Settings) -> TestClient:
         Route("/api/v1/auth/login", lambda r: JSONResponse({}), methods=["POST"]),
         Route("/api/v1/docs", lambda r: HTMLResponse(PAGE)),
         Route("/products/a.svg", lambda r: Response(b"<svg/>", media_type="image/svg+xml")),
+        Route("/assets/gone-CCWdYbG9.js", lambda r: Response(status_code=404)),
+        Route("/assets/{name}", lambda r: Response(b"x", media_type="text/javascript")),
         WebSocketRoute("/_event", _echo),
     ]
     return TestClient(SecurityHeaders(Starlette(routes=routes), settings=settings))
@@ -246,3 +255,19 @@ def test_rxconfig_refuses_any_origin_in_one_line(env, expected):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ") and expected in lines[0]
+
+
+def test_content_hashed_build_files_are_cached_for_a_year(client):
+    for path in ("/assets/entry.client-CCWdYbG9.js", "/assets/__reflex_global_styles-CSdJVmjO.css"):
+        assert client.get(path).headers["cache-control"] == IMMUTABLE, path
+    # not hashed, not a build file, or not found: the server's validators only
+    for path in (
+        "/assets/manifest.js",
+        "/assets/a-CCWdYbG9.js.map",
+        "/products/a.svg",
+        "/",
+        "/assets/gone-CCWdYbG9.js",
+    ):
+        assert "cache-control" not in client.get(path).headers, path
+    assert is_immutable("/assets/dist-Cp4vkaNE.js") and not is_immutable("/assets/x-short.js")
+    assert not is_immutable("/products/assets/a-CCWdYbG9.js")
