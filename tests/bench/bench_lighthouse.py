@@ -3,7 +3,8 @@
     .venv/bin/python -m tests.bench.bench_lighthouse [--runs 1] [--url http://127.0.0.1:3000]
 
 Lighthouse comes from the npm registry, pinned (``LIGHTHOUSE_VERSION``), installed once into
-``.tools/lighthouse`` (not committed; ``npm i -E lighthouse@12.2.3``, done here when missing).
+``.tools/lighthouse`` (not committed; ``npm i -E lighthouse@12.2.3``, done here when missing;
+``MARQUE_LIGHTHOUSE_TOOLS`` names another directory).
 It drives the system Chromium (``CHROME_PATH=/usr/bin/chromium``, flags ``--headless
 --no-sandbox --disable-gpu``) with its default mobile preset: a Moto G Power screen, 4x CPU
 slow-down and a slow 4G network (150 ms round trip, 1.6 Mbps), simulated.
@@ -11,7 +12,8 @@ slow-down and a slow 4G network (150 ms round trip, 1.6 Mbps), simulated.
 The store is served as ``make run`` does (``reflex run --env prod``: pages, websocket and API on
 one port) on a free loopback port with a temporary SQLite database holding the demo store, and
 its own frontend build directory (``.tools/lighthouse-web``). ``--url`` measures a server that
-is already running instead (its database must hold the demo store).
+is already running instead (its database must hold the demo store). ``--reports DIR`` keeps
+each run's JSON report there (``home-0.json``...), to read which audits fail and why.
 
 Per page: the four category scores (performance, accessibility, best practices, SEO) and first
 contentful paint, largest contentful paint, total blocking time and cumulative layout shift (the
@@ -35,7 +37,7 @@ from tests.bench.common import report
 from tests.procutil import free_port, http_get
 
 LIGHTHOUSE_VERSION = "12.2.3"  # 13 wants Node 22; 12.3+ locks do not install with this npm
-TOOLS = ROOT / ".tools" / "lighthouse"
+TOOLS = Path(os.environ.get("MARQUE_LIGHTHOUSE_TOOLS", ROOT / ".tools" / "lighthouse"))
 LIGHTHOUSE = TOOLS / "node_modules" / ".bin" / "lighthouse"
 WEB_DIR = Path(os.environ.get("MARQUE_LIGHTHOUSE_WEB_DIR", ROOT / ".tools" / "lighthouse-web"))
 CHROME_FLAGS = "--headless --no-sandbox --disable-gpu"
@@ -183,16 +185,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1, help="Lighthouse runs per page (the median is kept)")
     parser.add_argument("--url", default=None, help="a running server to measure instead of starting one")
+    parser.add_argument("--reports", type=Path, default=None, help="keep the JSON reports in this directory")
     args = parser.parse_args(argv)
     if not 1 <= args.runs <= 9:
         raise SystemExit("bounded: 1 to 9 runs per page")
     ensure_lighthouse()
     tmp = Path(tempfile.mkdtemp(prefix="bench-lighthouse-"))
+    reports = args.reports or tmp
+    reports.mkdir(parents=True, exist_ok=True)
     if args.url:
         from marque_app.settings import default_db_url
 
         db_url = os.environ.get("MARQUE_LIGHTHOUSE_DB_URL", default_db_url())
-        results = measure(args.url.rstrip("/"), pages(db_url), args.runs, tmp)
+        results = measure(args.url.rstrip("/"), pages(db_url), args.runs, reports)
     else:
         port = free_port()
         env = _env(port, WEB_DIR, tmp)
@@ -213,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
         with serve("store", ROOT, env, port, tmp / "reflex.log") as (url, _):
             for path in paths.values():  # warm the server (first compile of each route's data)
                 http_get(url + path, 60)
-            results = measure(url, paths, args.runs, tmp)
+            results = measure(url, paths, args.runs, reports)
     weights = weighted(results)
     print(table(results, weights), flush=True)
     lcps = [r["lcp_ms"] or 0 for r in results.values()]
