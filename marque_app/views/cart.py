@@ -8,6 +8,7 @@ the shape it renders without loading SQLModel or the database layer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from marque_app.domain.cart import MAX_LINE_QUANTITY
 
@@ -50,7 +51,7 @@ class CartView:
     currency: str = "USD"
     messages: list[str] = field(default_factory=list)  # findings: price changes, sold out, repairs
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """``dataclasses.asdict(self)`` without its deep copy: a line's fields are all flat (str,
         int, bool), so copying each line's ``__dict__`` gives the same dict ~10x faster (1.4 ms of a
         100-line merge's answer)."""
