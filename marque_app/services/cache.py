@@ -125,6 +125,7 @@ class CatalogCache:
         self.ttl = {"products": products_ttl, "categories": categories_ttl}
         self._down_until = 0.0
         self._failing = False  # between a failure and the next answer: one log line per outage
+        self._failed_at = 0.0  # when the last failure was seen (monotonic)
         self._lock = threading.Lock()
 
     def generation_key(self, kind: str) -> str:
@@ -146,7 +147,8 @@ class CatalogCache:
         with self._lock:
             first = not self._failing
             self._failing = True
-            self._down_until = time.monotonic() + RETRY_AFTER
+            self._failed_at = time.monotonic()
+            self._down_until = self._failed_at + RETRY_AFTER
         if first:
             log.warning(
                 "catalog cache: Redis %s failed (%s); reading the database until it answers (tried every %.0f s)",
@@ -155,10 +157,14 @@ class CatalogCache:
                 RETRY_AFTER,
             )
 
-    def _answered(self) -> None:
+    def _answered(self, started: float) -> None:
+        """A command sent at ``started`` was answered. Only one sent after the last failure says
+        Redis is back: a read sent before the outage may answer after it began."""
         if self._failing:
             with self._lock:
-                was, self._failing = self._failing, False
+                was = self._failing and started >= self._failed_at
+                if was:
+                    self._failing = False
             if was:
                 log.warning("catalog cache: Redis answers again")
 
@@ -180,6 +186,7 @@ class CatalogCache:
         """
         if not self.available:
             return compute()
+        started = time.monotonic()
         try:
             raw = self.redis.mget([self.generation_key(k) for k in kinds])
             generations = {k: int(v or 0) for k, v in zip(kinds, raw, strict=False)}
@@ -188,7 +195,7 @@ class CatalogCache:
         except (redis_lib.RedisError, OSError, ValueError) as error:
             self._failed("read", error)
             return compute()
-        self._answered()
+        self._answered(started)
         if hit is not None:
             try:
                 return cast(T, loads(hit, result_type))
@@ -264,12 +271,13 @@ def _generations(kinds: tuple[str, ...]) -> tuple[int, ...] | None:
         return own
     if not cache.available:
         return None
+    started = time.monotonic()
     try:
         raw = cache.redis.mget([cache.generation_key(k) for k in kinds])
     except (redis_lib.RedisError, OSError) as error:
         cache._failed("read", error)
         return None
-    cache._answered()
+    cache._answered(started)
     return own + tuple(int(v or 0) for v in raw)
 
 

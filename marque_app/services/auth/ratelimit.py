@@ -60,6 +60,7 @@ class RateLimiter:
         # Redis down: count in this process's memory until _down_until, then try Redis again.
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._down_until = 0.0
+        self._failed_at = 0.0  # when the last failure was seen (monotonic)
         self._lock = threading.Lock()
 
     @classmethod
@@ -91,7 +92,8 @@ class RateLimiter:
     def _storage_failed(self, error: Exception) -> None:
         with self._lock:
             first = self._down_until == 0.0
-            self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
+            self._failed_at = time.monotonic()
+            self._down_until = self._failed_at + REDIS_RETRY_SECONDS
         if first:
             log.warning(
                 "rate limits: Redis failed (%s); counting in this process's memory until it "
@@ -100,10 +102,14 @@ class RateLimiter:
                 REDIS_RETRY_SECONDS,
             )
 
-    def _storage_answered(self) -> None:
+    def _storage_answered(self, started: float) -> None:
+        """A count that began at ``started`` succeeded. Only one begun after the last failure
+        says Redis is back: a request sent before the outage may answer after it began."""
         if self._down_until:
             with self._lock:
-                was_down, self._down_until = self._down_until != 0.0, 0.0
+                was_down = self._down_until != 0.0 and started >= self._failed_at
+                if was_down:
+                    self._down_until = 0.0
             if was_down:
                 log.warning("rate limits: Redis answers again; counting in Redis")
 
@@ -124,12 +130,13 @@ class RateLimiter:
             return RateDecision(True, limit, -1, 0)
         strategy = self.strategy
         if strategy is self.primary:
+            started = time.monotonic()
             try:
                 decision = self._count(strategy, scope, keys, limit)
             except (StorageError, OSError) as error:  # Redis down, refused, timed out
                 self._storage_failed(error)
             else:
-                self._storage_answered()
+                self._storage_answered(started)
                 return decision
         return self._count(self._memory, scope, keys, limit)
 
