@@ -13,16 +13,19 @@ In front of it, every process keeps the catalog reads its storefront pages make 
 category navigation, home page) in memory for a few seconds (:func:`local_fetch`): a page load
 then runs no statement at all. An entry is used only while the data generations it was made
 with are still current: this process's own counters (bumped by ``invalidate_*`` here, at once)
-and, with Redis, the shared counters (one ``MGET``, so another worker's change is seen by the
-next read). The TTL (``LOCAL_TTL``) bounds what no counter sees (a write made outside the app).
+and, with Redis, the shared counters: one ``MGET`` at most once a second
+(:data:`SHARED_FRESH`) while this process's listener hears the bumps that ``invalidate``
+publishes, so another worker's change is seen by the next read here within a millisecond or so. The TTL (``LOCAL_TTL``) bounds what no counter sees (a write made outside the app).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 import types
@@ -46,6 +49,9 @@ KINDS = ("products", "categories")
 RETRY_AFTER = 1.0
 #: Before every key (Reflex's own state keys never start with it).
 PREFIX = "marque:"
+#: Seconds a process trusts the shared generation counters it last read while it hears the
+#: bumps published on the cache's channel (one ``MGET`` per interval instead of one per read).
+SHARED_FRESH = 1.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,6 +133,19 @@ class CatalogCache:
         self._failing = False  # between a failure and the next answer: one log line per outage
         self._failed_at = 0.0  # when the last failure was seen (monotonic)
         self._lock = threading.Lock()
+        # The shared counters as last read: (bumps heard before the read, when, values). The
+        # listener counts every bump published on ``channel`` (``invalidate`` publishes one):
+        # while it listens, a read within SHARED_FRESH of the last one, with no bump heard since,
+        # uses the copy without a round trip.
+        self._shared: tuple[int, float, dict[str, int]] = (-1, float("-inf"), {})
+        self._heard = 0
+        self._listening = False
+        self._listener_pid = 0
+
+    @property
+    def channel(self) -> str:
+        """Where ``invalidate`` announces a bump (every worker's listener drops its counters)."""
+        return f"{self.prefix}catalog:gen"
 
     def generation_key(self, kind: str) -> str:
         return f"{self.prefix}catalog:gen:{kind}"
@@ -213,8 +232,12 @@ class CatalogCache:
         if kind not in KINDS:
             raise ValueError(f"unknown cache kind {kind!r}; one of {KINDS}")
         try:
-            self.redis.incr(self.generation_key(kind))
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.incr(self.generation_key(kind))
+            pipe.publish(self.channel, kind)
+            pipe.execute()
         except (redis_lib.RedisError, OSError) as error:
+            self._heard += 1  # this process's copy of the counters is not to be trusted now
             log.error(
                 "catalog cache: could not invalidate %s (%s); stale entries expire within %d s",
                 kind,
@@ -229,6 +252,68 @@ class CatalogCache:
 
     def invalidate_categories(self) -> bool:
         return self.invalidate("categories")
+
+    def shared_generations(self, kinds: tuple[str, ...]) -> tuple[int, ...] | None:
+        """The shared counters of ``kinds`` (None while Redis fails): this process's copy while
+        its listener has heard no bump since it was read and it is younger than
+        :data:`SHARED_FRESH`, else one ``MGET``. A bump published by another worker reaches the
+        listener within a millisecond or so; a writer that does not publish (an older release)
+        is seen within SHARED_FRESH."""
+        self._listen()
+        now = time.monotonic()
+        heard_then, read_at, values = self._shared
+        if self._listening and heard_then == self._heard and now - read_at < SHARED_FRESH:
+            return tuple(values[k] for k in kinds)
+        if not self.available:
+            return None
+        heard = self._heard  # a bump heard while the MGET runs leaves the copy stale
+        try:
+            raw = self.redis.mget([self.generation_key(k) for k in KINDS])
+        except (redis_lib.RedisError, OSError) as error:
+            self._failed("read", error)
+            return None
+        self._answered(now)
+        values = {k: int(v or 0) for k, v in zip(KINDS, raw, strict=True)}
+        self._shared = (heard, now, values)
+        return tuple(values[k] for k in kinds)
+
+    def _listen(self) -> None:
+        """Start this process's listener once (again in a forked worker: threads do not fork)."""
+        pid = os.getpid()
+        if self._listener_pid == pid:
+            return
+        with self._lock:
+            if self._listener_pid == pid:
+                return
+            self._listener_pid, self._listening = pid, False
+            threading.Thread(target=self._hear, name="marque-catalog-generations", daemon=True).start()
+
+    def _hear(self) -> None:
+        """Count every published bump; while not subscribed (Redis down, a dropped connection:
+        a bump may go unheard) ``shared_generations`` asks Redis on every read instead."""
+        pid = os.getpid()
+        while self._listener_pid == pid:
+            pubsub = self.redis.pubsub()
+            try:
+                pubsub.subscribe(self.channel)
+                deadline = time.monotonic() + 5
+                while (message := pubsub.get_message(timeout=0.5)) is None or message["type"] != "subscribe":
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("no answer to SUBSCRIBE")
+                self._heard += 1  # what was read before the subscription may be stale
+                self._listening = True
+                while self._listener_pid == pid:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None and message["type"] == "message":
+                        self._heard += 1
+            except (redis_lib.RedisError, OSError, ValueError):
+                pass
+            finally:
+                self._listening = False
+                self._heard += 1
+                with contextlib.suppress(redis_lib.RedisError, OSError):
+                    pubsub.close()
+            time.sleep(RETRY_AFTER)
 
 
 @lru_cache(maxsize=4)
@@ -269,16 +354,8 @@ def _generations(kinds: tuple[str, ...]) -> tuple[int, ...] | None:
     cache = catalog_cache()
     if cache is None:
         return own
-    if not cache.available:
-        return None
-    started = time.monotonic()
-    try:
-        raw = cache.redis.mget([cache.generation_key(k) for k in kinds])
-    except (redis_lib.RedisError, OSError) as error:
-        cache._failed("read", error)
-        return None
-    cache._answered(started)
-    return own + tuple(int(v or 0) for v in raw)
+    shared = cache.shared_generations(kinds)
+    return None if shared is None else own + shared
 
 
 def local_fetch(

@@ -8,6 +8,7 @@ their own, and delete only their own keys.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -420,3 +421,83 @@ def test_module_level_invalidation_bumps_both_generations(cache, monkeypatch):
     cache_module.invalidate_catalog()
     gens = cache.redis.mget([cache.generation_key("products"), cache.generation_key("categories")])
     assert gens == [b"2", b"1"]
+
+
+# --- the shared generations as a process keeps them (services.cache.local_fetch) -----------
+
+
+def _worker(cache: CatalogCache) -> CatalogCache:
+    """Another worker's cache object: its own connection, the same keys."""
+    return CatalogCache(redis_lib.Redis.from_url(REDIS_URL), prefix=cache.prefix)
+
+
+def _counting_mget(cache: CatalogCache, monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = cache.redis.mget
+
+    def mget(keys, *args):
+        calls.append(1)
+        return real(keys, *args)
+
+    monkeypatch.setattr(cache.redis, "mget", mget)
+    return calls
+
+
+def _listening(cache: CatalogCache) -> None:
+    cache.shared_generations(("products",))
+    deadline = time.monotonic() + 5
+    while not cache._listening:
+        assert time.monotonic() < deadline, "the listener did not subscribe"
+        time.sleep(0.01)
+
+
+def test_a_process_reads_the_shared_generations_once_a_second_not_on_every_read(cache, monkeypatch):
+    reader = _worker(cache)
+    _listening(reader)
+    calls = _counting_mget(reader, monkeypatch)
+    assert reader.shared_generations(("products", "categories")) == (0, 0)
+    for _ in range(50):
+        assert reader.shared_generations(("products",)) == (0,)
+    assert len(calls) == 1
+    reader.redis.close()
+
+
+def test_another_workers_bump_is_heard_at_once(cache, monkeypatch):
+    from marque_app.services import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "SHARED_FRESH", 3600.0)  # only the listener can end the copy
+    reader = _worker(cache)
+    _listening(reader)
+    assert reader.shared_generations(("products", "categories")) == (0, 0)
+    cache.invalidate_products()  # the other worker: INCR and PUBLISH
+    deadline = time.monotonic() + 2
+    while reader.shared_generations(("products", "categories")) != (1, 0):
+        assert time.monotonic() < deadline, "the bump was not heard"
+        time.sleep(0.005)
+    reader.redis.close()
+
+
+def test_a_bump_that_is_not_published_is_seen_within_shared_fresh(cache, monkeypatch):
+    from marque_app.services import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "SHARED_FRESH", 0.2)
+    reader = _worker(cache)
+    _listening(reader)
+    assert reader.shared_generations(("products",)) == (0,)
+    cache.redis.incr(cache.generation_key("products"))  # an older release: no PUBLISH
+    assert reader.shared_generations(("products",)) == (0,)  # the copy, for SHARED_FRESH
+    time.sleep(0.25)
+    assert reader.shared_generations(("products",)) == (1,)
+    reader.redis.close()
+
+
+def test_without_a_listener_every_read_asks_redis_and_a_dead_redis_gives_none(cache, monkeypatch):
+    reader = _worker(cache)
+    monkeypatch.setattr(reader, "_listen", lambda: None)  # never subscribed (as while Redis is down)
+    calls = _counting_mget(reader, monkeypatch)
+    for _ in range(3):
+        assert reader.shared_generations(("products",)) == (0,)
+    assert len(calls) == 3
+    gone = CatalogCache(redis_lib.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2))
+    assert gone.shared_generations(("products",)) is None
+    reader.redis.close()

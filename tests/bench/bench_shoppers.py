@@ -614,6 +614,7 @@ def _pyspy(pgid: int, seconds: int) -> subprocess.Popen:
             str(seconds),
             "-p",
             str(pgid),
+            *os.environ.get("MARQUE_BENCH_PYSPY_ARGS", "").split(),  # e.g. --gil: what holds the GIL
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
