@@ -17,7 +17,7 @@ if os.environ.get("MARQUE_ENV") != "test":
 
 import reflex as rx  # noqa: E402
 
-from marque_app.components.theme import theme  # noqa: E402
+from marque_app.components.theme import RadixSubsetTailwindPlugin, theme  # noqa: E402
 from marque_app.settings import default_db_url, get_settings  # noqa: E402
 
 # Production mode (`reflex run --env prod`, what `make run` does) serves the compiled
@@ -108,7 +108,8 @@ config = rx.Config(
     frozen_lockfile=True,
     plugins=[
         rx.plugins.SitemapPlugin(),
-        rx.plugins.TailwindV4Plugin(),
+        # Tailwind v4 with only the Radix Themes colours the shop uses (its CSS blocks first paint).
+        RadixSubsetTailwindPlugin(),
         rx.plugins.RadixThemesPlugin(theme=theme()),
     ],
     disable_plugins=[],

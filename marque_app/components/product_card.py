@@ -6,11 +6,29 @@ import reflex as rx
 
 from marque_app.views.catalog import ProductCard
 
+# How many of a grid's first tiles load their picture at once: the first row on a desktop (4
+# columns) and the first two on a phone (2 columns), the part of a listing seen before scrolling.
+EAGER_TILES = 4
+
 
 def product_image(
-    src: rx.Var, alt: rx.Var, name: rx.Var, ratio: str = "4 / 5", radius: str = "12px", **props
+    src: rx.Var,
+    alt: rx.Var,
+    name: rx.Var,
+    ratio: str = "4 / 5",
+    radius: str = "12px",
+    priority: bool | rx.Var[bool] = False,
+    **props,
 ) -> rx.Component:
-    """A product picture that keeps its box (and the layout) while it loads or when missing."""
+    """A product picture that keeps its box (and the layout) while it loads or when missing.
+
+    ``priority``: the picture is (or may be) the page's largest paint, seen without scrolling:
+    it loads at once with a high fetch priority instead of lazily when it nears the viewport.
+    """
+    if isinstance(priority, bool):
+        loading, fetch_priority = ("eager", "high") if priority else ("lazy", "auto")
+    else:
+        loading, fetch_priority = rx.cond(priority, "eager", "lazy"), rx.cond(priority, "high", "auto")
     return rx.box(
         rx.cond(
             src != "",
@@ -20,8 +38,9 @@ def product_image(
                 width="100%",
                 height="100%",
                 object_fit="cover",
-                loading="lazy",
+                loading=loading,
                 decoding="async",
+                custom_attrs={"fetchPriority": fetch_priority},
             ),
             rx.center(
                 rx.icon("image", size=32, color=rx.color("gray", 8)),
@@ -80,9 +99,10 @@ def _badge(text: str, color: str, testid: str) -> rx.Component:
     )
 
 
-def product_card(card: rx.Var[ProductCard]) -> rx.Component:
+def product_card(card: rx.Var[ProductCard], index: rx.Var[int] | None = None) -> rx.Component:
     """A tile: one link (picture, brand, name, price) and, beside it, not inside it, the
-    wishlist heart (a button inside a link is two tab stops for one control)."""
+    wishlist heart (a button inside a link is two tab stops for one control). The grid's first
+    ``EAGER_TILES`` tiles (``index``) load their picture at once."""
     from marque_app.components.cart import heart_toggle  # the wishlist heart (CartState)
 
     link = rx.link(
@@ -92,6 +112,7 @@ def product_card(card: rx.Var[ProductCard]) -> rx.Component:
                     card.image_url,
                     card.image_alt,
                     card.name,
+                    priority=False if index is None else index < EAGER_TILES,
                     transition="transform 0.3s ease",
                     class_name="card-image",
                     # the picture fades when sold out, not the badges (they keep 4.5:1)
@@ -170,7 +191,7 @@ def product_card(card: rx.Var[ProductCard]) -> rx.Component:
 
 def product_grid(cards: rx.Var[list[ProductCard]], testid: str = "product-grid") -> rx.Component:
     return rx.grid(
-        rx.foreach(cards, product_card),
+        rx.foreach(cards, lambda card, index: product_card(card, index)),
         columns=rx.breakpoints(initial="2", sm="3", md="4"),
         gap=rx.breakpoints(initial="16px", md="24px"),
         row_gap=rx.breakpoints(initial="24px", md="36px"),

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+from typing import Any
+
 import reflex as rx
+from reflex.plugins.tailwind_v4 import (
+    TailwindV4Plugin,
+    add_tailwind_to_css_file,
+    add_tailwind_to_postcss_config,
+    compile_config,
+)
 
 ACCENT = "indigo"
 GRAY = "slate"
+# Every colour the storefront and the admin name (accent, gray, color_scheme=...): Radix ships one
+# token file per colour, and only these are bundled (see RadixSubsetTailwindPlugin).
+RADIX_COLORS = (ACCENT, GRAY, "gray", "red", "tomato", "amber", "grass", "green", "blue", "iris", "violet")
 FONT_STACK = "Inter, ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
@@ -67,3 +80,40 @@ STYLE = {
         "border": "0",
     },
 }
+
+
+def radix_subset_root_style(include_radix_themes: bool = True) -> tuple[str, str]:
+    """``styles/tailwind.css`` as Reflex's TailwindV4Plugin writes it, but importing Radix Themes'
+    parts (base tokens, the colours in RADIX_COLORS, components, utilities) instead of its whole
+    ``styles.css``, whose tokens hold all 31 colours: the one stylesheet that blocks first paint."""
+    radix = "@radix-ui/themes"
+    parts = [
+        f"{radix}/tokens/base.css",
+        *(f"{radix}/tokens/colors/{color}.css" for color in dict.fromkeys(RADIX_COLORS)),
+        f"{radix}/components.css",
+        f"{radix}/utilities.css",
+    ]
+    radix_imports = "".join(f'@import "{part}" layer(components);\n' for part in parts) if include_radix_themes else ""
+    return str(Path("styles") / "tailwind.css"), (
+        "@layer theme, base, components, utilities;\n"
+        '@import "tailwindcss/theme.css" layer(theme);\n'
+        '@import "tailwindcss/preflight.css" layer(base);\n'
+        f"{radix_imports}"
+        '@import "tailwindcss/utilities.css" layer(utilities);\n'
+        '@config "../tailwind.config.js";\n'
+    )
+
+
+@dataclasses.dataclass
+class RadixSubsetTailwindPlugin(TailwindV4Plugin):
+    """TailwindV4Plugin with only the Radix Themes colours the shop uses (radix_subset_root_style)."""
+
+    def pre_compile(self, **context: Any) -> None:
+        context["add_save_task"](compile_config, self.get_unversioned_config())
+        include_radix_themes = context["radix_themes_plugin"].enabled
+        context["add_save_task"](radix_subset_root_style, include_radix_themes)
+        context["add_modify_task"]("postcss.config.js", add_tailwind_to_postcss_config)
+        context["add_modify_task"](
+            str(Path("styles") / "__reflex_global_styles.css"),
+            lambda content: add_tailwind_to_css_file(content, include_radix_themes=include_radix_themes),
+        )

@@ -68,6 +68,7 @@ def gallery() -> rx.Component:
             ProductState.product.name,
             ratio="1 / 1",
             radius="16px",
+            priority=True,  # the page's largest paint
             data_testid="gallery-main",
         ),
         rx.cond(

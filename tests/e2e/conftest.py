@@ -463,6 +463,10 @@ def log_out(page, attempts: int = 3) -> None:
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    # A test that opened a second tab leaves this one in the background, where Chromium may throttle
+    # animation frames: Playwright's click then finds the opening menu "not stable" (it compares
+    # the item's box over two frames) until it times out. A shopper clicks in the front tab.
+    page.bring_to_front()
     for _ in range(attempts):
         page.get_by_test_id("account-menu").click()
         try:
