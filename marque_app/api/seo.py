@@ -151,7 +151,8 @@ class PageMetadata:
         elif shell_ok:
             status = meta.status
             summary = seo.product_summary(meta.product) if meta.product is not None and meta.status == 200 else ""
-            body = seo.inject(body.decode("utf-8"), seo.head_tags(meta, self.base_url), summary).encode("utf-8")
+            page = seo.inject(body.decode("utf-8"), seo.head_tags(meta, self.base_url), summary)
+            body = (seo.paint_first(page) if summary else page).encode("utf-8")
         else:  # not a page the app serves as HTML: as it answered
             await _replay(scope, send, start, body)
             return

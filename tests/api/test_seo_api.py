@@ -197,6 +197,12 @@ def test_product_page_shows_name_price_and_picture_before_any_script(site, shop)
     assert '<img src="/products/oxford-1.svg"' in summary
     assert body.index('id="marque-first-paint"') < body.index("radix-themes")  # before the app's root
     assert '<link rel="preload" as="image" href="/products/oxford-1.svg"' in head_of(body)
+    # the app's scripts wait for that first paint: no module preloads, React Router's bootstrap
+    # started by a classic script after the first frame (seo.paint_first; tests/unit run it)
+    assert "modulepreload" not in body and '<script type="module"' not in body
+    assert re.search(r'<script>\(function\(\)\{var started=false;.*import\("/assets/entry\.client-', body)
+    home = site.get("/").text  # a page without a summary keeps React Router's document
+    assert "modulepreload" in home and '<script type="module"' in home
 
 
 def test_a_sold_out_product_is_offered_out_of_stock_and_without_a_rating(site, shop):

@@ -84,3 +84,69 @@ def test_robots_and_sitemap():
     )
     assert "<loc>https://shop.example/products/a&amp;b</loc><lastmod>2026-03-04</lastmod>" in xml
     assert "<url><loc>https://shop.example/</loc></url>" in xml
+
+
+# React Router's document as Reflex builds it (head preloads, the module bootstrap at the end).
+_SHELL = (
+    '<!DOCTYPE html><html lang="en"><head><meta charSet="utf-8"/>'
+    '<link as="style" href="/assets/__reflex_global_styles-CeR61GtM.css" rel="preload"/>'
+    '<link rel="modulepreload" href="/assets/manifest-f4456fbe.js"/>'
+    '<link rel="modulepreload" href="/assets/entry.client-CCWdYbG9.js"/>'
+    '<link rel="modulepreload" href="/assets/root-BH7v7TyL.js"/>'
+    '<link href="/assets/__reflex_global_styles-CeR61GtM.css" rel="stylesheet" type="text/css"/></head>'
+    "<body><div>app</div><script>window.__reactRouterContext = {};</script>"
+    '<script type="module" async="">import "/assets/manifest-f4456fbe.js";\n'
+    'import * as route0 from "/assets/root-BH7v7TyL.js";\n'
+    'import * as route1 from "/assets/_products_.__slug_._index-DU7eDVE2.js";\n  \n'
+    '  window.__reactRouterRouteModules = {"root":route0,"routes/products":route1};\n\n'
+    'import("/assets/entry.client-CCWdYbG9.js");</script><!--$--><script>done();</script></body></html>'
+)
+
+
+def test_paint_first_drops_the_module_preloads_and_boots_the_app_after_the_first_frame():
+    import shutil
+    import subprocess
+
+    out = seo.paint_first(_SHELL)
+    assert "modulepreload" not in out and 'type="module"' not in out
+    assert 'rel="stylesheet"' in out and "<script>done();</script>" in out  # the rest is kept
+    boot = re.search(r"<script>(\(function\(\)\{var started.*?)</script>", out)
+    assert boot is not None
+    node = shutil.which("node")
+    assert node, "node is needed (it builds the frontend too)"
+    # The boot script in Node, import() answered by a stub that notes each module when asked.
+    harness = """
+    const seen = [];
+    globalThis.window = {};
+    globalThis.document = {visibilityState: process.argv[2]};
+    globalThis.requestAnimationFrame = (f) => setTimeout(() => { seen.push("frame"); f(); }, 0);
+    const load = (url) => { seen.push(url); return Promise.resolve({url}); };
+    eval(process.argv[1].replace(/import\\(/g, "load("));
+    seen.push("parsed");
+    setTimeout(() => console.log(JSON.stringify({seen, modules: window.__reactRouterRouteModules})), 50);
+    """
+    modules = {
+        "root": {"url": "/assets/root-BH7v7TyL.js"},
+        "routes/products": {"url": "/assets/_products_.__slug_._index-DU7eDVE2.js"},
+    }
+    wanted = [
+        "/assets/manifest-f4456fbe.js",
+        "/assets/root-BH7v7TyL.js",
+        "/assets/_products_.__slug_._index-DU7eDVE2.js",
+        "/assets/entry.client-CCWdYbG9.js",
+    ]
+    for visibility, first in (("visible", ["parsed", "frame"]), ("hidden", ["parsed", "/assets/manifest-f4456fbe.js"])):
+        ran = subprocess.run(
+            [node, "-e", harness, boot.group(1), visibility], capture_output=True, text=True, timeout=30, check=True
+        )
+        result = json.loads(ran.stdout)
+        assert result["seen"][:2] == first  # a visible tab paints first; a hidden one draws no frames
+        assert ("frame" in result["seen"]) == (visibility == "visible")
+        assert [s for s in result["seen"] if s.startswith("/")] == wanted  # in order, each once
+        assert result["modules"] == modules
+
+
+def test_paint_first_leaves_a_shell_it_does_not_know_unchanged():
+    odd = _SHELL.replace('import("/assets/entry.client-CCWdYbG9.js");', 'start("/assets/entry.client-CCWdYbG9.js");')
+    assert seo.paint_first(odd) == odd
+    assert seo.paint_first("<html><body>plain</body></html>") == "<html><body>plain</body></html>"
