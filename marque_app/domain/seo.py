@@ -111,6 +111,18 @@ class PageMeta:
     product: ProductFacts | None = None
     website: bool = False  # the WebSite + SearchAction JSON-LD (home)
     preload_image: str = ""  # the picture that is the page's largest paint
+    heading: str = ""  # a listing's name, with ``cards`` its first-paint summary
+    cards: Sequence[SummaryCard] = ()
+
+
+@dataclass(frozen=True)
+class SummaryCard:
+    """One product tile of a listing's first-paint summary."""
+
+    name: str
+    price: str  # "$24.00"
+    image: str = ""
+    brand: str = ""
 
 
 def absolute(base_url: str, path: str) -> str:
@@ -265,8 +277,21 @@ SUMMARY_STYLE = (
     f"#{SUMMARY_ID} h1{{font-size:28px;line-height:1.2;margin:0 0 8px}}"
     f"#{SUMMARY_ID} .mq-price{{font-size:20px;font-weight:600;margin:0}}"
     f"#{SUMMARY_ID} s{{color:#60646c;font-weight:400;margin-left:8px}}"
+    f"#{SUMMARY_ID} .mq-heading{{font-size:24px;font-weight:700;line-height:1.2;margin:0 0 16px}}"
+    f"#{SUMMARY_ID} .mq-grid{{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px}}"
+    f"@media (min-width:768px){{#{SUMMARY_ID} .mq-grid{{grid-template-columns:repeat(4,minmax(0,1fr))}}}}"
+    f"#{SUMMARY_ID} .mq-grid img{{border-radius:12px}}"
+    # the first tile across the grid: bigger than any tile the app draws, so the page's largest
+    # paint is this early one, not the app's grid a moment later
+    f"#{SUMMARY_ID} .mq-grid>div:first-child{{grid-column:1/-1;max-width:560px}}"
+    f"#{SUMMARY_ID} .mq-grid .mq-brand{{margin:8px 0 2px;font-size:12px}}"
+    f"#{SUMMARY_ID} .mq-grid .mq-name{{font-size:14px;margin:0 0 2px}}"
+    f"#{SUMMARY_ID} .mq-grid .mq-price{{font-size:14px}}"
     f"body:has([data-testid=logo]) #{SUMMARY_ID}{{display:none}}"
 )
+
+#: Tiles in a listing's first-paint summary (what a phone's first screen and a little more shows).
+SUMMARY_CARDS = 6
 
 
 def product_summary(facts: ProductFacts) -> str:
@@ -284,6 +309,30 @@ def product_summary(facts: ProductFacts) -> str:
         f'<p class="mq-logo">marque</p>{picture}'
         f'<p class="mq-brand">{e(facts.brand)}</p><p class="mq-name">{e(facts.name)}</p>'
         f'<p class="mq-price">{e(facts.price)}{compare}</p></div>'
+    )
+
+
+def listing_summary(heading: str, cards: Sequence[SummaryCard]) -> str:
+    """A listing's name and its first tiles (picture, brand, name, price) as plain HTML, laid out
+    as the app's grid lays them out, until the app has drawn the page."""
+    e = html.escape
+    tiles = []
+    for i, card in enumerate(cards[:SUMMARY_CARDS]):
+        priority = ' fetchpriority="high"' if i < 2 else ' loading="lazy"' if i >= 4 else ""
+        picture = (
+            f'<img src="{e(card.image)}" alt="{e(card.name)}" width="300" height="300"{priority}/>'
+            if card.image
+            else ""
+        )
+        brand = f'<p class="mq-brand">{e(card.brand)}</p>' if card.brand else ""
+        tiles.append(
+            f'<div>{picture}{brand}<p class="mq-name">{e(card.name)}</p><p class="mq-price">{e(card.price)}</p></div>'
+        )
+    return (
+        f'<style data-marque-seo="">{SUMMARY_STYLE}</style>'
+        f'<div id="{SUMMARY_ID}" data-marque-seo="">'
+        f'<p class="mq-logo">marque</p><p class="mq-heading">{e(heading)}</p>'
+        f'<div class="mq-grid">{"".join(tiles)}</div></div>'
     )
 
 

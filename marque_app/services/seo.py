@@ -150,6 +150,11 @@ def listing_meta(listing: ListingPage, *, kind: str, page: int) -> PageMeta:
         image=image or seo.SITE_IMAGE,
         breadcrumb=trail,
         preload_image=first_image,
+        heading=heading,
+        cards=[
+            seo.SummaryCard(name=p.name, price=p.price, image=p.image_url, brand=p.brand)
+            for p in listing.products[: seo.SUMMARY_CARDS]
+        ],
     )
 
 

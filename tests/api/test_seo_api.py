@@ -262,6 +262,19 @@ def test_category_page_html_has_its_title_description_canonical_and_breadcrumb(s
     assert titles(page2) == ["Shirts (page 2) | Marque"]
 
 
+def test_category_page_shows_its_name_and_first_products_before_any_script(site, shop):
+    body = site.get(f"/categories/{shop['shirts'].slug}").text
+    summary = re.search(r'<div id="marque-first-paint"[^>]*>(.*)</div></div>', body, re.S).group(1)
+    assert '<p class="mq-heading">Shirts</p>' in summary
+    names = re.findall(r'<p class="mq-name">([^<]*)</p>', summary)
+    assert sorted(names) == ["Linen Shirt", "Oxford Shirt"]  # the listing's active products
+    assert "$40.00" in summary and '<img src="/products/oxford-1.svg"' in summary
+    assert "modulepreload" not in body  # its scripts start after that paint (seo.paint_first)
+    # a page past the last one has no tiles to show: no summary, React Router's document
+    empty = site.get(f"/categories/{shop['shirts'].slug}?page=9").text
+    assert "marque-first-paint" not in empty.split("</head>", 1)[1] and "modulepreload" in empty
+
+
 def test_brand_page_html_has_its_title_and_breadcrumb(site, shop):
     acme = shop["acme"]
     head = head_of(site.get(f"/brands/{acme.slug}").text)

@@ -150,3 +150,14 @@ def test_paint_first_leaves_a_shell_it_does_not_know_unchanged():
     odd = _SHELL.replace('import("/assets/entry.client-CCWdYbG9.js");', 'start("/assets/entry.client-CCWdYbG9.js");')
     assert seo.paint_first(odd) == odd
     assert seo.paint_first("<html><body>plain</body></html>") == "<html><body>plain</body></html>"
+
+
+def test_listing_summary_escapes_and_shows_at_most_the_first_tiles():
+    cards = [seo.SummaryCard(name=f"Shirt <{i}>", price=f"${i}.00", image=f"/p/{i}.svg", brand="A&B") for i in range(9)]
+    out = seo.listing_summary('Shirts "new"', cards)
+    assert '<p class="mq-heading">Shirts &quot;new&quot;</p>' in out
+    assert re.findall(r'<p class="mq-name">([^<]*)</p>', out) == [
+        f"Shirt &lt;{i}&gt;" for i in range(seo.SUMMARY_CARDS)
+    ]
+    assert out.count('fetchpriority="high"') == 2 and '<p class="mq-brand">A&amp;B</p>' in out
+    assert "body:has([data-testid=logo]) #marque-first-paint{display:none}" in out  # gone once the app draws
