@@ -156,10 +156,9 @@ class PageMetadata:
             elif meta.status == 200 and meta.cards:
                 summary = seo.listing_summary(meta.heading, meta.cards)
             page = seo.inject(body.decode("utf-8"), seo.head_tags(meta, self.base_url), summary)
-            # the app's scripts after the first paint where the server sent something to paint
-            # (the prerendered home page too, but its largest paint is the app's first product
-            # tile: started later, it came later, performance 62-66 -> 58 in one run)
-            body = (seo.paint_first(page) if summary else page).encode("utf-8")
+            # the app's scripts after the first paint where the server sent something to paint:
+            # a summary, or the prerendered home page (its headline is its largest paint)
+            body = (seo.paint_first(page) if summary or scope["path"] == "/" else page).encode("utf-8")
         else:  # not a page the app serves as HTML: as it answered
             await _replay(scope, send, start, body)
             return

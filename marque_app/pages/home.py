@@ -32,7 +32,9 @@ def hero() -> rx.Component:
             rx.heading(
                 "Good things, made to last.",
                 as_="h1",
-                size=rx.breakpoints(initial="8", md="9"),
+                # the page's largest paint on a phone: drawn with the prerendered page, before
+                # the product tiles the app brings (smaller), so the page is done painting early
+                size="9",
                 weight="bold",
                 letter_spacing="-0.03em",
                 line_height="1.05",

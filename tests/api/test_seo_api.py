@@ -201,8 +201,10 @@ def test_product_page_shows_name_price_and_picture_before_any_script(site, shop)
     # started by a classic script after the first frame (seo.paint_first; tests/unit run it)
     assert "modulepreload" not in body and '<script type="module"' not in body
     assert re.search(r'<script>\(function\(\)\{var started=false;.*import\("/assets/entry\.client-', body)
-    home = site.get("/").text  # a page without a summary keeps React Router's document
-    assert "modulepreload" in home and '<script type="module"' in home
+    home = site.get("/").text  # prerendered: it paints without the app too
+    assert "modulepreload" not in home and '<script type="module"' not in home
+    search = site.get("/search", params={"q": "shirt"}).text  # nothing to paint without the app
+    assert "modulepreload" in search and '<script type="module"' in search
 
 
 def test_a_sold_out_product_is_offered_out_of_stock_and_without_a_rating(site, shop):
