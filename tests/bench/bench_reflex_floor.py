@@ -40,7 +40,7 @@ from typing import Any
 
 from tests.bench import shoppers_protocol as proto
 from tests.bench.bench_cart_latency import CHROMIUM, CHROMIUM_ARGS, COUNTER_DIR, COUNTER_WEB, _env, serve
-from tests.bench.bench_shoppers import _pct, group_cpu_seconds, group_rss_mb, machine_busy_seconds
+from tests.bench.bench_shoppers import _pct, group_cpu_seconds, group_rss_mb, machine_busy_seconds, use_redis_state
 from tests.bench.common import report
 from tests.procutil import free_port
 
@@ -216,13 +216,9 @@ def main(argv: list[str] | None = None) -> None:
     env.pop("REFLEX_REDIS_URL", None)
     env["REFLEX_STATE_MANAGER_MODE"] = "memory"  # as the store's rxconfig without Redis
     if args.redis:
-        import redis
-
-        redis_url = os.environ.get("MARQUE_BENCH_FLOOR_REDIS_URL", "redis://127.0.0.1:6379/6")
-        redis.Redis.from_url(redis_url).flushdb()
-        env["REFLEX_REDIS_URL"] = redis_url
-        if args.workers:
-            env["GRANIAN_WORKERS"] = str(args.workers)
+        use_redis_state(env, os.environ.get("MARQUE_BENCH_FLOOR_REDIS_URL", "redis://127.0.0.1:6379/6"))
+    if args.workers:
+        env["GRANIAN_WORKERS"] = str(args.workers)
     with serve("counter", COUNTER_DIR, env, port, tmp / "reflex.log") as (url, proc):
         template, event = capture(url)
         out = asyncio.run(load(args, url, template, event, proc.pid))

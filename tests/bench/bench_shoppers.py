@@ -673,6 +673,14 @@ def _pct(samples: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
 
 
+def use_redis_state(env: dict[str, str], redis_url: str) -> None:
+    """The served app's Redis state manager on ``redis_url``'s database, emptied first."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    env["REFLEX_REDIS_URL"] = redis_url
+
+
 def _database(args, tmp: Path) -> str:
     if args.db == "sqlite":
         return f"sqlite:///{tmp / 'marque-bench.db'}"
@@ -736,11 +744,7 @@ def main(argv: list[str] | None = None) -> None:
     env["MARQUE_RATE_LIMIT_ENABLED"] = "false"
     env.pop("REFLEX_REDIS_URL", None)
     if args.redis:
-        redis_url = os.environ.get("MARQUE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
-        import redis
-
-        redis.Redis.from_url(redis_url).flushdb()
-        env["REFLEX_REDIS_URL"] = redis_url
+        use_redis_state(env, os.environ.get("MARQUE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"))
     if args.workers:
         env["GRANIAN_WORKERS"] = str(args.workers)
     setup = subprocess.run(
