@@ -313,8 +313,9 @@ def product_summary(facts: ProductFacts) -> str:
 
 
 def listing_summary(heading: str, cards: Sequence[SummaryCard]) -> str:
-    """A listing's name and its first tiles (picture, brand, name, price) as plain HTML, laid out
-    as the app's grid lays them out, until the app has drawn the page."""
+    """A listing's name and its first tiles (picture, brand, name, price) as plain HTML, in a
+    grid of two columns (four on a wide screen) with the first tile across it, until the app has
+    drawn the page."""
     e = html.escape
     tiles = []
     for i, card in enumerate(cards[:SUMMARY_CARDS]):
@@ -419,8 +420,9 @@ _BOOT = (
 
 
 def paint_first(shell: str) -> str:
-    """``shell`` with the app's scripts started after the first paint, for a page whose server
-    sent its content as plain HTML (:func:`product_summary`): the module preloads React Router
+    """``shell`` with the app's scripts started after the first paint, for a page that paints
+    without them (a :func:`product_summary` or :func:`listing_summary`, the prerendered home
+    page): the module preloads React Router
     puts in the head (27-35 scripts, ~300 KB, fetched with the stylesheet and the picture on a
     slow line) are dropped and its module bootstrap becomes a classic script that imports the same
     modules, in the same order, at the frame after the first paint. The app then loads as before,
