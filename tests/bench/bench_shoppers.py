@@ -122,6 +122,14 @@ def _cpu_groups(pgid: int, fleet: Any) -> dict[str, int]:
     return groups
 
 
+def _own_cpu_seconds() -> float:
+    """This load generator's CPU (user + system), every thread."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
 def group_rss_mb(pgid: int) -> float:
     total = 0
     for pid in _group_pids(pgid):
@@ -555,6 +563,7 @@ async def shop(
     groups = _cpu_groups(pgid, fleet)
     cpu_start = {name: group_cpu_seconds(g) for name, g in groups.items()}
     busy0 = machine_busy_seconds()
+    own0 = _own_cpu_seconds()
     cpu0, t0 = sum(cpu_start.values()), time.monotonic()
     killer = None
     if fleet is not None and args.kill_one_at is not None:
@@ -581,6 +590,7 @@ async def shop(
         if name in cpu_start:
             cpu_end[name] = group_cpu_seconds(g)
     busy1 = machine_busy_seconds()
+    figures.client_cpu = _own_cpu_seconds() - own0  # type: ignore[attr-defined]
     t1 = time.monotonic()
     cpu_by = {name: cpu_end[name] - cpu_start[name] for name in cpu_start}
     cpu1 = cpu0 + sum(cpu_by.values())
@@ -820,6 +830,16 @@ def main(argv: list[str] | None = None) -> None:
         "disconnects": figures.disconnects,
         "cpu_ms_per_add": round(cpu * 1000 / adds, 2) if adds else None,
         "bytes_per_add_median": int(_pct([float(b) for b in figures.add_bytes], 0.5) or 0),
+        # who had the machine's cores over the window: the server, this load generator, everyone
+        **(
+            {
+                "server_cores_busy": round(cpu / wall, 2),
+                "client_cores_busy": round(getattr(figures, "client_cpu", 0.0) / wall, 2),
+                "machine_busy_share": round(figures.window[4] / wall / (os.cpu_count() or 1), 2),
+            }
+            if wall and hasattr(figures, "window")
+            else {}
+        ),
         **alone,
         **fleet_figures,
         "rss_mb": rss,
