@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from marque_app import routes
 from marque_app.api.outage import RETRY_AFTER
 from marque_app.domain import seo
 from marque_app.services.db import is_unavailable
@@ -158,7 +159,7 @@ class PageMetadata:
             page = seo.inject(body.decode("utf-8"), seo.head_tags(meta, self.base_url), summary)
             # the app's scripts after the first paint where the server sent something to paint:
             # a summary, or the prerendered home page (its headline is its largest paint)
-            body = (seo.paint_first(page) if summary or scope["path"] == "/" else page).encode("utf-8")
+            body = (seo.paint_first(page) if summary or scope["path"] == routes.HOME else page).encode("utf-8")
         else:  # not a page the app serves as HTML: as it answered
             await _replay(scope, send, start, body)
             return

@@ -15,7 +15,8 @@ then runs no statement at all. An entry is used only while the data generations 
 with are still current: this process's own counters (bumped by ``invalidate_*`` here, at once)
 and, with Redis, the shared counters: one ``MGET`` at most once a second
 (:data:`SHARED_FRESH`) while this process's listener hears the bumps that ``invalidate``
-publishes, so another worker's change is seen by the next read here within a millisecond or so. The TTL (``LOCAL_TTL``) bounds what no counter sees (a write made outside the app).
+publishes, so another worker's change is seen by the next read here within a millisecond or
+so. The TTL (``LOCAL_TTL``) bounds what no counter sees (a write made outside the app).
 """
 
 from __future__ import annotations
