@@ -46,6 +46,13 @@ def app_db(app_db_url):
     engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _no_stale_read(app_db):
+    # A SQLite transaction left open by the last test's reads is refused ("database is locked")
+    # when this test writes after the app committed; each test starts from a fresh one.
+    app_db.rollback()
+
+
 def _fresh(db) -> None:
     db.rollback()
     db.expire_all()

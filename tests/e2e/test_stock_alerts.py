@@ -38,7 +38,11 @@ def no_serious_violations(page, where: str, include: str | None = None) -> None:
 def alerts_for(db, variant_id) -> list[StockAlert]:
     db.rollback()
     db.expire_all()
-    return list(db.execute(sa.select(StockAlert).where(StockAlert.product_variant_id == variant_id)).scalars())
+    rows = list(db.execute(sa.select(StockAlert).where(StockAlert.product_variant_id == variant_id)).scalars())
+    # End the read: a SQLite transaction that read before the app's last commit is refused
+    # ("database is locked") when it later writes (the next make_user or adjust_stock).
+    db.commit()
+    return rows
 
 
 def test_a_guest_is_told_once_by_e_mail_when_the_sold_out_item_is_back(goto, page, app_db, server_log):
