@@ -17,6 +17,7 @@ if os.environ.get("MARQUE_ENV") != "test":
 
 import reflex as rx  # noqa: E402
 
+from marque_app.components.deltas import TransitionStatePlugin  # noqa: E402
 from marque_app.components.theme import RadixSubsetTailwindPlugin, theme  # noqa: E402
 from marque_app.settings import default_db_url, get_settings  # noqa: E402
 
@@ -111,6 +112,9 @@ config = rx.Config(
         # Tailwind v4 with only the Radix Themes colours the shop uses (its CSS blocks first paint).
         RadixSubsetTailwindPlugin(),
         rx.plugins.RadixThemesPlugin(theme=theme()),
+        # The server's state renders as a React transition, in slices (the page's first data was
+        # one long task: most of Lighthouse's total blocking time).
+        TransitionStatePlugin(),
     ],
     disable_plugins=[],
     **_extra,

@@ -245,17 +245,22 @@ class CartState(rx.State):
     _priced: dict[str, CartLine] = {}
     _wish_known: dict[str, WishView] = {}
 
+    # The page this tab's cart last loaded for (``_load``: every storefront and account page).
+    _page: str = ""
+
     # --- derived (pure) ----------------------------------------------------------------------
-    # Uncached (``cache=False``): Reflex recomputes them for each delta of this state and sends
-    # one only when its value changed for this tab. The lines, totals and wishlist items are
-    # only computed where they are on screen (the open drawer, /cart, /wishlist; else empty), so
-    # an add on a product page sends the count and the op id, not the whole cart.
+    # Cached, with their dependencies named: Reflex recomputes one only when a var it reads
+    # changed in this event (``_quiet`` marks them too), so an event that does not touch the cart
+    # neither loads this state nor recomputes it (an uncached var made every event of every
+    # state do both). The lines, totals and wishlist items are only computed where they are on
+    # screen (the open drawer, /cart, /wishlist; else empty), so an add on a product page sends
+    # the count and the op id, not the whole cart.
 
     def _route(self) -> str:
         return (self.router.url.path or "/").rstrip("/") or "/"
 
     def _shows_lines(self) -> bool:
-        return self.drawer_open or self._route() == routes.CART
+        return self.drawer_open or self._page == routes.CART
 
     def _all_lines(self) -> list[LineView]:
         if self.is_user:
@@ -264,19 +269,19 @@ class CartState(rx.State):
         currency = get_settings().currency
         return [guest_line_view(line, self._priced.get(line.sku_id), currency) for line in parsed]
 
-    @rx.var(cache=False)
+    @rx.var(deps=["drawer_open", "_page", "is_user", "_user_lines", "guest_cart", "_priced"], auto_deps=False)
     def lines(self) -> list[LineView]:
         return self._all_lines() if self._shows_lines() else []
 
-    @rx.var(cache=False)
+    @rx.var(deps=["drawer_open", "_page", "is_user", "_user_lines", "guest_cart", "_priced"], auto_deps=False)
     def summary(self) -> Summary:
         return summarize(self._all_lines()) if self._shows_lines() else Summary()
 
-    @rx.var(cache=False)
+    @rx.var(deps=["drawer_open", "_page", "is_user", "_user_lines", "guest_cart", "_priced"], auto_deps=False)
     def has_lines(self) -> bool:
         return self._shows_lines() and bool(self._all_lines())
 
-    @rx.var(cache=False)
+    @rx.var(deps=["is_user", "_user_lines", "guest_cart"], auto_deps=False)
     def cart_count(self) -> int:
         if self.is_user:
             return sum(line.quantity for line in self._user_lines)
@@ -289,19 +294,19 @@ class CartState(rx.State):
         ids, _ = parse_guest_wishlist(self.guest_wishlist)
         return ids
 
-    @rx.var(cache=False)
+    @rx.var(deps=["is_user", "_user_wishlist", "guest_wishlist"], auto_deps=False)
     def wishlist_ids(self) -> list[str]:
         return self._wishlist_ids()
 
-    @rx.var(cache=False)
+    @rx.var(deps=["_page", "is_user", "_user_wishlist", "guest_wishlist", "_wish_known"], auto_deps=False)
     def wishlist_items(self) -> list[WishView]:
-        if self._route() != routes.WISHLIST:
+        if self._page != routes.WISHLIST:
             return []
         if self.is_user:
             return list(self._user_wishlist)
         return [self._wish_known[pid] for pid in self._wishlist_ids() if pid in self._wish_known]
 
-    @rx.var(cache=False)
+    @rx.var(deps=["is_user", "_user_wishlist", "guest_wishlist"], auto_deps=False)
     def wishlist_count(self) -> int:
         return len(self._wishlist_ids())
 
@@ -329,6 +334,7 @@ class CartState(rx.State):
 
     async def _load(self):
         self.drawer_open = False  # a new page starts with the drawer closed
+        self._page = self._route()
         auth = await self.get_state(AuthState)
         if auth.is_logged_in and auth._user_id:
             if self.guest_cart or self.guest_wishlist:
@@ -350,7 +356,7 @@ class CartState(rx.State):
         self._user_lines, self._user_wishlist = [], []
         # The server prices the guest's lines only where they are shown (/cart here, the drawer
         # when it opens): a product page's load reads no table for the cart.
-        return await self._load_guest(wishlist=False, price=self._route() == routes.CART)
+        return await self._load_guest(wishlist=False, price=self._page == routes.CART)
 
     @rx.event
     async def load_wishlist(self):
@@ -447,6 +453,7 @@ class CartState(rx.State):
         due = name in self.dirty_vars
         setattr(self, name, value)
         if not due:
+            self._mark_dirty_computed_vars([name])  # the count and lines read it: recomputed
             self.dirty_vars.discard(name)
 
     def _queue_op(self, op: dict) -> None:
