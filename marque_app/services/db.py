@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -103,14 +104,33 @@ def is_sqlite_busy(error: BaseException) -> bool:
     return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(error)
 
 
+_writers: dict[str, sa.Engine] = {}
+_writers_lock = threading.Lock()
+
+
+def _writer(engine: sa.Engine) -> sa.Engine:
+    """``engine``'s twin whose transactions take SQLite's write lock as they begin (``BEGIN
+    IMMEDIATE``), one per database file; ``engine`` itself on other databases (and in-memory ones)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine
+    url = engine.url.render_as_string(hide_password=False)
+    with _writers_lock:
+        if url not in _writers:
+            _writers[url] = make_engine(url, immediate=True)
+        return _writers[url]
+
+
 def run_unit(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """``fn(session=..., **kwargs)`` in one transaction (:func:`session_scope`); on SQLite, a
-    transaction refused as busy is rolled back and run again from the start (a few times, with a
-    short random pause), so concurrent shoppers of ``make run`` do not see a "try again" page
-    for what is only a lost race. Other errors, and PostgreSQL's, propagate at once."""
+    transaction refused as busy is rolled back and run again from the start, so concurrent
+    shoppers of ``make run`` do not see a "try again" page for what is only a lost race. The
+    next try takes the write lock as it begins (:func:`_writer`): it waits for the other writers
+    (up to the busy timeout) instead of racing them again. Other errors, and PostgreSQL's,
+    propagate at once."""
+    engine = get_engine()
     for attempt in range(1, SQLITE_BUSY_TRIES + 1):
         try:
-            with session_scope() as session:
+            with session_scope(engine if attempt == 1 else _writer(engine)) as session:
                 return fn(session=session, **kwargs)
         except sa.exc.OperationalError as err:
             if attempt == SQLITE_BUSY_TRIES or not is_sqlite_busy(err):

@@ -30,15 +30,23 @@ def sqlite_app(tmp_path, monkeypatch):
     engine.dispose()
 
 
-def _raced_writer(engine, tries: list[int], races: int):
-    """A unit that reads, lets another connection commit a write (the first ``races`` times),
-    then writes: what two shoppers registering at once do."""
+@pytest.fixture
+def racer(sqlite_app):
+    """Another connection to the same file that gives up after 0.2 s when it cannot write."""
+    engine = sa.create_engine(sqlite_app.url, connect_args={"timeout": 0.2})
+    yield engine
+    engine.dispose()
+
+
+def _raced_writer(racer, tries: list[int], races: int, outcomes: list[str]):
+    """A unit that reads, lets another connection try to commit a write (the first ``races``
+    times), then writes: what two shoppers registering at once do."""
 
     def unit(*, session):
         tries.append(1)
         session.exec(sa.select(sa.func.count()).select_from(User)).one()  # the read snapshot
         if len(tries) <= races:
-            other = threading.Thread(target=_commit_user, args=(engine,))
+            other = threading.Thread(target=_commit_user, args=(racer, outcomes))
             other.start()
             other.join()
         user = User(email=f"busy-{uuid.uuid4().hex[:8]}@example.com")
@@ -49,30 +57,54 @@ def _raced_writer(engine, tries: list[int], races: int):
     return unit
 
 
-def _commit_user(engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(User.__table__).values(id=uuid.uuid4(), email=f"other-{uuid.uuid4().hex[:8]}@example.com")
-        )
-
-
-def test_a_unit_that_lost_the_race_runs_again_and_commits(sqlite_app):
-    tries: list[int] = []
-    email = run_unit(_raced_writer(sqlite_app, tries, races=1))
-    assert len(tries) == 2
-    with sqlite_app.connect() as conn:
-        assert (
+def _commit_user(racer, outcomes: list[str]) -> None:
+    try:
+        with racer.begin() as conn:
             conn.execute(
-                sa.select(sa.func.count()).select_from(User.__table__).where(User.__table__.c.email == email)
-            ).scalar()
-            == 1
-        )
+                sa.insert(User.__table__).values(id=uuid.uuid4(), email=f"other-{uuid.uuid4().hex[:8]}@example.com")
+            )
+        outcomes.append("committed")
+    except sa.exc.OperationalError as err:
+        assert "locked" in str(err)
+        outcomes.append("waited")
 
 
-def test_a_unit_that_keeps_losing_fails_after_a_few_tries(sqlite_app):
+def _saved(engine, email: str) -> int:
+    users = User.__table__
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(users).where(users.c.email == email)).scalar()
+
+
+def test_a_unit_that_lost_the_race_runs_again_and_commits(sqlite_app, racer):
     tries: list[int] = []
+    outcomes: list[str] = []
+    email = run_unit(_raced_writer(racer, tries, races=1, outcomes=outcomes))
+    assert (len(tries), outcomes) == (2, ["committed"])
+    assert _saved(sqlite_app, email) == 1
+
+
+def test_the_next_try_holds_the_write_lock_so_it_cannot_lose_again(sqlite_app, racer):
+    # Every try lets the other connection try to write between its read and its write: the
+    # first loses to it; the second took the write lock as it began, so the other one waits
+    # (and here gives up) and the unit commits.
+    tries: list[int] = []
+    outcomes: list[str] = []
+    email = run_unit(_raced_writer(racer, tries, races=99, outcomes=outcomes))
+    assert (len(tries), outcomes) == (2, ["committed", "waited"])
+    assert _saved(sqlite_app, email) == 1
+
+
+def test_a_unit_that_keeps_being_refused_fails_after_a_few_tries(sqlite_app):
+    # Refused however it begins (the busy timeout ran out each time): a few tries, then the error.
+    tries: list[int] = []
+
+    def unit(*, session):
+        tries.append(1)
+        session.exec(sa.select(sa.func.count()).select_from(User)).one()
+        raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
     with pytest.raises(sa.exc.OperationalError, match="locked"):
-        run_unit(_raced_writer(sqlite_app, tries, races=99))
+        run_unit(unit)
     assert len(tries) == db_module.SQLITE_BUSY_TRIES
 
 
