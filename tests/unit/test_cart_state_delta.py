@@ -6,37 +6,30 @@ These run Reflex's own delta machinery on a real state tree (no server, no socke
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import pytest
 from reflex.state import State
 
-import marque_app.state
 from marque_app import routes
 from marque_app.domain.cart import GuestLine
 from marque_app.state.cart import CartState, dump_guest_cart
+from tests.statetest import state_tree
 
 SKU = "00000000-0000-0000-0000-000000000001"
 NAME = CartState.get_full_name()
 
 
-def _import_every_state() -> None:
-    for module in pkgutil.walk_packages(marque_app.state.__path__, "marque_app.state."):
-        importlib.import_module(module.name)
-
-
 def test_no_state_has_an_uncached_var():
     # Reflex loads (and, with Redis, reads) every state holding an uncached rx.var for every
     # event of any state, and recomputes its vars for each delta.
-    _import_every_state()
+    import marque_app.marque_app  # noqa: F401  (registers every state, as the app does)
+
     assert State._always_dirty_substates == set()
 
 
 @pytest.fixture
 def tree():
-    root = State(_reflex_internal_init=True)
-    cart = root.get_substate(NAME.split(".")[1:])
+    root, sub = state_tree()
+    cart = sub(CartState)
     root.get_delta()
     root._clean()
     return root, cart
