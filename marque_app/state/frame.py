@@ -19,13 +19,19 @@ from marque_app.state.auth import AuthState
 from marque_app.state.cart import CartState
 from marque_app.state.header import HeaderState
 from marque_app.state.outage import OutageState
+from marque_app.state.prefetch import preload
 from marque_app.state.suggest import SuggestState
 
 
-async def frame_events(state: rx.State) -> list[Any]:
+async def frame_events(state: rx.State, *also: type[rx.State]) -> list[Any]:
     """The frame of a page load, from any state's event: the category navigation (once per
     tab), the user from the stored token, then the cart and wishlist (the order of the three
-    events it replaces). Returns the events to send back (an expired token's toast, ...)."""
+    events it replaces). Returns the events to send back (an expired token's toast, ...).
+
+    The frame's states and ``also`` (the page's own, which the caller reads next) come in one
+    Redis read (:func:`~marque_app.state.prefetch.preload`), not one per state.
+    """
+    await preload(state, *FRAME_STATES, *also)
     (await state.get_state(OutageState)).clear()  # a new page: no "try again" banner yet
     (await state.get_state(SuggestState))._close()  # nor the last page's search suggestions
     await (await state.get_state(HeaderState))._load()
@@ -49,3 +55,7 @@ class FrameState(rx.State):
     async def load_frame(self):
         """The frame alone (:func:`frame_events`), for pages without a ``load_page`` of their own."""
         return (await frame_events(self)) or None
+
+
+#: What :func:`frame_events` reads, in one Redis read.
+FRAME_STATES: tuple[type[rx.State], ...] = (OutageState, SuggestState, HeaderState, AuthState, FrameState, CartState)

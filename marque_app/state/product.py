@@ -46,7 +46,7 @@ class ProductState(rx.State):
         """The product page's one load event: the frame (header, user, cart), the product and
         its reviews, read in one worker thread (usually from the process's catalog cache), sent
         in one delta."""
-        events = await frame_events(self)
+        events = await frame_events(self, ReviewsState)
         slug = self.slug  # the dynamic route argument of /products/[slug]
         reviews = await self.get_state(ReviewsState)
         reviews._start(slug)

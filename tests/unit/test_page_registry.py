@@ -66,7 +66,7 @@ def test_every_page_of_the_app_has_its_frame():
     for page in pages:
         if page.frame == ():
             (load,) = page.load
-            assert "frame_events(self)" in inspect.getsource(inspect.getmodule(load.fn)), page.route
+            assert "await frame_events(self" in inspect.getsource(inspect.getmodule(load.fn)), page.route
     # the app registered exactly these pages, each with frame + its loads
     registered = app_module.app._load_events
     assert len(registered) == len(pages) == len(frames)
