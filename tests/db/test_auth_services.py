@@ -235,6 +235,30 @@ def test_role_is_read_from_the_account(session):
     assert auth.require_role(auth.authenticate(session=session, token=token), "admin").role == "admin"
 
 
+def test_the_guard_sees_the_account_as_its_public_view_shows_it(session):
+    """The guard reads columns, not the entity: what it returns is the account's public view
+    (a password account and a phone-only one), read afresh after a change."""
+    email = f"guard.{uuid.uuid4().hex[:8]}@example.com"
+    with_password = auth.register(session=session, email=email, password="Secret#123", first_name="Ana")
+    phone_only = _customer(session)
+    for user_id, token in (
+        (with_password.user.id, with_password.access_token),
+        (phone_only.id, tokens.issue_token(user_id=phone_only.id, role="customer").access_token),
+    ):
+        seen = auth.authenticate(session=session, token=token).user
+        assert seen == auth.UserPublic.of(session.get(User, user_id))
+    assert auth.authenticate(session=session, token=with_password.access_token).user.has_password
+    assert not auth.authenticate(
+        session=session, token=tokens.issue_token(user_id=phone_only.id, role="customer").access_token
+    ).user.has_password
+    row = session.get(User, with_password.user.id)
+    row.first_name, row.phone_verified = "Bea", True
+    session.add(row)
+    session.commit()
+    seen = auth.authenticate(session=session, token=with_password.access_token).user
+    assert (seen.first_name, seen.phone_verified) == ("Bea", True)
+
+
 def test_disabled_account_is_refused(session):
     user = _customer(session, is_active=False)
     token = tokens.issue_token(user_id=user.id, role="customer").access_token

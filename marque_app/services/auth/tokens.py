@@ -22,7 +22,7 @@ from typing import Any
 
 import jwt
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from marque_app.domain.auth import TokenClaims, Unauthorized, build_claims, validate_claims
 from marque_app.models import User
@@ -156,10 +156,65 @@ def is_revoked(jti: str, *, session: Session, redis=None) -> bool:
     return session.get(RevokedToken, jti) is not None
 
 
-def account_and_revocation(session: Session, *, user_id: uuid.UUID, jti: str) -> tuple[User | None, bool]:
-    """The account and whether the token ``jti`` was logged out, in one statement."""
-    revoked = sa.exists().where(RevokedToken.jti == jti)
-    row = session.exec(select(User, revoked).where(User.id == user_id)).first()
+#: The account's columns the guard reads (:func:`account_and_revocation`): what
+#: ``UserPublic`` shows, and what decides whether a token still counts.
+CHECK_COLUMNS = (
+    "id",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "role",
+    "email_verified",
+    "phone_verified",
+    "created_at",
+    "is_active",
+    "sessions_valid_after",
+    "token_generation",
+)
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    """The columns of one account the guard needs: ``CHECK_COLUMNS`` and ``has_password``
+    (whether a password is set; the hash itself is not read)."""
+
+    id: uuid.UUID
+    email: str | None
+    phone: str | None
+    first_name: str
+    last_name: str
+    date_of_birth: Any
+    role: Any
+    email_verified: bool
+    phone_verified: bool
+    created_at: datetime | None
+    is_active: bool
+    sessions_valid_after: datetime | None
+    token_generation: int | None
+    has_password: bool
+
+
+_HAS_PASSWORD = sa.func.coalesce(sa.func.length(User.password_hash), 0) > 0
+#: Built once: the statement's construction cost more than its run (it is compiled once either way).
+_CHECK = sa.select(
+    *(getattr(User, name) for name in CHECK_COLUMNS),
+    _HAS_PASSWORD,
+    sa.exists().where(RevokedToken.jti == sa.bindparam("jti")),
+).where(User.id == sa.bindparam("user_id"))
+
+
+def account_and_revocation(session: Session, *, user_id: uuid.UUID, jti: str) -> tuple[AccountCheck | None, bool]:
+    """The account and whether the token ``jti`` was logged out, in one statement.
+
+    Columns through the session's connection, not the ORM entity: every logged-in page load
+    and cart change runs this, and an entity costs SQLAlchemy its ORM execution, identity map
+    and instance state on top of the row.
+    """
+    row = session.connection().execute(_CHECK, {"user_id": user_id, "jti": jti}).first()
     if row is None:
         return None, session.get(RevokedToken, jti) is not None
-    return row[0], bool(row[1])
+    *values, has_password, is_revoked = row
+    account = AccountCheck(**dict(zip(CHECK_COLUMNS, values, strict=True)), has_password=bool(has_password))
+    return account, bool(is_revoked)
