@@ -57,6 +57,7 @@ from marque_app.services.wishlist import WishlistItem, WishlistView
 from marque_app.settings import get_settings
 from marque_app.state.analytics import track_cart_op
 from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data
+from marque_app.state.scripts import call_script, fixed_toast
 from marque_app.views.cart import CartLine, CartView, LineView, Summary, WishVariantView, WishView
 
 CART_KEY = "marque_cart"
@@ -198,7 +199,7 @@ def storage_patch(cart: dict | None, meta: dict | None) -> Any:
     ``patchStorage``): a few hundred bytes, whatever the size of the cart."""
     payload = {name: part for name, part in (("cart", cart), ("meta", meta)) if part is not None}
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True)
-    return rx.call_script(f"window.marqueCart&&window.marqueCart.patchStorage({body})")
+    return call_script(f"window.marqueCart&&window.marqueCart.patchStorage({body})")
 
 
 def read_meta(raw: str) -> dict:
@@ -513,14 +514,14 @@ class CartState(rx.State):
                     check = None  # removed: nothing for the server to confirm
                 if op_type == "move_to_cart":
                     ids = [pid for pid in ids if pid != op.get("product_id")]
-                    toast = rx.toast.success("Moved to your cart")
+                    toast = fixed_toast("success", "Moved to your cart")
             elif op_type == "wish_add":
                 pid = str(op.get("product_id") or "")
                 if not pid:
                     raise _Refused(NOT_FOUND)
                 if pid not in ids:
                     ids = [*ids, pid]
-                    toast = rx.toast.success("Saved to your wishlist")
+                    toast = fixed_toast("success", "Saved to your wishlist")
                 if pid not in self._wish_known and op.get("name"):
                     self._wish_known = {**self._wish_known, pid: _wish_from_op(op)}
             elif op_type == "wish_remove":
@@ -562,7 +563,7 @@ class CartState(rx.State):
             yield [storage_patch(None, meta_patch), rx.toast.error(result.refusal.message)]
             return
         if toast is None and op_type == "add":
-            toast = rx.toast.success("Added to your cart")
+            toast = fixed_toast("success", "Added to your cart")
         yield [storage_patch(cart_patch, meta_patch), *([toast] if toast is not None else [])]
 
     def _undo_guest(self, before: tuple[str, str]) -> None:
@@ -588,7 +589,7 @@ class CartState(rx.State):
                     cart_services.add_item,
                     {**kwargs, "sku_id": cart_op.sku_id, "quantity": cart_op.quantity},
                 )
-                success = rx.toast.success("Added to your cart")
+                success = fixed_toast("success", "Added to your cart")
             elif op_type == "set":
                 item_id = str(op.get("item_id") or "")
                 sku = next((ln.sku_id for ln in self._user_lines if ln.id == item_id), "")
@@ -618,7 +619,7 @@ class CartState(rx.State):
                 if all(item.product_id != pid for item in self._user_wishlist):
                     self._user_wishlist = [*self._user_wishlist, _wish_from_op(op)]
                 call, kwargs = wishlist_services.add_to_wishlist, {**kwargs, "product_id": pid}
-                success = rx.toast.success("Saved to your wishlist")
+                success = fixed_toast("success", "Saved to your wishlist")
             elif op_type == "wish_remove":
                 pid = str(op.get("product_id") or "")
                 self._user_wishlist = [i for i in self._user_wishlist if i.product_id != pid]
@@ -638,7 +639,7 @@ class CartState(rx.State):
                     wishlist_services.move_to_cart,
                     {**kwargs, "product_id": pid, "sku_id": str(op.get("sku_id") or "") or None},
                 )
-                success = rx.toast.success("Moved to your cart")
+                success = fixed_toast("success", "Moved to your cart")
             else:
                 raise _Refused("Unknown change")
         except _Refused as refused:
