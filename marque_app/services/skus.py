@@ -101,25 +101,32 @@ SKU_COLUMNS = (
 )
 
 
+def _sku_select(*, lock: bool) -> sa.Select:
+    q = (
+        sa.select(*SKU_COLUMNS)
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(ProductVariant.id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(ProductVariant.id)
+    )
+    return q.with_for_update(of=ProductVariant, key_share=True) if lock else q
+
+
+#: Built once (building the select cost more than running it; it is compiled once either way).
+_SKUS = {False: _sku_select(lock=False), True: _sku_select(lock=True)}
+
+
 def load_skus(session: Session, sku_ids: Iterable[uuid.UUID], *, lock: bool = False) -> dict[uuid.UUID, Sku]:
     """The SKUs with their products' columns (one query; unknown ids are left out).
 
     ``lock`` takes their rows (FOR NO KEY UPDATE OF product_variants, in id order so that two
     orders never wait on each other in a cycle) until the transaction ends: the stock read is
-    the stock an order takes.
+    the stock an order takes. Columns through the session's connection: no ORM execution.
     """
     keys = sorted(set(sku_ids))
     if not keys:
         return {}
-    q = (
-        sa.select(*SKU_COLUMNS)
-        .join(Product, Product.id == ProductVariant.product_id)
-        .where(ProductVariant.id.in_(keys))
-        .order_by(ProductVariant.id)
-    )
-    if lock:
-        q = q.with_for_update(of=ProductVariant, key_share=True)
-    return {row[0]: Sku(*row) for row in session.execute(q).all()}
+    rows = session.connection().execute(_SKUS[lock], {"ids": keys})
+    return {row[0]: Sku(*row) for row in rows}
 
 
 def first_images(session: Session, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
