@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,45 @@ def radix_subset_root_style(include_radix_themes: bool = True) -> tuple[str, str
     )
 
 
+#: Radix Themes' breakpoints no component of the shop uses (``rx.breakpoints`` with ``xs=`` or
+#: ``xl=``): xs is 520 px, xl 1640 px. Their ``@media`` blocks hold every responsive utility
+#: and component size again, 70 KB each of the one stylesheet that blocks first paint.
+UNUSED_BREAKPOINTS = {"xs": "520px", "xl": "1640px"}
+POSTCSS_PLUGIN = "marque-postcss-breakpoints.js"
+
+
+def unused_breakpoints_plugin() -> tuple[str, str]:
+    """A PostCSS plugin (``.web/marque-postcss-breakpoints.js``) that drops the ``@media`` blocks of
+    :data:`UNUSED_BREAKPOINTS` once Tailwind has inlined Radix Themes' stylesheets."""
+    widths = ", ".join(json.dumps(w) for w in UNUSED_BREAKPOINTS.values())
+    return POSTCSS_PLUGIN, (
+        "// Written by marque_app/components/theme.py: Radix Themes' unused breakpoints dropped.\n"
+        f"const WIDTHS = [{widths}];\n"
+        "const unused = (params) =>\n"
+        "  WIDTHS.some((w) => new RegExp(`^\\\\(\\\\s*(min-width\\\\s*:|width\\\\s*>=)\\\\s*${w}\\\\s*\\\\)$`).test(params.trim()));\n"
+        "const plugin = () => ({\n"
+        '  postcssPlugin: "marque-unused-breakpoints",\n'
+        "  OnceExit(root) {\n"
+        '    root.walkAtRules("media", (rule) => {\n'
+        "      if (unused(rule.params)) rule.remove();\n"
+        "    });\n"
+        "  },\n"
+        "});\n"
+        "plugin.postcss = true;\n"
+        "export default plugin;\n"
+    )
+
+
+def add_breakpoints_plugin_to_postcss_config(content: str) -> str:
+    """``postcss.config.js`` with :func:`unused_breakpoints_plugin` after Tailwind's plugin."""
+    tailwind = '"@tailwindcss/postcss": {},'
+    if POSTCSS_PLUGIN in content:
+        return content
+    if tailwind not in content:
+        raise RuntimeError(f"postcss.config.js has no {tailwind} line to put the breakpoints plugin after")
+    return content.replace(tailwind, f'{tailwind}\n  "./{POSTCSS_PLUGIN}": {{}},', 1)
+
+
 @dataclasses.dataclass
 class RadixSubsetTailwindPlugin(TailwindV4Plugin):
     """TailwindV4Plugin with only the Radix Themes colours the shop uses (radix_subset_root_style)."""
@@ -113,6 +153,8 @@ class RadixSubsetTailwindPlugin(TailwindV4Plugin):
         include_radix_themes = context["radix_themes_plugin"].enabled
         context["add_save_task"](radix_subset_root_style, include_radix_themes)
         context["add_modify_task"]("postcss.config.js", add_tailwind_to_postcss_config)
+        context["add_save_task"](unused_breakpoints_plugin)
+        context["add_modify_task"]("postcss.config.js", add_breakpoints_plugin_to_postcss_config)
         context["add_modify_task"](
             str(Path("styles") / "__reflex_global_styles.css"),
             lambda content: add_tailwind_to_css_file(content, include_radix_themes=include_radix_themes),
