@@ -108,17 +108,22 @@ def _variants(session: Session, sku_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID,
     return load_skus(session, sku_ids)
 
 
+#: Built once (their construction cost more than their run): each product's pictures in gallery
+#: order, and a user's stored lines with their SKUs' columns in cart order.
+_PICTURES = (
+    sa.select(ProductImage.product_id, ProductImage.url, ProductImage.alt_text)
+    .where(ProductImage.product_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(ProductImage.product_id, ProductImage.sort_order, ProductImage.created_at)
+)
+
+
 def _pictures(session: Session, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[tuple[str, str]]]:
     """Each product's pictures, ``(url, alt)`` in gallery order, one query."""
     ids = list(set(product_ids))
     if not ids:
         return {}
     pictures: dict[uuid.UUID, list[tuple[str, str]]] = {}
-    for product_id, url, alt in session.exec(
-        select(ProductImage.product_id, ProductImage.url, ProductImage.alt_text)
-        .where(ProductImage.product_id.in_(ids))
-        .order_by(ProductImage.product_id, ProductImage.sort_order, ProductImage.created_at)
-    ):
+    for product_id, url, alt in session.connection().execute(_PICTURES, {"ids": ids}):
         pictures.setdefault(product_id, []).append((url, alt or ""))
     return pictures
 
@@ -194,15 +199,18 @@ def _findings(line: CartLine, *, active: bool, currency: str) -> list[str]:
 _Row = tuple[uuid.UUID, int, Decimal | None, _Sku]
 
 
+_USER_ROWS = (
+    sa.select(CartItem.id, CartItem.quantity, CartItem.unit_price, *_SKU_COLUMNS)
+    .join(ProductVariant, ProductVariant.id == CartItem.product_variant_id)
+    .join(Product, Product.id == ProductVariant.product_id)
+    .where(CartItem.user_id == sa.bindparam("user_id"))
+    .order_by(CartItem.added_at, CartItem.id)
+)
+
+
 def _user_rows(session: Session, user_id: uuid.UUID) -> list[_Row]:
     """The user's stored lines with their SKUs' current columns, in cart order (one query)."""
-    rows = session.execute(
-        sa.select(CartItem.id, CartItem.quantity, CartItem.unit_price, *_SKU_COLUMNS)
-        .join(ProductVariant, ProductVariant.id == CartItem.product_variant_id)
-        .join(Product, Product.id == ProductVariant.product_id)
-        .where(CartItem.user_id == user_id)
-        .order_by(CartItem.added_at, CartItem.id)
-    ).all()
+    rows = session.connection().execute(_USER_ROWS, {"user_id": user_id})
     return [(row[0], row[1], row[2], _Sku(*row[3:])) for row in rows]
 
 
