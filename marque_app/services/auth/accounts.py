@@ -45,7 +45,7 @@ from .keys import keyed_hash
 from .lockout import Failure, FailureCounter, get_failure_counter
 from .phones import normalize_phone
 from .senders import EmailSender, SmsSender
-from .tokens import TOKEN_TYPE, AccountCheck, issue_token, revoke_token
+from .tokens import TOKEN_TYPE, issue_token, revoke_token
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 BAD_CREDENTIALS = "Wrong e-mail or password"
@@ -69,10 +69,11 @@ class UserPublic(BaseModel):
     created_at: datetime | None = None
 
     @classmethod
-    def of(cls, user: User | AccountCheck) -> UserPublic:
-        """The public view of an account (an entity, or the guard's columns)."""
+    def of(cls, user: User | sa.Row) -> UserPublic:
+        """The public view of an account: an entity, or the guard's row of its columns
+        (``tokens.account_and_revocation``, which says ``has_password`` itself)."""
         data = {name: getattr(user, name) for name in cls.model_fields if name != "has_password"}
-        has_password = user.has_password if isinstance(user, AccountCheck) else bool(user.password_hash)
+        has_password = bool(user.password_hash) if isinstance(user, User) else bool(user.has_password)
         return cls(**data, has_password=has_password)
 
 

@@ -173,40 +173,19 @@ CHECK_COLUMNS = (
     "sessions_valid_after",
     "token_generation",
 )
-
-
-@dataclass(frozen=True)
-class AccountCheck:
-    """The columns of one account the guard needs: ``CHECK_COLUMNS`` and ``has_password``
-    (whether a password is set; the hash itself is not read)."""
-
-    id: uuid.UUID
-    email: str | None
-    phone: str | None
-    first_name: str
-    last_name: str
-    date_of_birth: Any
-    role: Any
-    email_verified: bool
-    phone_verified: bool
-    created_at: datetime | None
-    is_active: bool
-    sessions_valid_after: datetime | None
-    token_generation: int | None
-    has_password: bool
-
-
-_HAS_PASSWORD = sa.func.coalesce(sa.func.length(User.password_hash), 0) > 0
-#: Built once: the statement's construction cost more than its run (it is compiled once either way).
+#: Built once: the statement's construction cost more than its run (it is compiled once either
+#: way). Its row reads as the account: ``row.email``, ``row.is_active``, ``row.has_password``
+#: (whether a password is set; the hash itself is not read) and ``row.revoked``.
 _CHECK = sa.select(
     *(getattr(User, name) for name in CHECK_COLUMNS),
-    _HAS_PASSWORD,
-    sa.exists().where(RevokedToken.jti == sa.bindparam("jti")),
+    (sa.func.coalesce(sa.func.length(User.password_hash), 0) > 0).label("has_password"),
+    sa.exists().where(RevokedToken.jti == sa.bindparam("jti")).label("revoked"),
 ).where(User.id == sa.bindparam("user_id"))
 
 
-def account_and_revocation(session: Session, *, user_id: uuid.UUID, jti: str) -> tuple[AccountCheck | None, bool]:
-    """The account and whether the token ``jti`` was logged out, in one statement.
+def account_and_revocation(session: Session, *, user_id: uuid.UUID, jti: str) -> tuple[sa.Row | None, bool]:
+    """The account (its :data:`CHECK_COLUMNS` and ``has_password``) and whether the token
+    ``jti`` was logged out, in one statement.
 
     Columns through the session's connection, not the ORM entity: every logged-in page load
     and cart change runs this, and an entity costs SQLAlchemy its ORM execution, identity map
@@ -215,6 +194,4 @@ def account_and_revocation(session: Session, *, user_id: uuid.UUID, jti: str) ->
     row = session.connection().execute(_CHECK, {"user_id": user_id, "jti": jti}).first()
     if row is None:
         return None, session.get(RevokedToken, jti) is not None
-    *values, has_password, is_revoked = row
-    account = AccountCheck(**dict(zip(CHECK_COLUMNS, values, strict=True)), has_password=bool(has_password))
-    return account, bool(is_revoked)
+    return row, bool(row.revoked)
