@@ -113,25 +113,11 @@ POSTCSS_PLUGIN = "marque-postcss-breakpoints.js"
 
 
 def unused_breakpoints_plugin() -> tuple[str, str]:
-    """A PostCSS plugin (``.web/marque-postcss-breakpoints.js``) that drops the ``@media`` blocks of
-    :data:`UNUSED_BREAKPOINTS` once Tailwind has inlined Radix Themes' stylesheets."""
-    widths = ", ".join(json.dumps(w) for w in UNUSED_BREAKPOINTS.values())
-    return POSTCSS_PLUGIN, (
-        "// Written by marque_app/components/theme.py: Radix Themes' unused breakpoints dropped.\n"
-        f"const WIDTHS = [{widths}];\n"
-        "const unused = (params) =>\n"
-        "  WIDTHS.some((w) => new RegExp(`^\\\\(\\\\s*(min-width\\\\s*:|width\\\\s*>=)\\\\s*${w}\\\\s*\\\\)$`).test(params.trim()));\n"
-        "const plugin = () => ({\n"
-        '  postcssPlugin: "marque-unused-breakpoints",\n'
-        "  OnceExit(root) {\n"
-        '    root.walkAtRules("media", (rule) => {\n'
-        "      if (unused(rule.params)) rule.remove();\n"
-        "    });\n"
-        "  },\n"
-        "});\n"
-        "plugin.postcss = true;\n"
-        "export default plugin;\n"
-    )
+    """``.web/marque-postcss-breakpoints.js``: the PostCSS plugin of ``unused_breakpoints.js``
+    (next to this file) dropping the ``@media`` blocks of :data:`UNUSED_BREAKPOINTS` once
+    Tailwind has inlined Radix Themes' stylesheets."""
+    source = (Path(__file__).with_name("unused_breakpoints.js")).read_text()
+    return POSTCSS_PLUGIN, source.replace("__WIDTHS__", json.dumps(list(UNUSED_BREAKPOINTS.values())))
 
 
 def add_breakpoints_plugin_to_postcss_config(content: str) -> str:
