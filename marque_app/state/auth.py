@@ -40,6 +40,7 @@ from marque_app.services import auth as auth_services
 from marque_app.services.auth.ratelimit import check_login, get_rate_limiter
 from marque_app.services.db import run_unit, session_scope
 from marque_app.settings import get_settings
+from marque_app.state.changes import assign
 
 TOKEN_KEY = "marque_token"
 EXPIRED = "Session expired, please login"
@@ -150,15 +151,18 @@ class AuthState(rx.State):
     # --- the guard, for every handler -----------------------------------------------------
 
     def _apply(self, user: auth_services.UserPublic) -> None:
-        self.is_logged_in = True
-        self._user_id = str(user.id)
-        self.user_name = display_name(user)
-        self.user_first_name = user.first_name
-        self.user_last_name = user.last_name
-        self.user_email = user.email or ""
-        self.user_phone = user.phone or ""
-        self.user_role = user.role.value
-        self.user_has_password = user.has_password
+        assign(
+            self,
+            is_logged_in=True,
+            _user_id=str(user.id),
+            user_name=display_name(user),
+            user_first_name=user.first_name,
+            user_last_name=user.last_name,
+            user_email=user.email or "",
+            user_phone=user.phone or "",
+            user_role=user.role.value,
+            user_has_password=user.has_password,
+        )
 
     def _forget(self) -> None:
         """Drop the token (the browser's copy is emptied with this update; not with
@@ -177,12 +181,12 @@ class AuthState(rx.State):
         A token the guard refuses (expired, tampered, wrong key, logged out, account gone) is
         forgotten here and ``_refusal`` says "expired".
         """
-        self._refusal = self._refusal_message = ""
         if not self.token:
             if self.is_logged_in:
                 self._forget()
-            self._refusal = "login"
+            assign(self, _refusal="login", _refusal_message="")
             return None
+        assign(self, _refusal="", _refusal_message="")
         checked = _checked.get()
         if checked is not None and checked[0] == self.token and time.monotonic() - checked[2] < CHECK_REUSE_SECONDS:
             return checked[1]  # this event checked this token a moment ago
@@ -289,9 +293,9 @@ class AuthState(rx.State):
 
     async def _restore(self):
         had_token = bool(self.token)
-        self.is_forbidden = False
+        assign(self, is_forbidden=False)
         user = await self._current_user()
-        self.auth_checked = True
+        assign(self, auth_checked=True)
         if user is None and had_token:
             await self._reset_user_data()
             return rx.toast.error(EXPIRED)

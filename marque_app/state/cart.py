@@ -57,6 +57,7 @@ from marque_app.services.wishlist import WishlistItem, WishlistView
 from marque_app.settings import get_settings
 from marque_app.state.analytics import track_cart_op
 from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data
+from marque_app.state.changes import assign
 from marque_app.state.scripts import call_script, fixed_toast
 from marque_app.views.cart import CartLine, CartView, LineView, Summary, WishVariantView, WishView
 
@@ -334,8 +335,7 @@ class CartState(rx.State):
         return await self._load()
 
     async def _load(self):
-        self.drawer_open = False  # a new page starts with the drawer closed
-        self._page = self._route()
+        assign(self, drawer_open=False, _page=self._route())  # a new page starts with the drawer closed
         auth = await self.get_state(AuthState)
         if auth.is_logged_in and auth._user_id:
             if self.guest_cart or self.guest_wishlist:
@@ -343,7 +343,7 @@ class CartState(rx.State):
                 # hydrate brought back local storage as it was before the merge emptied it. The
                 # merge id (made with the guest cart's first line) lets the server apply it once.
                 return await self._merge_guest(announce_repeat=False)
-            self.is_user = True
+            assign(self, is_user=True)
             try:
                 cart = await call_service(cart_services.get_cart, user_id=auth._user_id)
                 wish = await call_service(wishlist_services.get_wishlist, user_id=auth._user_id)
@@ -353,8 +353,7 @@ class CartState(rx.State):
             self._show_wishlist(wish)
             self.notices = list(cart.messages)
             return None
-        self.is_user = False
-        self._user_lines, self._user_wishlist = [], []
+        assign(self, is_user=False, _user_lines=[], _user_wishlist=[])
         # The server prices the guest's lines only where they are shown (/cart here, the drawer
         # when it opens): a product page's load reads no table for the cart.
         return await self._load_guest(wishlist=False, price=self._page == routes.CART)
@@ -394,7 +393,7 @@ class CartState(rx.State):
             self.guest_cart = dump_guest_cart(lines) if lines else ""
         if self.guest_wishlist and dump_guest_wishlist(ids) != self.guest_wishlist:
             self.guest_wishlist = dump_guest_wishlist(ids) if ids else ""
-        self.notices = notices
+        assign(self, notices=notices)
         if repairs:
             return [rx.toast.warning(message) for message in repairs[:5]]
         return None

@@ -9,6 +9,7 @@ import reflex as rx
 from marque_app.routes import search_url
 from marque_app.services.replica import read_session
 from marque_app.services.search import Suggestion, suggest
+from marque_app.state.changes import assign
 
 
 class SuggestState(rx.State):
@@ -48,8 +49,7 @@ class SuggestState(rx.State):
     def _close(self) -> None:
         """Close the list (the input's blur, and every page load: Back, Forward, a reload or a
         link; the state outlives the page, so a list left open would cover the next page)."""
-        self.is_open = False
-        self.highlighted = -1
+        assign(self, is_open=False, highlighted=-1)
 
     def _show_query(self, query: str) -> None:
         """The search page's own query in the box (a did-you-mean or pager link, Back)."""
