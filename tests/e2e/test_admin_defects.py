@@ -11,6 +11,7 @@ import string
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 from sqlmodel import Session
 
@@ -45,12 +46,17 @@ def live_product(db) -> Iterator[Product]:
     product, _ = make_product(db, f"Harbour Coat {_tag()}", price="120.00", stock=(3,), image=False)
     db.commit()
     yield product
-    db.rollback()
-    row = db.get(Product, product.id)
-    if row is not None:
-        row.status = ProductStatus.archived
-        db.add(row)
-        db.commit()
+    _archive(db, product.id)
+
+
+def _archive(db, product_id) -> None:
+    """Archive a product in a transaction of its own that starts with the write. SQLite (WAL)
+    refuses at once a write in a transaction that read before another connection (the app's
+    analytics flush) committed ("database is locked"); a transaction whose first statement
+    writes waits its turn instead."""
+    db.commit()  # end whatever this session read
+    db.execute(sa.update(Product).where(Product.id == product_id).values(status=ProductStatus.archived))
+    db.commit()
 
 
 def _status(db, product) -> str:
@@ -121,9 +127,7 @@ def an_order(db):
     product, (variant,) = make_product(db, f"Phone Check Mug {t}", price="12.00", stock=(9,), image=False)
     fill_cart(db, user, [variant], 2)
     order = checkout.place_order(session=db, user_id=user.id, shipping_address=address())
-    product.status = ProductStatus.archived  # off the shelves again (the order keeps its copy)
-    db.add(product)
-    db.commit()
+    _archive(db, product.id)  # off the shelves again (the order keeps its copy)
     return order
 
 
