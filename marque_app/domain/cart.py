@@ -349,11 +349,15 @@ def _parse_guest_cart(raw: str | None) -> tuple[list[GuestLine], list[str]]:
 
 
 def dump_guest_cart(lines: Sequence[GuestLine]) -> str:
-    """The canonical, versioned JSON string of the guest cart for local storage."""
+    """The canonical, versioned JSON string of the guest cart for local storage: the string the
+    page's ``JSON.stringify`` writes when it patches its copy (``assets/cart_ops.js``), compact
+    with sorted keys and characters as they are (not ``\\u`` escapes), so the copy the page
+    sends back on each navigation equals this one and nothing is rewritten."""
     return json.dumps(
         {"v": GUEST_STORAGE_VERSION, "lines": [asdict(line) for line in lines]},
         separators=(",", ":"),
         sort_keys=True,
+        ensure_ascii=False,
     )
 
 

@@ -40,7 +40,7 @@ from marque_app.services import auth as auth_services
 from marque_app.services.auth.ratelimit import check_login, get_rate_limiter
 from marque_app.services.db import run_unit, session_scope
 from marque_app.settings import get_settings
-from marque_app.state.changes import assign
+from marque_app.state.changes import StorageSetsOnlyChanges, assign
 
 TOKEN_KEY = "marque_token"
 EXPIRED = "Session expired, please login"
@@ -129,7 +129,7 @@ def display_name(user: auth_services.UserPublic) -> str:
     return name or user.phone or user.email or "Account"
 
 
-class AuthState(rx.State):
+class AuthState(StorageSetsOnlyChanges, rx.State):
     """The logged-in user's public profile, restored from the token on every page load."""
 
     token: str = rx.LocalStorage("", name=TOKEN_KEY, sync=True)

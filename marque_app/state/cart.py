@@ -57,7 +57,7 @@ from marque_app.services.wishlist import WishlistItem, WishlistView
 from marque_app.settings import get_settings
 from marque_app.state.analytics import track_cart_op
 from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data
-from marque_app.state.changes import assign
+from marque_app.state.changes import StorageSetsOnlyChanges, assign
 from marque_app.state.scripts import call_script, fixed_toast
 from marque_app.views.cart import CartLine, CartView, LineView, Summary, WishVariantView, WishView
 
@@ -226,7 +226,7 @@ class _Refused(Exception):
 
 
 @holds_user_data
-class CartState(rx.State):
+class CartState(StorageSetsOnlyChanges, rx.State):
     """The cart and the wishlist: the guest's in local storage, the user's from the database."""
 
     guest_cart: str = rx.LocalStorage("", name=CART_KEY, sync=True)
@@ -247,7 +247,10 @@ class CartState(rx.State):
     _priced: dict[str, CartLine] = {}
     _wish_known: dict[str, WishView] = {}
 
-    # The page this tab's cart last loaded for (``_load``: every storefront and account page).
+    # The page this tab's cart last loaded for (``_load``: every storefront and account page) when
+    # it is one that shows the cart or the wishlist (/cart, /wishlist); else "". Only those two
+    # change what the lines, totals and wishlist items show: a navigation from one product to
+    # another leaves it as it was, so they are neither recomputed nor sent again.
     _page: str = ""
 
     # --- derived (pure) ----------------------------------------------------------------------
@@ -258,8 +261,9 @@ class CartState(rx.State):
     # screen (the open drawer, /cart, /wishlist; else empty), so an add on a product page sends
     # the count and the op id, not the whole cart.
 
-    def _route(self) -> str:
-        return (self.router.url.path or "/").rstrip("/") or "/"
+    def _cart_page(self) -> str:
+        path = (self.router.url.path or "/").rstrip("/") or "/"
+        return path if path in (routes.CART, routes.WISHLIST) else ""
 
     def _shows_lines(self) -> bool:
         return self.drawer_open or self._page == routes.CART
@@ -335,7 +339,7 @@ class CartState(rx.State):
         return await self._load()
 
     async def _load(self):
-        assign(self, drawer_open=False, _page=self._route())  # a new page starts with the drawer closed
+        assign(self, drawer_open=False, _page=self._cart_page())  # a new page starts with the drawer closed
         auth = await self.get_state(AuthState)
         if auth.is_logged_in and auth._user_id:
             if self.guest_cart or self.guest_wishlist:

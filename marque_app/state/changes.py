@@ -5,10 +5,15 @@ its state is saved (with Redis, pickled and written), and every computed var tha
 recomputed and sent too. A page load re-sets many vars to the values they already hold (the
 drawer closed, the suggestions shut, the user as they were); :func:`assign` sets only the ones
 that differ, so a navigation that changes nothing of the frame sends nothing of it.
+
+The browser does the same to the vars it keeps (``rx.LocalStorage``): every client-side
+navigation starts with Reflex's ``update_vars_internal``, which sets each of them from the
+page's copy. :class:`StorageSetsOnlyChanges` makes those assignments skip equal values too.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 
@@ -17,3 +22,27 @@ def assign(state: Any, **values: Any) -> None:
     for name, value in values.items():
         if getattr(state, name) != value:
             setattr(state, name, value)
+
+
+@functools.cache
+def _storage_names(cls: type) -> frozenset[str]:
+    return frozenset(name for name in cls.get_fields() if cls._is_client_storage(name))
+
+
+class StorageSetsOnlyChanges:
+    """Mixin for a state with browser-storage vars: setting one to the value it holds does
+    nothing. Each navigation's ``update_vars_internal`` re-sets the cart, its op ids and the
+    token from the page's copy, equal or not; each such set sent the value back to the page that
+    had just sent it, recomputed the computed vars that read it (the cart's count, lines and
+    totals: a parse of the stored cart each) and marked the state to be saved."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _storage_names(type(self)):
+            try:
+                if object.__getattribute__(self, name) == value:
+                    return
+            except AttributeError:  # not set yet (the state being built)
+                pass
+        super().__setattr__(name, value)

@@ -17,6 +17,7 @@ from marque_app.domain.reviews import MAX_TEXT, MAX_TITLE, ReviewError
 from marque_app.services import reviews as review_services
 from marque_app.services.reviews import ReviewItem
 from marque_app.state.auth import AuthState, call_service, holds_user_data
+from marque_app.state.changes import assign
 
 
 @dataclass(frozen=True)
@@ -69,28 +70,29 @@ class ReviewsState(rx.State):
         """A product page opens: a new product starts with an empty form on page 1."""
         if slug != self._slug:
             self._slug = slug
-            self.rating, self.title, self.text = 0, "", ""
-            self.form_error = self.form_field = self.thanks = ""
-            self.page = 1
+            assign(self, rating=0, title="", text="", form_error="", form_field="", thanks="", page=1)
 
     def _show(self, answer: tuple | None) -> None:
         """Show what :meth:`_reader` read (None: no such product)."""
         if answer is None:
-            self._product_id, self.items, self.count, self.average, self.can_review = "", [], 0, "", False
-            self.cannot_reason = ""
+            assign(self, _product_id="", items=[], count=0, average="", can_review=False, cannot_reason="")
             return
         product_id, view, eligibility = answer
-        self._product_id = product_id
-        self.items = view.items
-        self.average, self.count, self.histogram = (
-            view.summary.average,
-            view.summary.count,
-            list(view.summary.histogram),
-        )
-        self.page, self.pages = view.page, view.pages
-        self.can_review, self.cannot_reason = eligibility.can_review, eligibility.reason
         existing = eligibility.existing
-        self.my_status = existing.status if existing else ""
+        # only what changed is set (state.changes.assign): the form and the paging mostly stay
+        assign(
+            self,
+            _product_id=product_id,
+            items=view.items,
+            average=view.summary.average,
+            count=view.summary.count,
+            histogram=list(view.summary.histogram),
+            page=view.page,
+            pages=view.pages,
+            can_review=eligibility.can_review,
+            cannot_reason=eligibility.reason,
+            my_status=existing.status if existing else "",
+        )
         if existing and not self.title and not self.text:  # editing a pending review: start from it
             self.rating, self.title, self.text = existing.rating, existing.title, existing.content
 

@@ -61,6 +61,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,7 @@ def catalog(db_url: str) -> tuple[list[Sku], list[str]]:
             rows = conn.execute(
                 sa.text(
                     """
-                SELECT v.id, p.id, p.slug, p.name, v.price,
+                SELECT v.id, p.id, p.slug, p.name, COALESCE(v.price, p.price),
                        (SELECT min(i.url) FROM product_images i WHERE i.product_id = p.id)
                 FROM product_variants v JOIN products p ON p.id = v.product_id
                 WHERE p.status = 'active' AND v.inventory_quantity >= 50
@@ -180,7 +181,9 @@ def catalog(db_url: str) -> tuple[list[Sku], list[str]]:
     for sku_id, pid, slug, name, price, image in rows:
         # The product page preselects a variant; the bench adds that one (the page's default is
         # the first in stock: any roomy SKU of the product is taken as the page would send it).
-        seen.setdefault(str(slug), Sku(_uuid(sku_id), _uuid(pid), str(slug), str(name), str(price), image or ""))
+        # price_seen as the page sends it: the variant's price or else the product's, "24.00"
+        amount = f"{Decimal(str(price)):.2f}"
+        seen.setdefault(str(slug), Sku(_uuid(sku_id), _uuid(pid), str(slug), str(name), amount, image or ""))
     return list(seen.values()), cats
 
 

@@ -193,33 +193,45 @@ def storage_patches(update: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _js_json(value: Any) -> str:
+    """``JSON.stringify(value)``: compact, keys in their order, characters as they are."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _js_read(raw: str | None) -> dict:
+    try:
+        value = json.loads(raw or "null")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def apply_storage_patch(storage: dict[str, str], patch: dict[str, Any]) -> None:
-    """What ``patchStorage`` does to local storage, done to the bench shopper's copy."""
-    from dataclasses import asdict
-
-    from marque_app.domain.cart import GuestLine, apply_guest_patch
-
+    """What ``patchStorage`` (``assets/cart_ops.js``) does to local storage, done to the bench
+    shopper's copy byte for byte: the page sends that string back on every navigation, and the
+    server compares it with its own."""
     cart, meta = patch.get("cart"), patch.get("meta")
     if cart:
         var = STORAGE_VARS[cart["key"]]
-        try:
-            stored = json.loads(storage.get(var) or "null") or {}
-        except ValueError:
-            stored = {}
-        lines = [GuestLine(**line) for line in stored.get("lines", [])]
-        lines = apply_guest_patch(lines, cart)
-        storage[var] = json.dumps({"lines": [asdict(line) for line in lines], "v": cart["v"]})
+        stored = _js_read(storage.get(var))
+        lines = stored.get("lines") if isinstance(stored.get("lines"), list) else []
+        gone = set(cart.get("del") or [])
+        lines = [line for line in lines if not (line and line.get("sku_id") in gone)]
+        for line in cart.get("set") or []:
+            at = next((i for i, old in enumerate(lines) if old and old.get("sku_id") == line["sku_id"]), None)
+            if at is None:
+                lines.append(line)
+            else:
+                lines[at] = line
+        storage[var] = _js_json({"lines": lines, "v": cart["v"]})
     if meta:
         var = STORAGE_VARS[meta["key"]]
-        try:
-            stored = json.loads(storage.get(var) or "null") or {}
-        except ValueError:
-            stored = {}
+        stored = _js_read(storage.get(var))
         if meta.get("merge_id") and not stored.get("merge_id"):
             stored["merge_id"] = meta["merge_id"]
-        ops = [i for i in stored.get("ops", []) if i != meta["op"]]
+        ops = [i for i in stored.get("ops", []) if isinstance(i, str) and i != meta["op"]]
         stored["ops"] = [*ops, meta["op"]][-meta["keep"] :]
-        storage[var] = json.dumps(stored)
+        storage[var] = _js_json(stored)
 
 
 def toasts(update: dict[str, Any]) -> list[str]:

@@ -65,3 +65,52 @@ def test_what_changed_is_still_sent(tree):
     assert delta[SuggestState.get_full_name()] == {"is_open_rx_state_": False}
     assert delta[CartState.get_full_name()]["drawer_open_rx_state_"] is False
     assert AuthState.get_full_name() not in delta
+
+
+def _storage_key(cls, name: str) -> str:
+    return f"{cls.get_full_name()}.{name}_rx_state_"
+
+
+def test_the_pages_storage_sent_back_unchanged_is_not_set_again(tree):
+    """Every client-side navigation starts with Reflex's ``update_vars_internal``: the page's
+    copy of the cart, its op ids and the token. Equal to what the server holds, it sets nothing
+    (no echo of the cart, no recomputed count, lines and totals); a changed one still lands."""
+    from reflex.state import UpdateVarsInternalState
+
+    from marque_app.domain.cart import GuestLine, dump_guest_cart
+
+    root, sub = tree
+    cart = sub(CartState)
+    stored = dump_guest_cart(
+        [GuestLine(sku_id="00000000-0000-4000-8000-000000000001", quantity=2, price_seen="20.00", name="Café")]
+    )
+    cart.guest_cart, cart.guest_meta = stored, '{"merge_id":"m","ops":["a"]}'
+    root.get_delta()
+    root._clean()
+    page = {
+        _storage_key(CartState, "guest_cart"): stored,
+        _storage_key(CartState, "guest_meta"): '{"merge_id":"m","ops":["a"]}',
+        _storage_key(AuthState, "token"): "",
+    }
+    updater = sub(UpdateVarsInternalState)
+    asyncio.run(UpdateVarsInternalState.update_vars_internal.fn(updater, vars=page))
+    assert root.get_delta() == {} or not any(root.get_delta().values())
+    root._clean()
+
+    page[_storage_key(CartState, "guest_meta")] = '{"merge_id":"m","ops":["a","b"]}'  # another tab added
+    asyncio.run(UpdateVarsInternalState.update_vars_internal.fn(updater, vars=page))
+    sent = root.get_delta()[CartState.get_full_name()]
+    assert sent == {"guest_meta_rx_state_": '{"merge_id":"m","ops":["a","b"]}'}
+    assert cart.cart_count == 2
+
+
+def test_a_navigation_between_products_leaves_the_cart_lines_alone(tree):
+    """The lines, totals and wishlist items read which page the tab is on only to know whether
+    it is /cart or /wishlist: from one product page to another they are not sent again."""
+    root, sub = tree
+    seen: dict = {}
+    for path in ("/products/a", "/products/b"):
+        seen = root._update_router_vars({"pathname": "/products/[slug]", "asPath": path, "query": {}}, seen)
+        assert sub(CartState).router.url.path == path
+        delta = _load(root, sub)
+    assert CartState.get_full_name() not in delta

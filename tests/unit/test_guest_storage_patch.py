@@ -20,6 +20,8 @@ from marque_app.domain.cart import (
     guest_cart_patch,
     parse_guest_cart,
 )
+from marque_app.state.cart import remember_op
+from tests.bench.shoppers_protocol import STORAGE_VARS, apply_storage_patch
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,6 +64,7 @@ CASES = [
         True,
     ),
     ("nothing changed", HUNDRED, HUNDRED, True),
+    ("a name beyond ASCII", _lines(2), [*_lines(2), replace(_lines(3)[2], name="Café crème — 50 ml")], True),
     ("the kept lines change order", HUNDRED[:3], [HUNDRED[1], HUNDRED[0], HUNDRED[2]], False),
     ("emptied", HUNDRED, [], False),
 ]
@@ -133,18 +136,27 @@ def test_the_page_applies_each_patch_as_the_server_does(tmp_path):
     ]
     run = subprocess.run(
         [node, str(harness), str(ROOT / "assets" / "cart_ops.js")],
-        input=json.dumps(cases + meta_cases),
+        input=json.dumps(cases + meta_cases, sort_keys=True),  # as state/cart.py storage_patch sends it
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
     results = json.loads(run.stdout)
-    for got, after in zip(results, wanted, strict=False):
+    for got, after, (stored, patch) in zip(results, wanted, cases, strict=False):
         assert parse_guest_cart(got) == (after, [])
+        # byte for byte the server's own string: the page sends it back on every navigation,
+        # and an equal value is not set again (state.changes.StorageSetsOnlyChanges)
+        assert got == dump_guest_cart(after)
+        mirrored = {STORAGE_VARS["marque_cart"]: stored or ""}
+        apply_storage_patch(mirrored, json.loads(json.dumps(patch, sort_keys=True)))
+        assert mirrored[STORAGE_VARS["marque_cart"]] == got  # the load bench's copy of the page's
     assert [json.loads(r) for r in results[len(wanted) :]] == [
         {"merge_id": "M1", "ops": ["a"]},
         {"merge_id": "M0", "ops": ["b", "a"]},
         {"merge_id": "M0", "ops": ["b", "c"]},
         {"ops": ["c"]},
     ]
+    # the server keeps the op ids as the same string (state/cart.py ``_remember``)
+    server_meta = json.dumps(remember_op({"merge_id": "M1"}, "a"), separators=(",", ":"))
+    assert results[len(wanted)] == server_meta
