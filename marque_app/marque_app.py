@@ -30,6 +30,7 @@ from marque_app.pages.stock_alerts import unsubscribe_page
 from marque_app.pages.verify_email import verify_email_page
 from marque_app.pages.wishlist import wishlist_page
 from marque_app.services.analytics import flush_forever
+from marque_app.services.collector import tune_collector
 from marque_app.services.housekeeping import housekeeping
 from marque_app.services.stock_alerts import flush_forever as flush_stock_alerts
 from marque_app.state.account import AccountState
@@ -69,6 +70,7 @@ app = rx.App(
     backend_exception_handler=backend_exception_handler,
 )
 
+app.register_lifespan_task(tune_collector)  # start-up objects frozen: short GC pauses (services/collector.py)
 app.register_lifespan_task(housekeeping)  # prunes old cart op ids every few hours
 app.register_lifespan_task(graceful_shutdown)  # SIGTERM: drain events and websockets, then stop
 app.register_lifespan_task(flush_forever)  # writes the analytics events' buffer every few seconds

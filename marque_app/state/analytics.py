@@ -14,7 +14,7 @@ first page the ``Referer`` its websocket handshake carried.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import reflex as rx
 
@@ -35,22 +35,57 @@ def track(
     """Record one event of this tab (see the module docstring); never raises for bad input."""
     if not get_settings().analytics_enabled:
         return
-    router = state.router
-    headers = router.headers
-    if tracking_refused(headers.raw_headers):
+    who = _who(state)
+    if who.refused:
         return
     analytics.record(
         make_event(
             event_type,
             at=utcnow(),
-            session_id=router.session.client_token,
+            session_id=who.client_token,
             user_id=user_id,
             data=data,
-            client_ip=router.session.client_ip,
-            user_agent=headers.user_agent,
-            referrer=referrer or headers.raw_headers.get("referer") or None,
+            client_ip=who.client_ip,
+            user_agent=who.user_agent,
+            referrer=referrer or who.referer,
         )
     )
+
+
+class _Who(NamedTuple):
+    client_token: str
+    client_ip: str
+    user_agent: str
+    referer: str | None
+    refused: bool
+
+
+#: What the tab's websocket handshake said, per (client token, socket session): its headers and
+#: address are fixed for the socket's life (a reconnect is a new session id). Reading them
+#: through Reflex's router (a proxy per header) cost more than the rest of an add's tracking.
+_WHO: dict[tuple[str, str], _Who] = {}
+_WHO_MAX = 20_000  # sockets; then it starts again (a few MB at most)
+
+
+def _who(state: rx.State) -> _Who:
+    session = state.rx_router_session
+    key = (session.client_token, session.session_id)
+    who = _WHO.get(key) if key[1] else None
+    if who is None:
+        headers = state.rx_router_headers
+        raw = dict(headers.raw_headers)
+        who = _Who(
+            client_token=session.client_token,
+            client_ip=session.client_ip,
+            user_agent=headers.user_agent,
+            referer=raw.get("referer") or None,
+            refused=tracking_refused(raw),
+        )
+        if key[1]:
+            if len(_WHO) >= _WHO_MAX:
+                _WHO.clear()
+            _WHO[key] = who
+    return who
 
 
 def track_page_view(state: rx.State, *, user_id: str | None = None, previous: str = "") -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -123,15 +122,17 @@ def test_prune_deletes_only_events_past_the_retention(session):
 # --- the page states' hook ---------------------------------------------------------------------
 
 
-def _tab(headers: dict[str, str], *, token="tab-hook", ip="203.0.113.57", path="/products/x"):
+def _tab(headers: dict[str, str], *, token="tab-hook", ip="203.0.113.57", path="/products/x", sid=None):
+    """A page state of a real state tree whose websocket handshake carried ``headers``."""
+    import marque_app.marque_app  # noqa: F401  (registers every state)
+    from marque_app.state.cart import CartState
+    from tests.statetest import state_tree
+
+    root, sub = state_tree()
     raw = {"user-agent": "Mozilla/5.0 Test", **headers}
-    return SimpleNamespace(
-        router=SimpleNamespace(
-            headers=SimpleNamespace(raw_headers=raw, user_agent=raw["user-agent"]),
-            session=SimpleNamespace(client_token=token, client_ip=ip),
-            url=SimpleNamespace(path=path),
-        )
-    )
+    router_data = {"pathname": path, "asPath": path, "query": {}, "headers": raw, "token": token, "ip": ip}
+    root._update_router_vars({**router_data, "sid": sid or uuid.uuid4().hex}, {})
+    return sub(CartState)
 
 
 @pytest.fixture
@@ -150,6 +151,19 @@ def test_do_not_track_and_global_privacy_control_record_nothing(own_buffer, sess
     state_analytics.track_page_view(_tab(header))
     assert len(own_buffer) == 0
     assert flush(session=session, into=own_buffer) == 0
+
+
+def test_a_sockets_handshake_is_read_once_and_a_new_socket_again(own_buffer):
+    """The headers and address of a tab's websocket are fixed for its life: read once per
+    socket session. A reconnect (a new session id) may carry other ones (the shopper turned on
+    Global Privacy Control meanwhile): they are read again."""
+    token = f"tab-{uuid.uuid4().hex[:8]}"
+    state_analytics.track(_tab({}, token=token, sid="socket-1"), "product_view", {"product_id": "p"})
+    state_analytics.track(_tab({}, token=token, sid="socket-1", ip="198.51.100.9"), "product_view", {})
+    state_analytics.track(_tab({"Sec-GPC": "1"}, token=token, sid="socket-2"), "product_view", {})
+    events = own_buffer.take(10)
+    assert [e.session_id for e in events] == [token, token]
+    assert {e.ip_address for e in events} == {"203.0.113.0"}  # the socket's address, as first read
 
 
 def test_the_setting_turns_tracking_off(own_buffer, monkeypatch):
