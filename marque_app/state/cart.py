@@ -57,7 +57,7 @@ from marque_app.services.wishlist import WishlistItem, WishlistView
 from marque_app.settings import get_settings
 from marque_app.state.analytics import track_cart_op
 from marque_app.state.auth import EXPIRED, AuthState, call_service, holds_user_data
-from marque_app.state.changes import StorageSetsOnlyChanges, assign
+from marque_app.state.changes import StorageSetsOnlyChanges, assign, unwrapped
 from marque_app.state.scripts import call_script, fixed_toast
 from marque_app.views.cart import CartLine, CartView, LineView, Summary, WishVariantView, WishView
 
@@ -526,7 +526,7 @@ class CartState(StorageSetsOnlyChanges, rx.State):
                     ids = [*ids, pid]
                     toast = fixed_toast("success", "Saved to your wishlist")
                 if pid not in self._wish_known and op.get("name"):
-                    self._wish_known = {**self._wish_known, pid: _wish_from_op(op)}
+                    self._wish_known = {**unwrapped(self._wish_known), pid: _wish_from_op(op)}
             elif op_type == "wish_remove":
                 ids = [pid for pid in ids if pid != op.get("product_id")]
             elif op_type == "wish_clear":
@@ -560,7 +560,7 @@ class CartState(StorageSetsOnlyChanges, rx.State):
             yield [storage_patch(None, meta_patch), rx.toast.error(SERVER_ERROR)]
             return
         if priced is not None:
-            self._priced = {**self._priced, priced.sku_id: priced}
+            self._priced = {**unwrapped(self._priced), priced.sku_id: priced}
         if result.refusal is not None:  # the same refusal a user gets from the service
             self._undo_guest(before)
             yield [storage_patch(None, meta_patch), rx.toast.error(result.refusal.message)]
@@ -578,7 +578,7 @@ class CartState(StorageSetsOnlyChanges, rx.State):
     # user: the database is the truth; the services apply an op id once
 
     async def _apply_user(self, op: dict, op_type: Any, auth: AuthState):
-        before = (list(self._user_lines), list(self._user_wishlist))
+        before = (unwrapped(self._user_lines), unwrapped(self._user_wishlist))
         call: Callable[..., Any]
         kwargs: dict[str, Any] = {"op_id": op["id"]}  # the user comes from the token's check
         success: Any = None
@@ -620,7 +620,7 @@ class CartState(StorageSetsOnlyChanges, rx.State):
                 if not pid:
                     raise _Refused(NOT_FOUND)
                 if all(item.product_id != pid for item in self._user_wishlist):
-                    self._user_wishlist = [*self._user_wishlist, _wish_from_op(op)]
+                    self._user_wishlist = [*unwrapped(self._user_wishlist), _wish_from_op(op)]
                 call, kwargs = wishlist_services.add_to_wishlist, {**kwargs, "product_id": pid}
                 success = fixed_toast("success", "Saved to your wishlist")
             elif op_type == "wish_remove":
@@ -707,7 +707,7 @@ class CartState(StorageSetsOnlyChanges, rx.State):
             product_id=str(op.get("product_id") or ""),
         )
         pending = replace(guest_line_view(guest, None, get_settings().currency), id=f"pending-{op['id']}")
-        self._user_lines = [*self._user_lines, pending]
+        self._user_lines = [*unwrapped(self._user_lines), pending]
 
     # --- the offline queue, replayed on reconnect (assets/cart_ops.js asks for it) -------------
 

@@ -46,3 +46,17 @@ class StorageSetsOnlyChanges:
             except AttributeError:  # not set yet (the state being built)
                 pass
         super().__setattr__(name, value)
+
+
+def unwrapped(value: Any) -> Any:
+    """A copy of the list or dict a state var holds, its items as they are, not Reflex's
+    ``MutableProxy`` around them (reading a var gives a proxy, and each item read through it is
+    proxied too). Copying the proxy (``{**proxied, ...}``, ``[*proxied, x]``) kept a proxy per
+    item in the state: one more object per item per change, each pointing back at the state, for
+    the garbage collector to walk. Anything else is returned unwrapped."""
+    raw = getattr(value, "__wrapped__", value)
+    if isinstance(raw, dict):
+        return {key: getattr(item, "__wrapped__", item) for key, item in raw.items()}
+    if isinstance(raw, list):
+        return [getattr(item, "__wrapped__", item) for item in raw]
+    return raw

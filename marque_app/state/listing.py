@@ -238,27 +238,16 @@ class ListingState(rx.State):
         self._put("price_error", "")
         self._put("filters_open", False)
 
-        self._put("tree", self._tree(nav, listing))
-        self._put("all_products_href", self._url(query.with_changes(category="")))
-        self._put("category_choices", _category_choices(nav))
-        self._put(
-            "brand_choices",
-            [Choice("", "All brands")] + [Choice(b.slug, f"{b.name} ({b.product_count:,})") for b in brands],
-        )
-
-        self._put(
-            "page_links",
-            [
-                PageLink(n, self._url(query.with_changes(page=n)) if n else "", n == listing.page)
-                for n in words.page_window(listing.page, listing.pages)
-            ],
-        )
-        has_prev = 1 < listing.page <= max(listing.pages, 1)
-        has_next = listing.page < listing.pages
-        self._put("prev_href", self._url(query.with_changes(page=listing.page - 1)) if has_prev else "")
-        self._put("next_href", self._url(query.with_changes(page=listing.page + 1)) if has_next else "")
-        past_end = listing.total > 0 and listing.page > listing.pages
-        self._put("last_page_href", self._url(query.with_changes(page=listing.pages)) if past_end else "")
+        views = _views(kind, listing, nav, brands)
+        self._put("tree", views.tree)
+        self._put("all_products_href", views.all_products_href)
+        self._put("category_choices", views.category_choices)
+        self._put("brand_choices", views.brand_choices)
+        self._put("page_links", views.page_links)
+        self._put("prev_href", views.prev_href)
+        self._put("next_href", views.next_href)
+        self._put("last_page_href", views.last_page_href)
+        past_end = bool(views.last_page_href)
         if past_end:
             notices.append(
                 f"Page {listing.page:,} is past the end: this listing has "
@@ -274,32 +263,8 @@ class ListingState(rx.State):
             ),
         )
 
-    def _tree(self, nav: list[NavCategory], listing: ListingPage) -> list[TreeNode]:
-        current = listing.category.slug if listing.category else ""
-        trail = {c.slug for c in listing.breadcrumb}
-        query = listing.query
-        nodes = []
-        for top in nav:
-            nodes.append(
-                TreeNode(
-                    name=top.name,
-                    href=self._url(query.with_changes(category=top.slug)),
-                    is_current=top.slug == current,
-                    is_open=top.slug in trail,
-                    children=[
-                        TreeLeaf(
-                            name=c.name,
-                            href=self._url(query.with_changes(category=c.slug)),
-                            is_current=c.slug == current,
-                        )
-                        for c in top.children
-                    ],
-                )
-            )
-        return nodes
-
     def _url(self, query: ListingQuery) -> str:
-        return routes.browse_url(query.to_params(), prefer=self.kind)
+        return _browse_url(self.kind, query)
 
     # --- changing the listing (each one navigates to the new URL) -----------------------------
 
@@ -411,6 +376,85 @@ class ListingState(rx.State):
         if self.status != FOUND:
             return SITE_NAME
         return listing_title(self.heading, self.page)
+
+
+def _browse_url(kind: str, query: ListingQuery) -> str:
+    return routes.browse_url(query.to_params(), prefer=kind)
+
+
+@dataclass(frozen=True)
+class _Views:
+    """What a listing page shows besides its products, built from the listing (its query),
+    the category navigation and the brands."""
+
+    tree: list[TreeNode]
+    all_products_href: str
+    category_choices: list[Choice]
+    brand_choices: list[Choice]
+    page_links: list[PageLink]
+    prev_href: str
+    next_href: str
+    last_page_href: str
+
+
+def _build_views(kind: str, listing: ListingPage, nav: list[NavCategory], brands: list[BrandLink]) -> _Views:
+    query = listing.query
+    current = listing.category.slug if listing.category else ""
+    trail = {c.slug for c in listing.breadcrumb}
+    tree = [
+        TreeNode(
+            name=top.name,
+            href=_browse_url(kind, query.with_changes(category=top.slug)),
+            is_current=top.slug == current,
+            is_open=top.slug in trail,
+            children=[
+                TreeLeaf(
+                    name=c.name,
+                    href=_browse_url(kind, query.with_changes(category=c.slug)),
+                    is_current=c.slug == current,
+                )
+                for c in top.children
+            ],
+        )
+        for top in nav
+    ]
+    has_prev = 1 < listing.page <= max(listing.pages, 1)
+    has_next = listing.page < listing.pages
+    past_end = listing.total > 0 and listing.page > listing.pages
+    return _Views(
+        tree=tree,
+        all_products_href=_browse_url(kind, query.with_changes(category="")),
+        category_choices=_category_choices(nav),
+        brand_choices=[Choice("", "All brands")] + [Choice(b.slug, f"{b.name} ({b.product_count:,})") for b in brands],
+        page_links=[
+            PageLink(n, _browse_url(kind, query.with_changes(page=n)) if n else "", n == listing.page)
+            for n in words.page_window(listing.page, listing.pages)
+        ],
+        prev_href=_browse_url(kind, query.with_changes(page=listing.page - 1)) if has_prev else "",
+        next_href=_browse_url(kind, query.with_changes(page=listing.page + 1)) if has_next else "",
+        last_page_href=_browse_url(kind, query.with_changes(page=listing.pages)) if past_end else "",
+    )
+
+
+#: The views of the listings shown lately, shared by every tab that shows the same one: the
+#: listing, navigation and brands come from the process's catalog cache (the same objects until
+#: the catalog changes), so their identity is the key. Built once instead of per navigation,
+#: and one copy kept instead of one per tab (the tree and choices are a few hundred objects:
+#: per tab, they were most of what the garbage collector walked).
+_VIEWS: dict[tuple[str, int, int, int], tuple[ListingPage, list, list, _Views]] = {}
+_VIEWS_MAX = 512
+
+
+def _views(kind: str, listing: ListingPage, nav: list[NavCategory], brands: list[BrandLink]) -> _Views:
+    key = (kind, id(listing), id(nav), id(brands))
+    hit = _VIEWS.get(key)
+    if hit is not None and hit[0] is listing and hit[1] is nav and hit[2] is brands:
+        return hit[3]
+    views = _build_views(kind, listing, nav, brands)
+    if len(_VIEWS) >= _VIEWS_MAX:
+        _VIEWS.clear()
+    _VIEWS[key] = (listing, nav, brands, views)
+    return views
 
 
 def _read_listing(
