@@ -239,16 +239,9 @@ class ListingState(rx.State):
         self._put("filters_open", False)
 
         views = _views(kind, listing, nav, brands)
-        self._put("tree", views.tree)
-        self._put("all_products_href", views.all_products_href)
-        self._put("category_choices", views.category_choices)
-        self._put("brand_choices", views.brand_choices)
-        self._put("page_links", views.page_links)
-        self._put("prev_href", views.prev_href)
-        self._put("next_href", views.next_href)
-        self._put("last_page_href", views.last_page_href)
-        past_end = bool(views.last_page_href)
-        if past_end:
+        for name in _VIEW_VARS:  # each _Views field is the var of its name
+            self._put(name, getattr(views, name))
+        if views.last_page_href:  # past the end
             notices.append(
                 f"Page {listing.page:,} is past the end: this listing has "
                 f"{listing.pages:,} page{'s' if listing.pages != 1 else ''}."
@@ -435,6 +428,8 @@ def _build_views(kind: str, listing: ListingPage, nav: list[NavCategory], brands
         last_page_href=_browse_url(kind, query.with_changes(page=listing.pages)) if past_end else "",
     )
 
+
+_VIEW_VARS = tuple(f.name for f in dataclasses.fields(_Views))
 
 #: The views of the listings shown lately, shared by every tab that shows the same one: the
 #: listing, navigation and brands come from the process's catalog cache (the same objects until

@@ -209,21 +209,17 @@ def _js_read(raw: str | None) -> dict:
 def apply_storage_patch(storage: dict[str, str], patch: dict[str, Any]) -> None:
     """What ``patchStorage`` (``assets/cart_ops.js``) does to local storage, done to the bench
     shopper's copy byte for byte: the page sends that string back on every navigation, and the
-    server compares it with its own."""
+    server compares it with its own. The cart as the page writes it is the server's canonical
+    string (``dump_guest_cart``: a unit test runs the page's script in Node and holds its output
+    to it); the op ids as ``patchMeta`` writes them (``JSON.stringify``, keys in their order)."""
+    from marque_app.domain.cart import GuestLine, apply_guest_patch, dump_guest_cart
+
     cart, meta = patch.get("cart"), patch.get("meta")
     if cart:
         var = STORAGE_VARS[cart["key"]]
-        stored = _js_read(storage.get(var))
-        lines = stored.get("lines") if isinstance(stored.get("lines"), list) else []
-        gone = set(cart.get("del") or [])
-        lines = [line for line in lines if not (line and line.get("sku_id") in gone)]
-        for line in cart.get("set") or []:
-            at = next((i for i, old in enumerate(lines) if old and old.get("sku_id") == line["sku_id"]), None)
-            if at is None:
-                lines.append(line)
-            else:
-                lines[at] = line
-        storage[var] = _js_json({"lines": lines, "v": cart["v"]})
+        stored = _js_read(storage.get(var)).get("lines")
+        lines = [GuestLine(**line) for line in stored] if isinstance(stored, list) else []
+        storage[var] = dump_guest_cart(apply_guest_patch(lines, cart))
     if meta:
         var = STORAGE_VARS[meta["key"]]
         stored = _js_read(storage.get(var))
