@@ -18,6 +18,7 @@ them that a price went up or down since.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -177,10 +178,19 @@ def stock_message(available: int) -> str:
     return f"Only {available} left in stock"
 
 
+#: A UUID already in its canonical form (``str(uuid.UUID(x))``), and an amount already as
+#: :func:`parse_price` gives it back ("24.00"): a stored guest cart holds only these, and
+#: parsing them through ``uuid.UUID`` and ``Decimal`` was most of the time a cart's parse took.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_CANONICAL_PRICE = re.compile(r"(?:0|[1-9][0-9]{0,7})\.[0-9]{2}")
+
+
 def normalize_uuid(value: object) -> str:
     """The canonical lower-case form of a UUID string, or "" when it is not one."""
     if not isinstance(value, str) or len(value) > 64:
         return ""
+    if _CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         return str(uuid.UUID(value.strip()))
     except ValueError:
@@ -247,6 +257,18 @@ def _label(line: Mapping, index: int) -> str:
     return f"Line {index + 1}"
 
 
+class _Label:
+    """:func:`_label`, written only when a message needs it (most lines need none)."""
+
+    __slots__ = ("index", "line")
+
+    def __init__(self, line: Mapping, index: int) -> None:
+        self.line, self.index = line, index
+
+    def __str__(self) -> str:
+        return _label(self.line, self.index)
+
+
 def _load(raw: str | None, key: str, what: str) -> tuple[list | None, list[str]]:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return [], []
@@ -302,7 +324,7 @@ def _parse_guest_cart(raw: str | None) -> tuple[list[GuestLine], list[str]]:
         if not isinstance(line, dict):
             notes.add(f"Line {index + 1} could not be read and was removed")
             continue
-        label = _label(line, index)
+        label = _Label(line, index)
         sku_id = normalize_uuid(line.get("sku_id"))
         if not sku_id:
             notes.add(f"{label} has no valid product reference and was removed")
@@ -318,9 +340,13 @@ def _parse_guest_cart(raw: str | None) -> tuple[list[GuestLine], list[str]]:
             notes.add(f"{label} was reduced to {MAX_LINE_QUANTITY}, the most per item")
             quantity = capped_sum(quantity)
         price = line.get("price_seen", "")
-        price_seen = parse_price(price)
-        if price not in ("", None) and price_seen is None:
-            notes.add(f"{label} had an invalid price, which was cleared")
+        if isinstance(price, str) and _CANONICAL_PRICE.fullmatch(price):
+            price_text = price  # what parse_price would give back
+        else:
+            price_seen = parse_price(price)
+            price_text = str(price_seen) if price_seen is not None else ""
+            if price not in ("", None) and price_seen is None:
+                notes.add(f"{label} had an invalid price, which was cleared")
         previous = out.get(sku_id)
         if previous is not None:
             total = capped_sum(previous.quantity, quantity)
@@ -333,7 +359,7 @@ def _parse_guest_cart(raw: str | None) -> tuple[list[GuestLine], list[str]]:
         out[sku_id] = GuestLine(
             sku_id=sku_id,
             quantity=quantity,
-            price_seen=str(price_seen) if price_seen is not None else "",
+            price_seen=price_text,
             name=_text(line.get("name"), _TEXT_LIMITS["name"]),
             image=_text(line.get("image"), _TEXT_LIMITS["image"]),
             product_id=normalize_uuid(line.get("product_id")),

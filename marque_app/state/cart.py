@@ -478,7 +478,7 @@ class CartState(StorageSetsOnlyChanges, rx.State):
         if not isinstance(op, dict) or not isinstance(op.get("id"), str) or not op["id"]:
             yield rx.toast.error("Something went wrong, reload the page")
             return
-        self.settled_ops = [*(i for i in self.settled_ops if i != op["id"]), op["id"]][-SETTLED_OPS:]
+        self.settled_ops = [*(i for i in unwrapped(self.settled_ops) if i != op["id"]), op["id"]][-SETTLED_OPS:]
         op_type = op.get("type")
         auth = await self.get_state(AuthState)
         if auth.token and not auth._user_id:

@@ -248,3 +248,31 @@ def test_move_sku_asks_for_a_choice_among_several_variants():
     with pytest.raises(CartError) as err:
         move_sku([])
     assert err.value.kind == "not_found"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [A, A.upper(), f" {A} ", f"{{{A}}}", A.replace("-", ""), "not-a-uuid", "", "0" * 36],
+)
+def test_an_id_already_canonical_is_kept_and_any_other_form_made_so(value):
+    """``normalize_uuid`` answers the canonical form without parsing it: the same answer."""
+    from marque_app.domain.cart import normalize_uuid
+
+    try:
+        expected = str(uuid.UUID(value.strip()))
+    except ValueError:
+        expected = ""
+    assert normalize_uuid(value) == expected
+
+
+@pytest.mark.parametrize(
+    "price", ["24.00", "0.00", "99999999.99", "007.50", "7.5", "7", "24.001", "1e2", "100000000.00", "-1.00"]
+)
+def test_a_stored_price_reads_as_parse_price_reads_it(price):
+    """A stored line's ``price_seen`` already as ``parse_price`` writes it ("24.00") is kept as
+    it is; any other string goes through ``parse_price``: the same result either way."""
+    from marque_app.domain.cart import parse_price
+
+    lines, _ = parse_guest_cart(_raw([{"sku_id": A, "quantity": 1, "price_seen": price}]))
+    amount = parse_price(price)
+    assert lines[0].price_seen == (str(amount) if amount is not None else "")
