@@ -179,7 +179,17 @@ def generate(*, session: Session, products: int = 100_000, seed: int = 7) -> dic
         _insert(bind, Product.__table__, PRODUCT_COLS, product_rows)
         _insert(bind, ProductVariant.__table__, VARIANT_COLS, variant_rows)
         _insert(bind, ProductImage.__table__, IMAGE_COLS, image_rows)
+    postgres = bind.dialect.name == "postgresql"
     session.commit()
+    engine = session.get_bind()
+    if postgres and isinstance(engine, sa.Engine):  # committed for real (not a caller's savepoint)
+        # Rows just copied in have no visibility map yet: until autovacuum gets to them the
+        # listings' counts read the heap (a listing's first page took 49 ms on 100,000 products
+        # with a sequential scan, 6 ms after). VACUUM runs outside a transaction.
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM (ANALYZE) products, product_variants, product_images"
+            )
     cache.invalidate_products()
     return {
         "products": len(product_rows),
