@@ -257,18 +257,6 @@ def _label(line: Mapping, index: int) -> str:
     return f"Line {index + 1}"
 
 
-class _Label:
-    """:func:`_label`, written only when a message needs it (most lines need none)."""
-
-    __slots__ = ("index", "line")
-
-    def __init__(self, line: Mapping, index: int) -> None:
-        self.line, self.index = line, index
-
-    def __str__(self) -> str:
-        return _label(self.line, self.index)
-
-
 def _load(raw: str | None, key: str, what: str) -> tuple[list | None, list[str]]:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return [], []
@@ -324,20 +312,19 @@ def _parse_guest_cart(raw: str | None) -> tuple[list[GuestLine], list[str]]:
         if not isinstance(line, dict):
             notes.add(f"Line {index + 1} could not be read and was removed")
             continue
-        label = _Label(line, index)
         sku_id = normalize_uuid(line.get("sku_id"))
         if not sku_id:
-            notes.add(f"{label} has no valid product reference and was removed")
+            notes.add(f"{_label(line, index)} has no valid product reference and was removed")
             continue
         quantity = line.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            notes.add(f"{label} had an invalid quantity and was removed")
+            notes.add(f"{_label(line, index)} had an invalid quantity and was removed")
             continue
         if sku_id not in out and len(out) >= MAX_GUEST_LINES:
             cut += 1
             continue
         if quantity > MAX_LINE_QUANTITY:
-            notes.add(f"{label} was reduced to {MAX_LINE_QUANTITY}, the most per item")
+            notes.add(f"{_label(line, index)} was reduced to {MAX_LINE_QUANTITY}, the most per item")
             quantity = capped_sum(quantity)
         price = line.get("price_seen", "")
         if isinstance(price, str) and _CANONICAL_PRICE.fullmatch(price):
@@ -346,14 +333,14 @@ def _parse_guest_cart(raw: str | None) -> tuple[list[GuestLine], list[str]]:
             price_seen = parse_price(price)
             price_text = str(price_seen) if price_seen is not None else ""
             if price not in ("", None) and price_seen is None:
-                notes.add(f"{label} had an invalid price, which was cleared")
+                notes.add(f"{_label(line, index)} had an invalid price, which was cleared")
         previous = out.get(sku_id)
         if previous is not None:
             total = capped_sum(previous.quantity, quantity)
             if total < previous.quantity + quantity:
-                notes.add(f"{label} appeared twice; reduced to {MAX_LINE_QUANTITY}, the most per item")
+                notes.add(f"{_label(line, index)} appeared twice; reduced to {MAX_LINE_QUANTITY}, the most per item")
             else:
-                notes.add(f"{label} appeared twice; the quantities were added up")
+                notes.add(f"{_label(line, index)} appeared twice; the quantities were added up")
             out[sku_id] = GuestLine(**{**asdict(previous), "quantity": total})
             continue
         out[sku_id] = GuestLine(
